@@ -1,0 +1,25 @@
+import type { ExpectedRevision, StreamRevision } from './port.ts';
+
+export class WrongExpectedVersionError extends Error {
+  override readonly name = 'WrongExpectedVersionError';
+  constructor(
+    readonly streamName: string,
+    readonly expected: ExpectedRevision,
+    /** Revision of the stream's last event, or 'no_stream' when it does not exist. */
+    readonly actual: StreamRevision | 'no_stream',
+  ) {
+    super(`Append to ${streamName} expected revision ${String(expected)} but the stream is at ${String(actual)}`);
+  }
+}
+
+export class StreamNotFoundError extends Error {
+  override readonly name = 'StreamNotFoundError';
+  constructor(readonly streamName: string) {
+    super(`Stream ${streamName} not found`);
+  }
+}
+
+/** The store could not be reached or answered with an unexpected failure. */
+export class EventStoreUnavailableError extends Error {
+  override readonly name = 'EventStoreUnavailableError';
+}
