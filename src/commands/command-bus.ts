@@ -21,6 +21,24 @@ export interface LoadedStream<Event extends DomainEvent, State> {
   revision: number | null;
 }
 
+/** What a write left behind: where it ended in the log and which event types it wrote (for read-your-writes). */
+export interface WriteResult {
+  position: Position | null;
+  eventTypes: string[];
+}
+
+export const NOTHING_WRITTEN: WriteResult = { position: null, eventTypes: [] };
+
+export function writeResultOf(result: { events: readonly DomainEvent[]; position: Position | null }): WriteResult {
+  return { position: result.position, eventTypes: result.events.map((event) => event.type) };
+}
+
+/** Several writes of one request: the last position (writes happen in order) and every type. */
+export function combineWrites(...writes: WriteResult[]): WriteResult {
+  const positions = writes.map((write) => write.position).filter((p): p is Position => p !== null).sort();
+  return { position: positions[positions.length - 1] ?? null, eventTypes: [...new Set(writes.flatMap((w) => w.eventTypes))] };
+}
+
 const DEFAULT_MAX_ATTEMPTS = 5;
 
 /**

@@ -51,8 +51,6 @@ export async function migrateReadModels(knex: Knex, projections: readonly Projec
   const [, applied] = (await knex.migrate.latest({
     migrationSource: new CodeMigrationSource(migrationsFor(projections)),
     tableName: 'read_model_migrations',
-    // Migrations are listed by name order: keep them in the order given (checkpoints first).
-    sortDirsSeparately: false,
   })) as [number, string[]];
   return applied;
 }

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
-import { BehaviorSubject, filter, firstValueFrom, race, take, timer, Subject, map } from 'rxjs';
+import { BehaviorSubject, filter, firstValueFrom, interval, map, race, ReplaySubject, Subject, take, takeUntil, timer } from 'rxjs';
 import type { EventStore, Position, RecordedEvent } from '../eventstore/port.ts';
-import { hasReached } from '../eventstore/position.ts';
+import { hasReached, maxPosition } from '../eventstore/position.ts';
 import type { Logger } from '../logger.ts';
 import { readCheckpoint, writeCheckpoint } from './checkpoints.ts';
 import { liveTables, type Projection, type TableNames } from './projection.ts';
@@ -32,7 +32,14 @@ export interface RunnerOptions {
  */
 export class ProjectionRunner {
   private readonly checkpoint$ = new BehaviorSubject<Position | null>(null);
-  private readonly stop$ = new Subject<void>();
+  /**
+   * Everything at or before the horizon has been applied or does not concern this projection: the checkpoint,
+   * or the head of the log seen just before a page that came back short.
+   */
+  private readonly horizon$ = new BehaviorSubject<Position | null>(null);
+  private readonly nudge$ = new Subject<void>();
+  /** Replays, so a loop that reaches a wait after stop() was called does not wait. */
+  private readonly stop$ = new ReplaySubject<void>(1);
   private state: RunnerState = 'starting';
   private lastError: string | null = null;
   private lagSeconds = 0;
@@ -71,47 +78,68 @@ export class ProjectionRunner {
   async start(): Promise<void> {
     const saved = await readCheckpoint(this.knex, this.projection.name);
     this.checkpoint$.next(saved?.position ?? null);
+    this.horizon$.next(saved?.position ?? null);
     this.running = this.loop();
   }
 
-  /** Resolves once the checkpoint is at or past `position`; false when `timeoutMs` passed first. */
+  /**
+   * Resolves once everything up to `position` that concerns this projection is applied; false when `timeoutMs`
+   * passed first. The runner is nudged to look at the head of the log, since events it does not handle never
+   * wake it.
+   */
   async waitFor(position: Position, timeoutMs: number): Promise<boolean> {
-    if (hasReached(this.checkpoint, position)) return true;
-    return firstValueFrom(
-      race(
-        this.checkpoint$.pipe(
-          filter((checkpoint) => hasReached(checkpoint, position)),
-          map(() => true),
-        ),
-        timer(timeoutMs).pipe(map(() => false)),
-      ),
+    if (hasReached(this.horizon$.value, position)) return true;
+    const reached = this.horizon$.pipe(
+      filter((horizon) => hasReached(horizon, position)),
+      map(() => true),
     );
+    const timedOut = timer(timeoutMs).pipe(map(() => false));
+    const nudges = interval(100)
+      .pipe(takeUntil(race(reached, timedOut)))
+      .subscribe(() => this.nudge$.next());
+    this.nudge$.next();
+    try {
+      return await firstValueFrom(race(reached, timedOut));
+    } finally {
+      nudges.unsubscribe();
+    }
   }
 
   /** Applies everything up to the head of the log once and returns (used by rebuilds and tests). */
   async catchUp(): Promise<number> {
     let applied = 0;
     for (;;) {
-      const page = await this.readPage();
-      if (page.length === 0) return applied;
-      await this.applyPage(page);
+      const { page } = await this.step();
       applied += page.length;
+      if (page.length < this.batchSize) return applied;
     }
+  }
+
+  /** Reads and applies one page; reading the head first lets a short page move the horizon past it. */
+  private async step(): Promise<{ page: RecordedEvent[] }> {
+    const head = await this.store.headPosition();
+    const page = await this.readPage();
+    if (page.length > 0) {
+      this.lagSeconds = Math.max(0, (Date.now() - page[0]!.created.getTime()) / 1000);
+      await this.applyPage(page);
+    }
+    const last = page.length > 0 ? page[page.length - 1]!.position : null;
+    const horizon = page.length < this.batchSize ? maxPosition(last, head) : last;
+    this.horizon$.next(maxPosition(this.horizon$.value, horizon));
+    return { page };
   }
 
   private async loop(): Promise<void> {
     let failures = 0;
-    while (this.state !== 'stopped') {
+    while (!this.isStopped()) {
       try {
-        const page = await this.readPage();
-        if (page.length > 0) {
-          this.state = page.length === this.batchSize ? 'catching_up' : this.state === 'starting' ? 'live' : this.state;
-          this.lagSeconds = Math.max(0, (Date.now() - page[0]!.created.getTime()) / 1000);
-          await this.applyPage(page);
+        const { page } = await this.step();
+        if (page.length === this.batchSize) {
+          this.state = 'catching_up';
         } else {
           this.state = 'live';
           this.lagSeconds = 0;
-          await this.waitForNextEvent();
+          if (page.length === 0) await this.waitForNextEvent();
         }
         failures = 0;
         this.lastError = null;
@@ -147,7 +175,7 @@ export class ProjectionRunner {
     const next = this.store
       .subscribeToAll({ after: this.checkpoint, filter: { eventTypes: this.projection.eventTypes } })
       .pipe(take(1));
-    await firstValueFrom(race(next, timer(this.idlePollMs), this.stop$), { defaultValue: undefined });
+    await firstValueFrom(race(next, this.nudge$, timer(this.idlePollMs), this.stop$), { defaultValue: undefined });
   }
 
   private isStopped(): boolean {

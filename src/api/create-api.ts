@@ -1,0 +1,30 @@
+import type Koa from 'koa';
+import type Router from '@koa/router';
+import type { Logger } from '../logger.ts';
+import type { ApiDependencies } from './api-dependencies.ts';
+import { errorHandler } from './middleware/error-handler.ts';
+import { jsonBody } from './middleware/json-body.ts';
+import { requestId } from './middleware/request-context.ts';
+import { accessLog } from './middleware/access-log.ts';
+import { authRoutes } from './routes/auth-routes.ts';
+import { healthRoutes, type ReadinessCheck } from './routes/health-routes.ts';
+import { openApiRoutes } from './routes/openapi-routes.ts';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Installs the REST API on a Koa app: request ids, access log, JSON errors, body parsing, then the routes. */
+export function installApi(
+  app: Koa,
+  deps: ApiDependencies,
+  options: { logger: Logger; readiness: readonly ReadinessCheck[]; extraRoutes?: readonly Router[] },
+): void {
+  app.use(requestId);
+  app.use(accessLog(options.logger));
+  app.use(errorHandler(options.logger));
+  app.use(jsonBody(MAX_BODY_BYTES));
+  const routers = [healthRoutes(options.readiness), openApiRoutes(), authRoutes(deps), ...(options.extraRoutes ?? [])];
+  for (const router of routers) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
+}

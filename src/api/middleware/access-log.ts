@@ -1,0 +1,26 @@
+import type { Context, Next } from 'koa';
+import type { Logger } from '../../logger.ts';
+
+/** One structured line per request. The query string is dropped: it may carry a secret. */
+export function accessLog(logger: Logger) {
+  return async (ctx: Context, next: Next) => {
+    const started = process.hrtime.bigint();
+    try {
+      await next();
+    } finally {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      logger.info(
+        {
+          request_id: ctx.state.requestId,
+          method: ctx.method,
+          path: ctx.path,
+          status: ctx.status,
+          ms: Math.round(ms * 10) / 10,
+          ip: ctx.ip,
+          user_id: ctx.state.userId,
+        },
+        'request',
+      );
+    }
+  };
+}

@@ -1,0 +1,29 @@
+/**
+ * The OpenAPI 3.1 description served at /api/openapi.json. Each capability adds its paths in its own file.
+ */
+import { authPaths } from './auth-paths.ts';
+import { components } from './components.ts';
+
+export function openApiDocument() {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Smart Home Cloud API',
+      version: '0.1.0',
+      description:
+        'REST API of the Smart Home Cloud backend. Every change is an event; errors are `{ "error": { "code", "message", "details?" } }`. Paths accept an optional trailing slash.',
+    },
+    servers: [{ url: '/' }],
+    components,
+    paths: {
+      '/healthz': { get: { summary: 'Process is up', responses: { 200: { description: 'ok' } } } },
+      '/readyz': {
+        get: {
+          summary: 'Stores reachable and projections caught up',
+          responses: { 200: { description: 'ready' }, 503: { description: 'not ready (see checks)' } },
+        },
+      },
+      ...authPaths,
+    },
+  };
+}

@@ -1,0 +1,147 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import type { Session } from '../../commands/accounts/account-commands.ts';
+import { normaliseEmail } from '../../domain/accounts/email.ts';
+import { DomainError } from '../../domain/errors.ts';
+import type { ApiDependencies } from '../api-dependencies.ts';
+import { InvalidTokenError } from '../auth/token-service.ts';
+import { HttpError, rateLimited, unauthorized } from '../http-error.ts';
+import { requireUser } from '../middleware/authenticate.ts';
+import { commandContext } from '../middleware/request-context.ts';
+import { validate } from '../validation.ts';
+
+const email = z.string().trim().max(254).email('must be a valid e-mail address').transform(normaliseEmail);
+const password = z
+  .string()
+  .min(8, 'must be at least 8 characters')
+  .refine((value) => Buffer.byteLength(value, 'utf8') <= 1024, 'must be at most 1024 bytes');
+const name = z.string().trim().max(150);
+
+const registerBody = z
+  .object({
+    email,
+    password,
+    name: name.optional(),
+    first_name: name.optional(),
+    last_name: name.optional(),
+    // Apps written for the earlier service send a confirmation field.
+    password2: z.string().optional(),
+  })
+  .refine((body) => body.password2 === undefined || body.password2 === body.password, {
+    message: 'must equal password',
+    path: ['password2'],
+  });
+const loginBody = z.object({ email, password: z.string().min(1).max(4096) });
+const refreshBody = z.object({ refresh: z.string().min(1).max(4096) });
+const profilePatch = z
+  .object({ name: name.optional(), email: email.optional() })
+  .refine((body) => body.name !== undefined || body.email !== undefined, { message: 'send name and/or email' });
+const changePasswordBody = z.object({ old_password: z.string().min(1).max(4096), new_password: password });
+
+function profileBody(row: { id: string; email: string; name: string; created_at: Date; updated_at: Date }) {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    created_at: new Date(row.created_at).toISOString(),
+    updated_at: new Date(row.updated_at).toISOString(),
+  };
+}
+
+export function authRoutes(deps: ApiDependencies): Router {
+  const router = new Router({ prefix: '/api/auth' });
+  const authenticated = requireUser(deps.tokens);
+
+  const tokensFor = (session: Session) => ({
+    access: deps.tokens.signAccess(session.userId),
+    refresh: deps.tokens.signRefresh(session),
+  });
+
+  const profileOf = async (userId: string) => {
+    const row = await deps.users.byId(userId);
+    if (!row) throw new HttpError(404, 'user_not_found', 'No such user');
+    return profileBody(row);
+  };
+
+  const refreshClaims = (token: string) => {
+    try {
+      return deps.tokens.verifyRefresh(token);
+    } catch (error) {
+      if (error instanceof InvalidTokenError) throw unauthorized('invalid_token', error.message);
+      throw error;
+    }
+  };
+
+  router.post('/register', async (ctx: Context) => {
+    const body = validate(registerBody, ctx.request.body);
+    const displayName = body.name ?? [body.first_name, body.last_name].filter(Boolean).join(' ');
+    const session = await deps.accounts.register(
+      { email: body.email, password: body.password, name: displayName },
+      commandContext(ctx),
+    );
+    await deps.settle(session.write);
+    ctx.status = 201;
+    ctx.body = { user: await profileOf(session.userId), ...tokensFor(session), homes: await deps.homeIdsOf(session.userId) };
+  });
+
+  router.post('/login', async (ctx: Context) => {
+    const body = validate(loginBody, ctx.request.body);
+    const limited =
+      deps.loginLimiter.byEmail.retryAfter(body.email) ?? deps.loginLimiter.byAddress.retryAfter(ctx.ip);
+    if (limited !== null) throw rateLimited(limited);
+    let session: Session;
+    try {
+      session = await deps.accounts.logIn(body, commandContext(ctx));
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'invalid_credentials') {
+        deps.loginLimiter.byEmail.hit(body.email);
+        deps.loginLimiter.byAddress.hit(ctx.ip);
+      }
+      throw error;
+    }
+    deps.loginLimiter.byEmail.reset(body.email);
+    await deps.settle(session.write);
+    ctx.body = { ...tokensFor(session), user: await profileOf(session.userId), homes: await deps.homeIdsOf(session.userId) };
+  });
+
+  const refresh = async (ctx: Context) => {
+    const body = validate(refreshBody, ctx.request.body);
+    const claims = refreshClaims(body.refresh);
+    const session = await deps.accounts.refresh(claims, commandContext(ctx, { kind: 'user', id: claims.userId }));
+    ctx.body = tokensFor(session);
+  };
+  router.post('/refresh', refresh);
+  router.post('/token/refresh', refresh);
+
+  router.post('/logout', async (ctx: Context) => {
+    const body = validate(refreshBody, ctx.request.body);
+    const claims = refreshClaims(body.refresh);
+    await deps.accounts.logOut(claims, commandContext(ctx, { kind: 'user', id: claims.userId }));
+    ctx.status = 204;
+  });
+
+  router.get('/profile', authenticated, async (ctx: Context) => {
+    ctx.body = await profileOf(ctx.state.userId as string);
+  });
+
+  router.patch('/profile', authenticated, async (ctx: Context) => {
+    const body = validate(profilePatch, ctx.request.body);
+    const userId = ctx.state.userId as string;
+    const write = await deps.accounts.updateProfile(userId, body, commandContext(ctx));
+    await deps.settle(write);
+    ctx.body = await profileOf(userId);
+  });
+
+  router.post('/change-password', authenticated, async (ctx: Context) => {
+    const body = validate(changePasswordBody, ctx.request.body);
+    await deps.accounts.changePassword(
+      ctx.state.userId as string,
+      { oldPassword: body.old_password, newPassword: body.new_password },
+      commandContext(ctx),
+    );
+    ctx.status = 204;
+  });
+
+  return router;
+}

@@ -1,0 +1,30 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+
+export interface ReadinessCheck {
+  name: string;
+  check(): Promise<{ ok: boolean; detail?: unknown }>;
+}
+
+/** `/healthz`: the process answers. `/readyz`: the stores answer and projections are caught up within a bound. */
+export function healthRoutes(checks: readonly ReadinessCheck[]): Router {
+  const router = new Router();
+  router.get('/healthz', (ctx: Context) => {
+    ctx.body = { status: 'ok' };
+  });
+  router.get('/readyz', async (ctx: Context) => {
+    const results = await Promise.all(
+      checks.map(async ({ name, check }) => {
+        try {
+          return { name, ...(await check()) };
+        } catch (error) {
+          return { name, ok: false, detail: error instanceof Error ? error.message : String(error) };
+        }
+      }),
+    );
+    const ready = results.every((result) => result.ok);
+    ctx.status = ready ? 200 : 503;
+    ctx.body = { status: ready ? 'ready' : 'not_ready', checks: results };
+  });
+  return router;
+}

@@ -1,0 +1,14 @@
+import type { z } from 'zod';
+import { HttpError } from './http-error.ts';
+
+/** Validates a body or query against a zod schema; failures are 400 with one entry per problem. */
+export function validate<Schema extends z.ZodType>(schema: Schema, input: unknown, what = 'body'): z.infer<Schema> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw new HttpError(400, 'validation_error', `The request ${what} is invalid`, {
+    issues: result.error.issues.map((issue) => ({
+      path: issue.path.map(String).join('.') || what,
+      message: issue.message,
+    })),
+  });
+}

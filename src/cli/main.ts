@@ -1,0 +1,24 @@
+import { Command } from 'commander';
+import { ConfigError } from '../config.ts';
+import { DataDirLockedError } from '../database/data-dir-lock.ts';
+import { registerMigrateCommand } from './migrate-command.ts';
+import { registerServeCommand } from './serve-command.ts';
+
+const program = new Command()
+  .name('smarthome-cloud')
+  .description('Smart Home Cloud: event-sourced backend for offline-first smart homes. Configuration comes from environment variables (see README).')
+  .showHelpAfterError();
+
+registerServeCommand(program);
+registerMigrateCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  // Expected operator mistakes get one clear line, not a stack trace.
+  if (error instanceof ConfigError || error instanceof DataDirLockedError) {
+    process.stderr.write(`smarthome-cloud: ${error.message}\n`);
+    process.exit(2);
+  }
+  throw error;
+}

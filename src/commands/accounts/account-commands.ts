@@ -1,0 +1,149 @@
+import { randomUUID } from 'node:crypto';
+import { emailClaimDecider } from '../../domain/accounts/email-claim.ts';
+import { emailClaimStream, userStream } from '../../domain/accounts/email.ts';
+import { tokenRevoked, userDecider, type UserState } from '../../domain/accounts/user.ts';
+import { DomainError } from '../../domain/errors.ts';
+import { combineWrites, NOTHING_WRITTEN, writeResultOf, type CommandBus, type WriteResult } from '../command-bus.ts';
+import type { CommandContext } from '../metadata.ts';
+import type { PasswordHasher } from './password-hasher.ts';
+
+export interface Session {
+  userId: string;
+  familyId: string;
+  tokenId: string;
+  write: WriteResult;
+}
+
+export interface Profile {
+  id: string;
+  email: string;
+  name: string;
+}
+
+const invalidCredentials = () =>
+  new DomainError('unauthenticated', 'invalid_credentials', 'E-mail or password is incorrect');
+
+/**
+ * Account use cases. Every decision is taken on the user's own stream (strongly consistent), never on a read
+ * model; e-mail uniqueness is a claim stream.
+ */
+export class AccountCommands {
+  constructor(
+    private readonly bus: CommandBus,
+    private readonly hasher: PasswordHasher,
+  ) {}
+
+  async register(input: { email: string; password: string; name: string }, context: CommandContext): Promise<Session> {
+    const userId = randomUUID();
+    const passwordHash = await this.hasher.hash(input.password);
+    const claim = await this.claimEmail(input.email, userId, context);
+    const familyId = randomUUID();
+    const tokenId = randomUUID();
+    try {
+      const result = await this.bus.execute(
+        userDecider,
+        userStream(userId),
+        { type: 'Register', userId, email: input.email, name: input.name, passwordHash, familyId, tokenId },
+        context,
+      );
+      return { userId, familyId, tokenId, write: combineWrites(claim, writeResultOf(result)) };
+    } catch (error) {
+      // The user was not written: give the address back so it is not blocked forever.
+      await this.releaseEmail(input.email, userId, context).catch(() => {});
+      throw error;
+    }
+  }
+
+  async logIn(input: { email: string; password: string }, context: CommandContext): Promise<Session> {
+    const claim = await this.bus.load(emailClaimDecider, emailClaimStream(input.email));
+    const ownerId = claim.state.ownerId;
+    if (ownerId === null) {
+      await this.hasher.verifyNothing(input.password);
+      throw invalidCredentials();
+    }
+    const user = await this.bus.load(userDecider, userStream(ownerId));
+    if (!user.state.registered || !(await this.hasher.verify(user.state.passwordHash, input.password))) {
+      throw invalidCredentials();
+    }
+    const familyId = randomUUID();
+    const tokenId = randomUUID();
+    const result = await this.bus.execute(userDecider, userStream(ownerId), { type: 'LogIn', familyId, tokenId }, context);
+    return { userId: ownerId, familyId, tokenId, write: writeResultOf(result) };
+  }
+
+  /** Rotates a refresh token. Reuse of a rotated one revokes its whole family (an event) and fails. */
+  async refresh(token: { userId: string; familyId: string; tokenId: string }, context: CommandContext): Promise<Session> {
+    const newTokenId = randomUUID();
+    const result = await this.bus.execute(
+      userDecider,
+      userStream(token.userId),
+      { type: 'RotateRefreshToken', familyId: token.familyId, presentedTokenId: token.tokenId, newTokenId },
+      context,
+    );
+    if (result.events.some((event) => event.type === 'RefreshTokenReuseDetected')) throw tokenRevoked();
+    return { userId: token.userId, familyId: token.familyId, tokenId: newTokenId, write: writeResultOf(result) };
+  }
+
+  async logOut(token: { userId: string; familyId: string; tokenId: string }, context: CommandContext): Promise<WriteResult> {
+    const result = await this.bus.execute(
+      userDecider,
+      userStream(token.userId),
+      { type: 'LogOut', familyId: token.familyId, presentedTokenId: token.tokenId },
+      context,
+    );
+    return writeResultOf(result);
+  }
+
+  async profile(userId: string): Promise<UserState> {
+    return (await this.bus.load(userDecider, userStream(userId))).state;
+  }
+
+  /** Name and e-mail; a new e-mail is claimed before the user's stream records it, the old one released after. */
+  async updateProfile(
+    userId: string,
+    changes: { name?: string; email?: string },
+    context: CommandContext,
+  ): Promise<WriteResult> {
+    const writes: WriteResult[] = [];
+    if (changes.email !== undefined) {
+      const current = await this.profile(userId);
+      if (!current.registered) throw new DomainError('not_found', 'user_not_found', 'No such user');
+      if (changes.email !== current.email) {
+        writes.push(await this.claimEmail(changes.email, userId, context));
+        try {
+          writes.push(writeResultOf(await this.bus.execute(userDecider, userStream(userId), { type: 'ChangeEmail', email: changes.email }, context)));
+        } catch (error) {
+          await this.releaseEmail(changes.email, userId, context).catch(() => {});
+          throw error;
+        }
+        writes.push(await this.releaseEmail(current.email, userId, context));
+      }
+    }
+    if (changes.name !== undefined) {
+      writes.push(writeResultOf(await this.bus.execute(userDecider, userStream(userId), { type: 'UpdateProfile', name: changes.name }, context)));
+    }
+    return writes.length === 0 ? NOTHING_WRITTEN : combineWrites(...writes);
+  }
+
+  async changePassword(
+    userId: string,
+    input: { oldPassword: string; newPassword: string },
+    context: CommandContext,
+  ): Promise<WriteResult> {
+    const user = await this.profile(userId);
+    if (!user.registered || !(await this.hasher.verify(user.passwordHash, input.oldPassword))) {
+      throw new DomainError('invalid', 'wrong_password', 'The current password is incorrect', { field: 'old_password' });
+    }
+    const passwordHash = await this.hasher.hash(input.newPassword);
+    const result = await this.bus.execute(userDecider, userStream(userId), { type: 'ChangePassword', passwordHash }, context);
+    return writeResultOf(result);
+  }
+
+  private async claimEmail(email: string, userId: string, context: CommandContext): Promise<WriteResult> {
+    return writeResultOf(await this.bus.execute(emailClaimDecider, emailClaimStream(email), { type: 'Claim', userId }, context));
+  }
+
+  private async releaseEmail(email: string, userId: string, context: CommandContext): Promise<WriteResult> {
+    return writeResultOf(await this.bus.execute(emailClaimDecider, emailClaimStream(email), { type: 'Release', userId }, context));
+  }
+}

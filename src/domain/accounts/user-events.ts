@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import type { EventDefinition } from '../event-catalogue.ts';
+
+const id = z.string().uuid();
+const email = z.string().email();
+// scrypt-kdf's hash, base64: the password itself never enters the log.
+const passwordHash = z.string().regex(/^c2NyeXB0[A-Za-z0-9+/=]+$/, 'must be a scrypt-kdf hash');
+
+export const userEventSchemas = {
+  UserRegistered: z.object({ user_id: id, email, name: z.string(), password_hash: passwordHash }).strict(),
+  UserProfileUpdated: z.object({ user_id: id, name: z.string() }).strict(),
+  UserEmailChanged: z.object({ user_id: id, email, previous_email: email }).strict(),
+  UserPasswordChanged: z.object({ user_id: id, password_hash: passwordHash }).strict(),
+  /** A login (or registration) started a refresh-token family; `token_id` is the jti of its first token. */
+  UserLoggedIn: z.object({ user_id: id, family_id: id, token_id: id }).strict(),
+  RefreshTokenRotated: z.object({ user_id: id, family_id: id, token_id: id, previous_token_id: id }).strict(),
+  /** A refresh token was used after it had been rotated: treated as theft, the whole family is dead. */
+  RefreshTokenReuseDetected: z.object({ user_id: id, family_id: id, token_id: id }).strict(),
+  RefreshTokenRevoked: z.object({ user_id: id, family_id: id, reason: z.enum(['logout']) }).strict(),
+};
+
+export const emailClaimEventSchemas = {
+  EmailClaimed: z.object({ user_id: id }).strict(),
+  EmailReleased: z.object({ user_id: id }).strict(),
+};
+
+type Schemas = typeof userEventSchemas & typeof emailClaimEventSchemas;
+export type UserEventType = keyof typeof userEventSchemas;
+export type EmailClaimEventType = keyof typeof emailClaimEventSchemas;
+export type EventOf<Map extends Partial<Schemas>> = {
+  [Type in keyof Map & string]: { type: Type; data: Map[Type] extends z.ZodType ? z.infer<Map[Type]> : never };
+}[keyof Map & string];
+
+export type UserEvent = EventOf<typeof userEventSchemas>;
+export type EmailClaimEvent = EventOf<typeof emailClaimEventSchemas>;
+
+export const accountEventDefinitions: EventDefinition[] = [
+  ...Object.entries(userEventSchemas).map(([type, schema]) => ({
+    type,
+    schemaVersion: 1,
+    schema,
+    description: 'user account',
+  })),
+  ...Object.entries(emailClaimEventSchemas).map(([type, schema]) => ({
+    type,
+    schemaVersion: 1,
+    schema,
+    description: 'e-mail uniqueness claim',
+  })),
+];

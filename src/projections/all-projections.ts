@@ -1,0 +1,5 @@
+import type { Projection } from './projection.ts';
+import { usersProjection } from './read-models/users-projection.ts';
+
+/** Every read model of the system, in the order they are migrated. */
+export const allProjections: readonly Projection[] = [usersProjection];
