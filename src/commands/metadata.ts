@@ -1,0 +1,53 @@
+import { randomUUID } from 'node:crypto';
+
+export type ActorKind = 'user' | 'gateway' | 'operator' | 'system' | 'anonymous';
+
+export interface Actor {
+  kind: ActorKind;
+  id: string | null;
+}
+
+/**
+ * Who asks, on whose behalf, from where and why: every event written for this command carries it.
+ */
+export interface CommandContext {
+  actor: Actor;
+  onBehalfOf?: Actor;
+  correlationId: string;
+  /** The message (request, frame or event) that caused this command. */
+  causationId: string;
+  requestId?: string;
+  clientAddress?: string;
+  userAgent?: string;
+  gatewaySessionId?: string;
+  now: Date;
+}
+
+export function systemContext(reason: string, now = new Date()): CommandContext {
+  const id = randomUUID();
+  return { actor: { kind: 'system', id: reason }, correlationId: id, causationId: id, now };
+}
+
+/** Derives the context of a follow-up command caused by an earlier event. */
+export function causedBy(context: CommandContext, causationId: string, now = new Date()): CommandContext {
+  return { ...context, causationId, now };
+}
+
+export const EVENT_METADATA_SCHEMA_VERSION = 1;
+
+export function eventMetadata(context: CommandContext, schemaVersion: number): Record<string, unknown> {
+  const metadata: Record<string, unknown> = {
+    actor: context.actor,
+    correlation_id: context.correlationId,
+    causation_id: context.causationId,
+    occurred_at: context.now.toISOString(),
+    schema_version: schemaVersion,
+    metadata_version: EVENT_METADATA_SCHEMA_VERSION,
+  };
+  if (context.onBehalfOf) metadata.on_behalf_of = context.onBehalfOf;
+  if (context.requestId) metadata.request_id = context.requestId;
+  if (context.clientAddress) metadata.client_address = context.clientAddress;
+  if (context.userAgent) metadata.user_agent = context.userAgent;
+  if (context.gatewaySessionId) metadata.gateway_session_id = context.gatewaySessionId;
+  return metadata;
+}

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+/** Every setting comes from the environment; README.md documents each one. */
+const booleanFlag = z
+  .enum(['0', '1', 'true', 'false'])
+  .transform((value) => value === '1' || value === 'true');
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATA_DIR: z.string().min(1).default('./data'),
+  EVENT_STORE_URL: z
+    .string()
+    .regex(/^(postgres(ql)?|esdb(\+discover)?):\/\//, 'must start with postgres://, postgresql:// or esdb://')
+    .optional(),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://').optional(),
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  ACCESS_TOKEN_TTL_S: z.coerce.number().int().min(30).max(86_400).default(900),
+  REFRESH_TOKEN_TTL_S: z.coerce.number().int().min(300).max(31_536_000).default(2_592_000),
+  SCRYPT_LOG_N: z.coerce.number().int().min(1).max(20).default(15),
+  LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
+  LOGIN_RATE_WINDOW_S: z.coerce.number().int().min(1).default(900),
+  READ_YOUR_WRITES_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
+  READY_MAX_LAG_S: z.coerce.number().min(0).default(30),
+  HEARTBEAT_TIMEOUT_S: z.coerce.number().positive().default(90),
+  HEARTBEAT_INTERVAL_S: z.coerce.number().positive().default(30),
+  BRIDGE_MAX_FRAME_BYTES: z.coerce.number().int().min(1024).default(262_144),
+  BRIDGE_RATE_LIMIT_PER_S: z.coerce.number().int().min(1).default(50),
+  NODE_ID: z.string().min(1).optional(),
+  TRUST_PROXY: booleanFlag.default(false),
+  AUTO_REBUILD: booleanFlag.default(false),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof envSchema>;
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses the environment; the first invalid variable stops start-up with one message naming it. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const variable = issue.path.join('.');
+    throw new ConfigError(`Invalid configuration: ${variable} ${issue.message} (got ${JSON.stringify(present[variable] ?? null)})`);
+  }
+  if (parsed.data.NODE_ENV === 'production' && !parsed.data.JWT_SECRET) {
+    throw new ConfigError('Invalid configuration: JWT_SECRET is required when NODE_ENV=production');
+  }
+  return parsed.data;
+}

@@ -1,0 +1,42 @@
+import type { Knex } from 'knex';
+import type { Position } from '../eventstore/port.ts';
+
+export const CHECKPOINTS_TABLE = 'projection_checkpoints';
+
+export interface CheckpointRow {
+  name: string;
+  version: number;
+  position: Position | null;
+  events_applied: number;
+  updated_at: Date;
+}
+
+export async function createCheckpointsTable(knex: Knex): Promise<void> {
+  await knex.schema.createTable(CHECKPOINTS_TABLE, (table) => {
+    table.text('name').primary();
+    table.integer('version').notNullable();
+    table.text('position').nullable();
+    table.bigInteger('events_applied').notNullable().defaultTo(0);
+    table.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
+  });
+}
+
+export async function readCheckpoint(knex: Knex, name: string): Promise<CheckpointRow | null> {
+  const row = await knex<CheckpointRow>(CHECKPOINTS_TABLE).where({ name }).first();
+  return row ? { ...row, events_applied: Number(row.events_applied) } : null;
+}
+
+export async function writeCheckpoint(
+  trx: Knex.Transaction,
+  name: string,
+  version: number,
+  position: Position,
+  applied: number,
+): Promise<void> {
+  await trx.raw(
+    `insert into ${CHECKPOINTS_TABLE} (name, version, position, events_applied, updated_at) values (?, ?, ?, ?, now())
+     on conflict (name) do update set position = excluded.position, version = excluded.version,
+       events_applied = ${CHECKPOINTS_TABLE}.events_applied + excluded.events_applied, updated_at = now()`,
+    [name, version, position, applied],
+  );
+}
