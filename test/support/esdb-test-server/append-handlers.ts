@@ -108,15 +108,19 @@ export function handleBatchAppend(log: MemoryLog) {
     // Requests of one append share a correlation id; only the first carries options, the last is_final.
     const pending = new Map<string, PendingBatch>();
     call.on('data', (request: BatchAppendReqMessage) => {
+      try {
+        acceptBatchRequest(request);
+      } catch (error) {
+        call.emit('error', { code: status.INVALID_ARGUMENT, details: (error as Error).message });
+      }
+    });
+    const acceptBatchRequest = (request: BatchAppendReqMessage): void => {
       const correlation = request.getCorrelationId();
       const key = correlation === undefined ? '' : correlation.getString();
       let batch = pending.get(key);
       const options = request.getOptions();
       if (batch === undefined) {
-        if (options === undefined) {
-          call.emit('error', { code: status.INVALID_ARGUMENT, details: 'Batch append without options' });
-          return;
-        }
+        if (options === undefined) throw new Error('Batch append without options');
         batch = { streamName: streamNameOf(options.getStreamIdentifier()), expectation: batchExpectation(options), events: [] };
         pending.set(key, batch);
       }
@@ -126,7 +130,7 @@ export function handleBatchAppend(log: MemoryLog) {
       const outcome = log.append(batch.streamName, batch.expectation, batch.events);
       const response = batchResponse(outcome, batch).setCorrelationId(correlation);
       call.write(response);
-    });
+    };
     call.on('end', () => call.end());
   };
 }
