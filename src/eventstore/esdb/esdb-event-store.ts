@@ -1,0 +1,146 @@
+/**
+ * The EventStore port over EventStoreDB, through @eventstore/db-client 6.x (the production store).
+ */
+import { BACKWARDS, END, EventStoreDBClient, FORWARDS, START, jsonEvent, type ReadRevision } from '@eventstore/db-client';
+import type { Observable } from 'rxjs';
+import { encodePosition } from '../position.ts';
+import type {
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  EventToAppend,
+  Position,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  SubscribeToAllOptions,
+} from '../port.ts';
+import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.ts';
+import { toPortError } from './client-errors.ts';
+import { toClientExpectedRevision } from './expected-revision.ts';
+import { retryTransient } from './transient-retry.ts';
+import { headPosition } from './head-position.ts';
+import { ping } from './ping.ts';
+import { readAllPage } from './read-all-page.ts';
+import { positionOf, toRecordedEvent } from './recorded-event.ts';
+import { resubscribingAllSubscription } from './resubscribing-all-subscription.ts';
+
+export interface EsdbEventStoreOptions {
+  /** Resubscription after a dropped `$all` subscription. */
+  backoff?: BackoffPolicy;
+  /** Events a subscription buffers before pausing its gRPC call (see resubscribing-all-subscription.ts). */
+  subscriptionHighWaterMark?: number;
+  /** How long ping() waits for an answer. */
+  pingTimeoutMs?: number;
+}
+
+export class EsdbEventStore implements EventStore {
+  readonly kind = 'esdb' as const;
+  readonly #client: EventStoreDBClient;
+  readonly #options: Required<EsdbEventStoreOptions>;
+
+  /** `connectionString` as EventStoreDB documents it, e.g. `esdb://localhost:2113?tls=false`. */
+  constructor(connectionString: string, options: EsdbEventStoreOptions = {}) {
+    this.#client = EventStoreDBClient.connectionString(connectionString);
+    this.#options = {
+      backoff: options.backoff ?? DEFAULT_BACKOFF,
+      subscriptionHighWaterMark: options.subscriptionHighWaterMark ?? 64,
+      pingTimeoutMs: options.pingTimeoutMs ?? 2_000,
+    };
+  }
+
+  async appendToStream(stream: string, events: readonly EventToAppend[], options: AppendOptions): Promise<AppendResult> {
+    const proposed = events.map((event) =>
+      // Our ids go through, so a retried append with the same ids is recognised as already written.
+      jsonEvent({ id: event.id, type: event.type, data: event.data, metadata: event.metadata }),
+    );
+    try {
+      const result = await retryTransient(() =>
+        this.#client.appendToStream(stream, proposed, {
+          expectedRevision: toClientExpectedRevision(options.expectedRevision),
+        }),
+      );
+      const nextExpectedRevision = Number(result.nextExpectedRevision);
+      const position =
+        result.position === undefined
+          ? await this.#positionOfRevision(stream, nextExpectedRevision)
+          : encodePosition(BigInt(result.position.commit), BigInt(result.position.prepare));
+      return { nextExpectedRevision, position };
+    } catch (error) {
+      throw toPortError(error, { streamName: stream, expected: options.expectedRevision });
+    }
+  }
+
+  /**
+   * An idempotent re-append may be acknowledged without a position; the caller still needs the position of the
+   * stream's event at that revision (for read-your-writes), so read it.
+   */
+  async #positionOfRevision(stream: string, revision: number): Promise<Position> {
+    let position: Position | undefined;
+    // Read to the end (one event) rather than returning mid-iteration: a read abandoned early stays open in the
+    // client until dispose(), and dispose() would wait for it forever.
+    for await (const resolved of this.#client.readStream(stream, {
+      direction: BACKWARDS,
+      fromRevision: BigInt(revision),
+      maxCount: 1,
+    })) {
+      if (resolved.event !== undefined) position = positionOf(resolved.event);
+    }
+    if (position === undefined) throw new Error(`EventStoreDB acknowledged ${stream}@${revision} but the event cannot be read`);
+    return position;
+  }
+
+  async readStream(stream: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const direction = options.direction ?? 'forwards';
+    const fromRevision: ReadRevision =
+      options.fromRevision === undefined ? (direction === 'forwards' ? START : END) : BigInt(options.fromRevision);
+    const read = async (): Promise<RecordedEvent[]> => {
+      const events: RecordedEvent[] = [];
+      // The client reports a missing stream while iterating, not when readStream is called.
+      for await (const resolved of this.#client.readStream(stream, {
+        direction: direction === 'forwards' ? FORWARDS : BACKWARDS,
+        fromRevision,
+        ...(options.maxCount === undefined ? {} : { maxCount: options.maxCount }),
+      })) {
+        if (resolved.event !== undefined) events.push(toRecordedEvent(resolved.event));
+      }
+      return events;
+    };
+    try {
+      return await retryTransient(read);
+    } catch (error) {
+      throw toPortError(error, { streamName: stream });
+    }
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    try {
+      return await retryTransient(() => readAllPage(this.#client, options));
+    } catch (error) {
+      throw toPortError(error);
+    }
+  }
+
+  async headPosition(): Promise<Position | null> {
+    try {
+      return await retryTransient(() => headPosition(this.#client));
+    } catch (error) {
+      throw toPortError(error);
+    }
+  }
+
+  subscribeToAll(options: SubscribeToAllOptions = {}): Observable<RecordedEvent> {
+    return resubscribingAllSubscription(this.#client, options, {
+      backoff: this.#options.backoff,
+      highWaterMark: this.#options.subscriptionHighWaterMark,
+    });
+  }
+
+  ping(): Promise<void> {
+    return ping(this.#client, this.#options.pingTimeoutMs);
+  }
+
+  async close(): Promise<void> {
+    await this.#client.dispose();
+  }
+}

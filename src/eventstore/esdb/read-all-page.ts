@@ -1,0 +1,50 @@
+/**
+ * One page of `$all` strictly after a position, filtered. Client 6.x reads `$all` from a position INCLUSIVELY
+ * and sends no filter with readAll, so this scans forwards in chunks, skips everything at or before the cursor,
+ * and filters here, until the page is full or the log ends.
+ */
+import { START, type EventStoreDBClient, type ReadPosition } from '@eventstore/db-client';
+import { decodePosition } from '../position.ts';
+import type { Position, ReadAllOptions, RecordedEvent } from '../port.ts';
+import { matchesAllFilter } from './all-filter.ts';
+import { positionOf, toRecordedEvent } from './recorded-event.ts';
+
+export const DEFAULT_READ_ALL_COUNT = 1000;
+/** Events scanned per request: large enough that sparse filters do not cost a round trip per event. */
+const MIN_SCAN_CHUNK = 256;
+const MAX_SCAN_CHUNK = 4096;
+
+/** Throws the client's errors; the caller maps them to the port's. */
+export async function readAllPage(client: EventStoreDBClient, options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+  const maxCount = options.maxCount ?? DEFAULT_READ_ALL_COUNT;
+  const page: RecordedEvent[] = [];
+  if (maxCount <= 0) return page;
+  const chunk = Math.min(Math.max(maxCount + 1, MIN_SCAN_CHUNK), MAX_SCAN_CHUNK);
+  /** Exclusive lower bound: the last position already looked at. */
+  let cursor: Position | null = options.after ?? null;
+  for (;;) {
+    const fromPosition: ReadPosition = cursor === null ? START : toClientPosition(cursor);
+    const read = client.readAll({ fromPosition, maxCount: chunk });
+    let scanned = 0;
+    for await (const resolved of read) {
+      scanned++;
+      const event = resolved.event;
+      if (event === undefined) continue;
+      const position = positionOf(event);
+      if (cursor !== null && position <= cursor) continue; // the inclusive start: skip the event at `after`
+      cursor = position;
+      if (!matchesAllFilter(options.filter, event)) continue;
+      page.push(toRecordedEvent(event));
+      if (page.length >= maxCount) {
+        await read.cancel(); // ends the gRPC call now instead of leaving it open until the client is disposed
+        return page;
+      }
+    }
+    if (scanned < chunk) return page; // the log ended inside this chunk
+  }
+}
+
+export function toClientPosition(position: Position): { commit: bigint; prepare: bigint } {
+  const { major, minor } = decodePosition(position);
+  return { commit: major, prepare: minor };
+}

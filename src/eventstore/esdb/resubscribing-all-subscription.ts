@@ -1,0 +1,116 @@
+/**
+ * `$all` catch-up subscription as an Observable that survives dropped connections.
+ *
+ * The 6.x client never resubscribes by itself: when the node restarts or the connection drops, its subscription
+ * stream just errors. Here every drop (an error, or the server ending the call) leads to a new native
+ * subscription from the last position delivered — EventStoreDB's subscriptions from a position are exclusive,
+ * so nothing is repeated — after a capped exponential backoff. A guard drops anything at or before the last
+ * delivered position, in case a server ever replays it. Positions keep both commit and prepare.
+ *
+ * Backpressure: events are pulled one at a time from the client stream (async iteration) and handed to
+ * `subscriber.next` synchronously, so this layer holds no queue of its own. When the subscriber is slow (its
+ * `next` takes time), the client stream's buffer fills to `highWaterMark` events, the stream pauses its gRPC
+ * call, HTTP/2 flow control stops the server, and EventStoreDB falls back to reading the log for that
+ * subscription — memory stays bounded on both sides. An Observable cannot tell us about work a subscriber queues
+ * asynchronously (e.g. inside `concatMap`); bounding that queue is the subscriber's job (see the report's port
+ * proposal).
+ */
+import { START, type AllStreamSubscription, type EventStoreDBClient } from '@eventstore/db-client';
+import { Observable } from 'rxjs';
+import { EventStoreUnavailableError } from '../errors.ts';
+import type { Position, RecordedEvent, SubscribeToAllOptions } from '../port.ts';
+import { matchesAllFilter, toSubscriptionFilter } from './all-filter.ts';
+import { backoffDelay, type BackoffPolicy } from './backoff.ts';
+import { isTransientClientError, toPortError } from './client-errors.ts';
+import { toClientPosition } from './read-all-page.ts';
+import { positionOf, toRecordedEvent } from './recorded-event.ts';
+
+export interface SubscriptionSettings {
+  backoff: BackoffPolicy;
+  /** Events the client stream buffers before it pauses the gRPC call. */
+  highWaterMark: number;
+}
+
+export function resubscribingAllSubscription(
+  client: EventStoreDBClient,
+  options: SubscribeToAllOptions,
+  settings: SubscriptionSettings,
+): Observable<RecordedEvent> {
+  return new Observable<RecordedEvent>((subscriber) => {
+    let last: Position | null = options.after ?? null;
+    let stopped = false;
+    let attempt = 0;
+    let current: AllStreamSubscription | null = null;
+    let cancelSleep: (() => void) | null = null;
+
+    /** Runs one native subscription until it ends (resolves) or fails (throws). */
+    const runNativeSubscription = async (): Promise<void> => {
+      const subscription = client.subscribeToAll(
+        { fromPosition: last === null ? START : toClientPosition(last), filter: toSubscriptionFilter(options.filter) },
+        { highWaterMark: settings.highWaterMark },
+      );
+      current = subscription;
+      subscription.once('confirmation', () => {
+        attempt = 0; // the server took the subscription: a later drop starts the backoff afresh
+      });
+      for await (const resolved of subscription) {
+        if (stopped) return;
+        const event = resolved.event;
+        if (event === undefined) continue;
+        const position = positionOf(event);
+        if (last !== null && position <= last) continue;
+        // Advance past events we skip too (system events in $-streams): resuming after them loses nothing.
+        last = position;
+        if (!matchesAllFilter(options.filter, event)) continue;
+        subscriber.next(toRecordedEvent(event));
+      }
+    };
+
+    const sleep = (ms: number) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ms);
+        cancelSleep = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+
+    const run = async (): Promise<void> => {
+      while (!stopped) {
+        let failure: unknown = null;
+        try {
+          await runNativeSubscription();
+        } catch (error) {
+          failure = error;
+        }
+        if (stopped) return;
+        if (failure !== null && !isTransientClientError(failure)) {
+          subscriber.error(toPortError(failure));
+          return;
+        }
+        attempt++;
+        if (attempt > settings.backoff.maxAttempts) {
+          subscriber.error(
+            new EventStoreUnavailableError(`$all subscription lost; ${settings.backoff.maxAttempts} resubscriptions failed`, {
+              cause: failure,
+            }),
+          );
+          return;
+        }
+        await sleep(backoffDelay(attempt, settings.backoff));
+      }
+    };
+
+    void run();
+
+    return () => {
+      stopped = true;
+      cancelSleep?.();
+      const subscription = current;
+      if (subscription !== null) {
+        // unsubscribe() cancels the gRPC call; destroy() ends our iteration, which the cancellation alone would not.
+        void subscription.unsubscribe().finally(() => subscription.destroy());
+      }
+    };
+  });
+}

@@ -1,0 +1,112 @@
+/**
+ * A test double for CI, not an event store for users.
+ *
+ * An in-memory gRPC server that answers the EventStoreDB calls @eventstore/db-client 6.x makes for the
+ * `esdb` adapter — ServerFeatures.GetSupportedMethods, Streams.Append, Streams.BatchAppend and Streams.Read
+ * (stream reads, $all reads, $all subscriptions with filters, caughtUp and checkpoints) — following
+ * EventStoreDB's documented semantics, so that the adapter's tests run without Docker. It keeps nothing on disk,
+ * has no security, no deletes, no stream subscriptions, no projections, no cluster. Run the same tests against a
+ * real server with TEST_EVENTSTORE_URL.
+ */
+import { Server, ServerCredentials, status } from '@grpc/grpc-js';
+import { ServerFeaturesService, StreamsService } from './esdb-test-server/proto.ts';
+import { MemoryLog } from './esdb-test-server/memory-log.ts';
+import type { AllSubscription } from './esdb-test-server/all-subscription.ts';
+import { handleAppend, handleBatchAppend } from './esdb-test-server/append-handlers.ts';
+import { handleRead } from './esdb-test-server/read-handler.ts';
+import { handleGetSupportedMethods } from './esdb-test-server/server-features-handler.ts';
+
+export interface EsdbTestServerOptions {
+  /** List BatchAppend in the server features (as servers since 21.10 do). Default true; false forces Append. */
+  batchAppend?: boolean;
+}
+
+export class EsdbTestServer {
+  readonly log = new MemoryLog();
+  readonly #subscriptions = new Set<AllSubscription>();
+  readonly #options: Required<EsdbTestServerOptions>;
+  #server: Server | null = null;
+  #port = 0;
+
+  private constructor(options: EsdbTestServerOptions) {
+    this.#options = { batchAppend: options.batchAppend ?? true };
+    seedSystemEvents(this.log);
+  }
+
+  static async start(options: EsdbTestServerOptions = {}): Promise<EsdbTestServer> {
+    const server = new EsdbTestServer(options);
+    await server.#listen(0);
+    return server;
+  }
+
+  /** Connection string for EventStoreDBClient.connectionString. */
+  get url(): string {
+    return `esdb://127.0.0.1:${this.#port}?tls=false`;
+  }
+
+  /** Number of $all subscriptions currently being served. */
+  get subscriptionCount(): number {
+    return this.#subscriptions.size;
+  }
+
+  /** Ends every live subscription with an error status (default UNAVAILABLE), as a failing node would. */
+  dropSubscriptions(code: status = status.UNAVAILABLE): void {
+    for (const subscription of [...this.#subscriptions]) {
+      subscription.drop({ code, details: 'Subscription dropped by the test server' });
+    }
+  }
+
+  /** Stops listening (cutting every connection) and listens again on the same port with the same data. */
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.#listen(this.#port);
+  }
+
+  async stop(): Promise<void> {
+    const server = this.#server;
+    this.#server = null;
+    if (server === null) return;
+    this.dropSubscriptions();
+    server.forceShutdown();
+  }
+
+  /** Appends a system event (`$`-prefixed type and stream), as the server writes on its own. */
+  appendSystemEvent(stream = '$stats-127.0.0.1:2113', type = '$statsCollected'): void {
+    this.log.append(stream, { kind: 'any' }, [systemEvent(type)]);
+  }
+
+  async #listen(port: number): Promise<void> {
+    const server = new Server();
+    server.addService(ServerFeaturesService, {
+      getSupportedMethods: handleGetSupportedMethods({ batchAppend: this.#options.batchAppend }),
+    });
+    const streams = {
+      read: handleRead(this.log, this.#subscriptions),
+      append: handleAppend(this.log),
+      ...(this.#options.batchAppend ? { batchAppend: handleBatchAppend(this.log) } : {}),
+    };
+    server.addService(StreamsService, streams);
+    this.#port = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(`127.0.0.1:${port}`, ServerCredentials.createInsecure(), (error, boundPort) =>
+        error ? reject(error) : resolve(boundPort),
+      );
+    });
+    this.#server = server;
+  }
+}
+
+function systemEvent(type: string) {
+  return {
+    id: crypto.randomUUID(),
+    type,
+    contentType: 'application/json',
+    data: Buffer.from('{}'),
+    customMetadata: new Uint8Array(),
+  };
+}
+
+/** A fresh EventStoreDB already has system events in $all; readers must skip them. */
+function seedSystemEvents(log: MemoryLog): void {
+  log.append('$settings', { kind: 'no_stream' }, [systemEvent('$settings')]);
+  log.append('$$$scavenges', { kind: 'no_stream' }, [systemEvent('$metadata')]);
+}

@@ -1,0 +1,25 @@
+/**
+ * ServerFeatures.GetSupportedMethods: the 6.x client asks for it on connection and uses BatchAppend for
+ * appendToStream only when the server lists it. The double lists exactly the calls it implements.
+ */
+import type { ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
+import { Empty, SupportedMethod, SupportedMethods } from './proto.ts';
+
+type EmptyMessage = InstanceType<typeof Empty>;
+type SupportedMethodsMessage = InstanceType<typeof SupportedMethods>;
+
+/** The server generation whose client-facing semantics (caughtUp, BatchAppend) the double follows. */
+const MODELLED_SERVER_VERSION = '23.10.0';
+
+export function handleGetSupportedMethods(options: { batchAppend: boolean }) {
+  const methods: Array<[service: string, method: string]> = [
+    ['event_store.client.server_features.serverfeatures', 'getsupportedmethods'],
+    ['event_store.client.streams.streams', 'read'],
+    ['event_store.client.streams.streams', 'append'],
+  ];
+  if (options.batchAppend) methods.push(['event_store.client.streams.streams', 'batchappend']);
+  return (_call: ServerUnaryCall<EmptyMessage, SupportedMethodsMessage>, callback: sendUnaryData<SupportedMethodsMessage>) => {
+    const list = methods.map(([service, method]) => new SupportedMethod().setServiceName(service).setMethodName(method));
+    callback(null, new SupportedMethods().setMethodsList(list).setEventStoreServerVersion(MODELLED_SERVER_VERSION));
+  };
+}
