@@ -327,6 +327,8 @@ export class EdgeClient {
     this.pendingCommandAcks = [];
     for (const text of commandAcks) sendText(socket, text);
     this.setStatus('ready');
+    // requestSync() calls made while the connect-time snapshot was already on its way need a newer one.
+    if (this.syncs.hasUnsentWaiters) void this.sendSnapshot(socket);
     this.emit({
       type: 'connected',
       sessionId: frame.payload.session_id,

@@ -18,6 +18,11 @@ export class SyncTracker {
     return new Promise((resolve, reject) => this.waitingForNextSync.push({ resolve, reject }));
   }
 
+  /** Someone waits for a sync that has not been sent yet. */
+  get hasUnsentWaiters(): boolean {
+    return this.waitingForNextSync.length > 0;
+  }
+
   /** A sync frame went out: everyone waiting so far is now waiting for this one. */
   sent(requestId: string): void {
     this.inFlight.set(requestId, this.waitingForNextSync);

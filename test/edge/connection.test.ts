@@ -72,6 +72,15 @@ describe('EdgeClient session start', () => {
     expect((await connection.nextFrame('sync')).frame.payload).toEqual({ rooms: ['kitchen', 'attic'] });
   });
 
+  it('requestSync before start rides on the first connect’s sync', async () => {
+    const cloud = await startCloud();
+    const client = createClient(cloud);
+    const synced = client.requestSync();
+    client.start();
+    await synced;
+    expect(cloud.connections[0]?.received.filter((received) => received.frame.type === 'sync')).toHaveLength(1);
+  });
+
   it('does not ping before welcome, then pings at the welcome cadence', async () => {
     const cloud = await startCloud({ autoWelcome: false });
     const client = createClient(cloud);
