@@ -1,0 +1,23 @@
+/**
+ * Why a frame was refused. The bridge answers with an `error` frame carrying `code` and `message`; the codes
+ * are stable strings gateways may switch on.
+ */
+export type ProtocolErrorCode = 'invalid_json' | 'invalid_frame' | 'unknown_type' | 'frame_too_large';
+
+/** One schema violation, flattened from zod so callers do not depend on zod's issue types. */
+export interface ProtocolIssue {
+  path: Array<string | number>;
+  code: string;
+  message: string;
+}
+
+export interface ProtocolError {
+  code: ProtocolErrorCode;
+  message: string;
+  /** The offending frame's request_id when one could be read, so the error can be correlated. */
+  request_id: string | null;
+  /** Present for `invalid_frame`: what exactly did not match. */
+  issues?: ProtocolIssue[];
+}
+
+export type ParseResult<Frame> = { ok: true; frame: Frame } | { ok: false; error: ProtocolError };
