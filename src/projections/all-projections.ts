@@ -1,5 +1,8 @@
 import type { Projection } from './projection.ts';
+import { gatewaysProjection } from './read-models/gateways-projection.ts';
+import { homesProjection } from './read-models/homes-projection.ts';
+import { membershipsProjection } from './read-models/memberships-projection.ts';
 import { usersProjection } from './read-models/users-projection.ts';
 
 /** Every read model of the system, in the order they are migrated. */
-export const allProjections: readonly Projection[] = [usersProjection];
+export const allProjections: readonly Projection[] = [usersProjection, homesProjection, membershipsProjection, gatewaysProjection];
