@@ -61,7 +61,7 @@ export class PairingCommands {
     const stream = this.streamOf(input.code);
     const pending = await this.bus.load(pairingDecider, stream);
     const gatewayId = randomUUID();
-    const homeId = pending.state.homeId ?? input.homeId ?? randomUUID();
+    const homeId = input.homeId ?? pending.state.homeId ?? randomUUID();
     const asGateway: CommandContext = { ...context, actor: { kind: 'gateway', id: gatewayId } };
     const redeemed = await this.bus.execute(pairingDecider, stream, { type: 'Redeem', gatewayId, homeId, now: this.options.clock() }, asGateway);
     if (isPairingExpiry(redeemed.events)) throw pairingCodeExpired();
