@@ -211,6 +211,25 @@ describe.each(databaseTargets())('gateways API (%s)', (target) => {
     expect(await headOf(server)).toBe(before);
   });
 
+  it('the OpenAPI document describes every gateway, home and permission path', async () => {
+    const doc = await anonymous.get('/api/openapi.json');
+    for (const path of [
+      '/api/gateways/provision',
+      '/api/gateways/request-pairing',
+      '/api/gateways/complete-pairing',
+      '/api/gateways/',
+      '/api/gateways/{id}/',
+      '/api/gateways/{id}/revoke',
+      '/api/gateways/{id}/rotate-secret',
+      '/api/gateways/homes/{home_id}/permissions/',
+      '/api/gateways/homes/{home_id}/permissions/{user_id}/',
+      '/api/homes/',
+      '/api/homes/{home_id}/',
+    ]) {
+      expect(doc.body.paths[path], path).toBeDefined();
+    }
+  });
+
   it('homes: a member sees the home with their role; a stranger gets 404', async () => {
     const home: TestHome = await homeWithEveryRole(server);
     for (const member of MEMBERS) {
