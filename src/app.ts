@@ -10,12 +10,19 @@ import type { ReadinessCheck } from './api/routes/health-routes.ts';
 import { AccountCommands } from './commands/accounts/account-commands.ts';
 import { PasswordHasher } from './commands/accounts/password-hasher.ts';
 import { CommandBus, type WriteResult } from './commands/command-bus.ts';
+import { GatewayAuthenticator } from './commands/gateways/gateway-authenticator.ts';
+import { GatewayCommands } from './commands/gateways/gateway-commands.ts';
+import { PairingCommands } from './commands/gateways/pairing-commands.ts';
+import { SecretDigester } from './commands/gateways/secret-digester.ts';
+import { HomeCommands } from './commands/homes/home-commands.ts';
 import type { Config } from './config.ts';
 import { eventCatalogue } from './domain/catalogue.ts';
 import { resolveJwtSecret } from './jwt-secret.ts';
 import type { Logger } from './logger.ts';
 import { allProjections } from './projections/all-projections.ts';
 import { ProjectionSet } from './projections/projection-set.ts';
+import { GatewayQueries } from './projections/queries/gateway-queries.ts';
+import { MembershipQueries } from './projections/queries/membership-queries.ts';
 import { UserQueries } from './projections/queries/user-queries.ts';
 import { openStores, type Stores } from './stores.ts';
 
@@ -26,14 +33,21 @@ export interface RunningServer {
   stores: Stores;
   projections: ProjectionSet;
   nodeId: string;
+  /** Gateway credential checks (the bridge's entry point). */
+  gatewayAuthenticator: GatewayAuthenticator;
   close(): Promise<void>;
+}
+
+export interface ServerOptions {
+  /** The clock pairing codes expire by; tests move it instead of sleeping. */
+  clock?: () => Date;
 }
 
 /**
  * The composition root: opens the stores, migrates and starts the projections, installs the API (and the
  * bridge) on one Koa app, and listens. `close()` stops accepting, drains, and closes the stores.
  */
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+export async function startServer(config: Config, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
   const stores = await openStores(config, logger, 'serve');
   const nodeId = config.NODE_ID ?? `${os.hostname()}-${process.pid}`;
   try {
@@ -61,20 +75,37 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       },
     ];
 
+    const jwtSecret = resolveJwtSecret(config, logger);
+    const digester = SecretDigester.fromConfig(config.GATEWAY_SECRET_KEY, jwtSecret);
+    const homes = new HomeCommands(bus);
+    const gateways = new GatewayCommands(bus, homes, digester);
+    const pairing = new PairingCommands(bus, homes, gateways, digester, {
+      ttlMs: config.PAIRING_CODE_TTL_S * 1000,
+      clock: options.clock ?? (() => new Date()),
+    });
+    const memberships = new MembershipQueries(stores.readModels.knex);
+    const gatewayAuthenticator = new GatewayAuthenticator(bus, digester);
+
     const app = websockify(new Koa());
     app.proxy = config.TRUST_PROXY;
     installApi(
       app,
       {
         accounts: new AccountCommands(bus, new PasswordHasher(config.SCRYPT_LOG_N)),
+        homes,
+        gateways,
+        pairing,
         users: new UserQueries(stores.readModels.knex),
-        tokens: new TokenService(resolveJwtSecret(config, logger), config.ACCESS_TOKEN_TTL_S, config.REFRESH_TOKEN_TTL_S),
-        homeIdsOf: async () => [],
+        memberships,
+        gatewayViews: new GatewayQueries(stores.readModels.knex),
+        tokens: new TokenService(jwtSecret, config.ACCESS_TOKEN_TTL_S, config.REFRESH_TOKEN_TTL_S),
+        homeIdsOf: (userId) => memberships.homeIdsOf(userId),
         settle,
         loginLimiter: {
           byEmail: new RateLimiter(config.LOGIN_RATE_LIMIT, config.LOGIN_RATE_WINDOW_S * 1000),
           byAddress: new RateLimiter(config.LOGIN_RATE_LIMIT * 5, config.LOGIN_RATE_WINDOW_S * 1000),
         },
+        pairingLimiter: new RateLimiter(config.PAIRING_RATE_LIMIT, config.PAIRING_RATE_WINDOW_S * 1000),
       },
       { logger, readiness },
     );
@@ -96,6 +127,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       stores,
       projections,
       nodeId,
+      gatewayAuthenticator,
       close() {
         closing ??= (async () => {
           await new Promise<void>((resolve) => {

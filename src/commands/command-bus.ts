@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { fold, type Decider, type DomainEvent } from '../domain/decider.ts';
+import { conflict } from '../domain/errors.ts';
 import type { EventCatalogue } from '../domain/event-catalogue.ts';
 import { StreamNotFoundError, WrongExpectedVersionError } from '../eventstore/errors.ts';
 import type { EventStore, ExpectedRevision, Position, RecordedEvent } from '../eventstore/port.ts';
@@ -39,7 +40,14 @@ export function combineWrites(...writes: WriteResult[]): WriteResult {
   return { position: positions[positions.length - 1] ?? null, eventTypes: [...new Set(writes.flatMap((w) => w.eventTypes))] };
 }
 
-const DEFAULT_MAX_ATTEMPTS = 5;
+const DEFAULT_MAX_ATTEMPTS = 10;
+
+/**
+ * Between attempts after a conflict: a short random wait, growing with the attempt, so that writers contending
+ * for one busy stream (grants on a shared home) spread out instead of colliding again in lockstep.
+ */
+const conflictBackoff = (attempt: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
 
 /**
  * The one writer path: load a stream, fold it, decide, append with the expected revision, retry on a
@@ -81,8 +89,12 @@ export class CommandBus {
         const position = await this.append(stream, events, expected, context);
         return { events, position, state };
       } catch (error) {
-        if (!(error instanceof WrongExpectedVersionError) || attempt >= this.maxAttempts) throw error;
+        if (!(error instanceof WrongExpectedVersionError)) throw error;
+        if (attempt >= this.maxAttempts) {
+          throw conflict('concurrent_update', 'Too many concurrent changes to the same thing; try again', { stream_revision: error.actual });
+        }
         // Someone else wrote to the stream first: decide again against the new state.
+        await conflictBackoff(attempt);
       }
     }
   }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { inject } from 'vitest';
-import { startServer, type RunningServer } from '../../src/app.ts';
+import { startServer, type RunningServer, type ServerOptions } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { freshPostgresDatabase, type TargetName } from './databases.ts';
@@ -17,7 +17,11 @@ export interface TestServer extends RunningServer {
  * Starts the real server (API + bridge + projections) on a random port over a fresh database: a PGlite copy of
  * the initialised template, or a new database on the TEST_DATABASE_URL server.
  */
-export async function startTestServer(target: TargetName = 'pglite', overrides: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(
+  target: TargetName = 'pglite',
+  overrides: Record<string, string> = {},
+  options: ServerOptions = {},
+): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smarthome-server-'));
   const env: Record<string, string> = {
     NODE_ENV: 'test',
@@ -39,7 +43,7 @@ export async function startTestServer(target: TargetName = 'pglite', overrides: 
     fs.cpSync(inject('pgliteTemplateDir'), path.join(dataDir, 'pglite'), { recursive: true });
   }
   const config = loadConfig(env);
-  const server = await startServer(config, createLogger(config.LOG_LEVEL));
+  const server = await startServer(config, createLogger(config.LOG_LEVEL), options);
   return {
     ...server,
     env,
