@@ -29,6 +29,12 @@ import { BridgeQueries } from './projections/queries/bridge-queries.ts';
 import { TelemetryRecorder } from './commands/bridge/telemetry-recorder.ts';
 import { GatewayBridge } from './bridge/gateway-bridge.ts';
 import { closeOrphanedSessions } from './bridge/close-orphaned-sessions.ts';
+import { CommandRelay } from './bridge/command-relay.ts';
+import { CommandSweeper } from './bridge/command-sweeper.ts';
+import { CommandOutcomes } from './commands/remote-control/command-outcomes.ts';
+import { RemoteCommands } from './commands/remote-control/remote-commands.ts';
+import { RemoteCommandQueries } from './projections/queries/remote-command-queries.ts';
+import { REMOTE_COMMAND_EVENT_TYPES } from './domain/remote-control/remote-command-events.ts';
 
 export interface RunningServer {
   /** http://host:port of the listening server. */
@@ -93,6 +99,13 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     const gatewayAuthenticator = new GatewayAuthenticator(bus, digester);
 
     const bridgeViews = new BridgeQueries(stores.readModels.knex);
+    const remoteCommands = new RemoteCommands(bus, homes);
+    const remoteCommandViews = new RemoteCommandQueries(stores.readModels.knex);
+    const commandOutcomes = new CommandOutcomes(stores.eventStore, logger);
+    remoteCommands.onLocalEvents(commandOutcomes.observeLocal);
+    await commandOutcomes.start();
+    // Set once the bridge exists (below); the API only uses it for requests, after listening.
+    let relay: CommandRelay | null = null;
     const app = websockify(new Koa());
     app.proxy = config.TRUST_PROXY;
     installApi(
@@ -114,6 +127,14 @@ export async function startServer(config: Config, logger: Logger, options: Serve
           byAddress: new RateLimiter(config.LOGIN_RATE_LIMIT * 5, config.LOGIN_RATE_WINDOW_S * 1000),
         },
         pairingLimiter: new RateLimiter(config.PAIRING_RATE_LIMIT, config.PAIRING_RATE_WINDOW_S * 1000),
+        remoteCommands,
+        remoteCommandViews,
+        commandOutcomes,
+        gatewayLink: {
+          isLocal: (gatewayId) => relay?.isLocal(gatewayId) ?? false,
+          dispatchIfLocal: (known) => relay?.dispatchIfLocal(known) ?? false,
+        },
+        remoteControl: { queueLimit: config.REMOTE_COMMAND_QUEUE_LIMIT },
       },
       { logger, readiness },
     );
@@ -143,6 +164,20 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     await projections.waitFor(head, ['BridgeSessionOpened', 'BridgeSessionClosed'], 30_000);
     await closeOrphanedSessions(nodeId, bridgeViews, recorder, logger);
     await bridge.startFollowing();
+    relay = new CommandRelay({
+      bridge,
+      commands: remoteCommands,
+      queries: remoteCommandViews,
+      store: stores.eventStore,
+      nodeId,
+      logger,
+      readModelCaughtUp: async () => {
+        await projections.waitFor(await stores.eventStore.headPosition(), REMOTE_COMMAND_EVENT_TYPES, 5000);
+      },
+    });
+    await relay.start();
+    const sweeper = new CommandSweeper(remoteCommands, remoteCommandViews, config.REMOTE_COMMAND_SWEEP_INTERVAL_MS, logger);
+    sweeper.start();
 
     const server = http.createServer(app.callback());
     app.ws.use((ctx) => bridge.accept(ctx.websocket, ctx.req));
@@ -167,6 +202,9 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       close() {
         closing ??= (async () => {
           // Sessions first, so each gateway's BridgeSessionClosed(server_shutdown) is written while stores are up.
+          relay?.stop();
+          await sweeper.stop();
+          commandOutcomes.stop();
           await bridge.closeAll('server_shutdown');
           await new Promise<void>((resolve) => {
             server.close(() => resolve());

@@ -33,6 +33,8 @@ const envSchema = z.object({
   BRIDGE_RATE_LIMIT_PER_S: z.coerce.number().int().min(1).default(50),
   BRIDGE_AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).default(10),
   NODE_ID: z.string().min(1).optional(),
+  REMOTE_COMMAND_QUEUE_LIMIT: z.coerce.number().int().min(1).default(100),
+  REMOTE_COMMAND_SWEEP_INTERVAL_MS: z.coerce.number().int().min(10).default(5000),
   TRUST_PROXY: booleanFlag.default(false),
   AUTO_REBUILD: booleanFlag.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

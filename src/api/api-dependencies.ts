@@ -7,6 +7,9 @@ import type { GatewayQueries } from '../projections/queries/gateway-queries.ts';
 import type { MembershipQueries } from '../projections/queries/membership-queries.ts';
 import type { BridgeQueries } from '../projections/queries/bridge-queries.ts';
 import type { UserQueries } from '../projections/queries/user-queries.ts';
+import type { RemoteCommandQueries } from '../projections/queries/remote-command-queries.ts';
+import type { CommandOutcomes } from '../commands/remote-control/command-outcomes.ts';
+import type { KnownCommand, RemoteCommands } from '../commands/remote-control/remote-commands.ts';
 import type { TokenService } from './auth/token-service.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 
@@ -27,4 +30,11 @@ export interface ApiDependencies {
   loginLimiter: { byEmail: RateLimiter; byAddress: RateLimiter };
   /** Failed pairing-code redemptions per client address. */
   pairingLimiter: RateLimiter;
+  remoteCommands: RemoteCommands;
+  remoteCommandViews: RemoteCommandQueries;
+  /** Where a waiting request learns a command's outcome (from any process). */
+  commandOutcomes: CommandOutcomes;
+  /** This process's side of the bridge: is the gateway's socket here, and send at once if so. */
+  gatewayLink: { isLocal(gatewayId: string): boolean; dispatchIfLocal(known: KnownCommand): boolean };
+  remoteControl: { queueLimit: number };
 }

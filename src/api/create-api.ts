@@ -14,6 +14,7 @@ import { homeRoutes } from './routes/home-routes.ts';
 import { openApiRoutes } from './routes/openapi-routes.ts';
 import { pairingRoutes } from './routes/pairing-routes.ts';
 import { permissionRoutes } from './routes/permission-routes.ts';
+import { remoteCommandRoutes } from './routes/remote-command-routes.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -37,6 +38,7 @@ export function installApi(
     gatewayRoutes(deps),
     homeRoutes(deps),
     telemetryRoutes(deps),
+    remoteCommandRoutes(deps),
     ...(options.extraRoutes ?? []),
   ];
   for (const router of routers) {

@@ -39,6 +39,7 @@ export class GatewayBridge {
   private readonly accepted = new WeakMap<IncomingMessage, Accepted>();
   private following: Subscription | null = null;
   private commandAckHandler: CommandAckHandler = () => false;
+  private sessionReadyHandler: (session: GatewaySession) => void = () => {};
 
   constructor(private readonly options: BridgeOptions) {}
 
@@ -108,6 +109,12 @@ export class GatewayBridge {
     if (previous) void previous.close('replaced');
     this.options.logger.info({ gateway_id: gateway.gatewayId, session_id: session.sessionId }, 'gateway connected');
     await session.start();
+    if (session.isOpen && this.sessions.get(gateway.gatewayId) === session) this.sessionReadyHandler(session);
+  }
+
+  /** Called once a session is recorded and welcomed (the remote-control capability delivers queued commands). */
+  onSessionReady(handler: (session: GatewaySession) => void): void {
+    this.sessionReadyHandler = handler;
   }
 
   /** The remote-control capability answers command acks through this. */

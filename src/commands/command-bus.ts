@@ -128,6 +128,11 @@ export class CommandBus {
     return result.position;
   }
 
+  /** Every event of a stream in order; none when it does not exist. */
+  async readStream(stream: string): Promise<RecordedEvent[]> {
+    return this.readWholeStream(stream);
+  }
+
   private async readWholeStream(stream: string): Promise<RecordedEvent[]> {
     try {
       return await this.store.readStream(stream);

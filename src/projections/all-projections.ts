@@ -3,6 +3,7 @@ import { bridgeProjection } from './read-models/bridge-projection.ts';
 import { gatewaysProjection } from './read-models/gateways-projection.ts';
 import { homesProjection } from './read-models/homes-projection.ts';
 import { membershipsProjection } from './read-models/memberships-projection.ts';
+import { remoteCommandsProjection } from './read-models/remote-commands-projection.ts';
 import { usersProjection } from './read-models/users-projection.ts';
 
 /** Every read model of the system, in the order they are migrated. */
@@ -12,4 +13,5 @@ export const allProjections: readonly Projection[] = [
   membershipsProjection,
   gatewaysProjection,
   bridgeProjection,
+  remoteCommandsProjection,
 ];

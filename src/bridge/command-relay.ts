@@ -1,0 +1,152 @@
+import type { Subscription } from 'rxjs';
+import type { CommandContext } from '../commands/metadata.ts';
+import { RemoteCommands, type KnownCommand } from '../commands/remote-control/remote-commands.ts';
+import { DomainError } from '../domain/errors.ts';
+import type { EventStore } from '../eventstore/port.ts';
+import type { Logger } from '../logger.ts';
+import type { RemoteCommandQueries } from '../projections/queries/remote-command-queries.ts';
+import type { GatewayBridge } from './gateway-bridge.ts';
+import type { GatewaySession } from './gateway-session.ts';
+import { buildCommand, type InboundAckFrame } from './protocol/index.ts';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface CommandRelayOptions {
+  bridge: GatewayBridge;
+  commands: RemoteCommands;
+  queries: RemoteCommandQueries;
+  store: EventStore;
+  nodeId: string;
+  logger: Logger;
+  /** Resolves once this process's read models include everything in the log now (before reading the queue). */
+  readModelCaughtUp: () => Promise<void>;
+}
+
+/**
+ * Carries remote commands to the gateways this process holds, whichever process issued them:
+ * - follows `RemoteCommandIssued` from every process and dispatches those for local sessions;
+ * - on a gateway's (re)connect, delivers its waiting commands in the order they were issued;
+ * - records the gateway's acks (either dialect, already normalised by the protocol module).
+ * Every send is preceded by the `RemoteCommandDispatched` append (the lock), so triggers never double-send.
+ */
+export class CommandRelay {
+  private following: Subscription | null = null;
+  private stopped = false;
+  /** Per gateway: deliveries run one after another, so queued commands go out in order. */
+  private readonly lanes = new Map<string, Promise<void>>();
+
+  constructor(private readonly options: CommandRelayOptions) {
+    options.bridge.onCommandAck((session, requestId, frame) => this.onAck(session, requestId, frame));
+    options.bridge.onSessionReady((session) => this.deliverQueued(session));
+  }
+
+  async start(): Promise<void> {
+    this.follow(await this.options.store.headPosition());
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.following?.unsubscribe();
+  }
+
+  private follow(after: string | null): void {
+    let cursor = after;
+    this.following = this.options.store.subscribeToAll({ after, filter: { eventTypes: ['RemoteCommandIssued'] } }).subscribe({
+      next: (event) => {
+        cursor = event.position;
+        const gatewayId = String(event.data.gateway_id);
+        if (!this.options.bridge.sessionFor(gatewayId)) return;
+        this.enqueue(gatewayId, () => this.deliver(RemoteCommands.fromIssued(event)));
+      },
+      error: (error: unknown) => {
+        if (this.stopped) return;
+        this.options.logger.error({ err: error }, 'command relay lost its subscription; resubscribing in 1 s');
+        setTimeout(() => !this.stopped && this.follow(cursor), 1000).unref();
+      },
+    });
+  }
+
+  /** The issuing process holds the gateway's socket: send at once, without waiting for the subscription. */
+  dispatchIfLocal(known: KnownCommand): boolean {
+    const gatewayId = known.state.gatewayId!;
+    if (!this.options.bridge.sessionFor(gatewayId)) return false;
+    this.enqueue(gatewayId, () => this.deliver(known));
+    return true;
+  }
+
+  isLocal(gatewayId: string): boolean {
+    return this.options.bridge.sessionFor(gatewayId) !== undefined;
+  }
+
+  private enqueue(gatewayId: string, task: () => Promise<void>): void {
+    const previous = this.lanes.get(gatewayId) ?? Promise.resolve();
+    const next = previous.then(task).catch((error: unknown) => this.options.logger.error({ err: error, gateway_id: gatewayId }, 'command delivery failed'));
+    this.lanes.set(gatewayId, next);
+    void next.finally(() => {
+      if (this.lanes.get(gatewayId) === next) this.lanes.delete(gatewayId);
+    });
+  }
+
+  private async deliver(known: KnownCommand): Promise<void> {
+    const gatewayId = known.state.gatewayId!;
+    const session = this.options.bridge.sessionFor(gatewayId);
+    if (!session) return;
+    const { send, state } = await this.options.commands.dispatch(
+      known,
+      { sessionId: session.sessionId, nodeId: this.options.nodeId },
+      this.context(session, known.state.commandId!),
+    );
+    if (!send) return;
+    session.send(
+      buildCommand({
+        commandId: state.commandId!,
+        timestamp: Date.now() / 1000,
+        deviceId: state.deviceId!,
+        action: state.action!,
+        params: state.params as Parameters<typeof buildCommand>[0]['params'],
+      }),
+    );
+  }
+
+  /** After the welcome: every command still waiting for this gateway, oldest first (expired ones are recorded as such). */
+  private deliverQueued(session: GatewaySession): void {
+    this.enqueue(session.gatewayId, async () => {
+      await this.options.readModelCaughtUp();
+      const pending = await this.options.queries.pendingForGateway(session.gatewayId);
+      for (const { id } of pending) {
+        if (!session.isOpen) return;
+        const known = await this.options.commands.load(id);
+        if (known) await this.deliver(known);
+      }
+    });
+  }
+
+  private onAck(session: GatewaySession, requestId: string, frame: InboundAckFrame): boolean {
+    if (!UUID.test(requestId)) return false;
+    this.options.commands.acknowledge(requestId.toLowerCase(), session.gatewayId, frame.payload, this.context(session, requestId)).catch((error: unknown) => {
+      if (error instanceof DomainError && error.kind === 'not_found') {
+        session.send({
+          type: 'error',
+          request_id: requestId,
+          timestamp: Date.now() / 1000,
+          payload: { code: 'unknown_request', message: `No command with request_id ${requestId} is waiting for an ack` },
+        });
+        return;
+      }
+      this.options.logger.error({ err: error, command_id: requestId }, 'could not record a command ack');
+    });
+    return true;
+  }
+
+  private context(session: GatewaySession, causationId: string): CommandContext {
+    return {
+      actor: { kind: 'gateway', id: session.gatewayId },
+      correlationId: causationId,
+      causationId,
+      clientAddress: session.origin.remoteAddress ?? undefined,
+      userAgent: session.origin.userAgent ?? undefined,
+      gatewaySessionId: session.sessionId,
+      now: new Date(),
+    };
+  }
+}

@@ -1,0 +1,82 @@
+import type { Subscription } from 'rxjs';
+import { REMOTE_COMMAND_OUTCOME_TYPES, type RemoteCommandEvent } from '../../domain/remote-control/remote-command-events.ts';
+import type { EventStore } from '../../eventstore/port.ts';
+import type { Logger } from '../../logger.ts';
+
+const OUTCOMES: readonly string[] = REMOTE_COMMAND_OUTCOME_TYPES;
+
+/**
+ * Where waiting requests learn a command's outcome, whichever process recorded it: one subscription per process
+ * to the outcome event types (from the head of the log at start), plus a shortcut for outcomes this process
+ * wrote itself. A waiter registers before it looks at the command, so nothing slips between.
+ */
+export class CommandOutcomes {
+  private readonly waiters = new Map<string, Set<(event: RemoteCommandEvent) => void>>();
+  private subscription: Subscription | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly store: EventStore,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(): Promise<void> {
+    const head = await this.store.headPosition();
+    this.follow(head);
+  }
+
+  private follow(after: string | null): void {
+    let cursor = after;
+    this.subscription = this.store.subscribeToAll({ after, filter: { eventTypes: OUTCOMES } }).subscribe({
+      next: (event) => {
+        cursor = event.position;
+        this.deliver(String(event.data.command_id), { type: event.type, data: event.data } as RemoteCommandEvent);
+      },
+      error: (error: unknown) => {
+        if (this.stopped) return;
+        this.logger.error({ err: error }, 'command outcome subscription failed; resubscribing in 1 s');
+        setTimeout(() => !this.stopped && this.follow(cursor), 1000).unref();
+      },
+    });
+  }
+
+  /** Outcomes this process appended: no need to wait for the subscription. */
+  readonly observeLocal = (commandId: string, events: readonly RemoteCommandEvent[]): void => {
+    for (const event of events) if (OUTCOMES.includes(event.type)) this.deliver(commandId, event);
+  };
+
+  /**
+   * Resolves with the command's outcome event, or null after `timeoutMs`. Call `cancel` when the answer came
+   * another way (the command was already finished).
+   */
+  wait(commandId: string, timeoutMs: number): { outcome: Promise<RemoteCommandEvent | null>; cancel: () => void } {
+    let cancel = () => {};
+    const outcome = new Promise<RemoteCommandEvent | null>((resolve) => {
+      const set = this.waiters.get(commandId) ?? new Set();
+      const done = (event: RemoteCommandEvent | null) => {
+        clearTimeout(timer);
+        set.delete(onEvent);
+        if (set.size === 0 && this.waiters.get(commandId) === set) this.waiters.delete(commandId);
+        resolve(event);
+      };
+      const onEvent = (event: RemoteCommandEvent) => done(event);
+      const timer = setTimeout(() => done(null), timeoutMs);
+      set.add(onEvent);
+      this.waiters.set(commandId, set);
+      cancel = () => done(null);
+    });
+    return { outcome, cancel };
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.subscription?.unsubscribe();
+    this.subscription = null;
+  }
+
+  private deliver(commandId: string, event: RemoteCommandEvent): void {
+    const set = this.waiters.get(commandId);
+    if (!set) return;
+    for (const waiter of [...set]) waiter(event);
+  }
+}

@@ -1,0 +1,152 @@
+import { fold } from '../../domain/decider.ts';
+import { DomainError } from '../../domain/errors.ts';
+import {
+  remoteCommandDecider,
+  type AckOutcome,
+  type RemoteCommandState,
+} from '../../domain/remote-control/remote-command.ts';
+import { remoteCommandStream, type RemoteCommandEvent } from '../../domain/remote-control/remote-command-events.ts';
+import { WrongExpectedVersionError } from '../../eventstore/errors.ts';
+import type { RecordedEvent } from '../../eventstore/port.ts';
+import { writeResultOf, type CommandBus, type WriteResult } from '../command-bus.ts';
+import type { HomeCommands } from '../homes/home-commands.ts';
+import type { CommandContext } from '../metadata.ts';
+
+export interface IssueInput {
+  commandId: string;
+  gatewayId: string;
+  homeId: string;
+  actorId: string;
+  deviceId: string;
+  action: string;
+  params: Record<string, unknown>;
+  timeoutS: number;
+  ttlS: number;
+  fingerprint: string;
+}
+
+/** A command's state and the revision it was read at (the dispatch lock appends with it). */
+export interface KnownCommand {
+  state: RemoteCommandState;
+  revision: number;
+}
+
+export interface Issued extends KnownCommand {
+  /** False when this was a retry of a command already issued under the same id (nothing was written). */
+  created: boolean;
+  write: WriteResult;
+}
+
+/** Something that wants to hear when a command's stream changes in this process (waiting requests). */
+export type LocalOutcomeListener = (commandId: string, events: readonly RemoteCommandEvent[]) => void;
+
+/**
+ * Remote-command use cases: every transition goes through the decider on `remote_command-<id>`. Dispatching is
+ * guarded by the stream revision: the `RemoteCommandDispatched` append with the revision the dispatcher read is
+ * the lock, so two triggers (the issuing process, the bridge's follower, a reconnect) never send one command
+ * twice on one session.
+ */
+export class RemoteCommands {
+  private listener: LocalOutcomeListener = () => {};
+
+  constructor(
+    private readonly bus: CommandBus,
+    private readonly homes: HomeCommands,
+  ) {}
+
+  onLocalEvents(listener: LocalOutcomeListener): void {
+    this.listener = listener;
+  }
+
+  async issue(input: IssueInput, context: CommandContext): Promise<Issued> {
+    const actorRole = await this.homes.roleOf(input.homeId, input.actorId);
+    const stream = remoteCommandStream(input.commandId);
+    const result = await this.bus.execute(
+      remoteCommandDecider,
+      stream,
+      {
+        type: 'Issue',
+        commandId: input.commandId,
+        gatewayId: input.gatewayId,
+        homeId: input.homeId,
+        deviceId: input.deviceId,
+        action: input.action,
+        params: input.params,
+        issuedBy: input.actorId,
+        actorRole,
+        timeoutS: input.timeoutS,
+        ttlS: input.ttlS,
+        fingerprint: input.fingerprint,
+        now: context.now,
+      },
+      context,
+    );
+    if (result.events.length > 0) return { state: result.state, revision: 0, created: true, write: writeResultOf(result) };
+    const loaded = await this.load(input.commandId);
+    return { ...(loaded ?? { state: result.state, revision: 0 }), created: false, write: writeResultOf(result) };
+  }
+
+  /** The state and revision of a command, or null when there is no such command. */
+  async load(commandId: string): Promise<KnownCommand | null> {
+    const loaded = await this.bus.load(remoteCommandDecider, remoteCommandStream(commandId));
+    return loaded.revision === null ? null : { state: loaded.state, revision: loaded.revision };
+  }
+
+  /** The state right after an observed `RemoteCommandIssued` (the first event of its stream). */
+  static fromIssued(event: RecordedEvent): KnownCommand {
+    return { state: fold(remoteCommandDecider, [{ type: event.type, data: event.data } as RemoteCommandEvent]), revision: event.revision };
+  }
+
+  async history(commandId: string): Promise<RecordedEvent[]> {
+    return this.bus.readStream(remoteCommandStream(commandId));
+  }
+
+  /**
+   * Records that the command is being sent on `sessionId`. True: the caller holds the lock and must send it now.
+   * False: already sent on this session, finished, expired (recorded here) or someone else moved first.
+   */
+  async dispatch(known: KnownCommand, session: { sessionId: string; nodeId: string }, context: CommandContext): Promise<{ send: boolean; state: RemoteCommandState }> {
+    let events: RemoteCommandEvent[];
+    try {
+      events = remoteCommandDecider.decide({ type: 'Dispatch', sessionId: session.sessionId, nodeId: session.nodeId, now: context.now }, known.state);
+    } catch (error) {
+      if (error instanceof DomainError) return { send: false, state: known.state };
+      throw error;
+    }
+    if (events.length === 0) return { send: false, state: known.state };
+    try {
+      await this.bus.append(remoteCommandStream(known.state.commandId!), events, known.revision, context);
+    } catch (error) {
+      if (error instanceof WrongExpectedVersionError) return { send: false, state: known.state };
+      throw error;
+    }
+    const state = events.reduce(remoteCommandDecider.evolve, known.state);
+    this.listener(known.state.commandId!, events);
+    return { send: events[0]!.type === 'RemoteCommandDispatched', state };
+  }
+
+  async acknowledge(commandId: string, gatewayId: string, outcome: AckOutcome, context: CommandContext): Promise<RemoteCommandEvent[]> {
+    return this.run(commandId, { type: 'Acknowledge', gatewayId, outcome, now: context.now }, context);
+  }
+
+  /** The waiting request gave up: records `timed_out` unless the command finished meanwhile. Returns the state. */
+  async timeOut(commandId: string, context: CommandContext): Promise<RemoteCommandState> {
+    const result = await this.bus.execute(remoteCommandDecider, remoteCommandStream(commandId), { type: 'TimeOut', now: context.now }, context);
+    if (result.events.length > 0) this.listener(commandId, result.events);
+    return result.state;
+  }
+
+  async sweep(commandId: string, context: CommandContext): Promise<RemoteCommandEvent[]> {
+    return this.run(commandId, { type: 'Sweep', now: context.now }, context);
+  }
+
+  private async run(
+    commandId: string,
+    command: Parameters<typeof remoteCommandDecider.decide>[0],
+    context: CommandContext,
+  ): Promise<RemoteCommandEvent[]> {
+    const result = await this.bus.execute(remoteCommandDecider, remoteCommandStream(commandId), command, context);
+    if (result.events.length > 0) this.listener(commandId, result.events);
+    return result.events;
+  }
+}

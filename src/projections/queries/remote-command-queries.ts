@@ -1,0 +1,80 @@
+import type { Knex } from 'knex';
+
+export interface RemoteCommandRow {
+  id: string;
+  gateway_id: string;
+  home_id: string;
+  status: string;
+  device_id: string;
+  action: string;
+  params: Record<string, unknown>;
+  issued_by: string;
+  issued_at: Date;
+  timeout_s: number;
+  ttl_s: number;
+  expires_at: Date | null;
+  dispatched_at: Date | null;
+  attempts: number;
+  completed_at: Date | null;
+  result: unknown;
+  error: { code: string; message: string } | null;
+  late_acks: number;
+}
+
+const parseJson = (value: unknown) => (typeof value === 'string' ? (JSON.parse(value) as unknown) : value);
+
+function normalise(row: RemoteCommandRow): RemoteCommandRow {
+  return {
+    ...row,
+    params: parseJson(row.params) as Record<string, unknown>,
+    result: parseJson(row.result),
+    error: parseJson(row.error) as RemoteCommandRow['error'],
+  };
+}
+
+/** Reads of the `remote_commands` read model. */
+export class RemoteCommandQueries {
+  constructor(private readonly knex: Knex) {}
+
+  async recentOfGateway(gatewayId: string, page: { limit: number; offset: number }): Promise<{ items: RemoteCommandRow[]; total: number }> {
+    const [items, count] = await Promise.all([
+      this.knex<RemoteCommandRow>('remote_commands')
+        .where({ gateway_id: gatewayId })
+        .orderBy([{ column: 'issued_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+        .limit(page.limit)
+        .offset(page.offset),
+      this.knex('remote_commands').where({ gateway_id: gatewayId }).count<{ count: string | number }[]>('* as count').first(),
+    ]);
+    return { items: items.map(normalise), total: Number(count?.count ?? 0) };
+  }
+
+  /** Commands waiting for this gateway (never sent, or sent on a session that ended unacked), oldest first. */
+  async pendingForGateway(gatewayId: string): Promise<Array<{ id: string; status: string }>> {
+    return this.knex('remote_commands')
+      .select('id', 'status')
+      .where({ gateway_id: gatewayId })
+      .whereIn('status', ['issued', 'dispatched'])
+      .orderBy([{ column: 'issued_at' }, { column: 'id' }]);
+  }
+
+  /** How many commands are queued for an offline gateway (never sent, with a time to live). */
+  async queuedCount(gatewayId: string): Promise<number> {
+    const row = await this.knex('remote_commands')
+      .where({ gateway_id: gatewayId, status: 'issued' })
+      .whereNotNull('expires_at')
+      .count<{ count: string | number }[]>('* as count')
+      .first();
+    return Number(row?.count ?? 0);
+  }
+
+  /** Unfinished commands whose deadline has passed (expiry or ack timeout). */
+  async overdue(now: Date, limit = 500): Promise<string[]> {
+    const rows = await this.knex('remote_commands')
+      .select('id')
+      .whereIn('status', ['issued', 'dispatched'])
+      .where('deadline_at', '<=', now)
+      .orderBy('deadline_at')
+      .limit(limit);
+    return rows.map((row: { id: string }) => row.id);
+  }
+}
