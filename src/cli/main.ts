@@ -4,6 +4,7 @@ import { DataDirLockedError } from '../database/data-dir-lock.ts';
 import { registerMigrateCommand } from './migrate-command.ts';
 import { MigrateEventsError, registerMigrateEventsCommand } from './migrate-events-command.ts';
 import { registerServeCommand } from './serve-command.ts';
+import { registerSimulateCommand, SimulateError } from './simulate-command.ts';
 
 const program = new Command()
   .name('smarthome-cloud')
@@ -13,12 +14,13 @@ const program = new Command()
 registerServeCommand(program);
 registerMigrateCommand(program);
 registerMigrateEventsCommand(program);
+registerSimulateCommand(program);
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
   // Expected operator mistakes get one clear line, not a stack trace.
-  if (error instanceof ConfigError || error instanceof DataDirLockedError || error instanceof MigrateEventsError) {
+  if (error instanceof ConfigError || error instanceof DataDirLockedError || error instanceof MigrateEventsError || error instanceof SimulateError) {
     process.stderr.write(`smarthome-cloud: ${error.message}\n`);
     process.exit(2);
   }
