@@ -20,7 +20,7 @@ export function benchTargets(): BenchTarget[] {
 export async function startBenchServer(
   target: BenchTarget,
   overrides: Record<string, string> = {},
-): Promise<RunningServer & { stop(): Promise<void> }> {
+): Promise<RunningServer & { env: Record<string, string>; stop(): Promise<void> }> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smarthome-bench-'));
   const env: Record<string, string> = {
     PORT: '0',
@@ -54,6 +54,7 @@ export async function startBenchServer(
   const server = await startServer(config, createLogger(config.LOG_LEVEL));
   return {
     ...server,
+    env,
     async stop() {
       await server.close();
       await drop?.();

@@ -5,6 +5,7 @@ import { authPaths } from './auth-paths.ts';
 import { components } from './components.ts';
 import { gatewayPaths, gatewaySchemas } from './gateway-paths.ts';
 import { homePaths, homeSchemas } from './home-paths.ts';
+import { remoteCommandPaths, remoteCommandSchemas } from './remote-command-paths.ts';
 
 export function openApiDocument() {
   return {
@@ -16,7 +17,7 @@ export function openApiDocument() {
         'REST API of the Smart Home Cloud backend. Every change is an event; errors are `{ "error": { "code", "message", "details?" } }`. Paths accept an optional trailing slash.',
     },
     servers: [{ url: '/' }],
-    components: { ...components, schemas: { ...components.schemas, ...gatewaySchemas, ...homeSchemas } },
+    components: { ...components, schemas: { ...components.schemas, ...gatewaySchemas, ...homeSchemas, ...remoteCommandSchemas } },
     paths: {
       '/healthz': { get: { summary: 'Process is up', responses: { 200: { description: 'ok' } } } },
       '/readyz': {
@@ -28,6 +29,7 @@ export function openApiDocument() {
       ...authPaths,
       ...gatewayPaths,
       ...homePaths,
+      ...remoteCommandPaths,
     },
   };
 }

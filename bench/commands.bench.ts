@@ -1,0 +1,116 @@
+/**
+ * Remote-command round trip: POST /api/gateways/{id}/commands/ → bridge → edge (an EdgeClient with a simulated
+ * home, in this process) → ack → HTTP 200. 100 gateways, CONCURRENCY clients each sending one command after the
+ * other to random gateways for SECONDS; p50/p99 latency and commands/s. On PGlite and (with BENCH_DATABASE_URL or
+ * TEST_DATABASE_URL) on the Postgres server, where it also runs across two processes: the gateways connect to
+ * this process, the REST calls go to a `serve` child on the same database. 127.0.0.1 only; stops by itself.
+ *
+ *   npm run bench:commands
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { firstValueFrom } from 'rxjs';
+import { createSimulatedGateway, type SimulatedGateway } from '../src/edge/index.ts';
+import { benchTargets, fmt, percentile, postJson, startBenchServer } from './support/bench-server.ts';
+
+const GATEWAYS = Number(process.env.BENCH_GATEWAYS ?? 100);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function startChild(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['bin/smarthome-cloud.js', 'serve'], {
+    cwd: path.resolve(import.meta.dirname, '..'),
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', NODE_ID: 'bench-b', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 600; i++) {
+    if (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)) return { url, child };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  child.kill('SIGTERM');
+  throw new Error('child server not ready in 60 s');
+}
+
+async function run(restUrl: string, token: string, gatewayIds: string[]): Promise<{ p50: number; p99: number; rate: number }> {
+  const latencies: number[] = [];
+  const end = performance.now() + SECONDS * 1000;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() < end) {
+        const gatewayId = gatewayIds[Math.floor(Math.random() * gatewayIds.length)]!;
+        const t0 = performance.now();
+        const answer = await postJson(`${restUrl}/api/gateways/${gatewayId}/commands/`, { device_id: 'light-1', action: 'toggle' }, token);
+        if (answer.status !== 200 || answer.body.status !== 'succeeded') throw new Error(`command: ${answer.status} ${JSON.stringify(answer.body)}`);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), rate: latencies.length / ((performance.now() - started) / 1000) };
+}
+
+const summarise = (values: number[]) => ({ median: [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!, min: Math.min(...values), max: Math.max(...values) });
+
+for (const target of benchTargets()) {
+  const server = await startBenchServer(target, { SCRYPT_LOG_N: '4' });
+  const edges: SimulatedGateway[] = [];
+  let child: ChildProcess | null = null;
+  try {
+    const registered = await postJson(`${server.url}/api/auth/register`, { email: 'bench@example.com', password: 'benchmark password' });
+    const token = registered.body.access as string;
+    const gatewayIds: string[] = [];
+    for (let i = 0; i < GATEWAYS; i++) {
+      const provisioned = await postJson(`${server.url}/api/gateways/provision`, { name: `Gateway ${i}` }, token);
+      if (provisioned.status !== 201) throw new Error(`provision ${provisioned.status}`);
+      gatewayIds.push(provisioned.body.id);
+      const edge = createSimulatedGateway({ url: server.url.replace(/^http/, 'ws'), gatewayId: provisioned.body.id, secret: provisioned.body.secret }, { deviceCount: 3 });
+      const connected = firstValueFrom(edge.client.eventsOfType('connected'));
+      edge.start();
+      await connected;
+      edges.push(edge);
+    }
+    const shapes: Array<[string, string]> = [['same process', server.url]];
+    // Across two processes: a `serve` child over the same database and secret takes the REST calls.
+    if (target === 'postgres') {
+      const started = await startChild({ ...server.env, DATA_DIR: `${server.env.DATA_DIR}-child` });
+      child = started.child;
+      shapes.push(['two processes', started.url]);
+    }
+    await run(server.url, token, gatewayIds.slice(0, 10)); // warm-up
+    for (const [shape, restUrl] of shapes) {
+      const results = [];
+      for (let i = 0; i < RUNS; i++) results.push(await run(restUrl, token, gatewayIds));
+      console.log(
+        `[${target}, ${shape}] ${GATEWAYS} gateways, ${CONCURRENCY} clients, ${RUNS}×${SECONDS} s: ` +
+          `p50 ${fmt(summarise(results.map((r) => r.p50)), 1)} ms, p99 ${fmt(summarise(results.map((r) => r.p99)), 1)} ms, ` +
+          `commands/s ${fmt(summarise(results.map((r) => r.rate)))}`,
+      );
+    }
+  } finally {
+    if (child) {
+      const exited = new Promise((resolve) => child!.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    await Promise.all(edges.map((edge) => edge.close()));
+    await server.stop();
+    fs.rmSync(`${server.env.DATA_DIR}-child`, { recursive: true, force: true });
+  }
+}
+process.exit(0);
