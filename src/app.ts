@@ -25,6 +25,10 @@ import { GatewayQueries } from './projections/queries/gateway-queries.ts';
 import { MembershipQueries } from './projections/queries/membership-queries.ts';
 import { UserQueries } from './projections/queries/user-queries.ts';
 import { openStores, type Stores } from './stores.ts';
+import { BridgeQueries } from './projections/queries/bridge-queries.ts';
+import { TelemetryRecorder } from './commands/bridge/telemetry-recorder.ts';
+import { GatewayBridge } from './bridge/gateway-bridge.ts';
+import { closeOrphanedSessions } from './bridge/close-orphaned-sessions.ts';
 
 export interface RunningServer {
   /** http://host:port of the listening server. */
@@ -35,6 +39,7 @@ export interface RunningServer {
   nodeId: string;
   /** Gateway credential checks (the bridge's entry point). */
   gatewayAuthenticator: GatewayAuthenticator;
+  bridge: GatewayBridge;
   close(): Promise<void>;
 }
 
@@ -49,7 +54,8 @@ export interface ServerOptions {
  */
 export async function startServer(config: Config, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
   const stores = await openStores(config, logger, 'serve');
-  const nodeId = config.NODE_ID ?? `${os.hostname()}-${process.pid}`;
+  // Stable across restarts of one deployment slot, so a restarted node can close the sessions it left open.
+  const nodeId = config.NODE_ID ?? `${os.hostname()}:${config.PORT}`;
   try {
     const bus = new CommandBus(stores.eventStore, eventCatalogue);
     const projections = new ProjectionSet(stores.eventStore, stores.readModels.knex, allProjections, logger);
@@ -86,6 +92,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     const memberships = new MembershipQueries(stores.readModels.knex);
     const gatewayAuthenticator = new GatewayAuthenticator(bus, digester);
 
+    const bridgeViews = new BridgeQueries(stores.readModels.knex);
     const app = websockify(new Koa());
     app.proxy = config.TRUST_PROXY;
     installApi(
@@ -98,6 +105,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
         users: new UserQueries(stores.readModels.knex),
         memberships,
         gatewayViews: new GatewayQueries(stores.readModels.knex),
+        bridgeViews,
         tokens: new TokenService(jwtSecret, config.ACCESS_TOKEN_TTL_S, config.REFRESH_TOKEN_TTL_S),
         homeIdsOf: (userId) => memberships.homeIdsOf(userId),
         settle,
@@ -110,8 +118,35 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       { logger, readiness },
     );
 
+    const recorder = new TelemetryRecorder(bus);
+    const bridge = new GatewayBridge({
+      nodeId,
+      settings: {
+        heartbeatIntervalS: config.HEARTBEAT_INTERVAL_S,
+        heartbeatTimeoutS: config.HEARTBEAT_TIMEOUT_S,
+        maxFrameBytes: config.BRIDGE_MAX_FRAME_BYTES,
+        maxFramesPerSecond: config.BRIDGE_RATE_LIMIT_PER_S,
+        rateLimitGraceWindows: 1,
+        maxSyncBytes: config.BRIDGE_MAX_FRAME_BYTES,
+      },
+      authenticate: (gatewayId, secret) => gatewayAuthenticator.verifyGatewaySecret(gatewayId, secret),
+      recorder,
+      store: stores.eventStore,
+      logger,
+      trustProxy: config.TRUST_PROXY,
+      failedAuth: {
+        byGateway: new RateLimiter(config.BRIDGE_AUTH_FAILURE_LIMIT, 60_000),
+        byAddress: new RateLimiter(config.BRIDGE_AUTH_FAILURE_LIMIT * 5, 60_000),
+      },
+    });
+    const head = await stores.eventStore.headPosition();
+    await projections.waitFor(head, ['BridgeSessionOpened', 'BridgeSessionClosed'], 30_000);
+    await closeOrphanedSessions(nodeId, bridgeViews, recorder, logger);
+    await bridge.startFollowing();
+
     const server = http.createServer(app.callback());
-    app.ws.listen({ server });
+    app.ws.use((ctx) => bridge.accept(ctx.websocket, ctx.req));
+    app.ws.listen({ server, verifyClient: bridge.verifyClient, maxPayload: config.BRIDGE_MAX_FRAME_BYTES });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.PORT, config.HOST, () => resolve());
@@ -128,8 +163,11 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       projections,
       nodeId,
       gatewayAuthenticator,
+      bridge,
       close() {
         closing ??= (async () => {
+          // Sessions first, so each gateway's BridgeSessionClosed(server_shutdown) is written while stores are up.
+          await bridge.closeAll('server_shutdown');
           await new Promise<void>((resolve) => {
             server.close(() => resolve());
             server.closeIdleConnections();

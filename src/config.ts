@@ -31,6 +31,7 @@ const envSchema = z.object({
   HEARTBEAT_INTERVAL_S: z.coerce.number().positive().default(30),
   BRIDGE_MAX_FRAME_BYTES: z.coerce.number().int().min(1024).default(262_144),
   BRIDGE_RATE_LIMIT_PER_S: z.coerce.number().int().min(1).default(50),
+  BRIDGE_AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).default(10),
   NODE_ID: z.string().min(1).optional(),
   TRUST_PROXY: booleanFlag.default(false),
   AUTO_REBUILD: booleanFlag.default(false),

@@ -5,6 +5,7 @@ import type { PairingCommands } from '../commands/gateways/pairing-commands.ts';
 import type { HomeCommands } from '../commands/homes/home-commands.ts';
 import type { GatewayQueries } from '../projections/queries/gateway-queries.ts';
 import type { MembershipQueries } from '../projections/queries/membership-queries.ts';
+import type { BridgeQueries } from '../projections/queries/bridge-queries.ts';
 import type { UserQueries } from '../projections/queries/user-queries.ts';
 import type { TokenService } from './auth/token-service.ts';
 import type { RateLimiter } from './rate-limiter.ts';
@@ -18,6 +19,7 @@ export interface ApiDependencies {
   users: UserQueries;
   memberships: MembershipQueries;
   gatewayViews: GatewayQueries;
+  bridgeViews: BridgeQueries;
   tokens: TokenService;
   homeIdsOf(userId: string): Promise<string[]>;
   /** Read-your-writes: resolves once the read models have applied a write (bounded wait). */

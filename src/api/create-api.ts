@@ -8,6 +8,7 @@ import { requestId } from './middleware/request-context.ts';
 import { accessLog } from './middleware/access-log.ts';
 import { authRoutes } from './routes/auth-routes.ts';
 import { gatewayRoutes } from './routes/gateway-routes.ts';
+import { telemetryRoutes } from './routes/telemetry-routes.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health-routes.ts';
 import { homeRoutes } from './routes/home-routes.ts';
 import { openApiRoutes } from './routes/openapi-routes.ts';
@@ -35,6 +36,7 @@ export function installApi(
     permissionRoutes(deps),
     gatewayRoutes(deps),
     homeRoutes(deps),
+    telemetryRoutes(deps),
     ...(options.extraRoutes ?? []),
   ];
   for (const router of routers) {

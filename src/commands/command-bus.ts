@@ -106,7 +106,16 @@ export class CommandBus {
     expectedRevision: ExpectedRevision,
     context: CommandContext,
   ): Promise<Position> {
-    const toAppend = events.map((event) => {
+    return this.appendEach(stream, events.map((event) => ({ event, context })), expectedRevision);
+  }
+
+  /** Like `append`, each event with its own context (a batch of frames, each caused by its own request). */
+  async appendEach(
+    stream: string,
+    entries: ReadonlyArray<{ event: DomainEvent; context: CommandContext }>,
+    expectedRevision: ExpectedRevision,
+  ): Promise<Position> {
+    const toAppend = entries.map(({ event, context }) => {
       const definition = this.catalogue.get(event.type);
       return {
         id: randomUUID(),

@@ -1,4 +1,5 @@
 import { accountEventDefinitions } from './accounts/user-events.ts';
+import { telemetryEventDefinitions } from './bridge/telemetry-events.ts';
 import { EventCatalogue } from './event-catalogue.ts';
 import { gatewayEventDefinitions } from './gateways/gateway-events.ts';
 import { pairingEventDefinitions } from './gateways/pairing-events.ts';
@@ -10,4 +11,5 @@ export const eventCatalogue = new EventCatalogue([
   ...homeEventDefinitions,
   ...gatewayEventDefinitions,
   ...pairingEventDefinitions,
+  ...telemetryEventDefinitions,
 ]);

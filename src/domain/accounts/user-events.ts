@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { EventDefinition } from '../event-catalogue.ts';
+import type { EventDefinition, EventOf } from '../event-catalogue.ts';
 
 const id = z.string().uuid();
 const email = z.string().email();
@@ -36,10 +36,6 @@ export const emailClaimEventSchemas = {
   EmailReleased: z.object({ user_id: id }).strict(),
 };
 
-type Schemas = typeof userEventSchemas & typeof tokenFamilyEventSchemas & typeof emailClaimEventSchemas;
-export type EventOf<Map extends Partial<Schemas>> = {
-  [Type in keyof Map & string]: { type: Type; data: Map[Type] extends z.ZodType ? z.infer<Map[Type]> : never };
-}[keyof Map & string];
 
 export type UserEvent = EventOf<typeof userEventSchemas>;
 export type TokenFamilyEvent = EventOf<typeof tokenFamilyEventSchemas>;
