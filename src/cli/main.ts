@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { ConfigError } from '../config.ts';
 import { DataDirLockedError } from '../database/data-dir-lock.ts';
 import { registerMigrateCommand } from './migrate-command.ts';
+import { MigrateEventsError, registerMigrateEventsCommand } from './migrate-events-command.ts';
 import { registerServeCommand } from './serve-command.ts';
 
 const program = new Command()
@@ -11,12 +12,13 @@ const program = new Command()
 
 registerServeCommand(program);
 registerMigrateCommand(program);
+registerMigrateEventsCommand(program);
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
   // Expected operator mistakes get one clear line, not a stack trace.
-  if (error instanceof ConfigError || error instanceof DataDirLockedError) {
+  if (error instanceof ConfigError || error instanceof DataDirLockedError || error instanceof MigrateEventsError) {
     process.stderr.write(`smarthome-cloud: ${error.message}\n`);
     process.exit(2);
   }
