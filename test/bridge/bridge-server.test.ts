@@ -120,8 +120,11 @@ for (const target of serverTargets()) {
       const snapshot = { devices: [{ id: 'lamp', name: 'Lamp' }], rooms: [{ id: 'hall' }], scenes: [] };
       socket.send({ type: 'sync', request_id: 'y-1', timestamp: Date.now() / 1000, payload: snapshot });
       expect((await socket.next('ack')).request_id).toBe('y-1');
-      const metadata = await gateway.user.get(`/api/homes/${gateway.homeId}/metadata/`);
-      expect(metadata.status).toBe(200);
+      // Acked means stored; the read model follows within milliseconds.
+      const metadata = await waitFor(async () => {
+        const response = await gateway.user.get(`/api/homes/${gateway.homeId}/metadata/`);
+        return response.status === 200 ? response : null;
+      });
       expect(metadata.body.metadata).toEqual(snapshot);
       socket.close();
     });
