@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { databaseTargets } from '../support/databases.ts';
+import { serverTargets } from '../support/server-targets.ts';
 import { HttpClient } from '../support/http.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { headOf, homeWithEveryRole, MEMBERS, registerUser } from './home-fixture.ts';
 
 const CODE = /^[ABCDEFGHJKMNPQRSTVWXYZ23456789]{8}$/;
 
-describe.each(databaseTargets())('gateway pairing (%s)', (target) => {
+describe.each(serverTargets())('gateway pairing (%s)', (target) => {
   let server: TestServer;
   let gateway: HttpClient;
   /** The server's clock: tests move it forward instead of sleeping. */
