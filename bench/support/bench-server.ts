@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
+import { createScratchDatabase } from '../../test/support/scratch-postgres.ts';
 import { startServer, type RunningServer } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -33,22 +33,10 @@ export async function startBenchServer(
   };
   let drop: (() => Promise<void>) | null = null;
   if (target === 'postgres') {
-    const adminUrl = benchDatabaseUrl()!;
-    const name = `smarthome_bench_${randomBytes(4).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: adminUrl });
-    await admin.connect();
-    await admin.query(`create database ${name}`);
-    await admin.end();
-    const url = new URL(adminUrl);
-    url.pathname = `/${name}`;
-    env.EVENT_STORE_URL = url.toString();
-    env.DATABASE_URL = url.toString();
-    drop = async () => {
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      await client.query(`drop database if exists ${name} with (force)`);
-      await client.end();
-    };
+    const scratch = await createScratchDatabase(benchDatabaseUrl()!, 'smarthome_bench');
+    env.EVENT_STORE_URL = scratch.url;
+    env.DATABASE_URL = scratch.url;
+    drop = scratch.drop;
   }
   const config = loadConfig(env);
   const server = await startServer(config, createLogger(config.LOG_LEVEL));

@@ -18,6 +18,11 @@ export type EventOf<Map extends Record<string, z.ZodType>> = {
   [Type in keyof Map & string]: { type: Type; data: z.infer<Map[Type]> };
 }[keyof Map & string];
 
+/** Catalogue entries (schema version 1) for a map of event schemas. */
+export function definitionsOf(schemas: Record<string, z.ZodType<Record<string, unknown>>>, description: string): EventDefinition[] {
+  return Object.entries(schemas).map(([type, schema]) => ({ type, schemaVersion: 1, schema, description }));
+}
+
 export class EventCatalogue {
   private readonly definitions = new Map<string, EventDefinition>();
 

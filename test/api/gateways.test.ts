@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseTargets } from '../support/databases.ts';
+import { serverTargets } from '../support/server-targets.ts';
 import { HttpClient } from '../support/http.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { headOf, homeWithEveryRole, MEMBERS, registerUser, type Member, type TestHome } from './home-fixture.ts';
@@ -17,7 +17,7 @@ const EXPECTED: Record<string, Record<Member, number>> = {
   provisionIntoHome: { stranger: 404, viewer: 403, user: 403, admin: 201, owner: 201 },
 };
 
-describe.each(databaseTargets())('gateways API (%s)', (target) => {
+describe.each(serverTargets())('gateways API (%s)', (target) => {
   let server: TestServer;
   let anonymous: HttpClient;
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { databaseTargets } from '../support/databases.ts';
+import { serverTargets } from '../support/server-targets.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { headOf, homeWithEveryRole, MEMBERS, registerUser, type Member } from './home-fixture.ts';
 
@@ -16,7 +16,7 @@ const MAY_MANAGE: Record<Member, readonly string[]> = {
 };
 const refusal = (member: Member) => (member === 'stranger' ? 404 : 403);
 
-describe.each(databaseTargets())('home permissions API (%s)', (target) => {
+describe.each(serverTargets())('home permissions API (%s)', (target) => {
   let server: TestServer;
 
   beforeAll(async () => {

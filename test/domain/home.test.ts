@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { fold } from '../../src/domain/decider.ts';
-import { DomainError } from '../../src/domain/errors.ts';
 import { homeDecider, type HomeCommand } from '../../src/domain/homes/home.ts';
 import type { HomeEvent } from '../../src/domain/homes/home-events.ts';
+import { errorOf } from '../support/decider-testing.ts';
 
 const HOME = '10000000-0000-4000-8000-000000000001';
 const OWNER = '20000000-0000-4000-8000-000000000001';
@@ -27,15 +27,6 @@ const populated: HomeEvent[] = [
 
 const when = (given: HomeEvent[], command: HomeCommand) => homeDecider.decide(command, fold(homeDecider, given));
 
-function errorOf(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error('expected a DomainError');
-}
 
 describe('home decider', () => {
   it('creates the home with the caller as owner when a gateway is attached to an unknown home', () => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { fold, type Decider, type DomainEvent } from '../../src/domain/decider.ts';
-import { DomainError } from '../../src/domain/errors.ts';
+import { fold } from '../../src/domain/decider.ts';
 import { userDecider } from '../../src/domain/accounts/user.ts';
 import { tokenFamilyDecider } from '../../src/domain/accounts/token-family.ts';
 import type { TokenFamilyEvent, UserEvent } from '../../src/domain/accounts/user-events.ts';
 import { emailClaimDecider } from '../../src/domain/accounts/email-claim.ts';
+import { errorOf, given } from '../support/decider-testing.ts';
 
 const USER = '11111111-1111-4111-8111-111111111111';
 const OTHER = '22222222-2222-4222-8222-222222222222';
@@ -14,20 +14,7 @@ const T2 = '55555555-5555-4555-8555-555555555555';
 const T3 = '66666666-6666-4666-8666-666666666666';
 const HASH = 'c2NyeXB0AA8AAAAIAAAAAQ==';
 
-/** given events, when command, then events (or the error it throws). */
-function given<C, E extends DomainEvent, S>(decider: Decider<C, E, S>, events: E[]) {
-  return { when: (command: C) => decider.decide(command, fold(decider, events)) };
-}
 
-function errorOf(fn: () => unknown): DomainError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error('expected a DomainError');
-}
 
 const registered: UserEvent[] = [
   { type: 'UserRegistered', data: { user_id: USER, email: 'a@example.com', name: 'Ann', password_hash: HASH } },

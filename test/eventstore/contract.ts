@@ -22,6 +22,20 @@ function collect(store: EventStore, count: number, options: Parameters<EventStor
 }
 
 /**
+ * `$all` shows a committed event once no older transaction is still running — on a Postgres server that
+ * includes other databases' transactions (parallel test files), so a read right after an append may briefly
+ * lag. Reads that assert on fresh appends wait until the expected events are visible.
+ */
+async function visible(read: () => Promise<RecordedEvent[]>, count: number, timeoutMs = 5000): Promise<RecordedEvent[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const events = await read();
+    if (events.length >= count || Date.now() > deadline) return events;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/**
  * The behaviour every EventStore adapter must share. Each test uses its own stream names (a unique prefix), so
  * the suite can run against a store that already holds events.
  */
@@ -110,7 +124,7 @@ export function eventStoreContract(name: string, open: () => Promise<ContractTar
       for (let i = 0; i < 6; i++) {
         await store.appendToStream(stream(`f${i % 2}`), [event('Ordered', { i })], { expectedRevision: 'any' });
       }
-      const all = (await store.readAll({ after: start, maxCount: 10_000 })).filter((e) => e.streamName.startsWith(prefix));
+      const all = await visible(async () => (await store.readAll({ after: start, maxCount: 10_000 })).filter((e) => e.streamName.startsWith(prefix)), 6);
       expect(all.map((e) => e.data.i)).toEqual([0, 1, 2, 3, 4, 5]);
       const positions = all.map((e) => e.position);
       expect([...positions].sort()).toEqual(positions);
@@ -129,7 +143,7 @@ export function eventStoreContract(name: string, open: () => Promise<ContractTar
       const typeB = `TypeB${prefix}`;
       await store.appendToStream(stream('g-1'), [event(typeA), event(typeB)], { expectedRevision: 'no_stream' });
       await store.appendToStream(`other${prefix}`, [event(typeA)], { expectedRevision: 'no_stream' });
-      const byType = await store.readAll({ after: start, filter: { eventTypes: [typeA] } });
+      const byType = await visible(() => store.readAll({ after: start, filter: { eventTypes: [typeA] } }), 2);
       expect(byType.map((e) => [e.streamName, e.type])).toEqual([
         [stream('g-1'), typeA],
         [`other${prefix}`, typeA],

@@ -21,8 +21,12 @@ export function jsonBody(limitBytes: number) {
     const declaredLength = Number(ctx.get('content-length') || '0');
     const hasBody = declaredLength > 0 || ctx.get('transfer-encoding') !== '';
     if (!hasBody) return next();
-    if (declaredLength > limitBytes) throw tooLarge(limitBytes);
+    if (declaredLength > limitBytes) {
+      await discardBody(ctx, limitBytes);
+      throw tooLarge(limitBytes);
+    }
     if (!isJson(ctx.get('content-type'))) {
+      await discardBody(ctx, limitBytes);
       throw new HttpError(415, 'unsupported_media_type', 'Send the body as application/json', {
         content_type: ctx.get('content-type') || null,
       });
@@ -44,6 +48,27 @@ export function jsonBody(limitBytes: number) {
     }
     return next();
   };
+}
+
+/**
+ * Reads and drops a body we refuse, so the client finishes sending and reads our answer (answering mid-upload
+ * and closing makes clients see a reset instead of the 413/415). Past 16× the limit the connection is closed.
+ */
+async function discardBody(ctx: Context, limitBytes: number): Promise<void> {
+  ctx.set('Connection', 'close');
+  await new Promise<void>((resolve) => {
+    let seen = 0;
+    ctx.req.on('data', (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > limitBytes * 16) {
+        ctx.req.destroy();
+        resolve();
+      }
+    });
+    ctx.req.on('end', () => resolve());
+    ctx.req.on('error', () => resolve());
+    ctx.req.on('close', () => resolve());
+  });
 }
 
 const tooLarge = (limitBytes: number) =>

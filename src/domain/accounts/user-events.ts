@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { EventDefinition, EventOf } from '../event-catalogue.ts';
+import { definitionsOf, type EventDefinition, type EventOf } from '../event-catalogue.ts';
 
 const id = z.string().uuid();
 const email = z.string().email();
@@ -42,22 +42,7 @@ export type TokenFamilyEvent = EventOf<typeof tokenFamilyEventSchemas>;
 export type EmailClaimEvent = EventOf<typeof emailClaimEventSchemas>;
 
 export const accountEventDefinitions: EventDefinition[] = [
-  ...Object.entries(userEventSchemas).map(([type, schema]) => ({
-    type,
-    schemaVersion: 1,
-    schema,
-    description: 'user account',
-  })),
-  ...Object.entries(tokenFamilyEventSchemas).map(([type, schema]) => ({
-    type,
-    schemaVersion: 1,
-    schema,
-    description: 'refresh-token family',
-  })),
-  ...Object.entries(emailClaimEventSchemas).map(([type, schema]) => ({
-    type,
-    schemaVersion: 1,
-    schema,
-    description: 'e-mail uniqueness claim',
-  })),
+  ...definitionsOf(userEventSchemas, 'user account'),
+  ...definitionsOf(tokenFamilyEventSchemas, 'refresh-token family'),
+  ...definitionsOf(emailClaimEventSchemas, 'e-mail uniqueness claim'),
 ];

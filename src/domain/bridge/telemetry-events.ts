@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { EventDefinition, EventOf } from '../event-catalogue.ts';
+import { definitionsOf, type EventDefinition, type EventOf } from '../event-catalogue.ts';
 
 const id = z.string().uuid();
 const json = z.record(z.string(), z.unknown());
@@ -74,9 +74,4 @@ export type TelemetryEvent = EventOf<typeof telemetryEventSchemas>;
 
 export const telemetryStream = (gatewayId: string) => `gateway_telemetry-${gatewayId}`;
 
-export const telemetryEventDefinitions: EventDefinition[] = Object.entries(telemetryEventSchemas).map(([type, schema]) => ({
-  type,
-  schemaVersion: 1,
-  schema,
-  description: 'gateway bridge telemetry',
-}));
+export const telemetryEventDefinitions: EventDefinition[] = definitionsOf(telemetryEventSchemas, 'gateway bridge telemetry');

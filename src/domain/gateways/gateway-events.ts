@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { EventDefinition } from '../event-catalogue.ts';
+import { definitionsOf, type EventDefinition } from '../event-catalogue.ts';
 import type { EventOf } from '../event-of.ts';
 
 const id = z.string().uuid();
@@ -25,11 +25,6 @@ export const gatewayEventSchemas = {
 
 export type GatewayEvent = EventOf<typeof gatewayEventSchemas>;
 
-export const gatewayEventDefinitions: EventDefinition[] = Object.entries(gatewayEventSchemas).map(([type, schema]) => ({
-  type,
-  schemaVersion: 1,
-  schema,
-  description: 'gateway lifecycle',
-}));
+export const gatewayEventDefinitions: EventDefinition[] = definitionsOf(gatewayEventSchemas, 'gateway lifecycle');
 
 export const gatewayStream = (gatewayId: string) => `gateway-${gatewayId}`;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { EventDefinition } from '../event-catalogue.ts';
+import { definitionsOf, type EventDefinition } from '../event-catalogue.ts';
 import type { EventOf } from '../event-of.ts';
 
 const id = z.string().uuid();
@@ -22,12 +22,7 @@ export const pairingEventSchemas = {
 
 export type PairingEvent = EventOf<typeof pairingEventSchemas>;
 
-export const pairingEventDefinitions: EventDefinition[] = Object.entries(pairingEventSchemas).map(([type, schema]) => ({
-  type,
-  schemaVersion: 1,
-  schema,
-  description: 'gateway pairing code',
-}));
+export const pairingEventDefinitions: EventDefinition[] = definitionsOf(pairingEventSchemas, 'gateway pairing code');
 
 /** `codeDigest` is a keyed digest of the normalised code (hex). */
 export const pairingStream = (codeDigest: string) => `pairing-${codeDigest}`;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { EventDefinition } from '../event-catalogue.ts';
+import { definitionsOf, type EventDefinition } from '../event-catalogue.ts';
 import type { EventOf } from '../event-of.ts';
 import { GRANTABLE_ROLES } from './roles.ts';
 
@@ -28,11 +28,6 @@ export const homeEventSchemas = {
 export type HomeEventType = keyof typeof homeEventSchemas;
 export type HomeEvent = EventOf<typeof homeEventSchemas>;
 
-export const homeEventDefinitions: EventDefinition[] = Object.entries(homeEventSchemas).map(([type, schema]) => ({
-  type,
-  schemaVersion: 1,
-  schema,
-  description: 'home and its permissions',
-}));
+export const homeEventDefinitions: EventDefinition[] = definitionsOf(homeEventSchemas, 'home and its permissions');
 
 export const homeStream = (homeId: string) => `home-${homeId}`;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { EventDefinition, EventOf } from '../event-catalogue.ts';
+import { definitionsOf, type EventDefinition, type EventOf } from '../event-catalogue.ts';
 
 const id = z.string().uuid();
 const at = z.string().datetime();
@@ -70,9 +70,7 @@ export const REMOTE_COMMAND_EVENT_TYPES = Object.keys(remoteCommandEventSchemas)
 
 export const remoteCommandStream = (commandId: string) => `remote_command-${commandId}`;
 
-export const remoteCommandEventDefinitions: EventDefinition[] = Object.entries(remoteCommandEventSchemas).map(([type, schema]) => ({
-  type,
-  schemaVersion: 1,
-  schema: schema as unknown as EventDefinition['schema'],
-  description: 'remote command to a device through the home gateway',
-}));
+export const remoteCommandEventDefinitions: EventDefinition[] = definitionsOf(
+  remoteCommandEventSchemas as unknown as Record<string, EventDefinition['schema']>,
+  'remote command to a device through the home gateway',
+);
