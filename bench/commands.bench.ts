@@ -56,7 +56,7 @@ async function run(restUrl: string, token: string, gatewayIds: string[]): Promis
       while (performance.now() < end) {
         const gatewayId = gatewayIds[Math.floor(Math.random() * gatewayIds.length)]!;
         const t0 = performance.now();
-        const answer = await postJson(`${restUrl}/api/gateways/${gatewayId}/commands/`, { device_id: 'light-1', action: 'toggle' }, token);
+        const answer = await postJson(`${restUrl}/api/gateways/${gatewayId}/commands/`, { device_id: 'light-1', action: 'turn_on' }, token);
         if (answer.status !== 200 || answer.body.status !== 'succeeded') throw new Error(`command: ${answer.status} ${JSON.stringify(answer.body)}`);
         latencies.push(performance.now() - t0);
       }
@@ -73,6 +73,7 @@ for (const target of benchTargets()) {
   let child: ChildProcess | null = null;
   try {
     const registered = await postJson(`${server.url}/api/auth/register`, { email: 'bench@example.com', password: 'benchmark password' });
+    if (registered.status !== 201) throw new Error(`register ${registered.status}: ${JSON.stringify(registered.body)}`);
     const token = registered.body.access as string;
     const gatewayIds: string[] = [];
     for (let i = 0; i < GATEWAYS; i++) {
