@@ -5,7 +5,7 @@
  * TEST_DATABASE_URL) on the Postgres server, where it also runs across two processes: the gateways connect to
  * this process, the REST calls go to a `serve` child on the same database. 127.0.0.1 only; stops by itself.
  *
- *   npm run bench:commands
+ *   npm run bench:commands [-- pglite postgres]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -67,7 +67,8 @@ async function run(restUrl: string, token: string, gatewayIds: string[]): Promis
 
 const summarise = (values: number[]) => ({ median: [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!, min: Math.min(...values), max: Math.max(...values) });
 
-for (const target of benchTargets()) {
+const chosen = process.argv.slice(2).filter((name): name is 'pglite' | 'postgres' => name === 'pglite' || name === 'postgres');
+for (const target of chosen.length > 0 ? chosen : benchTargets()) {
   const server = await startBenchServer(target, { SCRYPT_LOG_N: '4' });
   const edges: SimulatedGateway[] = [];
   let child: ChildProcess | null = null;
