@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { fold, type Decider, type DomainEvent } from '../domain/decider.ts';
 import type { EventCatalogue } from '../domain/event-catalogue.ts';
 import { StreamNotFoundError, WrongExpectedVersionError } from '../eventstore/errors.ts';
-import type { EventStore, ExpectedRevision, Position, RecordedEvent } from '../eventstore/port.ts';
+import { lastHashOf, linkEvents } from '../eventstore/hash-chain.ts';
+import type { EventStore, EventToAppend, ExpectedRevision, Position, RecordedEvent } from '../eventstore/port.ts';
 import { eventMetadata, type CommandContext } from './metadata.ts';
 
 export interface CommandResult<Event extends DomainEvent, State> {
@@ -40,6 +41,8 @@ export function combineWrites(...writes: WriteResult[]): WriteResult {
 }
 
 const DEFAULT_MAX_ATTEMPTS = 5;
+/** `append` with 'any' retries longer: it never re-decides, it only re-reads the last hash of a busy stream. */
+const MAX_CHAIN_ATTEMPTS = 50;
 
 /**
  * The one writer path: load a stream, fold it, decide, append with the expected revision, retry on a
@@ -56,12 +59,20 @@ export class CommandBus {
     decider: Pick<Decider<unknown, Event, State>, 'initialState' | 'evolve'>,
     stream: string,
   ): Promise<LoadedStream<Event, State>> {
+    return this.loadRecorded(decider, stream);
+  }
+
+  private async loadRecorded<Event extends DomainEvent, State>(
+    decider: Pick<Decider<unknown, Event, State>, 'initialState' | 'evolve'>,
+    stream: string,
+  ): Promise<LoadedStream<Event, State> & { lastHash: string }> {
     const recorded = await this.readWholeStream(stream);
     const events = recorded.map((event) => ({ type: event.type, data: event.data }) as Event);
     return {
       events,
       state: fold(decider, events),
       revision: recorded.length === 0 ? null : recorded[recorded.length - 1]!.revision,
+      lastHash: lastHashOf(recorded[recorded.length - 1]),
     };
   }
 
@@ -72,14 +83,15 @@ export class CommandBus {
     context: CommandContext,
   ): Promise<CommandResult<Event, State>> {
     for (let attempt = 1; ; attempt++) {
-      const loaded = await this.load(decider, stream);
+      const loaded = await this.loadRecorded(decider, stream);
       const events = decider.decide(command, loaded.state);
       const state = events.reduce(decider.evolve, loaded.state);
       if (events.length === 0) return { events, position: null, state };
       try {
         const expected: ExpectedRevision = loaded.revision === null ? 'no_stream' : loaded.revision;
-        const position = await this.append(stream, events, expected, context);
-        return { events, position, state };
+        const toAppend = linkEvents(loaded.lastHash, this.prepare(events, context)).events;
+        const result = await this.store.appendToStream(stream, toAppend, { expectedRevision: expected });
+        return { events, position: result.position, state };
       } catch (error) {
         if (!(error instanceof WrongExpectedVersionError) || attempt >= this.maxAttempts) throw error;
         // Someone else wrote to the stream first: decide again against the new state.
@@ -87,14 +99,42 @@ export class CommandBus {
     }
   }
 
-  /** Appends without a decider (telemetry, where the order of arrival is the truth). */
+  /**
+   * Appends without a decider (telemetry, where the order of arrival is the truth; claims). The hash chain needs
+   * the stream's last hash, so this reads the last event (backwards, one) and appends with the exact revision it
+   * saw; when another writer got in between, it reads again. The caller's expectation ('no_stream',
+   * 'stream_exists', a revision) is checked against what was read, so it keeps its meaning.
+   */
   async append(
     stream: string,
     events: readonly DomainEvent[],
     expectedRevision: ExpectedRevision,
     context: CommandContext,
   ): Promise<Position> {
-    const toAppend = events.map((event) => {
+    const prepared = this.prepare(events, context);
+    for (let attempt = 1; ; attempt++) {
+      const last = await this.readLastEvent(stream);
+      const actual = last === null ? 'no_stream' : last.revision;
+      const holds =
+        expectedRevision === 'any' ||
+        (expectedRevision === 'no_stream' && last === null) ||
+        (expectedRevision === 'stream_exists' && last !== null) ||
+        expectedRevision === actual;
+      if (!holds) throw new WrongExpectedVersionError(stream, expectedRevision, actual);
+      const toAppend = linkEvents(lastHashOf(last ?? undefined), prepared).events;
+      try {
+        const result = await this.store.appendToStream(stream, toAppend, { expectedRevision: actual });
+        return result.position;
+      } catch (error) {
+        const retry = error instanceof WrongExpectedVersionError && expectedRevision === 'any' && attempt < MAX_CHAIN_ATTEMPTS;
+        if (!retry) throw error;
+      }
+    }
+  }
+
+  /** Validates each event against the catalogue and stamps its metadata (the chain link comes last). */
+  private prepare(events: readonly DomainEvent[], context: CommandContext): EventToAppend[] {
+    return events.map((event) => {
       const definition = this.catalogue.get(event.type);
       return {
         id: randomUUID(),
@@ -103,8 +143,15 @@ export class CommandBus {
         metadata: eventMetadata(context, definition.schemaVersion),
       };
     });
-    const result = await this.store.appendToStream(stream, toAppend, { expectedRevision });
-    return result.position;
+  }
+
+  private async readLastEvent(stream: string): Promise<RecordedEvent | null> {
+    try {
+      return (await this.store.readStream(stream, { direction: 'backwards', maxCount: 1 }))[0] ?? null;
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return null;
+      throw error;
+    }
   }
 
   private async readWholeStream(stream: string): Promise<RecordedEvent[]> {

@@ -7,6 +7,7 @@ import type {
   AllFilter,
   AppendOptions,
   AppendResult,
+  CountEventsOptions,
   EventStore,
   EventStoreKind,
   EventToAppend,
@@ -239,6 +240,21 @@ export class PostgresEventStore implements EventStore {
       [...afterBindings, ...filter.bindings, limit],
     );
     return (result.rows as EventRow[]).map(toRecordedEvent);
+  }
+
+  async countEvents(options: CountEventsOptions): Promise<number> {
+    const after = options.after ? decodePosition(options.after) : null;
+    const filter = filterClause(options.filter);
+    const afterSql = after ? ' and (transaction_id, global_position) > (?::text::xid8, ?::bigint)' : '';
+    const afterBindings = after ? [after.major.toString(), after.minor.toString()] : [];
+    const limitSql = options.limit !== undefined ? ' limit ?' : '';
+    const limitBindings = options.limit !== undefined ? [options.limit] : [];
+    const result = await this.knex.raw(
+      `select count(*)::int as count from (select 1 from es_events
+       where transaction_id < pg_snapshot_xmin(pg_current_snapshot())${afterSql}${filter.sql}${limitSql}) counted`,
+      [...afterBindings, ...filter.bindings, ...limitBindings],
+    );
+    return Number((result.rows as Array<{ count: number }>)[0]!.count);
   }
 
   async headPosition(): Promise<Position | null> {
