@@ -1,7 +1,10 @@
 import { Command } from 'commander';
 import { ConfigError } from '../config.ts';
 import { DataDirLockedError } from '../database/data-dir-lock.ts';
+import { StaleProjectionError } from '../projections/stale-projection-error.ts';
+import { CliUsageError, registerAuditCommand } from './audit-command.ts';
 import { registerMigrateCommand } from './migrate-command.ts';
+import { registerProjectionsCommand } from './projections-command.ts';
 import { registerServeCommand } from './serve-command.ts';
 
 const program = new Command()
@@ -11,12 +14,14 @@ const program = new Command()
 
 registerServeCommand(program);
 registerMigrateCommand(program);
+registerProjectionsCommand(program);
+registerAuditCommand(program);
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
   // Expected operator mistakes get one clear line, not a stack trace.
-  if (error instanceof ConfigError || error instanceof DataDirLockedError) {
+  if (error instanceof ConfigError || error instanceof DataDirLockedError || error instanceof StaleProjectionError || error instanceof CliUsageError) {
     process.stderr.write(`smarthome-cloud: ${error.message}\n`);
     process.exit(2);
   }
