@@ -1,0 +1,62 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { eventCatalogue } from '../../src/domain/catalogue.ts';
+import { emailClaimStream, userStream } from '../../src/domain/accounts/email.ts';
+import type { EventStore, EventToAppend } from '../../src/eventstore/port.ts';
+
+const fakePasswordHash = () => `c2NyeXB0${randomBytes(48).toString('base64')}`;
+
+function event(type: string, data: Record<string, unknown>): EventToAppend {
+  return {
+    id: randomUUID(),
+    type,
+    data: eventCatalogue.validate(type, data),
+    metadata: { actor: { kind: 'system', id: 'seed' }, correlation_id: randomUUID(), causation_id: randomUUID(), occurred_at: new Date().toISOString(), schema_version: 1 },
+  };
+}
+
+/**
+ * A realistic account mix written straight through the event-store port (valid catalogue events, no hash chain):
+ * per user an e-mail claim, a registration with its first login, then profile updates, logins, token rotations,
+ * an occasional e-mail change. About `eventsPerUser` (≈10) events per user.
+ */
+export function accountHistory(): Array<{ stream: string; events: EventToAppend[] }> {
+  const userId = randomUUID();
+  const email = `${userId}@example.com`;
+  const family = randomUUID();
+  let token = randomUUID();
+  const userEvents: EventToAppend[] = [
+    event('UserRegistered', { user_id: userId, email, name: 'Someone', password_hash: fakePasswordHash() }),
+    event('UserLoggedIn', { user_id: userId, family_id: family, token_id: token }),
+  ];
+  for (let i = 0; i < 3; i++) userEvents.push(event('UserProfileUpdated', { user_id: userId, name: `Someone ${i}` }));
+  for (let i = 0; i < 2; i++) {
+    const next = randomUUID();
+    userEvents.push(event('RefreshTokenRotated', { user_id: userId, family_id: family, token_id: next, previous_token_id: token }));
+    token = next;
+  }
+  userEvents.push(event('UserLoggedIn', { user_id: userId, family_id: randomUUID(), token_id: randomUUID() }));
+  userEvents.push(event('UserEmailChanged', { user_id: userId, email: `new-${email}`, previous_email: email }));
+  return [
+    { stream: emailClaimStream(email), events: [event('EmailClaimed', { user_id: userId })] },
+    { stream: userStream(userId), events: userEvents },
+  ];
+}
+
+export const EVENTS_PER_USER = 10;
+
+/** Appends the histories of `users` users, `concurrency` appends at a time. Returns the number of events. */
+export async function seedAccounts(store: EventStore, users: number, concurrency = 16): Promise<number> {
+  let next = 0;
+  let written = 0;
+  const worker = async () => {
+    while (next < users) {
+      next += 1;
+      for (const { stream, events } of accountHistory()) {
+        await store.appendToStream(stream, events, { expectedRevision: 'no_stream' });
+        written += events.length;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return written;
+}
