@@ -17,9 +17,15 @@ function event(type: string, data: Record<string, unknown>): EventToAppend {
 /**
  * A realistic account mix written straight through the event-store port (valid catalogue events, no hash chain):
  * per user an e-mail claim, a registration with its first login, then profile updates, logins, token rotations,
- * an occasional e-mail change. About `eventsPerUser` (≈10) events per user.
+ * an e-mail change: 10 events per user with the default shape.
  */
-export function accountHistory(): Array<{ stream: string; events: EventToAppend[] }> {
+export interface HistoryShape {
+  profileUpdates?: number;
+  logins?: number;
+  rotations?: number;
+}
+
+export function accountHistory(shape: HistoryShape = {}): Array<{ stream: string; events: EventToAppend[] }> {
   const userId = randomUUID();
   const email = `${userId}@example.com`;
   const family = randomUUID();
@@ -28,13 +34,15 @@ export function accountHistory(): Array<{ stream: string; events: EventToAppend[
     event('UserRegistered', { user_id: userId, email, name: 'Someone', password_hash: fakePasswordHash() }),
     event('UserLoggedIn', { user_id: userId, family_id: family, token_id: token }),
   ];
-  for (let i = 0; i < 3; i++) userEvents.push(event('UserProfileUpdated', { user_id: userId, name: `Someone ${i}` }));
-  for (let i = 0; i < 2; i++) {
+  for (let i = 0; i < (shape.profileUpdates ?? 3); i++) userEvents.push(event('UserProfileUpdated', { user_id: userId, name: `Someone ${i}` }));
+  for (let i = 0; i < (shape.rotations ?? 2); i++) {
     const next = randomUUID();
     userEvents.push(event('RefreshTokenRotated', { user_id: userId, family_id: family, token_id: next, previous_token_id: token }));
     token = next;
   }
-  userEvents.push(event('UserLoggedIn', { user_id: userId, family_id: randomUUID(), token_id: randomUUID() }));
+  for (let i = 0; i < (shape.logins ?? 1); i++) {
+    userEvents.push(event('UserLoggedIn', { user_id: userId, family_id: randomUUID(), token_id: randomUUID() }));
+  }
   userEvents.push(event('UserEmailChanged', { user_id: userId, email: `new-${email}`, previous_email: email }));
   return [
     { stream: emailClaimStream(email), events: [event('EmailClaimed', { user_id: userId })] },
@@ -42,16 +50,14 @@ export function accountHistory(): Array<{ stream: string; events: EventToAppend[
   ];
 }
 
-export const EVENTS_PER_USER = 10;
-
 /** Appends the histories of `users` users, `concurrency` appends at a time. Returns the number of events. */
-export async function seedAccounts(store: EventStore, users: number, concurrency = 16): Promise<number> {
+export async function seedAccounts(store: EventStore, users: number, concurrency = 16, shape: HistoryShape = {}): Promise<number> {
   let next = 0;
   let written = 0;
   const worker = async () => {
     while (next < users) {
       next += 1;
-      for (const { stream, events } of accountHistory()) {
+      for (const { stream, events } of accountHistory(shape)) {
         await store.appendToStream(stream, events, { expectedRevision: 'no_stream' });
         written += events.length;
       }
