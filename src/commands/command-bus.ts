@@ -89,7 +89,7 @@ export class CommandBus {
       if (events.length === 0) return { events, position: null, state };
       try {
         const expected: ExpectedRevision = loaded.revision === null ? 'no_stream' : loaded.revision;
-        const toAppend = linkEvents(loaded.lastHash, this.prepare(events, context)).events;
+        const toAppend = linkEvents(loaded.lastHash, this.prepare(events.map((event) => ({ event, context })))).events;
         const result = await this.store.appendToStream(stream, toAppend, { expectedRevision: expected });
         return { events, position: result.position, state };
       } catch (error) {
@@ -111,7 +111,16 @@ export class CommandBus {
     expectedRevision: ExpectedRevision,
     context: CommandContext,
   ): Promise<Position> {
-    const prepared = this.prepare(events, context);
+    return this.appendEach(stream, events.map((event) => ({ event, context })), expectedRevision);
+  }
+
+  /** Like `append`, each event with its own context (a batch of frames, each caused by its own request). */
+  async appendEach(
+    stream: string,
+    entries: ReadonlyArray<{ event: DomainEvent; context: CommandContext }>,
+    expectedRevision: ExpectedRevision,
+  ): Promise<Position> {
+    const prepared = this.prepare(entries);
     for (let attempt = 1; ; attempt++) {
       const last = await this.readLastEvent(stream);
       const actual = last === null ? 'no_stream' : last.revision;
@@ -133,8 +142,8 @@ export class CommandBus {
   }
 
   /** Validates each event against the catalogue and stamps its metadata (the chain link comes last). */
-  private prepare(events: readonly DomainEvent[], context: CommandContext): EventToAppend[] {
-    return events.map((event) => {
+  private prepare(entries: ReadonlyArray<{ event: DomainEvent; context: CommandContext }>): EventToAppend[] {
+    return entries.map(({ event, context }) => {
       const definition = this.catalogue.get(event.type);
       return {
         id: randomUUID(),

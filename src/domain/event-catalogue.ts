@@ -13,6 +13,11 @@ export interface EventDefinition {
   description: string;
 }
 
+/** The union of `{type, data}` events described by a map of zod schemas. */
+export type EventOf<Map extends Record<string, z.ZodType>> = {
+  [Type in keyof Map & string]: { type: Type; data: z.infer<Map[Type]> };
+}[keyof Map & string];
+
 export class EventCatalogue {
   private readonly definitions = new Map<string, EventDefinition>();
 

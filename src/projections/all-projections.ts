@@ -1,5 +1,6 @@
 import type { Projection } from './projection.ts';
+import { bridgeProjection } from './read-models/bridge-projection.ts';
 import { usersProjection } from './read-models/users-projection.ts';
 
 /** Every read model of the system, in the order they are migrated. */
-export const allProjections: readonly Projection[] = [usersProjection];
+export const allProjections: readonly Projection[] = [usersProjection, bridgeProjection];

@@ -15,7 +15,15 @@ import { startTestServer, type TestServer } from '../support/test-server.ts';
  * Event types in the catalogue that the walk below does not produce yet. Each entry needs a reason; remove it as
  * soon as a capability's use cases join the walk (test/support/account-walk.ts and friends).
  */
-const NOT_PRODUCED_BY_THIS_WALK_YET: Record<string, string> = {};
+const BRIDGE_NOT_WIRED =
+  'the gateway bridge is not installed in the server yet and gateways cannot be provisioned over HTTP; add a ' +
+  'gateway session to the walk when they are';
+const NOT_PRODUCED_BY_THIS_WALK_YET: Record<string, string> = {
+  BridgeSessionOpened: BRIDGE_NOT_WIRED,
+  BridgeSessionClosed: BRIDGE_NOT_WIRED,
+  DeviceStatesReported: BRIDGE_NOT_WIRED,
+  HomeMetadataSynced: BRIDGE_NOT_WIRED,
+};
 
 /** Metadata every stored event must carry: who, on whose behalf, from where, why, when, and its chain link. */
 const REQUIRED_METADATA = [

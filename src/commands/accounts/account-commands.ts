@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { emailClaimDecider } from '../../domain/accounts/email-claim.ts';
-import { emailClaimStream, userStream } from '../../domain/accounts/email.ts';
-import { tokenRevoked, userDecider, type UserState } from '../../domain/accounts/user.ts';
+import { emailClaimStream, tokenFamilyStream, userStream } from '../../domain/accounts/email.ts';
+import { tokenFamilyDecider, tokenRevoked } from '../../domain/accounts/token-family.ts';
+import { userDecider, type UserState } from '../../domain/accounts/user.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { combineWrites, NOTHING_WRITTEN, writeResultOf, type CommandBus, type WriteResult } from '../command-bus.ts';
 import type { CommandContext } from '../metadata.ts';
@@ -37,21 +38,35 @@ export class AccountCommands {
     const userId = randomUUID();
     const passwordHash = await this.hasher.hash(input.password);
     const claim = await this.claimEmail(input.email, userId, context);
-    const familyId = randomUUID();
-    const tokenId = randomUUID();
+    let registered: WriteResult;
     try {
-      const result = await this.bus.execute(
-        userDecider,
-        userStream(userId),
-        { type: 'Register', userId, email: input.email, name: input.name, passwordHash, familyId, tokenId },
-        context,
+      registered = writeResultOf(
+        await this.bus.execute(
+          userDecider,
+          userStream(userId),
+          { type: 'Register', userId, email: input.email, name: input.name, passwordHash },
+          context,
+        ),
       );
-      return { userId, familyId, tokenId, write: combineWrites(claim, writeResultOf(result)) };
     } catch (error) {
       // The user was not written: give the address back so it is not blocked forever.
       await this.releaseEmail(input.email, userId, context).catch(() => {});
       throw error;
     }
+    const session = await this.startFamily(userId, 0, context);
+    return { ...session, write: combineWrites(claim, registered, session.write) };
+  }
+
+  private async startFamily(userId: string, credentialsVersion: number, context: CommandContext): Promise<Session> {
+    const familyId = randomUUID();
+    const tokenId = randomUUID();
+    const result = await this.bus.execute(
+      tokenFamilyDecider,
+      tokenFamilyStream(familyId),
+      { type: 'Start', userId, familyId, tokenId, credentialsVersion },
+      context,
+    );
+    return { userId, familyId, tokenId, write: writeResultOf(result) };
   }
 
   async logIn(input: { email: string; password: string }, context: CommandContext): Promise<Session> {
@@ -65,19 +80,23 @@ export class AccountCommands {
     if (!user.state.registered || !(await this.hasher.verify(user.state.passwordHash, input.password))) {
       throw invalidCredentials();
     }
-    const familyId = randomUUID();
-    const tokenId = randomUUID();
-    const result = await this.bus.execute(userDecider, userStream(ownerId), { type: 'LogIn', familyId, tokenId }, context);
-    return { userId: ownerId, familyId, tokenId, write: writeResultOf(result) };
+    return this.startFamily(ownerId, user.state.credentialsVersion, context);
   }
 
   /** Rotates a refresh token. Reuse of a rotated one revokes its whole family (an event) and fails. */
   async refresh(token: { userId: string; familyId: string; tokenId: string }, context: CommandContext): Promise<Session> {
     const newTokenId = randomUUID();
+    const user = await this.bus.load(userDecider, userStream(token.userId));
     const result = await this.bus.execute(
-      userDecider,
-      userStream(token.userId),
-      { type: 'RotateRefreshToken', familyId: token.familyId, presentedTokenId: token.tokenId, newTokenId },
+      tokenFamilyDecider,
+      tokenFamilyStream(token.familyId),
+      {
+        type: 'Rotate',
+        familyId: token.familyId,
+        presentedTokenId: token.tokenId,
+        newTokenId,
+        credentialsVersion: user.state.credentialsVersion,
+      },
       context,
     );
     if (result.events.some((event) => event.type === 'RefreshTokenReuseDetected')) throw tokenRevoked();
@@ -86,9 +105,9 @@ export class AccountCommands {
 
   async logOut(token: { userId: string; familyId: string; tokenId: string }, context: CommandContext): Promise<WriteResult> {
     const result = await this.bus.execute(
-      userDecider,
-      userStream(token.userId),
-      { type: 'LogOut', familyId: token.familyId, presentedTokenId: token.tokenId },
+      tokenFamilyDecider,
+      tokenFamilyStream(token.familyId),
+      { type: 'LogOut', familyId: token.familyId },
       context,
     );
     return writeResultOf(result);

@@ -11,3 +11,5 @@ export function emailClaimStream(normalisedEmail: string): string {
 }
 
 export const userStream = (userId: string) => `user-${userId}`;
+
+export const tokenFamilyStream = (familyId: string) => `refresh_family-${familyId}`;

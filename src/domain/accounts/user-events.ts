@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { EventDefinition } from '../event-catalogue.ts';
+import type { EventDefinition, EventOf } from '../event-catalogue.ts';
 
 const id = z.string().uuid();
 const email = z.string().email();
@@ -11,8 +11,20 @@ export const userEventSchemas = {
   UserProfileUpdated: z.object({ user_id: id, name: z.string() }).strict(),
   UserEmailChanged: z.object({ user_id: id, email, previous_email: email }).strict(),
   UserPasswordChanged: z.object({ user_id: id, password_hash: passwordHash }).strict(),
-  /** A login (or registration) started a refresh-token family; `token_id` is the jti of its first token. */
-  UserLoggedIn: z.object({ user_id: id, family_id: id, token_id: id }).strict(),
+};
+
+/**
+ * Refresh-token families live in their own streams (`refresh_family-<id>`), so that rotating a token every few
+ * minutes never makes the user's stream — loaded on every login — grow.
+ */
+export const tokenFamilyEventSchemas = {
+  /**
+   * A login (or registration) started a family; `token_id` is the jti of its first token. `credentials_version`
+   * is the number of password changes so far: a later change makes the family invalid.
+   */
+  UserLoggedIn: z
+    .object({ user_id: id, family_id: id, token_id: id, credentials_version: z.number().int().min(0) })
+    .strict(),
   RefreshTokenRotated: z.object({ user_id: id, family_id: id, token_id: id, previous_token_id: id }).strict(),
   /** A refresh token was used after it had been rotated: treated as theft, the whole family is dead. */
   RefreshTokenReuseDetected: z.object({ user_id: id, family_id: id, token_id: id }).strict(),
@@ -24,14 +36,9 @@ export const emailClaimEventSchemas = {
   EmailReleased: z.object({ user_id: id }).strict(),
 };
 
-type Schemas = typeof userEventSchemas & typeof emailClaimEventSchemas;
-export type UserEventType = keyof typeof userEventSchemas;
-export type EmailClaimEventType = keyof typeof emailClaimEventSchemas;
-export type EventOf<Map extends Partial<Schemas>> = {
-  [Type in keyof Map & string]: { type: Type; data: Map[Type] extends z.ZodType ? z.infer<Map[Type]> : never };
-}[keyof Map & string];
 
 export type UserEvent = EventOf<typeof userEventSchemas>;
+export type TokenFamilyEvent = EventOf<typeof tokenFamilyEventSchemas>;
 export type EmailClaimEvent = EventOf<typeof emailClaimEventSchemas>;
 
 export const accountEventDefinitions: EventDefinition[] = [
@@ -40,6 +47,12 @@ export const accountEventDefinitions: EventDefinition[] = [
     schemaVersion: 1,
     schema,
     description: 'user account',
+  })),
+  ...Object.entries(tokenFamilyEventSchemas).map(([type, schema]) => ({
+    type,
+    schemaVersion: 1,
+    schema,
+    description: 'refresh-token family',
   })),
   ...Object.entries(emailClaimEventSchemas).map(([type, schema]) => ({
     type,

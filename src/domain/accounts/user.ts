@@ -1,11 +1,6 @@
 import type { Decider } from '../decider.ts';
-import { conflict, DomainError, notFound } from '../errors.ts';
+import { conflict, notFound } from '../errors.ts';
 import type { UserEvent } from './user-events.ts';
-
-interface TokenFamily {
-  currentTokenId: string;
-  revoked: boolean;
-}
 
 export interface UserState {
   registered: boolean;
@@ -13,36 +8,18 @@ export interface UserState {
   email: string;
   name: string;
   passwordHash: string;
-  families: Record<string, TokenFamily>;
+  /** Password changes so far: token families started under an older version are dead. */
+  credentialsVersion: number;
 }
 
 export type UserCommand =
-  | { type: 'Register'; userId: string; email: string; name: string; passwordHash: string; familyId: string; tokenId: string }
-  | { type: 'LogIn'; familyId: string; tokenId: string }
-  | { type: 'RotateRefreshToken'; familyId: string; presentedTokenId: string; newTokenId: string }
-  | { type: 'LogOut'; familyId: string; presentedTokenId: string }
+  | { type: 'Register'; userId: string; email: string; name: string; passwordHash: string }
   | { type: 'UpdateProfile'; name: string }
   | { type: 'ChangeEmail'; email: string }
   | { type: 'ChangePassword'; passwordHash: string };
 
-export const tokenRevoked = () => new DomainError('unauthenticated', 'token_revoked', 'This refresh token is no longer valid');
-
-function requireRegistered(state: UserState): string {
-  if (!state.registered || state.userId === null) throw notFound('user_not_found', 'No such user');
-  return state.userId;
-}
-
-function activeFamily(state: UserState, familyId: string): TokenFamily {
-  const family = state.families[familyId];
-  if (!family || family.revoked) throw tokenRevoked();
-  return family;
-}
-
-const revokeAll = (families: Record<string, TokenFamily>) =>
-  Object.fromEntries(Object.entries(families).map(([id, family]) => [id, { ...family, revoked: true }]));
-
 export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
-  initialState: { registered: false, userId: null, email: '', name: '', passwordHash: '', families: {} },
+  initialState: { registered: false, userId: null, email: '', name: '', passwordHash: '', credentialsVersion: 0 },
 
   evolve(state, event) {
     switch (event.type) {
@@ -60,24 +37,7 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
       case 'UserEmailChanged':
         return { ...state, email: event.data.email };
       case 'UserPasswordChanged':
-        // Every refresh token issued before the change dies with it.
-        return { ...state, passwordHash: event.data.password_hash, families: revokeAll(state.families) };
-      case 'UserLoggedIn':
-        return {
-          ...state,
-          families: { ...state.families, [event.data.family_id]: { currentTokenId: event.data.token_id, revoked: false } },
-        };
-      case 'RefreshTokenRotated':
-        return {
-          ...state,
-          families: { ...state.families, [event.data.family_id]: { currentTokenId: event.data.token_id, revoked: false } },
-        };
-      case 'RefreshTokenReuseDetected':
-      case 'RefreshTokenRevoked': {
-        const family = state.families[event.data.family_id];
-        if (!family) return state;
-        return { ...state, families: { ...state.families, [event.data.family_id]: { ...family, revoked: true } } };
-      }
+        return { ...state, passwordHash: event.data.password_hash, credentialsVersion: state.credentialsVersion + 1 };
     }
   },
 
@@ -89,41 +49,11 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
           type: 'UserRegistered',
           data: { user_id: command.userId, email: command.email, name: command.name, password_hash: command.passwordHash },
         },
-        { type: 'UserLoggedIn', data: { user_id: command.userId, family_id: command.familyId, token_id: command.tokenId } },
       ];
     }
-    const userId = requireRegistered(state);
+    if (!state.registered || state.userId === null) throw notFound('user_not_found', 'No such user');
+    const userId = state.userId;
     switch (command.type) {
-      case 'LogIn':
-        return [{ type: 'UserLoggedIn', data: { user_id: userId, family_id: command.familyId, token_id: command.tokenId } }];
-      case 'RotateRefreshToken': {
-        const family = activeFamily(state, command.familyId);
-        if (family.currentTokenId !== command.presentedTokenId) {
-          // An already rotated token came back: someone holds a copy. Kill the family; the caller answers 401.
-          return [
-            {
-              type: 'RefreshTokenReuseDetected',
-              data: { user_id: userId, family_id: command.familyId, token_id: command.presentedTokenId },
-            },
-          ];
-        }
-        return [
-          {
-            type: 'RefreshTokenRotated',
-            data: {
-              user_id: userId,
-              family_id: command.familyId,
-              token_id: command.newTokenId,
-              previous_token_id: command.presentedTokenId,
-            },
-          },
-        ];
-      }
-      case 'LogOut': {
-        const family = state.families[command.familyId];
-        if (!family || family.revoked) return []; // logging out twice is not an error
-        return [{ type: 'RefreshTokenRevoked', data: { user_id: userId, family_id: command.familyId, reason: 'logout' } }];
-      }
       case 'UpdateProfile':
         return command.name === state.name ? [] : [{ type: 'UserProfileUpdated', data: { user_id: userId, name: command.name } }];
       case 'ChangeEmail':

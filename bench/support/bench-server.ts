@@ -1,0 +1,94 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { startServer, type RunningServer } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/logger.ts';
+
+export type BenchTarget = 'pglite' | 'postgres';
+
+/** The Postgres server to benchmark on, if any (a fresh database is created on it and dropped afterwards). */
+export const benchDatabaseUrl = (): string | undefined => process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+
+export function benchTargets(): BenchTarget[] {
+  return benchDatabaseUrl() ? ['pglite', 'postgres'] : ['pglite'];
+}
+
+/** Starts the real server on 127.0.0.1 over a fresh store; `stop()` removes everything it made. */
+export async function startBenchServer(
+  target: BenchTarget,
+  overrides: Record<string, string> = {},
+): Promise<RunningServer & { stop(): Promise<void> }> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smarthome-bench-'));
+  const env: Record<string, string> = {
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATA_DIR: dataDir,
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    LOG_LEVEL: 'warn',
+    LOGIN_RATE_LIMIT: '1000000',
+    ...overrides,
+  };
+  let drop: (() => Promise<void>) | null = null;
+  if (target === 'postgres') {
+    const adminUrl = benchDatabaseUrl()!;
+    const name = `smarthome_bench_${randomBytes(4).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    await admin.end();
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    env.EVENT_STORE_URL = url.toString();
+    env.DATABASE_URL = url.toString();
+    drop = async () => {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+    };
+  }
+  const config = loadConfig(env);
+  const server = await startServer(config, createLogger(config.LOG_LEVEL));
+  return {
+    ...server,
+    async stop() {
+      await server.close();
+      await drop?.();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Runs `fn` `runs` times and summarises a numeric result as median [min … max]. */
+export async function repeat(runs: number, fn: () => Promise<number>): Promise<{ median: number; min: number; max: number }> {
+  const results: number[] = [];
+  for (let i = 0; i < runs; i++) results.push(await fn());
+  return { median: median(results), min: Math.min(...results), max: Math.max(...results) };
+}
+
+export const fmt = (r: { median: number; min: number; max: number }, digits = 0) =>
+  `${r.median.toFixed(digits)} [${r.min.toFixed(digits)} … ${r.max.toFixed(digits)}]`;
+
+// Bench helper: callers read a field or two of the answer; typing every response shape here buys nothing.
+export async function postJson(url: string, body: unknown, token?: string): Promise<{ status: number; body: any }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: response.status === 204 ? null : await response.json() };
+}

@@ -1,0 +1,165 @@
+import type { IncomingMessage } from 'node:http';
+import type { Subscription } from 'rxjs';
+import type { VerifyClientCallbackAsync, WebSocket } from 'ws';
+import type { RateLimiter } from '../api/rate-limiter.ts';
+import type { TelemetryRecorder } from '../commands/bridge/telemetry-recorder.ts';
+import type { EventStore } from '../eventstore/port.ts';
+import type { Logger } from '../logger.ts';
+import type { GatewayAuthenticator } from './gateway-authenticator.ts';
+import { readGatewayCredentials, redactedUrl } from './gateway-credentials.ts';
+import { GatewaySession, type CommandAckHandler, type SessionSettings } from './gateway-session.ts';
+
+const BRIDGE_PATHS = new Set(['/bridge', '/bridge/']);
+/** Events after which a live session must go: its credentials died, or a newer session took over. */
+const FOLLOWED_EVENTS = ['GatewayRevoked', 'GatewayDeleted', 'GatewaySecretRotated', 'BridgeSessionOpened'];
+
+export interface BridgeOptions {
+  nodeId: string;
+  settings: SessionSettings;
+  authenticate: GatewayAuthenticator;
+  recorder: TelemetryRecorder;
+  store: EventStore;
+  logger: Logger;
+  trustProxy: boolean;
+  failedAuth: { byGateway: RateLimiter; byAddress: RateLimiter };
+}
+
+interface Accepted {
+  gatewayId: string;
+  homeId: string;
+}
+
+/**
+ * The gateway bridge: authenticates the WebSocket upgrade (401 before the handshake), runs one session per
+ * gateway (a new one replaces the old), and follows the event store so that revoking, deleting or rotating a
+ * gateway — in whichever process took the REST call — closes its live session.
+ */
+export class GatewayBridge {
+  private readonly sessions = new Map<string, GatewaySession>();
+  private readonly accepted = new WeakMap<IncomingMessage, Accepted>();
+  private following: Subscription | null = null;
+  private commandAckHandler: CommandAckHandler = () => false;
+
+  constructor(private readonly options: BridgeOptions) {}
+
+  /** ws `verifyClient`: refuses bad paths (404), throttled callers (429) and bad credentials (401) before upgrading. */
+  readonly verifyClient: VerifyClientCallbackAsync = (info, callback) => {
+    const request = info.req;
+    const path = new URL(request.url ?? '/', 'http://bridge.invalid').pathname;
+    if (!BRIDGE_PATHS.has(path)) return callback(false, 404, 'Not Found');
+    const address = this.clientAddress(request);
+    const credentials = readGatewayCredentials(request);
+    const throttled =
+      this.options.failedAuth.byAddress.retryAfter(address) ??
+      (credentials ? this.options.failedAuth.byGateway.retryAfter(credentials.gatewayId) : null);
+    if (throttled !== null) return callback(false, 429, 'Too Many Requests', { 'Retry-After': String(throttled) });
+    if (!credentials) return this.refuse(callback, address, null, 'missing credentials');
+    this.options.authenticate(credentials.gatewayId, credentials.secret).then(
+      (gateway) => {
+        if (!gateway) return this.refuse(callback, address, credentials.gatewayId, 'unknown gateway or wrong secret');
+        this.accepted.set(request, gateway);
+        callback(true);
+      },
+      (error: unknown) => {
+        this.options.logger.error({ err: error, url: redactedUrl(request) }, 'gateway authentication failed');
+        callback(false, 503, 'Service Unavailable');
+      },
+    );
+  };
+
+  private refuse(
+    callback: Parameters<VerifyClientCallbackAsync>[1],
+    address: string,
+    gatewayId: string | null,
+    why: string,
+  ): void {
+    this.options.failedAuth.byAddress.hit(address);
+    if (gatewayId) this.options.failedAuth.byGateway.hit(gatewayId);
+    this.options.logger.warn({ gateway_id: gatewayId, remote_address: address, why }, 'bridge handshake refused');
+    callback(false, 401, 'Unauthorized', { 'WWW-Authenticate': 'Basic realm="smarthome-bridge"' });
+  }
+
+  /** Takes a socket whose upgrade `verifyClient` accepted. */
+  async accept(socket: WebSocket, request: IncomingMessage): Promise<void> {
+    const gateway = this.accepted.get(request);
+    if (!gateway) {
+      socket.close(4401, 'unauthenticated');
+      return;
+    }
+    const session = new GatewaySession(
+      socket,
+      {
+        gatewayId: gateway.gatewayId,
+        homeId: gateway.homeId,
+        nodeId: this.options.nodeId,
+        remoteAddress: this.clientAddress(request),
+        userAgent: request.headers['user-agent'] ?? null,
+      },
+      this.options.recorder,
+      this.options.settings,
+      this.options.logger,
+      (s, requestId, frame) => this.commandAckHandler(s, requestId, frame),
+      (closed) => {
+        if (this.sessions.get(closed.gatewayId) === closed) this.sessions.delete(closed.gatewayId);
+      },
+    );
+    const previous = this.sessions.get(gateway.gatewayId);
+    this.sessions.set(gateway.gatewayId, session);
+    if (previous) void previous.close('replaced');
+    this.options.logger.info({ gateway_id: gateway.gatewayId, session_id: session.sessionId }, 'gateway connected');
+    await session.start();
+  }
+
+  /** The remote-control capability answers command acks through this. */
+  onCommandAck(handler: CommandAckHandler): void {
+    this.commandAckHandler = handler;
+  }
+
+  sessionFor(gatewayId: string): GatewaySession | undefined {
+    const session = this.sessions.get(gatewayId);
+    return session?.isOpen ? session : undefined;
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  /** Follows revocations and newer sessions from every process, starting at the head of the log. */
+  async startFollowing(): Promise<void> {
+    const head = await this.options.store.headPosition();
+    this.following = this.options.store.subscribeToAll({ after: head, filter: { eventTypes: FOLLOWED_EVENTS } }).subscribe({
+      next: (event) => {
+        const data = event.data as { gateway_id?: string; session_id?: string };
+        const session = data.gateway_id ? this.sessions.get(data.gateway_id) : undefined;
+        if (!session || data.session_id === session.sessionId) return;
+        // Only what happened after this session began ends it (a late delivery of an older event must not).
+        session.opened.then(
+          (openedAt) => {
+            if (event.position <= openedAt) return;
+            void session.close(event.type === 'BridgeSessionOpened' ? 'replaced' : 'revoked');
+          },
+          () => {},
+        );
+      },
+      error: (error: unknown) => {
+        this.options.logger.error({ err: error }, 'bridge lost its event subscription; retrying in 1 s');
+        setTimeout(() => void this.startFollowing(), 1000).unref();
+      },
+    });
+  }
+
+  /** SIGTERM: every session is closed with `server_shutdown` after its event is written. */
+  async closeAll(reason: 'server_shutdown' = 'server_shutdown'): Promise<void> {
+    this.following?.unsubscribe();
+    await Promise.all([...this.sessions.values()].map((session) => session.close(reason)));
+  }
+
+  private clientAddress(request: IncomingMessage): string {
+    if (this.options.trustProxy) {
+      const forwarded = request.headers['x-forwarded-for'];
+      const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
+      if (first) return first;
+    }
+    return request.socket.remoteAddress ?? 'unknown';
+  }
+}

@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import type { EventDefinition, EventOf } from '../event-catalogue.ts';
+
+const id = z.string().uuid();
+const json = z.record(z.string(), z.unknown());
+
+/** Why a bridge session ended (the audit history's vocabulary). */
+export const SESSION_CLOSE_REASONS = [
+  'client_closed',
+  'heartbeat_timeout',
+  'revoked',
+  'replaced',
+  'protocol_error',
+  'rate_limited',
+  'frame_too_large',
+  'server_shutdown',
+  'server_restart',
+] as const;
+export type SessionCloseReason = (typeof SESSION_CLOSE_REASONS)[number];
+
+/**
+ * Telemetry lives in `gateway_telemetry-<gateway id>`, apart from `gateway-<id>`, so loading the gateway
+ * aggregate never replays it. Pings are not events.
+ */
+export const telemetryEventSchemas = {
+  BridgeSessionOpened: z
+    .object({
+      session_id: id,
+      gateway_id: id,
+      home_id: id,
+      node_id: z.string(),
+      remote_address: z.string().nullable(),
+      user_agent: z.string().nullable(),
+      protocol_version: z.string(),
+    })
+    .strict(),
+  BridgeSessionClosed: z
+    .object({
+      session_id: id,
+      gateway_id: id,
+      home_id: id,
+      reason: z.enum(SESSION_CLOSE_REASONS),
+      duration_s: z.number().min(0),
+      frames_in: z.number().int().min(0),
+      frames_out: z.number().int().min(0),
+    })
+    .strict(),
+  DeviceStatesReported: z
+    .object({
+      session_id: id,
+      gateway_id: id,
+      home_id: id,
+      request_id: z.string(),
+      devices: z
+        .array(
+          z
+            .object({
+              device_id: z.string().min(1),
+              state: json,
+              /** When the device reached the state: the edge's `ts`, else the time the cloud received it. */
+              reported_at: z.string().datetime(),
+            })
+            .strict(),
+        )
+        .min(1),
+    })
+    .strict(),
+  HomeMetadataSynced: z
+    .object({ session_id: id, gateway_id: id, home_id: id, request_id: z.string(), metadata: json })
+    .strict(),
+};
+
+export type TelemetryEvent = EventOf<typeof telemetryEventSchemas>;
+
+export const telemetryStream = (gatewayId: string) => `gateway_telemetry-${gatewayId}`;
+
+export const telemetryEventDefinitions: EventDefinition[] = Object.entries(telemetryEventSchemas).map(([type, schema]) => ({
+  type,
+  schemaVersion: 1,
+  schema,
+  description: 'gateway bridge telemetry',
+}));
