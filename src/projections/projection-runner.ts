@@ -46,6 +46,8 @@ export class ProjectionRunner {
   private lastError: string | null = null;
   private lagSeconds = 0;
   private running: Promise<void> | null = null;
+  /** Separate from `state`, which the loop rewrites after each step (a stop during a step must stick). */
+  private stopRequested = false;
   private readonly batchSize: number;
   private readonly idlePollMs: number;
   private readonly table: TableNames;
@@ -136,6 +138,7 @@ export class ProjectionRunner {
     while (!this.isStopped()) {
       try {
         const { page } = await this.step();
+        if (this.isStopped()) break;
         if (page.length === this.batchSize) {
           this.state = 'catching_up';
         } else {
@@ -200,10 +203,11 @@ export class ProjectionRunner {
   }
 
   private isStopped(): boolean {
-    return this.state === 'stopped';
+    return this.stopRequested;
   }
 
   async stop(): Promise<void> {
+    this.stopRequested = true;
     this.state = 'stopped';
     this.stop$.next();
     await this.running?.catch(() => {});
