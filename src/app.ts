@@ -10,14 +10,25 @@ import type { ReadinessCheck } from './api/routes/health-routes.ts';
 import { AccountCommands } from './commands/accounts/account-commands.ts';
 import { PasswordHasher } from './commands/accounts/password-hasher.ts';
 import { CommandBus, type WriteResult } from './commands/command-bus.ts';
+import { GatewayAuthenticator } from './commands/gateways/gateway-authenticator.ts';
+import { GatewayCommands } from './commands/gateways/gateway-commands.ts';
+import { PairingCommands } from './commands/gateways/pairing-commands.ts';
+import { SecretDigester } from './commands/gateways/secret-digester.ts';
+import { HomeCommands } from './commands/homes/home-commands.ts';
 import type { Config } from './config.ts';
 import { eventCatalogue } from './domain/catalogue.ts';
 import { resolveJwtSecret } from './jwt-secret.ts';
 import type { Logger } from './logger.ts';
 import { allProjections } from './projections/all-projections.ts';
 import { ProjectionSet } from './projections/projection-set.ts';
+import { GatewayQueries } from './projections/queries/gateway-queries.ts';
+import { MembershipQueries } from './projections/queries/membership-queries.ts';
 import { UserQueries } from './projections/queries/user-queries.ts';
 import { openStores, type Stores } from './stores.ts';
+import { BridgeQueries } from './projections/queries/bridge-queries.ts';
+import { TelemetryRecorder } from './commands/bridge/telemetry-recorder.ts';
+import { GatewayBridge } from './bridge/gateway-bridge.ts';
+import { closeOrphanedSessions } from './bridge/close-orphaned-sessions.ts';
 
 export interface RunningServer {
   /** http://host:port of the listening server. */
@@ -26,16 +37,25 @@ export interface RunningServer {
   stores: Stores;
   projections: ProjectionSet;
   nodeId: string;
+  /** Gateway credential checks (the bridge's entry point). */
+  gatewayAuthenticator: GatewayAuthenticator;
+  bridge: GatewayBridge;
   close(): Promise<void>;
+}
+
+export interface ServerOptions {
+  /** The clock pairing codes expire by; tests move it instead of sleeping. */
+  clock?: () => Date;
 }
 
 /**
  * The composition root: opens the stores, migrates and starts the projections, installs the API (and the
  * bridge) on one Koa app, and listens. `close()` stops accepting, drains, and closes the stores.
  */
-export async function startServer(config: Config, logger: Logger): Promise<RunningServer> {
+export async function startServer(config: Config, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
   const stores = await openStores(config, logger, 'serve');
-  const nodeId = config.NODE_ID ?? `${os.hostname()}-${process.pid}`;
+  // Stable across restarts of one deployment slot, so a restarted node can close the sessions it left open.
+  const nodeId = config.NODE_ID ?? `${os.hostname()}:${config.PORT}`;
   try {
     const bus = new CommandBus(stores.eventStore, eventCatalogue);
     const projections = new ProjectionSet(stores.eventStore, stores.readModels.knex, allProjections, logger);
@@ -62,26 +82,72 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       },
     ];
 
+    const jwtSecret = resolveJwtSecret(config, logger);
+    const digester = SecretDigester.fromConfig(config.GATEWAY_SECRET_KEY, jwtSecret);
+    const homes = new HomeCommands(bus);
+    const gateways = new GatewayCommands(bus, homes, digester);
+    const pairing = new PairingCommands(bus, homes, gateways, digester, {
+      ttlMs: config.PAIRING_CODE_TTL_S * 1000,
+      clock: options.clock ?? (() => new Date()),
+    });
+    const memberships = new MembershipQueries(stores.readModels.knex);
+    const gatewayAuthenticator = new GatewayAuthenticator(bus, digester);
+
+    const bridgeViews = new BridgeQueries(stores.readModels.knex);
     const app = websockify(new Koa());
     app.proxy = config.TRUST_PROXY;
     installApi(
       app,
       {
         accounts: new AccountCommands(bus, new PasswordHasher(config.SCRYPT_LOG_N)),
+        homes,
+        gateways,
+        pairing,
         users: new UserQueries(stores.readModels.knex),
-        tokens: new TokenService(resolveJwtSecret(config, logger), config.ACCESS_TOKEN_TTL_S, config.REFRESH_TOKEN_TTL_S),
-        homeIdsOf: async () => [],
+        memberships,
+        gatewayViews: new GatewayQueries(stores.readModels.knex),
+        bridgeViews,
+        tokens: new TokenService(jwtSecret, config.ACCESS_TOKEN_TTL_S, config.REFRESH_TOKEN_TTL_S),
+        homeIdsOf: (userId) => memberships.homeIdsOf(userId),
         settle,
         loginLimiter: {
           byEmail: new RateLimiter(config.LOGIN_RATE_LIMIT, config.LOGIN_RATE_WINDOW_S * 1000),
           byAddress: new RateLimiter(config.LOGIN_RATE_LIMIT * 5, config.LOGIN_RATE_WINDOW_S * 1000),
         },
+        pairingLimiter: new RateLimiter(config.PAIRING_RATE_LIMIT, config.PAIRING_RATE_WINDOW_S * 1000),
       },
       { logger, readiness },
     );
 
+    const recorder = new TelemetryRecorder(bus);
+    const bridge = new GatewayBridge({
+      nodeId,
+      settings: {
+        heartbeatIntervalS: config.HEARTBEAT_INTERVAL_S,
+        heartbeatTimeoutS: config.HEARTBEAT_TIMEOUT_S,
+        maxFrameBytes: config.BRIDGE_MAX_FRAME_BYTES,
+        maxFramesPerSecond: config.BRIDGE_RATE_LIMIT_PER_S,
+        rateLimitGraceWindows: 1,
+        maxSyncBytes: config.BRIDGE_MAX_FRAME_BYTES,
+      },
+      authenticate: (gatewayId, secret) => gatewayAuthenticator.verifyGatewaySecret(gatewayId, secret),
+      recorder,
+      store: stores.eventStore,
+      logger,
+      trustProxy: config.TRUST_PROXY,
+      failedAuth: {
+        byGateway: new RateLimiter(config.BRIDGE_AUTH_FAILURE_LIMIT, 60_000),
+        byAddress: new RateLimiter(config.BRIDGE_AUTH_FAILURE_LIMIT * 5, 60_000),
+      },
+    });
+    const head = await stores.eventStore.headPosition();
+    await projections.waitFor(head, ['BridgeSessionOpened', 'BridgeSessionClosed'], 30_000);
+    await closeOrphanedSessions(nodeId, bridgeViews, recorder, logger);
+    await bridge.startFollowing();
+
     const server = http.createServer(app.callback());
-    app.ws.listen({ server });
+    app.ws.use((ctx) => bridge.accept(ctx.websocket, ctx.req));
+    app.ws.listen({ server, verifyClient: bridge.verifyClient, maxPayload: config.BRIDGE_MAX_FRAME_BYTES });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.PORT, config.HOST, () => resolve());
@@ -97,8 +163,12 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       stores,
       projections,
       nodeId,
+      gatewayAuthenticator,
+      bridge,
       close() {
         closing ??= (async () => {
+          // Sessions first, so each gateway's BridgeSessionClosed(server_shutdown) is written while stores are up.
+          await bridge.closeAll('server_shutdown');
           await new Promise<void>((resolve) => {
             server.close(() => resolve());
             server.closeIdleConnections();

@@ -1,7 +1,8 @@
 import path from 'node:path';
-import type { Config } from './config.ts';
+import { ConfigError, type Config } from './config.ts';
 import { connectDatabase, type Database } from './database/connect.ts';
 import { lockDataDir } from './database/data-dir-lock.ts';
+import { EsdbEventStore } from './eventstore/esdb/esdb-event-store.ts';
 import { openPostgresEventStore } from './eventstore/open-event-store.ts';
 import type { EventStore } from './eventstore/port.ts';
 import type { Logger } from './logger.ts';
@@ -14,8 +15,9 @@ export interface Stores {
 }
 
 /**
- * Opens the event store and the read-model database the configuration names. Embedded PGlite (the default)
- * locks DATA_DIR so that a second process cannot silently lose writes.
+ * Opens the event store and the read-model database the configuration names: the log in PGlite (default), a
+ * PostgreSQL server (`postgres://`) or EventStoreDB (`esdb://`, `esdb+discover://`); read models in DATABASE_URL,
+ * else in PGlite. Embedded PGlite locks DATA_DIR so that a second process cannot silently lose writes.
  */
 export async function openStores(config: Config, logger: Logger, purpose: string): Promise<Stores> {
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -29,21 +31,26 @@ export async function openStores(config: Config, logger: Logger, purpose: string
       cleanups.push(() => pglite!.close());
     }
 
-    let eventDatabase: Database;
-    if (!config.EVENT_STORE_URL) eventDatabase = pglite!;
-    else if (config.EVENT_STORE_URL.startsWith('esdb')) {
-      throw new Error('EVENT_STORE_URL=esdb:// needs the EventStoreDB adapter, which this build does not include yet');
+    let eventDatabase: Database | null = null;
+    let eventStore: EventStore;
+    if (config.EVENT_STORE_URL !== undefined && isEsdbUrl(config.EVENT_STORE_URL)) {
+      // Read models live in DATABASE_URL or in the PGlite of DATA_DIR; EventStoreDB holds only the log.
+      eventStore = openEsdbEventStore(config.EVENT_STORE_URL);
     } else {
-      eventDatabase = connectDatabase({ kind: 'postgres', url: config.EVENT_STORE_URL });
-      const opened = eventDatabase;
-      cleanups.push(() => opened.close());
+      if (!config.EVENT_STORE_URL) eventDatabase = pglite!;
+      else {
+        eventDatabase = connectDatabase({ kind: 'postgres', url: config.EVENT_STORE_URL });
+        const opened = eventDatabase;
+        cleanups.push(() => opened.close());
+      }
+      eventStore = await openPostgresEventStore(eventDatabase, logger);
     }
-    const eventStore = await openPostgresEventStore(eventDatabase, logger);
-    cleanups.push(() => eventStore.close());
+    const openedStore = eventStore;
+    cleanups.push(() => openedStore.close());
 
     let readModels: Database;
     if (!config.DATABASE_URL) readModels = pglite!;
-    else if (config.DATABASE_URL === config.EVENT_STORE_URL) readModels = eventDatabase;
+    else if (eventDatabase !== null && config.DATABASE_URL === config.EVENT_STORE_URL) readModels = eventDatabase;
     else {
       readModels = connectDatabase({ kind: 'postgres', url: config.DATABASE_URL });
       const opened = readModels;
@@ -60,5 +67,24 @@ export async function openStores(config: Config, logger: Logger, purpose: string
   } catch (error) {
     for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => {});
     throw error;
+  }
+}
+
+/** `esdb://…` and `esdb+discover://…` (single node, cluster seeds, DNS discovery; TLS or not). */
+export function isEsdbUrl(url: string): boolean {
+  return /^esdb(\+discover)?:\/\//i.test(url);
+}
+
+/**
+ * The client parses the connection string eagerly but connects lazily (on the first call): an unreachable
+ * EventStoreDB does not stop start-up; `/readyz` reports it (ping) and the projections retry.
+ */
+function openEsdbEventStore(url: string): EventStore {
+  try {
+    return new EsdbEventStore(url);
+  } catch (error) {
+    // The message of the client's parser names the faulty part; the URL itself may carry credentials.
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    throw new ConfigError(`Invalid configuration: EVENT_STORE_URL is not a valid EventStoreDB connection string (${reason})`);
   }
 }

@@ -1,5 +1,11 @@
 import type { AccountCommands } from '../commands/accounts/account-commands.ts';
 import type { WriteResult } from '../commands/command-bus.ts';
+import type { GatewayCommands } from '../commands/gateways/gateway-commands.ts';
+import type { PairingCommands } from '../commands/gateways/pairing-commands.ts';
+import type { HomeCommands } from '../commands/homes/home-commands.ts';
+import type { GatewayQueries } from '../projections/queries/gateway-queries.ts';
+import type { MembershipQueries } from '../projections/queries/membership-queries.ts';
+import type { BridgeQueries } from '../projections/queries/bridge-queries.ts';
 import type { UserQueries } from '../projections/queries/user-queries.ts';
 import type { TokenService } from './auth/token-service.ts';
 import type { RateLimiter } from './rate-limiter.ts';
@@ -7,10 +13,18 @@ import type { RateLimiter } from './rate-limiter.ts';
 /** What the REST side may use: command handlers to write, queries over read models to read. */
 export interface ApiDependencies {
   accounts: AccountCommands;
+  homes: HomeCommands;
+  gateways: GatewayCommands;
+  pairing: PairingCommands;
   users: UserQueries;
+  memberships: MembershipQueries;
+  gatewayViews: GatewayQueries;
+  bridgeViews: BridgeQueries;
   tokens: TokenService;
   homeIdsOf(userId: string): Promise<string[]>;
   /** Read-your-writes: resolves once the read models have applied a write (bounded wait). */
   settle(write: WriteResult): Promise<void>;
   loginLimiter: { byEmail: RateLimiter; byAddress: RateLimiter };
+  /** Failed pairing-code redemptions per client address. */
+  pairingLimiter: RateLimiter;
 }

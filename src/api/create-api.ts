@@ -7,8 +7,13 @@ import { jsonBody } from './middleware/json-body.ts';
 import { requestId } from './middleware/request-context.ts';
 import { accessLog } from './middleware/access-log.ts';
 import { authRoutes } from './routes/auth-routes.ts';
+import { gatewayRoutes } from './routes/gateway-routes.ts';
+import { telemetryRoutes } from './routes/telemetry-routes.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health-routes.ts';
+import { homeRoutes } from './routes/home-routes.ts';
 import { openApiRoutes } from './routes/openapi-routes.ts';
+import { pairingRoutes } from './routes/pairing-routes.ts';
+import { permissionRoutes } from './routes/permission-routes.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -22,7 +27,18 @@ export function installApi(
   app.use(accessLog(options.logger));
   app.use(errorHandler(options.logger));
   app.use(jsonBody(MAX_BODY_BYTES));
-  const routers = [healthRoutes(options.readiness), openApiRoutes(), authRoutes(deps), ...(options.extraRoutes ?? [])];
+  const routers = [
+    healthRoutes(options.readiness),
+    openApiRoutes(),
+    authRoutes(deps),
+    // Pairing and permissions before the gateway routes, whose `/:id` would otherwise claim their paths.
+    pairingRoutes(deps),
+    permissionRoutes(deps),
+    gatewayRoutes(deps),
+    homeRoutes(deps),
+    telemetryRoutes(deps),
+    ...(options.extraRoutes ?? []),
+  ];
   for (const router of routers) {
     app.use(router.routes());
     app.use(router.allowedMethods());

@@ -96,7 +96,6 @@ export class GatewaySession {
   /** Records the session, greets the gateway, and starts listening. */
   async start(): Promise<void> {
     this.socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
-    this.socket.on('pong', () => this.resetHeartbeat());
     this.socket.on('close', (code) => void this.close(code === 1009 ? 'frame_too_large' : 'client_closed', null));
     this.socket.on('error', (error) => this.logger.warn({ err: error, session_id: this.sessionId }, 'bridge socket error'));
     try {
@@ -116,6 +115,8 @@ export class GatewaySession {
       }),
     );
     this.resetHeartbeat();
+    // WebSocket-level pings keep NATs and proxies from dropping an idle connection. Their pongs do not count as
+    // frames: the heartbeat timeout is about the gateway's own frames (it must ping).
     this.pinger = setInterval(() => {
       if (this.socket.readyState === this.socket.OPEN) this.socket.ping();
     }, this.settings.heartbeatIntervalS * 1000);

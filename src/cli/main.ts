@@ -4,6 +4,7 @@ import { DataDirLockedError } from '../database/data-dir-lock.ts';
 import { StaleProjectionError } from '../projections/stale-projection-error.ts';
 import { CliUsageError, registerAuditCommand } from './audit-command.ts';
 import { registerMigrateCommand } from './migrate-command.ts';
+import { MigrateEventsError, registerMigrateEventsCommand } from './migrate-events-command.ts';
 import { registerProjectionsCommand } from './projections-command.ts';
 import { registerServeCommand } from './serve-command.ts';
 
@@ -16,12 +17,13 @@ registerServeCommand(program);
 registerMigrateCommand(program);
 registerProjectionsCommand(program);
 registerAuditCommand(program);
+registerMigrateEventsCommand(program);
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
   // Expected operator mistakes get one clear line, not a stack trace.
-  if (error instanceof ConfigError || error instanceof DataDirLockedError || error instanceof StaleProjectionError || error instanceof CliUsageError) {
+  if (error instanceof ConfigError || error instanceof DataDirLockedError || error instanceof MigrateEventsError || error instanceof StaleProjectionError || error instanceof CliUsageError) {
     process.stderr.write(`smarthome-cloud: ${error.message}\n`);
     process.exit(2);
   }

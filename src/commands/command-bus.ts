@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { fold, type Decider, type DomainEvent } from '../domain/decider.ts';
+import { conflict } from '../domain/errors.ts';
 import type { EventCatalogue } from '../domain/event-catalogue.ts';
 import { StreamNotFoundError, WrongExpectedVersionError } from '../eventstore/errors.ts';
 import { lastHashOf, linkEvents } from '../eventstore/hash-chain.ts';
@@ -40,7 +41,14 @@ export function combineWrites(...writes: WriteResult[]): WriteResult {
   return { position: positions[positions.length - 1] ?? null, eventTypes: [...new Set(writes.flatMap((w) => w.eventTypes))] };
 }
 
-const DEFAULT_MAX_ATTEMPTS = 5;
+const DEFAULT_MAX_ATTEMPTS = 10;
+
+/**
+ * Between attempts after a conflict: a short random wait, growing with the attempt, so that writers contending
+ * for one busy stream (grants on a shared home) spread out instead of colliding again in lockstep.
+ */
+const conflictBackoff = (attempt: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
 /** `append` with 'any' retries longer: it never re-decides, it only re-reads the last hash of a busy stream. */
 const MAX_CHAIN_ATTEMPTS = 50;
 
@@ -93,8 +101,12 @@ export class CommandBus {
         const result = await this.store.appendToStream(stream, toAppend, { expectedRevision: expected });
         return { events, position: result.position, state };
       } catch (error) {
-        if (!(error instanceof WrongExpectedVersionError) || attempt >= this.maxAttempts) throw error;
+        if (!(error instanceof WrongExpectedVersionError)) throw error;
+        if (attempt >= this.maxAttempts) {
+          throw conflict('concurrent_update', 'Too many concurrent changes to the same thing; try again', { stream_revision: error.actual });
+        }
         // Someone else wrote to the stream first: decide again against the new state.
+        await conflictBackoff(attempt);
       }
     }
   }

@@ -1,6 +1,15 @@
 import { accountEventDefinitions } from './accounts/user-events.ts';
 import { telemetryEventDefinitions } from './bridge/telemetry-events.ts';
 import { EventCatalogue } from './event-catalogue.ts';
+import { gatewayEventDefinitions } from './gateways/gateway-events.ts';
+import { pairingEventDefinitions } from './gateways/pairing-events.ts';
+import { homeEventDefinitions } from './homes/home-events.ts';
 
 /** Every event the system writes. A type missing here cannot be appended. */
-export const eventCatalogue = new EventCatalogue([...accountEventDefinitions, ...telemetryEventDefinitions]);
+export const eventCatalogue = new EventCatalogue([
+  ...accountEventDefinitions,
+  ...homeEventDefinitions,
+  ...gatewayEventDefinitions,
+  ...pairingEventDefinitions,
+  ...telemetryEventDefinitions,
+]);

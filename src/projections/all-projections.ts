@@ -1,6 +1,15 @@
 import type { Projection } from './projection.ts';
 import { bridgeProjection } from './read-models/bridge-projection.ts';
+import { gatewaysProjection } from './read-models/gateways-projection.ts';
+import { homesProjection } from './read-models/homes-projection.ts';
+import { membershipsProjection } from './read-models/memberships-projection.ts';
 import { usersProjection } from './read-models/users-projection.ts';
 
 /** Every read model of the system, in the order they are migrated. */
-export const allProjections: readonly Projection[] = [usersProjection, bridgeProjection];
+export const allProjections: readonly Projection[] = [
+  usersProjection,
+  homesProjection,
+  membershipsProjection,
+  gatewaysProjection,
+  bridgeProjection,
+];

@@ -43,11 +43,11 @@ export class ProjectionRunner {
   /** Replays, so a loop that reaches a wait after stop() was called does not wait. */
   private readonly stop$ = new ReplaySubject<void>(1);
   private state: RunnerState = 'starting';
+  /** Separate from `state`: a step in flight when stop() is called sets `state` again when it finishes. */
+  private stopped = false;
   private lastError: string | null = null;
   private lagSeconds = 0;
   private running: Promise<void> | null = null;
-  /** Separate from `state`, which the loop rewrites after each step (a stop during a step must stick). */
-  private stopRequested = false;
   private readonly batchSize: number;
   private readonly idlePollMs: number;
   private readonly table: TableNames;
@@ -203,13 +203,14 @@ export class ProjectionRunner {
   }
 
   private isStopped(): boolean {
-    return this.stopRequested;
+    return this.stopped;
   }
 
   async stop(): Promise<void> {
-    this.stopRequested = true;
+    this.stopped = true;
     this.state = 'stopped';
     this.stop$.next();
     await this.running?.catch(() => {});
+    this.state = 'stopped';
   }
 }

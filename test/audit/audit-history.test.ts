@@ -15,14 +15,35 @@ import { startTestServer, type TestServer } from '../support/test-server.ts';
  * Event types in the catalogue that the walk below does not produce yet. Each entry needs a reason; remove it as
  * soon as a capability's use cases join the walk (test/support/account-walk.ts and friends).
  */
-const BRIDGE_NOT_WIRED =
-  'the gateway bridge is not installed in the server yet and gateways cannot be provisioned over HTTP; add a ' +
-  'gateway session to the walk when they are';
+const BRIDGE_NOT_WALKED =
+  'the walk opens no gateway WebSocket session yet (needs a provisioned gateway: see test/support/gateway-socket.ts)';
+const HOMES_NOT_WALKED =
+  'homes, permissions, gateways and pairing landed on main at the final merge of the audit branch; the walk does ' +
+  'not drive them yet (extend test/support/account-walk.ts with test/api/home-fixture.ts and the gateway socket)';
 const NOT_PRODUCED_BY_THIS_WALK_YET: Record<string, string> = {
-  BridgeSessionOpened: BRIDGE_NOT_WIRED,
-  BridgeSessionClosed: BRIDGE_NOT_WIRED,
-  DeviceStatesReported: BRIDGE_NOT_WIRED,
-  HomeMetadataSynced: BRIDGE_NOT_WIRED,
+  BridgeSessionOpened: BRIDGE_NOT_WALKED,
+  BridgeSessionClosed: BRIDGE_NOT_WALKED,
+  DeviceStatesReported: BRIDGE_NOT_WALKED,
+  HomeMetadataSynced: BRIDGE_NOT_WALKED,
+  ...Object.fromEntries(
+    [
+      'HomeCreated',
+      'PermissionGranted',
+      'PermissionRoleChanged',
+      'PermissionRevoked',
+      'HomeGatewayAttached',
+      'HomeGatewayDetached',
+      'GatewayProvisioned',
+      'GatewayRenamed',
+      'GatewaySecretRotated',
+      'GatewayRevoked',
+      'GatewayDeleted',
+      'PairingRequested',
+      'PairingRedeemed',
+      'PairingRedemptionFailed',
+      'PairingExpired',
+    ].map((type) => [type, HOMES_NOT_WALKED]),
+  ),
 };
 
 /** Metadata every stored event must carry: who, on whose behalf, from where, why, when, and its chain link. */

@@ -25,7 +25,8 @@ describe.each(databaseTargets())('projections for operators (%s)', (target) => {
   describe('blue/green rebuild while serving', () => {
     let server: TestServer;
     beforeAll(async () => {
-      server = await startTestServer(target);
+      // A busy shared Postgres server can delay $all visibility; let writes wait for the read models longer.
+      server = await startTestServer(target, { READ_YOUR_WRITES_TIMEOUT_MS: '20000' });
     });
     afterAll(() => server.stop());
 

@@ -13,7 +13,7 @@ import { ServerFeaturesService, StreamsService } from './esdb-test-server/proto.
 import { MemoryLog } from './esdb-test-server/memory-log.ts';
 import type { AllSubscription } from './esdb-test-server/all-subscription.ts';
 import { handleAppend, handleBatchAppend } from './esdb-test-server/append-handlers.ts';
-import { handleRead } from './esdb-test-server/read-handler.ts';
+import { handleRead, newReadStats, type ReadStats } from './esdb-test-server/read-handler.ts';
 import { handleGetSupportedMethods } from './esdb-test-server/server-features-handler.ts';
 
 export interface EsdbTestServerOptions {
@@ -23,6 +23,8 @@ export interface EsdbTestServerOptions {
 
 export class EsdbTestServer {
   readonly log = new MemoryLog();
+  /** Counters of what clients asked to read (cumulative; tests take differences). */
+  readonly stats: ReadStats = newReadStats();
   readonly #subscriptions = new Set<AllSubscription>();
   readonly #options: Required<EsdbTestServerOptions>;
   #server: Server | null = null;
@@ -81,7 +83,7 @@ export class EsdbTestServer {
       getSupportedMethods: handleGetSupportedMethods({ batchAppend: this.#options.batchAppend }),
     });
     const streams = {
-      read: handleRead(this.log, this.#subscriptions),
+      read: handleRead(this.log, this.#subscriptions, this.stats),
       append: handleAppend(this.log),
       ...(this.#options.batchAppend ? { batchAppend: handleBatchAppend(this.log) } : {}),
     };

@@ -2,22 +2,33 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { inject } from 'vitest';
-import { startServer, type RunningServer } from '../../src/app.ts';
+import { startServer, type RunningServer, type ServerOptions } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
-import { freshPostgresDatabase, type TargetName } from './databases.ts';
+import { freshPostgresDatabase } from './databases.ts';
+import { EsdbTestServer } from './esdb-test-server.ts';
+import type { ServerTargetName } from './server-targets.ts';
 
 export interface TestServer extends RunningServer {
   env: Record<string, string>;
   dataDir: string;
+  target: ServerTargetName;
+  /** The EventStoreDB test double behind an 'esdb' server (tests can stop or restart it); null otherwise. */
+  esdb: EsdbTestServer | null;
   stop(): Promise<void>;
 }
 
 /**
- * Starts the real server (API + bridge + projections) on a random port over a fresh database: a PGlite copy of
- * the initialised template, or a new database on the TEST_DATABASE_URL server.
+ * Starts the real server (API + bridge + projections) on a random port over fresh stores:
+ * - 'pglite': events and read models in a PGlite copy of the initialised template;
+ * - 'postgres': both in a new database on the TEST_DATABASE_URL server;
+ * - 'esdb': events in an EventStoreDB test double of its own (real client, real gRPC), read models in a PGlite copy.
  */
-export async function startTestServer(target: TargetName = 'pglite', overrides: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(
+  target: ServerTargetName = 'pglite',
+  overrides: Record<string, string> = {},
+  options: ServerOptions = {},
+): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smarthome-server-'));
   const env: Record<string, string> = {
     NODE_ENV: 'test',
@@ -30,6 +41,7 @@ export async function startTestServer(target: TargetName = 'pglite', overrides: 
     ...overrides,
   };
   let dropDatabase: (() => Promise<void>) | null = null;
+  let esdb: EsdbTestServer | null = null;
   if (target === 'postgres') {
     const database = await freshPostgresDatabase();
     env.EVENT_STORE_URL = database.url;
@@ -37,15 +49,30 @@ export async function startTestServer(target: TargetName = 'pglite', overrides: 
     dropDatabase = database.drop;
   } else {
     fs.cpSync(inject('pgliteTemplateDir'), path.join(dataDir, 'pglite'), { recursive: true });
+    if (target === 'esdb') {
+      esdb = await EsdbTestServer.start();
+      env.EVENT_STORE_URL = esdb.url;
+    }
   }
-  const config = loadConfig(env);
-  const server = await startServer(config, createLogger(config.LOG_LEVEL));
+  let server: RunningServer;
+  try {
+    const config = loadConfig(env);
+    server = await startServer(config, createLogger(config.LOG_LEVEL), options);
+  } catch (error) {
+    await esdb?.stop();
+    await dropDatabase?.();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    throw error;
+  }
   return {
     ...server,
     env,
     dataDir,
+    target,
+    esdb,
     async stop() {
       await server.close();
+      await esdb?.stop();
       await dropDatabase?.();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },

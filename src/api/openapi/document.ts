@@ -3,6 +3,8 @@
  */
 import { authPaths } from './auth-paths.ts';
 import { components } from './components.ts';
+import { gatewayPaths, gatewaySchemas } from './gateway-paths.ts';
+import { homePaths, homeSchemas } from './home-paths.ts';
 
 export function openApiDocument() {
   return {
@@ -14,7 +16,7 @@ export function openApiDocument() {
         'REST API of the Smart Home Cloud backend. Every change is an event; errors are `{ "error": { "code", "message", "details?" } }`. Paths accept an optional trailing slash.',
     },
     servers: [{ url: '/' }],
-    components,
+    components: { ...components, schemas: { ...components.schemas, ...gatewaySchemas, ...homeSchemas } },
     paths: {
       '/healthz': { get: { summary: 'Process is up', responses: { 200: { description: 'ok' } } } },
       '/readyz': {
@@ -24,6 +26,8 @@ export function openApiDocument() {
         },
       },
       ...authPaths,
+      ...gatewayPaths,
+      ...homePaths,
     },
   };
 }

@@ -17,6 +17,7 @@ import type {
 } from '../port.ts';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.ts';
 import { toPortError } from './client-errors.ts';
+import { EmptyRanges } from './empty-ranges.ts';
 import { toClientExpectedRevision } from './expected-revision.ts';
 import { retryTransient } from './transient-retry.ts';
 import { headPosition } from './head-position.ts';
@@ -38,6 +39,8 @@ export class EsdbEventStore implements EventStore {
   readonly kind = 'esdb' as const;
   readonly #client: EventStoreDBClient;
   readonly #options: Required<EsdbEventStoreOptions>;
+  /** Per filter, the stretch of `$all` after a reader's checkpoint already scanned in vain (see empty-ranges.ts). */
+  readonly #emptyRanges = new EmptyRanges();
 
   /** `connectionString` as EventStoreDB documents it, e.g. `esdb://localhost:2113?tls=false`. */
   constructor(connectionString: string, options: EsdbEventStoreOptions = {}) {
@@ -115,7 +118,7 @@ export class EsdbEventStore implements EventStore {
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     try {
-      return await retryTransient(() => readAllPage(this.#client, options));
+      return await retryTransient(() => readAllPage(this.#client, options, this.#emptyRanges));
     } catch (error) {
       throw toPortError(error);
     }
@@ -133,6 +136,7 @@ export class EsdbEventStore implements EventStore {
     return resubscribingAllSubscription(this.#client, options, {
       backoff: this.#options.backoff,
       highWaterMark: this.#options.subscriptionHighWaterMark,
+      emptyRanges: this.#emptyRanges,
     });
   }
 

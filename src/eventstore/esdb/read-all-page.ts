@@ -1,12 +1,14 @@
 /**
  * One page of `$all` strictly after a position, filtered. Client 6.x reads `$all` from a position INCLUSIVELY
  * and sends no filter with readAll, so this scans forwards in chunks, skips everything at or before the cursor,
- * and filters here, until the page is full or the log ends.
+ * and filters here, until the page is full or the log ends. With `emptyRanges`, it starts past the stretch known
+ * to hold nothing for the filter and records the stretch it scanned in vain (see empty-ranges.ts).
  */
 import { START, type EventStoreDBClient, type ReadPosition } from '@eventstore/db-client';
 import { decodePosition } from '../position.ts';
 import type { Position, ReadAllOptions, RecordedEvent } from '../port.ts';
 import { matchesAllFilter } from './all-filter.ts';
+import type { EmptyRanges } from './empty-ranges.ts';
 import { positionOf, toRecordedEvent } from './recorded-event.ts';
 
 export const DEFAULT_READ_ALL_COUNT = 1000;
@@ -15,13 +17,18 @@ const MIN_SCAN_CHUNK = 256;
 const MAX_SCAN_CHUNK = 4096;
 
 /** Throws the client's errors; the caller maps them to the port's. */
-export async function readAllPage(client: EventStoreDBClient, options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+export async function readAllPage(
+  client: EventStoreDBClient,
+  options: ReadAllOptions = {},
+  emptyRanges?: EmptyRanges,
+): Promise<RecordedEvent[]> {
   const maxCount = options.maxCount ?? DEFAULT_READ_ALL_COUNT;
   const page: RecordedEvent[] = [];
   if (maxCount <= 0) return page;
   const chunk = Math.min(Math.max(maxCount + 1, MIN_SCAN_CHUNK), MAX_SCAN_CHUNK);
+  const after = options.after ?? null;
   /** Exclusive lower bound: the last position already looked at. */
-  let cursor: Position | null = options.after ?? null;
+  let cursor: Position | null = emptyRanges ? emptyRanges.skipTo(options.filter, after) : after;
   for (;;) {
     const fromPosition: ReadPosition = cursor === null ? START : toClientPosition(cursor);
     const read = client.readAll({ fromPosition, maxCount: chunk });
@@ -40,7 +47,11 @@ export async function readAllPage(client: EventStoreDBClient, options: ReadAllOp
         return page;
       }
     }
-    if (scanned < chunk) return page; // the log ended inside this chunk
+    if (scanned < chunk) {
+      // The log ended inside this chunk: nothing after the last match (or `after`) up to the cursor matches.
+      if (emptyRanges && cursor !== null) emptyRanges.record(options.filter, page.at(-1)?.position ?? after, cursor);
+      return page;
+    }
   }
 }
 

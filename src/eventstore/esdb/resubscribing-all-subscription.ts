@@ -21,6 +21,7 @@ import { EventStoreUnavailableError } from '../errors.ts';
 import type { Position, RecordedEvent, SubscribeToAllOptions } from '../port.ts';
 import { matchesAllFilter, toSubscriptionFilter } from './all-filter.ts';
 import { backoffDelay, type BackoffPolicy } from './backoff.ts';
+import type { EmptyRanges } from './empty-ranges.ts';
 import { isTransientClientError, toPortError } from './client-errors.ts';
 import { toClientPosition } from './read-all-page.ts';
 import { positionOf, toRecordedEvent } from './recorded-event.ts';
@@ -29,6 +30,8 @@ export interface SubscriptionSettings {
   backoff: BackoffPolicy;
   /** Events the client stream buffers before it pauses the gRPC call. */
   highWaterMark: number;
+  /** Stretches known to hold nothing for the filter: the first native subscription starts past them. */
+  emptyRanges?: EmptyRanges;
 }
 
 export function resubscribingAllSubscription(
@@ -37,7 +40,9 @@ export function resubscribingAllSubscription(
   settings: SubscriptionSettings,
 ): Observable<RecordedEvent> {
   return new Observable<RecordedEvent>((subscriber) => {
-    let last: Position | null = options.after ?? null;
+    // Skipping a stretch that holds nothing for the filter loses nothing and spares the server a catch-up scan.
+    const after = options.after ?? null;
+    let last: Position | null = settings.emptyRanges ? settings.emptyRanges.skipTo(options.filter, after) : after;
     let stopped = false;
     let attempt = 0;
     let current: AllStreamSubscription | null = null;

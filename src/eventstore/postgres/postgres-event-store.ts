@@ -38,6 +38,13 @@ interface EventRow {
   created_at: Date | string;
 }
 
+interface AppendRow {
+  outcome: 'appended' | 'already_appended' | 'wrong_expected_version' | 'id_conflict';
+  last_revision: number | string | null;
+  txid: string | null;
+  last_position: number | string | null;
+}
+
 const EVENT_COLUMNS =
   'global_position, transaction_id::text as txid, event_id, stream_name, revision, type, data, metadata, created_at';
 
@@ -82,6 +89,9 @@ export class PostgresEventStore implements EventStore {
   private readonly wakeups: Observable<unknown>;
   private readonly pollIntervalMs: number;
   private readonly listener: NotificationListener | undefined;
+  private notifying: Promise<void> | null = null;
+  private nextNotification: Promise<void> | null = null;
+  private closed = false;
 
   private constructor(options: PostgresEventStoreOptions) {
     this.knex = options.knex;
@@ -110,98 +120,60 @@ export class PostgresEventStore implements EventStore {
   }
 
   private async appendOnce(stream: string, events: readonly EventToAppend[], options: AppendOptions): Promise<AppendResult> {
-    const result = await this.knex.transaction(async (trx) => {
-      const already = await this.findAlreadyAppended(trx, stream, events);
-      if (already) return already;
+    const expected = options.expectedRevision;
+    // One statement, one round trip, its own transaction: see es_append in schema.ts.
+    const result = await this.knex.raw(
+      'select outcome, last_revision, txid, last_position from es_append(?, ?, ?::uuid[], ?::text[], ?::jsonb[], ?::jsonb[])',
+      [
+        stream,
+        String(expected),
+        events.map((event) => event.id),
+        events.map((event) => event.type),
+        events.map((event) => JSON.stringify(event.data)),
+        events.map((event) => JSON.stringify(event.metadata)),
+      ],
+    );
+    const row = (result.rows as AppendRow[])[0]!;
+    if (row.outcome === 'wrong_expected_version' || row.outcome === 'id_conflict') {
+      const actual = row.last_revision === null ? 'no_stream' : Number(row.last_revision);
+      // Ids already stored, but not as this append: no expectation can make it succeed, reported as for 'any'.
+      throw new WrongExpectedVersionError(stream, row.outcome === 'id_conflict' ? 'any' : expected, actual);
+    }
+    if (row.outcome === 'appended') {
+      this.localAppends.next();
+      await this.notifyOtherProcesses();
+    }
+    return { nextExpectedRevision: Number(row.last_revision), position: encodePosition(row.txid!, row.last_position!) };
+  }
 
-      const lastRevision = await this.claimRevisions(trx, stream, events.length, options.expectedRevision);
-      const firstRevision = lastRevision - events.length + 1;
-      const rows = events.map((event, index) => ({
-        event_id: event.id,
-        stream_name: stream,
-        revision: firstRevision + index,
-        type: event.type,
-        data: JSON.stringify(event.data),
-        metadata: JSON.stringify(event.metadata),
-      }));
-      const inserted: Array<{ global_position: number | string; txid: string }> = await trx('es_events')
-        .insert(rows)
-        .returning(['global_position', trx.raw('transaction_id::text as txid')]);
-      const last = inserted[inserted.length - 1]!;
-      if (this.kind === 'postgres') await trx.raw('select pg_notify(?, ?)', [APPEND_NOTIFY_CHANNEL, '']);
-      return {
-        nextExpectedRevision: lastRevision,
-        position: encodePosition(last.txid, last.global_position),
-      };
+  /**
+   * Wakes other processes' subscribers (LISTEN) after the append committed. Not inside the append: a transaction
+   * that NOTIFYs holds a global lock through its commit, which serialises every appending transaction (no group
+   * commit). Coalesced: while one notification is in flight, every append that committed meanwhile shares the
+   * next one. The append waits for it, so no transaction of ours is still open when the append returns (readers
+   * of `$all` only see events older than every open transaction). `synchronous_commit` is off for the
+   * notification's own commit: a lost wake-up only delays subscribers until their poll.
+   */
+  private notifyOtherProcesses(): Promise<void> {
+    if (this.kind !== 'postgres' || this.closed) return Promise.resolve();
+    if (this.notifying === null) {
+      this.notifying = this.knex
+        .raw("select set_config('synchronous_commit', 'off', true), pg_notify(?, ?)", [APPEND_NOTIFY_CHANNEL, ''])
+        .then(
+          () => {},
+          () => {}, // subscribers still poll
+        )
+        .finally(() => {
+          this.notifying = null;
+        });
+      return this.notifying;
+    }
+    // The one in flight may have started before our commit: ride on the next one.
+    this.nextNotification ??= this.notifying.then(() => {
+      this.nextNotification = null;
+      return this.notifyOtherProcesses();
     });
-    this.localAppends.next();
-    return result;
-  }
-
-  /** Idempotent append: the same event ids already stored in this stream, in this order, answer as success. */
-  private async findAlreadyAppended(
-    trx: Knex.Transaction,
-    stream: string,
-    events: readonly EventToAppend[],
-  ): Promise<AppendResult | null> {
-    const ids = events.map((event) => event.id);
-    const rows: EventRow[] = await trx('es_events')
-      .select(trx.raw(EVENT_COLUMNS))
-      .whereIn('event_id', ids)
-      .orderBy('global_position');
-    if (rows.length === 0) return null;
-    const sameAppend =
-      rows.length === ids.length &&
-      rows.every((row, index) => row.event_id === ids[index] && row.stream_name === stream);
-    if (!sameAppend) {
-      const actual = await this.currentRevision(trx, stream);
-      throw new WrongExpectedVersionError(stream, 'any', actual);
-    }
-    const last = toRecordedEvent(rows[rows.length - 1]!);
-    return { nextExpectedRevision: last.revision, position: last.position };
-  }
-
-  /** Moves the stream's revision forward by `count` if the expectation holds; returns the new last revision. */
-  private async claimRevisions(
-    trx: Knex.Transaction,
-    stream: string,
-    count: number,
-    expected: AppendOptions['expectedRevision'],
-  ): Promise<number> {
-    let claimed: Array<{ revision: number | string }>;
-    if (expected === 'no_stream') {
-      claimed = (
-        await trx.raw(
-          'insert into es_streams (stream_name, revision) values (?, ?) on conflict do nothing returning revision',
-          [stream, count - 1],
-        )
-      ).rows;
-    } else if (expected === 'any') {
-      claimed = (
-        await trx.raw(
-          `insert into es_streams (stream_name, revision) values (?, ?)
-           on conflict (stream_name) do update set revision = es_streams.revision + ? returning revision`,
-          [stream, count - 1, count],
-        )
-      ).rows;
-    } else if (expected === 'stream_exists') {
-      claimed = (
-        await trx.raw('update es_streams set revision = revision + ? where stream_name = ? returning revision', [
-          count,
-          stream,
-        ])
-      ).rows;
-    } else {
-      claimed = (
-        await trx.raw(
-          'update es_streams set revision = revision + ? where stream_name = ? and revision = ? returning revision',
-          [count, stream, expected],
-        )
-      ).rows;
-    }
-    const row = claimed[0];
-    if (!row) throw new WrongExpectedVersionError(stream, expected, await this.currentRevision(trx, stream));
-    return Number(row.revision);
+    return this.nextNotification;
   }
 
   private async currentRevision(trx: Knex.Transaction | Knex, stream: string): Promise<number | 'no_stream'> {
@@ -299,6 +271,9 @@ export class PostgresEventStore implements EventStore {
   }
 
   async close(): Promise<void> {
+    await this.nextNotification;
+    await this.notifying;
+    this.closed = true;
     this.localAppends.complete();
     await this.listener?.close();
   }

@@ -27,7 +27,16 @@ export class AllSubscription {
   #closed = false;
   #stopListening: () => void = () => {};
 
-  constructor(log: MemoryLog, call: ServerWritableStream<ReadReqMessage, ReadRespMessage>, request: ReadRequest, onClose: () => void) {
+  readonly #onScan: () => void;
+
+  constructor(
+    log: MemoryLog,
+    call: ServerWritableStream<ReadReqMessage, ReadRespMessage>,
+    request: ReadRequest,
+    onClose: () => void,
+    onScan: () => void = () => {},
+  ) {
+    this.#onScan = onScan;
     this.#log = log;
     this.#call = call;
     this.#request = request;
@@ -70,6 +79,7 @@ export class AllSubscription {
         return;
       }
       this.#cursor++;
+      this.#onScan();
       this.#scannedSinceCheckpoint++;
       if (filter === null || filter(event)) {
         this.#write(eventResponse(event, this.#request.structuredIds));

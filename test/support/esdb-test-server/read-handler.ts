@@ -9,7 +9,21 @@ import { oneShotRead } from './one-shot-read.ts';
 import { parseReadRequest, type ReadRequest } from './read-request.ts';
 import { eventResponse, streamIdentifier } from './wire.ts';
 
-export function handleRead(log: MemoryLog, subscriptions: Set<AllSubscription>) {
+/** What the double was asked to read, so tests can assert on the cost of a client path. */
+export interface ReadStats {
+  /** Finite reads of `$all` and the events they returned. */
+  allReads: number;
+  allEventsRead: number;
+  /** `$all` subscriptions opened, and the events they scanned (catch-up and live, matching or not). */
+  subscriptionsOpened: number;
+  subscriptionEventsScanned: number;
+}
+
+export function newReadStats(): ReadStats {
+  return { allReads: 0, allEventsRead: 0, subscriptionsOpened: 0, subscriptionEventsScanned: 0 };
+}
+
+export function handleRead(log: MemoryLog, subscriptions: Set<AllSubscription>, stats: ReadStats = newReadStats()) {
   return (call: ServerWritableStream<ReadReqMessage, ReadRespMessage>) => {
     let request: ReadRequest;
     try {
@@ -24,7 +38,10 @@ export function handleRead(log: MemoryLog, subscriptions: Set<AllSubscription>) 
         call.emit('error', { code: status.UNIMPLEMENTED, details: 'The test double only serves $all subscriptions' });
         return;
       }
-      const subscription = new AllSubscription(log, call, request, () => subscriptions.delete(subscription));
+      stats.subscriptionsOpened++;
+      const subscription = new AllSubscription(log, call, request, () => subscriptions.delete(subscription), () => {
+        stats.subscriptionEventsScanned++;
+      });
       subscriptions.add(subscription);
       subscription.start();
       return;
@@ -35,6 +52,10 @@ export function handleRead(log: MemoryLog, subscriptions: Set<AllSubscription>) 
       const notFound = new ReadResp.StreamNotFound().setStreamIdentifier(streamIdentifier(result.streamName));
       call.write(new ReadResp().setStreamNotFound(notFound));
     } else {
+      if (request.target.kind === 'all') {
+        stats.allReads++;
+        stats.allEventsRead += result.events.length;
+      }
       for (const event of result.events) call.write(eventResponse(event, request.structuredIds));
     }
     call.end();

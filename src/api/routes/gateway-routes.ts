@@ -1,0 +1,81 @@
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import type { ApiDependencies } from '../api-dependencies.ts';
+import { HttpError } from '../http-error.ts';
+import { requireUser } from '../middleware/authenticate.ts';
+import { commandContext } from '../middleware/request-context.ts';
+import { uuid, uuidParam } from '../path-params.ts';
+import { validate } from '../validation.ts';
+import { gatewayBody, provisionedBody } from './gateway-body.ts';
+
+export const gatewayName = z.string().trim().min(1, 'must not be empty').max(150);
+const provisionBody = z.object({ name: gatewayName.optional(), home_id: uuid.optional() });
+const renameBody = z.object({ name: gatewayName });
+
+const gatewayNotFound = () => new HttpError(404, 'gateway_not_found', 'No such gateway');
+
+/**
+ * `/api/gateways`: provisioning and lifecycle. Writes are authorised by the domain on the home stream; reads
+ * through the caller's memberships (strangers get 404, never a hint that the gateway exists).
+ */
+export function gatewayRoutes(deps: ApiDependencies): Router {
+  const router = new Router({ prefix: '/api/gateways' });
+  router.use(requireUser(deps.tokens));
+  const userOf = (ctx: Context) => ctx.state.userId as string;
+
+  const visibleGateway = async (ctx: Context, gatewayId: string) => {
+    const row = await deps.gatewayViews.byIdVisibleTo(gatewayId, userOf(ctx));
+    if (!row) throw gatewayNotFound();
+    return gatewayBody(row);
+  };
+
+  router.post('/provision', async (ctx: Context) => {
+    const body = validate(provisionBody, ctx.request.body);
+    const provisioned = await deps.gateways.provision(
+      { actorId: userOf(ctx), homeId: body.home_id, name: body.name, via: 'provision' },
+      commandContext(ctx),
+    );
+    await deps.settle(provisioned.write);
+    const row = await deps.gatewayViews.byId(provisioned.gatewayId);
+    if (!row) throw gatewayNotFound();
+    ctx.status = 201;
+    ctx.body = provisionedBody(row, provisioned.secret);
+  });
+
+  router.get('/', async (ctx: Context) => {
+    ctx.body = (await deps.gatewayViews.visibleTo(userOf(ctx))).map(gatewayBody);
+  });
+
+  router.get('/:id', async (ctx: Context) => {
+    ctx.body = await visibleGateway(ctx, uuidParam(ctx.params, 'id'));
+  });
+
+  router.patch('/:id', async (ctx: Context) => {
+    const gatewayId = uuidParam(ctx.params, 'id');
+    const body = validate(renameBody, ctx.request.body);
+    await deps.settle(await deps.gateways.rename(gatewayId, userOf(ctx), body.name, commandContext(ctx)));
+    ctx.body = await visibleGateway(ctx, gatewayId);
+  });
+
+  router.delete('/:id', async (ctx: Context) => {
+    const gatewayId = uuidParam(ctx.params, 'id');
+    await deps.settle(await deps.gateways.delete(gatewayId, userOf(ctx), commandContext(ctx)));
+    ctx.status = 204;
+  });
+
+  router.post('/:id/revoke', async (ctx: Context) => {
+    const gatewayId = uuidParam(ctx.params, 'id');
+    await deps.settle(await deps.gateways.revoke(gatewayId, userOf(ctx), commandContext(ctx)));
+    ctx.body = await visibleGateway(ctx, gatewayId);
+  });
+
+  router.post('/:id/rotate-secret', async (ctx: Context) => {
+    const gatewayId = uuidParam(ctx.params, 'id');
+    const rotated = await deps.gateways.rotateSecret(gatewayId, userOf(ctx), commandContext(ctx));
+    await deps.settle(rotated.write);
+    ctx.body = { secret: rotated.secret };
+  });
+
+  return router;
+}

@@ -1,0 +1,40 @@
+import type { TelemetryRecorder } from '../commands/bridge/telemetry-recorder.ts';
+import { systemContext } from '../commands/metadata.ts';
+import type { Logger } from '../logger.ts';
+import type { BridgeQueries } from '../projections/queries/bridge-queries.ts';
+
+/**
+ * A process that died (kill -9, a crash) left its sessions open in the log. At start-up, once the sessions
+ * read model has caught up, this node closes the ones it owns with `server_restart`.
+ */
+export async function closeOrphanedSessions(
+  nodeId: string,
+  queries: BridgeQueries,
+  recorder: TelemetryRecorder,
+  logger: Logger,
+): Promise<number> {
+  const orphans = await queries.openSessionsOfNode(nodeId);
+  const context = systemContext('bridge-restart');
+  await Promise.all(
+    orphans.map((session) =>
+      recorder.record(
+        {
+          type: 'BridgeSessionClosed',
+          data: {
+            session_id: session.session_id,
+            gateway_id: session.gateway_id,
+            home_id: session.home_id,
+            reason: 'server_restart',
+            duration_s: Math.max(0, Math.round((Date.now() - new Date(session.started_at).getTime()) / 100) / 10),
+            // Counters died with the process that kept them.
+            frames_in: 0,
+            frames_out: 0,
+          },
+        },
+        context,
+      ),
+    ),
+  );
+  if (orphans.length > 0) logger.info({ count: orphans.length, node_id: nodeId }, 'closed sessions left open by a previous run');
+  return orphans.length;
+}

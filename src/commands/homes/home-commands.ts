@@ -1,0 +1,43 @@
+import { homeDecider, roleIn, type HomeState } from '../../domain/homes/home.ts';
+import { homeStream } from '../../domain/homes/home-events.ts';
+import type { GrantableRole, Role } from '../../domain/homes/roles.ts';
+import { writeResultOf, type CommandBus, type WriteResult } from '../command-bus.ts';
+import type { CommandContext } from '../metadata.ts';
+
+export interface PermissionChange {
+  /** `granted`: a new member; `changed`: a new role; `unchanged`: nothing to record. */
+  outcome: 'granted' | 'changed' | 'unchanged';
+  write: WriteResult;
+}
+
+/**
+ * Home membership use cases. Every decision is taken on the home stream (optimistic concurrency: two concurrent
+ * grants both land, one after a retry), never on the memberships read model.
+ */
+export class HomeCommands {
+  constructor(private readonly bus: CommandBus) {}
+
+  async load(homeId: string): Promise<HomeState> {
+    return (await this.bus.load(homeDecider, homeStream(homeId))).state;
+  }
+
+  /** The caller's role, read from the home stream (for write decisions on other streams). */
+  async roleOf(homeId: string, userId: string): Promise<Role | null> {
+    return roleIn(await this.load(homeId), userId);
+  }
+
+  async grant(homeId: string, actorId: string, userId: string, role: GrantableRole, context: CommandContext): Promise<PermissionChange> {
+    const result = await this.bus.execute(homeDecider, homeStream(homeId), { type: 'Grant', actorId, userId, role }, context);
+    const first = result.events[0]?.type;
+    const outcome = first === 'PermissionGranted' ? 'granted' : first === 'PermissionRoleChanged' ? 'changed' : 'unchanged';
+    return { outcome, write: writeResultOf(result) };
+  }
+
+  async changeRole(homeId: string, actorId: string, userId: string, role: GrantableRole, context: CommandContext): Promise<WriteResult> {
+    return writeResultOf(await this.bus.execute(homeDecider, homeStream(homeId), { type: 'ChangeRole', actorId, userId, role }, context));
+  }
+
+  async revoke(homeId: string, actorId: string, userId: string, context: CommandContext): Promise<WriteResult> {
+    return writeResultOf(await this.bus.execute(homeDecider, homeStream(homeId), { type: 'Revoke', actorId, userId }, context));
+  }
+}

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import type { EventDefinition } from '../event-catalogue.ts';
+import type { EventOf } from '../event-of.ts';
+
+const id = z.string().uuid();
+const name = z.string().min(1).max(150);
+/**
+ * An HMAC-SHA-256 of the secret under the server's key, hex, tagged with its algorithm. A plaintext secret
+ * (base64url) can never pass for one, so it cannot reach the log by mistake.
+ */
+export const SECRET_DIGEST_PATTERN = /^hmac-sha256:[0-9a-f]{64}$/;
+const secretDigest = z.string().regex(SECRET_DIGEST_PATTERN, 'must be an hmac-sha256 digest');
+
+/** Events of `gateway-<id>`: its lifecycle. Telemetry lives elsewhere, so loading a gateway stays cheap. */
+export const gatewayEventSchemas = {
+  GatewayProvisioned: z
+    .object({ gateway_id: id, home_id: id, name, secret_digest: secretDigest, via: z.enum(['provision', 'pairing']) })
+    .strict(),
+  GatewayRenamed: z.object({ gateway_id: id, name, previous_name: name }).strict(),
+  GatewaySecretRotated: z.object({ gateway_id: id, secret_digest: secretDigest }).strict(),
+  GatewayRevoked: z.object({ gateway_id: id, home_id: id }).strict(),
+  /** Soft delete: gone from every answer; the stream stays for auditors. */
+  GatewayDeleted: z.object({ gateway_id: id, home_id: id }).strict(),
+};
+
+export type GatewayEvent = EventOf<typeof gatewayEventSchemas>;
+
+export const gatewayEventDefinitions: EventDefinition[] = Object.entries(gatewayEventSchemas).map(([type, schema]) => ({
+  type,
+  schemaVersion: 1,
+  schema,
+  description: 'gateway lifecycle',
+}));
+
+export const gatewayStream = (gatewayId: string) => `gateway-${gatewayId}`;

@@ -1,0 +1,87 @@
+import type { Decider } from '../decider.ts';
+import { conflict, notFound } from '../errors.ts';
+import { requirePermission, type Role } from '../homes/roles.ts';
+import type { GatewayEvent } from './gateway-events.ts';
+
+export type GatewayLifecycle = 'none' | 'active' | 'revoked' | 'deleted';
+
+export interface GatewayState {
+  lifecycle: GatewayLifecycle;
+  gatewayId: string | null;
+  homeId: string | null;
+  name: string;
+  secretDigest: string | null;
+}
+
+/**
+ * Commands after provisioning carry the actor's role in the gateway's home, read from the home stream by the
+ * handler just before (never from a read model), so the decision here is pure.
+ */
+export type GatewayCommand =
+  | { type: 'Provision'; gatewayId: string; homeId: string; name: string; secretDigest: string; via: 'provision' | 'pairing' }
+  | { type: 'Rename'; actorRole: Role | null; name: string }
+  | { type: 'RotateSecret'; actorRole: Role | null; secretDigest: string }
+  | { type: 'Revoke'; actorRole: Role | null }
+  | { type: 'Delete'; actorRole: Role | null };
+
+export const gatewayNotFound = () => notFound('gateway_not_found', 'No such gateway');
+
+/** A deleted gateway is treated as never having existed. */
+function requireExisting(state: GatewayState): { gatewayId: string; homeId: string } {
+  if (state.lifecycle === 'none' || state.lifecycle === 'deleted' || !state.gatewayId || !state.homeId) throw gatewayNotFound();
+  return { gatewayId: state.gatewayId, homeId: state.homeId };
+}
+
+export const gatewayDecider: Decider<GatewayCommand, GatewayEvent, GatewayState> = {
+  initialState: { lifecycle: 'none', gatewayId: null, homeId: null, name: '', secretDigest: null },
+
+  evolve(state, event) {
+    switch (event.type) {
+      case 'GatewayProvisioned':
+        return {
+          lifecycle: 'active',
+          gatewayId: event.data.gateway_id,
+          homeId: event.data.home_id,
+          name: event.data.name,
+          secretDigest: event.data.secret_digest,
+        };
+      case 'GatewayRenamed':
+        return { ...state, name: event.data.name };
+      case 'GatewaySecretRotated':
+        return { ...state, secretDigest: event.data.secret_digest };
+      case 'GatewayRevoked':
+        return { ...state, lifecycle: 'revoked' };
+      case 'GatewayDeleted':
+        return { ...state, lifecycle: 'deleted' };
+    }
+  },
+
+  decide(command, state) {
+    if (command.type === 'Provision') {
+      if (state.lifecycle !== 'none') throw conflict('gateway_exists', 'This gateway is already provisioned');
+      const { gatewayId, homeId, name, secretDigest, via } = command;
+      return [{ type: 'GatewayProvisioned', data: { gateway_id: gatewayId, home_id: homeId, name, secret_digest: secretDigest, via } }];
+    }
+    const { gatewayId, homeId } = requireExisting(state);
+    switch (command.type) {
+      case 'Rename':
+        requirePermission(command.actorRole, 'gateway.rename', 'gateway_not_found', 'gateway');
+        if (command.name === state.name) return [];
+        return [{ type: 'GatewayRenamed', data: { gateway_id: gatewayId, name: command.name, previous_name: state.name } }];
+      case 'RotateSecret':
+        requirePermission(command.actorRole, 'gateway.rotate_secret', 'gateway_not_found', 'gateway');
+        if (state.lifecycle === 'revoked') throw conflict('gateway_revoked', 'This gateway is revoked; provision a new one');
+        return [{ type: 'GatewaySecretRotated', data: { gateway_id: gatewayId, secret_digest: command.secretDigest } }];
+      case 'Revoke':
+        requirePermission(command.actorRole, 'gateway.revoke', 'gateway_not_found', 'gateway');
+        if (state.lifecycle === 'revoked') return [];
+        return [{ type: 'GatewayRevoked', data: { gateway_id: gatewayId, home_id: homeId } }];
+      case 'Delete':
+        requirePermission(command.actorRole, 'gateway.delete', 'gateway_not_found', 'gateway');
+        return [{ type: 'GatewayDeleted', data: { gateway_id: gatewayId, home_id: homeId } }];
+    }
+  },
+};
+
+/** May this gateway connect at all? (The bridge also checks its secret.) */
+export const canConnect = (state: GatewayState) => state.lifecycle === 'active';

@@ -1,0 +1,79 @@
+import type { Decider } from '../decider.ts';
+import { conflict, invalid } from '../errors.ts';
+import type { PairingEvent } from './pairing-events.ts';
+
+export interface PairingState {
+  status: 'none' | 'open' | 'redeemed' | 'expired';
+  homeId: string | null;
+  name: string | null;
+  requestedBy: string | null;
+  expiresAt: string | null;
+}
+
+export type PairingCommand =
+  | { type: 'Request'; homeId: string | null; name: string | null; requestedBy: string; expiresAt: Date }
+  /** `homeId`: the home the gateway says it is (must agree with the request's, when the request named one). */
+  | { type: 'Redeem'; gatewayId: string; homeId: string; now: Date }
+  | { type: 'RedemptionFailed'; gatewayId: string; reason: string };
+
+const invalidCode = (reason: 'unknown' | 'used' | 'expired') =>
+  invalid(`pairing_code_${reason === 'unknown' ? 'invalid' : reason}`, `The pairing code is ${reason === 'unknown' ? 'not valid' : reason}`, {
+    reason,
+  });
+
+export const isPairingExpiry = (events: readonly PairingEvent[]) => events.some((event) => event.type === 'PairingExpired');
+
+export const pairingDecider: Decider<PairingCommand, PairingEvent, PairingState> = {
+  initialState: { status: 'none', homeId: null, name: null, requestedBy: null, expiresAt: null },
+
+  evolve(state, event) {
+    switch (event.type) {
+      case 'PairingRequested':
+        return {
+          status: 'open',
+          homeId: event.data.home_id,
+          name: event.data.name,
+          requestedBy: event.data.requested_by,
+          expiresAt: event.data.expires_at,
+        };
+      case 'PairingRedeemed':
+        return { ...state, status: 'redeemed', homeId: event.data.home_id };
+      case 'PairingRedemptionFailed':
+        return state.status === 'redeemed' ? { ...state, status: 'open' } : state;
+      case 'PairingExpired':
+        return { ...state, status: 'expired' };
+    }
+  },
+
+  decide(command, state) {
+    switch (command.type) {
+      case 'Request':
+        // A fresh code landing on a live stream: astronomically unlikely; the handler draws another code.
+        if (state.status !== 'none') throw conflict('pairing_code_collision', 'This pairing code is taken');
+        return [
+          {
+            type: 'PairingRequested',
+            data: { home_id: command.homeId, name: command.name, requested_by: command.requestedBy, expires_at: command.expiresAt.toISOString() },
+          },
+        ];
+      case 'Redeem': {
+        if (state.status === 'none') throw invalidCode('unknown');
+        if (state.status === 'redeemed') throw invalidCode('used');
+        if (state.status === 'expired') throw invalidCode('expired');
+        // Expiry is recorded when an expired code is presented; the handler then answers "expired".
+        if (command.now.getTime() >= Date.parse(state.expiresAt!)) {
+          return [{ type: 'PairingExpired', data: { expired_at: state.expiresAt! } }];
+        }
+        if (state.homeId !== null && state.homeId !== command.homeId) {
+          throw invalid('pairing_home_mismatch', 'This code was issued for another home', { reason: 'home_mismatch' });
+        }
+        return [{ type: 'PairingRedeemed', data: { gateway_id: command.gatewayId, home_id: command.homeId } }];
+      }
+      case 'RedemptionFailed':
+        if (state.status !== 'redeemed') return [];
+        return [{ type: 'PairingRedemptionFailed', data: { gateway_id: command.gatewayId, reason: command.reason } }];
+    }
+  },
+};
+
+export const pairingCodeExpired = () => invalidCode('expired');

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import type { EventDefinition } from '../event-catalogue.ts';
+import type { EventOf } from '../event-of.ts';
+import { GRANTABLE_ROLES } from './roles.ts';
+
+const id = z.string().uuid();
+const grantableRole = z.enum(GRANTABLE_ROLES);
+
+/** Events of `home-<id>`: the home, who may use it, and its one active gateway. */
+export const homeEventSchemas = {
+  /** The creator is the home's one owner. */
+  HomeCreated: z.object({ home_id: id, owner_id: id }).strict(),
+  PermissionGranted: z.object({ home_id: id, user_id: id, role: grantableRole, granted_by: id }).strict(),
+  PermissionRoleChanged: z
+    .object({ home_id: id, user_id: id, role: grantableRole, previous_role: grantableRole, changed_by: id })
+    .strict(),
+  PermissionRevoked: z.object({ home_id: id, user_id: id, previous_role: grantableRole, revoked_by: id }).strict(),
+  /**
+   * The home's active-gateway slot is taken. Decided on the home stream, so two concurrent provisions for one
+   * home race on its revision and only one wins.
+   */
+  HomeGatewayAttached: z.object({ home_id: id, gateway_id: id }).strict(),
+  HomeGatewayDetached: z
+    .object({ home_id: id, gateway_id: id, reason: z.enum(['revoked', 'deleted', 'provisioning_failed']) })
+    .strict(),
+};
+
+export type HomeEventType = keyof typeof homeEventSchemas;
+export type HomeEvent = EventOf<typeof homeEventSchemas>;
+
+export const homeEventDefinitions: EventDefinition[] = Object.entries(homeEventSchemas).map(([type, schema]) => ({
+  type,
+  schemaVersion: 1,
+  schema,
+  description: 'home and its permissions',
+}));
+
+export const homeStream = (homeId: string) => `home-${homeId}`;

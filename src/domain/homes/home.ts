@@ -1,0 +1,144 @@
+import type { Decider } from '../decider.ts';
+import { conflict, forbidden, notFound } from '../errors.ts';
+import type { HomeEvent } from './home-events.ts';
+import { canManage, requirePermission, type GrantableRole, type Role } from './roles.ts';
+
+export interface Membership {
+  role: Role;
+  grantedBy: string;
+}
+
+export interface HomeState {
+  homeId: string | null;
+  ownerId: string | null;
+  members: Readonly<Record<string, Membership>>;
+  activeGatewayId: string | null;
+}
+
+export type HomeCommand =
+  /** Takes the home's active-gateway slot; creates the home (caller as owner) when it does not exist yet. */
+  | { type: 'AttachGateway'; homeId: string; actorId: string; gatewayId: string }
+  /** Frees the slot after the gateway was revoked or deleted (or its provisioning failed). */
+  | { type: 'DetachGateway'; gatewayId: string; reason: 'revoked' | 'deleted' | 'provisioning_failed' }
+  | { type: 'Grant'; actorId: string; userId: string; role: GrantableRole }
+  | { type: 'ChangeRole'; actorId: string; userId: string; role: GrantableRole }
+  | { type: 'Revoke'; actorId: string; userId: string };
+
+export const roleIn = (state: HomeState, userId: string): Role | null => state.members[userId]?.role ?? null;
+
+const homeNotFound = () => notFound('home_not_found', 'No such home');
+
+function requireHome(state: HomeState): string {
+  if (state.homeId === null) throw homeNotFound();
+  return state.homeId;
+}
+
+function requireManager(state: HomeState, actorId: string): Role {
+  const role = roleIn(state, actorId);
+  requirePermission(role, 'permission.manage', 'home_not_found', 'home');
+  return role!;
+}
+
+function setMember(state: HomeState, userId: string, membership: Membership | null): HomeState {
+  const members = { ...state.members };
+  if (membership === null) delete members[userId];
+  else members[userId] = membership;
+  return { ...state, members };
+}
+
+export const homeDecider: Decider<HomeCommand, HomeEvent, HomeState> = {
+  initialState: { homeId: null, ownerId: null, members: {}, activeGatewayId: null },
+
+  evolve(state, event) {
+    switch (event.type) {
+      case 'HomeCreated':
+        return setMember({ ...state, homeId: event.data.home_id, ownerId: event.data.owner_id }, event.data.owner_id, {
+          role: 'owner',
+          grantedBy: event.data.owner_id,
+        });
+      case 'PermissionGranted':
+        return setMember(state, event.data.user_id, { role: event.data.role, grantedBy: event.data.granted_by });
+      case 'PermissionRoleChanged': {
+        const current = state.members[event.data.user_id];
+        return setMember(state, event.data.user_id, { role: event.data.role, grantedBy: current?.grantedBy ?? event.data.changed_by });
+      }
+      case 'PermissionRevoked':
+        return setMember(state, event.data.user_id, null);
+      case 'HomeGatewayAttached':
+        return { ...state, activeGatewayId: event.data.gateway_id };
+      case 'HomeGatewayDetached':
+        return state.activeGatewayId === event.data.gateway_id ? { ...state, activeGatewayId: null } : state;
+    }
+  },
+
+  decide(command, state) {
+    switch (command.type) {
+      case 'AttachGateway': {
+        const created: HomeEvent[] = [];
+        if (state.homeId === null) {
+          created.push({ type: 'HomeCreated', data: { home_id: command.homeId, owner_id: command.actorId } });
+        } else {
+          requirePermission(roleIn(state, command.actorId), 'gateway.provision', 'home_not_found', 'home');
+          if (state.activeGatewayId === command.gatewayId) return [];
+          if (state.activeGatewayId !== null) {
+            throw conflict('home_has_active_gateway', 'This home already has an active gateway; revoke it first', {
+              gateway_id: state.activeGatewayId,
+            });
+          }
+        }
+        return [...created, { type: 'HomeGatewayAttached', data: { home_id: command.homeId, gateway_id: command.gatewayId } }];
+      }
+
+      case 'DetachGateway': {
+        if (state.homeId === null || state.activeGatewayId !== command.gatewayId) return [];
+        return [{ type: 'HomeGatewayDetached', data: { home_id: state.homeId, gateway_id: command.gatewayId, reason: command.reason } }];
+      }
+
+      case 'Grant': {
+        const homeId = requireHome(state);
+        const actorRole = requireManager(state, command.actorId);
+        const current = roleIn(state, command.userId);
+        if (current === command.role) return [];
+        if (current === 'owner') throw forbidden('owner_is_fixed', "Nobody changes the owner's role");
+        if (!canManage(actorRole, current, command.role)) {
+          throw forbidden('forbidden', `Your role (${actorRole}) may not grant ${command.role}`);
+        }
+        if (current === null) {
+          return [{ type: 'PermissionGranted', data: { home_id: homeId, user_id: command.userId, role: command.role, granted_by: command.actorId } }];
+        }
+        return [
+          {
+            type: 'PermissionRoleChanged',
+            data: { home_id: homeId, user_id: command.userId, role: command.role, previous_role: current, changed_by: command.actorId },
+          },
+        ];
+      }
+
+      case 'ChangeRole': {
+        requireHome(state);
+        requireManager(state, command.actorId);
+        if (roleIn(state, command.userId) === null) throw notFound('permission_not_found', 'This user has no role in this home');
+        return homeDecider.decide({ ...command, type: 'Grant' }, state);
+      }
+
+      case 'Revoke': {
+        const homeId = requireHome(state);
+        const actorRole = roleIn(state, command.actorId);
+        const current = roleIn(state, command.userId);
+        const leaving = command.actorId === command.userId;
+        if (actorRole === null) throw homeNotFound();
+        if (current === 'owner') {
+          throw leaving
+            ? conflict('owner_cannot_leave', 'The owner cannot remove themselves while owner')
+            : forbidden('owner_is_fixed', 'Nobody removes the owner');
+        }
+        if (!leaving) requirePermission(actorRole, 'permission.manage', 'home_not_found', 'home');
+        if (current === null) throw notFound('permission_not_found', 'This user has no role in this home');
+        if (!leaving && !canManage(actorRole, current, null)) {
+          throw forbidden('forbidden', `Your role (${actorRole}) may not remove a ${current}`);
+        }
+        return [{ type: 'PermissionRevoked', data: { home_id: homeId, user_id: command.userId, previous_role: current, revoked_by: command.actorId } }];
+      }
+    }
+  },
+};

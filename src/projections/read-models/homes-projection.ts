@@ -1,0 +1,38 @@
+import type { Knex } from 'knex';
+import type { RecordedEvent } from '../../eventstore/port.ts';
+import type { Projection, TableNames } from '../projection.ts';
+
+/** `homes`: each home, its owner and its active gateway. */
+export const homesProjection: Projection = {
+  name: 'homes',
+  version: 1,
+  eventTypes: ['HomeCreated', 'HomeGatewayAttached', 'HomeGatewayDetached'],
+  tables: ['homes'],
+
+  async createTables(knex: Knex, table: TableNames) {
+    await knex.schema.createTable(table('homes'), (t) => {
+      t.uuid('id').primary();
+      t.uuid('owner_id').notNullable();
+      t.uuid('active_gateway_id').nullable();
+      t.timestamp('created_at', { useTz: true }).notNullable();
+    });
+  },
+
+  async apply(trx: Knex.Transaction, event: RecordedEvent, table: TableNames) {
+    const data = event.data as { home_id: string; owner_id?: string; gateway_id?: string };
+    switch (event.type) {
+      case 'HomeCreated':
+        await trx(table('homes'))
+          .insert({ id: data.home_id, owner_id: data.owner_id, active_gateway_id: null, created_at: event.created })
+          .onConflict('id')
+          .ignore();
+        return;
+      case 'HomeGatewayAttached':
+        await trx(table('homes')).where({ id: data.home_id }).update({ active_gateway_id: data.gateway_id });
+        return;
+      case 'HomeGatewayDetached':
+        await trx(table('homes')).where({ id: data.home_id, active_gateway_id: data.gateway_id }).update({ active_gateway_id: null });
+        return;
+    }
+  },
+};

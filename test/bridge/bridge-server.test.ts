@@ -1,0 +1,247 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GatewaySocket, HandshakeRefused } from '../support/gateway-socket.ts';
+import { HttpClient } from '../support/http.ts';
+import { serverTargets } from '../support/server-targets.ts';
+import { startTestServer, type TestServer } from '../support/test-server.ts';
+
+let counter = 0;
+
+for (const target of serverTargets()) {
+  describe(`gateway bridge over real WebSockets (${target})`, () => {
+    let server: TestServer;
+    let http: HttpClient;
+
+    beforeAll(async () => {
+      server = await startTestServer(target, {
+        HEARTBEAT_TIMEOUT_S: '0.6',
+        HEARTBEAT_INTERVAL_S: '0.2',
+        BRIDGE_RATE_LIMIT_PER_S: '20',
+        BRIDGE_MAX_FRAME_BYTES: '4096',
+      });
+      http = new HttpClient(server.url);
+    });
+    afterAll(async () => {
+      await server?.stop();
+    });
+
+    async function owner() {
+      const registered = await http.post('/api/auth/register', { email: `bridge${Date.now()}${counter++}@example.com`, password: 'password1' });
+      expect(registered.status).toBe(201);
+      return http.withToken(registered.body.access);
+    }
+
+    async function provision(client?: HttpClient) {
+      const user = client ?? (await owner());
+      const response = await user.post('/api/gateways/provision', { name: 'Hall' });
+      expect(response.status).toBe(201);
+      return { user, gatewayId: response.body.id as string, homeId: response.body.home_id as string, secret: response.body.secret as string };
+    }
+
+    async function connected(credentials: { gatewayId: string; secret: string }, auth: 'query' | 'basic' = 'query') {
+      const socket = await GatewaySocket.connect(server.url, credentials, { auth });
+      const welcome = await socket.next('welcome');
+      return { socket, welcome };
+    }
+
+    it('welcomes a gateway with good credentials (query string or Basic header)', async () => {
+      const gateway = await provision();
+      for (const auth of ['query', 'basic'] as const) {
+        const { socket, welcome } = await connected(gateway, auth);
+        expect(welcome.payload.session_id).toMatch(/^[0-9a-f-]{36}$/);
+        expect(welcome.payload.heartbeat_interval_s).toBe(0.2);
+        expect(typeof welcome.payload.server_time).toBe('number');
+        expect(typeof welcome.request_id).toBe('string');
+        socket.close();
+        await socket.closed;
+      }
+    });
+
+    it('refuses the handshake with HTTP 401 for bad, missing or unknown credentials', async () => {
+      const gateway = await provision();
+      const attempts = [
+        { gatewayId: gateway.gatewayId, secret: 'wrong-secret' },
+        { gatewayId: '00000000-0000-4000-8000-000000000000', secret: gateway.secret },
+        { gatewayId: 'not-a-uuid', secret: gateway.secret },
+        null,
+      ];
+      for (const credentials of attempts) {
+        const error = await GatewaySocket.connect(server.url, credentials).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(HandshakeRefused);
+        expect((error as HandshakeRefused).status).toBe(401);
+      }
+    });
+
+    it('answers ping with pong carrying the same request_id, and legacy pings too', async () => {
+      const { socket } = await connected(await provision());
+      socket.send({ type: 'ping', request_id: 'p-1', timestamp: Date.now() / 1000, payload: {} });
+      expect((await socket.next('pong')).request_id).toBe('p-1');
+      socket.send({ type: 'ping', timestamp: new Date().toISOString() });
+      const legacy = await socket.next('pong');
+      expect(legacy.request_id).toBeUndefined();
+      socket.close();
+    });
+
+    it('stores state durably, acks it, and serves it from the read model; an older report never wins', async () => {
+      const gateway = await provision();
+      const { socket } = await connected(gateway);
+      const now = Math.floor(Date.now() / 1000);
+      socket.send({ type: 'state', request_id: 's-1', timestamp: now, payload: { device_id: 'lamp', state: { on: true }, ts: now } });
+      expect((await socket.next('ack')).request_id).toBe('s-1');
+      socket.send({
+        type: 'state',
+        request_id: 's-2',
+        timestamp: new Date().toISOString(),
+        payload: { devices: [{ device_id: 'lamp', state: { on: false }, ts: now - 60 }, { device_id: 'sensor', state: { temp: 21.5 } }] },
+      });
+      expect((await socket.next('ack')).request_id).toBe('s-2');
+      const state = await waitFor(async () => {
+        const response = await gateway.user.get(`/api/gateways/${gateway.gatewayId}/state/`);
+        return response.body.devices?.length === 2 ? response : null;
+      });
+      expect(state.body.online).toBe(true);
+      expect(state.body.stale).toBe(false);
+      const byId = Object.fromEntries(state.body.devices.map((d: { device_id: string; state: unknown }) => [d.device_id, d.state]));
+      expect(byId).toEqual({ lamp: { on: true }, sensor: { temp: 21.5 } });
+
+      socket.close();
+      await socket.closed;
+      const offline = await waitFor(async () => {
+        const response = await gateway.user.get(`/api/gateways/${gateway.gatewayId}/state/`);
+        return response.body.online === false ? response : null;
+      });
+      // The cache keeps answering while the gateway is away, marked stale.
+      expect(offline.body.stale).toBe(true);
+      expect(offline.body.devices).toHaveLength(2);
+    });
+
+    it('stores a metadata sync whole and serves it for the home', async () => {
+      const gateway = await provision();
+      const { socket } = await connected(gateway);
+      const snapshot = { devices: [{ id: 'lamp', name: 'Lamp' }], rooms: [{ id: 'hall' }], scenes: [] };
+      socket.send({ type: 'sync', request_id: 'y-1', timestamp: Date.now() / 1000, payload: snapshot });
+      expect((await socket.next('ack')).request_id).toBe('y-1');
+      // Acked means stored; the read model follows within milliseconds.
+      const metadata = await waitFor(async () => {
+        const response = await gateway.user.get(`/api/homes/${gateway.homeId}/metadata/`);
+        return response.status === 200 ? response : null;
+      });
+      expect(metadata.body.metadata).toEqual(snapshot);
+      socket.close();
+    });
+
+    it('answers every bad frame with an error frame and keeps the session', async () => {
+      const { socket } = await connected(await provision());
+      const bad: Array<[unknown, string]> = [
+        ['{not json', 'invalid_json'],
+        [{ type: 'teleport', request_id: 'x', payload: {} }, 'unknown_type'],
+        [{ type: 'state', request_id: 'x', payload: {} }, 'invalid_frame'],
+        [{ type: 'ack', request_id: 'nobody-asked', payload: { status: 'ok' } }, 'unknown_request'],
+      ];
+      for (const [frame, code] of bad) {
+        socket.send(frame);
+        expect((await socket.next('error')).payload.code).toBe(code);
+      }
+      socket.send({ type: 'ping', request_id: 'still-here' });
+      expect((await socket.next('pong')).request_id).toBe('still-here');
+      socket.close();
+    });
+
+    it('closes with 1009 on a frame over the size limit', async () => {
+      const { socket } = await connected(await provision());
+      socket.send({ type: 'sync', request_id: 'big', payload: { blob: 'x'.repeat(8192) } });
+      expect((await socket.closed).code).toBe(1009);
+    });
+
+    it('rate-limits frames: an error first, then close 1008 when it persists', async () => {
+      const { socket } = await connected(await provision());
+      for (let i = 0; i < 25; i++) socket.send({ type: 'ping', request_id: `r${i}` });
+      expect((await socket.next('error')).payload.code).toBe('rate_limited');
+      const flood = setInterval(() => {
+        for (let i = 0; i < 25; i++) if (socket.ws.readyState === socket.ws.OPEN) socket.send({ type: 'ping' });
+      }, 100);
+      const closed = await socket.closed;
+      clearInterval(flood);
+      expect(closed.code).toBe(1008);
+    });
+
+    it('a second connection replaces the first, which is closed with reason replaced', async () => {
+      const gateway = await provision();
+      const first = await connected(gateway);
+      const second = await connected(gateway);
+      const closed = await first.socket.closed;
+      expect(closed.reason).toBe('replaced');
+      second.socket.send({ type: 'ping', request_id: 'p' });
+      expect((await second.socket.next('pong')).request_id).toBe('p');
+      second.socket.close();
+    });
+
+    it('closes a silent session after the heartbeat timeout', async () => {
+      const { socket } = await connected(await provision());
+      const closed = await socket.closed;
+      expect(closed.reason).toBe('heartbeat_timeout');
+    });
+
+    it('revoking the gateway over REST kicks its live session within a second; it can no longer connect', async () => {
+      const gateway = await provision();
+      const { socket } = await connected(gateway);
+      const started = Date.now();
+      expect((await gateway.user.post(`/api/gateways/${gateway.gatewayId}/revoke`)).status).toBe(200);
+      const closed = await socket.closed;
+      expect(closed.code).toBe(4401);
+      expect(Date.now() - started).toBeLessThan(1000);
+      const error = await GatewaySocket.connect(server.url, gateway).catch((e: unknown) => e);
+      expect((error as HandshakeRefused).status).toBe(401);
+    });
+
+    it('rotating the secret kicks the live session; the new secret connects', async () => {
+      const gateway = await provision();
+      const { socket } = await connected(gateway);
+      const rotated = await gateway.user.post(`/api/gateways/${gateway.gatewayId}/rotate-secret`);
+      expect(rotated.status).toBe(200);
+      expect((await socket.closed).reason).toBe('revoked');
+      const again = await connected({ gatewayId: gateway.gatewayId, secret: rotated.body.secret });
+      again.socket.close();
+    });
+
+    it('records sessions as events and lists them newest first', async () => {
+      const gateway = await provision();
+      const { socket } = await connected(gateway);
+      socket.send({ type: 'state', request_id: 'a', payload: { device_id: 'd', state: { x: 1 } } });
+      await socket.next('ack');
+      socket.close();
+      await socket.closed;
+      const sessions = await waitFor(async () => {
+        const response = await gateway.user.get(`/api/gateways/${gateway.gatewayId}/sessions/`);
+        return response.body.items?.[0]?.ended_at ? response : null;
+      });
+      const [session] = sessions.body.items;
+      expect(session).toMatchObject({ close_reason: 'client_closed', frames_in: 1 });
+      expect(session.frames_out).toBeGreaterThanOrEqual(2);
+      const events = await server.stores.eventStore.readStream(`gateway_telemetry-${gateway.gatewayId}`);
+      expect(events.map((e) => e.type)).toEqual(['BridgeSessionOpened', 'DeviceStatesReported', 'BridgeSessionClosed']);
+      expect(events[1]!.metadata).toMatchObject({ actor: { kind: 'gateway', id: gateway.gatewayId }, gateway_session_id: session.session_id });
+      const gatewayView = await gateway.user.get(`/api/gateways/${gateway.gatewayId}/`);
+      expect(gatewayView.body.status).toBe('offline');
+      expect(gatewayView.body.last_seen).toBeTruthy();
+    });
+
+    it('strangers get 404 for state, sessions and metadata', async () => {
+      const gateway = await provision();
+      const stranger = await owner();
+      expect((await stranger.get(`/api/gateways/${gateway.gatewayId}/state/`)).status).toBe(404);
+      expect((await stranger.get(`/api/gateways/${gateway.gatewayId}/sessions/`)).status).toBe(404);
+      expect((await stranger.get(`/api/homes/${gateway.homeId}/metadata/`)).status).toBe(404);
+    });
+  });
+}
+
+/** Polls a read until it returns something (read models follow the log within milliseconds). */
+async function waitFor<T>(read: () => Promise<T | null>, timeoutMs = 5000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (value !== null) return value;
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
