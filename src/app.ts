@@ -67,6 +67,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     const projections = new ProjectionSet(stores.eventStore, stores.readModels.knex, allProjections, logger);
     const applied = await projections.migrate();
     if (applied.length > 0) logger.info({ migrations: applied }, 'read-model migrations applied');
+    await projections.ensureCurrent(config.AUTO_REBUILD);
     await projections.start();
 
     const settle = async (write: WriteResult) => {

@@ -1,10 +1,11 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
 /** Structured JSON logs. Secrets never reach a log line: the redaction list is the last line of defence. */
-export function createLogger(level: string, bindings: Record<string, unknown> = {}): Logger {
-  return pino({
+export function createLogger(level: string, bindings: Record<string, unknown> = {}, destination?: DestinationStream): Logger {
+  return pino(
+    {
     level,
     base: { service: 'smarthome-cloud', ...bindings },
     redact: {
@@ -24,5 +25,7 @@ export function createLogger(level: string, bindings: Record<string, unknown> = 
       ],
       censor: '[redacted]',
     },
-  });
+  },
+    destination,
+  );
 }

@@ -3,7 +3,8 @@ import { fold, type Decider, type DomainEvent } from '../domain/decider.ts';
 import { conflict } from '../domain/errors.ts';
 import type { EventCatalogue } from '../domain/event-catalogue.ts';
 import { StreamNotFoundError, WrongExpectedVersionError } from '../eventstore/errors.ts';
-import type { EventStore, ExpectedRevision, Position, RecordedEvent } from '../eventstore/port.ts';
+import { lastHashOf, linkEvents } from '../eventstore/hash-chain.ts';
+import type { EventStore, EventToAppend, ExpectedRevision, Position, RecordedEvent } from '../eventstore/port.ts';
 import { eventMetadata, type CommandContext } from './metadata.ts';
 
 export interface CommandResult<Event extends DomainEvent, State> {
@@ -48,6 +49,8 @@ const DEFAULT_MAX_ATTEMPTS = 10;
  */
 const conflictBackoff = (attempt: number) =>
   new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(50, 2 ** attempt)));
+/** `append` with 'any' retries longer: it never re-decides, it only re-reads the last hash of a busy stream. */
+const MAX_CHAIN_ATTEMPTS = 50;
 
 /**
  * The one writer path: load a stream, fold it, decide, append with the expected revision, retry on a
@@ -64,12 +67,20 @@ export class CommandBus {
     decider: Pick<Decider<unknown, Event, State>, 'initialState' | 'evolve'>,
     stream: string,
   ): Promise<LoadedStream<Event, State>> {
+    return this.loadRecorded(decider, stream);
+  }
+
+  private async loadRecorded<Event extends DomainEvent, State>(
+    decider: Pick<Decider<unknown, Event, State>, 'initialState' | 'evolve'>,
+    stream: string,
+  ): Promise<LoadedStream<Event, State> & { lastHash: string }> {
     const recorded = await this.readWholeStream(stream);
     const events = recorded.map((event) => ({ type: event.type, data: event.data }) as Event);
     return {
       events,
       state: fold(decider, events),
       revision: recorded.length === 0 ? null : recorded[recorded.length - 1]!.revision,
+      lastHash: lastHashOf(recorded[recorded.length - 1]),
     };
   }
 
@@ -80,14 +91,15 @@ export class CommandBus {
     context: CommandContext,
   ): Promise<CommandResult<Event, State>> {
     for (let attempt = 1; ; attempt++) {
-      const loaded = await this.load(decider, stream);
+      const loaded = await this.loadRecorded(decider, stream);
       const events = decider.decide(command, loaded.state);
       const state = events.reduce(decider.evolve, loaded.state);
       if (events.length === 0) return { events, position: null, state };
       try {
         const expected: ExpectedRevision = loaded.revision === null ? 'no_stream' : loaded.revision;
-        const position = await this.append(stream, events, expected, context);
-        return { events, position, state };
+        const toAppend = linkEvents(loaded.lastHash, this.prepare(events.map((event) => ({ event, context })))).events;
+        const result = await this.store.appendToStream(stream, toAppend, { expectedRevision: expected });
+        return { events, position: result.position, state };
       } catch (error) {
         if (!(error instanceof WrongExpectedVersionError)) throw error;
         if (attempt >= this.maxAttempts) {
@@ -99,7 +111,12 @@ export class CommandBus {
     }
   }
 
-  /** Appends without a decider (telemetry, where the order of arrival is the truth). */
+  /**
+   * Appends without a decider (telemetry, where the order of arrival is the truth; claims). The hash chain needs
+   * the stream's last hash, so this reads the last event (backwards, one) and appends with the exact revision it
+   * saw; when another writer got in between, it reads again. The caller's expectation ('no_stream',
+   * 'stream_exists', a revision) is checked against what was read, so it keeps its meaning.
+   */
   async append(
     stream: string,
     events: readonly DomainEvent[],
@@ -115,7 +132,30 @@ export class CommandBus {
     entries: ReadonlyArray<{ event: DomainEvent; context: CommandContext }>,
     expectedRevision: ExpectedRevision,
   ): Promise<Position> {
-    const toAppend = entries.map(({ event, context }) => {
+    const prepared = this.prepare(entries);
+    for (let attempt = 1; ; attempt++) {
+      const last = await this.readLastEvent(stream);
+      const actual = last === null ? 'no_stream' : last.revision;
+      const holds =
+        expectedRevision === 'any' ||
+        (expectedRevision === 'no_stream' && last === null) ||
+        (expectedRevision === 'stream_exists' && last !== null) ||
+        expectedRevision === actual;
+      if (!holds) throw new WrongExpectedVersionError(stream, expectedRevision, actual);
+      const toAppend = linkEvents(lastHashOf(last ?? undefined), prepared).events;
+      try {
+        const result = await this.store.appendToStream(stream, toAppend, { expectedRevision: actual });
+        return result.position;
+      } catch (error) {
+        const retry = error instanceof WrongExpectedVersionError && expectedRevision === 'any' && attempt < MAX_CHAIN_ATTEMPTS;
+        if (!retry) throw error;
+      }
+    }
+  }
+
+  /** Validates each event against the catalogue and stamps its metadata (the chain link comes last). */
+  private prepare(entries: ReadonlyArray<{ event: DomainEvent; context: CommandContext }>): EventToAppend[] {
+    return entries.map(({ event, context }) => {
       const definition = this.catalogue.get(event.type);
       return {
         id: randomUUID(),
@@ -124,8 +164,15 @@ export class CommandBus {
         metadata: eventMetadata(context, definition.schemaVersion),
       };
     });
-    const result = await this.store.appendToStream(stream, toAppend, { expectedRevision });
-    return result.position;
+  }
+
+  private async readLastEvent(stream: string): Promise<RecordedEvent | null> {
+    try {
+      return (await this.store.readStream(stream, { direction: 'backwards', maxCount: 1 }))[0] ?? null;
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return null;
+      throw error;
+    }
   }
 
   /** Every event of a stream in order; none when it does not exist. */

@@ -44,7 +44,8 @@ export function eventMetadata(context: CommandContext, schemaVersion: number): R
     schema_version: schemaVersion,
     metadata_version: EVENT_METADATA_SCHEMA_VERSION,
   };
-  if (context.onBehalfOf) metadata.on_behalf_of = context.onBehalfOf;
+  // On whose behalf: the actor itself unless it acts for someone else (an operator for a user, a gateway for a home).
+  metadata.on_behalf_of = context.onBehalfOf ?? context.actor;
   if (context.requestId) metadata.request_id = context.requestId;
   if (context.clientAddress) metadata.client_address = context.clientAddress;
   if (context.userAgent) metadata.user_agent = context.userAgent;

@@ -32,8 +32,8 @@ export function lockDataDir(dataDir: string, purpose: string): { release(): void
       if (holder && isAlive(holder.pid)) {
         throw new DataDirLockedError(
           `DATA_DIR ${path.resolve(dataDir)} is in use by process ${holder.pid} (${holder.purpose}). ` +
-            'Embedded PGlite allows one process at a time: stop it first, or point EVENT_STORE_URL and ' +
-            'DATABASE_URL at a PostgreSQL server to run several processes.',
+            'Embedded PGlite allows one process at a time: stop that process and run this command again, or point ' +
+            'EVENT_STORE_URL and DATABASE_URL at a PostgreSQL server to run CLI commands while the service runs.',
         );
       }
       fs.rmSync(lockPath, { force: true });

@@ -73,6 +73,12 @@ export interface ReadAllOptions {
   maxCount?: number;
 }
 
+export interface CountEventsOptions {
+  after?: Position | null;
+  filter?: AllFilter;
+  limit?: number;
+}
+
 export interface SubscribeToAllOptions {
   /** Exclusive, as in `readAll`. */
   after?: Position | null;
@@ -92,6 +98,12 @@ export interface EventStore {
 
   /** One page of `$all` in global order, strictly after `options.after`. */
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;
+
+  /**
+   * Optional: how many events `readAll` with these options would return page after page, counting at most
+   * `limit` when given (progress bars, projection lag). Adapters that cannot count cheaply leave it out.
+   */
+  countEvents?(options: CountEventsOptions): Promise<number>;
 
   /** Position of the newest event a reader of `$all` can see now, or null for an empty store. */
   headPosition(): Promise<Position | null>;

@@ -21,11 +21,15 @@ export async function createCheckpointsTable(knex: Knex): Promise<void> {
   });
 }
 
-export async function readCheckpoint(knex: Knex, name: string): Promise<CheckpointRow | null> {
+export async function readCheckpoint(knex: Knex | Knex.Transaction, name: string): Promise<CheckpointRow | null> {
   const row = await knex<CheckpointRow>(CHECKPOINTS_TABLE).where({ name }).first();
   return row ? { ...row, events_applied: Number(row.events_applied) } : null;
 }
 
+/**
+ * Moves a projection's checkpoint forward after a page (same transaction as its rows). The version is only set
+ * when the row is new: tables built by an older handler stay marked stale until a rebuild replaces them.
+ */
 export async function writeCheckpoint(
   trx: Knex.Transaction,
   name: string,
@@ -35,8 +39,24 @@ export async function writeCheckpoint(
 ): Promise<void> {
   await trx.raw(
     `insert into ${CHECKPOINTS_TABLE} (name, version, position, events_applied, updated_at) values (?, ?, ?, ?, now())
-     on conflict (name) do update set position = excluded.position, version = excluded.version,
+     on conflict (name) do update set position = excluded.position,
        events_applied = ${CHECKPOINTS_TABLE}.events_applied + excluded.events_applied, updated_at = now()`,
+    [name, version, position, applied],
+  );
+}
+
+/** Sets the whole checkpoint row: after a rebuild's swap, or when a projection's tables are first created. */
+export async function replaceCheckpoint(
+  trx: Knex | Knex.Transaction,
+  name: string,
+  version: number,
+  position: Position | null,
+  applied: number,
+): Promise<void> {
+  await trx.raw(
+    `insert into ${CHECKPOINTS_TABLE} (name, version, position, events_applied, updated_at) values (?, ?, ?, ?, now())
+     on conflict (name) do update set position = excluded.position, version = excluded.version,
+       events_applied = excluded.events_applied, updated_at = now()`,
     [name, version, position, applied],
   );
 }

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
-import { createCheckpointsTable, CHECKPOINTS_TABLE } from './checkpoints.ts';
+import { createCheckpointsTable, CHECKPOINTS_TABLE, readCheckpoint, replaceCheckpoint } from './checkpoints.ts';
 import { liveTables, type Projection } from './projection.ts';
+import { dropTables } from './projection-tables.ts';
 
 interface CodeMigration {
   name: string;
@@ -10,8 +11,10 @@ interface CodeMigration {
 
 /**
  * Knex migrations from code (no files to glob, so they run the same under tsx, vitest and a bundle, on PGlite and
- * on a Postgres server). Each projection version is one migration: a version bump drops its tables, recreates
- * them and clears its checkpoint, so the runner rebuilds it from the start of the log.
+ * on a Postgres server). Each projection has one migration that creates its tables the first time (with a
+ * checkpoint row recording the handler's version). A later version bump is NOT a migration: the checkpoint row
+ * still names the old version, so `serve` refuses the stale tables until `projections rebuild` (blue/green) or
+ * AUTO_REBUILD=1 replaces them (see ProjectionSet.ensureCurrent).
  */
 function migrationsFor(projections: readonly Projection[]): CodeMigration[] {
   return [
@@ -21,14 +24,21 @@ function migrationsFor(projections: readonly Projection[]): CodeMigration[] {
       down: (knex) => knex.schema.dropTable(CHECKPOINTS_TABLE),
     },
     ...projections.map((projection) => ({
-      name: `${projection.name}_v${projection.version}`,
+      name: `projection_${projection.name}`,
       async up(knex: Knex) {
-        for (const table of [...projection.tables].reverse()) await knex.schema.dropTableIfExists(table);
-        await projection.createTables(knex, liveTables);
-        await knex(CHECKPOINTS_TABLE).where({ name: projection.name }).delete();
+        const present = await Promise.all(projection.tables.map((table) => knex.schema.hasTable(table)));
+        if (!present.every(Boolean)) {
+          await dropTables(knex, projection, liveTables);
+          await projection.createTables(knex, liveTables);
+          await replaceCheckpoint(knex, projection.name, projection.version, null, 0);
+        } else if (!(await readCheckpoint(knex, projection.name))) {
+          // Tables from the earlier per-version migrations that never applied a page: empty, current.
+          await replaceCheckpoint(knex, projection.name, projection.version, null, 0);
+        }
       },
       async down(knex: Knex) {
-        for (const table of [...projection.tables].reverse()) await knex.schema.dropTableIfExists(table);
+        await dropTables(knex, projection, liveTables);
+        await knex(CHECKPOINTS_TABLE).where({ name: projection.name }).delete();
       },
     })),
   ];
@@ -51,6 +61,8 @@ export async function migrateReadModels(knex: Knex, projections: readonly Projec
   const [, applied] = (await knex.migrate.latest({
     migrationSource: new CodeMigrationSource(migrationsFor(projections)),
     tableName: 'read_model_migrations',
+    // Databases migrated by the earlier per-version scheme (`users_v1`) carry names this list no longer has.
+    disableMigrationsListValidation: true,
   })) as [number, string[]];
   return applied;
 }

@@ -3,8 +3,10 @@ import { BehaviorSubject, filter, firstValueFrom, interval, map, race, ReplaySub
 import type { EventStore, Position, RecordedEvent } from '../eventstore/port.ts';
 import { hasReached, maxPosition } from '../eventstore/position.ts';
 import type { Logger } from '../logger.ts';
+import { batchLockKey, lockForTransaction } from './advisory-locks.ts';
 import { readCheckpoint, writeCheckpoint } from './checkpoints.ts';
-import { liveTables, type Projection, type TableNames } from './projection.ts';
+import { applyEvents, liveTables, type Projection, type TableNames } from './projection.ts';
+import { StaleProjectionError } from './stale-projection-error.ts';
 
 export type RunnerState = 'starting' | 'catching_up' | 'live' | 'failing' | 'stopped';
 
@@ -136,6 +138,7 @@ export class ProjectionRunner {
     while (!this.isStopped()) {
       try {
         const { page } = await this.step();
+        if (this.isStopped()) break;
         if (page.length === this.batchSize) {
           this.state = 'catching_up';
         } else {
@@ -164,12 +167,31 @@ export class ProjectionRunner {
     });
   }
 
+  /**
+   * One page and its checkpoint in one transaction, under the projection's batch lock. The checkpoint is re-read
+   * under the lock: when a rebuild swapped fresh tables in meanwhile, it moved, and this page is dropped — the
+   * next one is read from the rebuilt position.
+   */
   private async applyPage(page: RecordedEvent[]): Promise<void> {
     const last = page[page.length - 1]!;
-    await this.knex.transaction(async (trx) => {
-      for (const event of page) await this.projection.apply(trx, event, this.table);
-      await writeCheckpoint(trx, this.projection.name, this.projection.version, last.position, page.length);
+    const name = this.projection.name;
+    const outcome = await this.knex.transaction(async (trx) => {
+      await lockForTransaction(trx, batchLockKey(name));
+      const saved = await readCheckpoint(trx, name);
+      if (saved && saved.version !== this.projection.version) {
+        throw new StaleProjectionError(name, saved.version, this.projection.version);
+      }
+      const savedPosition = saved?.position ?? null;
+      if (savedPosition !== this.checkpoint) return { moved: savedPosition };
+      await applyEvents(trx, this.projection, page, this.table);
+      await writeCheckpoint(trx, name, this.projection.version, last.position, page.length);
+      return null;
     });
+    if (outcome) {
+      this.logger.info({ projection: name, checkpoint: outcome.moved }, 'checkpoint moved (rebuilt); continuing from it');
+      this.checkpoint$.next(outcome.moved);
+      return;
+    }
     this.checkpoint$.next(last.position);
   }
 

@@ -1,7 +1,10 @@
 import type { Knex } from 'knex';
 import type { EventStore, Position } from '../eventstore/port.ts';
 import type { Logger } from '../logger.ts';
+import { readCheckpoint } from './checkpoints.ts';
 import { migrateReadModels } from './migrations.ts';
+import { rebuildProjection } from './rebuild.ts';
+import { StaleProjectionError } from './stale-projection-error.ts';
 import type { Projection } from './projection.ts';
 import { ProjectionRunner, type RunnerStatus } from './projection-runner.ts';
 
@@ -10,16 +13,32 @@ export class ProjectionSet {
   private readonly runners: ProjectionRunner[];
 
   constructor(
-    store: EventStore,
+    private readonly store: EventStore,
     private readonly knex: Knex,
     readonly projections: readonly Projection[],
-    logger: Logger,
+    private readonly logger: Logger,
   ) {
     this.runners = projections.map((projection) => new ProjectionRunner(store, knex, projection, logger));
   }
 
   async migrate(): Promise<string[]> {
     return migrateReadModels(this.knex, this.projections);
+  }
+
+  /**
+   * Refuses tables built by another version of a projection's handler (StaleProjectionError names the command to
+   * run), or rebuilds them blue/green first when `autoRebuild` (AUTO_REBUILD=1).
+   */
+  async ensureCurrent(autoRebuild: boolean): Promise<void> {
+    for (const projection of this.projections) {
+      const saved = await readCheckpoint(this.knex, projection.name);
+      if (!saved || saved.version === projection.version) continue;
+      const stale = new StaleProjectionError(projection.name, saved.version, projection.version);
+      if (!autoRebuild) throw stale;
+      this.logger.warn({ projection: projection.name, from: saved.version, to: projection.version }, 'AUTO_REBUILD: rebuilding a stale projection');
+      const result = await rebuildProjection(this.store, this.knex, projection);
+      this.logger.info({ ...result }, 'projection rebuilt');
+    }
   }
 
   async start(): Promise<void> {

@@ -18,4 +18,27 @@ export interface Projection {
   tables: readonly string[];
   createTables(knex: Knex, table: TableNames): Promise<void>;
   apply(trx: Knex.Transaction, event: RecordedEvent, table: TableNames): Promise<void>;
+  /**
+   * Optional: applies a page of events (in global order) with few statements. Must leave the tables exactly as
+   * `apply` called on each event in turn would (`projections verify` checks it). Used by the runner and rebuilds.
+   */
+  applyBatch?(trx: Knex.Transaction, events: readonly RecordedEvent[], table: TableNames): Promise<void>;
 }
+
+/** Applies a page through `applyBatch` when the projection has one, else event by event. */
+export async function applyEvents(
+  trx: Knex.Transaction,
+  projection: Projection,
+  events: readonly RecordedEvent[],
+  table: TableNames,
+): Promise<void> {
+  if (events.length === 0) return;
+  if (projection.applyBatch) return projection.applyBatch(trx, events, table);
+  for (const event of events) await projection.apply(trx, event, table);
+}
+
+/** Physical names of a projection's fresh tables during a rebuild (`users__rebuild`) or a verify. */
+export const suffixedTables =
+  (suffix: string): TableNames =>
+  (logical) =>
+    `${logical}__${suffix}`;

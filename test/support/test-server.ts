@@ -37,6 +37,8 @@ export async function startTestServer(
     DATA_DIR: dataDir,
     JWT_SECRET: 'test-secret-that-is-long-enough-for-hs256-0123456789',
     SCRYPT_LOG_N: '4',
+    // Generous: CI machines are small and run test files in parallel; a write still answers as soon as it is read.
+    READ_YOUR_WRITES_TIMEOUT_MS: '20000',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...overrides,
   };

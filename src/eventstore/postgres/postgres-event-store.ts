@@ -7,6 +7,7 @@ import type {
   AllFilter,
   AppendOptions,
   AppendResult,
+  CountEventsOptions,
   EventStore,
   EventStoreKind,
   EventToAppend,
@@ -203,6 +204,21 @@ export class PostgresEventStore implements EventStore {
     const afterBindings = after ? [after.major.toString(), after.minor.toString()] : [];
     // Only transactions older than every running one are read: nothing can still commit below that horizon,
     // so a page never skips an event that commits late and the order of what was read never changes.
+    if (options.filter && 'eventTypes' in options.filter && options.filter.eventTypes.length > 1) {
+      // Several types: one ordered index scan per type (es_events_type_order), merged. A single `type = any(…)`
+      // makes Postgres sort every matching row after the position for each page (slow on a large log).
+      const branches = options.filter.eventTypes.map(
+        () => `(select transaction_id, ${EVENT_COLUMNS} from es_events
+           where transaction_id < pg_snapshot_xmin(pg_current_snapshot())${afterSql} and type = ?
+           order by transaction_id, global_position limit ?)`,
+      );
+      const bindings = options.filter.eventTypes.flatMap((type) => [...afterBindings, type, limit]);
+      const merged = await this.knex.raw(
+        `select * from (${branches.join(' union all ')}) merged order by transaction_id, global_position limit ?`,
+        [...bindings, limit],
+      );
+      return (merged.rows as EventRow[]).map(toRecordedEvent);
+    }
     const result = await this.knex.raw(
       `select ${EVENT_COLUMNS} from es_events
        where transaction_id < pg_snapshot_xmin(pg_current_snapshot())${afterSql}${filter.sql}
@@ -211,6 +227,21 @@ export class PostgresEventStore implements EventStore {
       [...afterBindings, ...filter.bindings, limit],
     );
     return (result.rows as EventRow[]).map(toRecordedEvent);
+  }
+
+  async countEvents(options: CountEventsOptions): Promise<number> {
+    const after = options.after ? decodePosition(options.after) : null;
+    const filter = filterClause(options.filter);
+    const afterSql = after ? ' and (transaction_id, global_position) > (?::text::xid8, ?::bigint)' : '';
+    const afterBindings = after ? [after.major.toString(), after.minor.toString()] : [];
+    const limitSql = options.limit !== undefined ? ' limit ?' : '';
+    const limitBindings = options.limit !== undefined ? [options.limit] : [];
+    const result = await this.knex.raw(
+      `select count(*)::int as count from (select 1 from es_events
+       where transaction_id < pg_snapshot_xmin(pg_current_snapshot())${afterSql}${filter.sql}${limitSql}) counted`,
+      [...afterBindings, ...filter.bindings, ...limitBindings],
+    );
+    return Number((result.rows as Array<{ count: number }>)[0]!.count);
   }
 
   async headPosition(): Promise<Position | null> {

@@ -2,6 +2,17 @@ import type { Knex } from 'knex';
 import type { RecordedEvent } from '../../eventstore/port.ts';
 import type { Projection, TableNames } from '../projection.ts';
 
+interface UserRow {
+  id: string;
+  email: string;
+  name: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** Postgres allows 65,535 bindings per statement; 5 columns per row. */
+const ROWS_PER_STATEMENT = 5000;
+
 /** `users`: profiles, and lookups by e-mail for permission grants. Never used to decide uniqueness. */
 export const usersProjection: Projection = {
   name: 'users',
@@ -35,6 +46,49 @@ export const usersProjection: Projection = {
       case 'UserEmailChanged':
         await trx(table('users')).where({ id: data.user_id }).update({ email: data.email, updated_at: at });
         return;
+    }
+  },
+
+  /**
+   * The same effect as `apply` on each event in turn, in two or three statements per page: load the rows the
+   * page touches, fold the page over them in memory, upsert the rows that changed.
+   */
+  async applyBatch(trx: Knex.Transaction, events: readonly RecordedEvent[], table: TableNames) {
+    const ids = [...new Set(events.map((event) => (event.data as { user_id: string }).user_id))];
+    const rows = new Map<string, UserRow>();
+    for (let i = 0; i < ids.length; i += ROWS_PER_STATEMENT) {
+      const existing: UserRow[] = await trx(table('users')).whereIn('id', ids.slice(i, i + ROWS_PER_STATEMENT));
+      for (const row of existing) rows.set(row.id, row);
+    }
+    const changed = new Set<string>();
+    for (const event of events) {
+      const data = event.data as { user_id: string; email?: string; name?: string };
+      const at = event.created;
+      const row = rows.get(data.user_id);
+      switch (event.type) {
+        case 'UserRegistered':
+          if (row) continue; // as `onConflict().ignore()`
+          rows.set(data.user_id, { id: data.user_id, email: data.email!, name: data.name!, created_at: at, updated_at: at });
+          break;
+        case 'UserProfileUpdated':
+          if (!row) continue;
+          rows.set(data.user_id, { ...row, name: data.name!, updated_at: at });
+          break;
+        case 'UserEmailChanged':
+          if (!row) continue;
+          rows.set(data.user_id, { ...row, email: data.email!, updated_at: at });
+          break;
+        default:
+          continue;
+      }
+      changed.add(data.user_id);
+    }
+    const upserts = [...changed].map((id) => rows.get(id)!);
+    for (let i = 0; i < upserts.length; i += ROWS_PER_STATEMENT) {
+      await trx(table('users'))
+        .insert(upserts.slice(i, i + ROWS_PER_STATEMENT))
+        .onConflict('id')
+        .merge(['email', 'name', 'updated_at']);
     }
   },
 };

@@ -1,0 +1,82 @@
+import type { Knex } from 'knex';
+import type { EventStore, Position } from '../eventstore/port.ts';
+import { batchLockKey, lockForTransaction } from './advisory-locks.ts';
+import { replaceCheckpoint } from './checkpoints.ts';
+import { applyEvents, suffixedTables, type Projection } from './projection.ts';
+import { dropTables, swapTables } from './projection-tables.ts';
+
+export const REBUILD_SUFFIX = 'rebuild';
+const DEFAULT_REBUILD_PAGE = 5000;
+
+export interface RebuildProgress {
+  projection: string;
+  done: number;
+  /** Events to apply, when the store can count them (null otherwise). */
+  total: number | null;
+}
+
+export interface RebuildOptions {
+  batchSize?: number;
+  onProgress?(progress: RebuildProgress): void;
+  /** Checked between pages: an aborted rebuild drops its fresh tables and leaves the live ones as they were. */
+  signal?: AbortSignal;
+}
+
+export interface RebuildResult {
+  projection: string;
+  applied: number;
+  position: Position | null;
+  seconds: number;
+}
+
+export class RebuildAbortedError extends Error {
+  override readonly name = 'RebuildAbortedError';
+}
+
+/**
+ * Blue/green rebuild: replays the log from the start into fresh tables (`users__rebuild`) while the live tables
+ * keep serving readers (and the live runner keeps applying to them), catches up to the head, then swaps the fresh
+ * tables in and sets the checkpoint to the rebuilt position in ONE transaction holding the projection's batch lock
+ * — the live runner's next batch sees the moved checkpoint and continues from there (ARCHITECTURE.md). Leftover
+ * fresh tables of an interrupted rebuild are dropped first, so a rebuild can always be started again.
+ */
+export async function rebuildProjection(
+  store: EventStore,
+  knex: Knex,
+  projection: Projection,
+  options: RebuildOptions = {},
+): Promise<RebuildResult> {
+  const started = Date.now();
+  const batchSize = options.batchSize ?? DEFAULT_REBUILD_PAGE;
+  const fresh = suffixedTables(REBUILD_SUFFIX);
+  const filter = { eventTypes: projection.eventTypes };
+  await dropTables(knex, projection, fresh);
+  await projection.createTables(knex, fresh);
+  try {
+    const total = store.countEvents ? await store.countEvents({ filter }) : null;
+    let position: Position | null = null;
+    let done = 0;
+    options.onProgress?.({ projection: projection.name, done, total });
+    for (;;) {
+      if (options.signal?.aborted) throw new RebuildAbortedError(`Rebuild of ${projection.name} interrupted`);
+      const page = await store.readAll({ after: position, filter, maxCount: batchSize });
+      if (page.length > 0) {
+        await knex.transaction((trx) => applyEvents(trx, projection, page, fresh));
+        position = page[page.length - 1]!.position;
+        done += page.length;
+        options.onProgress?.({ projection: projection.name, done, total: total === null ? null : Math.max(total, done) });
+      }
+      if (page.length < batchSize) break;
+    }
+    if (options.signal?.aborted) throw new RebuildAbortedError(`Rebuild of ${projection.name} interrupted`);
+    await knex.transaction(async (trx) => {
+      await lockForTransaction(trx, batchLockKey(projection.name));
+      await swapTables(trx, projection, fresh);
+      await replaceCheckpoint(trx, projection.name, projection.version, position, done);
+    });
+    return { projection: projection.name, applied: done, position, seconds: (Date.now() - started) / 1000 };
+  } catch (error) {
+    await dropTables(knex, projection, fresh).catch(() => {});
+    throw error;
+  }
+}
