@@ -26,8 +26,10 @@ function migrationsFor(projections: readonly Projection[]): CodeMigration[] {
     ...projections.map((projection) => ({
       name: `projection_${projection.name}`,
       async up(knex: Knex) {
-        const present = await Promise.all(projection.tables.map((table) => knex.schema.hasTable(table)));
-        if (!present.every(Boolean)) {
+        // One after another: a migration runs in a transaction, and one connection takes one query at a time.
+        let allPresent = true;
+        for (const table of projection.tables) allPresent &&= await knex.schema.hasTable(table);
+        if (!allPresent) {
           await dropTables(knex, projection, liveTables);
           await projection.createTables(knex, liveTables);
           await replaceCheckpoint(knex, projection.name, projection.version, null, 0);

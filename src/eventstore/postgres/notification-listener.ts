@@ -11,6 +11,8 @@ export class NotificationListener {
   private readonly channels = new Set<string>();
   private closed = false;
   private reconnectTimer: NodeJS.Timeout | null = null;
+  /** LISTEN statements one after another: pg deprecates (and pg@9 rejects) overlapping queries on one client. */
+  private statements: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly connectionString: string,
@@ -43,15 +45,25 @@ export class NotificationListener {
     client.on('end', () => this.scheduleReconnect());
     await client.connect();
     this.client = client;
-    for (const channel of this.channels) await client.query(`listen ${pg.escapeIdentifier(channel)}`);
+    await this.serially(async () => {
+      for (const channel of this.channels) await client.query(`listen ${pg.escapeIdentifier(channel)}`);
+    });
   }
 
   private async listen(channel: string): Promise<void> {
     try {
-      await this.client?.query(`listen ${pg.escapeIdentifier(channel)}`);
+      await this.serially(async () => {
+        await this.client?.query(`listen ${pg.escapeIdentifier(channel)}`);
+      });
     } catch (error) {
       this.onError(error);
     }
+  }
+
+  private serially(statement: () => Promise<void>): Promise<void> {
+    const next = this.statements.then(statement);
+    this.statements = next.catch(() => {});
+    return next;
   }
 
   private scheduleReconnect(attempt = 0): void {
