@@ -9,7 +9,8 @@ import { openTestDatabase, type TestDatabase } from '../support/databases.ts';
 
 /**
  * The reason positions are (transaction id, sequence): a transaction that took its sequence number first but
- * commits last must not be skipped by a reader that already saw a later one.
+ * commits last must not be skipped by a reader that already saw a later one. And the reason readers look at
+ * appending transactions only: anything else running on the server must not stall them.
  */
 describe.runIf(process.env.TEST_DATABASE_URL)('Postgres server: an event that commits late is never skipped', () => {
   let db: TestDatabase;
@@ -23,22 +24,25 @@ describe.runIf(process.env.TEST_DATABASE_URL)('Postgres server: an event that co
     await db.cleanup();
   });
 
-  it('holds later transactions back until the earlier one commits, then delivers both in order', async () => {
+  const appendSql = `select outcome from es_append($1, 'no_stream', array[$2::uuid], array[$3::text], array['{}'::jsonb], array['{}'::jsonb])`;
+
+  async function openClient(): Promise<pg.Client> {
     if (db.target.kind !== 'postgres') throw new Error('needs a Postgres server');
+    const client = new pg.Client({ connectionString: db.target.url });
+    await client.connect();
+    return client;
+  }
+
+  it('holds later transactions back until the earlier one commits, then delivers both in order', async () => {
     const start = await store.headPosition();
     const received = firstValueFrom(store.subscribeToAll({ after: start }).pipe(take(2), toArray()));
 
-    const slow = new pg.Client({ connectionString: db.target.url });
-    await slow.connect();
+    const slow = await openClient();
     await slow.query('begin');
     // Takes its transaction id and sequence number now, commits at the end.
-    await slow.query(`insert into es_streams (stream_name, revision) values ('slow', 0)`);
-    await slow.query(
-      `insert into es_events (event_id, stream_name, revision, type, data, metadata) values ($1, 'slow', 0, 'Slow', '{}', '{}')`,
-      [randomUUID()],
-    );
+    await slow.query(appendSql, [`slow-${randomUUID()}`, randomUUID(), 'Slow']);
 
-    await store.appendToStream('fast', [{ id: randomUUID(), type: 'Fast', data: {}, metadata: {} }], {
+    await store.appendToStream(`fast-${randomUUID()}`, [{ id: randomUUID(), type: 'Fast', data: {}, metadata: {} }], {
       expectedRevision: 'no_stream',
     });
     // The fast event is committed, but a reader must not see it past the still-running slow transaction.
@@ -49,5 +53,47 @@ describe.runIf(process.env.TEST_DATABASE_URL)('Postgres server: an event that co
     await slow.end();
     const events = await received;
     expect(events.map((e) => e.type)).toEqual(['Slow', 'Fast']);
+  });
+
+  it('is not held back by a long transaction that is not appending (another database, an idle session)', async () => {
+    const start = await store.headPosition();
+    const idle = await openClient();
+    try {
+      await idle.query('begin');
+      // An id of its own, as any writing transaction (or pg_dump's snapshot) would hold for its whole life.
+      await idle.query('select pg_current_xact_id()');
+      await idle.query('create temporary table scratch_work (n int)');
+      await store.appendToStream(`fast-${randomUUID()}`, [{ id: randomUUID(), type: 'Fast', data: {}, metadata: {} }], {
+        expectedRevision: 'no_stream',
+      });
+      expect((await store.readAll({ after: start })).map((e) => e.type)).toEqual(['Fast']);
+      expect(await store.headPosition()).not.toEqual(start);
+    } finally {
+      await idle.query('rollback');
+      await idle.end();
+    }
+  });
+
+  it('refuses an append that is not the first write of its transaction (readers may have looked past it)', async () => {
+    const late = await openClient();
+    try {
+      await late.query('begin');
+      await late.query('create temporary table scratch_work (n int)');
+      await expect(late.query(appendSql, [`late-${randomUUID()}`, randomUUID(), 'Late'])).rejects.toThrow(
+        /must be the first write of its transaction/,
+      );
+      await late.query('rollback');
+      await late.query('begin');
+      await late.query(`insert into es_streams (stream_name, revision) values ($1, 0)`, [`raw-${randomUUID()}`]);
+      await expect(
+        late.query(
+          `insert into es_events (event_id, stream_name, revision, type, data, metadata) values ($1, 'raw', 0, 'Raw', '{}', '{}')`,
+          [randomUUID()],
+        ),
+      ).rejects.toThrow(/must be the first write of its transaction/);
+    } finally {
+      await late.query('rollback');
+      await late.end();
+    }
   });
 });

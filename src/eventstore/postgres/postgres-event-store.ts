@@ -22,6 +22,14 @@ import { ensureEventStoreSchema } from './schema.ts';
 import type { NotificationListener } from './notification-listener.ts';
 
 export const APPEND_NOTIFY_CHANNEL = 'es_appended';
+
+/**
+ * The statement's read horizon, computed once per statement (an initplan) from the statement's own snapshot: the
+ * horizon must never be newer than the snapshot the rows are read with.
+ */
+const READ_HORIZON = '(select es_read_horizon(pg_current_snapshot()))';
+/** The same, for a statement with several scans that must share one horizon (a CTE is evaluated once). */
+const READ_HORIZON_CTE = 'with read_horizon as materialized (select es_read_horizon(pg_current_snapshot()) as horizon)';
 const DEFAULT_PAGE = 1000;
 const MAX_PAGE = 10_000;
 const UNIQUE_VIOLATION = '23505';
@@ -202,26 +210,28 @@ export class PostgresEventStore implements EventStore {
     const filter = filterClause(options.filter);
     const afterSql = after ? ' and (transaction_id, global_position) > (?::text::xid8, ?::bigint)' : '';
     const afterBindings = after ? [after.major.toString(), after.minor.toString()] : [];
-    // Only transactions older than every running one are read: nothing can still commit below that horizon,
-    // so a page never skips an event that commits late and the order of what was read never changes.
+    // Only transactions older than every running *appender* are read (es_read_horizon in schema.ts): nothing can
+    // still commit below that horizon, so a page never skips an event that commits late and the order of what was
+    // read never changes.
     if (options.filter && 'eventTypes' in options.filter && options.filter.eventTypes.length > 1) {
       // Several types: one ordered index scan per type (es_events_type_order), merged. A single `type = any(…)`
       // makes Postgres sort every matching row after the position for each page (slow on a large log).
       const branches = options.filter.eventTypes.map(
         () => `(select transaction_id, ${EVENT_COLUMNS} from es_events
-           where transaction_id < pg_snapshot_xmin(pg_current_snapshot())${afterSql} and type = ?
+           where transaction_id < (select horizon from read_horizon)${afterSql} and type = ?
            order by transaction_id, global_position limit ?)`,
       );
       const bindings = options.filter.eventTypes.flatMap((type) => [...afterBindings, type, limit]);
       const merged = await this.knex.raw(
-        `select * from (${branches.join(' union all ')}) merged order by transaction_id, global_position limit ?`,
+        `${READ_HORIZON_CTE} select * from (${branches.join(' union all ')}) merged
+         order by transaction_id, global_position limit ?`,
         [...bindings, limit],
       );
       return (merged.rows as EventRow[]).map(toRecordedEvent);
     }
     const result = await this.knex.raw(
       `select ${EVENT_COLUMNS} from es_events
-       where transaction_id < pg_snapshot_xmin(pg_current_snapshot())${afterSql}${filter.sql}
+       where transaction_id < ${READ_HORIZON}${afterSql}${filter.sql}
        order by es_events.transaction_id, es_events.global_position
        limit ?`,
       [...afterBindings, ...filter.bindings, limit],
@@ -238,7 +248,7 @@ export class PostgresEventStore implements EventStore {
     const limitBindings = options.limit !== undefined ? [options.limit] : [];
     const result = await this.knex.raw(
       `select count(*)::int as count from (select 1 from es_events
-       where transaction_id < pg_snapshot_xmin(pg_current_snapshot())${afterSql}${filter.sql}${limitSql}) counted`,
+       where transaction_id < ${READ_HORIZON}${afterSql}${filter.sql}${limitSql}) counted`,
       [...afterBindings, ...filter.bindings, ...limitBindings],
     );
     return Number((result.rows as Array<{ count: number }>)[0]!.count);
@@ -247,7 +257,7 @@ export class PostgresEventStore implements EventStore {
   async headPosition(): Promise<Position | null> {
     const result = await this.knex.raw(
       `select transaction_id::text as txid, global_position from es_events
-       where transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+       where transaction_id < ${READ_HORIZON}
        order by es_events.transaction_id desc, global_position desc limit 1`,
     );
     const row = (result.rows as Array<{ txid: string; global_position: number | string }>)[0];

@@ -2,8 +2,9 @@ import type { Knex } from 'knex';
 
 /**
  * The event log. `transaction_id` (xid8) and `global_position` together give the `$all` order; readers only see
- * transactions older than the oldest one still running (see readAll), so an event that commits late is never
- * skipped. Per-stream concurrency is the conditional update of `es_streams.revision`: no global lock.
+ * transactions older than the oldest *appending* transaction still running (see es_read_horizon), so an event that
+ * commits late is never skipped. Per-stream concurrency is the conditional update of `es_streams.revision`: no
+ * global lock (appenders share one advisory lock, which only marks them for readers).
  */
 export async function ensureEventStoreSchema(knex: Knex): Promise<void> {
   // Several nodes starting at once would race on `create … if not exists` / `create or replace`: serialise them.
@@ -35,6 +36,7 @@ declare
   v_same boolean;
   v_revision bigint;
 begin
+  perform es_take_append_lock();
   select count(*) into v_found from es_events where event_id = any(p_ids);
   if v_found > 0 then
     select v_found = v_count and bool_and(e.event_id = p_ids[e.n] and e.stream_name = p_stream) into v_same
@@ -82,6 +84,73 @@ $$`;
 
 /** Arbitrary constant key of the advisory lock held while the schema is created or updated. */
 const SCHEMA_LOCK_KEY = 7_310_001;
+/**
+ * Key of the shared advisory lock every appending transaction holds from before its first write to its end. A
+ * small key, so in pg_locks it is `classid = 0, objid = key, objsubid = 1`.
+ */
+const APPEND_LOCK_KEY = 7_310_002;
+
+/**
+ * Marks the calling transaction as an appender: a shared lock (appenders never wait for each other) taken before
+ * the transaction's first write, i.e. before it has a transaction id. From then until it ends, a reader can tell
+ * it from every other running transaction. A transaction that already wrote something else cannot become an
+ * appender: a reader may already have looked past it.
+ */
+const TAKE_APPEND_LOCK_FUNCTION = `
+create or replace function es_take_append_lock() returns void language plpgsql as $$
+begin
+  if current_setting('es.append_lock', true) = 'held' then return; end if;
+  if pg_current_xact_id_if_assigned() is not null then
+    raise exception 'an event append must be the first write of its transaction (use es_append)'
+      using errcode = 'object_not_in_prerequisite_state';
+  end if;
+  perform pg_advisory_xact_lock_shared(${APPEND_LOCK_KEY});
+  perform set_config('es.append_lock', 'held', true);
+end
+$$`;
+
+/** Guards es_events against writers that bypass es_append (they would be invisible to es_read_horizon). */
+const APPEND_LOCK_TRIGGER_FUNCTION = `
+create or replace function es_events_require_append_lock() returns trigger language plpgsql as $$
+begin
+  perform es_take_append_lock();
+  return null;
+end
+$$`;
+
+/**
+ * The read horizon for the statement whose snapshot is `p_snapshot`: every transaction id below it belongs to a
+ * transaction that cannot append anything the snapshot does not already see. It is the oldest transaction that was
+ * running at the snapshot and is either appending (holds the append lock) or has finished since (it may have
+ * appended); transactions that are still running and do not hold the lock are ignored — they already have an id,
+ * so they can never append (es_take_append_lock). This keeps a long transaction elsewhere on the server (another
+ * database, a pg_dump, an idle session) from stalling every reader, which `pg_snapshot_xmin` alone would do.
+ * The holders are read before the statuses: a transaction missing from the holders had finished by then, and its
+ * status, read afterwards, says so.
+ */
+const READ_HORIZON_FUNCTION = `
+create or replace function es_read_horizon(p_snapshot pg_snapshot) returns xid8 language plpgsql as $$
+declare
+  v_appending bigint[];
+  v_horizon xid8;
+begin
+  if pg_snapshot_xmin(p_snapshot) = pg_snapshot_xmax(p_snapshot) then
+    return pg_snapshot_xmax(p_snapshot);
+  end if;
+  select coalesce(array_agg(held.transactionid::text::bigint), '{}') into v_appending
+    from pg_locks appender
+    join pg_locks held on held.virtualtransaction = appender.virtualtransaction and held.locktype = 'transactionid'
+   where appender.locktype = 'advisory' and appender.classid = 0 and appender.objid = ${APPEND_LOCK_KEY}
+     and appender.objsubid = 1 and appender.granted
+     and appender.database = (select oid from pg_database where datname = current_database());
+  -- order by … limit 1: Postgres 15 has no min(xid8).
+  select running into v_horizon from pg_snapshot_xip(p_snapshot) as running
+   where (running::text::bigint % 4294967296) = any(v_appending)
+      or pg_xact_status(running) is distinct from 'in progress'
+   order by running limit 1;
+  return coalesce(v_horizon, pg_snapshot_xmax(p_snapshot));
+end
+$$`;
 
 const SCHEMA_STATEMENTS = [
     `create table if not exists es_streams (
@@ -103,5 +172,10 @@ const SCHEMA_STATEMENTS = [
       )`,
     `create index if not exists es_events_all_order on es_events (transaction_id, global_position)`,
     `create index if not exists es_events_type_order on es_events (type, transaction_id, global_position)`,
+    TAKE_APPEND_LOCK_FUNCTION,
+    APPEND_LOCK_TRIGGER_FUNCTION,
+    `create or replace trigger es_events_append_lock before insert on es_events
+       for each statement execute function es_events_require_append_lock()`,
+    READ_HORIZON_FUNCTION,
     APPEND_FUNCTION,
 ];
