@@ -21,6 +21,8 @@ export interface LoadedStream<Event extends DomainEvent, State> {
   events: Event[];
   /** Revision of the last event, or null when the stream does not exist. */
   revision: number | null;
+  /** What the stream holds, as a write: a reader that settles on it sees the stream as loaded (read-your-writes). */
+  asWrite: WriteResult;
 }
 
 /** What a write left behind: where it ended in the log and which event types it wrote (for read-your-writes). */
@@ -80,6 +82,7 @@ export class CommandBus {
       events,
       state: fold(decider, events),
       revision: recorded.length === 0 ? null : recorded[recorded.length - 1]!.revision,
+      asWrite: { position: recorded.at(-1)?.position ?? null, eventTypes: [...new Set(recorded.map((event) => event.type))] },
       lastHash: lastHashOf(recorded[recorded.length - 1]),
     };
   }

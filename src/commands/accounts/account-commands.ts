@@ -80,7 +80,10 @@ export class AccountCommands {
     if (!user.state.registered || !(await this.hasher.verify(user.state.passwordHash, input.password))) {
       throw invalidCredentials();
     }
-    return this.startFamily(ownerId, user.state.credentialsVersion, context);
+    const session = await this.startFamily(ownerId, user.state.credentialsVersion, context);
+    // Settling on the user's own stream too: the answer reads the profile from the users read model, which may lag
+    // a registration taken by another node.
+    return { ...session, write: combineWrites(user.asWrite, session.write) };
   }
 
   /** Rotates a refresh token. Reuse of a rotated one revokes its whole family (an event) and fails. */
