@@ -10,25 +10,30 @@
  * database there), BENCH_RUNS (3), BENCH_APPEND_SECONDS (3), BENCH_READ_EVENTS (100000; 20000 for the esdb test
  * double), BENCH_POOL_MAX (Knex pool on the Postgres server).
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
-import { connectDatabase } from '../src/database/connect.ts';
+import { connectDatabase, type Database } from '../src/database/connect.ts';
 import { EsdbEventStore } from '../src/eventstore/esdb/esdb-event-store.ts';
 import { openPostgresEventStore } from '../src/eventstore/open-event-store.ts';
 import type { EventStore, EventToAppend } from '../src/eventstore/port.ts';
 import { createLogger } from '../src/logger.ts';
 import { EsdbTestServer } from '../test/support/esdb-test-server.ts';
+import { createScratchDatabase } from '../test/support/scratch-postgres.ts';
 
 type AdapterName = 'pglite' | 'postgres' | 'esdb';
+
+interface OpenStore {
+  store: EventStore;
+  close(): Promise<void>;
+}
 
 interface Adapter {
   name: AdapterName;
   label: string;
   readEvents: number;
-  open(): Promise<{ store: EventStore; close(): Promise<void> }>;
+  open(): Promise<OpenStore>;
 }
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -45,15 +50,7 @@ const adapters: Adapter[] = [
     async open() {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smarthome-bench-'));
       const database = connectDatabase({ kind: 'pglite', dataDir: path.join(dir, 'pgdata') });
-      const store = await openPostgresEventStore(database, logger);
-      return {
-        store,
-        async close() {
-          await store.close();
-          await database.close();
-          fs.rmSync(dir, { recursive: true, force: true });
-        },
-      };
+      return openedStore(database, async () => fs.rmSync(dir, { recursive: true, force: true }));
     },
   },
   {
@@ -62,21 +59,10 @@ const adapters: Adapter[] = [
     readEvents: Number(process.env.BENCH_READ_EVENTS ?? 100_000),
     async open() {
       if (!postgresUrl) throw new Error('set BENCH_DATABASE_URL or TEST_DATABASE_URL');
-      const name = `smarthome_bench_${randomBytes(6).toString('hex')}`;
-      await adminQuery(postgresUrl, `create database ${name}`);
-      const url = new URL(postgresUrl);
-      url.pathname = `/${name}`;
+      const scratch = await createScratchDatabase(postgresUrl, 'smarthome_bench');
       const poolMax = process.env.BENCH_POOL_MAX ? Number(process.env.BENCH_POOL_MAX) : undefined;
-      const database = connectDatabase({ kind: 'postgres', url: url.toString(), ...(poolMax ? { poolMax } : {}) });
-      const store = await openPostgresEventStore(database, logger);
-      return {
-        store,
-        async close() {
-          await store.close();
-          await database.close();
-          await adminQuery(postgresUrl, `drop database if exists ${name} with (force)`);
-        },
-      };
+      const database = connectDatabase({ kind: 'postgres', url: scratch.url, ...(poolMax ? { poolMax } : {}) });
+      return openedStore(database, scratch.drop);
     },
   },
   {
@@ -97,14 +83,17 @@ const adapters: Adapter[] = [
   },
 ];
 
-async function adminQuery(url: string, sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
+/** The event store on `database`; closing it closes both, then removes what held them. */
+async function openedStore(database: Database, remove: () => Promise<void>): Promise<OpenStore> {
+  const store = await openPostgresEventStore(database, logger);
+  return {
+    store,
+    async close() {
+      await store.close();
+      await database.close();
+      await remove();
+    },
+  };
 }
 
 const event = (i: number): EventToAppend => ({
