@@ -184,7 +184,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       },
     });
     await relay.start();
-    const sweeper = new CommandSweeper(remoteCommands, remoteCommandViews, config.REMOTE_COMMAND_SWEEP_INTERVAL_MS, logger);
+    const sweeper = new CommandSweeper(remoteCommands, remoteCommandViews, config.REMOTE_COMMAND_SWEEP_INTERVAL_MS, logger, nodeId);
     sweeper.start();
 
     const server = http.createServer(app.callback());
