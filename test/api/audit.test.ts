@@ -157,6 +157,14 @@ describe.each(serverTargets())('GET /api/audit/ (%s)', (target) => {
     expect(anonymous.body.error.code).toBeTruthy();
   });
 
+  it('is described in the OpenAPI document', async () => {
+    const doc = await new HttpClient(server.url).get('/api/openapi.json');
+    const operation = doc.body.paths['/api/audit/'].get;
+    expect(operation.parameters.map((parameter: { name: string }) => parameter.name)).toEqual(['home_id', 'from', 'to', 'type', 'cursor', 'limit']);
+    expect(Object.keys(operation.responses).sort()).toEqual(['200', '400', '401', '403', '404']);
+    expect(doc.body.components.schemas.AuditItem.properties.type.enum).toContain('RemoteCommandExpired');
+  });
+
   it('answers with and without the trailing slash', async () => {
     const slash = await home.people.owner.http.get(`/api/audit/?home_id=${home.homeId}&limit=3`);
     const bare = await home.people.owner.http.get(`/api/audit?home_id=${home.homeId}&limit=3`);
