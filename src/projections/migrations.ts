@@ -26,7 +26,9 @@ function migrationsFor(projections: readonly Projection[]): CodeMigration[] {
     ...projections.map((projection) => ({
       name: `projection_${projection.name}`,
       async up(knex: Knex) {
-        const present = await Promise.all(projection.tables.map((table) => knex.schema.hasTable(table)));
+        // One after another: the migration runs in a transaction, and pg refuses concurrent queries on one client.
+        const present: boolean[] = [];
+        for (const table of projection.tables) present.push(await knex.schema.hasTable(table));
         if (!present.every(Boolean)) {
           await dropTables(knex, projection, liveTables);
           await projection.createTables(knex, liveTables);
