@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { auditExport, auditVerify } from '../../src/cli/audit-command.ts';
+import { projectionsVerify } from '../../src/cli/projections-command.ts';
 import { eventCatalogue } from '../../src/domain/catalogue.ts';
 import { AUDITED_EVENT_TYPES } from '../../src/projections/read-models/audit/audit-event-types.ts';
 import { chainOf } from '../../src/eventstore/hash-chain.ts';
@@ -190,6 +191,12 @@ describe.each(databaseTargets())('audit history (%s)', (target) => {
       expect(fromFile.output()).toMatch(/^OK: \d+ events in 5 streams/);
       const fromStore = captureIo();
       expect(await auditVerify(config, { all: true }, fromStore)).toBe(0);
+    });
+
+    it('projections verify: every read model, the audit index included, replays the walked log to the live tables', async () => {
+      const io = captureIo();
+      expect(await projectionsVerify(config, io), io.output()).toBe(0);
+      expect(io.output()).toMatch(/^OK audit_index: replay reproduces the live tables \(checkpoint \d{20}:\d{20}\)$/m);
     });
 
     it('--from/--to limit by time; the slice still verifies', async () => {
