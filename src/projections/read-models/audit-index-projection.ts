@@ -5,8 +5,10 @@ import type { Projection, TableNames } from '../projection.ts';
 import { AUDITED_EVENT_TYPES } from './audit/audit-event-types.ts';
 import { homeOfEvent, relatedStreams } from './audit/home-of-event.ts';
 
-/** Rows per insert statement (8 columns each: well under the 65,535 bind parameters of one statement). */
+/** Rows per statement (8 columns each: well under the 65,535 bind parameters of one statement). */
 const INSERT_CHUNK = 500;
+/** …and bytes of JSON per statement: a page of large metadata snapshots (up to 256 KiB each) is split. */
+const INSERT_CHUNK_BYTES = 4 * 1024 * 1024;
 
 interface EventRow {
   position: string;
@@ -31,8 +33,19 @@ function rowOf(event: RecordedEvent): EventRow {
   };
 }
 
-async function insertChunked(trx: Knex.Transaction, table: string, rows: readonly object[]): Promise<void> {
-  for (let at = 0; at < rows.length; at += INSERT_CHUNK) await trx(table).insert(rows.slice(at, at + INSERT_CHUNK));
+async function insertChunked(trx: Knex.Transaction, table: string, rows: ReadonlyArray<{ data: string; metadata: string }>): Promise<void> {
+  let chunk: Array<{ data: string; metadata: string }> = [];
+  let bytes = 0;
+  for (const row of rows) {
+    chunk.push(row);
+    bytes += row.data.length + row.metadata.length;
+    if (chunk.length >= INSERT_CHUNK || bytes >= INSERT_CHUNK_BYTES) {
+      await trx(table).insert(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+  }
+  if (chunk.length > 0) await trx(table).insert(chunk);
 }
 
 /**
