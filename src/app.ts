@@ -34,6 +34,8 @@ import { CommandSweeper } from './bridge/command-sweeper.ts';
 import { CommandOutcomes } from './commands/remote-control/command-outcomes.ts';
 import { RemoteCommands } from './commands/remote-control/remote-commands.ts';
 import { RemoteCommandQueries } from './projections/queries/remote-command-queries.ts';
+import { AuditQueries } from './projections/queries/audit-queries.ts';
+import { auditIndexProjection } from './projections/read-models/audit-index-projection.ts';
 import { REMOTE_COMMAND_EVENT_TYPES } from './domain/remote-control/remote-command-events.ts';
 
 export interface RunningServer {
@@ -136,6 +138,11 @@ export async function startServer(config: Config, logger: Logger, options: Serve
           dispatchIfLocal: (known) => relay?.dispatchIfLocal(known) ?? false,
         },
         remoteControl: { queueLimit: config.REMOTE_COMMAND_QUEUE_LIMIT },
+        auditViews: new AuditQueries(stores.readModels.knex),
+        auditSettled: async () => {
+          const ok = await projections.waitForHead(auditIndexProjection.name, config.READ_YOUR_WRITES_TIMEOUT_MS);
+          if (!ok) logger.warn('audit read model did not catch up in time; answering anyway');
+        },
       },
       { logger, readiness },
     );
@@ -177,7 +184,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       },
     });
     await relay.start();
-    const sweeper = new CommandSweeper(remoteCommands, remoteCommandViews, config.REMOTE_COMMAND_SWEEP_INTERVAL_MS, logger);
+    const sweeper = new CommandSweeper(remoteCommands, remoteCommandViews, config.REMOTE_COMMAND_SWEEP_INTERVAL_MS, logger, nodeId);
     sweeper.start();
 
     const server = http.createServer(app.callback());

@@ -6,6 +6,7 @@ import type { HomeCommands } from '../commands/homes/home-commands.ts';
 import type { GatewayQueries } from '../projections/queries/gateway-queries.ts';
 import type { MembershipQueries } from '../projections/queries/membership-queries.ts';
 import type { BridgeQueries } from '../projections/queries/bridge-queries.ts';
+import type { AuditQueries } from '../projections/queries/audit-queries.ts';
 import type { UserQueries } from '../projections/queries/user-queries.ts';
 import type { RemoteCommandQueries } from '../projections/queries/remote-command-queries.ts';
 import type { CommandOutcomes } from '../commands/remote-control/command-outcomes.ts';
@@ -37,4 +38,10 @@ export interface ApiDependencies {
   /** This process's side of the bridge: is the gateway's socket here, and send at once if so. */
   gatewayLink: { isLocal(gatewayId: string): boolean; dispatchIfLocal(known: KnownCommand): boolean };
   remoteControl: { queueLimit: number };
+  auditViews: AuditQueries;
+  /**
+   * Read-time consistency for the audit history (writes do not wait for it): resolves once the audit read model
+   * holds everything in the log at the time of the call, or after the read-your-writes timeout.
+   */
+  auditSettled(): Promise<void>;
 }

@@ -6,6 +6,7 @@ import { errorHandler } from './middleware/error-handler.ts';
 import { jsonBody } from './middleware/json-body.ts';
 import { requestId } from './middleware/request-context.ts';
 import { accessLog } from './middleware/access-log.ts';
+import { auditRoutes } from './routes/audit-routes.ts';
 import { authRoutes } from './routes/auth-routes.ts';
 import { gatewayRoutes } from './routes/gateway-routes.ts';
 import { telemetryRoutes } from './routes/telemetry-routes.ts';
@@ -39,6 +40,7 @@ export function installApi(
     homeRoutes(deps),
     telemetryRoutes(deps),
     remoteCommandRoutes(deps),
+    auditRoutes(deps),
     ...(options.extraRoutes ?? []),
   ];
   for (const router of routers) {

@@ -14,7 +14,6 @@ export async function closeOrphanedSessions(
   logger: Logger,
 ): Promise<number> {
   const orphans = await queries.openSessionsOfNode(nodeId);
-  const context = systemContext('bridge-restart');
   await Promise.all(
     orphans.map((session) =>
       recorder.record(
@@ -31,7 +30,8 @@ export async function closeOrphanedSessions(
             frames_out: 0,
           },
         },
-        context,
+        // The restart closes the session: correlated with (and caused by) the session it ends.
+        systemContext('bridge-restart', { nodeId, correlationId: session.session_id }),
       ),
     ),
   );

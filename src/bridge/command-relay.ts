@@ -143,6 +143,8 @@ export class CommandRelay {
       actor: { kind: 'gateway', id: session.gatewayId },
       correlationId: causationId,
       causationId,
+      // The command frame's (and its ack's) request_id is the command id.
+      requestId: causationId,
       clientAddress: session.origin.remoteAddress ?? undefined,
       userAgent: session.origin.userAgent ?? undefined,
       gatewaySessionId: session.sessionId,

@@ -17,6 +17,8 @@ export class CommandSweeper {
     private readonly queries: RemoteCommandQueries,
     private readonly intervalMs: number,
     private readonly logger: Logger,
+    /** Recorded as the sweep's `client_address`: which process acted. */
+    private readonly nodeId: string,
   ) {}
 
   start(): void {
@@ -38,11 +40,25 @@ export class CommandSweeper {
     let recorded = 0;
     for (const id of await this.queries.overdue(now)) {
       try {
-        recorded += (await this.commands.sweep(id, systemContext('remote_command_sweep', now))).length;
+        recorded += (await this.commands.sweep(id, await this.contextFor(id, now))).length;
       } catch (error) {
         this.logger.warn({ err: error, command_id: id }, 'could not sweep a remote command');
       }
     }
     return recorded;
+  }
+
+  /**
+   * Why the sweep acts: it belongs to the command's own flow (the correlation of its first event, usually the
+   * request that issued it) and was caused by the command's last event, whose deadline passed.
+   */
+  private async contextFor(commandId: string, now: Date) {
+    const history = await this.commands.history(commandId);
+    const correlation = history[0]?.metadata.correlation_id;
+    return systemContext(
+      'remote_command_sweep',
+      { nodeId: this.nodeId, correlationId: typeof correlation === 'string' ? correlation : commandId, causationId: history.at(-1)?.id },
+      now,
+    );
   }
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type { TelemetryRecorder } from '../commands/bridge/telemetry-recorder.ts';
-import type { CommandContext } from '../commands/metadata.ts';
+import { systemContext, type CommandContext } from '../commands/metadata.ts';
 import type { SessionCloseReason, TelemetryEvent } from '../domain/bridge/telemetry-events.ts';
 import type { Position } from '../eventstore/port.ts';
 import type { Logger } from '../logger.ts';
@@ -139,18 +139,22 @@ export class GatewaySession {
       if (message !== null && this.socket.readyState === this.socket.OPEN) this.socket.close(CLOSE_CODE[reason], message);
       try {
         await this.opened;
-        await this.record({
-          type: 'BridgeSessionClosed',
-          data: {
-            session_id: this.sessionId,
-            gateway_id: this.origin.gatewayId,
-            home_id: this.origin.homeId,
-            reason,
-            duration_s: Math.round((Date.now() - this.startedAt) / 100) / 10,
-            frames_in: this.framesIn,
-            frames_out: this.framesOut,
+        await this.record(
+          {
+            type: 'BridgeSessionClosed',
+            data: {
+              session_id: this.sessionId,
+              gateway_id: this.origin.gatewayId,
+              home_id: this.origin.homeId,
+              reason,
+              duration_s: Math.round((Date.now() - this.startedAt) / 100) / 10,
+              frames_in: this.framesIn,
+              frames_out: this.framesOut,
+            },
           },
-        });
+          undefined,
+          this.closeContext(reason),
+        );
       } catch (error) {
         this.logger.error({ err: error, session_id: this.sessionId }, 'could not record the end of a bridge session');
       } finally {
@@ -160,8 +164,17 @@ export class GatewaySession {
     return this.closing;
   }
 
-  private record(event: TelemetryEvent, requestId?: string): Promise<Position> {
-    return this.recorder.record(event, this.context(requestId));
+  private record(event: TelemetryEvent, requestId?: string, context = this.context(requestId)): Promise<Position> {
+    return this.recorder.record(event, context);
+  }
+
+  /**
+   * A shutdown is this process's act, not the gateway's: recorded as the system (`bridge-shutdown`) from this
+   * node, correlated with and caused by the session it ends. Other closes keep the session's own origin.
+   */
+  private closeContext(reason: SessionCloseReason): CommandContext {
+    if (reason !== 'server_shutdown') return this.context();
+    return systemContext('bridge-shutdown', { nodeId: this.origin.nodeId, correlationId: this.sessionId });
   }
 
   private context(requestId?: string): CommandContext {

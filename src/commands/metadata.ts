@@ -23,9 +23,27 @@ export interface CommandContext {
   now: Date;
 }
 
-export function systemContext(reason: string, now = new Date()): CommandContext {
+/**
+ * Where a system actor (the process itself: the remote-command sweeper, bridge shutdown and restart) acts from
+ * and why. There is no request: `request_id` is recorded as null and `user_agent` too; `client_address` is the
+ * node id (which process acted); `correlation_id` is the flow the act belongs to (the command's own correlation,
+ * the bridge session) and `causation_id` what triggered it (the event that set the deadline, the session).
+ */
+export interface SystemOrigin {
+  nodeId: string;
+  correlationId?: string;
+  causationId?: string;
+}
+
+export function systemContext(reason: string, origin: SystemOrigin, now = new Date()): CommandContext {
   const id = randomUUID();
-  return { actor: { kind: 'system', id: reason }, correlationId: id, causationId: id, now };
+  return {
+    actor: { kind: 'system', id: reason },
+    correlationId: origin.correlationId ?? id,
+    causationId: origin.causationId ?? origin.correlationId ?? id,
+    clientAddress: origin.nodeId,
+    now,
+  };
 }
 
 /** Derives the context of a follow-up command caused by an earlier event. */
@@ -46,9 +64,11 @@ export function eventMetadata(context: CommandContext, schemaVersion: number): R
   };
   // On whose behalf: the actor itself unless it acts for someone else (an operator for a user, a gateway for a home).
   metadata.on_behalf_of = context.onBehalfOf ?? context.actor;
-  if (context.requestId) metadata.request_id = context.requestId;
-  if (context.clientAddress) metadata.client_address = context.clientAddress;
-  if (context.userAgent) metadata.user_agent = context.userAgent;
+  // Always present, null when there is none (a system actor has no request; a gateway may send no user agent),
+  // so an auditor can tell "none" from "not recorded".
+  metadata.request_id = context.requestId || null;
+  metadata.client_address = context.clientAddress || null;
+  metadata.user_agent = context.userAgent || null;
   if (context.gatewaySessionId) metadata.gateway_session_id = context.gatewaySessionId;
   return metadata;
 }

@@ -1,4 +1,5 @@
 import type { Projection } from './projection.ts';
+import { auditIndexProjection } from './read-models/audit-index-projection.ts';
 import { bridgeProjection } from './read-models/bridge-projection.ts';
 import { gatewaysProjection } from './read-models/gateways-projection.ts';
 import { homesProjection } from './read-models/homes-projection.ts';
@@ -14,4 +15,5 @@ export const allProjections: readonly Projection[] = [
   gatewaysProjection,
   bridgeProjection,
   remoteCommandsProjection,
+  auditIndexProjection,
 ];

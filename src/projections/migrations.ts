@@ -26,10 +26,10 @@ function migrationsFor(projections: readonly Projection[]): CodeMigration[] {
     ...projections.map((projection) => ({
       name: `projection_${projection.name}`,
       async up(knex: Knex) {
-        // One after another: a migration runs in a transaction, and one connection takes one query at a time.
-        let allPresent = true;
-        for (const table of projection.tables) allPresent &&= await knex.schema.hasTable(table);
-        if (!allPresent) {
+        // One after another: the migration runs in a transaction, and pg refuses concurrent queries on one client.
+        const present: boolean[] = [];
+        for (const table of projection.tables) present.push(await knex.schema.hasTable(table));
+        if (!present.every(Boolean)) {
           await dropTables(knex, projection, liveTables);
           await projection.createTables(knex, liveTables);
           await replaceCheckpoint(knex, projection.name, projection.version, null, 0);

@@ -59,10 +59,21 @@ export class ProjectionSet {
    */
   async waitFor(position: Position | null, eventTypes: readonly string[], timeoutMs: number): Promise<boolean> {
     if (position === null) return true;
-    const affected = this.runners.filter((runner) =>
-      runner.projection.eventTypes.some((type) => eventTypes.includes(type)),
+    const affected = this.runners.filter(
+      (runner) => runner.projection.settlesWrites !== false && runner.projection.eventTypes.some((type) => eventTypes.includes(type)),
     );
     const results = await Promise.all(affected.map((runner) => runner.waitFor(position, timeoutMs)));
     return results.every(Boolean);
+  }
+
+  /**
+   * Read-time consistency for projections that writes do not wait for: resolves once `name` has applied
+   * everything in the log when called (false when `timeoutMs` ran out first; the caller answers anyway).
+   */
+  async waitForHead(name: string, timeoutMs: number): Promise<boolean> {
+    const runner = this.runners.find((candidate) => candidate.projection.name === name);
+    if (!runner) throw new Error(`No projection named ${name}`);
+    const head = await this.store.headPosition();
+    return head === null ? true : runner.waitFor(head, timeoutMs);
   }
 }

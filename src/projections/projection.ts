@@ -16,6 +16,11 @@ export interface Projection {
   version: number;
   eventTypes: readonly string[];
   tables: readonly string[];
+  /**
+   * Whether a write waits for this projection before answering (read-your-writes, the default). `false` for read
+   * models whose readers wait at read time instead (`ProjectionSet.waitForHead`), so writes do not pay for them.
+   */
+  settlesWrites?: boolean;
   createTables(knex: Knex, table: TableNames): Promise<void>;
   apply(trx: Knex.Transaction, event: RecordedEvent, table: TableNames): Promise<void>;
   /**

@@ -69,5 +69,22 @@ describe('bridge sessions across restarts (pglite)', () => {
       ]),
     );
     expect(closes).toHaveLength(2);
+
+    // The process acted, not the gateway: a system actor from this node, within the session it ended, no request.
+    const closeOf = (sessionId: string) => events.find((e) => e.type === 'BridgeSessionClosed' && e.data.session_id === sessionId)!;
+    for (const [sessionId, reason] of [
+      [welcome.payload.session_id as string, 'bridge-shutdown'],
+      [orphanId, 'bridge-restart'],
+    ] as const) {
+      expect(closeOf(sessionId).metadata).toMatchObject({
+        actor: { kind: 'system', id: reason },
+        on_behalf_of: { kind: 'system', id: reason },
+        correlation_id: sessionId,
+        causation_id: sessionId,
+        request_id: null,
+        client_address: 'node-a',
+        user_agent: null,
+      });
+    }
   });
 });

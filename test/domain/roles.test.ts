@@ -14,6 +14,7 @@ const ALLOWED: Record<Action, readonly Role[]> = {
   'device.control': ['owner', 'admin', 'user'],
   'permission.list': ['owner', 'admin'],
   'permission.manage': ['owner', 'admin'],
+  'audit.read': ['owner', 'admin'],
 };
 
 const RANK: Record<Role, number> = { viewer: 0, user: 1, admin: 2, owner: 3 };

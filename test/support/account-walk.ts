@@ -10,7 +10,7 @@ export interface WalkResult {
 
 /**
  * Drives every account use case over real HTTP: register, login, refresh, reuse detection, logout, profile
- * update, e-mail change, password change. Extend it when a capability lands (homes, gateways, bridge…).
+ * update, e-mail change, password change. Part of the catalogue walk (catalogue-walk.ts), with one walk per capability.
  */
 export async function walkAccounts(baseUrl: string, tag = 'walk'): Promise<WalkResult> {
   const http = new HttpClient(baseUrl);

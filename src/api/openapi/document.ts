@@ -1,6 +1,7 @@
 /**
  * The OpenAPI 3.1 description served at /api/openapi.json. Each capability adds its paths in its own file.
  */
+import { auditPaths, auditSchemas } from './audit-paths.ts';
 import { authPaths } from './auth-paths.ts';
 import { components } from './components.ts';
 import { gatewayPaths, gatewaySchemas } from './gateway-paths.ts';
@@ -17,7 +18,7 @@ export function openApiDocument() {
         'REST API of the Smart Home Cloud backend. Every change is an event; errors are `{ "error": { "code", "message", "details?" } }`. Paths accept an optional trailing slash.',
     },
     servers: [{ url: '/' }],
-    components: { ...components, schemas: { ...components.schemas, ...gatewaySchemas, ...homeSchemas, ...remoteCommandSchemas } },
+    components: { ...components, schemas: { ...components.schemas, ...gatewaySchemas, ...homeSchemas, ...remoteCommandSchemas, ...auditSchemas } },
     paths: {
       '/healthz': { get: { summary: 'Process is up', responses: { 200: { description: 'ok' } } } },
       '/readyz': {
@@ -30,6 +31,7 @@ export function openApiDocument() {
       ...gatewayPaths,
       ...homePaths,
       ...remoteCommandPaths,
+      ...auditPaths,
     },
   };
 }

@@ -22,6 +22,8 @@ export const ACTIONS = [
   'device.control',
   'permission.list',
   'permission.manage',
+  /** The home's audit history (`GET /api/audit/`): who did what, with client addresses and user agents. */
+  'audit.read',
 ] as const;
 export type Action = (typeof ACTIONS)[number];
 
@@ -38,6 +40,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Action[]>> = {
     'device.control',
     'permission.list',
     'permission.manage',
+    'audit.read',
   ],
   user: ['home.read', 'gateway.read', 'device.read', 'device.control'],
   viewer: ['home.read', 'gateway.read', 'device.read'],
