@@ -8,6 +8,7 @@ import type { RemoteCommandQueries } from '../projections/queries/remote-command
 import type { GatewayBridge } from './gateway-bridge.ts';
 import type { GatewaySession } from './gateway-session.ts';
 import { buildCommand, type InboundAckFrame } from './protocol/index.ts';
+import { RecentDispatches } from './recent-dispatches.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -34,6 +35,7 @@ export class CommandRelay {
   private stopped = false;
   /** Per gateway: deliveries run one after another, so queued commands go out in order. */
   private readonly lanes = new Map<string, Promise<void>>();
+  private readonly recent = new RecentDispatches();
 
   constructor(private readonly options: CommandRelayOptions) {
     options.bridge.onCommandAck((session, requestId, frame) => this.onAck(session, requestId, frame));
@@ -90,13 +92,16 @@ export class CommandRelay {
   private async deliver(known: KnownCommand): Promise<void> {
     const gatewayId = known.state.gatewayId!;
     const session = this.options.bridge.sessionFor(gatewayId);
-    if (!session) return;
-    const { send, state } = await this.options.commands.dispatch(
+    // Already dispatched by this process (the issuer's fast path beat the follower): nothing to race for.
+    if (!session || this.recent.isBehind(known)) return;
+    const dispatched = await this.options.commands.dispatch(
       known,
       { sessionId: session.sessionId, nodeId: this.options.nodeId },
       this.context(session, known.state.commandId!),
     );
-    if (!send) return;
+    if (!dispatched.send) return;
+    this.recent.remember(dispatched.known);
+    const state = dispatched.state;
     session.send(
       buildCommand({
         commandId: state.commandId!,
@@ -123,7 +128,9 @@ export class CommandRelay {
 
   private onAck(session: GatewaySession, requestId: string, frame: InboundAckFrame): boolean {
     if (!UUID.test(requestId)) return false;
-    this.options.commands.acknowledge(requestId.toLowerCase(), session.gatewayId, frame.payload, this.context(session, requestId)).catch((error: unknown) => {
+    const commandId = requestId.toLowerCase();
+    const known = this.recent.lastView(commandId);
+    this.options.commands.acknowledge(commandId, session.gatewayId, frame.payload, this.context(session, requestId), known).catch((error: unknown) => {
       if (error instanceof DomainError && error.kind === 'not_found') {
         session.send({
           type: 'error',

@@ -144,7 +144,10 @@ export class ProjectionRunner {
         } else {
           this.state = 'live';
           this.lagSeconds = 0;
-          if (page.length === 0) await this.waitForNextEvent();
+          // A short page reached the head: wait at once. The wait's subscription starts with a read from the
+          // checkpoint, so whatever arrived since is not missed — and another step (head + page) would only
+          // repeat that read.
+          await this.waitForNextEvent();
         }
         failures = 0;
         this.lastError = null;

@@ -122,9 +122,11 @@ export function remoteCommandRoutes(deps: ApiDependencies): Router {
         await deps.settle(issued.write);
         return accepted(ctx, state);
       }
-      const outcome: RemoteCommandEvent | null = await waiter.outcome;
-      // The stream, not the outcome event alone: the answer shows the dispatch too (as a retry would).
-      state = outcome ? ((await deps.remoteCommands.load(commandId))?.state ?? remoteCommandDecider.evolve(state, outcome)) : await deps.remoteCommands.timeOut(commandId, commandContext(ctx));
+      const outcome = await waiter.outcome;
+      if (!outcome) return finished(ctx, await deps.remoteCommands.timeOut(commandId, commandContext(ctx)));
+      // The stream, not the outcome event alone: the answer shows the dispatch too (as a retry would). This
+      // process's own outcome comes with it; another process's is read back.
+      state = outcome.state ?? (await deps.remoteCommands.load(commandId))?.state ?? remoteCommandDecider.evolve(state, outcome.event);
       return finished(ctx, state);
     } finally {
       waiter?.cancel();
