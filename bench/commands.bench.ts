@@ -9,27 +9,16 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { firstValueFrom } from 'rxjs';
 import { createSimulatedGateway, type SimulatedGateway } from '../src/edge/index.ts';
+import { freePort } from '../test/support/free-port.ts';
 import { benchTargets, fmt, percentile, postJson, startBenchServer } from './support/bench-server.ts';
 
 const GATEWAYS = Number(process.env.BENCH_GATEWAYS ?? 100);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 async function startChild(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();

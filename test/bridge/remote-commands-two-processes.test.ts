@@ -1,26 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EdgeClient, type EdgeCommand } from '../../src/edge/index.ts';
 import { freshPostgresDatabase } from '../support/databases.ts';
+import { freePort } from '../support/free-port.ts';
 import { HttpClient } from '../support/http.ts';
-
-/** A port nobody uses right now (PORT=0 would not tell us which one the child took). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 interface Node {
   url: string;
