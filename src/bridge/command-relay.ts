@@ -1,6 +1,6 @@
 import type { Subscription } from 'rxjs';
 import type { CommandContext } from '../commands/metadata.ts';
-import { RemoteCommands, type KnownCommand } from '../commands/remote-control/remote-commands.ts';
+import { RemoteCommands, type DispatchSession, type Issued, type KnownCommand } from '../commands/remote-control/remote-commands.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { EventStore } from '../eventstore/port.ts';
 import type { Logger } from '../logger.ts';
@@ -80,13 +80,40 @@ export class CommandRelay {
     return this.options.bridge.sessionFor(gatewayId) !== undefined;
   }
 
+  /**
+   * The issuing request, when this process holds the gateway's socket and no delivery is under way for it: runs
+   * `issue` in the gateway's lane with that session, so the command is issued and dispatched in one append, then
+   * sends it. In the lane, nothing queued overtakes it and nothing overtakes it. Null: the socket is elsewhere or
+   * the lane is busy (a reconnect's queue): the caller issues plainly and the lane dispatches in order.
+   */
+  async issueHere(gatewayId: string, commandId: string, issue: (session: DispatchSession) => Promise<Issued>): Promise<Issued | null> {
+    const session = this.options.bridge.sessionFor(gatewayId);
+    if (!session || this.lanes.has(gatewayId)) return null;
+    return this.inLane(gatewayId, async () => {
+      // Recorded as the relay records every dispatch: by the gateway's session, caused by the command.
+      const issued = await issue({ sessionId: session.sessionId, nodeId: this.options.nodeId, context: this.context(session, commandId) });
+      if (issued.dispatched) this.send(session, issued);
+      return issued;
+    });
+  }
+
   private enqueue(gatewayId: string, task: () => Promise<void>): void {
+    this.inLane(gatewayId, task).catch((error: unknown) => this.options.logger.error({ err: error, gateway_id: gatewayId }, 'command delivery failed'));
+  }
+
+  /** Runs `task` after everything already in the gateway's lane; its failure is the caller's, not the lane's. */
+  private inLane<T>(gatewayId: string, task: () => Promise<T>): Promise<T> {
     const previous = this.lanes.get(gatewayId) ?? Promise.resolve();
-    const next = previous.then(task).catch((error: unknown) => this.options.logger.error({ err: error, gateway_id: gatewayId }, 'command delivery failed'));
+    const run = previous.then(task);
+    const next = run.then(
+      () => {},
+      () => {},
+    );
     this.lanes.set(gatewayId, next);
     void next.finally(() => {
       if (this.lanes.get(gatewayId) === next) this.lanes.delete(gatewayId);
     });
+    return run;
   }
 
   private async deliver(known: KnownCommand): Promise<void> {
@@ -99,9 +126,17 @@ export class CommandRelay {
       { sessionId: session.sessionId, nodeId: this.options.nodeId },
       this.context(session, known.state.commandId!),
     );
-    if (!dispatched.send) return;
-    this.recent.remember(dispatched.known);
-    const state = dispatched.state;
+    if (dispatched.send) this.send(session, dispatched.known);
+  }
+
+  /**
+   * Sends a command whose dispatch on `session` is recorded. A session that closed meanwhile gets nothing: the
+   * command is still pending in the read model, and the gateway's next session delivers it.
+   */
+  private send(session: GatewaySession, known: KnownCommand): void {
+    if (!session.isOpen) return;
+    this.recent.remember(known);
+    const state = known.state;
     session.send(
       buildCommand({
         commandId: state.commandId!,

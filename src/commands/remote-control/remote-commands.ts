@@ -3,12 +3,13 @@ import { DomainError } from '../../domain/errors.ts';
 import {
   remoteCommandDecider,
   type AckOutcome,
+  type IssueCommand,
   type RemoteCommandState,
 } from '../../domain/remote-control/remote-command.ts';
 import { remoteCommandStream, type RemoteCommandEvent } from '../../domain/remote-control/remote-command-events.ts';
 import { WrongExpectedVersionError } from '../../eventstore/errors.ts';
 import { lastHashOf } from '../../eventstore/hash-chain.ts';
-import type { RecordedEvent } from '../../eventstore/port.ts';
+import type { Position, RecordedEvent } from '../../eventstore/port.ts';
 import { writeResultOf, type CommandBus, type StreamView, type WriteResult } from '../command-bus.ts';
 import type { HomeCommands } from '../homes/home-commands.ts';
 import type { CommandContext } from '../metadata.ts';
@@ -38,7 +39,16 @@ export interface KnownCommand extends StreamView {
 export interface Issued extends KnownCommand {
   /** False when this was a retry of a command already issued under the same id (nothing was written). */
   created: boolean;
+  /** True when it was also dispatched on the session given to `issue` (in the same append): send it now. */
+  dispatched: boolean;
   write: WriteResult;
+}
+
+/** A gateway session of this process, on which a command can be dispatched, and the context to record it with. */
+export interface DispatchSession {
+  sessionId: string;
+  nodeId: string;
+  context: CommandContext;
 }
 
 /**
@@ -65,32 +75,73 @@ export class RemoteCommands {
     this.listener = listener;
   }
 
-  async issue(input: IssueInput, context: CommandContext): Promise<Issued> {
+  /**
+   * Issues the command. With `dispatchOn` (a session of its gateway in this process) a new command is dispatched
+   * there in the same append: both events decided by the decider, both in the log (each with its own actor and
+   * context), one transaction and one round trip instead of two. Being the stream's first append, it is also the
+   * dispatch lock.
+   */
+  async issue(input: IssueInput, context: CommandContext, dispatchOn?: DispatchSession): Promise<Issued> {
     const actorRole = await this.homes.roleOf(input.homeId, input.actorId);
     const stream = remoteCommandStream(input.commandId);
-    const result = await this.bus.execute(
-      remoteCommandDecider,
-      stream,
-      {
-        type: 'Issue',
-        commandId: input.commandId,
-        gatewayId: input.gatewayId,
-        homeId: input.homeId,
-        deviceId: input.deviceId,
-        action: input.action,
-        params: input.params,
-        issuedBy: input.actorId,
-        actorRole,
-        timeoutS: input.timeoutS,
-        ttlS: input.ttlS,
-        fingerprint: input.fingerprint,
-        now: context.now,
-      },
-      context,
-    );
+    const command: IssueCommand = {
+      type: 'Issue',
+      commandId: input.commandId,
+      gatewayId: input.gatewayId,
+      homeId: input.homeId,
+      deviceId: input.deviceId,
+      action: input.action,
+      params: input.params,
+      issuedBy: input.actorId,
+      actorRole,
+      timeoutS: input.timeoutS,
+      ttlS: input.ttlS,
+      fingerprint: input.fingerprint,
+      now: context.now,
+    };
+    if (dispatchOn) {
+      const dispatched = await this.issueAndDispatch(stream, command, context, dispatchOn);
+      if (dispatched) return dispatched;
+    }
+    const result = await this.bus.execute(remoteCommandDecider, stream, command, context);
     // Nothing written means the id was already issued (with this body: the decider refuses another): the stream
     // exists, so its revision is known.
-    return { state: result.state, revision: result.revision ?? 0, lastHash: result.lastHash, created: result.events.length > 0, write: writeResultOf(result) };
+    return {
+      state: result.state,
+      revision: result.revision ?? 0,
+      lastHash: result.lastHash,
+      created: result.events.length > 0,
+      dispatched: false,
+      write: writeResultOf(result),
+    };
+  }
+
+  /** Null when there was nothing to issue, or someone issued it meanwhile: then it is issued the usual way. */
+  private async issueAndDispatch(stream: string, command: IssueCommand, context: CommandContext, session: DispatchSession): Promise<Issued | null> {
+    const loaded = await this.bus.load(remoteCommandDecider, stream);
+    const issued = remoteCommandDecider.decide(command, loaded.state);
+    if (issued.length === 0) return null;
+    const afterIssue = issued.reduce(remoteCommandDecider.evolve, loaded.state);
+    const dispatched = remoteCommandDecider.decide({ type: 'Dispatch', sessionId: session.sessionId, nodeId: session.nodeId, now: session.context.now }, afterIssue);
+    const entries = [...issued.map((event) => ({ event, context })), ...dispatched.map((event) => ({ event, context: session.context }))];
+    let appended: { position: Position; revision: number; lastHash: string };
+    try {
+      appended = await this.bus.appendAfter(stream, entries, loaded);
+    } catch (error) {
+      if (error instanceof WrongExpectedVersionError) return null;
+      throw error;
+    }
+    const events = [...issued, ...dispatched];
+    const state = dispatched.reduce(remoteCommandDecider.evolve, afterIssue);
+    this.listener(command.commandId, events, state);
+    return {
+      state,
+      revision: appended.revision,
+      lastHash: appended.lastHash,
+      created: true,
+      dispatched: dispatched.some((event) => event.type === 'RemoteCommandDispatched'),
+      write: writeResultOf({ events, position: appended.position }),
+    };
   }
 
   /** The state and revision of a command, or null when there is no such command. */
