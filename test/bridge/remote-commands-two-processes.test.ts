@@ -106,7 +106,11 @@ describe.runIf(process.env.TEST_DATABASE_URL)('remote control across two serve p
       }
       expect((await onB.get(`/api/commands/${queued.body.id}/`)).body.status).toBe('succeeded');
 
-      // B learns that the gateway is online from the shared read model, issues; A dispatches; B answers.
+      // B learns that the gateway is online from the shared read model (its own bridge projection, which may
+      // still be applying A's BridgeSessionOpened), issues; A dispatches; B answers.
+      for (let i = 0; i < 200 && (await onB.get(`/api/gateways/${gatewayId}/`)).body.status !== 'online'; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       const response = await onB.post(`/api/gateways/${gatewayId}/commands/`, { device_id: 'light-1', action: 'turn_on' });
       expect(response.status, JSON.stringify(response.body)).toBe(200);
       expect(response.body).toMatchObject({ status: 'succeeded', result: { node: 'a' } });
