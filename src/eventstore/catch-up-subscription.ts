@@ -8,7 +8,7 @@ export interface CatchUpSource {
   pageSize: number;
   /**
    * Fires when new events may have become readable (a local append, a NOTIFY from another process). A position
-   * says that an event this subscription wants committed at or after it (see AppendSignal.position).
+   * says that an event this subscription wants committed at or after it (see AppendSignal.types).
    */
   wakeups: Observable<Position | null>;
   /** Fallback poll while idle: covers wake-ups that cannot be signalled (e.g. a transaction that aborted). */
