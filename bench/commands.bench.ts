@@ -1,35 +1,29 @@
 /**
  * Remote-command round trip: POST /api/gateways/{id}/commands/ → bridge → edge (an EdgeClient with a simulated
- * home, in this process) → ack → HTTP 200. 100 gateways, CONCURRENCY clients each sending one command after the
- * other to random gateways for SECONDS; p50/p99 latency and commands/s. On PGlite and (with BENCH_DATABASE_URL or
- * TEST_DATABASE_URL) on the Postgres server, where it also runs across two processes: the gateways connect to
- * this process, the REST calls go to a `serve` child on the same database. 127.0.0.1 only; stops by itself.
+ * home, in this process) → ack → HTTP 200. 100 gateways; for each concurrency in BENCH_CONCURRENCY (1: one command
+ * after the other, the latency of a lone command; 16: clients each sending one command after the other, where the
+ * latency is mostly queueing behind the others), commands to random gateways for SECONDS; p50/p99 latency,
+ * commands/s, and the SQL statements per command this process sent (all of them — the request's, the relay's, the
+ * projections' — counted on its Knex; a count does not depend on the machine's load, a time does). On PGlite and
+ * (with BENCH_DATABASE_URL or TEST_DATABASE_URL) on the Postgres server, where it also runs across two processes:
+ * the gateways connect to this process, the REST calls go to a `serve` child on the same database (its statements
+ * are not counted). Each line ends with the load average (1 min) before and after. 127.0.0.1 only; stops by itself.
  *
  *   npm run bench:commands [-- pglite postgres]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { firstValueFrom } from 'rxjs';
 import { createSimulatedGateway, type SimulatedGateway } from '../src/edge/index.ts';
+import { freePort } from '../test/support/free-port.ts';
 import { benchTargets, fmt, percentile, postJson, startBenchServer } from './support/bench-server.ts';
 
 const GATEWAYS = Number(process.env.BENCH_GATEWAYS ?? 100);
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16);
+const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? '1,16').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 async function startChild(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
@@ -47,12 +41,20 @@ async function startChild(env: Record<string, string>): Promise<{ url: string; c
   throw new Error('child server not ready in 60 s');
 }
 
-async function run(restUrl: string, token: string, gatewayIds: string[]): Promise<{ p50: number; p99: number; rate: number }> {
+interface RunResult {
+  p50: number;
+  p99: number;
+  rate: number;
+  statementsPerCommand: number;
+}
+
+async function run(restUrl: string, token: string, gatewayIds: string[], concurrency: number, statements: () => number): Promise<RunResult> {
   const latencies: number[] = [];
   const end = performance.now() + SECONDS * 1000;
   const started = performance.now();
+  const statementsBefore = statements();
   await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
+    Array.from({ length: concurrency }, async () => {
       while (performance.now() < end) {
         const gatewayId = gatewayIds[Math.floor(Math.random() * gatewayIds.length)]!;
         const t0 = performance.now();
@@ -62,14 +64,24 @@ async function run(restUrl: string, token: string, gatewayIds: string[]): Promis
       }
     }),
   );
-  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99), rate: latencies.length / ((performance.now() - started) / 1000) };
+  return {
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    rate: latencies.length / ((performance.now() - started) / 1000),
+    statementsPerCommand: (statements() - statementsBefore) / latencies.length,
+  };
 }
+
+const load = () => os.loadavg()[0]!.toFixed(1);
 
 const summarise = (values: number[]) => ({ median: [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!, min: Math.min(...values), max: Math.max(...values) });
 
 const chosen = process.argv.slice(2).filter((name): name is 'pglite' | 'postgres' => name === 'pglite' || name === 'postgres');
 for (const target of chosen.length > 0 ? chosen : benchTargets()) {
   const server = await startBenchServer(target, { SCRYPT_LOG_N: '4' });
+  // Event store and read models share one Knex here (PGlite, or one Postgres database).
+  let statementCount = 0;
+  server.stores.readModels.knex.on('query', () => (statementCount += 1));
   const edges: SimulatedGateway[] = [];
   let child: ChildProcess | null = null;
   try {
@@ -94,15 +106,19 @@ for (const target of chosen.length > 0 ? chosen : benchTargets()) {
       child = started.child;
       shapes.push(['two processes', started.url]);
     }
-    await run(server.url, token, gatewayIds.slice(0, 10)); // warm-up
+    await run(server.url, token, gatewayIds.slice(0, 10), 4, () => statementCount); // warm-up
     for (const [shape, restUrl] of shapes) {
-      const results = [];
-      for (let i = 0; i < RUNS; i++) results.push(await run(restUrl, token, gatewayIds));
-      console.log(
-        `[${target}, ${shape}] ${GATEWAYS} gateways, ${CONCURRENCY} clients, ${RUNS}×${SECONDS} s: ` +
-          `p50 ${fmt(summarise(results.map((r) => r.p50)), 1)} ms, p99 ${fmt(summarise(results.map((r) => r.p99)), 1)} ms, ` +
-          `commands/s ${fmt(summarise(results.map((r) => r.rate)))}`,
-      );
+      for (const concurrency of CONCURRENCIES) {
+        const loadBefore = load();
+        const results: RunResult[] = [];
+        for (let i = 0; i < RUNS; i++) results.push(await run(restUrl, token, gatewayIds, concurrency, () => statementCount));
+        console.log(
+          `[${target}, ${shape}] ${GATEWAYS} gateways, ${concurrency} client(s), ${RUNS}×${SECONDS} s: ` +
+            `p50 ${fmt(summarise(results.map((r) => r.p50)), 1)} ms, p99 ${fmt(summarise(results.map((r) => r.p99)), 1)} ms, ` +
+            `commands/s ${fmt(summarise(results.map((r) => r.rate)))}, ` +
+            `statements/command here ${fmt(summarise(results.map((r) => r.statementsPerCommand)), 1)}; load ${loadBefore} → ${load()}`,
+        );
+      }
     }
   } finally {
     if (child) {

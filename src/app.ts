@@ -136,6 +136,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
         gatewayLink: {
           isLocal: (gatewayId) => relay?.isLocal(gatewayId) ?? false,
           dispatchIfLocal: (known) => relay?.dispatchIfLocal(known) ?? false,
+          issueHere: async (gatewayId, commandId, issue) => (relay ? relay.issueHere(gatewayId, commandId, issue) : null),
         },
         remoteControl: { queueLimit: config.REMOTE_COMMAND_QUEUE_LIMIT },
         auditViews: new AuditQueries(stores.readModels.knex),

@@ -10,7 +10,7 @@ import type { AuditQueries } from '../projections/queries/audit-queries.ts';
 import type { UserQueries } from '../projections/queries/user-queries.ts';
 import type { RemoteCommandQueries } from '../projections/queries/remote-command-queries.ts';
 import type { CommandOutcomes } from '../commands/remote-control/command-outcomes.ts';
-import type { KnownCommand, RemoteCommands } from '../commands/remote-control/remote-commands.ts';
+import type { DispatchSession, Issued, KnownCommand, RemoteCommands } from '../commands/remote-control/remote-commands.ts';
 import type { TokenService } from './auth/token-service.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 
@@ -36,7 +36,12 @@ export interface ApiDependencies {
   /** Where a waiting request learns a command's outcome (from any process). */
   commandOutcomes: CommandOutcomes;
   /** This process's side of the bridge: is the gateway's socket here, and send at once if so. */
-  gatewayLink: { isLocal(gatewayId: string): boolean; dispatchIfLocal(known: KnownCommand): boolean };
+  gatewayLink: {
+    isLocal(gatewayId: string): boolean;
+    dispatchIfLocal(known: KnownCommand): boolean;
+    /** Issues through `issue` with a local session to dispatch on (same append), then sends; null: not here or busy. */
+    issueHere(gatewayId: string, commandId: string, issue: (session: DispatchSession) => Promise<Issued>): Promise<Issued | null>;
+  };
   remoteControl: { queueLimit: number };
   auditViews: AuditQueries;
   /**

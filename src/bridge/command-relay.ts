@@ -1,6 +1,6 @@
 import type { Subscription } from 'rxjs';
 import type { CommandContext } from '../commands/metadata.ts';
-import { RemoteCommands, type KnownCommand } from '../commands/remote-control/remote-commands.ts';
+import { RemoteCommands, type DispatchSession, type Issued, type KnownCommand } from '../commands/remote-control/remote-commands.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { EventStore } from '../eventstore/port.ts';
 import type { Logger } from '../logger.ts';
@@ -8,6 +8,7 @@ import type { RemoteCommandQueries } from '../projections/queries/remote-command
 import type { GatewayBridge } from './gateway-bridge.ts';
 import type { GatewaySession } from './gateway-session.ts';
 import { buildCommand, type InboundAckFrame } from './protocol/index.ts';
+import { RecentDispatches } from './recent-dispatches.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -34,6 +35,7 @@ export class CommandRelay {
   private stopped = false;
   /** Per gateway: deliveries run one after another, so queued commands go out in order. */
   private readonly lanes = new Map<string, Promise<void>>();
+  private readonly recent = new RecentDispatches();
 
   constructor(private readonly options: CommandRelayOptions) {
     options.bridge.onCommandAck((session, requestId, frame) => this.onAck(session, requestId, frame));
@@ -78,25 +80,63 @@ export class CommandRelay {
     return this.options.bridge.sessionFor(gatewayId) !== undefined;
   }
 
+  /**
+   * The issuing request, when this process holds the gateway's socket and no delivery is under way for it: runs
+   * `issue` in the gateway's lane with that session, so the command is issued and dispatched in one append, then
+   * sends it. In the lane, nothing queued overtakes it and nothing overtakes it. Null: the socket is elsewhere or
+   * the lane is busy (a reconnect's queue): the caller issues plainly and the lane dispatches in order.
+   */
+  async issueHere(gatewayId: string, commandId: string, issue: (session: DispatchSession) => Promise<Issued>): Promise<Issued | null> {
+    const session = this.options.bridge.sessionFor(gatewayId);
+    if (!session || this.lanes.has(gatewayId)) return null;
+    return this.inLane(gatewayId, async () => {
+      // Recorded as the relay records every dispatch: by the gateway's session, caused by the command.
+      const issued = await issue({ sessionId: session.sessionId, nodeId: this.options.nodeId, context: this.context(session, commandId) });
+      if (issued.dispatched) this.send(session, issued);
+      return issued;
+    });
+  }
+
   private enqueue(gatewayId: string, task: () => Promise<void>): void {
+    this.inLane(gatewayId, task).catch((error: unknown) => this.options.logger.error({ err: error, gateway_id: gatewayId }, 'command delivery failed'));
+  }
+
+  /** Runs `task` after everything already in the gateway's lane; its failure is the caller's, not the lane's. */
+  private inLane<T>(gatewayId: string, task: () => Promise<T>): Promise<T> {
     const previous = this.lanes.get(gatewayId) ?? Promise.resolve();
-    const next = previous.then(task).catch((error: unknown) => this.options.logger.error({ err: error, gateway_id: gatewayId }, 'command delivery failed'));
+    const run = previous.then(task);
+    const next = run.then(
+      () => {},
+      () => {},
+    );
     this.lanes.set(gatewayId, next);
     void next.finally(() => {
       if (this.lanes.get(gatewayId) === next) this.lanes.delete(gatewayId);
     });
+    return run;
   }
 
   private async deliver(known: KnownCommand): Promise<void> {
     const gatewayId = known.state.gatewayId!;
     const session = this.options.bridge.sessionFor(gatewayId);
-    if (!session) return;
-    const { send, state } = await this.options.commands.dispatch(
+    // Already dispatched by this process (the issuer's fast path beat the follower): nothing to race for.
+    if (!session || this.recent.isBehind(known)) return;
+    const dispatched = await this.options.commands.dispatch(
       known,
       { sessionId: session.sessionId, nodeId: this.options.nodeId },
       this.context(session, known.state.commandId!),
     );
-    if (!send) return;
+    if (dispatched.send) this.send(session, dispatched.known);
+  }
+
+  /**
+   * Sends a command whose dispatch on `session` is recorded. A session that closed meanwhile gets nothing: the
+   * command is still pending in the read model, and the gateway's next session delivers it.
+   */
+  private send(session: GatewaySession, known: KnownCommand): void {
+    if (!session.isOpen) return;
+    this.recent.remember(known);
+    const state = known.state;
     session.send(
       buildCommand({
         commandId: state.commandId!,
@@ -123,7 +163,9 @@ export class CommandRelay {
 
   private onAck(session: GatewaySession, requestId: string, frame: InboundAckFrame): boolean {
     if (!UUID.test(requestId)) return false;
-    this.options.commands.acknowledge(requestId.toLowerCase(), session.gatewayId, frame.payload, this.context(session, requestId)).catch((error: unknown) => {
+    const commandId = requestId.toLowerCase();
+    const known = this.recent.lastView(commandId);
+    this.options.commands.acknowledge(commandId, session.gatewayId, frame.payload, this.context(session, requestId), known).catch((error: unknown) => {
       if (error instanceof DomainError && error.kind === 'not_found') {
         session.send({
           type: 'error',

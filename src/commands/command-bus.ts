@@ -14,13 +14,26 @@ export interface CommandResult<Event extends DomainEvent, State> {
   position: Position | null;
   /** The stream's state after the command. */
   state: State;
+  /** Revision of the stream's last event after the command, or null when the stream does not exist. */
+  revision: number | null;
+  /** The hash the stream's next event chains from. */
+  lastHash: string;
 }
 
-export interface LoadedStream<Event extends DomainEvent, State> {
-  state: State;
-  events: Event[];
+/**
+ * A stream as a caller last saw it. Writing after it needs no read: the append expects exactly `revision`, so a
+ * stale view (someone wrote since) fails with WrongExpectedVersionError instead of breaking the hash chain.
+ */
+export interface StreamView {
   /** Revision of the last event, or null when the stream does not exist. */
   revision: number | null;
+  /** The hash of the last event (the genesis hash for no stream): the next event's `prev`. */
+  lastHash: string;
+}
+
+export interface LoadedStream<Event extends DomainEvent, State> extends StreamView {
+  state: State;
+  events: Event[];
   /** What the stream holds, as a write: a reader that settles on it sees the stream as loaded (read-your-writes). */
   asWrite: WriteResult;
 }
@@ -69,13 +82,6 @@ export class CommandBus {
     decider: Pick<Decider<unknown, Event, State>, 'initialState' | 'evolve'>,
     stream: string,
   ): Promise<LoadedStream<Event, State>> {
-    return this.loadRecorded(decider, stream);
-  }
-
-  private async loadRecorded<Event extends DomainEvent, State>(
-    decider: Pick<Decider<unknown, Event, State>, 'initialState' | 'evolve'>,
-    stream: string,
-  ): Promise<LoadedStream<Event, State> & { lastHash: string }> {
     const recorded = await this.readWholeStream(stream);
     const events = recorded.map((event) => ({ type: event.type, data: event.data }) as Event);
     return {
@@ -87,29 +93,34 @@ export class CommandBus {
     };
   }
 
+  /**
+   * Load, decide, append with the revision read; on a conflict decide again on a fresh read. `known` (a state the
+   * caller already holds, e.g. from its previous write) replaces the first read; if it is stale, the append's
+   * expected revision refuses it and the retry reads the stream.
+   */
   async execute<Command, Event extends DomainEvent, State>(
     decider: Decider<Command, Event, State>,
     stream: string,
     command: Command,
     context: CommandContext,
+    known?: StreamView & { state: State },
   ): Promise<CommandResult<Event, State>> {
     for (let attempt = 1; ; attempt++) {
-      const loaded = await this.loadRecorded(decider, stream);
+      const loaded = attempt === 1 && known ? known : await this.load(decider, stream);
       const events = decider.decide(command, loaded.state);
       const state = events.reduce(decider.evolve, loaded.state);
-      if (events.length === 0) return { events, position: null, state };
+      if (events.length === 0) return { events, position: null, state, revision: loaded.revision, lastHash: loaded.lastHash };
       try {
-        const expected: ExpectedRevision = loaded.revision === null ? 'no_stream' : loaded.revision;
-        const toAppend = linkEvents(loaded.lastHash, this.prepare(events.map((event) => ({ event, context })))).events;
-        const result = await this.store.appendToStream(stream, toAppend, { expectedRevision: expected });
-        return { events, position: result.position, state };
+        const appended = await this.appendAfter(stream, events.map((event) => ({ event, context })), loaded);
+        return { events, state, ...appended };
       } catch (error) {
         if (!(error instanceof WrongExpectedVersionError)) throw error;
         if (attempt >= this.maxAttempts) {
           throw conflict('concurrent_update', 'Too many concurrent changes to the same thing; try again', { stream_revision: error.actual });
         }
-        // Someone else wrote to the stream first: decide again against the new state.
-        await conflictBackoff(attempt);
+        // Someone else wrote to the stream first: decide again against the new state. (A stale `known` was no
+        // race with a live writer: read again at once.)
+        if (!(attempt === 1 && known)) await conflictBackoff(attempt);
       }
     }
   }
@@ -154,6 +165,21 @@ export class CommandBus {
         if (!retry) throw error;
       }
     }
+  }
+
+  /**
+   * Appends right after the stream as the caller saw it (exact revision, chained from its last hash), without
+   * reading it again. Throws WrongExpectedVersionError when the stream moved on.
+   */
+  async appendAfter(
+    stream: string,
+    entries: ReadonlyArray<{ event: DomainEvent; context: CommandContext }>,
+    view: StreamView,
+  ): Promise<{ position: Position; revision: number; lastHash: string }> {
+    const expected: ExpectedRevision = view.revision === null ? 'no_stream' : view.revision;
+    const linked = linkEvents(view.lastHash, this.prepare(entries));
+    const result = await this.store.appendToStream(stream, linked.events, { expectedRevision: expected });
+    return { position: result.position, revision: result.nextExpectedRevision, lastHash: linked.last };
   }
 
   /** Validates each event against the catalogue and stamps its metadata (the chain link comes last). */

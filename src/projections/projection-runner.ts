@@ -23,8 +23,18 @@ export interface RunnerStatus {
 export interface RunnerOptions {
   batchSize?: number;
   idlePollMs?: number;
+  /** How long a live runner woken by an event waits for more before applying, unless a write waits for it. */
+  coalesceMs?: number;
   table?: TableNames;
 }
+
+/**
+ * Events come in bursts (a remote command writes issued, dispatched and its outcome within a few ms): gathering
+ * them makes one transaction of several, and on PGlite — which runs queries in the server's own thread — keeps
+ * projection work from slipping in between the steps of the request that writes them. Nobody waits for it:
+ * read-your-writes (`waitFor`) skips the delay.
+ */
+const DEFAULT_COALESCE_MS = 10;
 
 /**
  * Applies one projection: reads pages of its events after the checkpoint and, per page, writes read-model rows
@@ -50,7 +60,10 @@ export class ProjectionRunner {
   private running: Promise<void> | null = null;
   private readonly batchSize: number;
   private readonly idlePollMs: number;
+  private readonly coalesceMs: number;
   private readonly table: TableNames;
+  /** `waitFor` calls in progress: while there are any, the runner applies at once. */
+  private waiting = 0;
 
   constructor(
     private readonly store: EventStore,
@@ -61,6 +74,7 @@ export class ProjectionRunner {
   ) {
     this.batchSize = options.batchSize ?? 500;
     this.idlePollMs = options.idlePollMs ?? 5000;
+    this.coalesceMs = options.coalesceMs ?? DEFAULT_COALESCE_MS;
     this.table = options.table ?? liveTables;
   }
 
@@ -101,10 +115,12 @@ export class ProjectionRunner {
     const nudges = interval(100)
       .pipe(takeUntil(race(reached, timedOut)))
       .subscribe(() => this.nudge$.next());
+    this.waiting += 1;
     this.nudge$.next();
     try {
       return await firstValueFrom(race(reached, timedOut));
     } finally {
+      this.waiting -= 1;
       nudges.unsubscribe();
     }
   }
@@ -144,7 +160,10 @@ export class ProjectionRunner {
         } else {
           this.state = 'live';
           this.lagSeconds = 0;
-          if (page.length === 0) await this.waitForNextEvent();
+          // A short page reached the head: wait at once. The wait's subscription starts with a read from the
+          // checkpoint, so whatever arrived since is not missed — and another step (head + page) would only
+          // repeat that read.
+          await this.waitForNextEvent();
         }
         failures = 0;
         this.lastError = null;
@@ -198,8 +217,14 @@ export class ProjectionRunner {
   private async waitForNextEvent(): Promise<void> {
     const next = this.store
       .subscribeToAll({ after: this.checkpoint, filter: { eventTypes: this.projection.eventTypes } })
-      .pipe(take(1));
-    await firstValueFrom(race(next, this.nudge$, timer(this.idlePollMs), this.stop$), { defaultValue: undefined });
+      .pipe(
+        take(1),
+        map(() => 'event' as const),
+      );
+    const woken = await firstValueFrom(race(next, this.nudge$, timer(this.idlePollMs), this.stop$), { defaultValue: undefined });
+    if (woken === 'event' && this.coalesceMs > 0 && this.waiting === 0) {
+      await firstValueFrom(race(timer(this.coalesceMs), this.nudge$, this.stop$), { defaultValue: undefined });
+    }
   }
 
   private isStopped(): boolean {

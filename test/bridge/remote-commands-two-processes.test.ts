@@ -1,26 +1,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EdgeClient, type EdgeCommand } from '../../src/edge/index.ts';
 import { freshPostgresDatabase } from '../support/databases.ts';
+import { freePort } from '../support/free-port.ts';
 import { HttpClient } from '../support/http.ts';
-
-/** A port nobody uses right now (PORT=0 would not tell us which one the child took). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 interface Node {
   url: string;
@@ -118,7 +106,11 @@ describe.runIf(process.env.TEST_DATABASE_URL)('remote control across two serve p
       }
       expect((await onB.get(`/api/commands/${queued.body.id}/`)).body.status).toBe('succeeded');
 
-      // B learns that the gateway is online from the shared read model, issues; A dispatches; B answers.
+      // B learns that the gateway is online from the shared read model (its own bridge projection, which may
+      // still be applying A's BridgeSessionOpened), issues; A dispatches; B answers.
+      for (let i = 0; i < 200 && (await onB.get(`/api/gateways/${gatewayId}/`)).body.status !== 'online'; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       const response = await onB.post(`/api/gateways/${gatewayId}/commands/`, { device_id: 'light-1', action: 'turn_on' });
       expect(response.status, JSON.stringify(response.body)).toBe(200);
       expect(response.body).toMatchObject({ status: 'succeeded', result: { node: 'a' } });

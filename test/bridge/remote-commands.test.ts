@@ -86,6 +86,8 @@ for (const target of serverTargets()) {
         'RemoteCommandSucceeded',
       ]);
       expect(detail.body.history[0].actor).toEqual({ kind: 'user', id: home.people.user.id });
+      // Issued and dispatched in one append here (this process holds the socket), still each with its own actor.
+      expect(detail.body.history[1].actor).toEqual({ kind: 'gateway', id: home.gatewayId });
       expect(detail.body.history[2].actor).toEqual({ kind: 'gateway', id: home.gatewayId });
     });
 

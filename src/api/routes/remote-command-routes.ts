@@ -100,31 +100,34 @@ export function remoteCommandRoutes(deps: ApiDependencies): Router {
           });
         }
       }
-      const issued = await deps.remoteCommands.issue(
-        {
-          commandId,
-          gatewayId,
-          homeId: gateway.home_id,
-          actorId: userOf(ctx),
-          deviceId: body.device_id,
-          action: body.action,
-          params: body.params,
-          timeoutS: body.timeout_s,
-          ttlS: body.ttl_s,
-          fingerprint: fingerprintOf(gatewayId, body),
-        },
-        context,
-      );
+      const input = {
+        commandId,
+        gatewayId,
+        homeId: gateway.home_id,
+        actorId: userOf(ctx),
+        deviceId: body.device_id,
+        action: body.action,
+        params: body.params,
+        timeoutS: body.timeout_s,
+        ttlS: body.ttl_s,
+        fingerprint: fingerprintOf(gatewayId, body),
+      };
+      // This process holds the socket: issued and dispatched in one append, and sent. Otherwise issued here and
+      // dispatched by whichever process holds it (this one's lane, or another's through the subscription).
+      const issuedHere = existing ? null : await deps.gatewayLink.issueHere(gatewayId, commandId, (session) => deps.remoteCommands.issue(input, context, session));
+      const issued = issuedHere ?? (await deps.remoteCommands.issue(input, context));
       let state = issued.state;
-      if (issued.created && online) deps.gatewayLink.dispatchIfLocal(issued);
+      if (issued.created && online && !issued.dispatched) deps.gatewayLink.dispatchIfLocal(issued);
       if (isFinal(state.status)) return finished(ctx, state);
       if (!waiter || !online) {
         await deps.settle(issued.write);
         return accepted(ctx, state);
       }
-      const outcome: RemoteCommandEvent | null = await waiter.outcome;
-      // The stream, not the outcome event alone: the answer shows the dispatch too (as a retry would).
-      state = outcome ? ((await deps.remoteCommands.load(commandId))?.state ?? remoteCommandDecider.evolve(state, outcome)) : await deps.remoteCommands.timeOut(commandId, commandContext(ctx));
+      const outcome = await waiter.outcome;
+      if (!outcome) return finished(ctx, await deps.remoteCommands.timeOut(commandId, commandContext(ctx)));
+      // The stream, not the outcome event alone: the answer shows the dispatch too (as a retry would). This
+      // process's own outcome comes with it; another process's is read back.
+      state = outcome.state ?? (await deps.remoteCommands.load(commandId))?.state ?? remoteCommandDecider.evolve(state, outcome.event);
       return finished(ctx, state);
     } finally {
       waiter?.cancel();

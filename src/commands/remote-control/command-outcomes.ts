@@ -1,9 +1,16 @@
 import type { Subscription } from 'rxjs';
+import type { RemoteCommandState } from '../../domain/remote-control/remote-command.ts';
 import { REMOTE_COMMAND_OUTCOME_TYPES, type RemoteCommandEvent } from '../../domain/remote-control/remote-command-events.ts';
 import type { EventStore } from '../../eventstore/port.ts';
 import type { Logger } from '../../logger.ts';
 
 const OUTCOMES: readonly string[] = REMOTE_COMMAND_OUTCOME_TYPES;
+
+/** A command's outcome event; `state` (the whole stream folded) when this process wrote it, else null. */
+export interface CommandOutcome {
+  event: RemoteCommandEvent;
+  state: RemoteCommandState | null;
+}
 
 /**
  * Where waiting requests learn a command's outcome, whichever process recorded it: one subscription per process
@@ -11,7 +18,7 @@ const OUTCOMES: readonly string[] = REMOTE_COMMAND_OUTCOME_TYPES;
  * wrote itself. A waiter registers before it looks at the command, so nothing slips between.
  */
 export class CommandOutcomes {
-  private readonly waiters = new Map<string, Set<(event: RemoteCommandEvent) => void>>();
+  private readonly waiters = new Map<string, Set<(outcome: CommandOutcome) => void>>();
   private subscription: Subscription | null = null;
   private stopped = false;
 
@@ -30,7 +37,7 @@ export class CommandOutcomes {
     this.subscription = this.store.subscribeToAll({ after, filter: { eventTypes: OUTCOMES } }).subscribe({
       next: (event) => {
         cursor = event.position;
-        this.deliver(String(event.data.command_id), { type: event.type, data: event.data } as RemoteCommandEvent);
+        this.deliver(String(event.data.command_id), { event: { type: event.type, data: event.data } as RemoteCommandEvent, state: null });
       },
       error: (error: unknown) => {
         if (this.stopped) return;
@@ -40,26 +47,26 @@ export class CommandOutcomes {
     });
   }
 
-  /** Outcomes this process appended: no need to wait for the subscription. */
-  readonly observeLocal = (commandId: string, events: readonly RemoteCommandEvent[]): void => {
-    for (const event of events) if (OUTCOMES.includes(event.type)) this.deliver(commandId, event);
+  /** Outcomes this process appended: no need to wait for the subscription, nor to read the stream again. */
+  readonly observeLocal = (commandId: string, events: readonly RemoteCommandEvent[], state: RemoteCommandState): void => {
+    for (const event of events) if (OUTCOMES.includes(event.type)) this.deliver(commandId, { event, state });
   };
 
   /**
    * Resolves with the command's outcome event, or null after `timeoutMs`. Call `cancel` when the answer came
    * another way (the command was already finished).
    */
-  wait(commandId: string, timeoutMs: number): { outcome: Promise<RemoteCommandEvent | null>; cancel: () => void } {
+  wait(commandId: string, timeoutMs: number): { outcome: Promise<CommandOutcome | null>; cancel: () => void } {
     let cancel = () => {};
-    const outcome = new Promise<RemoteCommandEvent | null>((resolve) => {
+    const outcome = new Promise<CommandOutcome | null>((resolve) => {
       const set = this.waiters.get(commandId) ?? new Set();
-      const done = (event: RemoteCommandEvent | null) => {
+      const done = (outcome: CommandOutcome | null) => {
         clearTimeout(timer);
         set.delete(onEvent);
         if (set.size === 0 && this.waiters.get(commandId) === set) this.waiters.delete(commandId);
-        resolve(event);
+        resolve(outcome);
       };
-      const onEvent = (event: RemoteCommandEvent) => done(event);
+      const onEvent = (outcome: CommandOutcome) => done(outcome);
       const timer = setTimeout(() => done(null), timeoutMs);
       set.add(onEvent);
       this.waiters.set(commandId, set);
@@ -74,9 +81,9 @@ export class CommandOutcomes {
     this.subscription = null;
   }
 
-  private deliver(commandId: string, event: RemoteCommandEvent): void {
+  private deliver(commandId: string, outcome: CommandOutcome): void {
     const set = this.waiters.get(commandId);
     if (!set) return;
-    for (const waiter of [...set]) waiter(event);
+    for (const waiter of [...set]) waiter(outcome);
   }
 }

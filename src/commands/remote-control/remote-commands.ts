@@ -3,12 +3,14 @@ import { DomainError } from '../../domain/errors.ts';
 import {
   remoteCommandDecider,
   type AckOutcome,
+  type IssueCommand,
   type RemoteCommandState,
 } from '../../domain/remote-control/remote-command.ts';
 import { remoteCommandStream, type RemoteCommandEvent } from '../../domain/remote-control/remote-command-events.ts';
 import { WrongExpectedVersionError } from '../../eventstore/errors.ts';
-import type { RecordedEvent } from '../../eventstore/port.ts';
-import { writeResultOf, type CommandBus, type WriteResult } from '../command-bus.ts';
+import { lastHashOf } from '../../eventstore/hash-chain.ts';
+import type { Position, RecordedEvent } from '../../eventstore/port.ts';
+import { writeResultOf, type CommandBus, type StreamView, type WriteResult } from '../command-bus.ts';
 import type { HomeCommands } from '../homes/home-commands.ts';
 import type { CommandContext } from '../metadata.ts';
 
@@ -25,8 +27,11 @@ export interface IssueInput {
   fingerprint: string;
 }
 
-/** A command's state and the revision it was read at (the dispatch lock appends with it). */
-export interface KnownCommand {
+/**
+ * A command's state, the revision it was read at (the dispatch lock appends with it) and its last hash: enough to
+ * write the next event without reading the stream again.
+ */
+export interface KnownCommand extends StreamView {
   state: RemoteCommandState;
   revision: number;
 }
@@ -34,11 +39,23 @@ export interface KnownCommand {
 export interface Issued extends KnownCommand {
   /** False when this was a retry of a command already issued under the same id (nothing was written). */
   created: boolean;
+  /** True when it was also dispatched on the session given to `issue` (in the same append): send it now. */
+  dispatched: boolean;
   write: WriteResult;
 }
 
-/** Something that wants to hear when a command's stream changes in this process (waiting requests). */
-export type LocalOutcomeListener = (commandId: string, events: readonly RemoteCommandEvent[]) => void;
+/** A gateway session of this process, on which a command can be dispatched, and the context to record it with. */
+export interface DispatchSession {
+  sessionId: string;
+  nodeId: string;
+  context: CommandContext;
+}
+
+/**
+ * Something that wants to hear when a command's stream changes in this process (waiting requests), with the
+ * state after the change, so that it need not read the stream again.
+ */
+export type LocalOutcomeListener = (commandId: string, events: readonly RemoteCommandEvent[], state: RemoteCommandState) => void;
 
 /**
  * Remote-command use cases: every transition goes through the decider on `remote_command-<id>`. Dispatching is
@@ -58,43 +75,88 @@ export class RemoteCommands {
     this.listener = listener;
   }
 
-  async issue(input: IssueInput, context: CommandContext): Promise<Issued> {
+  /**
+   * Issues the command. With `dispatchOn` (a session of its gateway in this process) a new command is dispatched
+   * there in the same append: both events decided by the decider, both in the log (each with its own actor and
+   * context), one transaction and one round trip instead of two. Being the stream's first append, it is also the
+   * dispatch lock.
+   */
+  async issue(input: IssueInput, context: CommandContext, dispatchOn?: DispatchSession): Promise<Issued> {
     const actorRole = await this.homes.roleOf(input.homeId, input.actorId);
     const stream = remoteCommandStream(input.commandId);
-    const result = await this.bus.execute(
-      remoteCommandDecider,
-      stream,
-      {
-        type: 'Issue',
-        commandId: input.commandId,
-        gatewayId: input.gatewayId,
-        homeId: input.homeId,
-        deviceId: input.deviceId,
-        action: input.action,
-        params: input.params,
-        issuedBy: input.actorId,
-        actorRole,
-        timeoutS: input.timeoutS,
-        ttlS: input.ttlS,
-        fingerprint: input.fingerprint,
-        now: context.now,
-      },
-      context,
-    );
-    if (result.events.length > 0) return { state: result.state, revision: 0, created: true, write: writeResultOf(result) };
-    const loaded = await this.load(input.commandId);
-    return { ...(loaded ?? { state: result.state, revision: 0 }), created: false, write: writeResultOf(result) };
+    const command: IssueCommand = {
+      type: 'Issue',
+      commandId: input.commandId,
+      gatewayId: input.gatewayId,
+      homeId: input.homeId,
+      deviceId: input.deviceId,
+      action: input.action,
+      params: input.params,
+      issuedBy: input.actorId,
+      actorRole,
+      timeoutS: input.timeoutS,
+      ttlS: input.ttlS,
+      fingerprint: input.fingerprint,
+      now: context.now,
+    };
+    if (dispatchOn) {
+      const dispatched = await this.issueAndDispatch(stream, command, context, dispatchOn);
+      if (dispatched) return dispatched;
+    }
+    const result = await this.bus.execute(remoteCommandDecider, stream, command, context);
+    // Nothing written means the id was already issued (with this body: the decider refuses another): the stream
+    // exists, so its revision is known.
+    return {
+      state: result.state,
+      revision: result.revision ?? 0,
+      lastHash: result.lastHash,
+      created: result.events.length > 0,
+      dispatched: false,
+      write: writeResultOf(result),
+    };
+  }
+
+  /** Null when there was nothing to issue, or someone issued it meanwhile: then it is issued the usual way. */
+  private async issueAndDispatch(stream: string, command: IssueCommand, context: CommandContext, session: DispatchSession): Promise<Issued | null> {
+    const loaded = await this.bus.load(remoteCommandDecider, stream);
+    const issued = remoteCommandDecider.decide(command, loaded.state);
+    if (issued.length === 0) return null;
+    const afterIssue = issued.reduce(remoteCommandDecider.evolve, loaded.state);
+    const dispatched = remoteCommandDecider.decide({ type: 'Dispatch', sessionId: session.sessionId, nodeId: session.nodeId, now: session.context.now }, afterIssue);
+    const entries = [...issued.map((event) => ({ event, context })), ...dispatched.map((event) => ({ event, context: session.context }))];
+    let appended: { position: Position; revision: number; lastHash: string };
+    try {
+      appended = await this.bus.appendAfter(stream, entries, loaded);
+    } catch (error) {
+      if (error instanceof WrongExpectedVersionError) return null;
+      throw error;
+    }
+    const events = [...issued, ...dispatched];
+    const state = dispatched.reduce(remoteCommandDecider.evolve, afterIssue);
+    this.listener(command.commandId, events, state);
+    return {
+      state,
+      revision: appended.revision,
+      lastHash: appended.lastHash,
+      created: true,
+      dispatched: dispatched.some((event) => event.type === 'RemoteCommandDispatched'),
+      write: writeResultOf({ events, position: appended.position }),
+    };
   }
 
   /** The state and revision of a command, or null when there is no such command. */
   async load(commandId: string): Promise<KnownCommand | null> {
     const loaded = await this.bus.load(remoteCommandDecider, remoteCommandStream(commandId));
-    return loaded.revision === null ? null : { state: loaded.state, revision: loaded.revision };
+    return loaded.revision === null ? null : { state: loaded.state, revision: loaded.revision, lastHash: loaded.lastHash };
   }
 
   /** The state right after an observed `RemoteCommandIssued` (the first event of its stream). */
   static fromIssued(event: RecordedEvent): KnownCommand {
-    return { state: fold(remoteCommandDecider, [{ type: event.type, data: event.data } as RemoteCommandEvent]), revision: event.revision };
+    return {
+      state: fold(remoteCommandDecider, [{ type: event.type, data: event.data } as RemoteCommandEvent]),
+      revision: event.revision,
+      lastHash: lastHashOf(event),
+    };
   }
 
   async history(commandId: string): Promise<RecordedEvent[]> {
@@ -102,37 +164,45 @@ export class RemoteCommands {
   }
 
   /**
-   * Records that the command is being sent on `sessionId`. True: the caller holds the lock and must send it now.
-   * False: already sent on this session, finished, expired (recorded here) or someone else moved first.
+   * Records that the command is being sent on `sessionId`, appending right after `known` (no read: a stale view
+   * fails on the revision, which is the lock). `send` true: the caller holds the lock and must send it now; false:
+   * already sent on this session, finished, expired (recorded here) or someone else moved first. `known` is the
+   * command after this call, as far as this caller knows.
    */
-  async dispatch(known: KnownCommand, session: { sessionId: string; nodeId: string }, context: CommandContext): Promise<{ send: boolean; state: RemoteCommandState }> {
+  async dispatch(
+    known: KnownCommand,
+    session: { sessionId: string; nodeId: string },
+    context: CommandContext,
+  ): Promise<{ send: boolean; state: RemoteCommandState; known: KnownCommand }> {
     let events: RemoteCommandEvent[];
     try {
       events = remoteCommandDecider.decide({ type: 'Dispatch', sessionId: session.sessionId, nodeId: session.nodeId, now: context.now }, known.state);
     } catch (error) {
-      if (error instanceof DomainError) return { send: false, state: known.state };
+      if (error instanceof DomainError) return { send: false, state: known.state, known };
       throw error;
     }
-    if (events.length === 0) return { send: false, state: known.state };
+    if (events.length === 0) return { send: false, state: known.state, known };
+    let appended: { revision: number; lastHash: string };
     try {
-      await this.bus.append(remoteCommandStream(known.state.commandId!), events, known.revision, context);
+      appended = await this.bus.appendAfter(remoteCommandStream(known.state.commandId!), events.map((event) => ({ event, context })), known);
     } catch (error) {
-      if (error instanceof WrongExpectedVersionError) return { send: false, state: known.state };
+      if (error instanceof WrongExpectedVersionError) return { send: false, state: known.state, known };
       throw error;
     }
     const state = events.reduce(remoteCommandDecider.evolve, known.state);
-    this.listener(known.state.commandId!, events);
-    return { send: events[0]!.type === 'RemoteCommandDispatched', state };
+    this.listener(known.state.commandId!, events, state);
+    return { send: events[0]!.type === 'RemoteCommandDispatched', state, known: { state, revision: appended.revision, lastHash: appended.lastHash } };
   }
 
-  async acknowledge(commandId: string, gatewayId: string, outcome: AckOutcome, context: CommandContext): Promise<RemoteCommandEvent[]> {
-    return this.run(commandId, { type: 'Acknowledge', gatewayId, outcome, now: context.now }, context);
+  /** Records the gateway's ack; `known` (what the dispatcher wrote last) spares the read when nothing came since. */
+  async acknowledge(commandId: string, gatewayId: string, outcome: AckOutcome, context: CommandContext, known?: KnownCommand): Promise<RemoteCommandEvent[]> {
+    return this.run(commandId, { type: 'Acknowledge', gatewayId, outcome, now: context.now }, context, known);
   }
 
   /** The waiting request gave up: records `timed_out` unless the command finished meanwhile. Returns the state. */
   async timeOut(commandId: string, context: CommandContext): Promise<RemoteCommandState> {
     const result = await this.bus.execute(remoteCommandDecider, remoteCommandStream(commandId), { type: 'TimeOut', now: context.now }, context);
-    if (result.events.length > 0) this.listener(commandId, result.events);
+    if (result.events.length > 0) this.listener(commandId, result.events, result.state);
     return result.state;
   }
 
@@ -144,9 +214,10 @@ export class RemoteCommands {
     commandId: string,
     command: Parameters<typeof remoteCommandDecider.decide>[0],
     context: CommandContext,
+    known?: KnownCommand,
   ): Promise<RemoteCommandEvent[]> {
-    const result = await this.bus.execute(remoteCommandDecider, remoteCommandStream(commandId), command, context);
-    if (result.events.length > 0) this.listener(commandId, result.events);
+    const result = await this.bus.execute(remoteCommandDecider, remoteCommandStream(commandId), command, context, known);
+    if (result.events.length > 0) this.listener(commandId, result.events, result.state);
     return result.events;
   }
 }

@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { Subject, merge, type Observable } from 'rxjs';
+import { Subject, filter, map, merge, share, type Observable } from 'rxjs';
+import { wakeupFor, type AppendSignal } from '../append-signal.ts';
 import { StreamNotFoundError, WrongExpectedVersionError } from '../errors.ts';
 import { catchUpSubscription } from '../catch-up-subscription.ts';
-import { decodePosition, encodePosition } from '../position.ts';
+import { decodePosition, encodePosition, maxPosition } from '../position.ts';
 import type {
   AllFilter,
   AppendOptions,
@@ -18,6 +20,7 @@ import type {
   RecordedEvent,
   SubscribeToAllOptions,
 } from '../port.ts';
+import { appendNotificationPayload, parseAppendNotification } from './append-notification.ts';
 import { ensureEventStoreSchema } from './schema.ts';
 import type { NotificationListener } from './notification-listener.ts';
 
@@ -93,12 +96,17 @@ export interface PostgresEventStoreOptions {
 export class PostgresEventStore implements EventStore {
   readonly kind: Extract<EventStoreKind, 'pglite' | 'postgres'>;
   private readonly knex: Knex;
-  private readonly localAppends = new Subject<void>();
-  private readonly wakeups: Observable<unknown>;
+  private readonly localAppends = new Subject<AppendSignal>();
+  /** Appends of this process and (with a listener) of the others, each saying what it wrote as far as known. */
+  private readonly appends: Observable<AppendSignal>;
   private readonly pollIntervalMs: number;
   private readonly listener: NotificationListener | undefined;
+  /** Names this store in its NOTIFY payloads, so it can ignore its own (its subscribers were woken locally). */
+  private readonly senderId = randomUUID();
   private notifying: Promise<void> | null = null;
   private nextNotification: Promise<void> | null = null;
+  /** Event types (and positions) appended since the notification in flight started: the next one announces them. */
+  private unannounced = new Map<string, Position>();
   private closed = false;
 
   private constructor(options: PostgresEventStoreOptions) {
@@ -106,9 +114,13 @@ export class PostgresEventStore implements EventStore {
     this.kind = options.kind;
     this.listener = options.listener;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
-    this.wakeups = options.listener
-      ? merge(this.localAppends, options.listener.notifications(APPEND_NOTIFY_CHANNEL))
-      : this.localAppends;
+    const remoteAppends = options.listener?.notifications(APPEND_NOTIFY_CHANNEL).pipe(
+      map(parseAppendNotification),
+      filter(({ from }) => from !== this.senderId),
+      map(({ signal }) => signal),
+      share(), // parsed once, however many subscriptions there are
+    );
+    this.appends = remoteAppends ? merge(this.localAppends, remoteAppends) : this.localAppends;
   }
 
   static async open(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
@@ -148,8 +160,10 @@ export class PostgresEventStore implements EventStore {
       throw new WrongExpectedVersionError(stream, row.outcome === 'id_conflict' ? 'any' : expected, actual);
     }
     if (row.outcome === 'appended') {
-      this.localAppends.next();
-      await this.notifyOtherProcesses();
+      const lowest = encodePosition(row.txid!, 0);
+      const types = Object.fromEntries(events.map((event) => [event.type, lowest]));
+      this.localAppends.next({ types, streamName: stream });
+      await this.notifyOtherProcesses(types);
     }
     return { nextExpectedRevision: Number(row.last_revision), position: encodePosition(row.txid!, row.last_position!) };
   }
@@ -160,13 +174,17 @@ export class PostgresEventStore implements EventStore {
    * commit). Coalesced: while one notification is in flight, every append that committed meanwhile shares the
    * next one. The append waits for it, so no transaction of ours is still open when the append returns (readers
    * of `$all` only see events older than every open transaction). `synchronous_commit` is off for the
-   * notification's own commit: a lost wake-up only delays subscribers until their poll.
+   * notification's own commit: a lost wake-up only delays subscribers until their poll. The payload names the
+   * event types of every append it covers (append-notification.ts).
    */
-  private notifyOtherProcesses(): Promise<void> {
+  private notifyOtherProcesses(types: Readonly<Record<string, Position>>): Promise<void> {
     if (this.kind !== 'postgres' || this.closed) return Promise.resolve();
+    for (const [type, position] of Object.entries(types)) this.unannounced.set(type, maxPosition(this.unannounced.get(type) ?? null, position)!);
     if (this.notifying === null) {
+      const payload = appendNotificationPayload(this.senderId, this.unannounced);
+      this.unannounced = new Map();
       this.notifying = this.knex
-        .raw("select set_config('synchronous_commit', 'off', true), pg_notify(?, ?)", [APPEND_NOTIFY_CHANNEL, ''])
+        .raw("select set_config('synchronous_commit', 'off', true), pg_notify(?, ?)", [APPEND_NOTIFY_CHANNEL, payload])
         .then(
           () => {},
           () => {}, // subscribers still poll
@@ -179,7 +197,7 @@ export class PostgresEventStore implements EventStore {
     // The one in flight may have started before our commit: ride on the next one.
     this.nextNotification ??= this.notifying.then(() => {
       this.nextNotification = null;
-      return this.notifyOtherProcesses();
+      return this.notifyOtherProcesses({});
     });
     return this.nextNotification;
   }
@@ -265,11 +283,17 @@ export class PostgresEventStore implements EventStore {
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): Observable<RecordedEvent> {
+    // Only appends that may carry an event this subscription wants wake it.
+    const wakeups = this.appends.pipe(
+      map((signal) => wakeupFor(options.filter, signal)),
+      filter((wakeup) => wakeup !== false),
+      map((wakeup) => wakeup.reach),
+    );
     return catchUpSubscription(
       {
         readPage: (after) => this.readAll({ after, filter: options.filter, maxCount: DEFAULT_PAGE }),
         pageSize: DEFAULT_PAGE,
-        wakeups: this.wakeups,
+        wakeups,
         pollIntervalMs: this.pollIntervalMs,
       },
       options.after ?? null,
