@@ -71,10 +71,11 @@ describe.runIf(process.env.TEST_DATABASE_URL)('Postgres server: wake-ups across 
     const slow = new pg.Client({ connectionString: db.target.url });
     await slow.connect();
     await slow.query('begin');
-    await slow.query(`insert into es_streams (stream_name, revision) values ('slow', 0)`);
-    await slow.query(`insert into es_events (event_id, stream_name, revision, type, data, metadata) values ($1, 'slow', 0, 'Slow', '{}', '{}')`, [
-      randomUUID(),
-    ]);
+    // An append that takes its transaction id and sequence number now and commits later.
+    await slow.query(
+      `select es_append('slow', 'no_stream', array[$1::uuid], array['Slow'], array['{}'::jsonb], array['{}'::jsonb])`,
+      [randomUUID()],
+    );
     // Its wake-up comes while the slow transaction still hides it; the subscription keeps re-reading.
     await store.appendToStream('fast', [event('Fast')], { expectedRevision: 'no_stream' });
     await new Promise((resolve) => setTimeout(resolve, 50));
