@@ -1,5 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { Subject, merge, type Observable } from 'rxjs';
+import { Subject, filter, map, merge, type Observable } from 'rxjs';
 import { StreamNotFoundError, WrongExpectedVersionError } from '../errors.ts';
 import { catchUpSubscription } from '../catch-up-subscription.ts';
 import { decodePosition, encodePosition } from '../position.ts';
@@ -18,6 +19,7 @@ import type {
   RecordedEvent,
   SubscribeToAllOptions,
 } from '../port.ts';
+import { decodeWakeupPayload, encodeWakeupPayload, type Wakeup } from '../wakeup.ts';
 import { ensureEventStoreSchema } from './schema.ts';
 import type { NotificationListener } from './notification-listener.ts';
 
@@ -85,8 +87,12 @@ export interface PostgresEventStoreOptions {
 export class PostgresEventStore implements EventStore {
   readonly kind: Extract<EventStoreKind, 'pglite' | 'postgres'>;
   private readonly knex: Knex;
-  private readonly localAppends = new Subject<void>();
-  private readonly wakeups: Observable<unknown>;
+  private readonly localAppends = new Subject<Wakeup>();
+  private readonly wakeups: Observable<Wakeup>;
+  /** Tags this store's NOTIFYs: its own come back through LISTEN, after the local wake-up already fired. */
+  private readonly notifierTag = randomUUID();
+  /** Event types appended since the last NOTIFY left: the next one names them. */
+  private readonly typesToNotify = new Set<string>();
   private readonly pollIntervalMs: number;
   private readonly listener: NotificationListener | undefined;
   private notifying: Promise<void> | null = null;
@@ -99,7 +105,13 @@ export class PostgresEventStore implements EventStore {
     this.listener = options.listener;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.wakeups = options.listener
-      ? merge(this.localAppends, options.listener.notifications(APPEND_NOTIFY_CHANNEL))
+      ? merge(
+          this.localAppends,
+          options.listener.notifications(APPEND_NOTIFY_CHANNEL).pipe(
+            filter((payload) => !payload.startsWith(`${this.notifierTag}:`)),
+            map((payload) => decodeWakeupPayload(payload.slice(payload.indexOf(':') + 1))),
+          ),
+        )
       : this.localAppends;
   }
 
@@ -140,7 +152,10 @@ export class PostgresEventStore implements EventStore {
       throw new WrongExpectedVersionError(stream, row.outcome === 'id_conflict' ? 'any' : expected, actual);
     }
     if (row.outcome === 'appended') {
-      this.localAppends.next();
+      const types = [...new Set(events.map((event) => event.type))];
+      // Sequence 0 of the append's transaction: at or before each of its events in the $all order.
+      this.localAppends.next({ types, stream, notBefore: encodePosition(row.txid!, 0) });
+      if (this.listener) for (const type of types) this.typesToNotify.add(type);
       await this.notifyOtherProcesses();
     }
     return { nextExpectedRevision: Number(row.last_revision), position: encodePosition(row.txid!, row.last_position!) };
@@ -157,8 +172,11 @@ export class PostgresEventStore implements EventStore {
   private notifyOtherProcesses(): Promise<void> {
     if (this.kind !== 'postgres' || this.closed) return Promise.resolve();
     if (this.notifying === null) {
+      // `tag:types`; another process wakes only the subscribers whose filter names one of the types.
+      const payload = `${this.notifierTag}:${encodeWakeupPayload(this.typesToNotify)}`;
+      this.typesToNotify.clear();
       this.notifying = this.knex
-        .raw("select set_config('synchronous_commit', 'off', true), pg_notify(?, ?)", [APPEND_NOTIFY_CHANNEL, ''])
+        .raw("select set_config('synchronous_commit', 'off', true), pg_notify(?, ?)", [APPEND_NOTIFY_CHANNEL, payload])
         .then(
           () => {},
           () => {}, // subscribers still poll
@@ -260,6 +278,7 @@ export class PostgresEventStore implements EventStore {
         readPage: (after) => this.readAll({ after, filter: options.filter, maxCount: DEFAULT_PAGE }),
         pageSize: DEFAULT_PAGE,
         wakeups: this.wakeups,
+        filter: options.filter,
         pollIntervalMs: this.pollIntervalMs,
       },
       options.after ?? null,
