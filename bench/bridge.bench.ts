@@ -18,7 +18,8 @@
  *
  *   npm run bench:bridge [-- pglite postgres]
  *   knobs: BENCH_SESSIONS (2000), BENCH_STORM_GATEWAYS (2000), BENCH_STATE_GATEWAYS (200), BENCH_STATE_WINDOW (16),
- *          BENCH_STATE_SECONDS (10), BENCH_RUNS (3), BENCH_SCENARIOS (idle,storm,state), BENCH_CONNECT_CONCURRENCY (200)
+ *          BENCH_STATE_SECONDS (10), BENCH_RUNS (3), BENCH_SCENARIOS (idle,storm,state), BENCH_CONNECT_CONCURRENCY (200),
+ *          BENCH_QUERY_STATS=1 (statements per scenario, by shape)
  */
 import { execSync, fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -36,6 +37,8 @@ const STATE_SECONDS = Number(process.env.BENCH_STATE_SECONDS ?? 10);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CONNECT_CONCURRENCY = Number(process.env.BENCH_CONNECT_CONCURRENCY ?? 200);
 const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'idle,storm,state').split(','));
+/** Prints the statements each scenario sent to the read-model database (the event store's too when it is the same). */
+const QUERY_STATS = process.env.BENCH_QUERY_STATS === '1';
 
 const gc = globalThis.gc;
 if (!gc) throw new Error('run with node --expose-gc (npm run bench:bridge does)');
@@ -97,6 +100,19 @@ async function runOnce(target: BenchTarget): Promise<RunResult> {
   });
   const result: RunResult = { loads: [] };
   const bridge = server.bridge;
+  const statements = new Map<string, number>();
+  if (QUERY_STATS) {
+    server.stores.readModels.knex.on('query', (query: { sql: string }) => {
+      const shape = query.sql.replace(/\s+/g, ' ').slice(0, 90);
+      statements.set(shape, (statements.get(shape) ?? 0) + 1);
+    });
+  }
+  const printStatements = (scenario: string, per: number) => {
+    if (!QUERY_STATS) return;
+    const top = [...statements].sort((a, b) => b[1] - a[1]).slice(0, 15);
+    console.log(`  [${target}] ${scenario}: statements per gateway\n${top.map(([sql, n]) => `    ${(n / per).toFixed(2)}  ${sql}`).join('\n')}`);
+    statements.clear();
+  };
   const wsUrl = server.url.replace(/^http/, 'ws');
   try {
     const total = Math.max(SESSIONS, STORM, STATE_GATEWAYS);
@@ -141,6 +157,7 @@ async function runOnce(target: BenchTarget): Promise<RunResult> {
         await ask(child, { cmd: 'disconnect', keep: STORM });
         connected = STORM;
       }
+      statements.clear();
       const reply = await ask(child, { cmd: 'storm' });
       if (reply.cmd !== 'storm') throw new Error('unexpected reply');
       result.stormMs = reply.ms;
@@ -152,16 +169,19 @@ async function runOnce(target: BenchTarget): Promise<RunResult> {
       );
       await until(() => bridge.sessionCount === STORM, 60_000, 'the sessions after the storm');
       await server.projections.waitFor(await server.stores.eventStore.headPosition(), ['BridgeSessionClosed'], 120_000);
+      printStatements('storm', STORM);
     }
 
     if (SCENARIOS.has('state')) {
       if (connected < STATE_GATEWAYS) {
         await ask(child, { cmd: 'connect', url: wsUrl, gateways: gateways.slice(connected, STATE_GATEWAYS), concurrency: CONNECT_CONCURRENCY });
       }
+      statements.clear();
       const reply = await ask(child, { cmd: 'state', gateways: STATE_GATEWAYS, window: STATE_WINDOW, seconds: STATE_SECONDS });
       if (reply.cmd !== 'state') throw new Error('unexpected reply');
       if (reply.errors > 0) throw new Error(`${reply.errors} state frames answered with an error`);
       result.statesPerSecond = reply.acked / reply.seconds;
+      printStatements('state (per acked frame)', reply.acked);
       result.loads.push(`state ${load()}`);
       console.log(
         `  [${target}] state: ${STATE_GATEWAYS} gateways × window ${STATE_WINDOW}: ${result.statesPerSecond.toFixed(0)} acked frames/s (load ${load()})`,

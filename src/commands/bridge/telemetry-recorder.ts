@@ -12,8 +12,11 @@ interface Pending {
 }
 
 const MAX_BATCH = 200;
-/** Bound on remembered stream tips (one per gateway with a live session; dropped when its session closes). */
-const MAX_TIPS = 100_000;
+/**
+ * Bound on remembered stream tips (~250 bytes each), least recently written out first. Kept past a session's end:
+ * after a reconnect storm the new session's first append then needs no read.
+ */
+const MAX_TIPS = 50_000;
 
 /**
  * Writes a gateway's telemetry (session open/close, device states, metadata) to its telemetry stream in order
@@ -55,7 +58,7 @@ export class TelemetryRecorder {
         const batch = queue.splice(0, MAX_BATCH);
         try {
           const tip = await this.bus.appendEachAfter(telemetryStream(gatewayId), batch, this.tips.get(gatewayId) ?? null);
-          this.remember(gatewayId, tip, batch[batch.length - 1]!.event.type === 'BridgeSessionClosed');
+          this.remember(gatewayId, tip);
           for (const pending of batch) pending.resolve(tip.position);
         } catch (error) {
           this.tips.delete(gatewayId);
@@ -67,10 +70,9 @@ export class TelemetryRecorder {
     }
   }
 
-  /** A closed session's gateway may not come back here: its tip goes, and a reconnect reads the stream once. */
-  private remember(gatewayId: string, tip: StreamTip, sessionClosed: boolean): void {
+  private remember(gatewayId: string, tip: StreamTip): void {
+    // Re-inserted, so the Map's insertion order is least recently written first.
     this.tips.delete(gatewayId);
-    if (sessionClosed) return;
     this.tips.set(gatewayId, tip);
     if (this.tips.size > MAX_TIPS) this.tips.delete(this.tips.keys().next().value!);
   }
