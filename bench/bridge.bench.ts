@@ -17,7 +17,8 @@
  * `ulimit -Hn` as root, or `LimitNOFILE=` / `--ulimit nofile=`). 127.0.0.1 only; stops by itself.
  *
  *   npm run bench:bridge [-- pglite postgres]
- *   knobs: BENCH_SESSIONS (2000), BENCH_STORM_GATEWAYS (2000), BENCH_STATE_GATEWAYS (200), BENCH_STATE_WINDOW (16),
+ *   knobs: BENCH_SESSIONS (2000; PGlite 500), BENCH_STORM_GATEWAYS (2000; PGlite 500), BENCH_STATE_GATEWAYS (200),
+ *          BENCH_STATE_WINDOW (16),
  *          BENCH_STATE_SECONDS (10), BENCH_RUNS (3), BENCH_SCENARIOS (idle,storm,state), BENCH_CONNECT_CONCURRENCY (200),
  *          BENCH_QUERY_STATS=1 (statements per scenario, by shape)
  */
@@ -29,8 +30,11 @@ import type { ClientCommand, ClientReply } from './support/bridge-clients.ts';
 import { benchTargets, fmt, median, startBenchServer, type BenchTarget } from './support/bench-server.ts';
 import { provisionGateways } from './support/provision-gateways.ts';
 
-const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 2000);
-const STORM = Number(process.env.BENCH_STORM_GATEWAYS ?? 2000);
+/** PGlite (single-threaded, in this process) connects ~20 gateways/s here: smaller defaults keep a run in minutes. */
+const sizesFor = (target: BenchTarget) => ({
+  sessions: Number(process.env.BENCH_SESSIONS ?? (target === 'pglite' ? 500 : 2000)),
+  storm: Number(process.env.BENCH_STORM_GATEWAYS ?? (target === 'pglite' ? 500 : 2000)),
+});
 const STATE_GATEWAYS = Number(process.env.BENCH_STATE_GATEWAYS ?? 200);
 const STATE_WINDOW = Number(process.env.BENCH_STATE_WINDOW ?? 16);
 const STATE_SECONDS = Number(process.env.BENCH_STATE_SECONDS ?? 10);
@@ -43,7 +47,7 @@ const QUERY_STATS = process.env.BENCH_QUERY_STATS === '1';
 const gc = globalThis.gc;
 if (!gc) throw new Error('run with node --expose-gc (npm run bench:bridge does)');
 
-const needed = Math.max(SESSIONS, STORM, STATE_GATEWAYS) + 500;
+const needed = Math.max(sizesFor('postgres').sessions, sizesFor('postgres').storm, STATE_GATEWAYS) + 500;
 const hardLimit = execSync('ulimit -Hn', { shell: '/bin/sh' }).toString().trim();
 if (hardLimit !== 'unlimited' && Number(hardLimit) < needed) {
   throw new Error(`open-file hard limit ${hardLimit} < ${needed} needed; raise it (ulimit -Hn as root) or lower BENCH_SESSIONS`);
@@ -87,6 +91,7 @@ interface RunResult {
 }
 
 async function runOnce(target: BenchTarget): Promise<RunResult> {
+  const { sessions: SESSIONS, storm: STORM } = sizesFor(target);
   const key = randomBytes(32).toString('hex');
   const server = await startBenchServer(target, {
     GATEWAY_SECRET_KEY: key,
@@ -200,6 +205,7 @@ const summarise = (values: number[]) => ({ median: median(values), min: Math.min
 
 const chosen = process.argv.slice(2).filter((name): name is BenchTarget => name === 'pglite' || name === 'postgres');
 for (const target of chosen.length > 0 ? chosen : benchTargets()) {
+  const { sessions: SESSIONS, storm: STORM } = sizesFor(target);
   const results: RunResult[] = [];
   for (let run = 1; run <= RUNS; run++) {
     console.log(`[${target}] run ${run}/${RUNS} (load ${load()})`);
