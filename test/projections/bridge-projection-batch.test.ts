@@ -51,6 +51,9 @@ function eventLog(): RecordedEvent[] {
   states(g1, h1, [['d1', 1, '2026-01-01T00:00:05.000Z'], ['d2', 1, '2026-01-01T00:00:05.000Z']]);
   states(g1, h1, [['d1', 2, '2026-01-01T00:00:03.000Z']]); // older: never wins
   states(g1, h1, [['d2', 3, '2026-01-01T00:00:05.000Z'], ['d2', 4, '2026-01-01T00:00:06.000Z']]); // tie, then newer
+  states(g1, h1, [['d3', 1, '2026-01-01T00:00:07.000Z'], ['d3', 2, '2026-01-01T00:00:07.000Z']]); // a tie: the later wins
+  states(g1, h1, [['d4', 1, '2026-01-01T00:00:08.000Z']]);
+  states(g1, h1, [['d4', 2, '2026-01-01T00:00:08.000Z']]); // a tie in the next event: the later wins
   sync(g1, h1, 1);
   sync(g1, h1, 2);
   opened(s2, g1, h1, null); // replaces s1
@@ -106,7 +109,7 @@ describe.each(databaseTargets())('bridge projection applyBatch (%s)', (target) =
     }
     const expected = await rows(test, one);
     expect(expected.bridge_sessions).toHaveLength(4);
-    expect(expected.device_states).toHaveLength(4);
+    expect(expected.device_states).toHaveLength(6);
     expect(await rows(test, batched)).toEqual(expected);
   });
 });
