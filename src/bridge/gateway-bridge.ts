@@ -10,8 +10,15 @@ import { readGatewayCredentials, redactedUrl } from './gateway-credentials.ts';
 import { GatewaySession, type CommandAckHandler, type SessionSettings } from './gateway-session.ts';
 
 const BRIDGE_PATHS = new Set(['/bridge', '/bridge/']);
+/** Events after which a live session's credentials are no longer valid. */
+const CREDENTIAL_ENDING_EVENTS = new Set(['GatewayRevoked', 'GatewayDeleted', 'GatewaySecretRotated']);
 /** Events after which a live session must go: its credentials died, or a newer session took over. */
-const FOLLOWED_EVENTS = ['GatewayRevoked', 'GatewayDeleted', 'GatewaySecretRotated', 'BridgeSessionOpened'];
+const FOLLOWED_EVENTS = [...CREDENTIAL_ENDING_EVENTS, 'BridgeSessionOpened'];
+/**
+ * How many gateways' last credential-ending revision the bridge remembers. It only has to cover revocations that
+ * arrive between a handshake's credential check and its session being registered (milliseconds).
+ */
+const REMEMBERED_REVOCATIONS = 10_000;
 
 export interface BridgeOptions {
   nodeId: string;
@@ -27,6 +34,7 @@ export interface BridgeOptions {
 interface Accepted {
   gatewayId: string;
   homeId: string;
+  revision: number;
 }
 
 /**
@@ -37,6 +45,8 @@ interface Accepted {
 export class GatewayBridge {
   private readonly sessions = new Map<string, GatewaySession>();
   private readonly accepted = new WeakMap<IncomingMessage, Accepted>();
+  /** Per gateway, the revision of the latest revocation/rotation/deletion the follower saw (bounded, oldest out). */
+  private readonly credentialsEndedAt = new Map<string, number>();
   private following: Subscription | null = null;
   private commandAckHandler: CommandAckHandler = () => false;
   private sessionReadyHandler: (session: GatewaySession) => void = () => {};
@@ -95,6 +105,7 @@ export class GatewayBridge {
         nodeId: this.options.nodeId,
         remoteAddress: this.clientAddress(request),
         userAgent: request.headers['user-agent'] ?? null,
+        credentialsRevision: gateway.revision,
       },
       this.options.recorder,
       this.options.settings,
@@ -108,6 +119,12 @@ export class GatewayBridge {
     this.sessions.set(gateway.gatewayId, session);
     if (previous) void previous.close('replaced');
     this.options.logger.info({ gateway_id: gateway.gatewayId, session_id: session.sessionId }, 'gateway connected');
+    // The credentials may have died after the handshake checked them, before this session was registered (the
+    // follower then found no session to close).
+    if (this.credentialsEnded(session)) {
+      void session.close('revoked');
+      return;
+    }
     await session.start();
     if (session.isOpen && this.sessions.get(gateway.gatewayId) === session) this.sessionReadyHandler(session);
   }
@@ -137,13 +154,22 @@ export class GatewayBridge {
     this.following = this.options.store.subscribeToAll({ after: head, filter: { eventTypes: FOLLOWED_EVENTS } }).subscribe({
       next: (event) => {
         const data = event.data as { gateway_id?: string; session_id?: string };
-        const session = data.gateway_id ? this.sessions.get(data.gateway_id) : undefined;
+        if (!data.gateway_id) return;
+        if (CREDENTIAL_ENDING_EVENTS.has(event.type)) {
+          this.rememberCredentialsEnded(data.gateway_id, event.revision);
+          const session = this.sessions.get(data.gateway_id);
+          // By the gateway stream's revision, not by global position: a revocation that landed between the
+          // handshake's check and BridgeSessionOpened is before the session in the log, yet after what was checked.
+          if (session && this.credentialsEnded(session)) void session.close('revoked');
+          return;
+        }
+        const session = this.sessions.get(data.gateway_id);
         if (!session || data.session_id === session.sessionId) return;
         // Only what happened after this session began ends it (a late delivery of an older event must not).
         session.opened.then(
           (openedAt) => {
             if (event.position <= openedAt) return;
-            void session.close(event.type === 'BridgeSessionOpened' ? 'replaced' : 'revoked');
+            void session.close('replaced');
           },
           () => {},
         );
@@ -153,6 +179,21 @@ export class GatewayBridge {
         setTimeout(() => void this.startFollowing(), 1000).unref();
       },
     });
+  }
+
+  private credentialsEnded(session: GatewaySession): boolean {
+    const endedAt = this.credentialsEndedAt.get(session.gatewayId);
+    return endedAt !== undefined && endedAt > session.origin.credentialsRevision;
+  }
+
+  private rememberCredentialsEnded(gatewayId: string, revision: number): void {
+    const latest = Math.max(revision, this.credentialsEndedAt.get(gatewayId) ?? -1);
+    // Re-inserted, so the Map's insertion order is the eviction order (least recently revoked first).
+    this.credentialsEndedAt.delete(gatewayId);
+    this.credentialsEndedAt.set(gatewayId, latest);
+    if (this.credentialsEndedAt.size > REMEMBERED_REVOCATIONS) {
+      this.credentialsEndedAt.delete(this.credentialsEndedAt.keys().next().value!);
+    }
   }
 
   /** SIGTERM: every session is closed with `server_shutdown` after its event is written. */

@@ -36,6 +36,8 @@ export interface SessionOrigin {
   nodeId: string;
   remoteAddress: string | null;
   userAgent: string | null;
+  /** Revision of the gateway stream the handshake's credential check read (see GatewayBridge.startFollowing). */
+  credentialsRevision: number;
 }
 
 /** An ack for a command this session relayed (the remote-control capability plugs in here). */
@@ -106,6 +108,8 @@ export class GatewaySession {
       this.onClosed(this);
       return;
     }
+    // Closed while the session was being recorded (replaced, revoked): no welcome, no timers.
+    if (this.closing) return;
     this.send(
       buildWelcome({
         requestId: randomUUID(),

@@ -44,6 +44,13 @@ export interface WriteResult {
   eventTypes: string[];
 }
 
+/** Where a writer's own last append left a stream: its revision and chain hash, and the append's position. */
+export interface StreamTip {
+  revision: number;
+  hash: string;
+  position: Position;
+}
+
 export const NOTHING_WRITTEN: WriteResult = { position: null, eventTypes: [] };
 
 export function writeResultOf(result: { events: readonly DomainEvent[]; position: Position | null }): WriteResult {
@@ -146,20 +153,52 @@ export class CommandBus {
     entries: ReadonlyArray<{ event: DomainEvent; context: CommandContext }>,
     expectedRevision: ExpectedRevision,
   ): Promise<Position> {
-    const prepared = this.prepare(entries);
+    return (await this.appendLinked(stream, this.prepare(entries), expectedRevision, null)).position;
+  }
+
+  /**
+   * `appendEach` with `any` for a writer that remembers where its last append left the stream (`tip`, null when
+   * unknown): it links to that and appends with that exact revision, skipping the read of the last event. When
+   * another writer got in between, the append fails on the revision and this falls back to reading. Returns the
+   * new tip for the next call.
+   */
+  async appendEachAfter(
+    stream: string,
+    entries: ReadonlyArray<{ event: DomainEvent; context: CommandContext }>,
+    tip: StreamTip | null,
+  ): Promise<StreamTip> {
+    return this.appendLinked(stream, this.prepare(entries), 'any', tip);
+  }
+
+  private async appendLinked(
+    stream: string,
+    prepared: readonly EventToAppend[],
+    expectedRevision: ExpectedRevision,
+    tip: StreamTip | null,
+  ): Promise<StreamTip> {
+    let known = tip;
     for (let attempt = 1; ; attempt++) {
-      const last = await this.readLastEvent(stream);
-      const actual = last === null ? 'no_stream' : last.revision;
-      const holds =
-        expectedRevision === 'any' ||
-        (expectedRevision === 'no_stream' && last === null) ||
-        (expectedRevision === 'stream_exists' && last !== null) ||
-        expectedRevision === actual;
-      if (!holds) throw new WrongExpectedVersionError(stream, expectedRevision, actual);
-      const toAppend = linkEvents(lastHashOf(last ?? undefined), prepared).events;
+      let actual: number | 'no_stream';
+      let prev: string;
+      if (known !== null) {
+        actual = known.revision;
+        prev = known.hash;
+        known = null;
+      } else {
+        const last = await this.readLastEvent(stream);
+        actual = last === null ? 'no_stream' : last.revision;
+        const holds =
+          expectedRevision === 'any' ||
+          (expectedRevision === 'no_stream' && last === null) ||
+          (expectedRevision === 'stream_exists' && last !== null) ||
+          expectedRevision === actual;
+        if (!holds) throw new WrongExpectedVersionError(stream, expectedRevision, actual);
+        prev = lastHashOf(last ?? undefined);
+      }
+      const linked = linkEvents(prev, prepared);
       try {
-        const result = await this.store.appendToStream(stream, toAppend, { expectedRevision: actual });
-        return result.position;
+        const result = await this.store.appendToStream(stream, linked.events, { expectedRevision: actual });
+        return { revision: result.nextExpectedRevision, hash: linked.last, position: result.position };
       } catch (error) {
         const retry = error instanceof WrongExpectedVersionError && expectedRevision === 'any' && attempt < MAX_CHAIN_ATTEMPTS;
         if (!retry) throw error;

@@ -152,7 +152,8 @@ describe.each(serverTargets())('gateways API (%s)', (target) => {
     const provisioned = await owner.http.post('/api/gateways/provision', {});
     const { id, home_id: homeId, secret } = provisioned.body;
     const auth = server.gatewayAuthenticator;
-    expect(await auth.verifyGatewaySecret(id, secret)).toEqual({ gatewayId: id, homeId });
+    // revision: the gateway stream's last event the check read (a later revocation ends the session).
+    expect(await auth.verifyGatewaySecret(id, secret)).toEqual({ gatewayId: id, homeId, revision: 0 });
     expect(await auth.verifyGatewaySecret(id, `${secret}x`)).toBeNull();
     expect(await auth.verifyGatewaySecret(randomUUID(), secret)).toBeNull();
     expect(await auth.verifyGatewaySecret('not-a-uuid', secret)).toBeNull();
@@ -162,7 +163,7 @@ describe.each(serverTargets())('gateways API (%s)', (target) => {
     expect(Object.keys(rotated.body)).toEqual(['secret']);
     expect(rotated.body.secret).not.toBe(secret);
     expect(await auth.verifyGatewaySecret(id, secret)).toBeNull();
-    expect(await auth.verifyGatewaySecret(id, rotated.body.secret)).toEqual({ gatewayId: id, homeId });
+    expect(await auth.verifyGatewaySecret(id, rotated.body.secret)).toEqual({ gatewayId: id, homeId, revision: 1 });
 
     await owner.http.post(`/api/gateways/${id}/revoke`);
     expect(await auth.verifyGatewaySecret(id, rotated.body.secret)).toBeNull();

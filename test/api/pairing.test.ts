@@ -39,6 +39,7 @@ describe.each(serverTargets())('gateway pairing (%s)', (target) => {
     expect(await server.gatewayAuthenticator.verifyGatewaySecret(completed.body.id, completed.body.secret)).toEqual({
       gatewayId: completed.body.id,
       homeId,
+      revision: 0,
     });
     expect((await owner.http.get(`/api/homes/${homeId}`)).body.role).toBe('owner');
 

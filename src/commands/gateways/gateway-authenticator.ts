@@ -8,6 +8,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export interface AuthenticatedGateway {
   gatewayId: string;
   homeId: string;
+  /** Revision of the gateway stream's last event the check read: a later revocation or rotation ends the session. */
+  revision: number;
 }
 
 /**
@@ -22,9 +24,9 @@ export class GatewayAuthenticator {
 
   async verifyGatewaySecret(gatewayId: string, secret: string): Promise<AuthenticatedGateway | null> {
     if (!UUID.test(gatewayId) || secret.length === 0 || secret.length > 512) return null;
-    const { state } = await this.bus.load(gatewayDecider, gatewayStream(gatewayId.toLowerCase()));
+    const { state, revision } = await this.bus.load(gatewayDecider, gatewayStream(gatewayId.toLowerCase()));
     if (!canConnect(state) || state.secretDigest === null || state.homeId === null) return null;
     if (!this.digester.secretMatches(secret, state.secretDigest)) return null;
-    return { gatewayId: state.gatewayId!, homeId: state.homeId };
+    return { gatewayId: state.gatewayId!, homeId: state.homeId, revision: revision! };
   }
 }

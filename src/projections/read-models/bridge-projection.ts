@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { RecordedEvent } from '../../eventstore/port.ts';
 import type { Projection, TableNames } from '../projection.ts';
+import { applyBridgeBatch } from './bridge-projection-batch.ts';
 
 interface SessionOpened {
   session_id: string;
@@ -137,6 +138,9 @@ export const bridgeProjection: Projection = {
       }
     }
   },
+
+  // Pages of telemetry are long runs of one type: a few statements per run instead of a few per event.
+  applyBatch: applyBridgeBatch,
 };
 
 async function touch(trx: Knex.Transaction, presence: string, gatewayId: string, at: Date): Promise<void> {

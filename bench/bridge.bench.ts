@@ -1,0 +1,229 @@
+/**
+ * Gateway bridge capacity (issue 5), against the real server (`startServer`) in this process:
+ *  - idle: heap per idle session — heap used after GC (`--expose-gc`) before and after BENCH_SESSIONS gateways
+ *    connect, divided by their number (aim: 10,000 sessions, < 40 KiB each);
+ *  - storm: BENCH_STORM_GATEWAYS connected gateways lose their sockets at once (terminated, no close handshake)
+ *    and all reconnect at once; time until every one has its `welcome` again (aim: 2,000 within 2 s);
+ *  - state: BENCH_STATE_GATEWAYS gateways each keep BENCH_STATE_WINDOW state frames unacked for
+ *    BENCH_STATE_SECONDS; durable acks per second (aim: ≥ 5,000/s on the Postgres server).
+ * The gateways are plain `ws` clients in a child process (bench/support/bridge-clients.ts), so their memory is not
+ * in the measured heap. Each run starts a fresh server over a fresh store: PGlite in a temporary DATA_DIR, and
+ * (with BENCH_DATABASE_URL or TEST_DATABASE_URL) a database created on the Postgres server and dropped afterwards.
+ *
+ * Set-up is cheap on purpose: gateways are provisioned by appending `GatewayProvisioned` through the command bus
+ * (bench/support/provision-gateways.ts) — no users, homes or scrypt, since the handshake reads only the gateway's
+ * stream. Open files: every session is one descriptor in each process; Node raises its soft RLIMIT_NOFILE to the
+ * hard limit at start-up, so the bench checks `ulimit -Hn` and stops with a hint when it is too low (raise it with
+ * `ulimit -Hn` as root, or `LimitNOFILE=` / `--ulimit nofile=`). 127.0.0.1 only; stops by itself.
+ *
+ *   npm run bench:bridge [-- pglite postgres]
+ *   knobs: BENCH_SESSIONS (2000; PGlite 500), BENCH_STORM_GATEWAYS (2000; PGlite 500), BENCH_STATE_GATEWAYS (200),
+ *          BENCH_STATE_WINDOW (16),
+ *          BENCH_STATE_SECONDS (10), BENCH_RUNS (3), BENCH_SCENARIOS (idle,storm,state), BENCH_CONNECT_CONCURRENCY (200),
+ *          BENCH_QUERY_STATS=1 (statements per scenario, by shape)
+ */
+import { execSync, fork, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+import type { ClientCommand, ClientReply } from './support/bridge-clients.ts';
+import { benchTargets, fmt, median, startBenchServer, type BenchTarget } from './support/bench-server.ts';
+import { provisionGateways } from './support/provision-gateways.ts';
+
+/** PGlite (single-threaded, in this process) connects ~20 gateways/s here: smaller defaults keep a run in minutes. */
+const sizesFor = (target: BenchTarget) => ({
+  sessions: Number(process.env.BENCH_SESSIONS ?? (target === 'pglite' ? 500 : 2000)),
+  storm: Number(process.env.BENCH_STORM_GATEWAYS ?? (target === 'pglite' ? 500 : 2000)),
+});
+const STATE_GATEWAYS = Number(process.env.BENCH_STATE_GATEWAYS ?? 200);
+const STATE_WINDOW = Number(process.env.BENCH_STATE_WINDOW ?? 16);
+const STATE_SECONDS = Number(process.env.BENCH_STATE_SECONDS ?? 10);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const CONNECT_CONCURRENCY = Number(process.env.BENCH_CONNECT_CONCURRENCY ?? 200);
+const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'idle,storm,state').split(','));
+/** Prints the statements each scenario sent to the read-model database (the event store's too when it is the same). */
+const QUERY_STATS = process.env.BENCH_QUERY_STATS === '1';
+
+const gc = globalThis.gc;
+if (!gc) throw new Error('run with node --expose-gc (npm run bench:bridge does)');
+
+const needed = Math.max(sizesFor('postgres').sessions, sizesFor('postgres').storm, STATE_GATEWAYS) + 500;
+const hardLimit = execSync('ulimit -Hn', { shell: '/bin/sh' }).toString().trim();
+if (hardLimit !== 'unlimited' && Number(hardLimit) < needed) {
+  throw new Error(`open-file hard limit ${hardLimit} < ${needed} needed; raise it (ulimit -Hn as root) or lower BENCH_SESSIONS`);
+}
+
+const load = () => os.loadavg().map((value) => value.toFixed(1)).join(' ');
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Heap used after full collections (several: finalisers and weak maps free more on the next pass). */
+async function settledHeap(): Promise<number> {
+  for (let i = 0; i < 4; i++) {
+    gc!();
+    await sleep(50);
+  }
+  return process.memoryUsage().heapUsed;
+}
+
+/** One request to the client process, answered by one message. */
+function ask(child: ChildProcess, command: ClientCommand): Promise<ClientReply> {
+  return new Promise((resolve, reject) => {
+    child.once('message', (reply: ClientReply) => (reply.cmd === 'failed' ? reject(new Error(reply.message)) : resolve(reply)));
+    child.send(command);
+  });
+}
+
+async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+interface RunResult {
+  kibPerSession?: number;
+  connectMs?: number;
+  stormMs?: number;
+  stormRetries?: number;
+  statesPerSecond?: number;
+  loads: string[];
+}
+
+async function runOnce(target: BenchTarget): Promise<RunResult> {
+  const { sessions: SESSIONS, storm: STORM } = sizesFor(target);
+  const key = randomBytes(32).toString('hex');
+  const server = await startBenchServer(target, {
+    GATEWAY_SECRET_KEY: key,
+    // Idle sessions send nothing during the measurement; the heartbeat must not close them meanwhile.
+    HEARTBEAT_TIMEOUT_S: '3600',
+    BRIDGE_RATE_LIMIT_PER_S: '100000',
+  });
+  const child = fork(path.join(import.meta.dirname, 'support', 'bridge-clients.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const result: RunResult = { loads: [] };
+  const bridge = server.bridge;
+  const statements = new Map<string, number>();
+  if (QUERY_STATS) {
+    server.stores.readModels.knex.on('query', (query: { sql: string }) => {
+      const shape = query.sql.replace(/\s+/g, ' ').slice(0, 90);
+      statements.set(shape, (statements.get(shape) ?? 0) + 1);
+    });
+  }
+  const printStatements = (scenario: string, per: number) => {
+    if (!QUERY_STATS) return;
+    const top = [...statements].sort((a, b) => b[1] - a[1]).slice(0, 15);
+    console.log(`  [${target}] ${scenario}: statements per gateway\n${top.map(([sql, n]) => `    ${(n / per).toFixed(2)}  ${sql}`).join('\n')}`);
+    statements.clear();
+  };
+  const wsUrl = server.url.replace(/^http/, 'ws');
+  try {
+    const total = Math.max(SESSIONS, STORM, STATE_GATEWAYS);
+    const t0 = performance.now();
+    const gateways = await provisionGateways(server.stores.eventStore, key, total);
+    const head = await server.stores.eventStore.headPosition();
+    await server.projections.waitFor(head, ['GatewayProvisioned'], 600_000);
+    console.log(`  [${target}] provisioned ${total} gateways in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+
+    let connected = 0;
+    if (SCENARIOS.has('idle')) {
+      const before = await settledHeap();
+      const reply = await ask(child, { cmd: 'connect', url: wsUrl, gateways: gateways.slice(0, SESSIONS), concurrency: CONNECT_CONCURRENCY });
+      connected = SESSIONS;
+      await until(() => bridge.sessionCount === SESSIONS, 60_000, 'every idle session on the server');
+      // Let the session events reach the read models, so no write is in flight when the heap is measured.
+      await server.projections.waitFor(await server.stores.eventStore.headPosition(), ['BridgeSessionOpened'], 120_000);
+      await sleep(1000);
+      const after = await settledHeap();
+      result.kibPerSession = (after - before) / SESSIONS / 1024;
+      result.connectMs = reply.cmd === 'connect' ? reply.ms : 0;
+      result.loads.push(`idle ${load()}`);
+      console.log(
+        `  [${target}] idle: ${SESSIONS} sessions, heap ${(before / 2 ** 20).toFixed(1)} → ${(after / 2 ** 20).toFixed(1)} MiB = ` +
+          `${result.kibPerSession.toFixed(1)} KiB/session; connected in ${(result.connectMs / 1000).toFixed(1)} s (load ${load()})`,
+      );
+    }
+
+    const wanted = Math.max(STORM, STATE_GATEWAYS);
+    if (connected > wanted) {
+      await ask(child, { cmd: 'disconnect', keep: wanted });
+      connected = wanted;
+    } else if (connected < wanted) {
+      await ask(child, { cmd: 'connect', url: wsUrl, gateways: gateways.slice(connected, wanted), concurrency: CONNECT_CONCURRENCY });
+      connected = wanted;
+    }
+    await until(() => bridge.sessionCount === connected, 60_000, 'the session count to settle');
+    await server.projections.waitFor(await server.stores.eventStore.headPosition(), ['BridgeSessionClosed'], 120_000);
+
+    if (SCENARIOS.has('storm')) {
+      if (connected !== STORM) {
+        await ask(child, { cmd: 'disconnect', keep: STORM });
+        connected = STORM;
+      }
+      statements.clear();
+      const reply = await ask(child, { cmd: 'storm' });
+      if (reply.cmd !== 'storm') throw new Error('unexpected reply');
+      result.stormMs = reply.ms;
+      result.stormRetries = reply.retries;
+      result.loads.push(`storm ${load()}`);
+      console.log(
+        `  [${target}] storm: ${reply.welcomed} gateways back in ${reply.ms.toFixed(0)} ms ` +
+          `(${((reply.welcomed / reply.ms) * 1000).toFixed(0)} connects/s, ${reply.retries} retried handshakes; load ${load()})`,
+      );
+      await until(() => bridge.sessionCount === STORM, 60_000, 'the sessions after the storm');
+      await server.projections.waitFor(await server.stores.eventStore.headPosition(), ['BridgeSessionClosed'], 120_000);
+      printStatements('storm', STORM);
+    }
+
+    if (SCENARIOS.has('state')) {
+      if (connected < STATE_GATEWAYS) {
+        await ask(child, { cmd: 'connect', url: wsUrl, gateways: gateways.slice(connected, STATE_GATEWAYS), concurrency: CONNECT_CONCURRENCY });
+      }
+      statements.clear();
+      const reply = await ask(child, { cmd: 'state', gateways: STATE_GATEWAYS, window: STATE_WINDOW, seconds: STATE_SECONDS });
+      if (reply.cmd !== 'state') throw new Error('unexpected reply');
+      if (reply.errors > 0) throw new Error(`${reply.errors} state frames answered with an error`);
+      result.statesPerSecond = reply.acked / reply.seconds;
+      printStatements('state (per acked frame)', reply.acked);
+      result.loads.push(`state ${load()}`);
+      console.log(
+        `  [${target}] state: ${STATE_GATEWAYS} gateways × window ${STATE_WINDOW}: ${result.statesPerSecond.toFixed(0)} acked frames/s (load ${load()})`,
+      );
+    }
+    return result;
+  } finally {
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+    await server.stop();
+  }
+}
+
+const summarise = (values: number[]) => ({ median: median(values), min: Math.min(...values), max: Math.max(...values) });
+
+const chosen = process.argv.slice(2).filter((name): name is BenchTarget => name === 'pglite' || name === 'postgres');
+for (const target of chosen.length > 0 ? chosen : benchTargets()) {
+  const { sessions: SESSIONS, storm: STORM } = sizesFor(target);
+  const results: RunResult[] = [];
+  for (let run = 1; run <= RUNS; run++) {
+    console.log(`[${target}] run ${run}/${RUNS} (load ${load()})`);
+    results.push(await runOnce(target));
+  }
+  const pick = (field: 'kibPerSession' | 'connectMs' | 'stormMs' | 'statesPerSecond') =>
+    results.map((r) => r[field]).filter((v): v is number => v !== undefined);
+  console.log(`[${target}] ${RUNS} runs, median [min … max]:`);
+  if (pick('kibPerSession').length > 0) console.log(`  idle ${SESSIONS} sessions: ${fmt(summarise(pick('kibPerSession')), 1)} KiB heap/session`);
+  if (pick('stormMs').length > 0) {
+    console.log(
+      `  storm ${STORM} gateways: ${fmt(summarise(pick('stormMs')))} ms until all welcomed ` +
+        `(${fmt(summarise(pick('stormMs').map((ms) => (STORM / ms) * 1000)))} connects/s)`,
+    );
+  }
+  if (pick('statesPerSecond').length > 0) {
+    console.log(`  state ${STATE_GATEWAYS}×${STATE_WINDOW}: ${fmt(summarise(pick('statesPerSecond')))} acked frames/s`);
+  }
+  console.log(`  load averages (1/5/15 min) at each measurement: ${results.map((r) => r.loads.join(', ')).join(' | ')}`);
+}
+process.exit(0);
