@@ -74,7 +74,7 @@ export class ProjectionRunner {
   ) {
     this.batchSize = options.batchSize ?? 500;
     this.idlePollMs = options.idlePollMs ?? 5000;
-    this.coalesceMs = options.coalesceMs ?? DEFAULT_COALESCE_MS;
+    this.coalesceMs = options.coalesceMs ?? projection.gatherMs ?? DEFAULT_COALESCE_MS;
     this.table = options.table ?? liveTables;
   }
 

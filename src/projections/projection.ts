@@ -21,6 +21,12 @@ export interface Projection {
    * models whose readers wait at read time instead (`ProjectionSet.waitForHead`), so writes do not pay for them.
    */
   settlesWrites?: boolean;
+  /**
+   * How long a live runner woken by an event gathers more before applying (default: the runner's 10 ms). Longer
+   * for read models nobody waits for on the write path: fewer, larger transactions. A reader that waits for the
+   * projection (`waitFor`) cuts the gathering short.
+   */
+  gatherMs?: number;
   createTables(knex: Knex, table: TableNames): Promise<void>;
   apply(trx: Knex.Transaction, event: RecordedEvent, table: TableNames): Promise<void>;
   /**
