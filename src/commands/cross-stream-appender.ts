@@ -11,6 +11,8 @@ export interface CrossStreamAppenderOptions {
   maxStreams?: number;
   /** Approximate JSON bytes per batch; a single larger append still goes, alone. */
   maxBytes?: number;
+  /** Batches in flight at once; appends wait (and gather) only while this many are. */
+  maxInFlight?: number;
 }
 
 interface Pending extends StreamAppend {
@@ -21,21 +23,32 @@ interface Pending extends StreamAppend {
 
 const DEFAULT_MAX_STREAMS = 500;
 const DEFAULT_MAX_BYTES = 2 ** 20;
+/**
+ * More than one: a lone append goes at once, as without the batcher, and batching starts only under load. With
+ * a single batch in flight an append waits for the whole previous round trip — on PGlite (one connection) behind
+ * every read queued meanwhile — which made a quiet reconnect storm slower there.
+ */
+const DEFAULT_MAX_IN_FLIGHT = 4;
 
 /**
  * One per process: gathers single-stream appends from every caller (all gateways' telemetry, session opens and
  * closes) into multi-stream appends (`EventStore.appendToStreams`: one transaction and one WAL flush on Postgres
- * instead of one per stream). Natural batching, no timer: the first append goes at once (in a microtask, so
- * appends made in the same turn join it), and whatever arrives while a batch is in flight goes in the next one.
- * Each caller gets its own stream's outcome — a conflict on one stream fails only that caller — and only after
- * the batch committed. Appends to one stream keep their order: a stream is in a batch at most once, and a later
- * append to it waits for the next batch. A store without `appendToStreams` is called directly, one append each.
+ * instead of one per stream). Natural batching, no timer: appends go at once (in a microtask, so appends made in
+ * the same turn share a batch) while fewer than `maxInFlight` batches are in flight; beyond that they wait and go
+ * together when one returns. Each caller gets its own stream's outcome — a conflict on one stream fails only that
+ * caller — and only after its batch committed. One stream's appends keep their order: a stream is in at most one
+ * batch in flight, and an append passed over holds back its stream's later ones. A batch of one is a plain
+ * `appendToStream`; a store without `appendToStreams` gets every append that way.
  */
 export class CrossStreamAppender implements StreamAppender {
   private queue: Pending[] = [];
-  private flushing = false;
+  private scheduled = false;
+  private inFlight = 0;
+  /** Streams in a batch in flight: their next append waits for it. */
+  private readonly busyStreams = new Set<string>();
   private readonly maxStreams: number;
   private readonly maxBytes: number;
+  private readonly maxInFlight: number;
 
   constructor(
     private readonly store: EventStore,
@@ -43,6 +56,7 @@ export class CrossStreamAppender implements StreamAppender {
   ) {
     this.maxStreams = options.maxStreams ?? DEFAULT_MAX_STREAMS;
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+    this.maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
   }
 
   append(stream: string, events: readonly EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
@@ -50,32 +64,42 @@ export class CrossStreamAppender implements StreamAppender {
     if (events.length === 0) return Promise.reject(new TypeError('append needs at least one event'));
     return new Promise<AppendResult>((resolve, reject) => {
       this.queue.push({ stream, events, expectedRevision, bytes: approximateBytes(events), resolve, reject });
-      if (this.flushing) return;
-      this.flushing = true;
-      queueMicrotask(() => void this.flush());
+      this.schedule();
     });
   }
 
-  private async flush(): Promise<void> {
-    try {
-      while (this.queue.length > 0) await this.write(this.takeBatch());
-    } finally {
-      this.flushing = false;
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    queueMicrotask(() => {
+      this.scheduled = false;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.maxInFlight) {
+      const batch = this.takeBatch();
+      if (batch.length === 0) return;
+      this.inFlight += 1;
+      for (const pending of batch) this.busyStreams.add(pending.stream);
+      void this.write(batch);
     }
   }
 
-  /** The oldest appends that fit, one per stream; an append passed over blocks its stream's later ones too. */
+  /** The oldest appends that fit, one per stream, none of a busy stream; one passed over holds its stream back. */
   private takeBatch(): Pending[] {
     const batch: Pending[] = [];
     const rest: Pending[] = [];
-    const taken = new Set<string>();
+    const held = new Set<string>();
     let bytes = 0;
     for (const pending of this.queue) {
       const fits =
-        !taken.has(pending.stream) &&
+        !held.has(pending.stream) &&
+        !this.busyStreams.has(pending.stream) &&
         batch.length < this.maxStreams &&
         (batch.length === 0 || bytes + pending.bytes <= this.maxBytes);
-      taken.add(pending.stream);
+      held.add(pending.stream);
       if (fits) {
         batch.push(pending);
         bytes += pending.bytes;
@@ -88,20 +112,38 @@ export class CrossStreamAppender implements StreamAppender {
   }
 
   private async write(batch: readonly Pending[]): Promise<void> {
+    let outcomes: Array<AppendResult | Error> | null = null;
+    let failure: unknown = null;
     try {
-      const outcomes = await this.store.appendToStreams!(
-        batch.map(({ stream, events, expectedRevision }) => ({ stream, events, expectedRevision })),
-      );
-      batch.forEach((pending, index) => {
-        const outcome = outcomes[index]!;
-        if (outcome instanceof Error) pending.reject(outcome);
-        else pending.resolve(outcome);
-      });
+      outcomes = await this.send(batch);
     } catch (error) {
       // The whole call failed (store unreachable): every caller learns it; retrying with the same ids is safe.
-      for (const pending of batch) pending.reject(error);
+      failure = error;
     }
+    // Free the streams before the callers resume, so that their next appends can go in the next batch.
+    this.inFlight -= 1;
+    for (const pending of batch) this.busyStreams.delete(pending.stream);
+    batch.forEach((pending, index) => {
+      const outcome = outcomes?.[index];
+      if (outcome === undefined) pending.reject(failure);
+      else if (outcome instanceof Error) pending.reject(outcome);
+      else pending.resolve(outcome);
+    });
+    if (this.queue.length > 0) this.schedule();
   }
+
+  private async send(batch: readonly Pending[]): Promise<Array<AppendResult | Error>> {
+    if (batch.length === 1) {
+      const { stream, events, expectedRevision } = batch[0]!;
+      // Alone: the single-stream append, which skips the batch's per-stream subtransaction.
+      return [await this.store.appendToStream(stream, events, { expectedRevision }).catch((error: unknown) => toError(error))];
+    }
+    return this.store.appendToStreams!(batch.map(({ stream, events, expectedRevision }) => ({ stream, events, expectedRevision })));
+  }
+}
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 /** What the events weigh on the wire, roughly (the batch cap needs no precision). */

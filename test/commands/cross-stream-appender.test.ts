@@ -60,21 +60,41 @@ describe('cross-stream appender (pglite)', () => {
       appender.append(b, [event(3)], 'no_stream'),
     ]);
     expect(results.map((result) => result.nextExpectedRevision)).toEqual([0, 1, 0]);
-    expect(spy.mock.calls.map(([appends]) => appends.map((append) => append.stream))).toEqual([[a, b], [a]]);
+    // The second append to `a` went after the batch, alone (a batch of one is a plain appendToStream).
+    expect(spy.mock.calls.map(([appends]) => appends.map((append) => append.stream))).toEqual([[a, b]]);
     spy.mockRestore();
     expect((await store.readStream(a)).map((e) => e.data.n)).toEqual([1, 2]);
   });
 
   it('caps a batch by streams and by bytes', async () => {
     const spy = vi.spyOn(store, 'appendToStreams');
+    const single = vi.spyOn(store, 'appendToStream');
     const byStreams = new CrossStreamAppender(store, { maxStreams: 2 });
     await Promise.all(Array.from({ length: 5 }, () => byStreams.append(streamName(), [event()], 'no_stream')));
-    expect(spy.mock.calls.map(([appends]) => appends.length)).toEqual([2, 2, 1]);
+    expect(spy.mock.calls.map(([appends]) => appends.length)).toEqual([2, 2]);
+    expect(single).toHaveBeenCalledTimes(1);
     spy.mockClear();
+    single.mockClear();
     const byBytes = new CrossStreamAppender(store, { maxBytes: 1 });
     await Promise.all(Array.from({ length: 3 }, () => byBytes.append(streamName(), [event()], 'no_stream')));
-    expect(spy.mock.calls.map(([appends]) => appends.length)).toEqual([1, 1, 1]);
+    expect(spy).not.toHaveBeenCalled();
+    expect(single).toHaveBeenCalledTimes(3);
     spy.mockRestore();
+    single.mockRestore();
+  });
+
+  it('sends at most maxInFlight batches at once; the rest wait and go together', async () => {
+    const spy = vi.spyOn(store, 'appendToStreams');
+    const single = vi.spyOn(store, 'appendToStream');
+    const appender = new CrossStreamAppender(store, { maxInFlight: 1 });
+    const first = appender.append(streamName(), [event()], 'no_stream');
+    await Promise.resolve(); // the first goes alone
+    const rest = Array.from({ length: 4 }, () => appender.append(streamName(), [event()], 'no_stream'));
+    await Promise.all([first, ...rest]);
+    expect(single).toHaveBeenCalledTimes(1);
+    expect(spy.mock.calls.map(([appends]) => appends.length)).toEqual([4]);
+    spy.mockRestore();
+    single.mockRestore();
   });
 
   it('appends one by one through a store without appendToStreams', async () => {
