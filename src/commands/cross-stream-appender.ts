@@ -35,10 +35,10 @@ const DEFAULT_MAX_IN_FLIGHT = 1;
  * closes) into multi-stream appends (`EventStore.appendToStreams`: one transaction and one WAL flush on Postgres
  * instead of one per stream). Natural batching, no timer: appends go at once (in a microtask, so appends made in
  * the same turn share a batch) while fewer than `maxInFlight` batches (default 1) are in flight; otherwise they
- * wait and go together when one returns. Each caller gets its own stream's outcome — a conflict on one stream fails only that
- * caller — and only after its batch committed. One stream's appends keep their order: a stream is in at most one
- * batch in flight, and an append passed over holds back its stream's later ones. A batch of one is a plain
- * `appendToStream`; a store without `appendToStreams` gets every append that way.
+ * wait and go together when one returns. Each caller gets its own stream's outcome — a conflict on one stream
+ * fails only that caller — and only after its batch committed. One stream's appends keep their order: a stream is
+ * in at most one batch in flight, and an append passed over holds back its stream's later ones. A batch of one is
+ * a plain `appendToStream`; a store without `appendToStreams` gets every append that way.
  */
 export class CrossStreamAppender implements StreamAppender {
   private queue: Pending[] = [];
