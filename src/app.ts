@@ -27,6 +27,7 @@ import { UserQueries } from './projections/queries/user-queries.ts';
 import { openStores, type Stores } from './stores.ts';
 import { BridgeQueries } from './projections/queries/bridge-queries.ts';
 import { TelemetryRecorder } from './commands/bridge/telemetry-recorder.ts';
+import { CrossStreamAppender } from './commands/cross-stream-appender.ts';
 import { GatewayBridge } from './bridge/gateway-bridge.ts';
 import { closeOrphanedSessions } from './bridge/close-orphaned-sessions.ts';
 import { CommandRelay } from './bridge/command-relay.ts';
@@ -148,7 +149,8 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       { logger, readiness },
     );
 
-    const recorder = new TelemetryRecorder(bus);
+    // Every gateway's telemetry and session events share multi-stream appends (one transaction for many streams).
+    const recorder = new TelemetryRecorder(bus, new CrossStreamAppender(stores.eventStore));
     const bridge = new GatewayBridge({
       nodeId,
       settings: {

@@ -5,6 +5,7 @@ import type { EventCatalogue } from '../domain/event-catalogue.ts';
 import { StreamNotFoundError, WrongExpectedVersionError } from '../eventstore/errors.ts';
 import { lastHashOf, linkEvents } from '../eventstore/hash-chain.ts';
 import type { EventStore, EventToAppend, ExpectedRevision, Position, RecordedEvent } from '../eventstore/port.ts';
+import type { StreamAppender } from './cross-stream-appender.ts';
 import { eventMetadata, type CommandContext } from './metadata.ts';
 
 export interface CommandResult<Event extends DomainEvent, State> {
@@ -160,14 +161,16 @@ export class CommandBus {
    * `appendEach` with `any` for a writer that remembers where its last append left the stream (`tip`, null when
    * unknown): it links to that and appends with that exact revision, skipping the read of the last event. When
    * another writer got in between, the append fails on the revision and this falls back to reading. Returns the
-   * new tip for the next call.
+   * new tip for the next call. `via` (a CrossStreamAppender) lets the append share a transaction with other
+   * streams' appends; each retry goes through it again.
    */
   async appendEachAfter(
     stream: string,
     entries: ReadonlyArray<{ event: DomainEvent; context: CommandContext }>,
     tip: StreamTip | null,
+    via?: StreamAppender,
   ): Promise<StreamTip> {
-    return this.appendLinked(stream, this.prepare(entries), 'any', tip);
+    return this.appendLinked(stream, this.prepare(entries), 'any', tip, via);
   }
 
   private async appendLinked(
@@ -175,6 +178,7 @@ export class CommandBus {
     prepared: readonly EventToAppend[],
     expectedRevision: ExpectedRevision,
     tip: StreamTip | null,
+    via?: StreamAppender,
   ): Promise<StreamTip> {
     let known = tip;
     for (let attempt = 1; ; attempt++) {
@@ -197,7 +201,9 @@ export class CommandBus {
       }
       const linked = linkEvents(prev, prepared);
       try {
-        const result = await this.store.appendToStream(stream, linked.events, { expectedRevision: actual });
+        const result = via
+          ? await via.append(stream, linked.events, actual)
+          : await this.store.appendToStream(stream, linked.events, { expectedRevision: actual });
         return { revision: result.nextExpectedRevision, hash: linked.last, position: result.position };
       } catch (error) {
         const retry = error instanceof WrongExpectedVersionError && expectedRevision === 'any' && attempt < MAX_CHAIN_ATTEMPTS;

@@ -55,6 +55,20 @@ export interface AppendOptions {
   expectedRevision: ExpectedRevision;
 }
 
+/** One stream's part of a multi-stream append (`appendToStreams`). */
+export interface StreamAppend {
+  stream: string;
+  events: readonly EventToAppend[];
+  expectedRevision: ExpectedRevision;
+}
+
+/**
+ * What happened to one stream of a multi-stream append: its AppendResult, or the error appending it alone would
+ * have thrown — a WrongExpectedVersionError when its expectation did not hold, another Error when it failed
+ * otherwise (the other streams of the batch are not affected).
+ */
+export type StreamAppendOutcome = AppendResult | Error;
+
 export interface ReadStreamOptions {
   direction?: 'forwards' | 'backwards';
   /** Inclusive. Defaults to the first event (forwards) or the last one (backwards). */
@@ -92,6 +106,15 @@ export interface EventStore {
 
   /** Throws WrongExpectedVersionError when `expectedRevision` does not hold. */
   appendToStream(stream: string, events: readonly EventToAppend[], options: AppendOptions): Promise<AppendResult>;
+
+  /**
+   * Optional: appends to several streams at once, as cheaply as the store allows (one round trip and one
+   * transaction on PostgreSQL). NOT atomic across streams: each stream keeps its own expected-revision check and
+   * its idempotency by event ids, and gets its own outcome, in the order of `appends`. Each stream may appear only
+   * once (TypeError otherwise) and needs at least one event. Rejects only when the whole call failed (the store is
+   * unreachable); then any stream may or may not have been appended — retrying with the same event ids is safe.
+   */
+  appendToStreams?(appends: readonly StreamAppend[]): Promise<StreamAppendOutcome[]>;
 
   /** Throws StreamNotFoundError when the stream has no events. */
   readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;

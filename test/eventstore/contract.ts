@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { firstValueFrom, take, toArray, type Subscription } from 'rxjs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { StreamNotFoundError, WrongExpectedVersionError } from '../../src/eventstore/errors.ts';
-import type { EventStore, EventToAppend, RecordedEvent } from '../../src/eventstore/port.ts';
+import type { AppendResult, EventStore, EventToAppend, RecordedEvent, StreamAppend, StreamAppendOutcome } from '../../src/eventstore/port.ts';
 
 export interface ContractTarget {
   store: EventStore;
@@ -33,6 +33,17 @@ async function visible(read: () => Promise<RecordedEvent[]>, count: number, time
     if (events.length >= count || Date.now() > deadline) return events;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+}
+
+/** Every adapter under contract offers the multi-stream append. */
+function appendToStreams(store: EventStore, appends: readonly StreamAppend[]): Promise<StreamAppendOutcome[]> {
+  if (!store.appendToStreams) throw new Error(`${store.kind} does not offer appendToStreams`);
+  return store.appendToStreams(appends);
+}
+
+function succeeded(outcome: StreamAppendOutcome | undefined): AppendResult {
+  if (outcome === undefined || outcome instanceof Error) throw new Error(`expected an AppendResult, got ${String(outcome)}`);
+  return outcome;
 }
 
 /**
@@ -216,6 +227,99 @@ export function eventStoreContract(name: string, open: () => Promise<ContractTar
         const mine = events.filter((e) => e.data.w === w).map((e) => e.data.n);
         expect(mine).toEqual(Array.from({ length: perWriter }, (_, n) => n));
       }
+    });
+
+    describe('appendToStreams (several streams, one outcome each, not atomic)', () => {
+      it('appends what holds and refuses what does not, stream by stream', async () => {
+        await store.appendToStream(stream('x'), [event()], { expectedRevision: 'no_stream' });
+        const outcomes = await appendToStreams(store, [
+          { stream: stream('x'), events: [event(), event()], expectedRevision: 0 },
+          { stream: stream('y'), events: [event()], expectedRevision: 'no_stream' },
+          { stream: stream('z'), events: [event()], expectedRevision: 5 },
+          { stream: stream('w'), events: [event()], expectedRevision: 'stream_exists' },
+          { stream: stream('v'), events: [event()], expectedRevision: 'any' },
+        ]);
+        expect(outcomes).toHaveLength(5);
+        expect(succeeded(outcomes[0]).nextExpectedRevision).toBe(2);
+        expect(succeeded(outcomes[1]).nextExpectedRevision).toBe(0);
+        expect(outcomes[2]).toBeInstanceOf(WrongExpectedVersionError);
+        expect((outcomes[2] as WrongExpectedVersionError).expected).toBe(5);
+        expect((outcomes[2] as WrongExpectedVersionError).actual).toBe('no_stream');
+        expect(outcomes[3]).toBeInstanceOf(WrongExpectedVersionError);
+        expect(succeeded(outcomes[4]).nextExpectedRevision).toBe(0);
+        expect(await store.readStream(stream('x'))).toHaveLength(3);
+        await expect(store.readStream(stream('z'))).rejects.toBeInstanceOf(StreamNotFoundError);
+        await expect(store.readStream(stream('w'))).rejects.toBeInstanceOf(StreamNotFoundError);
+      });
+
+      it('is idempotent by event ids: the same batch again answers the same and writes nothing', async () => {
+        await store.appendToStream(stream('b'), [event()], { expectedRevision: 'no_stream' });
+        const batch: StreamAppend[] = [
+          { stream: stream('a'), events: [event(), event()], expectedRevision: 'no_stream' },
+          { stream: stream('b'), events: [event()], expectedRevision: 0 },
+        ];
+        const first = await appendToStreams(store, batch);
+        const again = await appendToStreams(store, batch);
+        expect(again).toEqual(first);
+        expect(await store.readStream(stream('a'))).toHaveLength(2);
+        expect(await store.readStream(stream('b'))).toHaveLength(2);
+        // A single append with the same ids is recognised too.
+        expect(await store.appendToStream(stream('a'), batch[0]!.events, { expectedRevision: 'no_stream' })).toEqual(first[0]);
+      });
+
+      it('keeps each stream in order in $all, at the positions it answered, after what came before', async () => {
+        const before = await store.appendToStream(stream('m'), [event('First')], { expectedRevision: 'no_stream' });
+        const outcomes = await appendToStreams(store, [
+          { stream: stream('n'), events: [event('N', { n: 0 }), event('N', { n: 1 }), event('N', { n: 2 })], expectedRevision: 'no_stream' },
+          { stream: stream('m'), events: [event('M', { n: 0 }), event('M', { n: 1 })], expectedRevision: 0 },
+        ]);
+        const events = await visible(() => store.readAll({ filter: { streamPrefixes: [prefix] } }), 6);
+        expect(events).toHaveLength(6);
+        expect(events[0]!.position).toBe(before.position);
+        const positions = events.map((e) => e.position);
+        expect([...positions].sort()).toEqual(positions);
+        expect(events.filter((e) => e.type === 'N').map((e) => e.data.n)).toEqual([0, 1, 2]);
+        expect(events.filter((e) => e.type === 'M').map((e) => e.data.n)).toEqual([0, 1]);
+        expect(succeeded(outcomes[0]).position).toBe(events.filter((e) => e.type === 'N').at(-1)!.position);
+        expect(succeeded(outcomes[1]).position).toBe(events.filter((e) => e.type === 'M').at(-1)!.position);
+        const m = await store.readStream(stream('m'));
+        expect(m.map((e) => [e.type, e.revision])).toEqual([['First', 0], ['M', 1], ['M', 2]]);
+      });
+
+      it('a live subscriber sees every event of concurrent batches exactly once', async () => {
+        const start = await store.headPosition();
+        const batches = 6;
+        const streamsPerBatch = 5;
+        const total = batches * streamsPerBatch * 2;
+        const received = collect(store, total, { after: start, filter: { streamPrefixes: [prefix] } });
+        await Promise.all(
+          Array.from({ length: batches }, (_, b) =>
+            appendToStreams(
+              store,
+              Array.from({ length: streamsPerBatch }, (_, s) => ({
+                stream: stream(`s${b}_${s}`),
+                events: [event('Batched', { b, s, n: 0 }), event('Batched', { b, s, n: 1 })],
+                expectedRevision: 'no_stream' as const,
+              })),
+            ).then((outcomes) => outcomes.forEach(succeeded)),
+          ),
+        );
+        const events = await received;
+        expect(new Set(events.map((e) => e.id)).size).toBe(total);
+        const positions = events.map((e) => e.position);
+        expect([...positions].sort()).toEqual(positions);
+      });
+
+      it('refuses a batch naming a stream twice or a stream without events', async () => {
+        await expect(
+          appendToStreams(store, [
+            { stream: stream('d'), events: [event()], expectedRevision: 'any' },
+            { stream: stream('d'), events: [event()], expectedRevision: 'any' },
+          ]),
+        ).rejects.toBeInstanceOf(TypeError);
+        await expect(appendToStreams(store, [{ stream: stream('e'), events: [], expectedRevision: 'any' }])).rejects.toBeInstanceOf(TypeError);
+        await expect(store.readStream(stream('d'))).rejects.toBeInstanceOf(StreamNotFoundError);
+      });
     });
 
     it('positions are plain strings that survive JSON', async () => {

@@ -2,6 +2,7 @@ import type { TelemetryEvent } from '../../domain/bridge/telemetry-events.ts';
 import { telemetryStream } from '../../domain/bridge/telemetry-events.ts';
 import type { Position } from '../../eventstore/port.ts';
 import type { CommandBus, StreamTip } from '../command-bus.ts';
+import type { StreamAppender } from '../cross-stream-appender.ts';
 import type { CommandContext } from '../metadata.ts';
 
 interface Pending {
@@ -22,7 +23,8 @@ const MAX_TIPS = 50_000;
  * Writes a gateway's telemetry (session open/close, device states, metadata) to its telemetry stream in order
  * of arrival. Events that arrive while an append is in flight are appended together next, one transaction for
  * many frames — this is what lets one process store thousands of state frames per second — and each caller
- * learns when its own event is durable (the bridge acks only then).
+ * learns when its own event is durable (the bridge acks only then). Batches of different gateways are combined
+ * further by the CrossStreamAppender, when one is given.
  */
 export class TelemetryRecorder {
   private readonly queues = new Map<string, Pending[]>();
@@ -34,7 +36,15 @@ export class TelemetryRecorder {
    */
   private readonly tips = new Map<string, StreamTip>();
 
-  constructor(private readonly bus: CommandBus) {}
+  /**
+   * `appender` (the process's CrossStreamAppender) puts every gateway's batch in flight at the same moment into one
+   * multi-stream append: a reconnect storm's session closes and opens, or many busy gateways' state frames, share
+   * transactions. Without it each gateway's batch is its own append.
+   */
+  constructor(
+    private readonly bus: CommandBus,
+    private readonly appender?: StreamAppender,
+  ) {}
 
   record(event: TelemetryEvent, context: CommandContext): Promise<Position> {
     const gatewayId = event.data.gateway_id;
@@ -57,7 +67,7 @@ export class TelemetryRecorder {
         }
         const batch = queue.splice(0, MAX_BATCH);
         try {
-          const tip = await this.bus.appendEachAfter(telemetryStream(gatewayId), batch, this.tips.get(gatewayId) ?? null);
+          const tip = await this.bus.appendEachAfter(telemetryStream(gatewayId), batch, this.tips.get(gatewayId) ?? null, this.appender);
           this.remember(gatewayId, tip);
           for (const pending of batch) pending.resolve(tip.position);
         } catch (error) {

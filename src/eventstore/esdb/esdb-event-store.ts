@@ -13,8 +13,11 @@ import type {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StreamAppend,
+  StreamAppendOutcome,
   SubscribeToAllOptions,
 } from '../port.ts';
+import { checkStreamAppends } from '../check-stream-appends.ts';
 import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.ts';
 import { toPortError } from './client-errors.ts';
 import { EmptyRanges } from './empty-ranges.ts';
@@ -72,6 +75,21 @@ export class EsdbEventStore implements EventStore {
     } catch (error) {
       throw toPortError(error, { streamName: stream, expected: options.expectedRevision });
     }
+  }
+
+  /**
+   * Client 6.x has no multi-stream transaction: the appends go out in parallel (one gRPC call each, multiplexed
+   * on one connection), each with its own outcome — the port's contract, which is not atomic across streams.
+   */
+  async appendToStreams(appends: readonly StreamAppend[]): Promise<StreamAppendOutcome[]> {
+    checkStreamAppends(appends);
+    return Promise.all(
+      appends.map(({ stream, events, expectedRevision }) =>
+        this.appendToStream(stream, events, { expectedRevision }).catch((error: unknown) =>
+          error instanceof Error ? error : new Error(String(error)),
+        ),
+      ),
+    );
   }
 
   /**

@@ -4,6 +4,7 @@ import { Subject, filter, map, merge, share, type Observable } from 'rxjs';
 import { wakeupFor, type AppendSignal } from '../append-signal.ts';
 import { StreamNotFoundError, WrongExpectedVersionError } from '../errors.ts';
 import { catchUpSubscription } from '../catch-up-subscription.ts';
+import { checkStreamAppends } from '../check-stream-appends.ts';
 import { decodePosition, encodePosition, maxPosition } from '../position.ts';
 import type {
   AllFilter,
@@ -18,8 +19,11 @@ import type {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StreamAppend,
+  StreamAppendOutcome,
   SubscribeToAllOptions,
 } from '../port.ts';
+import { appendBatch, type BatchAppendRow } from './append-batch.ts';
 import { appendNotificationPayload, parseAppendNotification } from './append-notification.ts';
 import { ensureEventStoreSchema } from './schema.ts';
 import type { NotificationListener } from './notification-listener.ts';
@@ -154,18 +158,53 @@ export class PostgresEventStore implements EventStore {
       ],
     );
     const row = (result.rows as AppendRow[])[0]!;
-    if (row.outcome === 'wrong_expected_version' || row.outcome === 'id_conflict') {
-      const actual = row.last_revision === null ? 'no_stream' : Number(row.last_revision);
-      // Ids already stored, but not as this append: no expectation can make it succeed, reported as for 'any'.
-      throw new WrongExpectedVersionError(stream, row.outcome === 'id_conflict' ? 'any' : expected, actual);
+    const outcome = outcomeOf(stream, expected, row);
+    if (outcome instanceof Error) throw outcome;
+    if (row.outcome === 'appended') await this.announce([{ stream, events, txid: row.txid! }]);
+    return outcome;
+  }
+
+  /**
+   * Many streams in one statement and one transaction (es_append_batch), each with its own outcome. A stream that
+   * raced an identical append (`retry`) is appended once more in a second batch, as appendToStream does.
+   */
+  async appendToStreams(appends: readonly StreamAppend[]): Promise<StreamAppendOutcome[]> {
+    checkStreamAppends(appends);
+    if (appends.length === 0) return [];
+    const outcomes = new Array<StreamAppendOutcome>(appends.length);
+    let pending = appends.map((_, index) => index);
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      const rows = await appendBatch(this.knex, pending.map((index) => appends[index]!));
+      const appended: Array<{ stream: string; events: readonly EventToAppend[]; txid: string }> = [];
+      const retry: number[] = [];
+      rows.forEach((row, at) => {
+        const index = pending[at]!;
+        const { stream, events, expectedRevision } = appends[index]!;
+        if (row.outcome === 'retry') {
+          if (attempt === 1) retry.push(index);
+          else outcomes[index] = new Error(`Append to ${stream} raced an identical append twice; append it again`);
+          return;
+        }
+        outcomes[index] = outcomeOf(stream, expectedRevision, row);
+        if (row.outcome === 'appended') appended.push({ stream, events, txid: row.txid! });
+      });
+      if (appended.length > 0) await this.announce(appended);
+      pending = retry;
     }
-    if (row.outcome === 'appended') {
-      const lowest = encodePosition(row.txid!, 0);
+    return outcomes;
+  }
+
+  /** Wakes this process's subscribers at once, and other processes' after the commit (see notifyOtherProcesses). */
+  private announce(appends: ReadonlyArray<{ stream: string; events: readonly EventToAppend[]; txid: string }>): Promise<void> {
+    const all: Record<string, Position> = {};
+    for (const { stream, events, txid } of appends) {
+      // The transaction's id is the lowest position any of its events can have.
+      const lowest = encodePosition(txid, 0);
       const types = Object.fromEntries(events.map((event) => [event.type, lowest]));
+      Object.assign(all, types);
       this.localAppends.next({ types, streamName: stream });
-      await this.notifyOtherProcesses(types);
     }
-    return { nextExpectedRevision: Number(row.last_revision), position: encodePosition(row.txid!, row.last_position!) };
+    return this.notifyOtherProcesses(all);
   }
 
   /**
@@ -311,6 +350,16 @@ export class PostgresEventStore implements EventStore {
     this.localAppends.complete();
     await this.listener?.close();
   }
+}
+
+/** es_append's answer as the port's: the result, or the error a single append throws. */
+function outcomeOf(stream: string, expected: AppendOptions['expectedRevision'], row: AppendRow | BatchAppendRow): StreamAppendOutcome {
+  if (row.outcome === 'wrong_expected_version' || row.outcome === 'id_conflict') {
+    const actual = row.last_revision === null ? 'no_stream' : Number(row.last_revision);
+    // Ids already stored, but not as this append: no expectation can make it succeed, reported as for 'any'.
+    return new WrongExpectedVersionError(stream, row.outcome === 'id_conflict' ? 'any' : expected, actual);
+  }
+  return { nextExpectedRevision: Number(row.last_revision), position: encodePosition(row.txid!, row.last_position!) };
 }
 
 function isUniqueViolation(error: unknown, constraint: string): boolean {

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { APPEND_BATCH_FUNCTION } from './append-batch-function.ts';
 
 /**
  * The event log. `transaction_id` (xid8) and `global_position` together give the `$all` order; readers only see
@@ -178,4 +179,5 @@ const SCHEMA_STATEMENTS = [
        for each statement execute function es_events_require_append_lock()`,
     READ_HORIZON_FUNCTION,
     APPEND_FUNCTION,
+    APPEND_BATCH_FUNCTION,
 ];
