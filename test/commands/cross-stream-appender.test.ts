@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { TelemetryRecorder } from '../../src/commands/bridge/telemetry-recorder.ts';
 import { CommandBus } from '../../src/commands/command-bus.ts';
 import { CrossStreamAppender } from '../../src/commands/cross-stream-appender.ts';
@@ -9,8 +9,7 @@ import { telemetryStream, type TelemetryEvent } from '../../src/domain/bridge/te
 import { WrongExpectedVersionError } from '../../src/eventstore/errors.ts';
 import { verifyStreamChain } from '../../src/eventstore/hash-chain.ts';
 import type { EventStore, EventToAppend } from '../../src/eventstore/port.ts';
-import { PostgresEventStore } from '../../src/eventstore/postgres/postgres-event-store.ts';
-import { openTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { useEventStore } from '../support/event-store-fixture.ts';
 
 const event = (n = 0): EventToAppend => ({ id: randomUUID(), type: 'ThingHappened', data: { n }, metadata: {} });
 const streamName = () => `appender_${randomUUID().replaceAll('-', '')}`;
@@ -20,22 +19,13 @@ const streamName = () => `appender_${randomUUID().replaceAll('-', '')}`;
  * multi-stream append, each caller gets its own stream's outcome, and one stream's appends stay in order.
  */
 describe('cross-stream appender (pglite)', () => {
-  let test: TestDatabase;
-  let store: PostgresEventStore;
-  beforeAll(async () => {
-    test = await openTestDatabase('pglite');
-    store = await PostgresEventStore.open({ knex: test.database.knex, kind: 'pglite' });
-  });
-  afterAll(async () => {
-    await store?.close();
-    await test?.cleanup();
-  });
+  const fixture = useEventStore('pglite');
 
   it('sends the appends of one turn as one batch and gives each caller its own outcome', async () => {
-    const spy = vi.spyOn(store, 'appendToStreams');
-    const appender = new CrossStreamAppender(store);
+    const spy = vi.spyOn(fixture.store, 'appendToStreams');
+    const appender = new CrossStreamAppender(fixture.store);
     const [a, b, c] = [streamName(), streamName(), streamName()];
-    await store.appendToStream(b, [event()], { expectedRevision: 'no_stream' });
+    await fixture.store.appendToStream(b, [event()], { expectedRevision: 'no_stream' });
     const outcomes = await Promise.allSettled([
       appender.append(a, [event(), event()], 'no_stream'),
       appender.append(b, [event()], 'no_stream'), // b exists: only this caller fails
@@ -51,8 +41,8 @@ describe('cross-stream appender (pglite)', () => {
   });
 
   it('keeps one stream in order: a second append to it waits for the next batch', async () => {
-    const spy = vi.spyOn(store, 'appendToStreams');
-    const appender = new CrossStreamAppender(store);
+    const spy = vi.spyOn(fixture.store, 'appendToStreams');
+    const appender = new CrossStreamAppender(fixture.store);
     const [a, b] = [streamName(), streamName()];
     const results = await Promise.all([
       appender.append(a, [event(1)], 'no_stream'),
@@ -63,19 +53,19 @@ describe('cross-stream appender (pglite)', () => {
     // The second append to `a` went after the batch, alone (a batch of one is a plain appendToStream).
     expect(spy.mock.calls.map(([appends]) => appends.map((append) => append.stream))).toEqual([[a, b]]);
     spy.mockRestore();
-    expect((await store.readStream(a)).map((e) => e.data.n)).toEqual([1, 2]);
+    expect((await fixture.store.readStream(a)).map((e) => e.data.n)).toEqual([1, 2]);
   });
 
   it('caps a batch by streams and by bytes', async () => {
-    const spy = vi.spyOn(store, 'appendToStreams');
-    const single = vi.spyOn(store, 'appendToStream');
-    const byStreams = new CrossStreamAppender(store, { maxStreams: 2 });
+    const spy = vi.spyOn(fixture.store, 'appendToStreams');
+    const single = vi.spyOn(fixture.store, 'appendToStream');
+    const byStreams = new CrossStreamAppender(fixture.store, { maxStreams: 2 });
     await Promise.all(Array.from({ length: 5 }, () => byStreams.append(streamName(), [event()], 'no_stream')));
     expect(spy.mock.calls.map(([appends]) => appends.length)).toEqual([2, 2]);
     expect(single).toHaveBeenCalledTimes(1);
     spy.mockClear();
     single.mockClear();
-    const byBytes = new CrossStreamAppender(store, { maxBytes: 1 });
+    const byBytes = new CrossStreamAppender(fixture.store, { maxBytes: 1 });
     await Promise.all(Array.from({ length: 3 }, () => byBytes.append(streamName(), [event()], 'no_stream')));
     expect(spy).not.toHaveBeenCalled();
     expect(single).toHaveBeenCalledTimes(3);
@@ -84,9 +74,9 @@ describe('cross-stream appender (pglite)', () => {
   });
 
   it('sends at most maxInFlight batches at once; the rest wait and go together', async () => {
-    const spy = vi.spyOn(store, 'appendToStreams');
-    const single = vi.spyOn(store, 'appendToStream');
-    const appender = new CrossStreamAppender(store, { maxInFlight: 1 });
+    const spy = vi.spyOn(fixture.store, 'appendToStreams');
+    const single = vi.spyOn(fixture.store, 'appendToStream');
+    const appender = new CrossStreamAppender(fixture.store, { maxInFlight: 1 });
     const first = appender.append(streamName(), [event()], 'no_stream');
     await Promise.resolve(); // the first goes alone
     const rest = Array.from({ length: 4 }, () => appender.append(streamName(), [event()], 'no_stream'));
@@ -97,15 +87,15 @@ describe('cross-stream appender (pglite)', () => {
     single.mockRestore();
   });
 
-  it('appends one by one through a store without appendToStreams', async () => {
+  it('appends one by one through a fixture.store without appendToStreams', async () => {
     const single: EventStore = {
-      kind: store.kind,
-      appendToStream: (stream, events, options) => store.appendToStream(stream, events, options),
-      readStream: (stream, options) => store.readStream(stream, options),
-      readAll: (options) => store.readAll(options),
-      headPosition: () => store.headPosition(),
-      subscribeToAll: (options) => store.subscribeToAll(options),
-      ping: () => store.ping(),
+      kind: fixture.store.kind,
+      appendToStream: (stream, events, options) => fixture.store.appendToStream(stream, events, options),
+      readStream: (stream, options) => fixture.store.readStream(stream, options),
+      readAll: (options) => fixture.store.readAll(options),
+      headPosition: () => fixture.store.headPosition(),
+      subscribeToAll: (options) => fixture.store.subscribeToAll(options),
+      ping: () => fixture.store.ping(),
       close: async () => {},
     };
     const spy = vi.spyOn(single, 'appendToStream');
@@ -116,18 +106,18 @@ describe('cross-stream appender (pglite)', () => {
     expect(spy).toHaveBeenCalledTimes(2);
   });
 
-  it('rejects every caller of a batch the store could not write at all', async () => {
-    const spy = vi.spyOn(store, 'appendToStreams').mockRejectedValueOnce(new Error('connection lost'));
-    const appender = new CrossStreamAppender(store);
+  it('rejects every caller of a batch the fixture.store could not write at all', async () => {
+    const spy = vi.spyOn(fixture.store, 'appendToStreams').mockRejectedValueOnce(new Error('connection lost'));
+    const appender = new CrossStreamAppender(fixture.store);
     const outcomes = await Promise.allSettled([appender.append(streamName(), [event()], 'any'), appender.append(streamName(), [event()], 'any')]);
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected']);
     spy.mockRestore();
   });
 
   it('telemetry of many gateways shares batches; every stream stays one chain, also after a write by someone else', async () => {
-    const bus = new CommandBus(store, eventCatalogue);
-    const spy = vi.spyOn(store, 'appendToStreams');
-    const recorder = new TelemetryRecorder(bus, new CrossStreamAppender(store));
+    const bus = new CommandBus(fixture.store, eventCatalogue);
+    const spy = vi.spyOn(fixture.store, 'appendToStreams');
+    const recorder = new TelemetryRecorder(bus, new CrossStreamAppender(fixture.store));
     const otherNode = new TelemetryRecorder(bus);
     const homeId = randomUUID();
     const gateways = Array.from({ length: 20 }, () => randomUUID());
@@ -153,7 +143,7 @@ describe('cross-stream appender (pglite)', () => {
     await round([4], otherNode); // every remembered tip is stale now
     await round([5, 6]);
     for (const gatewayId of gateways) {
-      const events = await store.readStream(telemetryStream(gatewayId));
+      const events = await fixture.store.readStream(telemetryStream(gatewayId));
       expect(events.map((e) => e.data.request_id)).toEqual(['1', '2', '3', '4', '5', '6']);
       expect(verifyStreamChain(events)).toBeNull();
     }

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { TelemetryRecorder } from '../../src/commands/bridge/telemetry-recorder.ts';
 import { CommandBus } from '../../src/commands/command-bus.ts';
 import { systemContext } from '../../src/commands/metadata.ts';
 import { eventCatalogue } from '../../src/domain/catalogue.ts';
 import { telemetryStream, type TelemetryEvent } from '../../src/domain/bridge/telemetry-events.ts';
 import { verifyStreamChain } from '../../src/eventstore/hash-chain.ts';
-import { PostgresEventStore } from '../../src/eventstore/postgres/postgres-event-store.ts';
-import { openTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { useEventStore } from '../support/event-store-fixture.ts';
 
 /**
  * The recorder links each batch to the stream tip it remembers from its own last append. When someone else
@@ -15,19 +14,10 @@ import { openTestDatabase, type TestDatabase } from '../support/databases.ts';
  * be re-linked after a read — the stream stays one unbroken chain with every event once.
  */
 describe('telemetry recorder stream tips (pglite)', () => {
-  let test: TestDatabase;
-  let store: PostgresEventStore;
-  beforeAll(async () => {
-    test = await openTestDatabase('pglite');
-    store = await PostgresEventStore.open({ knex: test.database.knex, kind: 'pglite' });
-  });
-  afterAll(async () => {
-    await store?.close();
-    await test?.cleanup();
-  });
+  const fixture = useEventStore('pglite');
 
   it('recovers from a write it did not make and keeps the chain unbroken', async () => {
-    const bus = new CommandBus(store, eventCatalogue);
+    const bus = new CommandBus(fixture.store, eventCatalogue);
     const recorder = new TelemetryRecorder(bus);
     const otherNode = new TelemetryRecorder(bus);
     const gatewayId = randomUUID();
@@ -47,7 +37,7 @@ describe('telemetry recorder stream tips (pglite)', () => {
     await otherNode.record(report(3), systemContext('test', { nodeId: 'test' })); // the first recorder's tip is now stale
     await Promise.all([recorder.record(report(4), systemContext('test', { nodeId: 'test' })), recorder.record(report(5), systemContext('test', { nodeId: 'test' }))]);
 
-    const events = await store.readStream(telemetryStream(gatewayId));
+    const events = await fixture.store.readStream(telemetryStream(gatewayId));
     expect(events.map((event) => event.data.request_id)).toEqual(['1', '2', '3', '4', '5']);
     expect(events.map((event) => event.revision)).toEqual([0, 1, 2, 3, 4]);
     expect(verifyStreamChain(events)).toBeNull();

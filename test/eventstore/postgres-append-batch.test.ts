@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgresEventStore } from '../../src/eventstore/open-event-store.ts';
-import type { EventStore, EventToAppend } from '../../src/eventstore/port.ts';
-import { createLogger } from '../../src/logger.ts';
-import { openTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { describe, expect, it } from 'vitest';
+import type { EventToAppend } from '../../src/eventstore/port.ts';
+import { useEventStore } from '../support/event-store-fixture.ts';
 
 /**
  * es_append_batch runs each stream in its own subtransaction: when an identical append races one stream of a
@@ -12,23 +10,14 @@ import { openTestDatabase, type TestDatabase } from '../support/databases.ts';
  * the adapter appends again and finds already appended; the batch's other streams commit untouched.
  */
 describe.runIf(process.env.TEST_DATABASE_URL)('Postgres server: a racing identical append affects one stream of a batch', () => {
-  let db: TestDatabase;
-  let store: EventStore;
-  beforeAll(async () => {
-    db = await openTestDatabase('postgres');
-    store = await openPostgresEventStore(db.database, createLogger('silent'));
-  });
-  afterAll(async () => {
-    await store.close();
-    await db.cleanup();
-  });
+  const fixture = useEventStore('postgres');
 
   it('reports the raced stream as already appended and appends the others', async () => {
-    if (db.target.kind !== 'postgres') throw new Error('needs a Postgres server');
+    if (fixture.db.target.kind !== 'postgres') throw new Error('needs a Postgres server');
     const raced = `race_${randomUUID()}`;
     const other = `race_${randomUUID()}`;
     const events: EventToAppend[] = [{ id: randomUUID(), type: 'Raced', data: {}, metadata: {} }];
-    const rival = new pg.Client({ connectionString: db.target.url });
+    const rival = new pg.Client({ connectionString: fixture.db.target.url });
     await rival.connect();
     try {
       // The rival appends the same events and holds its transaction open: the batch waits on the stream's row.
@@ -37,7 +26,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)('Postgres server: a racing identic
         raced,
         events[0]!.id,
       ]);
-      const batch = store.appendToStreams!([
+      const batch = fixture.store.appendToStreams!([
         { stream: other, events: [{ id: randomUUID(), type: 'Other', data: {}, metadata: {} }], expectedRevision: 'no_stream' },
         { stream: raced, events, expectedRevision: 'any' },
       ]);
@@ -53,8 +42,8 @@ describe.runIf(process.env.TEST_DATABASE_URL)('Postgres server: a racing identic
       const [otherOutcome, racedOutcome] = await batch;
       expect(otherOutcome).toMatchObject({ nextExpectedRevision: 0 });
       expect(racedOutcome).toMatchObject({ nextExpectedRevision: 0 });
-      expect((await store.readStream(raced)).map((event) => event.id)).toEqual([events[0]!.id]);
-      expect(await store.readStream(other)).toHaveLength(1);
+      expect((await fixture.store.readStream(raced)).map((event) => event.id)).toEqual([events[0]!.id]);
+      expect(await fixture.store.readStream(other)).toHaveLength(1);
     } finally {
       await rival.end();
     }

@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { firstValueFrom, take, toArray } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgresEventStore } from '../../src/eventstore/open-event-store.ts';
-import type { EventStore } from '../../src/eventstore/port.ts';
-import { createLogger } from '../../src/logger.ts';
-import { openTestDatabase, type TestDatabase } from '../support/databases.ts';
+import { describe, expect, it } from 'vitest';
+import { useEventStore } from '../support/event-store-fixture.ts';
 
 /**
  * The reason positions are (transaction id, sequence): a transaction that took its sequence number first but
@@ -13,40 +10,31 @@ import { openTestDatabase, type TestDatabase } from '../support/databases.ts';
  * appending transactions only: anything else running on the server must not stall them.
  */
 describe.runIf(process.env.TEST_DATABASE_URL)('Postgres server: an event that commits late is never skipped', () => {
-  let db: TestDatabase;
-  let store: EventStore;
-  beforeAll(async () => {
-    db = await openTestDatabase('postgres');
-    store = await openPostgresEventStore(db.database, createLogger('silent'));
-  });
-  afterAll(async () => {
-    await store.close();
-    await db.cleanup();
-  });
+  const fixture = useEventStore('postgres');
 
   const appendSql = `select outcome from es_append($1, 'no_stream', array[$2::uuid], array[$3::text], array['{}'::jsonb], array['{}'::jsonb])`;
 
   async function openClient(): Promise<pg.Client> {
-    if (db.target.kind !== 'postgres') throw new Error('needs a Postgres server');
-    const client = new pg.Client({ connectionString: db.target.url });
+    if (fixture.db.target.kind !== 'postgres') throw new Error('needs a Postgres server');
+    const client = new pg.Client({ connectionString: fixture.db.target.url });
     await client.connect();
     return client;
   }
 
   it('holds later transactions back until the earlier one commits, then delivers both in order', async () => {
-    const start = await store.headPosition();
-    const received = firstValueFrom(store.subscribeToAll({ after: start }).pipe(take(2), toArray()));
+    const start = await fixture.store.headPosition();
+    const received = firstValueFrom(fixture.store.subscribeToAll({ after: start }).pipe(take(2), toArray()));
 
     const slow = await openClient();
     await slow.query('begin');
     // Takes its transaction id and sequence number now, commits at the end.
     await slow.query(appendSql, [`slow-${randomUUID()}`, randomUUID(), 'Slow']);
 
-    await store.appendToStream(`fast-${randomUUID()}`, [{ id: randomUUID(), type: 'Fast', data: {}, metadata: {} }], {
+    await fixture.store.appendToStream(`fast-${randomUUID()}`, [{ id: randomUUID(), type: 'Fast', data: {}, metadata: {} }], {
       expectedRevision: 'no_stream',
     });
     // The fast event is committed, but a reader must not see it past the still-running slow transaction.
-    expect(await store.readAll({ after: start })).toEqual([]);
+    expect(await fixture.store.readAll({ after: start })).toEqual([]);
 
     await slow.query('commit');
     await slow.query(`select pg_notify('es_appended', '')`);
@@ -56,18 +44,18 @@ describe.runIf(process.env.TEST_DATABASE_URL)('Postgres server: an event that co
   });
 
   it('is not held back by a long transaction that is not appending (another database, an idle session)', async () => {
-    const start = await store.headPosition();
+    const start = await fixture.store.headPosition();
     const idle = await openClient();
     try {
       await idle.query('begin');
       // An id of its own, as any writing transaction (or pg_dump's snapshot) would hold for its whole life.
       await idle.query('select pg_current_xact_id()');
       await idle.query('create temporary table scratch_work (n int)');
-      await store.appendToStream(`fast-${randomUUID()}`, [{ id: randomUUID(), type: 'Fast', data: {}, metadata: {} }], {
+      await fixture.store.appendToStream(`fast-${randomUUID()}`, [{ id: randomUUID(), type: 'Fast', data: {}, metadata: {} }], {
         expectedRevision: 'no_stream',
       });
-      expect((await store.readAll({ after: start })).map((e) => e.type)).toEqual(['Fast']);
-      expect(await store.headPosition()).not.toEqual(start);
+      expect((await fixture.store.readAll({ after: start })).map((e) => e.type)).toEqual(['Fast']);
+      expect(await fixture.store.headPosition()).not.toEqual(start);
     } finally {
       await idle.query('rollback');
       await idle.end();
