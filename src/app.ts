@@ -38,6 +38,7 @@ import { RemoteCommandQueries } from './projections/queries/remote-command-queri
 import { AuditQueries } from './projections/queries/audit-queries.ts';
 import { auditIndexProjection } from './projections/read-models/audit-index-projection.ts';
 import { REMOTE_COMMAND_EVENT_TYPES } from './domain/remote-control/remote-command-events.ts';
+import { SharedHeadReader } from './eventstore/shared-head-reader.ts';
 
 export interface RunningServer {
   /** http://host:port of the listening server. */
@@ -175,6 +176,8 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     await projections.waitFor(head, ['BridgeSessionOpened', 'BridgeSessionClosed'], 30_000);
     await closeOrphanedSessions(nodeId, bridgeViews, recorder, logger);
     await bridge.startFollowing();
+    // Every welcomed gateway asks for the head before its queued commands: shared reads keep a storm cheap.
+    const sharedHead = new SharedHeadReader(stores.eventStore);
     relay = new CommandRelay({
       bridge,
       commands: remoteCommands,
@@ -183,7 +186,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       nodeId,
       logger,
       readModelCaughtUp: async () => {
-        await projections.waitFor(await stores.eventStore.headPosition(), REMOTE_COMMAND_EVENT_TYPES, 5000);
+        await projections.waitFor(await sharedHead.read(), REMOTE_COMMAND_EVENT_TYPES, 5000);
       },
     });
     await relay.start();

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import type { Position } from '../../src/eventstore/port.ts';
+import { encodePosition } from '../../src/eventstore/position.ts';
+import { SharedHeadReader } from '../../src/eventstore/shared-head-reader.ts';
+
+/** A store whose head reads the test answers by hand, recording when each started. */
+function manualStore() {
+  const reads: Array<{ resolve: (position: Position | null) => void; reject: (error: Error) => void }> = [];
+  return {
+    reads,
+    headPosition: () =>
+      new Promise<Position | null>((resolve, reject) => {
+        reads.push({ resolve, reject });
+      }),
+  };
+}
+const flush = () => new Promise((resolve) => setImmediate(resolve));
+
+describe('SharedHeadReader', () => {
+  it('answers a burst of callers with two reads, each caller with one that started after its call', async () => {
+    const store = manualStore();
+    const reader = new SharedHeadReader(store);
+    const first = reader.read();
+    const during = [reader.read(), reader.read(), reader.read()];
+    expect(store.reads).toHaveLength(1);
+
+    store.reads[0]!.resolve(encodePosition(1, 1));
+    expect(await first).toBe(encodePosition(1, 1));
+    await flush();
+    // The callers that came while the first read ran get a read that began after them, not the first one's answer.
+    expect(store.reads).toHaveLength(2);
+    store.reads[1]!.resolve(encodePosition(2, 5));
+    expect(await Promise.all(during)).toEqual([encodePosition(2, 5), encodePosition(2, 5), encodePosition(2, 5)]);
+
+    const later = reader.read();
+    expect(store.reads).toHaveLength(3);
+    store.reads[2]!.resolve(encodePosition(3, 1));
+    expect(await later).toBe(encodePosition(3, 1));
+  });
+
+  it('passes a failed read to its callers and keeps serving the next ones', async () => {
+    const store = manualStore();
+    const reader = new SharedHeadReader(store);
+    const failing = reader.read();
+    const waiting = reader.read();
+    store.reads[0]!.reject(new Error('connection lost'));
+    await expect(failing).rejects.toThrow('connection lost');
+    await flush();
+    store.reads[1]!.resolve(null);
+    expect(await waiting).toBeNull();
+  });
+});
