@@ -35,8 +35,8 @@ export interface StreamView {
 export interface LoadedStream<Event extends DomainEvent, State> extends StreamView {
   state: State;
   events: Event[];
-  /** What the stream holds, as a write: a reader that settles on it sees the stream as loaded (read-your-writes). */
-  asWrite: WriteResult;
+  /** Global position of the last event, or null when the stream does not exist. */
+  position: Position | null;
 }
 
 /** What a write left behind: where it ended in the log and which event types it wrote (for read-your-writes). */
@@ -96,7 +96,7 @@ export class CommandBus {
       events,
       state: fold(decider, events),
       revision: recorded.length === 0 ? null : recorded[recorded.length - 1]!.revision,
-      asWrite: { position: recorded.at(-1)?.position ?? null, eventTypes: [...new Set(recorded.map((event) => event.type))] },
+      position: recorded.at(-1)?.position ?? null,
       lastHash: lastHashOf(recorded[recorded.length - 1]),
     };
   }

@@ -5,10 +5,11 @@ import { CommandBus } from '../../src/commands/command-bus.ts';
 import { CrossStreamAppender } from '../../src/commands/cross-stream-appender.ts';
 import { systemContext } from '../../src/commands/metadata.ts';
 import { eventCatalogue } from '../../src/domain/catalogue.ts';
-import { telemetryStream, type TelemetryEvent } from '../../src/domain/bridge/telemetry-events.ts';
+import { telemetryStream } from '../../src/domain/bridge/telemetry-events.ts';
 import { WrongExpectedVersionError } from '../../src/eventstore/errors.ts';
 import { verifyStreamChain } from '../../src/eventstore/hash-chain.ts';
 import type { EventStore, EventToAppend } from '../../src/eventstore/port.ts';
+import { deviceStateReport } from '../support/device-state-report.ts';
 import { useEventStore } from '../support/event-store-fixture.ts';
 
 const event = (n = 0): EventToAppend => ({ id: randomUUID(), type: 'ThingHappened', data: { n }, metadata: {} });
@@ -122,16 +123,7 @@ describe('cross-stream appender (pglite)', () => {
     const homeId = randomUUID();
     const gateways = Array.from({ length: 20 }, () => randomUUID());
     const context = systemContext('test', { nodeId: 'test' });
-    const report = (gatewayId: string, value: number): TelemetryEvent => ({
-      type: 'DeviceStatesReported',
-      data: {
-        session_id: randomUUID(),
-        gateway_id: gatewayId,
-        home_id: homeId,
-        request_id: String(value),
-        devices: [{ device_id: 'd1', state: { value }, reported_at: new Date().toISOString() }],
-      },
-    });
+    const report = (gatewayId: string, value: number) => deviceStateReport(gatewayId, homeId, value);
     const round = (values: number[], via = recorder) =>
       Promise.all(gateways.flatMap((gatewayId) => values.map((value) => via.record(report(gatewayId, value), context))));
     await round([1, 2, 3]);

@@ -4,8 +4,9 @@ import { TelemetryRecorder } from '../../src/commands/bridge/telemetry-recorder.
 import { CommandBus } from '../../src/commands/command-bus.ts';
 import { systemContext } from '../../src/commands/metadata.ts';
 import { eventCatalogue } from '../../src/domain/catalogue.ts';
-import { telemetryStream, type TelemetryEvent } from '../../src/domain/bridge/telemetry-events.ts';
+import { telemetryStream } from '../../src/domain/bridge/telemetry-events.ts';
 import { verifyStreamChain } from '../../src/eventstore/hash-chain.ts';
+import { deviceStateReport } from '../support/device-state-report.ts';
 import { useEventStore } from '../support/event-store-fixture.ts';
 
 /**
@@ -22,16 +23,7 @@ describe('telemetry recorder stream tips (pglite)', () => {
     const otherNode = new TelemetryRecorder(bus);
     const gatewayId = randomUUID();
     const homeId = randomUUID();
-    const report = (value: number): TelemetryEvent => ({
-      type: 'DeviceStatesReported',
-      data: {
-        session_id: randomUUID(),
-        gateway_id: gatewayId,
-        home_id: homeId,
-        request_id: String(value),
-        devices: [{ device_id: 'd1', state: { value }, reported_at: new Date().toISOString() }],
-      },
-    });
+    const report = (value: number) => deviceStateReport(gatewayId, homeId, value);
     await recorder.record(report(1), systemContext('test', { nodeId: 'test' }));
     await recorder.record(report(2), systemContext('test', { nodeId: 'test' }));
     await otherNode.record(report(3), systemContext('test', { nodeId: 'test' })); // the first recorder's tip is now stale

@@ -83,7 +83,7 @@ export class AccountCommands {
     const session = await this.startFamily(ownerId, user.state.credentialsVersion, context);
     // Settling on the user's own stream too: the answer reads the profile from the users read model, which may lag
     // a registration taken by another node.
-    return { ...session, write: combineWrites(user.asWrite, session.write) };
+    return { ...session, write: combineWrites(writeResultOf(user), session.write) };
   }
 
   /** Rotates a refresh token. Reuse of a rotated one revokes its whole family (an event) and fails. */
