@@ -15,6 +15,6 @@ export const CLOSE_CODE: Record<SessionCloseReason, number> = {
   heartbeat_timeout: 4000,
   replaced: 4001,
   revoked: 4401,
-  invalid_frames: 4400,
+  refused_frames: 4400,
   telemetry_budget_exceeded: 4429,
 };

@@ -343,7 +343,7 @@ export class GatewaySession {
   private refuse(requestId: string | null, code: CloudErrorCode, message: string, issues?: readonly ProtocolIssue[]): void {
     this.sendError(requestId, code, message, issues);
     if (this.closing === null && this.refusedFrames.refuse()) {
-      void this.close('invalid_frames', 'too many refused frames');
+      void this.close('refused_frames', 'too many refused frames');
     }
   }
 

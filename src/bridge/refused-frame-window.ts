@@ -1,7 +1,7 @@
 /**
  * Counts a session's refused frames (invalid, out of bounds, unstorable, or failed to store) over a sliding
  * window. A gateway that keeps sending such frames is broken or hostile; past the limit its session is closed
- * (4400 `invalid_frames`) instead of being answered one error frame at a time forever.
+ * (4400 `refused_frames`) instead of being answered one error frame at a time forever.
  */
 export class RefusedFrameWindow {
   private readonly refusedAt: number[] = [];

@@ -15,7 +15,7 @@ export const SESSION_CLOSE_REASONS = [
   'frame_too_large',
   'server_shutdown',
   'server_restart',
-  'invalid_frames',
+  'refused_frames',
   'telemetry_budget_exceeded',
 ] as const;
 export type SessionCloseReason = (typeof SESSION_CLOSE_REASONS)[number];
