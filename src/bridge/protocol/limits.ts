@@ -13,6 +13,12 @@ export const MAX_DEVICE_ID_LENGTH = 256;
 export const FRAME_JSON_BOUNDS: JsonBounds = DEFAULT_JSON_BOUNDS;
 
 /**
+ * What the edge accepts from the cloud: a `command` wraps a client's `params` (bounded at depth 32 by the API) in
+ * a few levels of frame, so the edge allows those few levels more.
+ */
+export const CLOUD_FRAME_JSON_BOUNDS: JsonBounds = { ...DEFAULT_JSON_BOUNDS, maxDepth: DEFAULT_JSON_BOUNDS.maxDepth + 8 };
+
+/**
  * Latest wire time accepted: 9999-12-31T23:59:59Z, the last instant an ISO-8601 four-digit year can write (the
  * legacy dialect's format), far inside what a JavaScript Date holds (8.64e12 s). Anything later is no time at all.
  */

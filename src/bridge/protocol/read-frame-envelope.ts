@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { findJsonBoundsProblem, isStorableText } from '../../domain/values/json-bounds.ts';
+import { findJsonBoundsProblem, isStorableText, type JsonBounds } from '../../domain/values/json-bounds.ts';
 import { FRAME_JSON_BOUNDS, MAX_REQUEST_ID_LENGTH } from './limits.ts';
 import type { ProtocolError, ProtocolIssue } from './protocol-error.ts';
 
@@ -20,7 +20,7 @@ export interface FrameEnvelope {
 
 export type EnvelopeResult = { ok: true; envelope: FrameEnvelope } | { ok: false; error: ProtocolError };
 
-export function readFrameEnvelope(text: string, maxBytes: number): EnvelopeResult {
+export function readFrameEnvelope(text: string, maxBytes: number, bounds: JsonBounds = FRAME_JSON_BOUNDS): EnvelopeResult {
   // Checked before JSON.parse so an oversized frame costs no parsing.
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > maxBytes) {
@@ -35,7 +35,7 @@ export function readFrameEnvelope(text: string, maxBytes: number): EnvelopeResul
     return fail('invalid_json', `Frame is not valid JSON: ${reason}`, null);
   }
 
-  const outOfBounds = findJsonBoundsProblem(parsed, FRAME_JSON_BOUNDS);
+  const outOfBounds = findJsonBoundsProblem(parsed, bounds);
   if (outOfBounds) {
     return fail('frame_out_of_bounds', `Frame is out of bounds at ${outOfBounds.path}: ${outOfBounds.message}`, readableRequestId(parsed), [
       { path: [], code: outOfBounds.violation, message: outOfBounds.message },

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseInboundFrame, retryOf } from '../../../src/bridge/protocol/index.ts';
+import { buildCommand, encodeFrame, parseInboundFrame, parseOutboundFrame, retryOf } from '../../../src/bridge/protocol/index.ts';
 import { hostileFrame } from '../../support/hostile-frames.ts';
 
 describe('bridge frame parser against hostile frames (property)', () => {
@@ -41,5 +41,14 @@ describe('bridge frame parser against hostile frames (property)', () => {
   it('a year-9999 ts is still a time (the bridge keeps the report, flagged)', () => {
     const result = parseInboundFrame(JSON.stringify({ type: 'state', request_id: 's', payload: { device_id: 'lamp', state: {}, ts: 253_402_300_799 } }));
     expect(result.ok).toBe(true);
+  });
+});
+
+describe('cloud → edge frames', () => {
+  it('a command whose params are as deep as the API allows (32) reaches the edge', () => {
+    let params: Record<string, unknown> = { level: 1 };
+    for (let depth = 1; depth < 32; depth++) params = { inner: params };
+    const parsed = parseOutboundFrame(encodeFrame(buildCommand({ commandId: 'c', timestamp: 1, deviceId: 'lamp', action: 'set', params })));
+    expect(parsed.ok).toBe(true);
   });
 });
