@@ -29,6 +29,7 @@ import { BridgeQueries } from './projections/queries/bridge-queries.ts';
 import { TelemetryRecorder } from './commands/bridge/telemetry-recorder.ts';
 import { CrossStreamAppender } from './commands/cross-stream-appender.ts';
 import { GatewayBridge } from './bridge/gateway-bridge.ts';
+import { HandshakeThrottle, handshakeThrottleSettings } from './bridge/handshake-throttle.ts';
 import { closeOrphanedSessions } from './bridge/close-orphaned-sessions.ts';
 import { CommandRelay } from './bridge/command-relay.ts';
 import { CommandSweeper } from './bridge/command-sweeper.ts';
@@ -161,16 +162,16 @@ export async function startServer(config: Config, logger: Logger, options: Serve
         maxFramesPerSecond: config.BRIDGE_RATE_LIMIT_PER_S,
         rateLimitGraceWindows: 1,
         maxSyncBytes: config.BRIDGE_MAX_FRAME_BYTES,
+        telemetryBytesPerMinute: config.BRIDGE_TELEMETRY_BYTES_PER_MIN,
+        maxRefusedFrames: config.BRIDGE_MAX_REFUSED_FRAMES,
+        refusedFramesWindowS: 60,
       },
       authenticate: (gatewayId, secret) => gatewayAuthenticator.verifyGatewaySecret(gatewayId, secret),
       recorder,
       store: stores.eventStore,
       logger,
       trustProxy: config.TRUST_PROXY,
-      failedAuth: {
-        byGateway: new RateLimiter(config.BRIDGE_AUTH_FAILURE_LIMIT, 60_000),
-        byAddress: new RateLimiter(config.BRIDGE_AUTH_FAILURE_LIMIT * 5, 60_000),
-      },
+      failedHandshakes: new HandshakeThrottle(handshakeThrottleSettings(config.BRIDGE_AUTH_FAILURE_LIMIT)),
     });
     const head = await stores.eventStore.headPosition();
     await projections.waitFor(head, ['BridgeSessionOpened', 'BridgeSessionClosed'], 30_000);

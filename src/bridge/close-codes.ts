@@ -1,8 +1,9 @@
 import type { SessionCloseReason } from '../domain/bridge/telemetry-events.ts';
 
 /**
- * WebSocket close codes the cloud uses. 4xxx are ours (4401 mirrors HTTP 401: the credentials are no longer
- * good, do not retry with them).
+ * WebSocket close codes the cloud uses. 4xxx are ours and mirror HTTP statuses: 4401 (credentials no longer good,
+ * do not retry with them), 4400 (the session kept sending frames that were refused or could not be stored:
+ * fix the edge), 4429 (the session stored more telemetry than its byte budget: reconnect later, send less).
  */
 export const CLOSE_CODE: Record<SessionCloseReason, number> = {
   client_closed: 1000,
@@ -14,4 +15,6 @@ export const CLOSE_CODE: Record<SessionCloseReason, number> = {
   heartbeat_timeout: 4000,
   replaced: 4001,
   revoked: 4401,
+  refused_frames: 4400,
+  telemetry_budget_exceeded: 4429,
 };

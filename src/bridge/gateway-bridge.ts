@@ -1,13 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { Subscription } from 'rxjs';
 import type { VerifyClientCallbackAsync, WebSocket } from 'ws';
-import type { RateLimiter } from '../api/rate-limiter.ts';
 import type { TelemetryRecorder } from '../commands/bridge/telemetry-recorder.ts';
 import type { EventStore } from '../eventstore/port.ts';
 import type { Logger } from '../logger.ts';
 import type { GatewayAuthenticator } from './gateway-authenticator.ts';
 import { readGatewayCredentials, redactedUrl } from './gateway-credentials.ts';
 import { GatewaySession, type CommandAckHandler, type SessionSettings } from './gateway-session.ts';
+import type { HandshakeThrottle } from './handshake-throttle.ts';
 
 const BRIDGE_PATHS = new Set(['/bridge', '/bridge/']);
 /** Events after which a live session's credentials are no longer valid. */
@@ -28,7 +28,8 @@ export interface BridgeOptions {
   store: EventStore;
   logger: Logger;
   trustProxy: boolean;
-  failedAuth: { byGateway: RateLimiter; byAddress: RateLimiter };
+  /** Failed handshakes, limited per (gateway id, address) and per address — never per gateway id alone. */
+  failedHandshakes: HandshakeThrottle;
 }
 
 interface Accepted {
@@ -60,14 +61,13 @@ export class GatewayBridge {
     if (!BRIDGE_PATHS.has(path)) return callback(false, 404, 'Not Found');
     const address = this.clientAddress(request);
     const credentials = readGatewayCredentials(request);
-    const throttled =
-      this.options.failedAuth.byAddress.retryAfter(address) ??
-      (credentials ? this.options.failedAuth.byGateway.retryAfter(credentials.gatewayId) : null);
+    const throttled = this.options.failedHandshakes.retryAfter(address, credentials?.gatewayId ?? null);
     if (throttled !== null) return callback(false, 429, 'Too Many Requests', { 'Retry-After': String(throttled) });
     if (!credentials) return this.refuse(callback, address, null, 'missing credentials');
     this.options.authenticate(credentials.gatewayId, credentials.secret).then(
       (gateway) => {
         if (!gateway) return this.refuse(callback, address, credentials.gatewayId, 'unknown gateway or wrong secret');
+        this.options.failedHandshakes.succeeded(address, credentials.gatewayId);
         this.accepted.set(request, gateway);
         callback(true);
       },
@@ -84,8 +84,7 @@ export class GatewayBridge {
     gatewayId: string | null,
     why: string,
   ): void {
-    this.options.failedAuth.byAddress.hit(address);
-    if (gatewayId) this.options.failedAuth.byGateway.hit(gatewayId);
+    this.options.failedHandshakes.failed(address, gatewayId);
     this.options.logger.warn({ gateway_id: gatewayId, remote_address: address, why }, 'bridge handshake refused');
     callback(false, 401, 'Unauthorized', { 'WWW-Authenticate': 'Basic realm="smarthome-bridge"' });
   }

@@ -2,10 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import type { TelemetryRecorder } from '../commands/bridge/telemetry-recorder.ts';
 import { systemContext, type CommandContext } from '../commands/metadata.ts';
+import { reportTimeOf } from '../domain/bridge/device-report-time.ts';
 import type { SessionCloseReason, TelemetryEvent } from '../domain/bridge/telemetry-events.ts';
 import type { Position } from '../eventstore/port.ts';
 import type { Logger } from '../logger.ts';
 import { CLOSE_CODE } from './close-codes.ts';
+import { RefusedFrameWindow } from './refused-frame-window.ts';
+import { TelemetryBudget } from './telemetry-budget.ts';
+import { findUnstorableTelemetry } from './unstorable-telemetry.ts';
 import {
   buildAck,
   buildError,
@@ -13,7 +17,9 @@ import {
   buildWelcome,
   encodeFrame,
   parseInboundFrame,
+  type CloudErrorCode,
   type InboundFrame,
+  type ProtocolIssue,
   type StateFrame,
   type SyncFrame,
 } from './protocol/index.ts';
@@ -28,6 +34,11 @@ export interface SessionSettings {
   /** Seconds of sustained excess before the session is closed (one `error` frame is sent first). */
   rateLimitGraceWindows: number;
   maxSyncBytes: number;
+  /** Stored telemetry (state and sync frames, UTF-8 bytes) a session may send per minute, bursts up to that. */
+  telemetryBytesPerMinute: number;
+  /** Refused frames (invalid, out of bounds, unstorable, failed to store) within the window that close the session. */
+  maxRefusedFrames: number;
+  refusedFramesWindowS: number;
 }
 
 export interface SessionOrigin {
@@ -60,6 +71,8 @@ export class GatewaySession {
   private windowStart = Date.now();
   private framesInWindow = 0;
   private windowsOverLimit = 0;
+  private readonly telemetryBudget: TelemetryBudget;
+  private readonly refusedFrames: RefusedFrameWindow;
   /** Where `BridgeSessionOpened` landed in the log: orders this session against events from other processes. */
   readonly opened: Promise<Position>;
 
@@ -72,6 +85,8 @@ export class GatewaySession {
     private readonly onCommandAck: CommandAckHandler,
     private readonly onClosed: (session: GatewaySession) => void,
   ) {
+    this.telemetryBudget = new TelemetryBudget(settings.telemetryBytesPerMinute, settings.maxFrameBytes);
+    this.refusedFrames = new RefusedFrameWindow(settings.maxRefusedFrames, settings.refusedFramesWindowS * 1000);
     this.opened = this.record({
       type: 'BridgeSessionOpened',
       data: {
@@ -202,36 +217,50 @@ export class GatewaySession {
     this.heartbeat.unref();
   }
 
+  /**
+   * The last line of defence: whatever a frame makes our code throw is logged and answered here, never thrown out
+   * of the ws 'message' handler (which would stop the process, and every other gateway's session with it).
+   */
   private onMessage(data: unknown, isBinary: boolean): void {
+    try {
+      this.receive(data, isBinary);
+    } catch (error) {
+      this.logger.error({ err: error, session_id: this.sessionId }, 'a gateway frame could not be handled');
+      this.refuse(null, 'internal_error', 'The frame could not be handled; send it again later');
+    }
+  }
+
+  private receive(data: unknown, isBinary: boolean): void {
     if (this.closing) return;
     this.framesIn += 1;
     this.resetHeartbeat();
     if (!this.withinRateLimit()) return;
     if (isBinary) {
-      this.sendError(null, 'invalid_frame', 'Frames are JSON text');
+      this.refuse(null, 'invalid_frame', 'Frames are JSON text');
       return;
     }
-    const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : Buffer.from(data as ArrayBuffer).toString('utf8');
-    const parsed = parseInboundFrame(text, this.settings.maxFrameBytes);
+    const bytes = rawFrameBytes(data);
+    const parsed = parseInboundFrame(bytes.toString('utf8'), this.settings.maxFrameBytes);
     if (!parsed.ok) {
-      this.sendError(parsed.error.request_id, parsed.error.code, parsed.error.message, parsed.error.issues);
+      this.refuse(parsed.error.request_id, parsed.error.code, parsed.error.message, parsed.error.issues);
       return;
     }
-    this.handle(parsed.frame);
+    this.handle(parsed.frame, bytes.length);
   }
 
-  private handle(frame: InboundFrame): void {
+  private handle(frame: InboundFrame, frameBytes: number): void {
     switch (frame.type) {
       case 'ping':
         this.send(buildPong({ requestId: frame.request_id, timestamp: nowSeconds() }));
         return;
       case 'state':
-        this.storeState(frame);
+        this.storeState(frame, frameBytes);
         return;
       case 'sync':
-        this.storeSync(frame);
+        this.storeSync(frame, frameBytes);
         return;
       case 'ack':
+        // Not counted as a refusal: a late ack (after a restart, after the command timed out) is no fault.
         if (!this.onCommandAck(this, frame.request_id, frame)) {
           this.sendError(frame.request_id, 'unknown_request', `No command with request_id ${frame.request_id} is waiting for an ack`);
         }
@@ -239,53 +268,83 @@ export class GatewaySession {
     }
   }
 
-  private storeState(frame: StateFrame): void {
-    const receivedAt = new Date().toISOString();
+  /** Device times the server cannot believe are kept, flagged, and the report is ordered by its receive time. */
+  private storeState(frame: StateFrame, frameBytes: number): void {
+    const receivedAt = new Date();
     const devices = frame.payload.devices.map((device) => ({
       device_id: device.device_id,
       state: device.state,
-      reported_at: device.ts === null ? receivedAt : new Date(device.ts * 1000).toISOString(),
+      ...reportTimeOf(device.ts, receivedAt),
     }));
-    this.ackWhenStored(
-      frame.request_id,
-      this.record(
-        {
-          type: 'DeviceStatesReported',
-          data: { session_id: this.sessionId, gateway_id: this.origin.gatewayId, home_id: this.origin.homeId, request_id: frame.request_id, devices },
-        },
-        frame.request_id,
-      ),
-    );
+    this.storeTelemetry(frame.request_id, frameBytes, {
+      type: 'DeviceStatesReported',
+      data: { session_id: this.sessionId, gateway_id: this.origin.gatewayId, home_id: this.origin.homeId, request_id: frame.request_id, devices },
+    });
   }
 
-  private storeSync(frame: SyncFrame): void {
+  private storeSync(frame: SyncFrame, frameBytes: number): void {
+    // The frame passed the JSON bounds (depth 32), so this stringify cannot overflow the stack.
     const bytes = Buffer.byteLength(JSON.stringify(frame.payload));
     if (bytes > this.settings.maxSyncBytes) {
-      this.sendError(frame.request_id, 'sync_too_large', `A metadata snapshot may hold at most ${this.settings.maxSyncBytes} bytes`);
+      this.refuse(frame.request_id, 'sync_too_large', `A metadata snapshot may hold at most ${this.settings.maxSyncBytes} bytes`);
       return;
     }
-    this.ackWhenStored(
-      frame.request_id,
-      this.record(
-        {
-          type: 'HomeMetadataSynced',
-          data: { session_id: this.sessionId, gateway_id: this.origin.gatewayId, home_id: this.origin.homeId, request_id: frame.request_id, metadata: frame.payload },
-        },
-        frame.request_id,
-      ),
-    );
+    this.storeTelemetry(frame.request_id, frameBytes, {
+      type: 'HomeMetadataSynced',
+      data: { session_id: this.sessionId, gateway_id: this.origin.gatewayId, home_id: this.origin.homeId, request_id: frame.request_id, metadata: frame.payload },
+    });
+  }
+
+  /**
+   * An event the catalogue would refuse is refused here, alone: in the recorder it would fail the whole batch of
+   * frames it was appended with. Then the byte budget; then the append, acked once durable.
+   */
+  private storeTelemetry(requestId: string, frameBytes: number, event: TelemetryEvent): void {
+    const unstorable = findUnstorableTelemetry(event);
+    if (unstorable !== null) {
+      this.refuse(requestId, 'unstorable_frame', unstorable);
+      return;
+    }
+    if (!this.withinTelemetryBudget(requestId, frameBytes)) return;
+    this.ackWhenStored(requestId, this.record(event, requestId));
   }
 
   /** Durable ack: sent only once the event is stored, so the edge may drop its copy. */
   private ackWhenStored(requestId: string, stored: Promise<unknown>): void {
-    stored.then(
-      () => this.send(buildAck({ requestId, timestamp: nowSeconds() })),
-      (error: unknown) => {
-        this.logger.error({ err: error, session_id: this.sessionId }, 'could not store a gateway frame');
-        // No ack: the edge keeps the frame and sends it again.
-        this.sendError(requestId, 'store_unavailable', 'The frame could not be stored; send it again later');
-      },
+    stored
+      .then(
+        () => this.send(buildAck({ requestId, timestamp: nowSeconds() })),
+        (error: unknown) => {
+          this.logger.error({ err: error, session_id: this.sessionId }, 'could not store a gateway frame');
+          // No ack: the edge keeps the frame and sends it again.
+          this.refuse(requestId, 'store_unavailable', 'The frame could not be stored; send it again later');
+        },
+      )
+      // Answering may throw too (a socket torn down under us); it must not become an unhandled rejection.
+      .catch((error: unknown) => this.logger.error({ err: error, session_id: this.sessionId }, 'could not answer a stored gateway frame'));
+  }
+
+  private withinTelemetryBudget(requestId: string, frameBytes: number): boolean {
+    const verdict = this.telemetryBudget.spend(frameBytes);
+    if (verdict === 'within') return true;
+    if (verdict === 'over_too_long') {
+      void this.close('telemetry_budget_exceeded', 'telemetry byte budget exceeded');
+      return false;
+    }
+    this.sendError(
+      requestId,
+      'telemetry_budget_exceeded',
+      `At most ${this.settings.telemetryBytesPerMinute} bytes of telemetry per minute; this frame was not stored, send it again later`,
     );
+    return false;
+  }
+
+  /** Answers a refused frame and counts it; a session that keeps sending them is closed (4400). */
+  private refuse(requestId: string | null, code: CloudErrorCode, message: string, issues?: readonly ProtocolIssue[]): void {
+    this.sendError(requestId, code, message, issues);
+    if (this.closing === null && this.refusedFrames.refuse()) {
+      void this.close('refused_frames', 'too many refused frames');
+    }
   }
 
   private withinRateLimit(): boolean {
@@ -307,8 +366,15 @@ export class GatewaySession {
     return false;
   }
 
-  private sendError(requestId: string | null, code: string, message: string, issues?: unknown): void {
-    const frame = buildError({ requestId, timestamp: nowSeconds(), error: { code, message } });
-    this.send(issues === undefined ? frame : { ...frame, payload: { ...frame.payload, details: { issues } } });
+  private sendError(requestId: string | null, code: CloudErrorCode, message: string, issues?: readonly ProtocolIssue[]): void {
+    const frame = buildError({ requestId, timestamp: nowSeconds(), error: { code, message }, ...(issues === undefined ? {} : { issues }) });
+    this.send(frame);
   }
+}
+
+/** ws hands a text frame over as a Buffer (or fragments, or an ArrayBuffer, depending on its binaryType). */
+function rawFrameBytes(data: unknown): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (Array.isArray(data)) return Buffer.concat(data as Buffer[]);
+  return Buffer.from(data as ArrayBuffer);
 }

@@ -13,7 +13,6 @@ import {
   type CommandFrame,
   type DeviceStateInput,
   type ErrorFrame,
-  type ProtocolErrorCode,
   type WelcomeFrame,
 } from '../bridge/protocol/index.ts';
 import { fullJitterDelayMs } from './backoff.ts';
@@ -25,14 +24,6 @@ import { Heartbeat } from './heartbeat.ts';
 import { RecentCommandOutcomes } from './recent-command-outcomes.ts';
 import { SyncTracker } from './sync-tracker.ts';
 import { UnackedStateBuffer } from './unacked-state-buffer.ts';
-
-/** Protocol errors the cloud reports about one of our frames that resending cannot fix. */
-const PERMANENT_FRAME_ERRORS: ReadonlySet<string> = new Set<ProtocolErrorCode>([
-  'invalid_json',
-  'invalid_frame',
-  'unknown_type',
-  'frame_too_large',
-]);
 
 /** A cloud that never answers our close handshake must not hold up shutdown. */
 const CLOSE_HANDSHAKE_TIMEOUT_MS = 2_000;
@@ -397,8 +388,8 @@ export class EdgeClient {
 
   private onCloudError(frame: ErrorFrame): void {
     this.emitError('cloud', frame.payload.message, frame.payload.code);
-    // Transient errors (store unavailable…) leave the frame to be resent; protocol errors never heal.
-    if (frame.request_id === null || !PERMANENT_FRAME_ERRORS.has(frame.payload.code)) return;
+    // `retry: 'later'` (store unavailable, over a budget…) leaves the frame to be resent; `never` errors never heal.
+    if (frame.request_id === null || frame.payload.retry !== 'never') return;
     const rejection = new FrameRejectedError(frame.request_id, frame.payload);
     this.unacked.take(frame.request_id)?.reject(rejection);
     this.syncs.rejected(frame.request_id, rejection);

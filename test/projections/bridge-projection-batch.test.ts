@@ -54,6 +54,8 @@ function eventLog(): RecordedEvent[] {
   states(g1, h1, [['d3', 1, '2026-01-01T00:00:07.000Z'], ['d3', 2, '2026-01-01T00:00:07.000Z']]); // a tie: the later wins
   states(g1, h1, [['d4', 1, '2026-01-01T00:00:08.000Z']]);
   states(g1, h1, [['d4', 2, '2026-01-01T00:00:08.000Z']]); // a tie in the next event: the later wins
+  states(g1, h1, [['d5', 1, '9999-12-31T23:59:59.000Z']]); // stored before device clocks were checked
+  states(g1, h1, [['d5', 2, '2026-01-03T00:00:00.000Z'], ['d5', 3, '2026-01-01T00:00:30.000Z']]); // the cap is a day
   sync(g1, h1, 1);
   sync(g1, h1, 2);
   opened(s2, g1, h1, null); // replaces s1
@@ -109,7 +111,24 @@ describe.each(databaseTargets())('bridge projection applyBatch (%s)', (target) =
     }
     const expected = await rows(test, one);
     expect(expected.bridge_sessions).toHaveLength(4);
-    expect(expected.device_states).toHaveLength(6);
+    expect(expected.device_states).toHaveLength(7);
     expect(await rows(test, batched)).toEqual(expected);
+  });
+
+  it('a stored year-9999 report does not pin the device state (page and one by one)', async () => {
+    const knex = test.database.knex;
+    const one = suffixedTables('pin_one');
+    const batched = suffixedTables('pin_batch');
+    await bridgeProjection.createTables(knex, one);
+    await bridgeProjection.createTables(knex, batched);
+    const events = eventLog();
+    await knex.transaction(async (trx) => {
+      for (const event of events) await bridgeProjection.apply(trx, event, one);
+    });
+    await knex.transaction((trx) => bridgeProjection.applyBatch!(trx, events, batched));
+    for (const tables of [one, batched]) {
+      const [d5] = (await knex.raw(`select state from ?? where device_id = 'd5'`, [tables('device_states')])).rows;
+      expect(d5.state).toEqual({ value: 2 });
+    }
   });
 });

@@ -1,4 +1,6 @@
+import { retryOf } from './error-codes.ts';
 import type { AckErrorDetail, AckOutcome, JsonObject, WelcomePayload } from './frame-types.ts';
+import type { ProtocolIssue } from './protocol-error.ts';
 import type { UnixSeconds } from './timestamp.ts';
 import type {
   WireCloudAckFrame,
@@ -47,16 +49,19 @@ export function buildAck(input: { requestId: string; timestamp: UnixSeconds; out
   return { type: 'ack', request_id: input.requestId, timestamp: input.timestamp, payload };
 }
 
+/** `retry` follows from the code (error-codes.ts), so the cloud cannot send a code with the wrong advice. */
 export function buildError(input: {
   requestId: string | null;
   timestamp: UnixSeconds;
   error: AckErrorDetail;
+  issues?: readonly ProtocolIssue[];
 }): WireErrorFrame {
   const frame: WireErrorFrame = {
     type: 'error',
     timestamp: input.timestamp,
-    payload: { code: input.error.code, message: input.error.message },
+    payload: { code: input.error.code, message: input.error.message, retry: retryOf(input.error.code) },
   };
+  if (input.issues !== undefined) frame.payload.details = { issues: input.issues };
   if (input.requestId !== null) frame.request_id = input.requestId;
   return frame;
 }

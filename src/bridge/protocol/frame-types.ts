@@ -1,3 +1,4 @@
+import type { ErrorRetry } from './error-codes.ts';
 import type { UnixSeconds } from './timestamp.ts';
 
 /**
@@ -90,10 +91,15 @@ export interface PongFrame extends FrameHeader {
   request_id: string | null;
 }
 
+/** An error's detail as an `error` frame carries it: what to do with the frame it refers to is in `retry`. */
+export interface ErrorFramePayload extends AckErrorDetail {
+  retry: ErrorRetry;
+}
+
 export interface ErrorFrame extends FrameHeader {
   type: 'error';
   request_id: string | null;
-  payload: AckErrorDetail;
+  payload: ErrorFramePayload;
 }
 
 export interface CommandPayload {

@@ -2,9 +2,24 @@
  * The bridge wire protocol, shared by the cloud bridge and the edge client. Pure: no sockets, no clock.
  * Inbound = edge → cloud, outbound = cloud → edge.
  */
-export { DEFAULT_MAX_FRAME_BYTES, MAX_DEVICE_ID_LENGTH, MAX_REQUEST_ID_LENGTH } from './limits.ts';
+export {
+  DEFAULT_MAX_FRAME_BYTES,
+  FRAME_JSON_BOUNDS,
+  MAX_DEVICE_ID_LENGTH,
+  MAX_REQUEST_ID_LENGTH,
+  MAX_WIRE_UNIX_SECONDS,
+} from './limits.ts';
 export { isoDateTimeToUnixSeconds, unixSecondsToIsoDateTime, type UnixSeconds } from './timestamp.ts';
 export type { ParseResult, ProtocolError, ProtocolErrorCode, ProtocolIssue } from './protocol-error.ts';
+export {
+  NEVER_RETRY_CODES,
+  RETRY_LATER_CODES,
+  retryOf,
+  type CloudErrorCode,
+  type ErrorRetry,
+  type NeverRetryCode,
+  type RetryLaterCode,
+} from './error-codes.ts';
 export {
   INBOUND_FRAME_TYPES,
   OUTBOUND_FRAME_TYPES,
@@ -16,6 +31,7 @@ export {
   type DeviceStateReport,
   type Dialect,
   type ErrorFrame,
+  type ErrorFramePayload,
   type InboundAckFrame,
   type InboundFrame,
   type InboundFrameType,

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { deviceIdSchema, jsonObjectSchema, requestIdSchema } from './common-schemas.ts';
-import { wireTimestampSchema } from './timestamp.ts';
+import { retryOf } from './error-codes.ts';
+import { MAX_HEARTBEAT_INTERVAL_S } from './limits.ts';
+import { unixSecondsSchema, wireTimestampSchema } from './timestamp.ts';
 
 /**
  * Schemas of every cloud → edge frame, used by the edge client. Acks live in ack-schemas.ts. The parser is
@@ -13,8 +15,8 @@ export const welcomeFrameSchema = z.object({
   timestamp: wireTimestampSchema,
   payload: z.object({
     session_id: z.string().min(1),
-    heartbeat_interval_s: z.number().positive(),
-    server_time: z.number().nonnegative(),
+    heartbeat_interval_s: z.number().positive().max(MAX_HEARTBEAT_INTERVAL_S),
+    server_time: unixSecondsSchema,
   }),
 });
 
@@ -28,7 +30,10 @@ export const errorFrameSchema = z.object({
   type: z.literal('error'),
   request_id: requestIdSchema.optional(),
   timestamp: wireTimestampSchema,
-  payload: z.object({ code: z.string().min(1), message: z.string() }),
+  /** `retry` is absent from older clouds' frames: it then follows from the code. */
+  payload: z
+    .object({ code: z.string().min(1), message: z.string(), retry: z.enum(['never', 'later']).optional() })
+    .transform(({ code, message, retry }) => ({ code, message, retry: retry ?? retryOf(code) })),
 });
 
 export const commandFrameSchema = z.object({

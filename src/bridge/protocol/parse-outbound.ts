@@ -1,14 +1,14 @@
 import { currentAckFrameSchema, legacyAckFrameSchema } from './ack-schemas.ts';
 import { outcomeOfCurrentAck, outcomeOfLegacyAck } from './ack-outcome.ts';
 import { OUTBOUND_FRAME_TYPES, type OutboundFrame } from './frame-types.ts';
-import { DEFAULT_MAX_FRAME_BYTES } from './limits.ts';
+import { CLOUD_FRAME_JSON_BOUNDS, DEFAULT_MAX_FRAME_BYTES } from './limits.ts';
 import { commandFrameSchema, errorFrameSchema, pongFrameSchema, welcomeFrameSchema } from './outbound-schemas.ts';
 import type { ParseResult } from './protocol-error.ts';
 import { invalidFrameError, readFrameEnvelope, unknownTypeError, type FrameEnvelope } from './read-frame-envelope.ts';
 
 /** Parses one cloud → edge frame into its normalised shape (the edge client's view of the protocol). */
 export function parseOutboundFrame(text: string, maxBytes: number = DEFAULT_MAX_FRAME_BYTES): ParseResult<OutboundFrame> {
-  const read = readFrameEnvelope(text, maxBytes);
+  const read = readFrameEnvelope(text, maxBytes, CLOUD_FRAME_JSON_BOUNDS);
   if (!read.ok) return read;
   const { envelope } = read;
   switch (envelope.type) {

@@ -1,8 +1,11 @@
+import type { NeverRetryCode } from './error-codes.ts';
+
 /**
- * Why a frame was refused. The bridge answers with an `error` frame carrying `code` and `message`; the codes
- * are stable strings gateways may switch on.
+ * Why a frame was refused by the parser. The bridge answers with an `error` frame carrying `code` and `message`;
+ * the codes are stable strings gateways may switch on, and every one of them means "never retry this frame"
+ * (error-codes.ts).
  */
-export type ProtocolErrorCode = 'invalid_json' | 'invalid_frame' | 'unknown_type' | 'frame_too_large';
+export type ProtocolErrorCode = Extract<NeverRetryCode, 'invalid_json' | 'invalid_frame' | 'unknown_type' | 'frame_too_large' | 'frame_out_of_bounds'>;
 
 /** One schema violation, flattened from zod so callers do not depend on zod's issue types. */
 export interface ProtocolIssue {

@@ -1,9 +1,13 @@
 import type { z } from 'zod';
+import { findJsonBoundsProblem, isStorableText, type JsonBounds } from '../../domain/values/json-bounds.ts';
+import { FRAME_JSON_BOUNDS, MAX_REQUEST_ID_LENGTH } from './limits.ts';
 import type { ProtocolError, ProtocolIssue } from './protocol-error.ts';
 
 /**
- * The steps every frame goes through before its type-specific schema: size limit, JSON, "is an object with a
- * string type". Shared by the inbound (cloud) and outbound (edge) parsers.
+ * The steps every frame goes through before its type-specific schema: size limit, JSON, JSON bounds (depth,
+ * size, strings without NUL or lone surrogates), "is an object with a string type". Shared by the inbound (cloud)
+ * and outbound (edge) parsers. The bounds walk is iterative and runs before zod or anything else recurses into
+ * the frame, so no frame can overflow the stack, and a frame that passes holds nothing the store refuses.
  */
 
 export interface FrameEnvelope {
@@ -16,7 +20,7 @@ export interface FrameEnvelope {
 
 export type EnvelopeResult = { ok: true; envelope: FrameEnvelope } | { ok: false; error: ProtocolError };
 
-export function readFrameEnvelope(text: string, maxBytes: number): EnvelopeResult {
+export function readFrameEnvelope(text: string, maxBytes: number, bounds: JsonBounds = FRAME_JSON_BOUNDS): EnvelopeResult {
   // Checked before JSON.parse so an oversized frame costs no parsing.
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > maxBytes) {
@@ -31,6 +35,13 @@ export function readFrameEnvelope(text: string, maxBytes: number): EnvelopeResul
     return fail('invalid_json', `Frame is not valid JSON: ${reason}`, null);
   }
 
+  const outOfBounds = findJsonBoundsProblem(parsed, bounds);
+  if (outOfBounds) {
+    return fail('frame_out_of_bounds', `Frame is out of bounds at ${outOfBounds.path}: ${outOfBounds.message}`, readableRequestId(parsed), [
+      { path: [], code: outOfBounds.violation, message: outOfBounds.message },
+    ]);
+  }
+
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     return fail('invalid_frame', 'Frame must be a JSON object', null, [
       { path: [], code: 'invalid_type', message: 'Expected an object' },
@@ -38,7 +49,7 @@ export function readFrameEnvelope(text: string, maxBytes: number): EnvelopeResul
   }
 
   const raw = parsed as Record<string, unknown>;
-  const requestId = typeof raw['request_id'] === 'string' ? raw['request_id'] : null;
+  const requestId = readableRequestId(raw);
   const type = raw['type'];
   if (typeof type !== 'string') {
     return fail('invalid_frame', 'Frame has no string "type"', requestId, [
@@ -48,10 +59,24 @@ export function readFrameEnvelope(text: string, maxBytes: number): EnvelopeResul
   return { ok: true, envelope: { type, raw, requestId } };
 }
 
+/**
+ * The request_id to echo in an error, when it is one a gateway could have meant: a short, storable string. A
+ * 60 KB or NUL-laden "request_id" is not echoed back.
+ */
+function readableRequestId(parsed: unknown): string | null {
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return null;
+  const requestId = (parsed as Record<string, unknown>)['request_id'];
+  if (typeof requestId !== 'string' || requestId.length > MAX_REQUEST_ID_LENGTH) return null;
+  return isStorableText(requestId) ? requestId : null;
+}
+
+const MAX_TYPE_SHOWN = 64;
+
 export function unknownTypeError(type: string, accepted: readonly string[], requestId: string | null): ProtocolError {
+  const shown = type.length > MAX_TYPE_SHOWN ? `${type.slice(0, MAX_TYPE_SHOWN)}…` : type;
   return {
     code: 'unknown_type',
-    message: `Frame type "${type}" is not accepted here (expected one of: ${accepted.join(', ')})`,
+    message: `Frame type "${shown}" is not accepted here (expected one of: ${accepted.join(', ')})`,
     request_id: requestId,
   };
 }

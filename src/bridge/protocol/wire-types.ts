@@ -1,3 +1,4 @@
+import type { ErrorRetry } from './error-codes.ts';
 import type { AckErrorDetail, JsonObject, WelcomePayload } from './frame-types.ts';
 import type { UnixSeconds } from './timestamp.ts';
 
@@ -35,7 +36,11 @@ export interface WireErrorFrame {
   type: 'error';
   request_id?: string;
   timestamp: UnixSeconds;
-  payload: AckErrorDetail;
+  /**
+   * `retry` (always written by this cloud; absent from older ones) says whether the frame it refers to may be sent
+   * again; `details.issues` says what exactly did not match, for frames the parser refused.
+   */
+  payload: AckErrorDetail & { retry?: ErrorRetry; details?: { issues: unknown } };
 }
 
 /** Carries both dialects' field names so old and new edges understand it. */

@@ -15,6 +15,8 @@ export const SESSION_CLOSE_REASONS = [
   'frame_too_large',
   'server_shutdown',
   'server_restart',
+  'refused_frames',
+  'telemetry_budget_exceeded',
 ] as const;
 export type SessionCloseReason = (typeof SESSION_CLOSE_REASONS)[number];
 
@@ -57,8 +59,14 @@ export const telemetryEventSchemas = {
             .object({
               device_id: z.string().min(1),
               state: json,
-              /** When the device reached the state: the edge's `ts`, else the time the cloud received it. */
+              /**
+               * When the device reached the state: the edge's `ts` when believable, else the time the cloud received
+               * it (see device-report-time.ts).
+               */
               reported_at: z.string().datetime(),
+              /** Only when the edge's `ts` was not believed (`clock_skewed`): what it sent, Unix seconds. */
+              device_ts: z.number().min(0).max(253_402_300_799).optional(),
+              clock_skewed: z.literal(true).optional(),
             })
             .strict(),
         )

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { orderingTimeOf } from '../../domain/bridge/device-report-time.ts';
 import type { RecordedEvent } from '../../eventstore/port.ts';
 import type { TableNames } from '../projection.ts';
 
@@ -136,7 +137,8 @@ async function statesReported(trx: Knex.Transaction, run: readonly RecordedEvent
     const devices = event.data.devices as Array<{ device_id: string; state: unknown; reported_at: string }>;
     for (const device of devices) {
       const key = `${String(event.data.gateway_id)}/${device.device_id}`;
-      const reportedMs = Date.parse(device.reported_at);
+      const reportedAt = orderingTimeOf(device.reported_at, event.created);
+      const reportedMs = reportedAt.getTime();
       const held = latest.get(key);
       // One by one, a report replaces the row when it is not older (`<=`): ties go to the later report.
       if (held && held.reportedMs > reportedMs) continue;
@@ -145,7 +147,7 @@ async function statesReported(trx: Knex.Transaction, run: readonly RecordedEvent
         deviceId: device.device_id,
         homeId: held?.homeId ?? String(event.data.home_id),
         state: device.state,
-        reportedAt: device.reported_at,
+        reportedAt: reportedAt.toISOString(),
         reportedMs,
       });
     }

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { orderingTimeOf } from '../../domain/bridge/device-report-time.ts';
 import type { RecordedEvent } from '../../eventstore/port.ts';
 import type { Projection, TableNames } from '../projection.ts';
 import { applyBridgeBatch } from './bridge-projection-batch.ts';
@@ -32,10 +33,13 @@ interface MetadataSynced {
 /**
  * What the bridge saw: sessions (for `…/sessions/`), gateway presence (online, last seen), the latest state per
  * device (an older report never overwrites a newer one) and each home's latest metadata snapshot.
+ *
+ * Version 2: a report's `reported_at` is capped at a day past the moment it was stored (`orderingTimeOf`), so a
+ * report stored before the bridge checked device clocks (year 9999) no longer pins a device's state.
  */
 export const bridgeProjection: Projection = {
   name: 'bridge',
-  version: 1,
+  version: 2,
   eventTypes: ['BridgeSessionOpened', 'BridgeSessionClosed', 'DeviceStatesReported', 'HomeMetadataSynced'],
   tables: ['bridge_sessions', 'gateway_presence', 'device_states', 'home_metadata'],
 
@@ -121,7 +125,14 @@ export const bridgeProjection: Projection = {
             `insert into ?? as d (gateway_id, device_id, home_id, state, reported_at) values (?, ?, ?, ?::jsonb, ?)
              on conflict (gateway_id, device_id) do update set state = excluded.state, reported_at = excluded.reported_at
              where d.reported_at <= excluded.reported_at`,
-            [table('device_states'), data.gateway_id, device.device_id, data.home_id, JSON.stringify(device.state), device.reported_at],
+            [
+              table('device_states'),
+              data.gateway_id,
+              device.device_id,
+              data.home_id,
+              JSON.stringify(device.state),
+              orderingTimeOf(device.reported_at, at).toISOString(),
+            ],
           );
         }
         await touch(trx, table('gateway_presence'), data.gateway_id, at);

@@ -63,7 +63,7 @@ describe('parseOutboundFrame', () => {
       payload: { status: 'ok' },
     });
     expect(parsed(encodeFrame(buildError({ requestId: null, timestamp: T, error: { code: 'invalid_frame', message: 'm' } }))))
-      .toEqual({ type: 'error', request_id: null, timestamp: T, payload: { code: 'invalid_frame', message: 'm' } });
+      .toEqual({ type: 'error', request_id: null, timestamp: T, payload: { code: 'invalid_frame', message: 'm', retry: 'never' } });
     expect(parsed(encodeFrame(buildCommand({ commandId: 'c', timestamp: T, deviceId: 'lamp', action: 'turn_on' }))))
       .toEqual({ type: 'command', request_id: 'c', timestamp: T, payload: { device_id: 'lamp', action: 'turn_on', params: {} } });
   });
