@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { emailClaimDecider } from '../../domain/accounts/email-claim.ts';
+import { emailClaimDecider, type EmailClaimState } from '../../domain/accounts/email-claim.ts';
 import { emailClaimStream, tokenFamilyStream, userStream } from '../../domain/accounts/email.ts';
 import { tokenFamilyDecider, tokenRevoked } from '../../domain/accounts/token-family.ts';
 import { userDecider, type UserState } from '../../domain/accounts/user.ts';
+import type { EmailClaimEvent } from '../../domain/accounts/user-events.ts';
+import { fold } from '../../domain/decider.ts';
 import { DomainError } from '../../domain/errors.ts';
+import { asDomainEvent, lastOccurredAt, type HolderGrace } from '../claim-times.ts';
 import { combineWrites, NOTHING_WRITTEN, writeResultOf, type CommandBus, type WriteResult } from '../command-bus.ts';
 import type { CommandContext } from '../metadata.ts';
 import type { PasswordHasher } from './password-hasher.ts';
@@ -21,6 +24,12 @@ export interface Profile {
   name: string;
 }
 
+/** A registration's session and what it recorded (the answer is built from it, never from a read model). */
+export interface Registration extends Session {
+  profile: Profile;
+  registeredAt: Date;
+}
+
 const invalidCredentials = () =>
   new DomainError('unauthenticated', 'invalid_credentials', 'E-mail or password is incorrect');
 
@@ -32,12 +41,13 @@ export class AccountCommands {
   constructor(
     private readonly bus: CommandBus,
     private readonly hasher: PasswordHasher,
+    private readonly grace: HolderGrace,
   ) {}
 
-  async register(input: { email: string; password: string; name: string }, context: CommandContext): Promise<Session> {
+  async register(input: { email: string; password: string; name: string }, context: CommandContext): Promise<Registration> {
     const userId = randomUUID();
     const passwordHash = await this.hasher.hash(input.password);
-    const claim = await this.claimEmail(input.email, userId, context);
+    const claim = await this.claimEmailOrFreeAbandoned(input.email, userId, context);
     let registered: WriteResult;
     try {
       registered = writeResultOf(
@@ -54,7 +64,12 @@ export class AccountCommands {
       throw error;
     }
     const session = await this.startFamily(userId, 0, context);
-    return { ...session, write: combineWrites(claim, registered, session.write) };
+    return {
+      ...session,
+      profile: { id: userId, email: input.email, name: input.name },
+      registeredAt: context.now,
+      write: combineWrites(claim, registered, session.write),
+    };
   }
 
   private async startFamily(userId: string, credentialsVersion: number, context: CommandContext): Promise<Session> {
@@ -163,6 +178,50 @@ export class AccountCommands {
 
   private async claimEmail(email: string, userId: string, context: CommandContext): Promise<WriteResult> {
     return writeResultOf(await this.bus.execute(emailClaimDecider, emailClaimStream(email), { type: 'Claim', userId }, context));
+  }
+
+  /**
+   * Claims the address; when it is held by a registration that died before writing its user (crash between the
+   * two appends), and the grace period passed, frees it first and claims it again.
+   */
+  private async claimEmailOrFreeAbandoned(email: string, userId: string, context: CommandContext): Promise<WriteResult> {
+    try {
+      return await this.claimEmail(email, userId, context);
+    } catch (error) {
+      if (!(error instanceof DomainError && error.code === 'email_taken')) throw error;
+      const freed = await this.freeAbandonedClaim(email, context);
+      if (freed === null) throw error;
+      return combineWrites(freed, await this.claimEmail(email, userId, context));
+    }
+  }
+
+  /**
+   * Decided on the streams: the holder's own stream is closed first (`UserRegistrationAbandoned`, appended only if
+   * it still has no user — a late registration then fails instead of landing after the claim was freed), then
+   * the claim is released. A crash in between is finished by the next caller (closing again is a no-op). Null
+   * when the claim stands (its holder exists, or is still within the grace period).
+   */
+  private async freeAbandonedClaim(email: string, context: CommandContext): Promise<WriteResult | null> {
+    const stream = emailClaimStream(email);
+    const recorded = await this.bus.readStream(stream);
+    const holder = fold<EmailClaimEvent, EmailClaimState>(emailClaimDecider, recorded.map(asDomainEvent<EmailClaimEvent>)).ownerId;
+    const claimedAt = lastOccurredAt(recorded, (event) => event.type === 'EmailClaimed' && event.data.user_id === holder);
+    if (holder === null || claimedAt === null) return null;
+    let closed;
+    try {
+      const command = { type: 'AbandonRegistration' as const, userId: holder, claimedAt, now: this.grace.clock(), graceMs: this.grace.graceMs };
+      closed = await this.bus.execute(userDecider, userStream(holder), command, context);
+    } catch (error) {
+      if (error instanceof DomainError) return null;
+      throw error;
+    }
+    const released = await this.bus.execute(
+      emailClaimDecider,
+      stream,
+      { type: 'Release', userId: holder, reason: 'holder_never_written' },
+      context,
+    );
+    return combineWrites(writeResultOf(closed), writeResultOf(released));
   }
 
   private async releaseEmail(email: string, userId: string, context: CommandContext): Promise<WriteResult> {

@@ -11,6 +11,11 @@ export const userEventSchemas = {
   UserProfileUpdated: z.object({ user_id: id, name: z.string() }).strict(),
   UserEmailChanged: z.object({ user_id: id, email, previous_email: email }).strict(),
   UserPasswordChanged: z.object({ user_id: id, password_hash: passwordHash }).strict(),
+  /**
+   * The registration that claimed an e-mail for this user id never wrote the user (the process died in between)
+   * and its grace period passed: the id is dead (a late `UserRegistered` for it is refused) and the claim is freed.
+   */
+  UserRegistrationAbandoned: z.object({ user_id: id }).strict(),
 };
 
 /**
@@ -33,7 +38,11 @@ export const tokenFamilyEventSchemas = {
 
 export const emailClaimEventSchemas = {
   EmailClaimed: z.object({ user_id: id }).strict(),
-  EmailReleased: z.object({ user_id: id }).strict(),
+  /**
+   * The address is free again: the registration or e-mail change that claimed it failed, the user moved to
+   * another address, or (`reason: holder_never_written`) its holder never wrote its first event.
+   */
+  EmailReleased: z.object({ user_id: id, reason: z.enum(['holder_never_written']).optional() }).strict(),
 };
 
 

@@ -1,9 +1,12 @@
 import type { Decider } from '../decider.ts';
 import { conflict, notFound } from '../errors.ts';
+import { holderGraceHasPassed, holderIsReal, holderWithinGrace } from '../holder-grace.ts';
 import type { UserEvent } from './user-events.ts';
 
 export interface UserState {
   registered: boolean;
+  /** The registration claimed an e-mail for this id and never wrote the user: the id can never register. */
+  abandoned: boolean;
   userId: string | null;
   email: string;
   name: string;
@@ -16,10 +19,16 @@ export type UserCommand =
   | { type: 'Register'; userId: string; email: string; name: string; passwordHash: string }
   | { type: 'UpdateProfile'; name: string }
   | { type: 'ChangeEmail'; email: string }
-  | { type: 'ChangePassword'; passwordHash: string };
+  | { type: 'ChangePassword'; passwordHash: string }
+  /**
+   * Recorded by whoever meets an e-mail claim held by this id while the id has no user: after the grace period
+   * (counted from `claimedAt`, the claim's time) the id is closed, so a registration still on its way cannot
+   * write the user after the claim was freed.
+   */
+  | { type: 'AbandonRegistration'; userId: string; claimedAt: Date; now: Date; graceMs: number };
 
 export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
-  initialState: { registered: false, userId: null, email: '', name: '', passwordHash: '', credentialsVersion: 0 },
+  initialState: { registered: false, abandoned: false, userId: null, email: '', name: '', passwordHash: '', credentialsVersion: 0 },
 
   evolve(state, event) {
     switch (event.type) {
@@ -38,12 +47,21 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
         return { ...state, email: event.data.email };
       case 'UserPasswordChanged':
         return { ...state, passwordHash: event.data.password_hash, credentialsVersion: state.credentialsVersion + 1 };
+      case 'UserRegistrationAbandoned':
+        return { ...state, abandoned: true, userId: event.data.user_id };
     }
   },
 
   decide(command, state) {
+    if (command.type === 'AbandonRegistration') {
+      if (state.registered) throw holderIsReal();
+      if (state.abandoned) return [];
+      if (!holderGraceHasPassed(command.claimedAt, command.now, command.graceMs)) throw holderWithinGrace();
+      return [{ type: 'UserRegistrationAbandoned', data: { user_id: command.userId } }];
+    }
     if (command.type === 'Register') {
       if (state.registered) throw conflict('user_exists', 'This user is already registered');
+      if (state.abandoned) throw conflict('registration_abandoned', 'This registration took too long and was given up; try again');
       return [
         {
           type: 'UserRegistered',
