@@ -103,6 +103,13 @@ describe('a crash between the appends of a multi-stream command never blocks any
         expect(again.body.secret).toEqual(expect.any(String));
         const listed = await gatewaysIn(new HttpClient(url, owner.access), homeId);
         expect(listed.filter((gateway) => gateway.status !== 'revoked').map((gateway) => gateway.id)).toEqual([again.body.id]);
+        // The release is on record in the home's history: the gateway id closed, then the slot freed.
+        const history = await new HttpClient(url, owner.access).get(`/api/audit/?home_id=${homeId}&limit=100`);
+        expect(history.status).toBe(200);
+        const released = (history.body.items as Array<{ type: string; data: Record<string, unknown> }>).filter(
+          (item) => item.type === 'GatewayProvisioningAbandoned' || item.data.reason === 'holder_never_written',
+        );
+        expect(released.map((item) => item.type)).toEqual(['GatewayProvisioningAbandoned', 'HomeGatewayDetached']);
       });
     }, 120_000);
 
