@@ -25,6 +25,8 @@ import { startTestServer, type TestServer } from '../support/test-server.ts';
 const NOT_PRODUCED_BY_THIS_WALK_YET: Record<string, string> = {
   UserRegistrationAbandoned:
     'only a registration killed between its claim and its user leaves what it closes; test/integration/crash-between-appends.test.ts drives it over real HTTP (a crashed child server, then a restart)',
+  UserEmailClaimLapsed:
+    'only an e-mail change killed half-way leaves a claim its holder does not use; test/integration/crash-between-appends.test.ts drives it over real HTTP (a crashed child server, then a restart)',
   GatewayProvisioningAbandoned:
     'only a provisioning or pairing killed before writing its gateway leaves what it closes; test/integration/crash-between-appends.test.ts drives it over real HTTP (a crashed child server, then a restart)',
 };

@@ -59,6 +59,30 @@ describe('an e-mail claimed by a registration that crashed before writing its us
   });
 });
 
+describe('an e-mail claim left by an e-mail change that crashed half-way', () => {
+  const lapse = (email: string, now: Date) =>
+    ({ type: 'LapseEmailClaim', email, claimRevision: 3, claimedAt: CLAIMED_AT, now, graceMs: GRACE_MS }) as const;
+  const lapsed: UserEvent = { type: 'UserEmailClaimLapsed', data: { user_id: USER, email: 'b@example.com', claim_revision: 3 } };
+
+  it('lapses after the grace period when the holder uses another address, once', () => {
+    expect(errorOf(() => given(userDecider, [registered]).when(lapse('b@example.com', WITHIN_GRACE))).code).toBe('holder_within_grace');
+    expect(given(userDecider, [registered]).when(lapse('b@example.com', PAST_GRACE))).toEqual([lapsed]);
+    expect(given(userDecider, [registered, lapsed]).when(lapse('b@example.com', PAST_GRACE))).toEqual([]);
+  });
+
+  it('never lapses the address the holder uses', () => {
+    expect(errorOf(() => given(userDecider, [registered]).when(lapse('a@example.com', PAST_GRACE))).code).toBe('holder_is_real');
+  });
+
+  it('refuses the late e-mail change that held the lapsed claim, not a later one with a new claim', () => {
+    const late = { type: 'ChangeEmail', email: 'b@example.com', claimRevision: 3 } as const;
+    expect(errorOf(() => given(userDecider, [registered, lapsed]).when(late)).code).toBe('email_claim_lapsed');
+    expect(given(userDecider, [registered, lapsed]).when({ ...late, claimRevision: 5 })).toEqual([
+      { type: 'UserEmailChanged', data: { user_id: USER, email: 'b@example.com', previous_email: 'a@example.com' } },
+    ]);
+  });
+});
+
 describe('a home slot or pairing code held by a gateway whose provisioning crashed (issue 18 item 3)', () => {
   it('stands within the grace period', () => {
     expect(errorOf(() => given(gatewayDecider, []).when(abandonProvisioning(WITHIN_GRACE))).code).toBe('holder_within_grace');

@@ -6,8 +6,17 @@ import { HttpClient } from '../support/http.ts';
 const PASSWORD = 'correct horse battery';
 const email = (label: string) => `crash-${label}-${randomUUID().slice(0, 8)}@example.com`;
 
+interface Person {
+  email: string;
+  access: string;
+}
+
 interface Owner {
   access: string;
+  /** People whose e-mail change is killed, by the append it is killed after. */
+  movers: Person[];
+  /** Homes with an active gateway, whose revocation or deletion is killed. */
+  active: Record<'revoke' | 'delete', { homeId: string; gatewayId: string }>;
   /** Homes with a free gateway slot, by the scenario that uses them. */
   homes: Record<'provision1' | 'provision2' | 'pairing1' | 'pairing2' | 'pairing3', string>;
   /** Pairing codes asked for those homes. */
@@ -34,7 +43,20 @@ async function setUp(url: string): Promise<Owner> {
     expect(requested.status).toBe(201);
     codes[key] = requested.body.code as string;
   }
-  return { access: registered.body.access as string, homes, codes };
+  const movers: Person[] = [];
+  for (const label of ['mover1', 'mover2', 'mover3']) {
+    const address = email(label);
+    const mover = await new HttpClient(url).post('/api/auth/register', { email: address, password: PASSWORD });
+    expect(mover.status).toBe(201);
+    movers.push({ email: address, access: mover.body.access as string });
+  }
+  const active = {} as Owner['active'];
+  for (const key of ['revoke', 'delete'] as const) {
+    const provisioned = await http.post('/api/gateways/provision', { name: 'Active' });
+    expect(provisioned.status).toBe(201);
+    active[key] = { homeId: provisioned.body.home_id as string, gatewayId: provisioned.body.id as string };
+  }
+  return { access: registered.body.access as string, homes, codes, movers, active };
 }
 
 /** The owner's gateways in `homeId` as the API lists them. */
@@ -83,6 +105,64 @@ describe('a crash between the appends of a multi-stream command never blocks any
           clock.advance(CrashHarness.GRACE_MS);
           expect((await new HttpClient(url).post('/api/auth/register', { email: address, password: PASSWORD })).status).toBe(409);
           expect((await new HttpClient(url).post('/api/auth/login', { email: address, password: PASSWORD })).status).toBe(200);
+        });
+      }, 120_000);
+    }
+  });
+
+  describe('e-mail change: EmailClaimed (new) → UserEmailChanged → EmailReleased (old)', () => {
+    const login = (url: string, address: string) => new HttpClient(url).post('/api/auth/login', { email: address, password: PASSWORD });
+    const registerAs = (url: string, address: string) => new HttpClient(url).post('/api/auth/register', { email: address, password: PASSWORD });
+
+    it('a crash after claiming the new address does not lock it: after the grace period someone else can register it', async () => {
+      const mover = owner.movers[0]!;
+      const target = email('new-1');
+      await harness.crashDuring(1, (url) => new HttpClient(url, mover.access).patch('/api/auth/profile', { email: target }));
+      await harness.restarted(async (url, clock) => {
+        expect((await registerAs(url, target)).status, 'the claim stands within the grace period').toBe(409);
+        expect((await login(url, mover.email)).status, 'the mover still uses the old address').toBe(200);
+        clock.advance(CrashHarness.GRACE_MS);
+        expect((await registerAs(url, target)).status).toBe(201);
+        expect((await login(url, mover.email)).status).toBe(200);
+      });
+    }, 120_000);
+
+    it('a crash before releasing the old address does not lock it: after the grace period someone else can register it', async () => {
+      const mover = owner.movers[1]!;
+      const target = email('new-2');
+      await harness.crashDuring(2, (url) => new HttpClient(url, mover.access).patch('/api/auth/profile', { email: target }));
+      await harness.restarted(async (url, clock) => {
+        expect((await login(url, target)).status).toBe(200);
+        expect((await login(url, mover.email)).status, 'the old address logs nobody in').toBe(401);
+        expect((await registerAs(url, mover.email)).status, 'the claim stands within the grace period').toBe(409);
+        clock.advance(CrashHarness.GRACE_MS);
+        expect((await registerAs(url, mover.email)).status).toBe(201);
+        expect((await login(url, target)).status).toBe(200);
+      });
+    }, 120_000);
+
+    it('a crash after the last append leaves the change done', async () => {
+      const mover = owner.movers[2]!;
+      const target = email('new-3');
+      await harness.crashDuring(3, (url) => new HttpClient(url, mover.access).patch('/api/auth/profile', { email: target }));
+      await harness.restarted(async (url) => {
+        expect((await login(url, target)).status).toBe(200);
+        expect((await registerAs(url, mover.email)).status).toBe(201);
+      });
+    }, 120_000);
+  });
+
+  describe('revoke and delete: GatewayRevoked/GatewayDeleted → HomeGatewayDetached', () => {
+    for (const action of ['revoke', 'delete'] as const) {
+      it(`a crash after the gateway was ${action}d but before its slot was freed: provisioning into the home succeeds`, async () => {
+        const { homeId, gatewayId } = owner.active[action];
+        await harness.crashDuring(1, (url) => {
+          const http = new HttpClient(url, owner.access);
+          return action === 'revoke' ? http.post(`/api/gateways/${gatewayId}/revoke`) : http.delete(`/api/gateways/${gatewayId}/`);
+        });
+        await harness.restarted(async (url) => {
+          const provisioned = await new HttpClient(url, owner.access).post('/api/gateways/provision', { home_id: homeId });
+          expect(provisioned.status, JSON.stringify(provisioned.body)).toBe(201);
         });
       }, 120_000);
     }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { emailClaimDecider, type EmailClaimState } from '../../domain/accounts/email-claim.ts';
 import { emailClaimStream, tokenFamilyStream, userStream } from '../../domain/accounts/email.ts';
 import { tokenFamilyDecider, tokenRevoked } from '../../domain/accounts/token-family.ts';
-import { userDecider, type UserState } from '../../domain/accounts/user.ts';
+import { userDecider, type UserCommand, type UserState } from '../../domain/accounts/user.ts';
 import type { EmailClaimEvent } from '../../domain/accounts/user-events.ts';
 import { fold } from '../../domain/decider.ts';
 import { DomainError } from '../../domain/errors.ts';
@@ -22,6 +22,12 @@ export interface Profile {
   id: string;
   email: string;
   name: string;
+}
+
+interface EmailClaimed {
+  write: WriteResult;
+  /** The claim stream's revision once the claim is ours: names this claim (see the user's LapseEmailClaim). */
+  revision: number;
 }
 
 /** A registration's session and what it recorded (the answer is built from it, never from a read model). */
@@ -47,7 +53,7 @@ export class AccountCommands {
   async register(input: { email: string; password: string; name: string }, context: CommandContext): Promise<Registration> {
     const userId = randomUUID();
     const passwordHash = await this.hasher.hash(input.password);
-    const claim = await this.claimEmailOrFreeAbandoned(input.email, userId, context);
+    const claim = (await this.claimEmailOrFreeAbandoned(input.email, userId, context)).write;
     let registered: WriteResult;
     try {
       registered = writeResultOf(
@@ -92,9 +98,9 @@ export class AccountCommands {
       throw invalidCredentials();
     }
     const user = await this.bus.load(userDecider, userStream(ownerId));
-    if (!user.state.registered || !(await this.hasher.verify(user.state.passwordHash, input.password))) {
-      throw invalidCredentials();
-    }
+    // A claim left on an address the user moved away from (an e-mail change that died half-way) logs nobody in.
+    const verified = user.state.registered && (await this.hasher.verify(user.state.passwordHash, input.password));
+    if (!verified || user.state.email !== input.email) throw invalidCredentials();
     const session = await this.startFamily(ownerId, user.state.credentialsVersion, context);
     // Settling on the user's own stream too: the answer reads the profile from the users read model, which may lag
     // a registration taken by another node.
@@ -146,9 +152,11 @@ export class AccountCommands {
       const current = await this.profile(userId);
       if (!current.registered) throw new DomainError('not_found', 'user_not_found', 'No such user');
       if (changes.email !== current.email) {
-        writes.push(await this.claimEmail(changes.email, userId, context));
+        const claim = await this.claimEmailOrFreeAbandoned(changes.email, userId, context);
+        writes.push(claim.write);
         try {
-          writes.push(writeResultOf(await this.bus.execute(userDecider, userStream(userId), { type: 'ChangeEmail', email: changes.email }, context)));
+          const command = { type: 'ChangeEmail' as const, email: changes.email, claimRevision: claim.revision };
+          writes.push(writeResultOf(await this.bus.execute(userDecider, userStream(userId), command, context)));
         } catch (error) {
           await this.releaseEmail(changes.email, userId, context).catch(() => {});
           throw error;
@@ -176,30 +184,35 @@ export class AccountCommands {
     return writeResultOf(result);
   }
 
-  private async claimEmail(email: string, userId: string, context: CommandContext): Promise<WriteResult> {
-    return writeResultOf(await this.bus.execute(emailClaimDecider, emailClaimStream(email), { type: 'Claim', userId }, context));
+  /** The claim's write, and the claim stream's revision once it is ours (which names this claim). */
+  private async claimEmail(email: string, userId: string, context: CommandContext): Promise<EmailClaimed> {
+    const result = await this.bus.execute(emailClaimDecider, emailClaimStream(email), { type: 'Claim', userId }, context);
+    return { write: writeResultOf(result), revision: result.revision! };
   }
 
   /**
    * Claims the address; when it is held by a registration that died before writing its user (crash between the
    * two appends), and the grace period passed, frees it first and claims it again.
    */
-  private async claimEmailOrFreeAbandoned(email: string, userId: string, context: CommandContext): Promise<WriteResult> {
+  private async claimEmailOrFreeAbandoned(email: string, userId: string, context: CommandContext): Promise<EmailClaimed> {
     try {
       return await this.claimEmail(email, userId, context);
     } catch (error) {
       if (!(error instanceof DomainError && error.code === 'email_taken')) throw error;
       const freed = await this.freeAbandonedClaim(email, context);
       if (freed === null) throw error;
-      return combineWrites(freed, await this.claimEmail(email, userId, context));
+      const claimed = await this.claimEmail(email, userId, context);
+      return { ...claimed, write: combineWrites(freed, claimed.write) };
     }
   }
 
   /**
-   * Decided on the streams: the holder's own stream is closed first (`UserRegistrationAbandoned`, appended only if
-   * it still has no user — a late registration then fails instead of landing after the claim was freed), then
-   * the claim is released. A crash in between is finished by the next caller (closing again is a no-op). Null
-   * when the claim stands (its holder exists, or is still within the grace period).
+   * Decided on the streams: the holder's own stream is closed against the late write first (a registration that
+   * never wrote its user: `UserRegistrationAbandoned`; a user whose address is another one, after an e-mail
+   * change died half-way: `UserEmailClaimLapsed`), appended with the revision read, so a writer still on its way
+   * fails instead of landing after the claim was freed; then the claim is released. A crash in between is
+   * finished by the next caller (closing again is a no-op). Null when the claim stands (its holder uses it, or is
+   * still within the grace period).
    */
   private async freeAbandonedClaim(email: string, context: CommandContext): Promise<WriteResult | null> {
     const stream = emailClaimStream(email);
@@ -207,20 +220,20 @@ export class AccountCommands {
     const holder = fold<EmailClaimEvent, EmailClaimState>(emailClaimDecider, recorded.map(asDomainEvent<EmailClaimEvent>)).ownerId;
     const claimedAt = lastOccurredAt(recorded, (event) => event.type === 'EmailClaimed' && event.data.user_id === holder);
     if (holder === null || claimedAt === null) return null;
+    const timing = { claimedAt, now: this.grace.clock(), graceMs: this.grace.graceMs };
+    const user = await this.bus.load(userDecider, userStream(holder));
+    const command: UserCommand = user.state.registered
+      ? { type: 'LapseEmailClaim', email, claimRevision: recorded.at(-1)!.revision, ...timing }
+      : { type: 'AbandonRegistration', userId: holder, ...timing };
     let closed;
     try {
-      const command = { type: 'AbandonRegistration' as const, userId: holder, claimedAt, now: this.grace.clock(), graceMs: this.grace.graceMs };
-      closed = await this.bus.execute(userDecider, userStream(holder), command, context);
+      closed = await this.bus.execute(userDecider, userStream(holder), command, context, user);
     } catch (error) {
       if (error instanceof DomainError) return null;
       throw error;
     }
-    const released = await this.bus.execute(
-      emailClaimDecider,
-      stream,
-      { type: 'Release', userId: holder, reason: 'holder_never_written' },
-      context,
-    );
+    const reason = user.state.registered ? 'holder_uses_another_email' : 'holder_never_written';
+    const released = await this.bus.execute(emailClaimDecider, stream, { type: 'Release', userId: holder, reason }, context);
     return combineWrites(writeResultOf(closed), writeResultOf(released));
   }
 

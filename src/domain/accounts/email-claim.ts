@@ -12,8 +12,8 @@ export interface EmailClaimState {
 
 export type EmailClaimCommand =
   | { type: 'Claim'; userId: string }
-  /** `holder_never_written`: the holder's registration was abandoned (see userDecider's AbandonRegistration). */
-  | { type: 'Release'; userId: string; reason?: 'holder_never_written' };
+  /** With a reason: freed by someone else, after the holder's stream was closed (userDecider's AbandonRegistration, LapseEmailClaim). */
+  | { type: 'Release'; userId: string; reason?: 'holder_never_written' | 'holder_uses_another_email' };
 
 export const emailClaimDecider: Decider<EmailClaimCommand, EmailClaimEvent, EmailClaimState> = {
   initialState: { ownerId: null },

@@ -16,6 +16,12 @@ export const userEventSchemas = {
    * and its grace period passed: the id is dead (a late `UserRegistered` for it is refused) and the claim is freed.
    */
   UserRegistrationAbandoned: z.object({ user_id: id }).strict(),
+  /**
+   * The user held a claim on an address that is not theirs (an e-mail change that died half-way) and its grace
+   * period passed: that claim (address, and the claim stream's revision it was seen at) lapsed and is freed; an
+   * e-mail change still on its way with it is refused.
+   */
+  UserEmailClaimLapsed: z.object({ user_id: id, email, claim_revision: z.number().int().min(0) }).strict(),
 };
 
 /**
@@ -40,9 +46,10 @@ export const emailClaimEventSchemas = {
   EmailClaimed: z.object({ user_id: id }).strict(),
   /**
    * The address is free again: the registration or e-mail change that claimed it failed, the user moved to
-   * another address, or (`reason: holder_never_written`) its holder never wrote its first event.
+   * another address, or (with a `reason`) it was freed by someone else: its holder never wrote its first event,
+   * or the holder's e-mail change died half-way and the holder uses another address.
    */
-  EmailReleased: z.object({ user_id: id, reason: z.enum(['holder_never_written']).optional() }).strict(),
+  EmailReleased: z.object({ user_id: id, reason: z.enum(['holder_never_written', 'holder_uses_another_email']).optional() }).strict(),
 };
 
 
