@@ -55,7 +55,7 @@ export interface RunningServer {
 }
 
 export interface ServerOptions {
-  /** The clock pairing codes expire by; tests move it instead of sleeping. */
+  /** The clock pairing codes expire by and abandoned claims age by; tests move it instead of sleeping. */
   clock?: () => Date;
 }
 
@@ -96,11 +96,10 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     const jwtSecret = resolveJwtSecret(config, logger);
     const digester = SecretDigester.fromConfig(config.GATEWAY_SECRET_KEY, jwtSecret);
     const homes = new HomeCommands(bus);
-    const gateways = new GatewayCommands(bus, homes, digester);
-    const pairing = new PairingCommands(bus, homes, gateways, digester, {
-      ttlMs: config.PAIRING_CODE_TTL_S * 1000,
-      clock: options.clock ?? (() => new Date()),
-    });
+    const clock = options.clock ?? (() => new Date());
+    const holderGrace = { graceMs: config.ABANDONED_CLAIM_GRACE_MS, clock };
+    const gateways = new GatewayCommands(bus, homes, digester, holderGrace);
+    const pairing = new PairingCommands(bus, homes, gateways, digester, { ttlMs: config.PAIRING_CODE_TTL_S * 1000, clock });
     const memberships = new MembershipQueries(stores.readModels.knex);
     const gatewayAuthenticator = new GatewayAuthenticator(bus, digester);
 
@@ -117,7 +116,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     installApi(
       app,
       {
-        accounts: new AccountCommands(bus, new PasswordHasher(config.SCRYPT_LOG_N)),
+        accounts: new AccountCommands(bus, new PasswordHasher(config.SCRYPT_LOG_N), holderGrace),
         homes,
         gateways,
         pairing,

@@ -26,6 +26,17 @@ const envSchema = z.object({
   PAIRING_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
   PAIRING_RATE_WINDOW_S: z.coerce.number().int().min(1).default(900),
   READ_YOUR_WRITES_TIMEOUT_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
+  /**
+   * How long a claim (an e-mail, a home's gateway slot, a redeemed pairing code) whose holder never wrote its
+   * first event stands before the next command that meets it frees it (a crash between the two appends).
+   */
+  ABANDONED_CLAIM_GRACE_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  /**
+   * Tests only: the process kills itself (SIGKILL) right after its Nth successful append. Refused unless
+   * NODE_ENV=test or ALLOW_FAULT_INJECTION=1.
+   */
+  FAULT_EXIT_AFTER_APPENDS: z.coerce.number().int().min(1).optional(),
+  ALLOW_FAULT_INJECTION: booleanFlag.default(false),
   READY_MAX_LAG_S: z.coerce.number().min(0).default(30),
   HEARTBEAT_TIMEOUT_S: z.coerce.number().positive().default(90),
   HEARTBEAT_INTERVAL_S: z.coerce.number().positive().default(30),
@@ -56,6 +67,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const issue = parsed.error.issues[0]!;
     const variable = issue.path.join('.');
     throw new ConfigError(`Invalid configuration: ${variable} ${issue.message} (got ${JSON.stringify(present[variable] ?? null)})`);
+  }
+  if (parsed.data.FAULT_EXIT_AFTER_APPENDS !== undefined && parsed.data.NODE_ENV !== 'test' && !parsed.data.ALLOW_FAULT_INJECTION) {
+    throw new ConfigError(
+      'Invalid configuration: FAULT_EXIT_AFTER_APPENDS kills the process on purpose; it is honoured only with NODE_ENV=test or ALLOW_FAULT_INJECTION=1',
+    );
   }
   if (parsed.data.NODE_ENV === 'production' && !parsed.data.JWT_SECRET) {
     throw new ConfigError('Invalid configuration: JWT_SECRET is required when NODE_ENV=production');

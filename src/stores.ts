@@ -2,6 +2,7 @@ import path from 'node:path';
 import { ConfigError, type Config } from './config.ts';
 import { connectDatabase, type Database } from './database/connect.ts';
 import { lockDataDir } from './database/data-dir-lock.ts';
+import { CrashAfterAppends } from './eventstore/crash-after-appends.ts';
 import { EsdbEventStore } from './eventstore/esdb/esdb-event-store.ts';
 import { openPostgresEventStore } from './eventstore/open-event-store.ts';
 import type { EventStore } from './eventstore/port.ts';
@@ -47,6 +48,11 @@ export async function openStores(config: Config, logger: Logger, purpose: string
     }
     const openedStore = eventStore;
     cleanups.push(() => openedStore.close());
+    if (config.FAULT_EXIT_AFTER_APPENDS !== undefined) {
+      // Tests only (the configuration refuses it elsewhere): see CrashAfterAppends.
+      logger.warn({ after: config.FAULT_EXIT_AFTER_APPENDS }, 'fault injection: this process will kill itself after that many appends');
+      eventStore = new CrashAfterAppends(eventStore, config.FAULT_EXIT_AFTER_APPENDS);
+    }
 
     let readModels: Database;
     if (!config.DATABASE_URL) readModels = pglite!;

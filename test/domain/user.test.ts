@@ -31,8 +31,8 @@ describe('user decider', () => {
     const user = given(userDecider, registered);
     expect(user.when({ type: 'UpdateProfile', name: 'Ann' })).toEqual([]);
     expect(user.when({ type: 'UpdateProfile', name: 'Anna' })).toEqual([{ type: 'UserProfileUpdated', data: { user_id: USER, name: 'Anna' } }]);
-    expect(user.when({ type: 'ChangeEmail', email: 'a@example.com' })).toEqual([]);
-    expect(user.when({ type: 'ChangeEmail', email: 'b@example.com' })).toEqual([
+    expect(user.when({ type: 'ChangeEmail', email: 'a@example.com', claimRevision: 0 })).toEqual([]);
+    expect(user.when({ type: 'ChangeEmail', email: 'b@example.com', claimRevision: 0 })).toEqual([
       { type: 'UserEmailChanged', data: { user_id: USER, email: 'b@example.com', previous_email: 'a@example.com' } },
     ]);
   });

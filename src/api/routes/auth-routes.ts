@@ -81,8 +81,10 @@ export function authRoutes(deps: ApiDependencies): Router {
       commandContext(ctx),
     );
     await deps.settle(session.write);
+    // From the write, not the users read model: a registration never answers 404 for the user it wrote.
+    const at = session.registeredAt;
     ctx.status = 201;
-    ctx.body = { user: await profileOf(session.userId), ...tokensFor(session), homes: await deps.homeIdsOf(session.userId) };
+    ctx.body = { user: profileBody({ ...session.profile, created_at: at, updated_at: at }), ...tokensFor(session), homes: [] };
   });
 
   router.post('/login', async (ctx: Context) => {

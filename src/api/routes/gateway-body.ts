@@ -1,3 +1,4 @@
+import type { ProvisionedGateway } from '../../commands/gateways/gateway-commands.ts';
 import type { GatewayRow } from '../../projections/queries/gateway-queries.ts';
 import { isoOrNull } from '../path-params.ts';
 
@@ -14,15 +15,19 @@ export function gatewayBody(row: GatewayRow) {
   };
 }
 
-/** The one answer that shows a secret: provisioning (directly or by pairing). */
-export function provisionedBody(row: GatewayRow, secret: string) {
+/**
+ * The one answer that shows a secret: provisioning (directly or by pairing). Built from what the write recorded,
+ * never from a read model, which may not show the gateway yet: a write never answers 404 for what it committed
+ * (a new gateway is `pending` until the bridge reports it).
+ */
+export function provisionedBody(provisioned: ProvisionedGateway) {
   return {
-    id: row.id,
-    gateway_id: row.id,
-    home_id: row.home_id,
-    name: row.name,
-    secret,
-    status: row.status,
-    created_at: new Date(row.created_at).toISOString(),
+    id: provisioned.gatewayId,
+    gateway_id: provisioned.gatewayId,
+    home_id: provisioned.homeId,
+    name: provisioned.name,
+    secret: provisioned.secret,
+    status: 'pending' as const,
+    created_at: provisioned.provisionedAt.toISOString(),
   };
 }

@@ -36,11 +36,10 @@ export function gatewayRoutes(deps: ApiDependencies): Router {
       { actorId: userOf(ctx), homeId: body.home_id, name: body.name, via: 'provision' },
       commandContext(ctx),
     );
+    // Read-your-writes for the caller's next requests; the answer itself comes from the write.
     await deps.settle(provisioned.write);
-    const row = await deps.gatewayViews.byId(provisioned.gatewayId);
-    if (!row) throw gatewayNotFound();
     ctx.status = 201;
-    ctx.body = provisionedBody(row, provisioned.secret);
+    ctx.body = provisionedBody(provisioned);
   });
 
   router.get('/', async (ctx: Context) => {

@@ -41,11 +41,10 @@ export function pairingRoutes(deps: ApiDependencies): Router {
       if (error instanceof HttpError || error instanceof DomainError) deps.pairingLimiter.hit(ctx.ip);
       throw error;
     }
+    // Read-your-writes for the next requests; the answer itself comes from the write (never a 404 for it).
     await deps.settle(provisioned.write);
-    const row = await deps.gatewayViews.byId(provisioned.gatewayId);
-    if (!row) throw new HttpError(404, 'gateway_not_found', 'No such gateway');
     ctx.status = 201;
-    ctx.body = provisionedBody(row, provisioned.secret);
+    ctx.body = provisionedBody(provisioned);
   });
 
   return router;

@@ -1,9 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { emailClaimDecider } from '../../domain/accounts/email-claim.ts';
+import { emailClaimDecider, type EmailClaimState } from '../../domain/accounts/email-claim.ts';
 import { emailClaimStream, tokenFamilyStream, userStream } from '../../domain/accounts/email.ts';
 import { tokenFamilyDecider, tokenRevoked } from '../../domain/accounts/token-family.ts';
-import { userDecider, type UserState } from '../../domain/accounts/user.ts';
+import { userDecider, type UserCommand, type UserState } from '../../domain/accounts/user.ts';
+import type { EmailClaimEvent } from '../../domain/accounts/user-events.ts';
+import { fold } from '../../domain/decider.ts';
 import { DomainError } from '../../domain/errors.ts';
+import { asDomainEvent, lastOccurredAt, type HolderGrace } from '../claim-times.ts';
 import { combineWrites, NOTHING_WRITTEN, writeResultOf, type CommandBus, type WriteResult } from '../command-bus.ts';
 import type { CommandContext } from '../metadata.ts';
 import type { PasswordHasher } from './password-hasher.ts';
@@ -21,6 +24,18 @@ export interface Profile {
   name: string;
 }
 
+interface EmailClaimed {
+  write: WriteResult;
+  /** The claim stream's revision once the claim is ours: names this claim (see the user's LapseEmailClaim). */
+  revision: number;
+}
+
+/** A registration's session and what it recorded (the answer is built from it, never from a read model). */
+export interface Registration extends Session {
+  profile: Profile;
+  registeredAt: Date;
+}
+
 const invalidCredentials = () =>
   new DomainError('unauthenticated', 'invalid_credentials', 'E-mail or password is incorrect');
 
@@ -32,12 +47,13 @@ export class AccountCommands {
   constructor(
     private readonly bus: CommandBus,
     private readonly hasher: PasswordHasher,
+    private readonly grace: HolderGrace,
   ) {}
 
-  async register(input: { email: string; password: string; name: string }, context: CommandContext): Promise<Session> {
+  async register(input: { email: string; password: string; name: string }, context: CommandContext): Promise<Registration> {
     const userId = randomUUID();
     const passwordHash = await this.hasher.hash(input.password);
-    const claim = await this.claimEmail(input.email, userId, context);
+    const claim = (await this.claimEmailOrFreeAbandoned(input.email, userId, context)).write;
     let registered: WriteResult;
     try {
       registered = writeResultOf(
@@ -54,7 +70,12 @@ export class AccountCommands {
       throw error;
     }
     const session = await this.startFamily(userId, 0, context);
-    return { ...session, write: combineWrites(claim, registered, session.write) };
+    return {
+      ...session,
+      profile: { id: userId, email: input.email, name: input.name },
+      registeredAt: context.now,
+      write: combineWrites(claim, registered, session.write),
+    };
   }
 
   private async startFamily(userId: string, credentialsVersion: number, context: CommandContext): Promise<Session> {
@@ -77,9 +98,9 @@ export class AccountCommands {
       throw invalidCredentials();
     }
     const user = await this.bus.load(userDecider, userStream(ownerId));
-    if (!user.state.registered || !(await this.hasher.verify(user.state.passwordHash, input.password))) {
-      throw invalidCredentials();
-    }
+    // A claim left on an address the user moved away from (an e-mail change that died half-way) logs nobody in.
+    const verified = user.state.registered && (await this.hasher.verify(user.state.passwordHash, input.password));
+    if (!verified || user.state.email !== input.email) throw invalidCredentials();
     const session = await this.startFamily(ownerId, user.state.credentialsVersion, context);
     // Settling on the user's own stream too: the answer reads the profile from the users read model, which may lag
     // a registration taken by another node.
@@ -131,9 +152,11 @@ export class AccountCommands {
       const current = await this.profile(userId);
       if (!current.registered) throw new DomainError('not_found', 'user_not_found', 'No such user');
       if (changes.email !== current.email) {
-        writes.push(await this.claimEmail(changes.email, userId, context));
+        const claim = await this.claimEmailOrFreeAbandoned(changes.email, userId, context);
+        writes.push(claim.write);
         try {
-          writes.push(writeResultOf(await this.bus.execute(userDecider, userStream(userId), { type: 'ChangeEmail', email: changes.email }, context)));
+          const command = { type: 'ChangeEmail' as const, email: changes.email, claimRevision: claim.revision };
+          writes.push(writeResultOf(await this.bus.execute(userDecider, userStream(userId), command, context)));
         } catch (error) {
           await this.releaseEmail(changes.email, userId, context).catch(() => {});
           throw error;
@@ -161,8 +184,57 @@ export class AccountCommands {
     return writeResultOf(result);
   }
 
-  private async claimEmail(email: string, userId: string, context: CommandContext): Promise<WriteResult> {
-    return writeResultOf(await this.bus.execute(emailClaimDecider, emailClaimStream(email), { type: 'Claim', userId }, context));
+  /** The claim's write, and the claim stream's revision once it is ours (which names this claim). */
+  private async claimEmail(email: string, userId: string, context: CommandContext): Promise<EmailClaimed> {
+    const result = await this.bus.execute(emailClaimDecider, emailClaimStream(email), { type: 'Claim', userId }, context);
+    return { write: writeResultOf(result), revision: result.revision! };
+  }
+
+  /**
+   * Claims the address; when it is held by a registration that died before writing its user (crash between the
+   * two appends), and the grace period passed, frees it first and claims it again.
+   */
+  private async claimEmailOrFreeAbandoned(email: string, userId: string, context: CommandContext): Promise<EmailClaimed> {
+    try {
+      return await this.claimEmail(email, userId, context);
+    } catch (error) {
+      if (!(error instanceof DomainError && error.code === 'email_taken')) throw error;
+      const freed = await this.freeAbandonedClaim(email, context);
+      if (freed === null) throw error;
+      const claimed = await this.claimEmail(email, userId, context);
+      return { ...claimed, write: combineWrites(freed, claimed.write) };
+    }
+  }
+
+  /**
+   * Decided on the streams: the holder's own stream is closed against the late write first (a registration that
+   * never wrote its user: `UserRegistrationAbandoned`; a user whose address is another one, after an e-mail
+   * change died half-way: `UserEmailClaimLapsed`), appended with the revision read, so a writer still on its way
+   * fails instead of landing after the claim was freed; then the claim is released. A crash in between is
+   * finished by the next caller (closing again is a no-op). Null when the claim stands (its holder uses it, or is
+   * still within the grace period).
+   */
+  private async freeAbandonedClaim(email: string, context: CommandContext): Promise<WriteResult | null> {
+    const stream = emailClaimStream(email);
+    const recorded = await this.bus.readStream(stream);
+    const holder = fold<EmailClaimEvent, EmailClaimState>(emailClaimDecider, recorded.map(asDomainEvent<EmailClaimEvent>)).ownerId;
+    const claimedAt = lastOccurredAt(recorded, (event) => event.type === 'EmailClaimed' && event.data.user_id === holder);
+    if (holder === null || claimedAt === null) return null;
+    const timing = { claimedAt, now: this.grace.clock(), graceMs: this.grace.graceMs };
+    const user = await this.bus.load(userDecider, userStream(holder));
+    const command: UserCommand = user.state.registered
+      ? { type: 'LapseEmailClaim', email, claimRevision: recorded.at(-1)!.revision, ...timing }
+      : { type: 'AbandonRegistration', userId: holder, ...timing };
+    let closed;
+    try {
+      closed = await this.bus.execute(userDecider, userStream(holder), command, context, user);
+    } catch (error) {
+      if (error instanceof DomainError) return null;
+      throw error;
+    }
+    const reason = user.state.registered ? 'holder_uses_another_email' : 'holder_never_written';
+    const released = await this.bus.execute(emailClaimDecider, stream, { type: 'Release', userId: holder, reason }, context);
+    return combineWrites(writeResultOf(closed), writeResultOf(released));
   }
 
   private async releaseEmail(email: string, userId: string, context: CommandContext): Promise<WriteResult> {

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { DomainError } from '../../domain/errors.ts';
 import { canConnect, gatewayDecider, type GatewayState } from '../../domain/gateways/gateway.ts';
 import { gatewayStream } from '../../domain/gateways/gateway-events.ts';
-import { homeDecider } from '../../domain/homes/home.ts';
+import { homeDecider, type DetachReason } from '../../domain/homes/home.ts';
 import { homeStream } from '../../domain/homes/home-events.ts';
 import type { Role } from '../../domain/homes/roles.ts';
+import { lastOccurredAt, type HolderGrace } from '../claim-times.ts';
 import { combineWrites, writeResultOf, type CommandBus, type WriteResult } from '../command-bus.ts';
 import type { HomeCommands } from '../homes/home-commands.ts';
 import type { CommandContext } from '../metadata.ts';
@@ -18,6 +19,8 @@ export interface ProvisionedGateway {
   name: string;
   /** Plaintext, for the one answer that shows it. Never logged, never stored. */
   secret: string;
+  /** When it was provisioned (the time stamped on its event): the answer is built from the write, not a read model. */
+  provisionedAt: Date;
   write: WriteResult;
 }
 
@@ -40,6 +43,7 @@ export class GatewayCommands {
     private readonly bus: CommandBus,
     private readonly homes: HomeCommands,
     private readonly digester: SecretDigester,
+    private readonly grace: HolderGrace,
   ) {}
 
   async provision(input: ProvisionInput, context: CommandContext): Promise<ProvisionedGateway> {
@@ -55,7 +59,7 @@ export class GatewayCommands {
         { type: 'Provision', gatewayId, homeId, name, secretDigest: this.digester.digestSecret(secret), via: input.via },
         context,
       );
-      return { gatewayId, homeId, name, secret, write: combineWrites(attached, writeResultOf(provisioned)) };
+      return { gatewayId, homeId, name, secret, provisionedAt: context.now, write: combineWrites(attached, writeResultOf(provisioned)) };
     } catch (error) {
       // The gateway was not written: free the home's slot so the home is not blocked forever.
       await this.detach(homeId, gatewayId, 'provisioning_failed', context).catch(() => {});
@@ -106,7 +110,8 @@ export class GatewayCommands {
 
   /**
    * Takes the home's slot. When it is held by a gateway that is already revoked or deleted (a crash between the
-   * two writes of revoke/delete), the slot is freed first and taken again.
+   * two writes of revoke/delete), or by one whose provisioning died before writing it (a crash between slot and
+   * gateway, past the grace period), the slot is freed first and taken again.
    */
   private async attach(homeId: string, actorId: string, gatewayId: string, context: CommandContext): Promise<WriteResult> {
     const command = { type: 'AttachGateway' as const, homeId, actorId, gatewayId };
@@ -115,17 +120,50 @@ export class GatewayCommands {
     } catch (error) {
       const holder = error instanceof DomainError && error.code === 'home_has_active_gateway' ? String(error.details?.gateway_id) : null;
       if (holder === null) throw error;
-      const state = await this.load(holder);
-      if (canConnect(state) || state.lifecycle === 'none') throw error;
-      const healed = await this.detach(homeId, holder, state.lifecycle === 'deleted' ? 'deleted' : 'revoked', context);
-      return combineWrites(healed, writeResultOf(await this.bus.execute(homeDecider, homeStream(homeId), command, context)));
+      const freed = await this.freeLeftoverSlot(homeId, holder, context);
+      if (freed === null) throw error;
+      return combineWrites(freed, writeResultOf(await this.bus.execute(homeDecider, homeStream(homeId), command, context)));
+    }
+  }
+
+  /** Frees the slot `holder` keeps without being an active gateway; null when the holder is (or may become) one. */
+  private async freeLeftoverSlot(homeId: string, holder: string, context: CommandContext): Promise<WriteResult | null> {
+    const state = await this.load(holder);
+    let reason: DetachReason;
+    let closed: WriteResult | null = null;
+    if (state.lifecycle === 'revoked' || state.lifecycle === 'deleted') reason = state.lifecycle;
+    else if (state.lifecycle === 'abandoned') reason = 'holder_never_written';
+    else if (state.lifecycle === 'active') return null;
+    else {
+      const homeEvents = await this.bus.readStream(homeStream(homeId));
+      const heldSince = lastOccurredAt(homeEvents, (e) => e.type === 'HomeGatewayAttached' && e.data.gateway_id === holder);
+      closed = heldSince === null ? null : await this.abandonNeverProvisioned(holder, homeId, heldSince, context);
+      if (closed === null) return null;
+      reason = 'holder_never_written';
+    }
+    return combineWrites(...(closed ? [closed] : []), await this.detach(homeId, holder, reason, context));
+  }
+
+  /**
+   * Closes a gateway id that holds something (a home's slot, a pairing code) since `heldSince` and was never
+   * provisioned, once the grace period passed: decided on the gateway's own stream (appended only while it has no
+   * events, so a provisioning still on its way fails instead of landing after its slot was freed). Null when
+   * the holder exists or may still be on its way.
+   */
+  async abandonNeverProvisioned(gatewayId: string, homeId: string, heldSince: Date, context: CommandContext): Promise<WriteResult | null> {
+    try {
+      const command = { type: 'AbandonProvisioning' as const, gatewayId, homeId, heldSince, now: this.grace.clock(), graceMs: this.grace.graceMs };
+      return writeResultOf(await this.bus.execute(gatewayDecider, gatewayStream(gatewayId), command, context));
+    } catch (error) {
+      if (error instanceof DomainError) return null;
+      throw error;
     }
   }
 
   private async detach(
     homeId: string,
     gatewayId: string,
-    reason: 'revoked' | 'deleted' | 'provisioning_failed',
+    reason: DetachReason,
     context: CommandContext,
   ): Promise<WriteResult> {
     return writeResultOf(await this.bus.execute(homeDecider, homeStream(homeId), { type: 'DetachGateway', gatewayId, reason }, context));

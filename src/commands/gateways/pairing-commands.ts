@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '../../domain/errors.ts';
-import { isPairingExpiry, pairingCodeExpired, pairingDecider } from '../../domain/gateways/pairing.ts';
-import { pairingStream } from '../../domain/gateways/pairing-events.ts';
+import { fold } from '../../domain/decider.ts';
+import { isPairingExpiry, pairingCodeExpired, pairingDecider, type PairingState } from '../../domain/gateways/pairing.ts';
+import { pairingStream, type PairingEvent } from '../../domain/gateways/pairing-events.ts';
 import { roleIn } from '../../domain/homes/home.ts';
 import { requirePermission } from '../../domain/homes/roles.ts';
+import { asDomainEvent, lastOccurredAt } from '../claim-times.ts';
 import { combineWrites, writeResultOf, type CommandBus, type WriteResult } from '../command-bus.ts';
 import type { HomeCommands } from '../homes/home-commands.ts';
 import type { CommandContext } from '../metadata.ts';
@@ -59,7 +61,7 @@ export class PairingCommands {
   /** Redeems a code (single use, decided on its stream) and provisions on behalf of whoever asked for it. */
   async complete(input: { code: string; homeId?: string; name?: string }, context: CommandContext): Promise<ProvisionedGateway> {
     const stream = this.streamOf(input.code);
-    const pending = await this.bus.load(pairingDecider, stream);
+    const pending = await this.reopenAbandonedRedemption(stream, context);
     const gatewayId = randomUUID();
     const homeId = input.homeId ?? pending.state.homeId ?? randomUUID();
     const asGateway: CommandContext = { ...context, actor: { kind: 'gateway', id: gatewayId } };
@@ -80,6 +82,30 @@ export class PairingCommands {
       await this.bus.execute(pairingDecider, stream, { type: 'RedemptionFailed', gatewayId, reason }, asGateway).catch(() => {});
       throw error;
     }
+  }
+
+  /**
+   * The code's state; a code left redeemed by a redemption whose gateway was never provisioned (the process died
+   * in between) is reopened first, once the grace period passed: the gateway id is closed on its own stream
+   * (`GatewayProvisioningAbandoned`), then the redemption recorded as failed. A crash between those two is
+   * finished here next time (the gateway is then already abandoned).
+   */
+  private async reopenAbandonedRedemption(stream: string, context: CommandContext): Promise<{ state: PairingState }> {
+    const recorded = await this.bus.readStream(stream);
+    const state = fold<PairingEvent, PairingState>(pairingDecider, recorded.map(asDomainEvent<PairingEvent>));
+    const gatewayId = state.redeemedGatewayId;
+    if (state.status !== 'redeemed' || gatewayId === null || state.homeId === null) return { state };
+    const gateway = await this.gateways.load(gatewayId);
+    if (gateway.lifecycle === 'none') {
+      const redeemedAt = lastOccurredAt(recorded, (event) => event.type === 'PairingRedeemed' && event.data.gateway_id === gatewayId);
+      const asGateway: CommandContext = { ...context, actor: { kind: 'gateway', id: gatewayId } };
+      if (redeemedAt === null) return { state };
+      if ((await this.gateways.abandonNeverProvisioned(gatewayId, state.homeId, redeemedAt, asGateway)) === null) return { state };
+    } else if (gateway.lifecycle !== 'abandoned') {
+      return { state };
+    }
+    const failed = await this.bus.execute(pairingDecider, stream, { type: 'RedemptionFailed', gatewayId, reason: 'holder_never_written' }, context);
+    return { state: failed.state };
   }
 
   private streamOf(code: string): string {

@@ -10,7 +10,10 @@ export interface EmailClaimState {
   ownerId: string | null;
 }
 
-export type EmailClaimCommand = { type: 'Claim'; userId: string } | { type: 'Release'; userId: string };
+export type EmailClaimCommand =
+  | { type: 'Claim'; userId: string }
+  /** With a reason: freed by someone else, after the holder's stream was closed (userDecider's AbandonRegistration, LapseEmailClaim). */
+  | { type: 'Release'; userId: string; reason?: 'holder_never_written' | 'holder_uses_another_email' };
 
 export const emailClaimDecider: Decider<EmailClaimCommand, EmailClaimEvent, EmailClaimState> = {
   initialState: { ownerId: null },
@@ -29,7 +32,8 @@ export const emailClaimDecider: Decider<EmailClaimCommand, EmailClaimEvent, Emai
         if (state.ownerId !== null) throw conflict('email_taken', 'An account with this e-mail already exists');
         return [{ type: 'EmailClaimed', data: { user_id: command.userId } }];
       case 'Release':
-        return state.ownerId === command.userId ? [{ type: 'EmailReleased', data: { user_id: command.userId } }] : [];
+        if (state.ownerId !== command.userId) return [];
+        return [{ type: 'EmailReleased', data: { user_id: command.userId, ...(command.reason ? { reason: command.reason } : {}) } }];
     }
   },
 };

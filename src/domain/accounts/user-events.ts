@@ -11,6 +11,17 @@ export const userEventSchemas = {
   UserProfileUpdated: z.object({ user_id: id, name: z.string() }).strict(),
   UserEmailChanged: z.object({ user_id: id, email, previous_email: email }).strict(),
   UserPasswordChanged: z.object({ user_id: id, password_hash: passwordHash }).strict(),
+  /**
+   * The registration that claimed an e-mail for this user id never wrote the user (the process died in between)
+   * and its grace period passed: the id is dead (a late `UserRegistered` for it is refused) and the claim is freed.
+   */
+  UserRegistrationAbandoned: z.object({ user_id: id }).strict(),
+  /**
+   * The user held a claim on an address that is not theirs (an e-mail change that died half-way) and its grace
+   * period passed: that claim (address, and the claim stream's revision it was seen at) lapsed and is freed; an
+   * e-mail change still on its way with it is refused.
+   */
+  UserEmailClaimLapsed: z.object({ user_id: id, email, claim_revision: z.number().int().min(0) }).strict(),
 };
 
 /**
@@ -33,7 +44,12 @@ export const tokenFamilyEventSchemas = {
 
 export const emailClaimEventSchemas = {
   EmailClaimed: z.object({ user_id: id }).strict(),
-  EmailReleased: z.object({ user_id: id }).strict(),
+  /**
+   * The address is free again: the registration or e-mail change that claimed it failed, the user moved to
+   * another address, or (with a `reason`) it was freed by someone else: its holder never wrote its first event,
+   * or the holder's e-mail change died half-way and the holder uses another address.
+   */
+  EmailReleased: z.object({ user_id: id, reason: z.enum(['holder_never_written', 'holder_uses_another_email']).optional() }).strict(),
 };
 
 

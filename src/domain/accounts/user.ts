@@ -1,25 +1,39 @@
 import type { Decider } from '../decider.ts';
 import { conflict, notFound } from '../errors.ts';
+import { claimKey, decideAbandonRegistration, decideLapseEmailClaim, requireClaimNotLapsed } from './abandoned-email-claims.ts';
 import type { UserEvent } from './user-events.ts';
 
 export interface UserState {
   registered: boolean;
+  /** The registration claimed an e-mail for this id and never wrote the user: the id can never register. */
+  abandoned: boolean;
   userId: string | null;
   email: string;
   name: string;
   passwordHash: string;
   /** Password changes so far: token families started under an older version are dead. */
   credentialsVersion: number;
+  /** Claims this user held without using them, freed by others (`claimKey`): a late e-mail change with one fails. */
+  lapsedClaims: readonly string[];
 }
 
 export type UserCommand =
   | { type: 'Register'; userId: string; email: string; name: string; passwordHash: string }
   | { type: 'UpdateProfile'; name: string }
-  | { type: 'ChangeEmail'; email: string }
-  | { type: 'ChangePassword'; passwordHash: string };
+  /** `claimRevision`: the claim stream's revision after this change's claim (see LapseEmailClaim). */
+  | { type: 'ChangeEmail'; email: string; claimRevision: number }
+  | { type: 'ChangePassword'; passwordHash: string }
+  /**
+   * Recorded by whoever meets an e-mail claim held by this id while the id has no user: after the grace period
+   * (counted from `claimedAt`, the claim's time) the id is closed, so a registration still on its way cannot
+   * write the user after the claim was freed.
+   */
+  | { type: 'AbandonRegistration'; userId: string; claimedAt: Date; now: Date; graceMs: number }
+  /** Recorded by whoever meets a claim this (registered) user holds on another address than theirs, past the grace. */
+  | { type: 'LapseEmailClaim'; email: string; claimRevision: number; claimedAt: Date; now: Date; graceMs: number };
 
 export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
-  initialState: { registered: false, userId: null, email: '', name: '', passwordHash: '', credentialsVersion: 0 },
+  initialState: { registered: false, abandoned: false, userId: null, email: '', name: '', passwordHash: '', credentialsVersion: 0, lapsedClaims: [] },
 
   evolve(state, event) {
     switch (event.type) {
@@ -38,12 +52,19 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
         return { ...state, email: event.data.email };
       case 'UserPasswordChanged':
         return { ...state, passwordHash: event.data.password_hash, credentialsVersion: state.credentialsVersion + 1 };
+      case 'UserRegistrationAbandoned':
+        return { ...state, abandoned: true, userId: event.data.user_id };
+      case 'UserEmailClaimLapsed':
+        return { ...state, lapsedClaims: [...state.lapsedClaims, claimKey(event.data.email, event.data.claim_revision)] };
     }
   },
 
   decide(command, state) {
+    if (command.type === 'AbandonRegistration') return decideAbandonRegistration(state, command);
+    if (command.type === 'LapseEmailClaim') return decideLapseEmailClaim(state, command);
     if (command.type === 'Register') {
       if (state.registered) throw conflict('user_exists', 'This user is already registered');
+      if (state.abandoned) throw conflict('registration_abandoned', 'This registration took too long and was given up; try again');
       return [
         {
           type: 'UserRegistered',
@@ -57,6 +78,7 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
       case 'UpdateProfile':
         return command.name === state.name ? [] : [{ type: 'UserProfileUpdated', data: { user_id: userId, name: command.name } }];
       case 'ChangeEmail':
+        requireClaimNotLapsed(state, command.email, command.claimRevision);
         return command.email === state.email
           ? []
           : [{ type: 'UserEmailChanged', data: { user_id: userId, email: command.email, previous_email: state.email } }];

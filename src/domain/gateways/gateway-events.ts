@@ -21,6 +21,12 @@ export const gatewayEventSchemas = {
   GatewayRevoked: z.object({ gateway_id: id, home_id: id }).strict(),
   /** Soft delete: gone from every answer; the stream stays for auditors. */
   GatewayDeleted: z.object({ gateway_id: id, home_id: id }).strict(),
+  /**
+   * The gateway took its home's slot (or a pairing code) and its provisioning never wrote it (the process died in
+   * between); after the grace period whoever met the leftover closed the id, so a late `GatewayProvisioned` is
+   * refused, and then freed what it held.
+   */
+  GatewayProvisioningAbandoned: z.object({ gateway_id: id, home_id: id }).strict(),
 };
 
 export type GatewayEvent = EventOf<typeof gatewayEventSchemas>;

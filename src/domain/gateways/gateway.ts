@@ -1,9 +1,11 @@
 import type { Decider } from '../decider.ts';
 import { conflict, notFound } from '../errors.ts';
+import { holderGraceHasPassed, holderIsReal, holderWithinGrace } from '../holder-grace.ts';
 import { requirePermission, type Role } from '../homes/roles.ts';
 import type { GatewayEvent } from './gateway-events.ts';
 
-export type GatewayLifecycle = 'none' | 'active' | 'revoked' | 'deleted';
+/** `abandoned`: never provisioned, and closed so that it never will be (see AbandonProvisioning). */
+export type GatewayLifecycle = 'none' | 'active' | 'revoked' | 'deleted' | 'abandoned';
 
 export interface GatewayState {
   lifecycle: GatewayLifecycle;
@@ -22,13 +24,20 @@ export type GatewayCommand =
   | { type: 'Rename'; actorRole: Role | null; name: string }
   | { type: 'RotateSecret'; actorRole: Role | null; secretDigest: string }
   | { type: 'Revoke'; actorRole: Role | null }
-  | { type: 'Delete'; actorRole: Role | null };
+  | { type: 'Delete'; actorRole: Role | null }
+  /**
+   * Closes an id that holds a home's slot or a pairing code since `heldSince` and was never provisioned, once the
+   * grace period passed (the caller then frees what it held). Refused while the holder may still be on its way,
+   * and for a gateway that exists.
+   */
+  | { type: 'AbandonProvisioning'; gatewayId: string; homeId: string; heldSince: Date; now: Date; graceMs: number };
 
 export const gatewayNotFound = () => notFound('gateway_not_found', 'No such gateway');
 
 /** A deleted gateway is treated as never having existed. */
 function requireExisting(state: GatewayState): { gatewayId: string; homeId: string } {
-  if (state.lifecycle === 'none' || state.lifecycle === 'deleted' || !state.gatewayId || !state.homeId) throw gatewayNotFound();
+  if (state.lifecycle !== 'active' && state.lifecycle !== 'revoked') throw gatewayNotFound();
+  if (!state.gatewayId || !state.homeId) throw gatewayNotFound();
   return { gatewayId: state.gatewayId, homeId: state.homeId };
 }
 
@@ -53,11 +62,20 @@ export const gatewayDecider: Decider<GatewayCommand, GatewayEvent, GatewayState>
         return { ...state, lifecycle: 'revoked' };
       case 'GatewayDeleted':
         return { ...state, lifecycle: 'deleted' };
+      case 'GatewayProvisioningAbandoned':
+        return { ...state, lifecycle: 'abandoned' };
     }
   },
 
   decide(command, state) {
+    if (command.type === 'AbandonProvisioning') {
+      if (state.lifecycle === 'abandoned') return [];
+      if (state.lifecycle !== 'none') throw holderIsReal();
+      if (!holderGraceHasPassed(command.heldSince, command.now, command.graceMs)) throw holderWithinGrace();
+      return [{ type: 'GatewayProvisioningAbandoned', data: { gateway_id: command.gatewayId, home_id: command.homeId } }];
+    }
     if (command.type === 'Provision') {
+      if (state.lifecycle === 'abandoned') throw conflict('provisioning_abandoned', 'This provisioning took too long and was given up; try again');
       if (state.lifecycle !== 'none') throw conflict('gateway_exists', 'This gateway is already provisioned');
       const { gatewayId, homeId, name, secretDigest, via } = command;
       return [{ type: 'GatewayProvisioned', data: { gateway_id: gatewayId, home_id: homeId, name, secret_digest: secretDigest, via } }];

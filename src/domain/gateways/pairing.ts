@@ -4,7 +4,12 @@ import type { PairingEvent } from './pairing-events.ts';
 
 export interface PairingState {
   status: 'none' | 'open' | 'redeemed' | 'expired';
+  /** The home the code is for: the request's, or while redeemed the one the redemption named. */
   homeId: string | null;
+  /** The home the request named (null: any, a new one): what a failed redemption goes back to. */
+  requestedHomeId: string | null;
+  /** While redeemed: the gateway being provisioned with the code. */
+  redeemedGatewayId: string | null;
   name: string | null;
   requestedBy: string | null;
   expiresAt: string | null;
@@ -24,7 +29,7 @@ const invalidCode = (reason: 'unknown' | 'used' | 'expired') =>
 export const isPairingExpiry = (events: readonly PairingEvent[]) => events.some((event) => event.type === 'PairingExpired');
 
 export const pairingDecider: Decider<PairingCommand, PairingEvent, PairingState> = {
-  initialState: { status: 'none', homeId: null, name: null, requestedBy: null, expiresAt: null },
+  initialState: { status: 'none', homeId: null, requestedHomeId: null, redeemedGatewayId: null, name: null, requestedBy: null, expiresAt: null },
 
   evolve(state, event) {
     switch (event.type) {
@@ -32,14 +37,19 @@ export const pairingDecider: Decider<PairingCommand, PairingEvent, PairingState>
         return {
           status: 'open',
           homeId: event.data.home_id,
+          requestedHomeId: event.data.home_id,
+          redeemedGatewayId: null,
           name: event.data.name,
           requestedBy: event.data.requested_by,
           expiresAt: event.data.expires_at,
         };
       case 'PairingRedeemed':
-        return { ...state, status: 'redeemed', homeId: event.data.home_id };
+        return { ...state, status: 'redeemed', homeId: event.data.home_id, redeemedGatewayId: event.data.gateway_id };
       case 'PairingRedemptionFailed':
-        return state.status === 'redeemed' ? { ...state, status: 'open' } : state;
+        // Exactly as usable as before the redemption: not bound to the home the failed redeemer named.
+        return state.status === 'redeemed'
+          ? { ...state, status: 'open', homeId: state.requestedHomeId, redeemedGatewayId: null }
+          : state;
       case 'PairingExpired':
         return { ...state, status: 'expired' };
     }
@@ -70,7 +80,7 @@ export const pairingDecider: Decider<PairingCommand, PairingEvent, PairingState>
         return [{ type: 'PairingRedeemed', data: { gateway_id: command.gatewayId, home_id: command.homeId } }];
       }
       case 'RedemptionFailed':
-        if (state.status !== 'redeemed') return [];
+        if (state.status !== 'redeemed' || state.redeemedGatewayId !== command.gatewayId) return [];
         return [{ type: 'PairingRedemptionFailed', data: { gateway_id: command.gatewayId, reason: command.reason } }];
     }
   },

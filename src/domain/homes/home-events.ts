@@ -21,7 +21,7 @@ export const homeEventSchemas = {
    */
   HomeGatewayAttached: z.object({ home_id: id, gateway_id: id }).strict(),
   HomeGatewayDetached: z
-    .object({ home_id: id, gateway_id: id, reason: z.enum(['revoked', 'deleted', 'provisioning_failed']) })
+    .object({ home_id: id, gateway_id: id, reason: z.enum(['revoked', 'deleted', 'provisioning_failed', 'holder_never_written']) })
     .strict(),
 };
 

@@ -15,11 +15,14 @@ export interface HomeState {
   activeGatewayId: string | null;
 }
 
+/** Why a slot was freed; `holder_never_written`: its gateway's provisioning died before writing it. */
+export type DetachReason = 'revoked' | 'deleted' | 'provisioning_failed' | 'holder_never_written';
+
 export type HomeCommand =
   /** Takes the home's active-gateway slot; creates the home (caller as owner) when it does not exist yet. */
   | { type: 'AttachGateway'; homeId: string; actorId: string; gatewayId: string }
   /** Frees the slot after the gateway was revoked or deleted (or its provisioning failed). */
-  | { type: 'DetachGateway'; gatewayId: string; reason: 'revoked' | 'deleted' | 'provisioning_failed' }
+  | { type: 'DetachGateway'; gatewayId: string; reason: DetachReason }
   | { type: 'Grant'; actorId: string; userId: string; role: GrantableRole }
   | { type: 'ChangeRole'; actorId: string; userId: string; role: GrantableRole }
   | { type: 'Revoke'; actorId: string; userId: string };
