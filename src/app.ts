@@ -21,6 +21,7 @@ import { resolveJwtSecret } from './jwt-secret.ts';
 import type { Logger } from './logger.ts';
 import { allProjections } from './projections/all-projections.ts';
 import { ProjectionSet } from './projections/projection-set.ts';
+import { projectionReadiness } from './projections/projection-readiness.ts';
 import { GatewayQueries } from './projections/queries/gateway-queries.ts';
 import { MembershipQueries } from './projections/queries/membership-queries.ts';
 import { UserQueries } from './projections/queries/user-queries.ts';
@@ -85,11 +86,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       { name: 'read_models', check: async () => (await stores.readModels.knex.raw('select 1'), { ok: true }) },
       {
         name: 'projections',
-        check: async () => {
-          const statuses = projections.status();
-          const ok = statuses.every((s) => s.state !== 'failing' && s.lagSeconds <= config.READY_MAX_LAG_S);
-          return { ok, detail: statuses };
-        },
+        check: async () => projectionReadiness(projections.status(), config.READY_MAX_LAG_S),
       },
     ];
 

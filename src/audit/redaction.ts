@@ -20,12 +20,50 @@ export function isSecretDerivedValue(value: unknown): boolean {
   return typeof value === 'string' && (value.startsWith('hmac-sha256:') || value.startsWith('c2NyeXB0'));
 }
 
+/**
+ * A copy of `value` without secret-derived fields and values. Iterative (an explicit work list, never recursion):
+ * event data read back from the log may be nested deeper than any call stack allows, and one such event must not
+ * stop the audit projection. Keys are defined as own data properties (a `__proto__` key stays a key, as
+ * Object.fromEntries made it); a value met twice is copied once, so a cycle cannot loop.
+ */
 export function redactEventData(value: unknown): unknown {
-  if (Array.isArray(value)) return value.filter((item) => !isSecretDerivedValue(item)).map(redactEventData);
-  if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(
-    Object.entries(value as Record<string, unknown>)
-      .filter(([key, inner]) => !isSecretDerivedField(key) && !isSecretDerivedValue(inner))
-      .map(([key, inner]) => [key, redactEventData(inner)]),
-  );
+  if (!isContainer(value)) return value;
+  const copies = new Map<object, unknown[] | Record<string, unknown>>();
+  const root = emptyCopyOf(value);
+  copies.set(value, root);
+  const pending: Array<{ source: object; copy: unknown[] | Record<string, unknown> }> = [{ source: value, copy: root }];
+  while (pending.length > 0) {
+    const { source, copy } = pending.pop()!;
+    for (const [key, inner] of keptMembers(source)) {
+      let copied: unknown = inner;
+      if (isContainer(inner)) {
+        let existing = copies.get(inner);
+        if (!existing) {
+          existing = emptyCopyOf(inner);
+          copies.set(inner, existing);
+          pending.push({ source: inner, copy: existing });
+        }
+        copied = existing;
+      }
+      if (Array.isArray(copy)) copy.push(copied);
+      else Object.defineProperty(copy, key, { value: copied, writable: true, enumerable: true, configurable: true });
+    }
+  }
+  return root;
+}
+
+function isContainer(value: unknown): value is object {
+  return value !== null && typeof value === 'object';
+}
+
+function emptyCopyOf(container: object): unknown[] | Record<string, unknown> {
+  return Array.isArray(container) ? [] : {};
+}
+
+/** Array items that are not secret-derived values; object entries whose key and value are not secret-derived. */
+function keptMembers(container: object): Array<[string, unknown]> {
+  if (Array.isArray(container)) {
+    return container.filter((item) => !isSecretDerivedValue(item)).map((item, index) => [String(index), item]);
+  }
+  return Object.entries(container as Record<string, unknown>).filter(([key, inner]) => !isSecretDerivedField(key) && !isSecretDerivedValue(inner));
 }

@@ -5,6 +5,7 @@ import { allProjections } from '../projections/all-projections.ts';
 import type { Projection } from '../projections/projection.ts';
 import { ProjectionSet } from '../projections/projection-set.ts';
 import { projectionStatus, type ProjectionStatus } from '../projections/projection-status.ts';
+import type { RejectionSummary } from '../projections/rejected-events.ts';
 import { describeDifference, verifyProjection } from '../projections/projection-verify.ts';
 import { ProjectionWorkers } from '../projections/projection-workers.ts';
 import { RebuildAbortedError, rebuildProjection, type RebuildProgress, type RebuildResult } from '../projections/rebuild.ts';
@@ -33,7 +34,7 @@ export async function projectionsList(config: Config, io: CliIo, projections: re
     const statuses: ProjectionStatus[] = [];
     for (const projection of projections) statuses.push(await projectionStatus(stores.eventStore, stores.readModels.knex, projection));
     const rows = [
-      ['NAME', 'VERSION', 'CHECKPOINT', 'LAG (events)', 'LAG (s)', 'STATE'],
+      ['NAME', 'VERSION', 'CHECKPOINT', 'LAG (events)', 'LAG (s)', 'STATE', 'REJECTED'],
       ...statuses.map((s) => [
         s.name,
         s.tablesVersion === null || s.tablesVersion === s.version ? String(s.version) : `${s.tablesVersion} (code: ${s.version})`,
@@ -41,12 +42,21 @@ export async function projectionsList(config: Config, io: CliIo, projections: re
         `${s.lagCapped ? '≥' : ''}${s.lagEvents}`,
         s.lagSeconds.toFixed(1),
         s.state,
+        String(s.rejected.count),
       ]),
     ];
     const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
     for (const row of rows) io.out.write(`${row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()}\n`);
+    for (const s of statuses) if (s.rejected.count > 0) io.out.write(`${describeRejections(s.name, s.rejected)}\n`);
     return statuses;
   });
+}
+
+/** One line for an operator: how many events a projection rejected, and the latest (never the event's data). */
+function describeRejections(name: string, rejected: RejectionSummary): string {
+  const latest = rejected.latest;
+  const where = latest ? `; latest at ${latest.position} (${latest.eventType}): ${latest.error}` : '';
+  return `REJECTED ${name}: ${rejected.count} event(s) could not be applied and were skipped${where}`;
 }
 
 /** Progress on a terminal: a bar with done/total, events/s and ETA; otherwise a plain line at most every second. */
@@ -108,6 +118,7 @@ export async function projectionsRebuild(
       try {
         const result = await rebuildProjection(stores.eventStore, stores.readModels.knex, projection, {
           signal: options.signal,
+          logger: cliLogger(config),
           batchSize: options.batchSize,
           onProgress: (p) => progress.update(p),
         });
@@ -116,6 +127,9 @@ export async function projectionsRebuild(
           `Rebuilt ${projection.name} v${projection.version}: ${result.applied} events in ${result.seconds.toFixed(1)} s ` +
             `(${Math.round(result.applied / Math.max(result.seconds, 0.001))} events/s), swapped in at ${result.position ?? 'the start'}\n`,
         );
+        if (result.rejected > 0) {
+          io.out.write(`REJECTED ${projection.name}: ${result.rejected} event(s) could not be applied; see \`projections list\`\n`);
+        }
         results.push(result);
       } finally {
         progress.stop();
@@ -125,20 +139,32 @@ export async function projectionsRebuild(
   });
 }
 
-/** `projections verify`: replays every projection into scratch tables and compares row for row. Exit code. */
+/**
+ * `projections verify`: replays every projection into scratch tables and compares row for row. Exit code 1 when
+ * rows differ, or when a projection rejected events (dead letters): its tables agree with a replay, yet they lack
+ * what those events would have written.
+ */
 export async function projectionsVerify(config: Config, io: CliIo, projections: readonly Projection[] = allProjections): Promise<number> {
   return withStores(config, 'projections verify', cliLogger(config), async (stores) => {
     await migrate(stores, config, projections);
     let failed = 0;
     for (const projection of projections) {
       const result = await verifyProjection(stores.eventStore, stores.readModels.knex, projection);
-      if (result.differences.length === 0) {
-        io.out.write(`OK ${projection.name}: replay reproduces the live tables (checkpoint ${result.checkpoint ?? 'none'})\n`);
+      const lag = await projectionStatus(stores.eventStore, stores.readModels.knex, projection);
+      const behind = lag.lagEvents > 0 ? ` (${lag.lagCapped ? '≥' : ''}${lag.lagEvents} events after it not applied yet)` : '';
+      if (result.differences.length === 0 && result.rejected.count === 0 && result.rejectionMismatches.length === 0) {
+        io.out.write(`OK ${projection.name}: replay reproduces the live tables (checkpoint ${result.checkpoint ?? 'none'})${behind}\n`);
         continue;
       }
       failed += 1;
-      io.out.write(`DIFFERENT ${projection.name}: ${result.differences.length} rows differ from a replay of the log\n`);
-      for (const difference of result.differences) io.out.write(`  ${describeDifference(difference)}\n`);
+      if (result.differences.length > 0) {
+        io.out.write(`DIFFERENT ${projection.name}: ${result.differences.length} rows differ from a replay of the log\n`);
+        for (const difference of result.differences) io.out.write(`  ${describeDifference(difference)}\n`);
+      }
+      if (result.rejected.count > 0) io.out.write(`${describeRejections(projection.name, result.rejected)}${behind}\n`);
+      for (const mismatch of result.rejectionMismatches) {
+        io.out.write(`  event at ${mismatch.position} was rejected by the ${mismatch.rejectedBy === 'live' ? 'live projection only' : 'replay only'}\n`);
+      }
     }
     return failed === 0 ? 0 : 1;
   });
@@ -148,7 +174,7 @@ export function registerProjectionsCommand(program: Command): void {
   const projections = program.command('projections').description('Operators: read-model projections (status, blue/green rebuild, workers, replay check)');
   projections
     .command('list')
-    .description('Name, version, checkpoint, lag (events and seconds behind) and state of every projection')
+    .description('Name, version, checkpoint, lag (events and seconds behind), state and rejected (dead-letter) events of every projection')
     .action(async () => {
       await projectionsList(loadConfig(), processIo());
     });
@@ -192,7 +218,7 @@ export function registerProjectionsCommand(program: Command): void {
     });
   projections
     .command('verify')
-    .description('Replay every projection into scratch tables and compare them row for row with the live ones; exit 1 on differences')
+    .description('Replay every projection into scratch tables and compare them row for row with the live ones; exit 1 on differences or rejected events')
     .action(async () => {
       process.exitCode = await projectionsVerify(loadConfig(), processIo());
     });

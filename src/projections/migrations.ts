@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { createCheckpointsTable, CHECKPOINTS_TABLE, readCheckpoint, replaceCheckpoint } from './checkpoints.ts';
 import { liveTables, type Projection } from './projection.ts';
 import { dropTables } from './projection-tables.ts';
+import { clearRejections, createRejectedEventsTable, REJECTED_EVENTS_TABLE } from './rejected-events.ts';
 
 interface CodeMigration {
   name: string;
@@ -23,6 +24,11 @@ function migrationsFor(projections: readonly Projection[]): CodeMigration[] {
       up: createCheckpointsTable,
       down: (knex) => knex.schema.dropTable(CHECKPOINTS_TABLE),
     },
+    {
+      name: '0001_projection_rejected_events',
+      up: createRejectedEventsTable,
+      down: (knex) => knex.schema.dropTable(REJECTED_EVENTS_TABLE),
+    },
     ...projections.map((projection) => ({
       name: `projection_${projection.name}`,
       async up(knex: Knex) {
@@ -33,6 +39,7 @@ function migrationsFor(projections: readonly Projection[]): CodeMigration[] {
           await dropTables(knex, projection, liveTables);
           await projection.createTables(knex, liveTables);
           await replaceCheckpoint(knex, projection.name, projection.version, null, 0);
+          await clearRejections(knex, projection.name);
         } else if (!(await readCheckpoint(knex, projection.name))) {
           // Tables from the earlier per-version migrations that never applied a page: empty, current.
           await replaceCheckpoint(knex, projection.name, projection.version, null, 0);
@@ -41,6 +48,7 @@ function migrationsFor(projections: readonly Projection[]): CodeMigration[] {
       async down(knex: Knex) {
         await dropTables(knex, projection, liveTables);
         await knex(CHECKPOINTS_TABLE).where({ name: projection.name }).delete();
+        await clearRejections(knex, projection.name);
       },
     })),
   ];

@@ -5,7 +5,9 @@ import { hasReached, maxPosition } from '../eventstore/position.ts';
 import type { Logger } from '../logger.ts';
 import { batchLockKey, lockForTransaction } from './advisory-locks.ts';
 import { readCheckpoint, writeCheckpoint } from './checkpoints.ts';
-import { applyEvents, liveTables, type Projection, type TableNames } from './projection.ts';
+import { applyPageOrReject, withPoisonFallback, type ApplyMode } from './poison-events.ts';
+import { liveTables, type Projection, type TableNames } from './projection.ts';
+import { NO_REJECTIONS, readRejectionSummary, withRejections, type Rejection, type RejectionSummary } from './rejected-events.ts';
 import { StaleProjectionError } from './stale-projection-error.ts';
 
 export type RunnerState = 'starting' | 'catching_up' | 'live' | 'failing' | 'stopped';
@@ -18,6 +20,8 @@ export interface RunnerStatus {
   /** Age of the oldest event not yet applied, in seconds (0 when live). */
   lagSeconds: number;
   lastError: string | null;
+  /** Events this projection could not apply and recorded as dead letters (it went on after them). */
+  rejected: RejectionSummary;
 }
 
 export interface RunnerOptions {
@@ -57,6 +61,7 @@ export class ProjectionRunner {
   private stopped = false;
   private lastError: string | null = null;
   private lagSeconds = 0;
+  private rejected: RejectionSummary = NO_REJECTIONS;
   private running: Promise<void> | null = null;
   private readonly batchSize: number;
   private readonly idlePollMs: number;
@@ -90,11 +95,13 @@ export class ProjectionRunner {
       checkpoint: this.checkpoint,
       lagSeconds: this.lagSeconds,
       lastError: this.lastError,
+      rejected: this.rejected,
     };
   }
 
   async start(): Promise<void> {
     const saved = await readCheckpoint(this.knex, this.projection.name);
+    this.rejected = await readRejectionSummary(this.knex, this.projection.name);
     this.checkpoint$.next(saved?.position ?? null);
     this.horizon$.next(saved?.position ?? null);
     this.running = this.loop();
@@ -189,12 +196,27 @@ export class ProjectionRunner {
   /**
    * One page and its checkpoint in one transaction, under the projection's batch lock. The checkpoint is re-read
    * under the lock: when a rebuild swapped fresh tables in meanwhile, it moved, and this page is dropped — the
-   * next one is read from the rebuilt position.
+   * next one is read from the rebuilt position. A page that fails because of one of its events is applied again
+   * event by event, and the events that cannot be applied are recorded as dead letters (poison-events.ts).
    */
   private async applyPage(page: RecordedEvent[]): Promise<void> {
     const last = page[page.length - 1]!;
     const name = this.projection.name;
-    const outcome = await this.knex.transaction(async (trx) => {
+    const outcome = await withPoisonFallback((mode) => this.commitPage(page, mode), { scope: name, logger: this.logger });
+    if ('moved' in outcome) {
+      this.logger.info({ projection: name, checkpoint: outcome.moved }, 'checkpoint moved (rebuilt); continuing from it');
+      this.rejected = await readRejectionSummary(this.knex, name);
+      this.checkpoint$.next(outcome.moved);
+      return;
+    }
+    this.rejected = withRejections(this.rejected, outcome.rejected, new Date());
+    this.checkpoint$.next(last.position);
+  }
+
+  private commitPage(page: RecordedEvent[], mode: ApplyMode): Promise<{ moved: Position | null } | { rejected: Rejection[] }> {
+    const last = page[page.length - 1]!;
+    const name = this.projection.name;
+    return this.knex.transaction(async (trx) => {
       await lockForTransaction(trx, batchLockKey(name));
       const saved = await readCheckpoint(trx, name);
       if (saved && saved.version !== this.projection.version) {
@@ -202,16 +224,10 @@ export class ProjectionRunner {
       }
       const savedPosition = saved?.position ?? null;
       if (savedPosition !== this.checkpoint) return { moved: savedPosition };
-      await applyEvents(trx, this.projection, page, this.table);
-      await writeCheckpoint(trx, name, this.projection.version, last.position, page.length);
-      return null;
+      const rejected = await applyPageOrReject(trx, this.projection, page, this.table, mode, { scope: name, logger: this.logger });
+      await writeCheckpoint(trx, name, this.projection.version, last.position, page.length - rejected.length);
+      return { rejected };
     });
-    if (outcome) {
-      this.logger.info({ projection: name, checkpoint: outcome.moved }, 'checkpoint moved (rebuilt); continuing from it');
-      this.checkpoint$.next(outcome.moved);
-      return;
-    }
-    this.checkpoint$.next(last.position);
   }
 
   private async waitForNextEvent(): Promise<void> {

@@ -36,7 +36,7 @@ export class ProjectionSet {
       const stale = new StaleProjectionError(projection.name, saved.version, projection.version);
       if (!autoRebuild) throw stale;
       this.logger.warn({ projection: projection.name, from: saved.version, to: projection.version }, 'AUTO_REBUILD: rebuilding a stale projection');
-      const result = await rebuildProjection(this.store, this.knex, projection);
+      const result = await rebuildProjection(this.store, this.knex, projection, { logger: this.logger });
       this.logger.info({ ...result }, 'projection rebuilt');
     }
   }

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { EventStore, Position } from '../eventstore/port.ts';
 import { readCheckpoint } from './checkpoints.ts';
 import type { Projection } from './projection.ts';
+import { readRejectionSummary, type RejectionSummary } from './rejected-events.ts';
 
 export type ProjectionState = 'up to date' | 'behind' | 'stale version' | 'never run';
 
@@ -18,6 +19,8 @@ export interface ProjectionStatus {
   /** Age of the oldest event not yet applied, in seconds. */
   lagSeconds: number;
   state: ProjectionState;
+  /** Events it could not apply and recorded as dead letters (the projection went on after them). */
+  rejected: RejectionSummary;
 }
 
 export async function projectionStatus(
@@ -47,5 +50,6 @@ export async function projectionStatus(
     lagCapped: lagEvents >= lagLimit,
     lagSeconds,
     state,
+    rejected: await readRejectionSummary(knex, projection.name),
   };
 }

@@ -2,8 +2,11 @@ import type { Knex } from 'knex';
 import type { EventStore, Position, RecordedEvent } from '../eventstore/port.ts';
 import { batchLockKey, lockForTransaction } from './advisory-locks.ts';
 import { readCheckpoint } from './checkpoints.ts';
-import { applyEvents, suffixedTables, type Projection } from './projection.ts';
+import { createLogger } from '../logger.ts';
+import { applyPageOrReject, withPoisonFallback, type PoisonHandling } from './poison-events.ts';
+import { suffixedTables, type Projection } from './projection.ts';
 import { dropTables } from './projection-tables.ts';
+import { clearRejections, readRejections, readRejectionSummary, type RejectionSummary } from './rejected-events.ts';
 
 export const VERIFY_SUFFIX = 'verify';
 const PAGE = 5000;
@@ -26,7 +29,13 @@ export interface VerifyResult {
   projection: string;
   checkpoint: Position | null;
   differences: RowDifference[];
+  /** Events the live projection rejected (dead letters): a problem to report even when the rows agree. */
+  rejected: RejectionSummary;
+  /** Positions rejected by the live projection but not by the replay, or the other way round. */
+  rejectionMismatches: Array<{ position: Position; rejectedBy: 'live' | 'replay' }>;
 }
+
+const MAX_REJECTIONS_COMPARED = 10_000;
 
 /**
  * Replay reproduces: rebuilds a projection into scratch tables up to the live checkpoint and compares them row
@@ -35,34 +44,60 @@ export interface VerifyResult {
  */
 export async function verifyProjection(store: EventStore, knex: Knex, projection: Projection): Promise<VerifyResult> {
   const scratch = suffixedTables(VERIFY_SUFFIX);
+  // The replay rejects what the live runner rejected; its dead letters are kept apart and dropped at the end.
+  const handling: PoisonHandling = { scope: `${projection.name}__${VERIFY_SUFFIX}`, logger: createLogger('silent') };
   await dropTables(knex, projection, scratch);
+  await clearRejections(knex, handling.scope);
   await projection.createTables(knex, scratch);
   try {
     let position: Position | null = null;
     let target = (await readCheckpoint(knex, projection.name))?.position ?? null;
     for (let attempt = 1; ; attempt++) {
-      position = await replayUntil(store, knex, projection, position, target);
+      position = await replayUntil(store, knex, projection, position, target, handling);
       const outcome = await knex.transaction(async (trx) => {
         await lockForTransaction(trx, batchLockKey(projection.name));
         const live = (await readCheckpoint(trx, projection.name))?.position ?? null;
         if (live !== target) return { moved: live, differences: null };
         const differences: RowDifference[] = [];
         for (const logical of projection.tables) differences.push(...(await compareTables(trx, projection.name, logical, scratch(logical))));
-        return { moved: null, differences };
+        const rejected = await readRejectionSummary(trx, projection.name);
+        const rejectionMismatches = await compareRejections(trx, projection.name, handling.scope, target);
+        return { moved: null, differences, rejected, rejectionMismatches };
       });
-      if (outcome.differences) return { projection: projection.name, checkpoint: target, differences: outcome.differences };
+      if (outcome.differences) {
+        const { differences, rejected, rejectionMismatches } = outcome;
+        return { projection: projection.name, checkpoint: target, differences, rejected, rejectionMismatches };
+      }
       if (attempt >= MAX_ATTEMPTS) throw new Error(`Projection ${projection.name} kept moving; verify it again later`);
       if (outcome.moved !== null && target !== null && outcome.moved < target) {
         // Rebuilt behind our back: start the scratch tables over.
         await dropTables(knex, projection, scratch);
         await projection.createTables(knex, scratch);
+        await clearRejections(knex, handling.scope);
         position = null;
       }
       target = outcome.moved;
     }
   } finally {
     await dropTables(knex, projection, scratch).catch(() => {});
+    await clearRejections(knex, handling.scope).catch(() => {});
   }
+}
+
+/** The live dead letters up to `target` against the replay's: the same events must fail the same way. */
+async function compareRejections(
+  trx: Knex.Transaction,
+  projection: string,
+  replayScope: string,
+  target: Position | null,
+): Promise<VerifyResult['rejectionMismatches']> {
+  const live = (await readRejections(trx, projection, MAX_REJECTIONS_COMPARED)).map((row) => row.position).filter((at) => target !== null && at <= target);
+  const replayed = new Set((await readRejections(trx, replayScope, MAX_REJECTIONS_COMPARED)).map((row) => row.position));
+  const liveSet = new Set(live);
+  return [
+    ...live.filter((at) => !replayed.has(at)).map((position) => ({ position, rejectedBy: 'live' as const })),
+    ...[...replayed].filter((at) => !liveSet.has(at)).map((position) => ({ position, rejectedBy: 'replay' as const })),
+  ].slice(0, MAX_ROWS_REPORTED);
 }
 
 async function replayUntil(
@@ -71,6 +106,7 @@ async function replayUntil(
   projection: Projection,
   from: Position | null,
   target: Position | null,
+  handling: PoisonHandling,
 ): Promise<Position | null> {
   let position = from;
   if (target === null) return position;
@@ -78,7 +114,8 @@ async function replayUntil(
     const page = await store.readAll({ after: position, filter: { eventTypes: projection.eventTypes }, maxCount: PAGE });
     const upTo: RecordedEvent[] = page.filter((event) => event.position <= target);
     if (upTo.length > 0) {
-      await knex.transaction((trx) => applyEvents(trx, projection, upTo, suffixedTables(VERIFY_SUFFIX)));
+      const scratch = suffixedTables(VERIFY_SUFFIX);
+      await withPoisonFallback((mode) => knex.transaction((trx) => applyPageOrReject(trx, projection, upTo, scratch, mode, handling)), handling);
       position = upTo[upTo.length - 1]!.position;
     }
     if (upTo.length < page.length || page.length < PAGE) return position;

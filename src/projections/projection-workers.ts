@@ -6,6 +6,7 @@ import type { Logger } from '../logger.ts';
 import { SessionLock, workerLockKey } from './advisory-locks.ts';
 import type { Projection } from './projection.ts';
 import { ProjectionRunner, type RunnerStatus } from './projection-runner.ts';
+import { NO_REJECTIONS } from './rejected-events.ts';
 
 export interface ProjectionWorkersOptions {
   /** How often a waiting worker tries the lock again (and a running one checks it still holds it). */
@@ -51,6 +52,7 @@ export class ProjectionWorkers {
         checkpoint: null,
         lagSeconds: 0,
         lastError: null,
+        rejected: NO_REJECTIONS,
       };
       return { ...base, holdsLock: runner !== undefined };
     });

@@ -2,8 +2,12 @@ import type { Knex } from 'knex';
 import type { EventStore, Position } from '../eventstore/port.ts';
 import { batchLockKey, lockForTransaction } from './advisory-locks.ts';
 import { replaceCheckpoint } from './checkpoints.ts';
-import { applyEvents, suffixedTables, type Projection } from './projection.ts';
+import type { Logger } from '../logger.ts';
+import { createLogger } from '../logger.ts';
+import { applyPageOrReject, withPoisonFallback } from './poison-events.ts';
+import { suffixedTables, type Projection } from './projection.ts';
 import { dropTables, swapTables } from './projection-tables.ts';
+import { clearRejections, swapRejections } from './rejected-events.ts';
 
 export const REBUILD_SUFFIX = 'rebuild';
 const DEFAULT_REBUILD_PAGE = 5000;
@@ -20,12 +24,16 @@ export interface RebuildOptions {
   onProgress?(progress: RebuildProgress): void;
   /** Checked between pages: an aborted rebuild drops its fresh tables and leaves the live ones as they were. */
   signal?: AbortSignal;
+  /** Where rejected (poison) events are reported, one line each; silent by default. */
+  logger?: Logger;
 }
 
 export interface RebuildResult {
   projection: string;
   applied: number;
   position: Position | null;
+  /** Events the rebuilt projection could not apply (dead letters swapped in with its tables). */
+  rejected: number;
   seconds: number;
 }
 
@@ -50,18 +58,26 @@ export async function rebuildProjection(
   const batchSize = options.batchSize ?? DEFAULT_REBUILD_PAGE;
   const fresh = suffixedTables(REBUILD_SUFFIX);
   const filter = { eventTypes: projection.eventTypes };
+  // The rebuild's dead letters, kept apart from the live ones until the swap.
+  const handling = { scope: `${projection.name}__${REBUILD_SUFFIX}`, logger: options.logger ?? createLogger('silent') };
   await dropTables(knex, projection, fresh);
+  await clearRejections(knex, handling.scope);
   await projection.createTables(knex, fresh);
   try {
     const total = store.countEvents ? await store.countEvents({ filter }) : null;
     let position: Position | null = null;
     let done = 0;
+    let rejected = 0;
     options.onProgress?.({ projection: projection.name, done, total });
     for (;;) {
       if (options.signal?.aborted) throw new RebuildAbortedError(`Rebuild of ${projection.name} interrupted`);
       const page = await store.readAll({ after: position, filter, maxCount: batchSize });
       if (page.length > 0) {
-        await knex.transaction((trx) => applyEvents(trx, projection, page, fresh));
+        const rejections = await withPoisonFallback(
+          (mode) => knex.transaction((trx) => applyPageOrReject(trx, projection, page, fresh, mode, handling)),
+          handling,
+        );
+        rejected += rejections.length;
         position = page[page.length - 1]!.position;
         done += page.length;
         options.onProgress?.({ projection: projection.name, done, total: total === null ? null : Math.max(total, done) });
@@ -72,11 +88,13 @@ export async function rebuildProjection(
     await knex.transaction(async (trx) => {
       await lockForTransaction(trx, batchLockKey(projection.name));
       await swapTables(trx, projection, fresh);
-      await replaceCheckpoint(trx, projection.name, projection.version, position, done);
+      await swapRejections(trx, projection.name, handling.scope);
+      await replaceCheckpoint(trx, projection.name, projection.version, position, done - rejected);
     });
-    return { projection: projection.name, applied: done, position, seconds: (Date.now() - started) / 1000 };
+    return { projection: projection.name, applied: done - rejected, position, rejected, seconds: (Date.now() - started) / 1000 };
   } catch (error) {
     await dropTables(knex, projection, fresh).catch(() => {});
+    await clearRejections(knex, handling.scope).catch(() => {});
     throw error;
   }
 }

@@ -91,7 +91,7 @@ describe.each(databaseTargets())('projections for operators (%s)', (target) => {
       const io = captureIo();
       const [status] = await projectionsList(cliConfig(server.env), io);
       expect(status).toMatchObject({ name: 'users', version: 1, tablesVersion: 1, lagEvents: 0, state: 'up to date' });
-      expect(io.output()).toMatch(/^NAME\s+VERSION\s+CHECKPOINT\s+LAG \(events\)\s+LAG \(s\)\s+STATE\n(.*\n)*users\s+1\s+\d{20}:\d{20}\s+0\s+0\.0\s+up to date\n/);
+      expect(io.output()).toMatch(/^NAME\s+VERSION\s+CHECKPOINT\s+LAG \(events\)\s+LAG \(s\)\s+STATE\s+REJECTED\n(.*\n)*users\s+1\s+\d{20}:\d{20}\s+0\s+0\.0\s+up to date\s+0\n/);
     });
 
     it('verify: replay reproduces the live tables; one changed live row fails and is named', async () => {

@@ -24,7 +24,10 @@ export function openApiDocument() {
       '/readyz': {
         get: {
           summary: 'Stores reachable and projections caught up',
-          responses: { 200: { description: 'ready' }, 503: { description: 'not ready (see checks)' } },
+          responses: {
+            200: { description: '`ready`, or `degraded`: ready, but a check reports a problem (a projection rejected events; see checks)' },
+            503: { description: 'not ready (see checks)' },
+          },
         },
       },
       ...authPaths,

@@ -3,10 +3,15 @@ import type { Context } from 'koa';
 
 export interface ReadinessCheck {
   name: string;
-  check(): Promise<{ ok: boolean; detail?: unknown }>;
+  /** `degraded`: working, with a problem an operator should look at (still ready). */
+  check(): Promise<{ ok: boolean; degraded?: boolean; detail?: unknown }>;
 }
 
-/** `/healthz`: the process answers. `/readyz`: the stores answer and projections are caught up within a bound. */
+/**
+ * `/healthz`: the process answers. `/readyz`: the stores answer and projections are caught up within a bound —
+ * 200 `ready`, 200 `degraded` (ready, but a check reports a problem, e.g. a projection rejected events), or 503
+ * `not_ready`.
+ */
 export function healthRoutes(checks: readonly ReadinessCheck[]): Router {
   const router = new Router();
   router.get('/healthz', (ctx: Context) => {
@@ -23,8 +28,9 @@ export function healthRoutes(checks: readonly ReadinessCheck[]): Router {
       }),
     );
     const ready = results.every((result) => result.ok);
+    const degraded = results.some((result) => 'degraded' in result && result.degraded === true);
     ctx.status = ready ? 200 : 503;
-    ctx.body = { status: ready ? 'ready' : 'not_ready', checks: results };
+    ctx.body = { status: ready ? (degraded ? 'degraded' : 'ready') : 'not_ready', checks: results };
   });
   return router;
 }
