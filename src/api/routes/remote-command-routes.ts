@@ -7,6 +7,7 @@ import { remoteCommandDecider, isFinal, type RemoteCommandState } from '../../do
 import type { RemoteCommandEvent } from '../../domain/remote-control/remote-command-events.ts';
 import type { ApiDependencies } from '../api-dependencies.ts';
 import { HttpError } from '../http-error.ts';
+import { boundedJsonObject, COMMAND_PARAMS_BOUNDS, COMMAND_PARAMS_MAX_BYTES } from '../input-bounds.ts';
 import { requireUser } from '../middleware/authenticate.ts';
 import { commandContext } from '../middleware/request-context.ts';
 import { pageOf } from '../pagination.ts';
@@ -17,7 +18,7 @@ import { commandRowBody, commandStateBody, historyEntry } from './remote-command
 export const remoteCommandRequest = z.object({
   device_id: z.string().trim().min(1).max(200),
   action: z.string().trim().min(1).max(100),
-  params: z.record(z.string(), z.unknown()).default({}),
+  params: boundedJsonObject(COMMAND_PARAMS_BOUNDS, COMMAND_PARAMS_MAX_BYTES).default({}),
   command_id: uuid.optional(),
   wait: z.boolean().default(true),
   timeout_s: z.number().int().min(1).max(60).default(10),
