@@ -35,7 +35,8 @@ const MAX_ATTEMPTS = 5;
  *   so an operator decides (the message says how).
  * - A stale lock is removed only under `.lock.takeover` (itself an exclusive link), after re-reading it there, so
  *   two processes taking over one stale lock cannot remove each other's fresh one.
- * - `release()` removes `.lock` only while it is still the file this process created (same inode).
+ * - `release()` removes `.lock` only while it is still the file this process created (same inode, our token or
+ *   no readable owner).
  */
 export function lockDataDir(dataDir: string, purpose: string): DataDirLock {
   fs.mkdirSync(dataDir, { recursive: true });
@@ -43,7 +44,7 @@ export function lockDataDir(dataDir: string, purpose: string): DataDirLock {
   const mine: LockHolder = { pid: process.pid, host: os.hostname(), purpose, since: new Date().toISOString(), token: randomUUID() };
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const created = createExclusively(lockPath, mine);
-    if (created) return heldLock(lockPath, created);
+    if (created !== null) return heldLock(lockPath, created, mine.token);
     const holder = readHolder(lockPath);
     if (holder === 'missing') continue; // released between our attempt and our read: try again
     if (holder === 'unreadable') throw unreadableLockError(dataDir, lockPath);
@@ -68,16 +69,26 @@ function createExclusively(target: string, holder: LockHolder): number | null {
   }
 }
 
-function heldLock(lockPath: string, inode: number): DataDirLock {
+function heldLock(lockPath: string, inode: number, token: string): DataDirLock {
   let released = false;
   return {
     release() {
       if (released) return;
       released = true;
-      // Still ours (not taken over after being judged stale, not replaced by hand): same file, same inode.
-      if (inodeOf(lockPath) === inode) fs.rmSync(lockPath, { force: true });
+      if (isStillOurs(lockPath, inode, token)) fs.rmSync(lockPath, { force: true });
     },
   };
+}
+
+/**
+ * Ours when it is the file we linked (same inode) and it does not name another owner. The inode alone is not
+ * enough — a file created right after ours was removed may get its number — and the content alone is not either:
+ * our own lock truncated by hand must still go when we stop.
+ */
+function isStillOurs(lockPath: string, inode: number, token: string): boolean {
+  if (inodeOf(lockPath) !== inode) return false;
+  const holder = readHolder(lockPath);
+  return holder === 'unreadable' || (holder !== 'missing' && holder.token === token);
 }
 
 function readHolder(lockPath: string): LockHolder | 'missing' | 'unreadable' {
@@ -136,7 +147,7 @@ function removeStaleLock(lockPath: string, stale: LockHolder): void {
       fs.rmSync(lockPath, { force: true });
     }
   } finally {
-    if (inodeOf(takeoverPath) === inode) fs.rmSync(takeoverPath, { force: true });
+    if (isStillOurs(takeoverPath, inode, takeover.token)) fs.rmSync(takeoverPath, { force: true });
   }
 }
 
