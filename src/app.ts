@@ -128,6 +128,10 @@ export async function startServer(config: Config, logger: Logger, options: Serve
           byEmail: new RateLimiter(config.LOGIN_RATE_LIMIT, config.LOGIN_RATE_WINDOW_S * 1000),
           byAddress: new RateLimiter(config.LOGIN_RATE_LIMIT * 5, config.LOGIN_RATE_WINDOW_S * 1000),
         },
+        passwordChangeLimiter: {
+          byUser: new RateLimiter(config.LOGIN_RATE_LIMIT, config.LOGIN_RATE_WINDOW_S * 1000),
+          byAddress: new RateLimiter(config.LOGIN_RATE_LIMIT * 5, config.LOGIN_RATE_WINDOW_S * 1000),
+        },
         pairingLimiter: new RateLimiter(config.PAIRING_RATE_LIMIT, config.PAIRING_RATE_WINDOW_S * 1000),
         remoteCommands,
         remoteCommandViews,

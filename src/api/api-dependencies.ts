@@ -29,6 +29,8 @@ export interface ApiDependencies {
   /** Read-your-writes: resolves once the read models have applied a write (bounded wait). */
   settle(write: WriteResult): Promise<void>;
   loginLimiter: { byEmail: RateLimiter; byAddress: RateLimiter };
+  /** Wrong current passwords on change-password, per user and per client address. */
+  passwordChangeLimiter: { byUser: RateLimiter; byAddress: RateLimiter };
   /** Failed pairing-code redemptions per client address. */
   pairingLimiter: RateLimiter;
   remoteCommands: RemoteCommands;

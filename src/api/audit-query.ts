@@ -9,8 +9,9 @@ export const AUDIT_PAGE_MAX = 500;
 const time = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
 
 /** `?type=A,B` or `?type=A&type=B`: every name must be an audited event type. */
+const typeName = z.string().max(1_000);
 const types = z
-  .union([z.string(), z.array(z.string())])
+  .union([typeName, z.array(typeName).max(50)])
   .transform((value) => (Array.isArray(value) ? value : [value]).flatMap((item) => item.split(',')).map((item) => item.trim()).filter(Boolean))
   .refine((names) => names.length > 0, 'type must name at least one event type')
   .superRefine((names, ctx) => {
@@ -26,7 +27,7 @@ const auditQuery = z
     from: time.optional(),
     to: time.optional(),
     type: types.optional(),
-    cursor: z.string().optional(),
+    cursor: z.string().max(200).optional(),
     limit: z.coerce.number().int().min(1).max(AUDIT_PAGE_MAX).default(AUDIT_PAGE_DEFAULT),
   })
   .refine((query) => !query.from || !query.to || query.from < query.to, { message: 'from must be before to', path: ['from'] });

@@ -31,6 +31,23 @@ export class RateLimiter {
     this.windows.set(key, { count: 1, resetAt: now + this.windowMs });
   }
 
+  /**
+   * Check and count in one step (no await between them), so concurrent attempts cannot all pass a check made
+   * before any of them was counted. Seconds to wait when `key` is already at its limit (nothing counted), else
+   * null (one attempt counted; `refund` gives it back).
+   */
+  reserve(key: string): number | null {
+    const limited = this.retryAfter(key);
+    if (limited === null) this.hit(key);
+    return limited;
+  }
+
+  /** Gives back one attempt counted by `reserve` (the attempt turned out not to be a failure). */
+  refund(key: string): void {
+    const window = this.windows.get(key);
+    if (window && window.resetAt > this.now() && window.count > 0) window.count -= 1;
+  }
+
   reset(key: string): void {
     this.windows.delete(key);
   }

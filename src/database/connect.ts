@@ -16,11 +16,18 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/**
+ * Knex writes a failed statement into the error message with its bindings filled in; a failed append's bindings
+ * are events (password hashes, secret digests), and error messages get logged. Placeholders only.
+ */
+const WITHOUT_BINDINGS_IN_ERRORS = { compileSqlOnError: false } as const;
+
 export function connectDatabase(target: DatabaseTarget): Database {
   const knex =
     target.kind === 'postgres'
-      ? knexFactory({ client: 'pg', connection: target.url, pool: { min: 0, max: target.poolMax ?? 20 } })
+      ? knexFactory({ client: 'pg', connection: target.url, pool: { min: 0, max: target.poolMax ?? 20 }, ...WITHOUT_BINDINGS_IN_ERRORS })
       : knexFactory({
+          ...WITHOUT_BINDINGS_IN_ERRORS,
           // knex-pglite ships a CommonJS class typed as knex's Client; Knex's typing for `client` accepts it.
           client: ClientPGLite,
           // PGlite takes a directory (persistent) or nothing (in memory).

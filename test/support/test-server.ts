@@ -5,6 +5,7 @@ import { inject } from 'vitest';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
+import { pino, type DestinationStream } from 'pino';
 import { freshPostgresDatabase } from './databases.ts';
 import { EsdbTestServer } from './esdb-test-server.ts';
 import type { ServerTargetName } from './server-targets.ts';
@@ -28,6 +29,7 @@ export async function startTestServer(
   target: ServerTargetName = 'pglite',
   overrides: Record<string, string> = {},
   options: ServerOptions = {},
+  logging: { destination?: DestinationStream } = {},
 ): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smarthome-server-'));
   const env: Record<string, string> = {
@@ -59,7 +61,7 @@ export async function startTestServer(
   let server: RunningServer;
   try {
     const config = loadConfig(env);
-    server = await startServer(config, createLogger(config.LOG_LEVEL), options);
+    server = await startServer(config, createLogger(config.LOG_LEVEL, {}, logging.destination ?? suiteLogFile()), options);
   } catch (error) {
     await esdb?.stop();
     await dropDatabase?.();
@@ -79,4 +81,17 @@ export async function startTestServer(
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+let suiteLog: DestinationStream | undefined;
+
+/**
+ * `TEST_LOG_FILE=/tmp/suite.log TEST_LOG_LEVEL=debug npx vitest run` appends every test server's log lines to one
+ * file (synchronously, so nothing is lost when a worker ends), to grep the whole suite's logs.
+ */
+function suiteLogFile(): DestinationStream | undefined {
+  const file = process.env.TEST_LOG_FILE;
+  if (!file) return undefined;
+  suiteLog ??= pino.destination({ dest: file, append: true, sync: true, mkdir: true });
+  return suiteLog;
 }

@@ -5,8 +5,14 @@ import { z } from 'zod';
 const ALGORITHM = 'HS256';
 const ISSUER = 'smarthome-cloud';
 
-const accessClaims = z.object({ sub: z.string().uuid(), jti: z.string(), type: z.literal('access') });
-const refreshClaims = z.object({ sub: z.string().uuid(), jti: z.string().uuid(), fam: z.string().uuid(), type: z.literal('refresh') });
+/** Seconds of clock difference tolerated between the node that signed a token and the one that verifies it. */
+const CLOCK_TOLERANCE_S = 60;
+
+/** Every token we sign has `iat` and `exp`: one without them never came from us and would never expire. */
+const timeClaims = { iat: z.number().int().nonnegative(), exp: z.number().int().positive(), nbf: z.number().int().optional() };
+const accessClaims = z.object({ sub: z.string().uuid(), jti: z.string().max(100), type: z.literal('access'), ...timeClaims });
+const refreshClaims = z.object({ sub: z.string().uuid(), jti: z.string().uuid(), fam: z.string().uuid(), type: z.literal('refresh'), ...timeClaims });
+type TimeClaims = { iat: number; exp: number; nbf?: number | undefined };
 
 export interface RefreshTokenClaims {
   userId: string;
@@ -64,12 +70,14 @@ export class TokenService {
   verifyAccess(token: string): { userId: string } {
     const claims = accessClaims.safeParse(this.verify(token));
     if (!claims.success) throw new InvalidTokenError('Not an access token');
+    checkLifetime(claims.data, this.accessTtlSeconds);
     return { userId: claims.data.sub };
   }
 
   verifyRefresh(token: string): RefreshTokenClaims {
     const claims = refreshClaims.safeParse(this.verify(token));
     if (!claims.success) throw new InvalidTokenError('Not a refresh token');
+    checkLifetime(claims.data, this.refreshTtlSeconds);
     return { userId: claims.data.sub, familyId: claims.data.fam, tokenId: claims.data.jti };
   }
 
@@ -80,4 +88,17 @@ export class TokenService {
       throw new InvalidTokenError(error instanceof jwt.TokenExpiredError ? 'Token expired' : 'Invalid token');
     }
   }
+}
+
+/**
+ * jsonwebtoken checks `exp` and `nbf` only when present and never looks at `iat`. A token of ours was issued in
+ * the past (within the clock tolerance) and lives no longer than the lifetime this service signs with.
+ */
+function checkLifetime(claims: TimeClaims, ttlSeconds: number): void {
+  const now = Math.floor(Date.now() / 1000);
+  if (claims.iat > now + CLOCK_TOLERANCE_S) throw new InvalidTokenError('Token issued in the future');
+  if (claims.exp <= claims.iat || claims.exp - claims.iat > ttlSeconds + CLOCK_TOLERANCE_S) {
+    throw new InvalidTokenError('Token lifetime is not one this service issues');
+  }
+  if (claims.nbf !== undefined && claims.nbf > claims.exp) throw new InvalidTokenError('Token is never valid');
 }

@@ -1,6 +1,7 @@
 import type { Context, Next } from 'koa';
 import getRawBody from 'raw-body';
 import { HttpError } from '../http-error.ts';
+import { requireBoundedInput } from '../input-bounds.ts';
 
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -12,7 +13,8 @@ function isJson(contentType: string | undefined): boolean {
 
 /**
  * Parses JSON bodies into `ctx.request.body`. Oversize → 413, another media type → 415, malformed → 400, and an
- * empty body is `{}` (so a POST without a body meets validation, not a parser error).
+ * empty body is `{}` (so a POST without a body meets validation, not a parser error). A body deeper than 32 levels,
+ * too big in values, or with NUL or a lone surrogate in a string is a 400 `json_out_of_bounds`.
  */
 export function jsonBody(limitBytes: number) {
   return async (ctx: Context, next: Next) => {
@@ -39,13 +41,17 @@ export function jsonBody(limitBytes: number) {
       throw new HttpError(400, 'invalid_body', 'The request body could not be read');
     }
     if (text.trim() === '') return next();
+    let parsed: unknown;
     try {
-      ctx.request.body = JSON.parse(text) as unknown;
+      parsed = JSON.parse(text) as unknown;
     } catch (error) {
       throw new HttpError(400, 'invalid_json', 'The request body is not valid JSON', {
         reason: error instanceof Error ? error.message : String(error),
       });
     }
+    // Before anything recurses into it (zod, canonical JSON) or stores it (PostgreSQL refuses NUL).
+    requireBoundedInput('body', parsed);
+    ctx.request.body = parsed;
     return next();
   };
 }

@@ -3,6 +3,8 @@ import type { Context, Next } from 'koa';
 import type { Actor, CommandContext } from '../../commands/metadata.ts';
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Every event of the request carries it: a header may be 16 KB, an audit record need not be. */
+const MAX_USER_AGENT_LENGTH = 512;
 
 /** Gives every request an id (the caller's X-Request-Id when it is sane), echoed in the response. */
 export async function requestId(ctx: Context, next: Next) {
@@ -22,7 +24,7 @@ export function commandContext(ctx: Context, actor?: Actor): CommandContext {
     causationId: requestIdValue,
     requestId: requestIdValue,
     clientAddress: ctx.ip,
-    userAgent: ctx.get('user-agent') || undefined,
+    userAgent: ctx.get('user-agent').slice(0, MAX_USER_AGENT_LENGTH) || undefined,
     now: new Date(),
   };
 }

@@ -14,7 +14,11 @@ export const jsonResponse = (description: string, schema: Record<string, unknown
 });
 
 export const commonErrors = {
-  400: errorResponse('Invalid body, malformed JSON or invalid id'),
+  400: errorResponse(
+    'Invalid body (validation_error), malformed JSON (invalid_json), invalid id (invalid_id), or a body or query out of ' +
+      'bounds (json_out_of_bounds: deeper than 32 levels, over 100,000 values, a string over 65,536 characters, a ' +
+      'non-finite number, NUL or a lone surrogate; details {violation, path})',
+  ),
   401: errorResponse('Missing or invalid access token'),
   413: errorResponse('Body larger than 1 MiB'),
   415: errorResponse('Body is not application/json'),

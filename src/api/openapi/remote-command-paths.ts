@@ -27,6 +27,7 @@ const remoteCommand = {
     timeout_s: { type: 'integer' },
     ttl_s: { type: 'integer' },
     attempts: { type: 'integer', description: 'How many times it was sent (again after a reconnect)' },
+    client_command_id: { ...uuid, description: 'The command_id the caller sent (POST answers only); `id` is the command\'s own id' },
   },
 };
 
@@ -36,8 +37,13 @@ const request = {
   properties: {
     device_id: { type: 'string', minLength: 1, maxLength: 200 },
     action: { type: 'string', minLength: 1, maxLength: 100 },
-    params: { type: 'object', default: {} },
-    command_id: { ...uuid, description: 'Idempotency key: the same id and body answer the same command, sent once; another body → 409' },
+    params: { type: 'object', default: {}, description: 'JSON object: at most 16 levels deep, 1,000 values, strings of 4,096 characters, 16 KiB' },
+    command_id: {
+      ...uuid,
+      description:
+        'Idempotency key, scoped to the caller: the same id and body from the same user answer the same command, sent once; ' +
+        'another body → 409. Ids chosen by other users never conflict. GET /api/commands/{command_id}/ finds it too.',
+    },
     wait: { type: 'boolean', default: true, description: 'Hold the request until the edge acks (or timeout_s passes)' },
     timeout_s: { type: 'integer', minimum: 1, maximum: 60, default: 10 },
     ttl_s: { type: 'integer', minimum: 0, maximum: 172_800, default: 0, description: '> 0: queue it while the gateway is offline, for this long' },

@@ -6,7 +6,8 @@ import { normaliseEmail } from '../../domain/accounts/email.ts';
 import { DomainError } from '../../domain/errors.ts';
 import type { ApiDependencies } from '../api-dependencies.ts';
 import { InvalidTokenError } from '../auth/token-service.ts';
-import { HttpError, rateLimited, unauthorized } from '../http-error.ts';
+import { reserveAttempt } from '../attempt-reservation.ts';
+import { HttpError, unauthorized } from '../http-error.ts';
 import { requireUser } from '../middleware/authenticate.ts';
 import { commandContext } from '../middleware/request-context.ts';
 import { validate } from '../validation.ts';
@@ -26,7 +27,7 @@ const registerBody = z
     first_name: name.optional(),
     last_name: name.optional(),
     // Apps written for the earlier service send a confirmation field.
-    password2: z.string().optional(),
+    password2: z.string().max(4096).optional(),
   })
   .refine((body) => body.password2 === undefined || body.password2 === body.password, {
     message: 'must equal password',
@@ -89,19 +90,19 @@ export function authRoutes(deps: ApiDependencies): Router {
 
   router.post('/login', async (ctx: Context) => {
     const body = validate(loginBody, ctx.request.body);
-    const limited =
-      deps.loginLimiter.byEmail.retryAfter(body.email) ?? deps.loginLimiter.byAddress.retryAfter(ctx.ip);
-    if (limited !== null) throw rateLimited(limited);
+    const attempt = reserveAttempt([
+      [deps.loginLimiter.byEmail, body.email],
+      [deps.loginLimiter.byAddress, ctx.ip],
+    ]);
     let session: Session;
     try {
       session = await deps.accounts.logIn(body, commandContext(ctx));
     } catch (error) {
-      if (error instanceof DomainError && error.code === 'invalid_credentials') {
-        deps.loginLimiter.byEmail.hit(body.email);
-        deps.loginLimiter.byAddress.hit(ctx.ip);
-      }
+      // Only wrong credentials count; anything else (a store outage) gives the attempt back.
+      if (!(error instanceof DomainError && error.code === 'invalid_credentials')) attempt.refund();
       throw error;
     }
+    attempt.refund();
     deps.loginLimiter.byEmail.reset(body.email);
     await deps.settle(session.write);
     ctx.body = { ...tokensFor(session), user: await profileOf(session.userId), homes: await deps.homeIdsOf(session.userId) };
@@ -137,11 +138,19 @@ export function authRoutes(deps: ApiDependencies): Router {
 
   router.post('/change-password', authenticated, async (ctx: Context) => {
     const body = validate(changePasswordBody, ctx.request.body);
-    await deps.accounts.changePassword(
-      ctx.state.userId as string,
-      { oldPassword: body.old_password, newPassword: body.new_password },
-      commandContext(ctx),
-    );
+    const userId = ctx.state.userId as string;
+    // A stolen access token must not become an oracle for the password: attempts are limited like logins.
+    const attempt = reserveAttempt([
+      [deps.passwordChangeLimiter.byUser, userId],
+      [deps.passwordChangeLimiter.byAddress, ctx.ip],
+    ]);
+    try {
+      await deps.accounts.changePassword(userId, { oldPassword: body.old_password, newPassword: body.new_password }, commandContext(ctx));
+    } catch (error) {
+      if (!(error instanceof DomainError && error.code === 'wrong_password')) attempt.refund();
+      throw error;
+    }
+    attempt.refund();
     ctx.status = 204;
   });
 

@@ -5,8 +5,10 @@ import { z } from 'zod';
 import { can } from '../../domain/homes/roles.ts';
 import { remoteCommandDecider, isFinal, type RemoteCommandState } from '../../domain/remote-control/remote-command.ts';
 import type { RemoteCommandEvent } from '../../domain/remote-control/remote-command-events.ts';
+import { clientScopedCommandId } from '../../commands/remote-control/client-command-id.ts';
 import type { ApiDependencies } from '../api-dependencies.ts';
 import { HttpError } from '../http-error.ts';
+import { boundedJsonObject, COMMAND_PARAMS_BOUNDS, COMMAND_PARAMS_MAX_BYTES } from '../input-bounds.ts';
 import { requireUser } from '../middleware/authenticate.ts';
 import { commandContext } from '../middleware/request-context.ts';
 import { pageOf } from '../pagination.ts';
@@ -17,7 +19,7 @@ import { commandRowBody, commandStateBody, historyEntry } from './remote-command
 export const remoteCommandRequest = z.object({
   device_id: z.string().trim().min(1).max(200),
   action: z.string().trim().min(1).max(100),
-  params: z.record(z.string(), z.unknown()).default({}),
+  params: boundedJsonObject(COMMAND_PARAMS_BOUNDS, COMMAND_PARAMS_MAX_BYTES).default({}),
   command_id: uuid.optional(),
   wait: z.boolean().default(true),
   timeout_s: z.number().int().min(1).max(60).default(10),
@@ -55,23 +57,29 @@ export function remoteCommandRoutes(deps: ApiDependencies): Router {
   router.use(requireUser(deps.tokens));
   const userOf = (ctx: Context) => ctx.state.userId as string;
 
-  const accepted = (ctx: Context, state: RemoteCommandState) => {
+  /** The command as answered to its issuer: with the id they chose, when they chose one. */
+  const answerBody = (state: RemoteCommandState, clientCommandId: string | undefined) => ({
+    ...commandStateBody(state),
+    ...(clientCommandId === undefined ? {} : { client_command_id: clientCommandId }),
+  });
+
+  const accepted = (ctx: Context, state: RemoteCommandState, clientCommandId: string | undefined) => {
     ctx.status = 202;
     ctx.set('Location', `/api/commands/${state.commandId}/`);
-    ctx.body = commandStateBody(state);
+    ctx.body = answerBody(state, clientCommandId);
   };
 
-  const finished = (ctx: Context, state: RemoteCommandState) => {
+  const finished = (ctx: Context, state: RemoteCommandState, clientCommandId: string | undefined) => {
     if (state.status === 'timed_out') {
       ctx.status = 504;
       ctx.body = {
-        ...commandStateBody(state),
+        ...answerBody(state, clientCommandId),
         error: { code: 'command_timed_out', message: `The gateway did not acknowledge the command within ${state.timeoutS} s`, details: { command_id: state.commandId } },
       };
       return;
     }
     ctx.status = 200;
-    ctx.body = commandStateBody(state);
+    ctx.body = answerBody(state, clientCommandId);
   };
 
   router.post('/api/gateways/:id/commands', async (ctx: Context) => {
@@ -83,12 +91,14 @@ export function remoteCommandRoutes(deps: ApiDependencies): Router {
     if (!can(gateway.role, 'device.control')) throw new HttpError(403, 'forbidden', `Your role (${gateway.role}) may not do device.control`);
     if (gateway.status === 'revoked') throw new HttpError(409, 'gateway_revoked', 'This gateway is revoked');
 
-    const commandId = body.command_id ?? randomUUID();
+    // A client's id is scoped to the caller (see clientScopedCommandId): no answer depends on other users' ids.
+    const clientCommandId = body.command_id;
+    const commandId = clientCommandId === undefined ? randomUUID() : clientScopedCommandId(userOf(ctx), clientCommandId);
     const context = commandContext(ctx);
     // Registered first, so an ack that beats everything below is not missed.
     const waiter = body.wait ? deps.commandOutcomes.wait(commandId, body.timeout_s * 1000) : null;
     try {
-      const existing = body.command_id ? await deps.remoteCommands.load(commandId) : null;
+      const existing = clientCommandId !== undefined ? await deps.remoteCommands.load(commandId) : null;
       const online = deps.gatewayLink.isLocal(gatewayId) || gateway.status === 'online';
       if (!existing) {
         if (!online && body.ttl_s === 0) {
@@ -118,17 +128,17 @@ export function remoteCommandRoutes(deps: ApiDependencies): Router {
       const issued = issuedHere ?? (await deps.remoteCommands.issue(input, context));
       let state = issued.state;
       if (issued.created && online && !issued.dispatched) deps.gatewayLink.dispatchIfLocal(issued);
-      if (isFinal(state.status)) return finished(ctx, state);
+      if (isFinal(state.status)) return finished(ctx, state, clientCommandId);
       if (!waiter || !online) {
         await deps.settle(issued.write);
-        return accepted(ctx, state);
+        return accepted(ctx, state, clientCommandId);
       }
       const outcome = await waiter.outcome;
-      if (!outcome) return finished(ctx, await deps.remoteCommands.timeOut(commandId, commandContext(ctx)));
+      if (!outcome) return finished(ctx, await deps.remoteCommands.timeOut(commandId, commandContext(ctx)), clientCommandId);
       // The stream, not the outcome event alone: the answer shows the dispatch too (as a retry would). This
       // process's own outcome comes with it; another process's is read back.
       state = outcome.state ?? (await deps.remoteCommands.load(commandId))?.state ?? remoteCommandDecider.evolve(state, outcome.event);
-      return finished(ctx, state);
+      return finished(ctx, state, clientCommandId);
     } finally {
       waiter?.cancel();
     }
@@ -144,8 +154,10 @@ export function remoteCommandRoutes(deps: ApiDependencies): Router {
   });
 
   router.get('/api/commands/:id', async (ctx: Context) => {
-    const commandId = uuidParam(ctx.params, 'id');
-    const events = await deps.remoteCommands.history(commandId);
+    const requestedId = uuidParam(ctx.params, 'id');
+    // The id answers carry, or the id the caller chose when issuing (scoped to them).
+    let events = await deps.remoteCommands.history(requestedId);
+    if (events.length === 0) events = await deps.remoteCommands.history(clientScopedCommandId(userOf(ctx), requestedId));
     if (events.length === 0) throw commandNotFound();
     const state = events.reduce(
       (current, event) => remoteCommandDecider.evolve(current, { type: event.type, data: event.data } as RemoteCommandEvent),
