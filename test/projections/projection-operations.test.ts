@@ -150,7 +150,7 @@ describe.each(databaseTargets())('projections for operators (%s)', (target) => {
       try {
         const attempt = projectionsList(cliConfig(server.env), captureIo());
         await expect(attempt).rejects.toThrow(DataDirLockedError);
-        await expect(projectionsList(cliConfig(server.env), captureIo())).rejects.toThrow(/is in use by process \d+ \(serve\).*stop that process and run this command again.*PostgreSQL server/);
+        await expect(projectionsList(cliConfig(server.env), captureIo())).rejects.toThrow(/is in use by process \d+ \(serve[^)]*\).*stop that process and run this command again.*PostgreSQL server/);
       } finally {
         await server.stop();
       }
