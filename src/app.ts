@@ -16,6 +16,7 @@ import { PairingCommands } from './commands/gateways/pairing-commands.ts';
 import { SecretDigester } from './commands/gateways/secret-digester.ts';
 import { HomeCommands } from './commands/homes/home-commands.ts';
 import type { Config } from './config.ts';
+import type { EventStore } from './eventstore/port.ts';
 import { eventCatalogue } from './domain/catalogue.ts';
 import { resolveJwtSecret } from './jwt-secret.ts';
 import type { Logger } from './logger.ts';
@@ -58,6 +59,8 @@ export interface RunningServer {
 export interface ServerOptions {
   /** The clock pairing codes expire by and abandoned claims age by; tests move it instead of sleeping. */
   clock?: () => Date;
+  /** Tests only: wraps the opened event store (e.g. to break live subscriptions at a chosen moment). */
+  wrapEventStore?: (store: EventStore) => EventStore;
 }
 
 /**
@@ -66,6 +69,7 @@ export interface ServerOptions {
  */
 export async function startServer(config: Config, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
   const stores = await openStores(config, logger, 'serve');
+  if (options.wrapEventStore) stores.eventStore = options.wrapEventStore(stores.eventStore);
   // Stable across restarts of one deployment slot, so a restarted node can close the sessions it left open.
   const nodeId = config.NODE_ID ?? `${os.hostname()}:${config.PORT}`;
   try {

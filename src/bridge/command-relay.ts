@@ -1,8 +1,8 @@
-import type { Subscription } from 'rxjs';
 import type { CommandContext } from '../commands/metadata.ts';
 import { RemoteCommands, type DispatchSession, type Issued, type KnownCommand } from '../commands/remote-control/remote-commands.ts';
 import { DomainError } from '../domain/errors.ts';
-import type { EventStore } from '../eventstore/port.ts';
+import { follow, type Following } from '../eventstore/follow.ts';
+import type { EventStore, RecordedEvent } from '../eventstore/port.ts';
 import type { Logger } from '../logger.ts';
 import type { RemoteCommandQueries } from '../projections/queries/remote-command-queries.ts';
 import type { GatewayBridge } from './gateway-bridge.ts';
@@ -31,7 +31,7 @@ export interface CommandRelayOptions {
  * Every send is preceded by the `RemoteCommandDispatched` append (the lock), so triggers never double-send.
  */
 export class CommandRelay {
-  private following: Subscription | null = null;
+  private following: Following | null = null;
   private stopped = false;
   /** Per gateway: deliveries run one after another, so queued commands go out in order. */
   private readonly lanes = new Map<string, Promise<void>>();
@@ -43,29 +43,22 @@ export class CommandRelay {
   }
 
   async start(): Promise<void> {
-    this.follow(await this.options.store.headPosition());
+    const head = await this.options.store.headPosition();
+    this.following = follow(this.options.store, { eventTypes: ['RemoteCommandIssued'] }, head, (event) => this.onIssued(event), {
+      name: 'command-relay',
+      logger: this.options.logger,
+    });
   }
 
   stop(): void {
     this.stopped = true;
-    this.following?.unsubscribe();
+    this.following?.stop();
   }
 
-  private follow(after: string | null): void {
-    let cursor = after;
-    this.following = this.options.store.subscribeToAll({ after, filter: { eventTypes: ['RemoteCommandIssued'] } }).subscribe({
-      next: (event) => {
-        cursor = event.position;
-        const gatewayId = String(event.data.gateway_id);
-        if (!this.options.bridge.sessionFor(gatewayId)) return;
-        this.enqueue(gatewayId, () => this.deliver(RemoteCommands.fromIssued(event)));
-      },
-      error: (error: unknown) => {
-        if (this.stopped) return;
-        this.options.logger.error({ err: error }, 'command relay lost its subscription; resubscribing in 1 s');
-        setTimeout(() => !this.stopped && this.follow(cursor), 1000).unref();
-      },
-    });
+  private onIssued(event: RecordedEvent): void {
+    const gatewayId = String(event.data.gateway_id);
+    if (!this.options.bridge.sessionFor(gatewayId)) return;
+    this.enqueue(gatewayId, () => this.deliver(RemoteCommands.fromIssued(event)));
   }
 
   /** The issuing process holds the gateway's socket: send at once, without waiting for the subscription. */

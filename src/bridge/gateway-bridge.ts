@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
-import type { Subscription } from 'rxjs';
 import type { VerifyClientCallbackAsync, WebSocket } from 'ws';
 import type { TelemetryRecorder } from '../commands/bridge/telemetry-recorder.ts';
-import type { EventStore } from '../eventstore/port.ts';
+import { follow, type Following } from '../eventstore/follow.ts';
+import type { EventStore, RecordedEvent } from '../eventstore/port.ts';
 import type { Logger } from '../logger.ts';
 import type { GatewayAuthenticator } from './gateway-authenticator.ts';
 import { readGatewayCredentials, redactedUrl } from './gateway-credentials.ts';
@@ -48,7 +48,7 @@ export class GatewayBridge {
   private readonly accepted = new WeakMap<IncomingMessage, Accepted>();
   /** Per gateway, the revision of the latest revocation/rotation/deletion the follower saw (bounded, oldest out). */
   private readonly credentialsEndedAt = new Map<string, number>();
-  private following: Subscription | null = null;
+  private following: Following | null = null;
   private commandAckHandler: CommandAckHandler = () => false;
   private sessionReadyHandler: (session: GatewaySession) => void = () => {};
 
@@ -150,34 +150,34 @@ export class GatewayBridge {
   /** Follows revocations and newer sessions from every process, starting at the head of the log. */
   async startFollowing(): Promise<void> {
     const head = await this.options.store.headPosition();
-    this.following = this.options.store.subscribeToAll({ after: head, filter: { eventTypes: FOLLOWED_EVENTS } }).subscribe({
-      next: (event) => {
-        const data = event.data as { gateway_id?: string; session_id?: string };
-        if (!data.gateway_id) return;
-        if (CREDENTIAL_ENDING_EVENTS.has(event.type)) {
-          this.rememberCredentialsEnded(data.gateway_id, event.revision);
-          const session = this.sessions.get(data.gateway_id);
-          // By the gateway stream's revision, not by global position: a revocation that landed between the
-          // handshake's check and BridgeSessionOpened is before the session in the log, yet after what was checked.
-          if (session && this.credentialsEnded(session)) void session.close('revoked');
-          return;
-        }
-        const session = this.sessions.get(data.gateway_id);
-        if (!session || data.session_id === session.sessionId) return;
-        // Only what happened after this session began ends it (a late delivery of an older event must not).
-        session.opened.then(
-          (openedAt) => {
-            if (event.position <= openedAt) return;
-            void session.close('replaced');
-          },
-          () => {},
-        );
-      },
-      error: (error: unknown) => {
-        this.options.logger.error({ err: error }, 'bridge lost its event subscription; retrying in 1 s');
-        setTimeout(() => void this.startFollowing(), 1000).unref();
-      },
+    this.following = follow(this.options.store, { eventTypes: FOLLOWED_EVENTS }, head, (event) => this.onFollowedEvent(event), {
+      name: 'gateway-bridge',
+      logger: this.options.logger,
     });
+  }
+
+  /** Credential-ending events close sessions that checked older credentials; a newer session elsewhere replaces one here. */
+  private onFollowedEvent(event: RecordedEvent): void {
+    const data = event.data as { gateway_id?: string; session_id?: string };
+    if (!data.gateway_id) return;
+    if (CREDENTIAL_ENDING_EVENTS.has(event.type)) {
+      this.rememberCredentialsEnded(data.gateway_id, event.revision);
+      const session = this.sessions.get(data.gateway_id);
+      // By the gateway stream's revision, not by global position: a revocation that landed between the
+      // handshake's check and BridgeSessionOpened is before the session in the log, yet after what was checked.
+      if (session && this.credentialsEnded(session)) void session.close('revoked');
+      return;
+    }
+    const session = this.sessions.get(data.gateway_id);
+    if (!session || data.session_id === session.sessionId) return;
+    // Only what happened after this session began ends it (a late delivery of an older event must not).
+    session.opened.then(
+      (openedAt) => {
+        if (event.position <= openedAt) return;
+        void session.close('replaced');
+      },
+      () => {},
+    );
   }
 
   private credentialsEnded(session: GatewaySession): boolean {
@@ -197,7 +197,7 @@ export class GatewayBridge {
 
   /** SIGTERM: every session is closed with `server_shutdown` after its event is written. */
   async closeAll(reason: 'server_shutdown' = 'server_shutdown'): Promise<void> {
-    this.following?.unsubscribe();
+    this.following?.stop();
     await Promise.all([...this.sessions.values()].map((session) => session.close(reason)));
   }
 

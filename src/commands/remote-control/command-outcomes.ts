@@ -1,7 +1,7 @@
-import type { Subscription } from 'rxjs';
 import type { RemoteCommandState } from '../../domain/remote-control/remote-command.ts';
 import { REMOTE_COMMAND_OUTCOME_TYPES, type RemoteCommandEvent } from '../../domain/remote-control/remote-command-events.ts';
-import type { EventStore } from '../../eventstore/port.ts';
+import { follow, type Following } from '../../eventstore/follow.ts';
+import type { EventStore, RecordedEvent } from '../../eventstore/port.ts';
 import type { Logger } from '../../logger.ts';
 
 const OUTCOMES: readonly string[] = REMOTE_COMMAND_OUTCOME_TYPES;
@@ -19,7 +19,7 @@ export interface CommandOutcome {
  */
 export class CommandOutcomes {
   private readonly waiters = new Map<string, Set<(outcome: CommandOutcome) => void>>();
-  private subscription: Subscription | null = null;
+  private subscription: Following | null = null;
   private stopped = false;
 
   constructor(
@@ -29,22 +29,13 @@ export class CommandOutcomes {
 
   async start(): Promise<void> {
     const head = await this.store.headPosition();
-    this.follow(head);
-  }
-
-  private follow(after: string | null): void {
-    let cursor = after;
-    this.subscription = this.store.subscribeToAll({ after, filter: { eventTypes: OUTCOMES } }).subscribe({
-      next: (event) => {
-        cursor = event.position;
-        this.deliver(String(event.data.command_id), { event: { type: event.type, data: event.data } as RemoteCommandEvent, state: null });
-      },
-      error: (error: unknown) => {
-        if (this.stopped) return;
-        this.logger.error({ err: error }, 'command outcome subscription failed; resubscribing in 1 s');
-        setTimeout(() => !this.stopped && this.follow(cursor), 1000).unref();
-      },
-    });
+    this.subscription = follow(
+      this.store,
+      { eventTypes: OUTCOMES },
+      head,
+      (event) => this.deliver(String(event.data.command_id), { event: { type: event.type, data: event.data } as RemoteCommandEvent, state: null }),
+      { name: 'command-outcomes', logger: this.logger },
+    );
   }
 
   /** Outcomes this process appended: no need to wait for the subscription, nor to read the stream again. */
@@ -77,7 +68,7 @@ export class CommandOutcomes {
 
   stop(): void {
     this.stopped = true;
-    this.subscription?.unsubscribe();
+    this.subscription?.stop();
     this.subscription = null;
   }
 

@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { SubscribeToAllOptions } from '../../src/eventstore/port.ts';
+import { GatewaySocket } from '../support/gateway-socket.ts';
+import { HttpClient } from '../support/http.ts';
+import { serverTargets } from '../support/server-targets.ts';
+import { SubscriptionBreaker } from '../support/subscription-breaker.ts';
+import { startTestServer, type TestServer } from '../support/test-server.ts';
+
+/** The bridge's follower is the one subscription to all four of these (projections follow many more types). */
+const BRIDGE_FOLLOWER_TYPES = ['GatewayRevoked', 'GatewayDeleted', 'GatewaySecretRotated', 'BridgeSessionOpened'];
+const isBridgeFollower = (options: SubscribeToAllOptions | undefined) =>
+  options?.filter !== undefined &&
+  'eventTypes' in options.filter &&
+  options.filter.eventTypes.length === BRIDGE_FOLLOWER_TYPES.length &&
+  BRIDGE_FOLLOWER_TYPES.every((type) => (options.filter as { eventTypes: readonly string[] }).eventTypes.includes(type));
+
+for (const target of serverTargets().filter((name) => name !== 'esdb')) {
+  describe(`the bridge's follower resumes where it stopped (${target})`, () => {
+    let server: TestServer;
+    let breaker: SubscriptionBreaker | null = null;
+
+    beforeAll(async () => {
+      server = await startTestServer(target, {}, {
+        wrapEventStore: (store) => (breaker = new SubscriptionBreaker(store, isBridgeFollower)),
+      });
+    });
+    afterAll(async () => {
+      await server?.stop();
+    });
+
+    it('a revocation appended while the subscription was down still kicks the live session', async () => {
+      const http = new HttpClient(server.url);
+      const registered = await http.post('/api/auth/register', { email: `gap${Date.now()}@example.com`, password: 'password1' });
+      const user = http.withToken(registered.body.access);
+      const provisioned = await user.post('/api/gateways/provision', { name: 'Hall' });
+      expect(provisioned.status).toBe(201);
+      const socket = await GatewaySocket.connect(server.url, { gatewayId: provisioned.body.id, secret: provisioned.body.secret });
+      await socket.next('welcome');
+      await vi.waitFor(() => expect(breaker!.liveCount).toBe(1));
+
+      breaker!.break();
+      expect((await user.post(`/api/gateways/${provisioned.body.id}/revoke`)).status).toBe(200);
+      breaker!.restore();
+
+      // Resubscribing from the head of the log (the old behaviour) skips the revocation and the session lives on.
+      const closed = await Promise.race([
+        socket.closed,
+        new Promise<null>((resolve) => setTimeout(() => resolve(null), 15_000)),
+      ]);
+      expect(closed).toEqual({ code: 4401, reason: 'revoked' });
+    });
+  });
+}
