@@ -86,6 +86,13 @@ export const telemetryEventSchemas = {
               /** Only when the edge's `ts` was not believed (`clock_skewed`): what it sent, Unix seconds. */
               device_ts: z.number().min(0).max(253_402_300_799).optional(),
               clock_skewed: z.literal(true).optional(),
+              /**
+               * The field edge's `timestamp` exactly as sent (`datetime.now().isoformat()`, the edge's local time):
+               * kept as given, never read as UTC.
+               */
+              device_time_raw: z.string().max(64).optional(),
+              /** The edge's time had no zone: it cannot order reports, so `reported_at` is the receive time. */
+              device_time_without_zone: z.literal(true).optional(),
             })
             .strict(),
         )
@@ -107,6 +114,14 @@ export const telemetryEventSchemas = {
       request_id: z.string(),
       entities: z.array(inventoryEntity).max(10_000),
     })
+    .strict(),
+  /**
+   * Someone asked for a field edge's inventory (`POST /api/homes/{home}/devices/sync`). The process holding the
+   * gateway's socket follows this event and sends `get_devices` with `request_id`; the answer is a
+   * `DeviceInventoryReported` with the same `request_id`.
+   */
+  DeviceInventoryRequested: z
+    .object({ gateway_id: id, home_id: id, request_id: z.string().min(1).max(128), requested_by: id })
     .strict(),
 };
 
