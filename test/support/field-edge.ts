@@ -27,9 +27,14 @@ export function naiveLocalIsoTime(date = new Date()): string {
 export class FieldEdge {
   private constructor(readonly socket: GatewaySocket) {}
 
-  static async connect(baseUrl: string, credentials: { gatewayId: string; secret: string }, path = '/ws/gateway/'): Promise<FieldEdge> {
+  static async connect(
+    baseUrl: string,
+    credentials: { gatewayId: string; secret: string },
+    path = '/ws/gateway/',
+    headers: Record<string, string> = {},
+  ): Promise<FieldEdge> {
     // f"{CLOUD_BRIDGE_URL}?gateway_id={gid}&secret={self.gateway_secret}": no encoding.
-    const socket = await GatewaySocket.connect(baseUrl, null, { path: `${path}?gateway_id=${credentials.gatewayId}&secret=${credentials.secret}` });
+    const socket = await GatewaySocket.connect(baseUrl, null, { path: `${path}?gateway_id=${credentials.gatewayId}&secret=${credentials.secret}`, headers });
     return new FieldEdge(socket);
   }
 
