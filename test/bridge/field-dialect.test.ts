@@ -6,6 +6,7 @@ import { homeWithEveryRole, type TestHome } from '../api/home-fixture.ts';
 import { FieldEdge, type FieldEntity } from '../support/field-edge.ts';
 import { GatewaySocket, HandshakeRefused } from '../support/gateway-socket.ts';
 import { hostileFieldFrame } from '../support/hostile-field-frames.ts';
+import { HttpClient } from '../support/http.ts';
 import { serverTargets } from '../support/server-targets.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
@@ -153,6 +154,8 @@ for (const target of serverTargets()) {
       expect(await edge.answerGetDevices(ENTITIES)).toBe(asked.body.request_id);
       const reported = await eventOf('DeviceInventoryReported', (d) => d.request_id === asked.body.request_id);
       expect(reported.data.gateway_id).toBe(home.gatewayId);
+      const openapi = await new HttpClient(server.url).get('/api/openapi.json');
+      expect(Object.keys(openapi.body.paths['/api/homes/{home_id}/devices/sync'].post.responses)).toEqual(expect.arrayContaining(['202', '403', '404', '409']));
       // The edge may ask for a sync itself.
       edge.socket.send({ type: 'sync_request' });
       expect((await edge.next('get_devices')).request_id).toMatch(/^sync_/);
