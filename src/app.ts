@@ -29,6 +29,7 @@ import { UserQueries } from './projections/queries/user-queries.ts';
 import { openStores, type Stores } from './stores.ts';
 import { BridgeQueries } from './projections/queries/bridge-queries.ts';
 import { TelemetryRecorder } from './commands/bridge/telemetry-recorder.ts';
+import { DeviceInventoryRequests } from './commands/bridge/device-inventory-requests.ts';
 import { CrossStreamAppender } from './commands/cross-stream-appender.ts';
 import { GatewayBridge } from './bridge/gateway-bridge.ts';
 import { HandshakeThrottle, handshakeThrottleSettings } from './bridge/handshake-throttle.ts';
@@ -110,6 +111,9 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     const commandOutcomes = new CommandOutcomes(stores.eventStore, logger);
     remoteCommands.onLocalEvents(commandOutcomes.observeLocal);
     await commandOutcomes.start();
+    // Every gateway's telemetry and session events share multi-stream appends (one transaction for many streams);
+    // the API records inventory requests through it too, so one process keeps one view of each stream's tip.
+    const recorder = new TelemetryRecorder(bus, new CrossStreamAppender(stores.eventStore));
     // Set once the bridge exists (below); the API only uses it for requests, after listening.
     let relay: CommandRelay | null = null;
     const app = websockify(new Koa());
@@ -146,6 +150,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
           issueHere: async (gatewayId, commandId, issue) => (relay ? relay.issueHere(gatewayId, commandId, issue) : null),
         },
         remoteControl: { queueLimit: config.REMOTE_COMMAND_QUEUE_LIMIT },
+        deviceInventory: new DeviceInventoryRequests(homes, recorder),
         auditViews: new AuditQueries(stores.readModels.knex),
         auditSettled: async () => {
           const ok = await projections.waitForHead(auditIndexProjection.name, config.READ_YOUR_WRITES_TIMEOUT_MS);
@@ -155,8 +160,6 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       { logger, readiness },
     );
 
-    // Every gateway's telemetry and session events share multi-stream appends (one transaction for many streams).
-    const recorder = new TelemetryRecorder(bus, new CrossStreamAppender(stores.eventStore));
     const bridge = new GatewayBridge({
       nodeId,
       settings: {

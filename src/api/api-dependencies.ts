@@ -9,6 +9,7 @@ import type { BridgeQueries } from '../projections/queries/bridge-queries.ts';
 import type { AuditQueries } from '../projections/queries/audit-queries.ts';
 import type { UserQueries } from '../projections/queries/user-queries.ts';
 import type { RemoteCommandQueries } from '../projections/queries/remote-command-queries.ts';
+import type { DeviceInventoryRequests } from '../commands/bridge/device-inventory-requests.ts';
 import type { CommandOutcomes } from '../commands/remote-control/command-outcomes.ts';
 import type { DispatchSession, Issued, KnownCommand, RemoteCommands } from '../commands/remote-control/remote-commands.ts';
 import type { TokenService } from './auth/token-service.ts';
@@ -45,6 +46,8 @@ export interface ApiDependencies {
     issueHere(gatewayId: string, commandId: string, issue: (session: DispatchSession) => Promise<Issued>): Promise<Issued | null>;
   };
   remoteControl: { queueLimit: number };
+  /** Asks a home's field edge for its device inventory (through the event store, whichever node holds the socket). */
+  deviceInventory: DeviceInventoryRequests;
   auditViews: AuditQueries;
   /**
    * Read-time consistency for the audit history (writes do not wait for it): resolves once the audit read model

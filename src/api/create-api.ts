@@ -10,6 +10,7 @@ import { auditRoutes } from './routes/audit-routes.ts';
 import { authRoutes } from './routes/auth-routes.ts';
 import { gatewayRoutes } from './routes/gateway-routes.ts';
 import { telemetryRoutes } from './routes/telemetry-routes.ts';
+import { deviceSyncRoutes } from './routes/device-sync-routes.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health-routes.ts';
 import { homeRoutes } from './routes/home-routes.ts';
 import { openApiRoutes } from './routes/openapi-routes.ts';
@@ -39,6 +40,7 @@ export function installApi(
     gatewayRoutes(deps),
     homeRoutes(deps),
     telemetryRoutes(deps),
+    deviceSyncRoutes(deps),
     remoteCommandRoutes(deps),
     auditRoutes(deps),
     ...(options.extraRoutes ?? []),

@@ -7,7 +7,7 @@ import type { Logger } from '../logger.ts';
 import type { RemoteCommandQueries } from '../projections/queries/remote-command-queries.ts';
 import type { GatewayBridge } from './gateway-bridge.ts';
 import type { GatewaySession } from './gateway-session.ts';
-import { buildCommand, type InboundAckFrame } from './protocol/index.ts';
+import type { InboundAckFrame } from './protocol/index.ts';
 import { RecentDispatches } from './recent-dispatches.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -130,15 +130,8 @@ export class CommandRelay {
     if (!session.isOpen) return;
     this.recent.remember(known);
     const state = known.state;
-    session.send(
-      buildCommand({
-        commandId: state.commandId!,
-        timestamp: Date.now() / 1000,
-        deviceId: state.deviceId!,
-        action: state.action!,
-        params: state.params as Parameters<typeof buildCommand>[0]['params'],
-      }),
-    );
+    // Each dialect encodes it its own way (`command` on /bridge/, `control_entity`/`run_scene` on /ws/gateway/).
+    session.sendCommand({ commandId: state.commandId!, deviceId: state.deviceId!, action: state.action!, params: state.params ?? {} });
   }
 
   /** After the welcome: every command still waiting for this gateway, oldest first (expired ones are recorded as such). */
@@ -160,12 +153,7 @@ export class CommandRelay {
     const known = this.recent.lastView(commandId);
     this.options.commands.acknowledge(commandId, session.gatewayId, frame.payload, this.context(session, requestId), known).catch((error: unknown) => {
       if (error instanceof DomainError && error.kind === 'not_found') {
-        session.send({
-          type: 'error',
-          request_id: requestId,
-          timestamp: Date.now() / 1000,
-          payload: { code: 'unknown_request', message: `No command with request_id ${requestId} is waiting for an ack` },
-        });
+        session.reportUnknownRequest(requestId);
         return;
       }
       this.options.logger.error({ err: error, command_id: requestId }, 'could not record a command ack');

@@ -6,14 +6,28 @@ import type { EventStore, RecordedEvent } from '../eventstore/port.ts';
 import type { Logger } from '../logger.ts';
 import type { GatewayAuthenticator } from './gateway-authenticator.ts';
 import { readGatewayCredentials, redactedUrl } from './gateway-credentials.ts';
+import { FieldGatewaySession } from './field-gateway-session.ts';
 import { GatewaySession, type CommandAckHandler, type SessionSettings } from './gateway-session.ts';
 import type { HandshakeThrottle } from './handshake-throttle.ts';
 
 const BRIDGE_PATHS = new Set(['/bridge', '/bridge/']);
+/**
+ * The field edges' path (the Django original's `ws/gateway/(?:(?P<home_id>[a-zA-Z0-9-]+)/)?$`), with or without
+ * the trailing slash. The optional segment is not used: the gateway's home comes from its credentials.
+ */
+const FIELD_PATH = /^\/ws\/gateway(?:\/[A-Za-z0-9-]{1,64})?\/?$/;
+
+/** Which protocol a socket speaks, chosen by the path: our `/bridge/` protocol, or the field edges' dialect. */
+export type BridgeDialect = 'bridge' | 'field';
+
+export function dialectOfPath(path: string): BridgeDialect | null {
+  if (BRIDGE_PATHS.has(path)) return 'bridge';
+  return FIELD_PATH.test(path) ? 'field' : null;
+}
 /** Events after which a live session's credentials are no longer valid. */
 const CREDENTIAL_ENDING_EVENTS = new Set(['GatewayRevoked', 'GatewayDeleted', 'GatewaySecretRotated']);
 /** Events after which a live session must go: its credentials died, or a newer session took over. */
-const FOLLOWED_EVENTS = [...CREDENTIAL_ENDING_EVENTS, 'BridgeSessionOpened'];
+const FOLLOWED_EVENTS = [...CREDENTIAL_ENDING_EVENTS, 'BridgeSessionOpened', 'DeviceInventoryRequested'];
 /**
  * How many gateways' last credential-ending revision the bridge remembers. It only has to cover revocations that
  * arrive between a handshake's credential check and its session being registered (milliseconds).
@@ -33,6 +47,7 @@ export interface BridgeOptions {
 }
 
 interface Accepted {
+  dialect: BridgeDialect;
   gatewayId: string;
   homeId: string;
   revision: number;
@@ -58,7 +73,8 @@ export class GatewayBridge {
   readonly verifyClient: VerifyClientCallbackAsync = (info, callback) => {
     const request = info.req;
     const path = new URL(request.url ?? '/', 'http://bridge.invalid').pathname;
-    if (!BRIDGE_PATHS.has(path)) return callback(false, 404, 'Not Found');
+    const dialect = dialectOfPath(path);
+    if (dialect === null) return callback(false, 404, 'Not Found');
     const address = this.clientAddress(request);
     const credentials = readGatewayCredentials(request);
     const throttled = this.options.failedHandshakes.retryAfter(address, credentials?.gatewayId ?? null);
@@ -68,7 +84,7 @@ export class GatewayBridge {
       (gateway) => {
         if (!gateway) return this.refuse(callback, address, credentials.gatewayId, 'unknown gateway or wrong secret');
         this.options.failedHandshakes.succeeded(address, credentials.gatewayId);
-        this.accepted.set(request, gateway);
+        this.accepted.set(request, { ...gateway, dialect });
         callback(true);
       },
       (error: unknown) => {
@@ -96,7 +112,8 @@ export class GatewayBridge {
       socket.close(4401, 'unauthenticated');
       return;
     }
-    const session = new GatewaySession(
+    const Session = gateway.dialect === 'field' ? FieldGatewaySession : GatewaySession;
+    const session = new Session(
       socket,
       {
         gatewayId: gateway.gatewayId,
@@ -156,10 +173,17 @@ export class GatewayBridge {
     });
   }
 
-  /** Credential-ending events close sessions that checked older credentials; a newer session elsewhere replaces one here. */
+  /**
+   * Credential-ending events close sessions that checked older credentials; a newer session elsewhere replaces one
+   * here; an inventory request reaches the gateway if its socket is here.
+   */
   private onFollowedEvent(event: RecordedEvent): void {
-    const data = event.data as { gateway_id?: string; session_id?: string };
+    const data = event.data as { gateway_id?: string; session_id?: string; request_id?: string };
     if (!data.gateway_id) return;
+    if (event.type === 'DeviceInventoryRequested') {
+      this.requestInventory(data.gateway_id, String(data.request_id));
+      return;
+    }
     if (CREDENTIAL_ENDING_EVENTS.has(event.type)) {
       this.rememberCredentialsEnded(data.gateway_id, event.revision);
       const session = this.sessions.get(data.gateway_id);
@@ -178,6 +202,14 @@ export class GatewayBridge {
       },
       () => {},
     );
+  }
+
+  /** An inventory asked for in any process reaches the gateway if its socket is here (else another node sends it). */
+  private requestInventory(gatewayId: string, requestId: string): void {
+    const session = this.sessionFor(gatewayId);
+    if (session && !session.requestInventory(requestId)) {
+      this.options.logger.info({ gateway_id: gatewayId, request_id: requestId }, 'inventory requested from a gateway whose dialect has none');
+    }
   }
 
   private credentialsEnded(session: GatewaySession): boolean {

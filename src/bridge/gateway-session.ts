@@ -12,6 +12,7 @@ import { TelemetryBudget } from './telemetry-budget.ts';
 import { findUnstorableTelemetry } from './unstorable-telemetry.ts';
 import {
   buildAck,
+  buildCommand,
   buildError,
   buildPong,
   buildWelcome,
@@ -19,6 +20,7 @@ import {
   parseInboundFrame,
   type CloudErrorCode,
   type InboundFrame,
+  type JsonObject,
   type ProtocolIssue,
   type StateFrame,
   type SyncFrame,
@@ -54,6 +56,14 @@ export interface SessionOrigin {
 /** An ack for a command this session relayed (the remote-control capability plugs in here). */
 export type CommandAckHandler = (session: GatewaySession, requestId: string, frame: Extract<InboundFrame, { type: 'ack' }>) => boolean;
 
+/** A remote command as the relay hands it to a session; each dialect encodes it its own way. */
+export interface OutgoingCommand {
+  commandId: string;
+  deviceId: string;
+  action: string;
+  params: Record<string, unknown>;
+}
+
 const nowSeconds = () => Date.now() / 1000;
 
 /**
@@ -73,6 +83,7 @@ export class GatewaySession {
   private windowsOverLimit = 0;
   private readonly telemetryBudget: TelemetryBudget;
   private readonly refusedFrames: RefusedFrameWindow;
+  protected readonly logger: Logger;
   /** Where `BridgeSessionOpened` landed in the log: orders this session against events from other processes. */
   readonly opened: Promise<Position>;
 
@@ -80,11 +91,12 @@ export class GatewaySession {
     private readonly socket: WebSocket,
     readonly origin: SessionOrigin,
     private readonly recorder: TelemetryRecorder,
-    private readonly settings: SessionSettings,
-    private readonly logger: Logger,
-    private readonly onCommandAck: CommandAckHandler,
+    protected readonly settings: SessionSettings,
+    logger: Logger,
+    protected readonly onCommandAck: CommandAckHandler,
     private readonly onClosed: (session: GatewaySession) => void,
   ) {
+    this.logger = logger;
     this.telemetryBudget = new TelemetryBudget(settings.telemetryBytesPerMinute, settings.maxFrameBytes);
     this.refusedFrames = new RefusedFrameWindow(settings.maxRefusedFrames, settings.refusedFramesWindowS * 1000);
     this.opened = this.record({
@@ -96,7 +108,7 @@ export class GatewaySession {
         node_id: origin.nodeId,
         remote_address: origin.remoteAddress,
         user_agent: origin.userAgent,
-        protocol_version: PROTOCOL_VERSION,
+        protocol_version: this.protocolVersion,
       },
     });
     this.opened.catch(() => {}); // handled in start()
@@ -125,6 +137,28 @@ export class GatewaySession {
     }
     // Closed while the session was being recorded (replaced, revoked): no welcome, no timers.
     if (this.closing) return;
+    this.greet();
+    this.resetHeartbeat();
+    // WebSocket-level pings keep NATs and proxies from dropping an idle connection. Their pongs do not count as
+    // frames: the heartbeat timeout is about the gateway's own frames (it must ping).
+    this.pinger = setInterval(() => {
+      if (this.socket.readyState === this.socket.OPEN) this.socket.ping();
+    }, this.settings.heartbeatIntervalS * 1000);
+    this.pinger.unref();
+  }
+
+  /** Which protocol the session speaks, recorded in `BridgeSessionOpened` (a getter: the constructor records it). */
+  protected get protocolVersion(): string {
+    return PROTOCOL_VERSION;
+  }
+
+  /** Silence longer than this (no frame from the gateway) closes the session. */
+  protected get heartbeatTimeoutS(): number {
+    return this.settings.heartbeatTimeoutS;
+  }
+
+  /** The first frame once the session is recorded: `/bridge/` gateways get a `welcome`. */
+  protected greet(): void {
     this.send(
       buildWelcome({
         requestId: randomUUID(),
@@ -133,13 +167,26 @@ export class GatewaySession {
         heartbeatIntervalS: this.settings.heartbeatIntervalS,
       }),
     );
-    this.resetHeartbeat();
-    // WebSocket-level pings keep NATs and proxies from dropping an idle connection. Their pongs do not count as
-    // frames: the heartbeat timeout is about the gateway's own frames (it must ping).
-    this.pinger = setInterval(() => {
-      if (this.socket.readyState === this.socket.OPEN) this.socket.ping();
-    }, this.settings.heartbeatIntervalS * 1000);
-    this.pinger.unref();
+  }
+
+  /** Sends a remote command whose dispatch on this session is recorded. */
+  sendCommand(command: OutgoingCommand): boolean {
+    return this.send(
+      buildCommand({ commandId: command.commandId, timestamp: nowSeconds(), deviceId: command.deviceId, action: command.action, params: command.params as JsonObject }),
+    );
+  }
+
+  /** The gateway acked a request_id no command carries (late, after a restart, or made up). */
+  reportUnknownRequest(requestId: string): void {
+    this.sendError(requestId, 'unknown_request', `No command with request_id ${requestId} is waiting for an ack`);
+  }
+
+  /**
+   * Asks the gateway for its device inventory; false when this dialect has no such request (`/bridge/` gateways
+   * send their metadata with `sync` on their own).
+   */
+  requestInventory(_requestId: string): boolean {
+    return false;
   }
 
   /** Sends a frame (JSON) if the socket is open; returns whether it was written. */
@@ -183,7 +230,7 @@ export class GatewaySession {
     return this.closing;
   }
 
-  private record(event: TelemetryEvent, requestId?: string, context = this.context(requestId)): Promise<Position> {
+  protected record(event: TelemetryEvent, requestId?: string, context = this.context(requestId)): Promise<Position> {
     return this.recorder.record(event, context);
   }
 
@@ -196,7 +243,7 @@ export class GatewaySession {
     return systemContext('bridge-shutdown', { nodeId: this.origin.nodeId, correlationId: this.sessionId });
   }
 
-  private context(requestId?: string): CommandContext {
+  protected context(requestId?: string): CommandContext {
     const causation = requestId ?? this.sessionId;
     return {
       actor: { kind: 'gateway', id: this.origin.gatewayId },
@@ -213,7 +260,7 @@ export class GatewaySession {
   private resetHeartbeat(): void {
     if (this.closing) return;
     if (this.heartbeat) clearTimeout(this.heartbeat);
-    this.heartbeat = setTimeout(() => void this.close('heartbeat_timeout'), this.settings.heartbeatTimeoutS * 1000);
+    this.heartbeat = setTimeout(() => void this.close('heartbeat_timeout'), this.heartbeatTimeoutS * 1000);
     this.heartbeat.unref();
   }
 
@@ -240,12 +287,17 @@ export class GatewaySession {
       return;
     }
     const bytes = rawFrameBytes(data);
-    const parsed = parseInboundFrame(bytes.toString('utf8'), this.settings.maxFrameBytes);
+    this.handleText(bytes.toString('utf8'), bytes.length);
+  }
+
+  /** One text frame of this dialect. */
+  protected handleText(text: string, frameBytes: number): void {
+    const parsed = parseInboundFrame(text, this.settings.maxFrameBytes);
     if (!parsed.ok) {
       this.refuse(parsed.error.request_id, parsed.error.code, parsed.error.message, parsed.error.issues);
       return;
     }
-    this.handle(parsed.frame, bytes.length);
+    this.handle(parsed.frame, frameBytes);
   }
 
   private handle(frame: InboundFrame, frameBytes: number): void {
@@ -261,9 +313,7 @@ export class GatewaySession {
         return;
       case 'ack':
         // Not counted as a refusal: a late ack (after a restart, after the command timed out) is no fault.
-        if (!this.onCommandAck(this, frame.request_id, frame)) {
-          this.sendError(frame.request_id, 'unknown_request', `No command with request_id ${frame.request_id} is waiting for an ack`);
-        }
+        if (!this.onCommandAck(this, frame.request_id, frame)) this.reportUnknownRequest(frame.request_id);
         return;
     }
   }
@@ -299,7 +349,7 @@ export class GatewaySession {
    * An event the catalogue would refuse is refused here, alone: in the recorder it would fail the whole batch of
    * frames it was appended with. Then the byte budget; then the append, acked once durable.
    */
-  private storeTelemetry(requestId: string, frameBytes: number, event: TelemetryEvent): void {
+  protected storeTelemetry(requestId: string, frameBytes: number, event: TelemetryEvent): void {
     const unstorable = findUnstorableTelemetry(event);
     if (unstorable !== null) {
       this.refuse(requestId, 'unstorable_frame', unstorable);
@@ -313,7 +363,7 @@ export class GatewaySession {
   private ackWhenStored(requestId: string, stored: Promise<unknown>): void {
     stored
       .then(
-        () => this.send(buildAck({ requestId, timestamp: nowSeconds() })),
+        () => this.acknowledgeStored(requestId),
         (error: unknown) => {
           this.logger.error({ err: error, session_id: this.sessionId }, 'could not store a gateway frame');
           // No ack: the edge keeps the frame and sends it again.
@@ -322,6 +372,11 @@ export class GatewaySession {
       )
       // Answering may throw too (a socket torn down under us); it must not become an unhandled rejection.
       .catch((error: unknown) => this.logger.error({ err: error, session_id: this.sessionId }, 'could not answer a stored gateway frame'));
+  }
+
+  /** Durable ack on `/bridge/`: the edge may drop its copy. */
+  protected acknowledgeStored(requestId: string): void {
+    this.send(buildAck({ requestId, timestamp: nowSeconds() }));
   }
 
   private withinTelemetryBudget(requestId: string, frameBytes: number): boolean {
@@ -340,7 +395,7 @@ export class GatewaySession {
   }
 
   /** Answers a refused frame and counts it; a session that keeps sending them is closed (4400). */
-  private refuse(requestId: string | null, code: CloudErrorCode, message: string, issues?: readonly ProtocolIssue[]): void {
+  protected refuse(requestId: string | null, code: CloudErrorCode, message: string, issues?: readonly ProtocolIssue[]): void {
     this.sendError(requestId, code, message, issues);
     if (this.closing === null && this.refusedFrames.refuse()) {
       void this.close('refused_frames', 'too many refused frames');
@@ -366,7 +421,7 @@ export class GatewaySession {
     return false;
   }
 
-  private sendError(requestId: string | null, code: CloudErrorCode, message: string, issues?: readonly ProtocolIssue[]): void {
+  protected sendError(requestId: string | null, code: CloudErrorCode, message: string, issues?: readonly ProtocolIssue[]): void {
     const frame = buildError({ requestId, timestamp: nowSeconds(), error: { code, message }, ...(issues === undefined ? {} : { issues }) });
     this.send(frame);
   }

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EdgeClient, type EdgeCommand } from '../../src/edge/index.ts';
 import { freshPostgresDatabase } from '../support/databases.ts';
 import { freePort } from '../support/free-port.ts';
+import { FieldEdge } from '../support/field-edge.ts';
 import { HttpClient } from '../support/http.ts';
 
 interface Node {
@@ -120,6 +121,32 @@ describe.runIf(process.env.TEST_DATABASE_URL)('remote control across two serve p
       expect(received.map((command) => command.deviceId)).toEqual(['switch-1', 'light-1']);
     } finally {
       await client.close();
+    }
+  });
+
+  it('a field edge on node A gets the devices/sync and the command taken by node B, and B answers its outcome', async () => {
+    const registered = await new HttpClient(b.url).post('/api/auth/register', { email: `field-${randomBytes(4).toString('hex')}@example.com`, password: 'password one' });
+    const onB = new HttpClient(b.url, registered.body.access);
+    const provisioned = await onB.post('/api/gateways/provision', { name: 'Field edge' });
+    expect(provisioned.status).toBe(201);
+    const gatewayId = provisioned.body.id as string;
+    const edge = await FieldEdge.connect(a.url, { gatewayId, secret: provisioned.body.secret });
+    try {
+      await edge.answerGetDevices([{ id: '7', name: 'Lamp', entity_type: 'light', state: 'OFF', device_name: 'Hall' }]);
+      for (let i = 0; i < 200 && (await onB.get(`/api/gateways/${gatewayId}/`)).body.status !== 'online'; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const asked = await onB.post(`/api/homes/${provisioned.body.home_id}/devices/sync`);
+      expect(asked.status, JSON.stringify(asked.body)).toBe(202);
+      expect((await edge.next('get_devices')).request_id).toBe(asked.body.request_id);
+
+      const answered = edge.answerControl(new Set(['7']));
+      const response = await onB.post(`/api/gateways/${gatewayId}/commands/`, { device_id: '7', action: 'power', params: { value: 'ON' } });
+      expect((await answered).entity_id).toBe(7);
+      expect(response.status, JSON.stringify(response.body)).toBe(200);
+      expect(response.body).toMatchObject({ status: 'succeeded', result: { message: 'Command sent to entity 7' } });
+    } finally {
+      edge.close();
     }
   });
 });

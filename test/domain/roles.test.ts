@@ -12,6 +12,7 @@ const ALLOWED: Record<Action, readonly Role[]> = {
   'gateway.delete': ['owner'],
   'device.read': ['owner', 'admin', 'user', 'viewer'],
   'device.control': ['owner', 'admin', 'user'],
+  'device.sync': ['owner', 'admin'],
   'permission.list': ['owner', 'admin'],
   'permission.manage': ['owner', 'admin'],
   'audit.read': ['owner', 'admin'],

@@ -131,4 +131,39 @@ describe.each(databaseTargets())('bridge projection applyBatch (%s)', (target) =
       expect(d5.state).toEqual({ value: 2 });
     }
   });
+
+  it('states the field edge sends bare ("21.5", 7, true, null, a list) are kept exactly, page and one by one', async () => {
+    const knex = test.database.knex;
+    const one = suffixedTables('bare_one');
+    const batched = suffixedTables('bare_batch');
+    await bridgeProjection.createTables(knex, one);
+    await bridgeProjection.createTables(knex, batched);
+    const gatewayId = randomUUID();
+    const homeId = randomUUID();
+    const bare: unknown[] = ['21.5', 'ON', 7, true, null, ['a', 1], '{"not":"json"}', ''];
+    const events: RecordedEvent[] = bare.map((state, index) => ({
+      id: randomUUID(),
+      streamName: `gateway_telemetry-${gatewayId}`,
+      revision: index,
+      position: encodePosition(5000 + index, index),
+      type: 'DeviceStatesReported',
+      data: {
+        session_id: randomUUID(),
+        gateway_id: gatewayId,
+        home_id: homeId,
+        request_id: `state_update_${index}`,
+        devices: [{ device_id: String(index), state, reported_at: '2026-01-01T00:00:00.000Z', device_time_raw: '2026-01-01T01:00:00.000001', device_time_without_zone: true }],
+      },
+      metadata: {},
+      created: new Date('2026-01-01T00:00:01Z'),
+    }));
+    await knex.transaction(async (trx) => {
+      for (const event of events) await bridgeProjection.apply(trx, event, one);
+    });
+    await knex.transaction((trx) => bridgeProjection.applyBatch!(trx, events, batched));
+    for (const tables of [one, batched]) {
+      const stored = (await knex.raw(`select device_id, state from ?? order by device_id::int`, [tables('device_states')])).rows;
+      expect(stored.map((row: { state: unknown }) => row.state)).toEqual(bare);
+    }
+  });
 });

@@ -1,5 +1,6 @@
 import { walkAccounts, type WalkResult } from './account-walk.ts';
 import { walkBridge } from './bridge-walk.ts';
+import { walkFieldEdge } from './field-edge-walk.ts';
 import { finishHomes, walkHomes, type HomeWalkResult } from './home-walk.ts';
 import type { MovableClock } from './movable-clock.ts';
 import { walkRemoteCommands } from './remote-command-walk.ts';
@@ -12,7 +13,8 @@ export interface CatalogueWalkResult {
 
 /**
  * Every capability's use cases, in the order a real deployment meets them, over real HTTP and a real gateway
- * WebSocket: accounts, homes/permissions/gateways/pairing, the bridge, remote commands, then the gateways' end.
+ * WebSocket: accounts, homes/permissions/gateways/pairing, the bridge, remote commands, the field edges' socket,
+ * then the gateways' end.
  * The server needs `clock` (pairing expiry) and a short REMOTE_COMMAND_SWEEP_INTERVAL_MS (command expiry).
  */
 export async function walkCatalogue(server: TestServer, clock: MovableClock): Promise<CatalogueWalkResult> {
@@ -20,6 +22,7 @@ export async function walkCatalogue(server: TestServer, clock: MovableClock): Pr
   const homes = await walkHomes(server, clock);
   const socket = await walkBridge(server.url, homes.gateway);
   await walkRemoteCommands(homes.owner.http, socket, homes.gateway.gatewayId);
+  await walkFieldEdge(server.url, homes.owner.http, homes.homeId, homes.gateway);
   await finishHomes(homes);
   return { account, homes };
 }

@@ -66,6 +66,11 @@ export class GatewaySocket {
     });
   }
 
+  /** Whether a frame of `type` arrived and nobody took it yet (after `closed`, every frame that came is here). */
+  hasReceived(type: string): boolean {
+    return this.frames.some((frame) => frame.type === type);
+  }
+
   send(frame: unknown): void {
     this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame));
   }

@@ -5,6 +5,7 @@ import { auditPaths, auditSchemas } from './audit-paths.ts';
 import { authPaths } from './auth-paths.ts';
 import { components } from './components.ts';
 import { gatewayPaths, gatewaySchemas } from './gateway-paths.ts';
+import { deviceSyncPaths } from './device-sync-paths.ts';
 import { homePaths, homeSchemas } from './home-paths.ts';
 import { remoteCommandPaths, remoteCommandSchemas } from './remote-command-paths.ts';
 
@@ -33,6 +34,7 @@ export function openApiDocument() {
       ...authPaths,
       ...gatewayPaths,
       ...homePaths,
+      ...deviceSyncPaths,
       ...remoteCommandPaths,
       ...auditPaths,
     },

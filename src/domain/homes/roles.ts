@@ -20,6 +20,8 @@ export const ACTIONS = [
   'gateway.delete',
   'device.read',
   'device.control',
+  /** Ask the home's gateway for its device inventory again (`POST /api/homes/{home}/devices/sync`). */
+  'device.sync',
   'permission.list',
   'permission.manage',
   /** The home's audit history (`GET /api/audit/`): who did what, with client addresses and user agents. */
@@ -38,6 +40,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Action[]>> = {
     'gateway.revoke',
     'device.read',
     'device.control',
+    'device.sync',
     'permission.list',
     'permission.manage',
     'audit.read',

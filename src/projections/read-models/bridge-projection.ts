@@ -22,7 +22,8 @@ interface SessionClosed {
 interface StatesReported {
   gateway_id: string;
   home_id: string;
-  devices: Array<{ device_id: string; state: Record<string, unknown>; reported_at: string }>;
+  /** A state is any JSON value: an object from `/bridge/`, often a bare string from the field edge. */
+  devices: Array<{ device_id: string; state: unknown; reported_at: string }>;
 }
 interface MetadataSynced {
   gateway_id: string;
