@@ -121,7 +121,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     installApi(
       app,
       {
-        accounts: new AccountCommands(bus, new PasswordHasher(config.SCRYPT_LOG_N), holderGrace),
+        accounts: new AccountCommands(bus, new PasswordHasher(config.SCRYPT_LOG_N), holderGrace, config.REFRESH_TOKEN_REUSE),
         homes,
         gateways,
         pairing,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REFRESH_TOKEN_REUSE_MODES } from './domain/accounts/token-family.ts';
 
 /** Every setting comes from the environment; README.md documents each one. */
 const booleanFlag = z
@@ -18,6 +19,11 @@ const envSchema = z.object({
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   ACCESS_TOKEN_TTL_S: z.coerce.number().int().min(30).max(86_400).default(900),
   REFRESH_TOKEN_TTL_S: z.coerce.number().int().min(300).max(31_536_000).default(2_592_000),
+  /**
+   * `tolerant`: a refresh-token family accepts its last presented token again while the rotated successor was
+   * never presented (clients that ignore rotation stay signed in); `strict`: any reuse revokes the family.
+   */
+  REFRESH_TOKEN_REUSE: z.enum(REFRESH_TOKEN_REUSE_MODES).default('tolerant'),
   SCRYPT_LOG_N: z.coerce.number().int().min(1).max(20).default(15),
   LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
   LOGIN_RATE_WINDOW_S: z.coerce.number().int().min(1).default(900),

@@ -97,16 +97,18 @@ for (const target of serverTargets()) {
       expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
     });
 
-    it('refresh rotates: the new pair works, the old refresh token is refused, and reusing it kills the family', async () => {
+    it('refresh rotates: once the new token was used, the old one coming back is theft and kills the family', async () => {
       const { refresh } = await register();
       const rotated = await http.post('/api/auth/refresh', { refresh });
       expect(rotated.status).toBe(200);
       expect(rotated.body.refresh).not.toBe(refresh);
+      const followed = await http.post('/api/auth/refresh', { refresh: rotated.body.refresh });
+      expect(followed.status).toBe(200);
       const reuse = await http.post('/api/auth/token/refresh/', { refresh });
       expect(reuse.status).toBe(401);
       expect(reuse.body.error.code).toBe('token_revoked');
       // The thief's reuse also killed the legitimate newer token of the same family.
-      const afterTheft = await http.post('/api/auth/refresh', { refresh: rotated.body.refresh });
+      const afterTheft = await http.post('/api/auth/refresh', { refresh: followed.body.refresh });
       expect(afterTheft.status).toBe(401);
     });
 

@@ -5,7 +5,7 @@ import { HttpClient } from '../support/http.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 import { headOf, homeWithEveryRole, MEMBERS, registerUser, type Member, type TestHome } from './home-fixture.ts';
 
-const GATEWAY_KEYS = ['id', 'home_id', 'name', 'status', 'last_seen', 'created_at', 'revoked_at'];
+const GATEWAY_KEYS = ['id', 'home_id', 'name', 'version', 'status', 'last_seen', 'created_at', 'revoked_at'];
 
 /** Expected status per caller for each gateway endpoint (the role matrix, seen from HTTP). */
 const EXPECTED: Record<string, Record<Member, number>> = {
@@ -33,7 +33,7 @@ describe.each(serverTargets())('gateways API (%s)', (target) => {
     const owner = await registerUser(server, 'owner');
     const response = await owner.http.post('/api/gateways/provision', { name: 'Living room' });
     expect(response.status).toBe(201);
-    expect(Object.keys(response.body).sort()).toEqual(['created_at', 'gateway_id', 'home_id', 'id', 'name', 'secret', 'status']);
+    expect(Object.keys(response.body).sort()).toEqual(['created_at', 'gateway_id', 'home_id', 'id', 'name', 'secret', 'status', 'version']);
     expect(response.body).toMatchObject({ name: 'Living room', status: 'pending', gateway_id: response.body.id });
     expect(response.body.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
 

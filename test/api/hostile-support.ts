@@ -35,7 +35,7 @@ export async function hostileFixture(server: TestServer): Promise<HostileFixture
 
 /** A JSON body endpoint and the fields its schema reads. */
 export interface BodyEndpoint {
-  readonly method: 'POST' | 'PATCH';
+  readonly method: 'POST' | 'PATCH' | 'PUT';
   readonly path: string;
   readonly fields: readonly string[];
   readonly authenticated: boolean;
@@ -46,17 +46,22 @@ export function bodyEndpoints(fixture: HostileFixture): BodyEndpoint[] {
   const anon = (path: string, fields: string[]): BodyEndpoint => ({ method: 'POST', path, fields, authenticated: false });
   const post = (path: string, fields: string[]): BodyEndpoint => ({ method: 'POST', path, fields, authenticated: true });
   const patch = (path: string, fields: string[]): BodyEndpoint => ({ method: 'PATCH', path, fields, authenticated: true });
+  const put = (path: string, fields: string[]): BodyEndpoint => ({ method: 'PUT', path, fields, authenticated: true });
   return [
     anon('/api/auth/register', ['email', 'password', 'name', 'first_name', 'last_name', 'password2']),
     anon('/api/auth/login', ['email', 'password']),
     anon('/api/auth/refresh', ['refresh']),
     anon('/api/auth/logout', ['refresh']),
     patch('/api/auth/profile', ['name', 'email']),
+    put('/api/auth/profile', ['name', 'email']),
     post('/api/auth/change-password', ['old_password', 'new_password']),
     post('/api/gateways/provision', ['name', 'home_id']),
     patch(`/api/gateways/${gatewayId}`, ['name']),
-    post('/api/gateways/request-pairing', ['home_id', 'name']),
-    anon('/api/gateways/complete-pairing', ['code', 'home_id', 'name']),
+    put(`/api/gateways/${gatewayId}`, ['name']),
+    patch(`/api/homes/${homeId}`, ['name']),
+    put(`/api/homes/${homeId}`, ['name']),
+    post('/api/gateways/request-pairing', ['home_id', 'name', 'home_name', 'expiry_minutes']),
+    anon('/api/gateways/complete-pairing', ['code', 'pairing_code', 'gateway_uuid', 'home_id', 'name', 'version']),
     post(`/api/gateways/homes/${homeId}/permissions/`, ['email', 'user_id', 'role']),
     patch(`/api/gateways/homes/${homeId}/permissions/${otherUserId}`, ['role']),
     post(`/api/gateways/${gatewayId}/commands`, ['device_id', 'action', 'params', 'command_id', 'wait', 'timeout_s', 'ttl_s']),

@@ -34,7 +34,7 @@ describe.each(serverTargets())('gateway pairing (%s)', (target) => {
     const code = `${requested.body.code.slice(0, 4).toLowerCase()}-${requested.body.code.slice(4)}`;
     const completed = await gateway.post('/api/gateways/complete-pairing', { code, home_id: homeId });
     expect(completed.status, JSON.stringify(completed.body)).toBe(201);
-    expect(Object.keys(completed.body).sort()).toEqual(['created_at', 'gateway_id', 'home_id', 'id', 'name', 'secret', 'status']);
+    expect(Object.keys(completed.body).sort()).toEqual(['created_at', 'gateway_id', 'home_id', 'id', 'message', 'name', 'secret', 'status', 'version']);
     expect(completed.body).toMatchObject({ home_id: homeId, name: 'Attic', status: 'pending' });
     expect(await server.gatewayAuthenticator.verifyGatewaySecret(completed.body.id, completed.body.secret)).toEqual({
       gatewayId: completed.body.id,

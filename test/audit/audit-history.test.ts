@@ -190,6 +190,9 @@ describe.each(databaseTargets())('audit history (%s)', (target) => {
       expect(streams).toContain(`user-${walk.userId}`);
       expect([...streams].filter((s) => s.startsWith('email-'))).toHaveLength(2);
       expect([...streams].filter((s) => s.startsWith('refresh_family-'))).toHaveLength(2);
+      // Account events are audited per user (not per home): a re-presented refresh token is there with its origin.
+      const represented = lines.find((line) => line.type === 'RefreshTokenRepresented');
+      expect(represented?.data).toMatchObject({ user_id: walk.userId, client_address: expect.any(String), user_agent: expect.any(String) });
       expect(lines.map((l) => l.position)).toEqual([...lines.map((l) => l.position)].sort());
       expect(Object.keys(lines[0]).sort()).toEqual(['created', 'data', 'id', 'metadata', 'position', 'revision', 'stream', 'type']);
 

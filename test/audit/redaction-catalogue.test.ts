@@ -42,6 +42,8 @@ const SECRET_LIKE = /secret|password|passwd|hash|digest|token|credential|key|fin
 const REVIEWED_NOT_SECRET: Record<string, string> = {
   token_id: 'the jti of a refresh token: an identifier; the token is a signed JWT and is never stored',
   previous_token_id: 'the jti of the rotated refresh token (identifier)',
+  new_token_id: 'the jti of the refresh token a re-presentation issued (identifier)',
+  replaced_token_id: 'the jti of the unused successor a re-presentation replaced (identifier)',
   credentials_version: 'how many times the password changed (a counter that invalidates older token families)',
   'error.code': "a device error's code reported by the edge (e.g. unsupported)",
 };

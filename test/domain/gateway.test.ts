@@ -87,3 +87,22 @@ describe('gateway decider', () => {
     expect(gatewayEventSchemas.GatewayProvisioned.safeParse({ ...data, secret_digest: DIGEST, secret: 'x' }).success).toBe(false);
   });
 });
+
+describe('gateway versions', () => {
+  const provision = (version?: string) =>
+    ({ type: 'Provision', gatewayId: GW, homeId: HOME, name: 'Hall', secretDigest: DIGEST, via: 'pairing', ...(version === undefined ? {} : { version }) }) as const;
+
+  it('the version a gateway reports at pairing is recorded on it; none is none', () => {
+    const events = when([], provision('1.0.0'));
+    expect(events[0]!.data).toMatchObject({ version: '1.0.0' });
+    expect(fold(gatewayDecider, events).version).toBe('1.0.0');
+    expect(fold(gatewayDecider, provisioned).version).toBeNull();
+    expect('version' in when([], provision())[0]!.data).toBe(false);
+  });
+
+  it('refuses a version that is empty, longer than 50 or carries control characters', () => {
+    for (const version of ['', '1'.repeat(51), '1.0\n', ' 1.0']) {
+      expect(outcome(() => when([], provision(version))), JSON.stringify(version)).toBe('invalid:invalid_gateway_version');
+    }
+  });
+});

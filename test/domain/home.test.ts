@@ -97,3 +97,37 @@ describe('home decider', () => {
     expect(when([], { type: 'DetachGateway', gatewayId: GW1, reason: 'revoked' })).toEqual([]);
   });
 });
+
+describe('home names', () => {
+  it('a home created with a name carries it; an existing home keeps its own when a gateway attaches with another', () => {
+    const named = when([], { type: 'AttachGateway', homeId: HOME, actorId: OWNER, gatewayId: GW1, homeName: 'Cabin' });
+    expect(named[0]).toEqual({ type: 'HomeCreated', data: { home_id: HOME, owner_id: OWNER, name: 'Cabin' } });
+    expect(fold(homeDecider, named).name).toBe('Cabin');
+    const detached: HomeEvent[] = [...named, { type: 'HomeGatewayDetached', data: { home_id: HOME, gateway_id: GW1, reason: 'revoked' } }];
+    const again = when(detached, { type: 'AttachGateway', homeId: HOME, actorId: OWNER, gatewayId: GW2, homeName: 'Other' });
+    expect(again.map((event) => event.type)).toEqual(['HomeGatewayAttached']);
+  });
+
+  it('a HomeCreated without a name (written before homes had names) reads as "Home"', () => {
+    expect(fold(homeDecider, created).name).toBe('Home');
+  });
+
+  it('owner and admin rename; the same name records nothing; user and viewer are refused, a stranger is told no such home', () => {
+    expect(when(populated, { type: 'Rename', actorId: ADMIN, name: 'Villa' })).toEqual([
+      { type: 'HomeRenamed', data: { home_id: HOME, name: 'Villa', previous_name: 'Home', renamed_by: ADMIN } },
+    ]);
+    expect(when(populated, { type: 'Rename', actorId: OWNER, name: 'Home' })).toEqual([]);
+    expect(errorOf(() => when(populated, { type: 'Rename', actorId: USER, name: 'x' })).code).toBe('forbidden');
+    expect(errorOf(() => when(populated, { type: 'Rename', actorId: VIEWER, name: 'x' })).code).toBe('forbidden');
+    expect(errorOf(() => when(populated, { type: 'Rename', actorId: STRANGER, name: 'x' })).code).toBe('home_not_found');
+    expect(errorOf(() => when([], { type: 'Rename', actorId: OWNER, name: 'x' })).code).toBe('home_not_found');
+  });
+
+  it('refuses names that are empty, too long, padded or carry control characters', () => {
+    for (const name of ['', ' Villa', 'x'.repeat(101), 'a\u0000b', 'tab\there', 'del\u007f', '\ud800']) {
+      expect(errorOf(() => when(populated, { type: 'Rename', actorId: OWNER, name })).code, JSON.stringify(name)).toBe('invalid_home_name');
+    }
+    expect(when(populated, { type: 'Rename', actorId: OWNER, name: 'x'.repeat(100) })).toHaveLength(1);
+    expect(when(populated, { type: 'Rename', actorId: OWNER, name: 'Zuhause 🏠' })).toHaveLength(1);
+  });
+});

@@ -57,3 +57,18 @@ describe('pairing decider', () => {
     expect(when(requested, { type: 'RedemptionFailed', gatewayId: GW, reason: 'x' })).toEqual([]);
   });
 });
+
+describe('pairing codes that name the new home', () => {
+  it('a code for no home carries the home name to its redemption', () => {
+    const named = when([], { type: 'Request', homeId: null, name: null, homeName: 'Cabin', requestedBy: USER, expiresAt: new Date(EXPIRES) });
+    expect(named).toEqual([{ type: 'PairingRequested', data: { home_id: null, name: null, home_name: 'Cabin', requested_by: USER, expires_at: EXPIRES } }]);
+    expect(fold(pairingDecider, named).homeName).toBe('Cabin');
+    expect(fold(pairingDecider, requested).homeName).toBeNull();
+  });
+
+  it('a home name with an existing home is refused: that home keeps its name', () => {
+    expect(codeOf(() => when([], { type: 'Request', homeId: HOME, name: null, homeName: 'Cabin', requestedBy: USER, expiresAt: new Date(EXPIRES) }))).toBe(
+      'invalid:home_name_for_existing_home',
+    );
+  });
+});

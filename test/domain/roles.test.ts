@@ -4,6 +4,7 @@ import { ACTIONS, can, canManage, GRANTABLE_ROLES, ROLES, type Action, type Role
 /** The policy written out cell by cell, independently of the tables in src/domain: they must agree everywhere. */
 const ALLOWED: Record<Action, readonly Role[]> = {
   'home.read': ['owner', 'admin', 'user', 'viewer'],
+  'home.rename': ['owner', 'admin'],
   'gateway.read': ['owner', 'admin', 'user', 'viewer'],
   'gateway.provision': ['owner', 'admin'],
   'gateway.rename': ['owner', 'admin'],

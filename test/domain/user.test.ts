@@ -51,8 +51,17 @@ describe('token family decider', () => {
   const started: TokenFamilyEvent[] = [
     { type: 'UserLoggedIn', data: { user_id: USER, family_id: FAMILY, token_id: T1, credentials_version: 0 } },
   ];
+  // Today's behaviour (REFRESH_TOKEN_REUSE=strict); the tolerant rule has its own specs in token-family.test.ts.
   const rotate = (presentedTokenId: string, newTokenId: string, credentialsVersion = 0) =>
-    ({ type: 'Rotate', familyId: FAMILY, presentedTokenId, newTokenId, credentialsVersion }) as const;
+    ({
+      type: 'Rotate',
+      familyId: FAMILY,
+      presentedTokenId,
+      newTokenId,
+      credentialsVersion,
+      reuse: 'strict',
+      presenter: { clientAddress: null, userAgent: null },
+    }) as const;
 
   it('starts once', () => {
     expect(given(tokenFamilyDecider, []).when({ type: 'Start', userId: USER, familyId: FAMILY, tokenId: T1, credentialsVersion: 0 })).toEqual(started);

@@ -210,16 +210,29 @@ describe('a crash between the appends of a multi-stream command never blocks any
   describe('pairing: PairingRedeemed → HomeGatewayAttached → GatewayProvisioned', () => {
     for (const [appends, key] of [[1, 'pairing1'], [2, 'pairing2']] as const) {
       it(`a crash during a pairing redemption (after append ${appends} of 3) leaves the code usable after the grace period`, async () => {
-        const complete = (url: string) => new HttpClient(url).post('/api/gateways/complete-pairing', { code: owner.codes[key] });
-        await harness.crashDuring(appends, complete);
+        // The field edge's pair_gateway.py body: it picks its own gateway id (a fresh uuid4 on every run).
+        const complete = (url: string, gatewayUuid = randomUUID()) =>
+          new HttpClient(url).post('/api/gateways/complete-pairing/', {
+            pairing_code: owner.codes[key],
+            gateway_uuid: gatewayUuid,
+            name: `Gateway ${gatewayUuid.slice(0, 8)}`,
+            version: '1.0.0',
+          });
+        const crashedUuid = randomUUID();
+        await harness.crashDuring(appends, (url) => complete(url, crashedUuid));
         await harness.restarted(async (url, clock) => {
           const early = await complete(url);
           expect(early.status, JSON.stringify(early.body)).toBe(400);
           expect(early.body.error.code).toBe('pairing_code_used');
           clock.advance(CrashHarness.GRACE_MS);
-          const again = await complete(url);
+          // The crashed run's id was closed so that its late write can never land: that id is spent.
+          const sameId = await complete(url, crashedUuid);
+          expect(sameId.status, JSON.stringify(sameId.body)).toBe(409);
+          expect(sameId.body.error.code).toBe('gateway_id_taken');
+          const freshUuid = randomUUID();
+          const again = await complete(url, freshUuid);
           expect(again.status, JSON.stringify(again.body)).toBe(201);
-          expect(again.body).toMatchObject({ home_id: owner.homes[key], secret: expect.any(String) });
+          expect(again.body).toMatchObject({ id: freshUuid, home_id: owner.homes[key], secret: expect.any(String), version: '1.0.0' });
         });
       }, 120_000);
     }

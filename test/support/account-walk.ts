@@ -9,7 +9,7 @@ export interface WalkResult {
 }
 
 /**
- * Drives every account use case over real HTTP: register, login, refresh, reuse detection, logout, profile
+ * Drives every account use case over real HTTP: register, login, refresh, a re-presented first token, reuse detection, logout, profile
  * update, e-mail change, password change. Part of the catalogue walk (catalogue-walk.ts), with one walk per capability.
  */
 export async function walkAccounts(baseUrl: string, tag = 'walk'): Promise<WalkResult> {
@@ -24,6 +24,11 @@ export async function walkAccounts(baseUrl: string, tag = 'walk'): Promise<WalkR
   expect(login.status).toBe(200);
   const rotated = await http.post('/api/auth/refresh', { refresh: login.body.refresh });
   expect(rotated.status).toBe(200);
+  // The field app's pattern: the first token again while its successor is unused (RefreshTokenRepresented).
+  const represented = await http.post('/api/auth/token/refresh/', { refresh: login.body.refresh });
+  expect(represented.status).toBe(200);
+  // The newest successor used; the first token coming back after that is theft.
+  expect((await http.post('/api/auth/refresh', { refresh: represented.body.refresh })).status).toBe(200);
   const reused = await http.post('/api/auth/refresh', { refresh: login.body.refresh });
   expect(reused.status).toBe(401);
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import { registerUser, type TestUser } from '../api/home-fixture.ts';
 import { HttpClient } from './http.ts';
@@ -16,7 +17,7 @@ export interface HomeWalkResult {
 
 /**
  * Drives the home, permission, gateway and pairing use cases over real HTTP: provisioning (creates the home),
- * grants, a role change and a revocation, rename and secret rotation, a pairing redemption that fails (the home
+ * grants, a role change and a revocation, gateway and home renames, secret rotation, a pairing redemption that fails (the home
  * already has its gateway), an expired code (the server's clock is moved), and a pairing that creates a new home.
  * Revocation and deletion come last (`finishHomes`), after the bridge and remote-command walks used the gateway.
  */
@@ -34,6 +35,7 @@ export async function walkHomes(server: TestServer, clock: MovableClock): Promis
   expect((await member!.http.delete(`${permissions}/${member!.id}/`)).status).toBe(204);
 
   expect((await admin!.http.patch(`/api/gateways/${gatewayId}/`, { name: 'Front hall' })).status).toBe(200);
+  expect((await admin!.http.put(`/api/homes/${homeId}/`, { name: 'Town house' })).status).toBe(200);
   const rotated = await owner!.http.post(`/api/gateways/${gatewayId}/rotate-secret`);
   expect(rotated.status).toBe(200);
 
@@ -53,10 +55,17 @@ export async function walkHomes(server: TestServer, clock: MovableClock): Promis
   } finally {
     clock.reset();
   }
-  // A code asked for no home: redeeming it creates the home (the request is filed under it once it exists).
-  const newHomeCode = await owner!.http.post('/api/gateways/request-pairing', { name: 'Cabin' });
+  // A code asked for no home, as the field app and quick_pair.py ask; redeemed with the field edge's body
+  // (pair_gateway.py): it creates the named home (the request is filed under it once it exists).
+  const newHomeCode = await owner!.http.post('/api/gateways/request-pairing/', { home_name: 'Cabin', expiry_minutes: 10 });
   expect(newHomeCode.status).toBe(201);
-  const paired = await gatewayHttp.post('/api/gateways/complete-pairing', { code: newHomeCode.body.code });
+  const gatewayUuid = randomUUID();
+  const paired = await gatewayHttp.post('/api/gateways/complete-pairing/', {
+    pairing_code: newHomeCode.body.code,
+    gateway_uuid: gatewayUuid,
+    name: `Gateway ${gatewayUuid.slice(0, 8)}`,
+    version: '1.0.0',
+  });
   expect(paired.status, JSON.stringify(paired.body)).toBe(201);
 
   return {

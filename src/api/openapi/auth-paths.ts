@@ -12,11 +12,24 @@ const session = {
 const refreshBody = jsonBody({ type: 'object', required: ['refresh'], properties: { refresh: { type: 'string' } } });
 const refreshOperation = {
   tags: ['auth'],
-  summary: 'Rotate a refresh token (the old one stops working; reusing it revokes the family)',
+  summary: 'Rotate a refresh token',
+  description:
+    'Answers a new access token and a new refresh token. REFRESH_TOKEN_REUSE=tolerant (default): the last presented ' +
+    'token is accepted again while the refresh token issued for it was never presented (clients that keep only ' +
+    '`access`); a new refresh token replaces that unused one, and the re-presentation is recorded ' +
+    '(RefreshTokenRepresented: address, user agent). Any other reuse of a rotated token (its successor was used, or in ' +
+    'strict mode any reuse) revokes the whole family: 401 token_revoked.',
   requestBody: refreshBody,
   responses: { 200: jsonResponse('New tokens', { $ref: '#/components/schemas/Tokens' }), ...commonErrors },
 };
 const bearer = [{ bearer: [] }];
+const profileUpdate = {
+  tags: ['auth'],
+  security: bearer,
+  summary: 'Change name and/or e-mail (a new e-mail must be free)',
+  requestBody: jsonBody({ type: 'object', properties: { name: { type: 'string' }, email: { type: 'string', format: 'email' } } }),
+  responses: { 200: jsonResponse('Profile', { $ref: '#/components/schemas/Profile' }), 409: errorResponse('E-mail taken'), ...commonErrors },
+};
 
 export const authPaths = {
   '/api/auth/register': {
@@ -57,13 +70,8 @@ export const authPaths = {
   },
   '/api/auth/profile': {
     get: { tags: ['auth'], security: bearer, summary: 'Your profile', responses: { 200: jsonResponse('Profile', { $ref: '#/components/schemas/Profile' }), ...commonErrors } },
-    patch: {
-      tags: ['auth'],
-      security: bearer,
-      summary: 'Change name and/or e-mail (a new e-mail must be free)',
-      requestBody: jsonBody({ type: 'object', properties: { name: { type: 'string' }, email: { type: 'string', format: 'email' } } }),
-      responses: { 200: jsonResponse('Profile', { $ref: '#/components/schemas/Profile' }), 409: errorResponse('E-mail taken'), ...commonErrors },
-    },
+    patch: profileUpdate,
+    put: { ...profileUpdate, summary: 'Same as PATCH (the original accepted PUT)' },
   },
   '/api/auth/change-password': {
     post: {

@@ -9,11 +9,29 @@ const permissionRef = { $ref: '#/components/schemas/Permission' };
 const homeNotFound = errorResponse('No such home, or you are not a member');
 const forbidden = errorResponse('Your role does not allow this (admins manage users and viewers; owners also admins)');
 
+const renameHome = {
+  tags: ['homes'],
+  security: bearer,
+  summary: 'Rename the home (owner, admin)',
+  requestBody: jsonBody({
+    type: 'object',
+    required: ['name'],
+    properties: { name: { type: 'string', minLength: 1, maxLength: 100, description: 'Trimmed; no control characters' } },
+  }),
+  responses: {
+    200: jsonResponse('Home', { $ref: '#/components/schemas/Home' }),
+    403: forbidden,
+    404: homeNotFound,
+    ...commonErrors,
+  },
+};
+
 export const homeSchemas = {
   Home: {
     type: 'object',
     properties: {
       id: uuid,
+      name: { type: 'string', description: 'Set at creation (pairing: home_name), "Home" otherwise; owner and admin rename it' },
       role: { type: 'string', enum: ['owner', 'admin', 'user', 'viewer'] },
       owner_id: uuid,
       active_gateway_id: { type: ['string', 'null'], format: 'uuid' },
@@ -50,6 +68,8 @@ export const homePaths = {
       summary: 'One of your homes',
       responses: { 200: jsonResponse('Home', { $ref: '#/components/schemas/Home' }), 404: homeNotFound, ...commonErrors },
     },
+    patch: renameHome,
+    put: { ...renameHome, summary: 'Rename the home (owner, admin); same as PATCH' },
   },
   '/api/gateways/homes/{home_id}/permissions/': {
     parameters: [homeParam],

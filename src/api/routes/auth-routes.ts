@@ -128,13 +128,16 @@ export function authRoutes(deps: ApiDependencies): Router {
     ctx.body = await profileOf(ctx.state.userId as string);
   });
 
-  router.patch('/profile', authenticated, async (ctx: Context) => {
+  // PUT as the original accepted it (Django's RetrieveUpdateAPIView), with the same body as PATCH.
+  const updateProfile = async (ctx: Context) => {
     const body = validate(profilePatch, ctx.request.body);
     const userId = ctx.state.userId as string;
     const write = await deps.accounts.updateProfile(userId, body, commandContext(ctx));
     await deps.settle(write);
     ctx.body = await profileOf(userId);
-  });
+  };
+  router.patch('/profile', authenticated, updateProfile);
+  router.put('/profile', authenticated, updateProfile);
 
   router.post('/change-password', authenticated, async (ctx: Context) => {
     const body = validate(changePasswordBody, ctx.request.body);

@@ -50,12 +50,15 @@ export function gatewayRoutes(deps: ApiDependencies): Router {
     ctx.body = await visibleGateway(ctx, uuidParam(ctx.params, 'id'));
   });
 
-  router.patch('/:id', async (ctx: Context) => {
+  // PUT as the original accepted it (Django's RetrieveUpdateDestroyAPIView), with the same body.
+  const rename = async (ctx: Context) => {
     const gatewayId = uuidParam(ctx.params, 'id');
     const body = validate(renameBody, ctx.request.body);
     await deps.settle(await deps.gateways.rename(gatewayId, userOf(ctx), body.name, commandContext(ctx)));
     ctx.body = await visibleGateway(ctx, gatewayId);
-  });
+  };
+  router.patch('/:id', rename);
+  router.put('/:id', rename);
 
   router.delete('/:id', async (ctx: Context) => {
     const gatewayId = uuidParam(ctx.params, 'id');

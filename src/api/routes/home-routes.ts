@@ -1,14 +1,31 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
+import { z } from 'zod';
+import { homeNameProblem } from '../../domain/homes/home-name.ts';
 import type { HomeRow } from '../../projections/queries/membership-queries.ts';
 import type { ApiDependencies } from '../api-dependencies.ts';
 import { HttpError } from '../http-error.ts';
 import { requireUser } from '../middleware/authenticate.ts';
+import { commandContext } from '../middleware/request-context.ts';
 import { uuidParam } from '../path-params.ts';
+import { validate } from '../validation.ts';
+
+/** Trimmed first, then 1–100 printable characters (the domain checks the same rule again). */
+const renameBody = z.object({
+  name: z
+    .string()
+    .max(400)
+    .trim()
+    .superRefine((name, ctx) => {
+      const problem = homeNameProblem(name);
+      if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+});
 
 function homeBody(row: HomeRow) {
   return {
     id: row.id,
+    name: row.name,
     role: row.role,
     owner_id: row.owner_id,
     active_gateway_id: row.active_gateway_id,
@@ -21,15 +38,29 @@ export function homeRoutes(deps: ApiDependencies): Router {
   const router = new Router({ prefix: '/api/homes' });
   router.use(requireUser(deps.tokens));
 
+  const homeOf = async (ctx: Context, homeId: string) => {
+    const [row] = await deps.memberships.homesOf(ctx.state.userId as string, homeId);
+    if (!row) throw new HttpError(404, 'home_not_found', 'No such home');
+    return homeBody(row);
+  };
+
   router.get('/', async (ctx: Context) => {
     ctx.body = (await deps.memberships.homesOf(ctx.state.userId as string)).map(homeBody);
   });
 
   router.get('/:home_id', async (ctx: Context) => {
-    const [row] = await deps.memberships.homesOf(ctx.state.userId as string, uuidParam(ctx.params, 'home_id'));
-    if (!row) throw new HttpError(404, 'home_not_found', 'No such home');
-    ctx.body = homeBody(row);
+    ctx.body = await homeOf(ctx, uuidParam(ctx.params, 'home_id'));
   });
+
+  // Owner or admin (decided on the home stream); PUT as the original accepted it, with the same body.
+  const rename = async (ctx: Context) => {
+    const homeId = uuidParam(ctx.params, 'home_id');
+    const body = validate(renameBody, ctx.request.body);
+    await deps.settle(await deps.homes.rename(homeId, ctx.state.userId as string, body.name, commandContext(ctx)));
+    ctx.body = await homeOf(ctx, homeId);
+  };
+  router.patch('/:home_id', rename);
+  router.put('/:home_id', rename);
 
   return router;
 }

@@ -6,37 +6,50 @@ import type { ApiDependencies } from '../api-dependencies.ts';
 import { HttpError, rateLimited } from '../http-error.ts';
 import { requireUser } from '../middleware/authenticate.ts';
 import { commandContext } from '../middleware/request-context.ts';
-import { uuid } from '../path-params.ts';
 import { validate } from '../validation.ts';
 import { provisionedBody } from './gateway-body.ts';
-import { gatewayName } from './gateway-routes.ts';
+import { completeBody, pairingCodeOf, requestBody, verifyParams } from './pairing-body.ts';
 
-const requestBody = z.object({ home_id: uuid.optional(), name: gatewayName.optional() });
-const completeBody = z.object({ code: z.string().trim().min(1).max(32), home_id: uuid.optional(), name: gatewayName.optional() });
+const PAIRED_MESSAGE = 'Gateway paired successfully! Store the secret securely.';
+const VALID_MESSAGE = 'Pairing code is valid';
+/** The same for unknown, used and expired codes: the answer reveals validity and nothing else. */
+const INVALID_MESSAGE = 'Pairing code is not valid';
 
 /**
  * Pairing: the phone asks for a code (`request-pairing`, user token); the gateway redeems it without one
- * (`complete-pairing`) and gets its secret directly. Failed redemptions are rate-limited per client address.
+ * (`complete-pairing`) and gets its secret directly. Failed redemptions and failed verifications share one
+ * per-address limit, so neither path is an oracle for guessing codes.
  */
 export function pairingRoutes(deps: ApiDependencies): Router {
   const router = new Router({ prefix: '/api/gateways' });
 
   router.post('/request-pairing', requireUser(deps.tokens), async (ctx: Context) => {
     const body = validate(requestBody, ctx.request.body);
-    const requested = await deps.pairing.request(ctx.state.userId as string, { homeId: body.home_id, name: body.name }, commandContext(ctx));
+    const requested = await deps.pairing.request(
+      ctx.state.userId as string,
+      { homeId: body.home_id, name: body.name, homeName: body.home_name, ttlMs: body.expiry_minutes === undefined ? undefined : body.expiry_minutes * 60_000 },
+      commandContext(ctx),
+    );
     await deps.settle(requested.write);
+    const minutes = Math.max(1, Math.round(requested.ttlMs / 60_000));
     ctx.status = 201;
-    ctx.body = { code: requested.code, expires_at: requested.expiresAt.toISOString() };
+    ctx.body = {
+      code: requested.code,
+      expires_at: requested.expiresAt.toISOString(),
+      message: `Pairing code generated. Enter this code on your gateway within ${minutes} minutes.`,
+    };
   });
 
   router.post('/complete-pairing', async (ctx: Context) => {
     const limited = deps.pairingLimiter.retryAfter(ctx.ip);
     if (limited !== null) throw rateLimited(limited);
-    let body: z.infer<typeof completeBody>;
     let provisioned;
     try {
-      body = validate(completeBody, ctx.request.body);
-      provisioned = await deps.pairing.complete({ code: body.code, homeId: body.home_id, name: body.name }, commandContext(ctx));
+      const body = validate(completeBody, ctx.request.body);
+      provisioned = await deps.pairing.complete(
+        { code: pairingCodeOf(body), homeId: body.home_id, name: body.name, gatewayId: body.gateway_uuid, version: body.version },
+        commandContext(ctx),
+      );
     } catch (error) {
       if (error instanceof HttpError || error instanceof DomainError) deps.pairingLimiter.hit(ctx.ip);
       throw error;
@@ -44,7 +57,20 @@ export function pairingRoutes(deps: ApiDependencies): Router {
     // Read-your-writes for the next requests; the answer itself comes from the write (never a 404 for it).
     await deps.settle(provisioned.write);
     ctx.status = 201;
-    ctx.body = provisionedBody(provisioned);
+    ctx.body = { ...provisionedBody(provisioned), message: PAIRED_MESSAGE };
+  });
+
+  /**
+   * For the app's UI: is this code still redeemable? A user token is required (the original served it to anyone);
+   * the answer never names the home or the requester, and checking never consumes the code.
+   */
+  router.get('/verify-pairing/:code', requireUser(deps.tokens), async (ctx: Context) => {
+    const limited = deps.pairingLimiter.retryAfter(ctx.ip);
+    if (limited !== null) throw rateLimited(limited);
+    const { code } = validate(verifyParams, ctx.params, 'query');
+    const valid = code !== null && (await deps.pairing.isValid(code));
+    if (!valid) deps.pairingLimiter.hit(ctx.ip);
+    ctx.body = { valid, message: valid ? VALID_MESSAGE : INVALID_MESSAGE };
   });
 
   return router;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { emailClaimDecider, type EmailClaimState } from '../../domain/accounts/email-claim.ts';
 import { emailClaimStream, tokenFamilyStream, userStream } from '../../domain/accounts/email.ts';
-import { tokenFamilyDecider, tokenRevoked } from '../../domain/accounts/token-family.ts';
+import { tokenFamilyDecider, tokenRevoked, type RefreshTokenReuse } from '../../domain/accounts/token-family.ts';
 import { userDecider, type UserCommand, type UserState } from '../../domain/accounts/user.ts';
 import type { EmailClaimEvent } from '../../domain/accounts/user-events.ts';
 import { fold } from '../../domain/decider.ts';
@@ -48,6 +48,8 @@ export class AccountCommands {
     private readonly bus: CommandBus,
     private readonly hasher: PasswordHasher,
     private readonly grace: HolderGrace,
+    /** REFRESH_TOKEN_REUSE: whether a family accepts its last presented token again (see token-family.ts). */
+    private readonly refreshTokenReuse: RefreshTokenReuse = 'tolerant',
   ) {}
 
   async register(input: { email: string; password: string; name: string }, context: CommandContext): Promise<Registration> {
@@ -107,7 +109,11 @@ export class AccountCommands {
     return { ...session, write: combineWrites(writeResultOf(user), session.write) };
   }
 
-  /** Rotates a refresh token. Reuse of a rotated one revokes its whole family (an event) and fails. */
+  /**
+   * Rotates a refresh token. In tolerant mode the last presented token is accepted again while its successor was
+   * never presented (`RefreshTokenRepresented`, a new successor); any other reuse of a rotated token revokes the
+   * whole family (an event) and fails.
+   */
   async refresh(token: { userId: string; familyId: string; tokenId: string }, context: CommandContext): Promise<Session> {
     const newTokenId = randomUUID();
     const user = await this.bus.load(userDecider, userStream(token.userId));
@@ -120,6 +126,8 @@ export class AccountCommands {
         presentedTokenId: token.tokenId,
         newTokenId,
         credentialsVersion: user.state.credentialsVersion,
+        reuse: this.refreshTokenReuse,
+        presenter: { clientAddress: context.clientAddress ?? null, userAgent: context.userAgent ?? null },
       },
       context,
     );

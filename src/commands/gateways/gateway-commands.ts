@@ -17,6 +17,8 @@ export interface ProvisionedGateway {
   gatewayId: string;
   homeId: string;
   name: string;
+  /** The gateway software's version it reported, if any. */
+  version: string | null;
   /** Plaintext, for the one answer that shows it. Never logged, never stored. */
   secret: string;
   /** When it was provisioned (the time stamped on its event): the answer is built from the write, not a read model. */
@@ -29,6 +31,10 @@ export interface ProvisionInput {
   actorId: string;
   homeId?: string;
   name?: string;
+  /** The name of the home when this provisioning creates it (an existing home keeps its own). */
+  homeName?: string;
+  /** The gateway software's version, as it reported it (pairing). */
+  version?: string;
   via: 'provision' | 'pairing';
   /** Pairing names the gateway before provisioning it (its redemption event refers to it). */
   gatewayId?: string;
@@ -51,15 +57,23 @@ export class GatewayCommands {
     const gatewayId = input.gatewayId ?? randomUUID();
     const name = input.name ?? DEFAULT_GATEWAY_NAME;
     const secret = generateGatewaySecret();
-    const attached = await this.attach(homeId, input.actorId, gatewayId, context);
+    const attached = await this.attach(homeId, input.actorId, gatewayId, input.homeName, context);
     try {
       const provisioned = await this.bus.execute(
         gatewayDecider,
         gatewayStream(gatewayId),
-        { type: 'Provision', gatewayId, homeId, name, secretDigest: this.digester.digestSecret(secret), via: input.via },
+        { type: 'Provision', gatewayId, homeId, name, secretDigest: this.digester.digestSecret(secret), via: input.via, version: input.version },
         context,
       );
-      return { gatewayId, homeId, name, secret, provisionedAt: context.now, write: combineWrites(attached, writeResultOf(provisioned)) };
+      return {
+        gatewayId,
+        homeId,
+        name,
+        version: input.version ?? null,
+        secret,
+        provisionedAt: context.now,
+        write: combineWrites(attached, writeResultOf(provisioned)),
+      };
     } catch (error) {
       // The gateway was not written: free the home's slot so the home is not blocked forever.
       await this.detach(homeId, gatewayId, 'provisioning_failed', context).catch(() => {});
@@ -113,8 +127,8 @@ export class GatewayCommands {
    * two writes of revoke/delete), or by one whose provisioning died before writing it (a crash between slot and
    * gateway, past the grace period), the slot is freed first and taken again.
    */
-  private async attach(homeId: string, actorId: string, gatewayId: string, context: CommandContext): Promise<WriteResult> {
-    const command = { type: 'AttachGateway' as const, homeId, actorId, gatewayId };
+  private async attach(homeId: string, actorId: string, gatewayId: string, homeName: string | undefined, context: CommandContext): Promise<WriteResult> {
+    const command = { type: 'AttachGateway' as const, homeId, actorId, gatewayId, ...(homeName === undefined ? {} : { homeName }) };
     try {
       return writeResultOf(await this.bus.execute(homeDecider, homeStream(homeId), command, context));
     } catch (error) {

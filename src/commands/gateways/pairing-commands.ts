@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '../../domain/errors.ts';
 import { fold } from '../../domain/decider.ts';
-import { isPairingExpiry, pairingCodeExpired, pairingDecider, type PairingState } from '../../domain/gateways/pairing.ts';
+import { isPairingExpiry, isRedeemable, pairingCodeExpired, pairingDecider, type PairingState } from '../../domain/gateways/pairing.ts';
+import { conflict } from '../../domain/errors.ts';
 import { pairingStream, type PairingEvent } from '../../domain/gateways/pairing-events.ts';
 import { roleIn } from '../../domain/homes/home.ts';
 import { requirePermission } from '../../domain/homes/roles.ts';
@@ -12,11 +13,39 @@ import type { CommandContext } from '../metadata.ts';
 import type { GatewayCommands, ProvisionedGateway } from './gateway-commands.ts';
 import { generatePairingCode, normalisePairingCode, type SecretDigester } from './secret-digester.ts';
 
+export interface PairingRequest {
+  /** An existing home (owner or admin only); absent: the redemption creates a home. */
+  homeId?: string;
+  /** The gateway's name. */
+  name?: string;
+  /** The new home's name (only without `homeId`). */
+  homeName?: string;
+  /** How long the code lives; absent: the configured PAIRING_CODE_TTL_S. */
+  ttlMs?: number;
+}
+
+export interface PairingRedemption {
+  code: string;
+  /** The home the gateway says it is (must agree with the request's, when that named one). */
+  homeId?: string;
+  name?: string;
+  /** The id the gateway chose for itself (the field edge's `gateway_uuid`); absent: one is drawn. */
+  gatewayId?: string;
+  /** The gateway software's version, recorded on the gateway. */
+  version?: string;
+}
+
+const gatewayIdTaken = () =>
+  conflict('gateway_id_taken', 'This gateway id is already used; pair with another gateway_uuid', { field: 'gateway_uuid' });
+
 export interface PairingOptions {
   ttlMs: number;
   /** Injected so tests can move time instead of sleeping. */
   clock: () => Date;
 }
+
+/** What the gateway decider answers when the id was provisioned (or closed) by someone else. */
+const PROVISIONED_ELSEWHERE = new Set(['gateway_exists', 'provisioning_abandoned']);
 
 /**
  * Pairing: a person asks for a short code, the gateway redeems it without a user token and receives its secret
@@ -33,36 +62,50 @@ export class PairingCommands {
 
   async request(
     actorId: string,
-    input: { homeId?: string; name?: string },
+    input: PairingRequest,
     context: CommandContext,
-  ): Promise<{ code: string; expiresAt: Date; write: WriteResult }> {
+  ): Promise<{ code: string; expiresAt: Date; ttlMs: number; write: WriteResult }> {
     if (input.homeId !== undefined) {
       const home = await this.homes.load(input.homeId);
       // Anyone may pair a gateway for a new home; an existing one needs its owner or an admin.
       if (home.homeId !== null) requirePermission(roleIn(home, actorId), 'gateway.provision', 'home_not_found', 'home');
     }
-    const expiresAt = new Date(this.options.clock().getTime() + this.options.ttlMs);
+    const ttlMs = input.ttlMs ?? this.options.ttlMs;
+    const expiresAt = new Date(this.options.clock().getTime() + ttlMs);
     for (let attempt = 1; ; attempt++) {
       const code = generatePairingCode();
       try {
         const result = await this.bus.execute(
           pairingDecider,
           this.streamOf(code),
-          { type: 'Request', homeId: input.homeId ?? null, name: input.name ?? null, requestedBy: actorId, expiresAt },
+          {
+            type: 'Request',
+            homeId: input.homeId ?? null,
+            name: input.name ?? null,
+            ...(input.homeName === undefined ? {} : { homeName: input.homeName }),
+            requestedBy: actorId,
+            expiresAt,
+          },
           context,
         );
-        return { code, expiresAt, write: writeResultOf(result) };
+        return { code, expiresAt, ttlMs, write: writeResultOf(result) };
       } catch (error) {
         if (!(error instanceof DomainError && error.code === 'pairing_code_collision') || attempt >= 3) throw error;
       }
     }
   }
 
-  /** Redeems a code (single use, decided on its stream) and provisions on behalf of whoever asked for it. */
-  async complete(input: { code: string; homeId?: string; name?: string }, context: CommandContext): Promise<ProvisionedGateway> {
+  /**
+   * Redeems a code (single use, decided on its stream) and provisions on behalf of whoever asked for it. A
+   * gateway-chosen id must be unused: checked before anything is written (409 `gateway_id_taken`), and decided
+   * by the gateway's own stream, which provisioning appends to only while it has no events (a race lost there
+   * frees the slot and reopens the code, as any failed provisioning does).
+   */
+  async complete(input: PairingRedemption, context: CommandContext): Promise<ProvisionedGateway> {
     const stream = this.streamOf(input.code);
     const pending = await this.reopenAbandonedRedemption(stream, context);
-    const gatewayId = randomUUID();
+    const gatewayId = input.gatewayId ?? randomUUID();
+    if (input.gatewayId !== undefined && (await this.gateways.load(gatewayId)).lifecycle !== 'none') throw gatewayIdTaken();
     const homeId = input.homeId ?? pending.state.homeId ?? randomUUID();
     const asGateway: CommandContext = { ...context, actor: { kind: 'gateway', id: gatewayId } };
     const redeemed = await this.bus.execute(pairingDecider, stream, { type: 'Redeem', gatewayId, homeId, now: this.options.clock() }, asGateway);
@@ -72,7 +115,15 @@ export class PairingCommands {
     const onBehalf: CommandContext = { ...asGateway, onBehalfOf: { kind: 'user', id: requestedBy } };
     try {
       const provisioned = await this.gateways.provision(
-        { actorId: requestedBy, homeId, name: redeemed.state.name ?? input.name, via: 'pairing', gatewayId },
+        {
+          actorId: requestedBy,
+          homeId,
+          name: redeemed.state.name ?? input.name,
+          homeName: redeemed.state.homeName ?? undefined,
+          version: input.version,
+          via: 'pairing',
+          gatewayId,
+        },
         onBehalf,
       );
       return { ...provisioned, write: combineWrites(writeResultOf(redeemed), provisioned.write) };
@@ -80,8 +131,19 @@ export class PairingCommands {
       // Nothing was provisioned: the code stays usable until it expires.
       const reason = error instanceof DomainError ? error.code : 'internal_error';
       await this.bus.execute(pairingDecider, stream, { type: 'RedemptionFailed', gatewayId, reason }, asGateway).catch(() => {});
+      // Someone else provisioned this gateway-chosen id between the check above and the append.
+      if (input.gatewayId !== undefined && error instanceof DomainError && PROVISIONED_ELSEWHERE.has(error.code)) throw gatewayIdTaken();
       throw error;
     }
+  }
+
+  /**
+   * Is the code redeemable now? Read from its own stream (the authority on single use: a read model could still
+   * call a code valid that was just used), never written: checking neither consumes the code nor records expiry.
+   */
+  async isValid(code: string): Promise<boolean> {
+    const { state } = await this.bus.load(pairingDecider, this.streamOf(code));
+    return isRedeemable(state, this.options.clock());
   }
 
   /**

@@ -60,6 +60,12 @@ export function generatePairingCode(): string {
   return code;
 }
 
+/** Could `code` be one we issue (8 characters of the alphabet, once normalised)? */
+export function isPairingCodeShape(code: string): boolean {
+  const normalised = normalisePairingCode(code);
+  return normalised.length === PAIRING_CODE_LENGTH && [...normalised].every((char) => PAIRING_CODE_ALPHABET.includes(char));
+}
+
 /** Upper case, without the spaces and dashes people type to group characters. */
 export function normalisePairingCode(code: string): string {
   return code.toUpperCase().replace(/[\s-]/g, '');

@@ -37,6 +37,11 @@ export class HomeCommands {
     return writeResultOf(await this.bus.execute(homeDecider, homeStream(homeId), { type: 'ChangeRole', actorId, userId, role }, context));
   }
 
+  /** Owner or admin; the same name again records nothing. */
+  async rename(homeId: string, actorId: string, name: string, context: CommandContext): Promise<WriteResult> {
+    return writeResultOf(await this.bus.execute(homeDecider, homeStream(homeId), { type: 'Rename', actorId, name }, context));
+  }
+
   async revoke(homeId: string, actorId: string, userId: string, context: CommandContext): Promise<WriteResult> {
     return writeResultOf(await this.bus.execute(homeDecider, homeStream(homeId), { type: 'Revoke', actorId, userId }, context));
   }

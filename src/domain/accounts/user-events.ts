@@ -37,6 +37,22 @@ export const tokenFamilyEventSchemas = {
     .object({ user_id: id, family_id: id, token_id: id, credentials_version: z.number().int().min(0) })
     .strict(),
   RefreshTokenRotated: z.object({ user_id: id, family_id: id, token_id: id, previous_token_id: id }).strict(),
+  /**
+   * Tolerant reuse (REFRESH_TOKEN_REUSE=tolerant): the last presented token came back while the successor its
+   * rotation issued (`replaced_token_id`) was never presented. Accepted: `new_token_id` replaces that unused
+   * successor. Where it came from is kept for auditors (`audit export --user`).
+   */
+  RefreshTokenRepresented: z
+    .object({
+      user_id: id,
+      family_id: id,
+      token_id: id,
+      new_token_id: id,
+      replaced_token_id: id,
+      client_address: z.string().max(100).nullable(),
+      user_agent: z.string().max(512).nullable(),
+    })
+    .strict(),
   /** A refresh token was used after it had been rotated: treated as theft, the whole family is dead. */
   RefreshTokenReuseDetected: z.object({ user_id: id, family_id: id, token_id: id }).strict(),
   RefreshTokenRevoked: z.object({ user_id: id, family_id: id, reason: z.enum(['logout']) }).strict(),

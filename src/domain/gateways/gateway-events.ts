@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { definitionsOf, type EventDefinition } from '../event-catalogue.ts';
 import type { EventOf } from '../event-of.ts';
+import { gatewayVersionProblem } from './gateway-version.ts';
 
 const id = z.string().uuid();
 const name = z.string().min(1).max(150);
@@ -10,11 +11,16 @@ const name = z.string().min(1).max(150);
  */
 export const SECRET_DIGEST_PATTERN = /^hmac-sha256:[0-9a-f]{64}$/;
 const secretDigest = z.string().regex(SECRET_DIGEST_PATTERN, 'must be an hmac-sha256 digest');
+const version = z.string().superRefine((value, ctx) => {
+  const problem = gatewayVersionProblem(value);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 /** Events of `gateway-<id>`: its lifecycle. Telemetry lives elsewhere, so loading a gateway stays cheap. */
 export const gatewayEventSchemas = {
+  /** `version`: the gateway software's version, when it reported one (the field edge does at pairing). */
   GatewayProvisioned: z
-    .object({ gateway_id: id, home_id: id, name, secret_digest: secretDigest, via: z.enum(['provision', 'pairing']) })
+    .object({ gateway_id: id, home_id: id, name, secret_digest: secretDigest, via: z.enum(['provision', 'pairing']), version: version.optional() })
     .strict(),
   GatewayRenamed: z.object({ gateway_id: id, name, previous_name: name }).strict(),
   GatewaySecretRotated: z.object({ gateway_id: id, secret_digest: secretDigest }).strict(),

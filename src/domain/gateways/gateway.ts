@@ -1,8 +1,9 @@
 import type { Decider } from '../decider.ts';
-import { conflict, notFound } from '../errors.ts';
+import { conflict, invalid, notFound } from '../errors.ts';
 import { holderGraceHasPassed, holderIsReal, holderWithinGrace } from '../holder-grace.ts';
 import { requirePermission, type Role } from '../homes/roles.ts';
 import type { GatewayEvent } from './gateway-events.ts';
+import { gatewayVersionProblem } from './gateway-version.ts';
 
 /** `abandoned`: never provisioned, and closed so that it never will be (see AbandonProvisioning). */
 export type GatewayLifecycle = 'none' | 'active' | 'revoked' | 'deleted' | 'abandoned';
@@ -13,6 +14,8 @@ export interface GatewayState {
   homeId: string | null;
   name: string;
   secretDigest: string | null;
+  /** The gateway software's version it reported when provisioned, if any. */
+  version: string | null;
 }
 
 /**
@@ -20,7 +23,7 @@ export interface GatewayState {
  * handler just before (never from a read model), so the decision here is pure.
  */
 export type GatewayCommand =
-  | { type: 'Provision'; gatewayId: string; homeId: string; name: string; secretDigest: string; via: 'provision' | 'pairing' }
+  | { type: 'Provision'; gatewayId: string; homeId: string; name: string; secretDigest: string; via: 'provision' | 'pairing'; version?: string }
   | { type: 'Rename'; actorRole: Role | null; name: string }
   | { type: 'RotateSecret'; actorRole: Role | null; secretDigest: string }
   | { type: 'Revoke'; actorRole: Role | null }
@@ -42,7 +45,7 @@ function requireExisting(state: GatewayState): { gatewayId: string; homeId: stri
 }
 
 export const gatewayDecider: Decider<GatewayCommand, GatewayEvent, GatewayState> = {
-  initialState: { lifecycle: 'none', gatewayId: null, homeId: null, name: '', secretDigest: null },
+  initialState: { lifecycle: 'none', gatewayId: null, homeId: null, name: '', secretDigest: null, version: null },
 
   evolve(state, event) {
     switch (event.type) {
@@ -53,6 +56,7 @@ export const gatewayDecider: Decider<GatewayCommand, GatewayEvent, GatewayState>
           homeId: event.data.home_id,
           name: event.data.name,
           secretDigest: event.data.secret_digest,
+          version: event.data.version ?? null,
         };
       case 'GatewayRenamed':
         return { ...state, name: event.data.name };
@@ -77,8 +81,13 @@ export const gatewayDecider: Decider<GatewayCommand, GatewayEvent, GatewayState>
     if (command.type === 'Provision') {
       if (state.lifecycle === 'abandoned') throw conflict('provisioning_abandoned', 'This provisioning took too long and was given up; try again');
       if (state.lifecycle !== 'none') throw conflict('gateway_exists', 'This gateway is already provisioned');
-      const { gatewayId, homeId, name, secretDigest, via } = command;
-      return [{ type: 'GatewayProvisioned', data: { gateway_id: gatewayId, home_id: homeId, name, secret_digest: secretDigest, via } }];
+      const { gatewayId, homeId, name, secretDigest, via, version } = command;
+      if (version !== undefined) {
+        const problem = gatewayVersionProblem(version);
+        if (problem !== null) throw invalid('invalid_gateway_version', `The gateway version ${problem}`, { field: 'version' });
+      }
+      const reported = version === undefined ? {} : { version };
+      return [{ type: 'GatewayProvisioned', data: { gateway_id: gatewayId, home_id: homeId, name, secret_digest: secretDigest, via, ...reported } }];
     }
     const { gatewayId, homeId } = requireExisting(state);
     switch (command.type) {

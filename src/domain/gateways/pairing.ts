@@ -11,12 +11,14 @@ export interface PairingState {
   /** While redeemed: the gateway being provisioned with the code. */
   redeemedGatewayId: string | null;
   name: string | null;
+  /** The name the new home gets (a code for no existing home), when the request gave one. */
+  homeName: string | null;
   requestedBy: string | null;
   expiresAt: string | null;
 }
 
 export type PairingCommand =
-  | { type: 'Request'; homeId: string | null; name: string | null; requestedBy: string; expiresAt: Date }
+  | { type: 'Request'; homeId: string | null; name: string | null; homeName?: string; requestedBy: string; expiresAt: Date }
   /** `homeId`: the home the gateway says it is (must agree with the request's, when the request named one). */
   | { type: 'Redeem'; gatewayId: string; homeId: string; now: Date }
   | { type: 'RedemptionFailed'; gatewayId: string; reason: string };
@@ -29,7 +31,16 @@ const invalidCode = (reason: 'unknown' | 'used' | 'expired') =>
 export const isPairingExpiry = (events: readonly PairingEvent[]) => events.some((event) => event.type === 'PairingExpired');
 
 export const pairingDecider: Decider<PairingCommand, PairingEvent, PairingState> = {
-  initialState: { status: 'none', homeId: null, requestedHomeId: null, redeemedGatewayId: null, name: null, requestedBy: null, expiresAt: null },
+  initialState: {
+    status: 'none',
+    homeId: null,
+    requestedHomeId: null,
+    redeemedGatewayId: null,
+    name: null,
+    homeName: null,
+    requestedBy: null,
+    expiresAt: null,
+  },
 
   evolve(state, event) {
     switch (event.type) {
@@ -40,6 +51,7 @@ export const pairingDecider: Decider<PairingCommand, PairingEvent, PairingState>
           requestedHomeId: event.data.home_id,
           redeemedGatewayId: null,
           name: event.data.name,
+          homeName: event.data.home_name ?? null,
           requestedBy: event.data.requested_by,
           expiresAt: event.data.expires_at,
         };
@@ -60,10 +72,19 @@ export const pairingDecider: Decider<PairingCommand, PairingEvent, PairingState>
       case 'Request':
         // A fresh code landing on a live stream: astronomically unlikely; the handler draws another code.
         if (state.status !== 'none') throw conflict('pairing_code_collision', 'This pairing code is taken');
+        if (command.homeName !== undefined && command.homeId !== null) {
+          throw invalid('home_name_for_existing_home', 'home_name names a new home; an existing home keeps its name');
+        }
         return [
           {
             type: 'PairingRequested',
-            data: { home_id: command.homeId, name: command.name, requested_by: command.requestedBy, expires_at: command.expiresAt.toISOString() },
+            data: {
+              home_id: command.homeId,
+              name: command.name,
+              ...(command.homeName === undefined ? {} : { home_name: command.homeName }),
+              requested_by: command.requestedBy,
+              expires_at: command.expiresAt.toISOString(),
+            },
           },
         ];
       case 'Redeem': {
@@ -87,3 +108,7 @@ export const pairingDecider: Decider<PairingCommand, PairingEvent, PairingState>
 };
 
 export const pairingCodeExpired = () => invalidCode('expired');
+
+/** May the code still be redeemed at `now`? Read only: an expired code is not recorded as expired here. */
+export const isRedeemable = (state: PairingState, now: Date) =>
+  state.status === 'open' && state.expiresAt !== null && now.getTime() < Date.parse(state.expiresAt);

@@ -1,15 +1,22 @@
 import { z } from 'zod';
 import { definitionsOf, type EventDefinition } from '../event-catalogue.ts';
 import type { EventOf } from '../event-of.ts';
+import { homeNameProblem } from './home-name.ts';
 import { GRANTABLE_ROLES } from './roles.ts';
 
 const id = z.string().uuid();
 const grantableRole = z.enum(GRANTABLE_ROLES);
+const homeName = z.string().superRefine((value, ctx) => {
+  const problem = homeNameProblem(value);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 /** Events of `home-<id>`: the home, who may use it, and its one active gateway. */
 export const homeEventSchemas = {
-  /** The creator is the home's one owner. */
-  HomeCreated: z.object({ home_id: id, owner_id: id }).strict(),
+  /** The creator is the home's one owner. `name`: absent on homes created before homes had names (read as "Home"). */
+  HomeCreated: z.object({ home_id: id, owner_id: id, name: homeName.optional() }).strict(),
+  /** Renamed by its owner or an admin. */
+  HomeRenamed: z.object({ home_id: id, name: homeName, previous_name: homeName, renamed_by: id }).strict(),
   PermissionGranted: z.object({ home_id: id, user_id: id, role: grantableRole, granted_by: id }).strict(),
   PermissionRoleChanged: z
     .object({ home_id: id, user_id: id, role: grantableRole, previous_role: grantableRole, changed_by: id })

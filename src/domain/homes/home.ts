@@ -1,6 +1,7 @@
 import type { Decider } from '../decider.ts';
-import { conflict, forbidden, notFound } from '../errors.ts';
+import { conflict, forbidden, invalid, notFound } from '../errors.ts';
 import type { HomeEvent } from './home-events.ts';
+import { DEFAULT_HOME_NAME, homeNameProblem } from './home-name.ts';
 import { canManage, requirePermission, type GrantableRole, type Role } from './roles.ts';
 
 export interface Membership {
@@ -11,6 +12,8 @@ export interface Membership {
 export interface HomeState {
   homeId: string | null;
   ownerId: string | null;
+  /** DEFAULT_HOME_NAME for homes created without one. */
+  name: string;
   members: Readonly<Record<string, Membership>>;
   activeGatewayId: string | null;
 }
@@ -19,8 +22,12 @@ export interface HomeState {
 export type DetachReason = 'revoked' | 'deleted' | 'provisioning_failed' | 'holder_never_written';
 
 export type HomeCommand =
-  /** Takes the home's active-gateway slot; creates the home (caller as owner) when it does not exist yet. */
-  | { type: 'AttachGateway'; homeId: string; actorId: string; gatewayId: string }
+  /**
+   * Takes the home's active-gateway slot; creates the home (caller as owner, named `homeName` or the default) when
+   * it does not exist yet. The name of an existing home is left alone.
+   */
+  | { type: 'AttachGateway'; homeId: string; actorId: string; gatewayId: string; homeName?: string }
+  | { type: 'Rename'; actorId: string; name: string }
   /** Frees the slot after the gateway was revoked or deleted (or its provisioning failed). */
   | { type: 'DetachGateway'; gatewayId: string; reason: DetachReason }
   | { type: 'Grant'; actorId: string; userId: string; role: GrantableRole }
@@ -34,6 +41,12 @@ const homeNotFound = () => notFound('home_not_found', 'No such home');
 function requireHome(state: HomeState): string {
   if (state.homeId === null) throw homeNotFound();
   return state.homeId;
+}
+
+function requireHomeName(name: string): string {
+  const problem = homeNameProblem(name);
+  if (problem !== null) throw invalid('invalid_home_name', `The home name ${problem}`, { field: 'name' });
+  return name;
 }
 
 function requireManager(state: HomeState, actorId: string): Role {
@@ -50,15 +63,17 @@ function setMember(state: HomeState, userId: string, membership: Membership | nu
 }
 
 export const homeDecider: Decider<HomeCommand, HomeEvent, HomeState> = {
-  initialState: { homeId: null, ownerId: null, members: {}, activeGatewayId: null },
+  initialState: { homeId: null, ownerId: null, name: DEFAULT_HOME_NAME, members: {}, activeGatewayId: null },
 
   evolve(state, event) {
     switch (event.type) {
       case 'HomeCreated':
-        return setMember({ ...state, homeId: event.data.home_id, ownerId: event.data.owner_id }, event.data.owner_id, {
+        return setMember({ ...state, homeId: event.data.home_id, ownerId: event.data.owner_id, name: event.data.name ?? DEFAULT_HOME_NAME }, event.data.owner_id, {
           role: 'owner',
           grantedBy: event.data.owner_id,
         });
+      case 'HomeRenamed':
+        return { ...state, name: event.data.name };
       case 'PermissionGranted':
         return setMember(state, event.data.user_id, { role: event.data.role, grantedBy: event.data.granted_by });
       case 'PermissionRoleChanged': {
@@ -79,7 +94,8 @@ export const homeDecider: Decider<HomeCommand, HomeEvent, HomeState> = {
       case 'AttachGateway': {
         const created: HomeEvent[] = [];
         if (state.homeId === null) {
-          created.push({ type: 'HomeCreated', data: { home_id: command.homeId, owner_id: command.actorId } });
+          const name = command.homeName === undefined ? {} : { name: requireHomeName(command.homeName) };
+          created.push({ type: 'HomeCreated', data: { home_id: command.homeId, owner_id: command.actorId, ...name } });
         } else {
           requirePermission(roleIn(state, command.actorId), 'gateway.provision', 'home_not_found', 'home');
           if (state.activeGatewayId === command.gatewayId) return [];
@@ -90,6 +106,14 @@ export const homeDecider: Decider<HomeCommand, HomeEvent, HomeState> = {
           }
         }
         return [...created, { type: 'HomeGatewayAttached', data: { home_id: command.homeId, gateway_id: command.gatewayId } }];
+      }
+
+      case 'Rename': {
+        const homeId = requireHome(state);
+        requirePermission(roleIn(state, command.actorId), 'home.rename', 'home_not_found', 'home');
+        const name = requireHomeName(command.name);
+        if (name === state.name) return [];
+        return [{ type: 'HomeRenamed', data: { home_id: homeId, name, previous_name: state.name, renamed_by: command.actorId } }];
       }
 
       case 'DetachGateway': {

@@ -12,6 +12,8 @@ export type GrantableRole = (typeof GRANTABLE_ROLES)[number];
 
 export const ACTIONS = [
   'home.read',
+  /** The home's name (`PATCH`/`PUT /api/homes/{id}/`). */
+  'home.rename',
   'gateway.read',
   'gateway.provision',
   'gateway.rename',
@@ -33,6 +35,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, readonly Action[]>> = {
   owner: ACTIONS,
   admin: [
     'home.read',
+    'home.rename',
     'gateway.read',
     'gateway.provision',
     'gateway.rename',

@@ -5,6 +5,8 @@ export interface GatewayRow {
   id: string;
   home_id: string;
   name: string;
+  /** The gateway software's version it reported at pairing, if any. */
+  version: string | null;
   status: 'pending' | 'online' | 'offline' | 'revoked';
   last_seen: Date | null;
   created_at: Date;
@@ -48,6 +50,7 @@ export class GatewayQueries {
         'gateways.id',
         'gateways.home_id',
         'gateways.name',
+        'gateways.version',
         this.knex.raw(`case when gateways.status = 'revoked' then 'revoked'
           when gateway_presence.online then 'online'
           when gateway_presence.gateway_id is not null then 'offline'

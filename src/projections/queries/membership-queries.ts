@@ -12,6 +12,7 @@ export interface PermissionRow {
 
 export interface HomeRow {
   id: string;
+  name: string;
   owner_id: string;
   active_gateway_id: string | null;
   created_at: Date;
@@ -37,7 +38,7 @@ export class MembershipQueries {
       .join('memberships', 'memberships.home_id', 'homes.id')
       .where('memberships.user_id', userId)
       .orderBy([{ column: 'homes.created_at' }, { column: 'homes.id' }])
-      .select('homes.id', 'homes.owner_id', 'homes.active_gateway_id', 'homes.created_at', 'memberships.role');
+      .select('homes.id', 'homes.name', 'homes.owner_id', 'homes.active_gateway_id', 'homes.created_at', 'memberships.role');
     if (homeId !== undefined) query.where('homes.id', homeId);
     return query;
   }

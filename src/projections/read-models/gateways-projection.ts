@@ -9,7 +9,8 @@ import type { Projection, TableNames } from '../projection.ts';
  */
 export const gatewaysProjection: Projection = {
   name: 'gateways',
-  version: 1,
+  // 2: `version` (the gateway software's, from GatewayProvisioned).
+  version: 2,
   eventTypes: ['GatewayProvisioned', 'GatewayRenamed', 'GatewayRevoked', 'GatewayDeleted'],
   tables: ['gateways'],
 
@@ -18,6 +19,7 @@ export const gatewaysProjection: Projection = {
       t.uuid('id').primary();
       t.uuid('home_id').notNullable().index();
       t.text('name').notNullable();
+      t.text('version').nullable();
       t.text('status').notNullable();
       t.timestamp('last_seen', { useTz: true }).nullable();
       t.timestamp('created_at', { useTz: true }).notNullable();
@@ -27,12 +29,19 @@ export const gatewaysProjection: Projection = {
   },
 
   async apply(trx: Knex.Transaction, event: RecordedEvent, table: TableNames) {
-    const data = event.data as { gateway_id: string; home_id: string; name: string };
+    const data = event.data as { gateway_id: string; home_id: string; name: string; version?: string };
     const gateways = () => trx(table('gateways')).where({ id: data.gateway_id });
     switch (event.type) {
       case 'GatewayProvisioned':
         await trx(table('gateways'))
-          .insert({ id: data.gateway_id, home_id: data.home_id, name: data.name, status: 'pending', created_at: event.created })
+          .insert({
+            id: data.gateway_id,
+            home_id: data.home_id,
+            name: data.name,
+            version: data.version ?? null,
+            status: 'pending',
+            created_at: event.created,
+          })
           .onConflict('id')
           .ignore();
         return;
