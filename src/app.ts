@@ -27,6 +27,7 @@ import { MembershipQueries } from './projections/queries/membership-queries.ts';
 import { UserQueries } from './projections/queries/user-queries.ts';
 import { openStores, type Stores } from './stores.ts';
 import { BridgeQueries } from './projections/queries/bridge-queries.ts';
+import { DeviceQueries } from './projections/queries/device-queries.ts';
 import { TelemetryRecorder } from './commands/bridge/telemetry-recorder.ts';
 import { CrossStreamAppender } from './commands/cross-stream-appender.ts';
 import { GatewayBridge } from './bridge/gateway-bridge.ts';
@@ -147,6 +148,8 @@ export async function startServer(config: Config, logger: Logger, options: Serve
           const ok = await projections.waitForHead(auditIndexProjection.name, config.READ_YOUR_WRITES_TIMEOUT_MS);
           if (!ok) logger.warn('audit read model did not catch up in time; answering anyway');
         },
+        devices: new DeviceQueries(stores.readModels.knex),
+        fieldApp: { heartbeatTimeoutS: config.HEARTBEAT_TIMEOUT_S },
       },
       { logger, readiness },
     );
