@@ -67,6 +67,8 @@ export class AppSocketGate {
     if (home === 'bad_id') return { status: 400, message: 'Bad Request' };
     if (home === null) return { status: 404, message: 'Not Found' };
     if ('role' in home && !can(home.role, 'device.read')) return { status: 403, message: 'Forbidden' };
+    // Before the 101: everything after the app sees its socket open is delivered to it.
+    await this.options.hub.ensureSubscribed();
     this.admitted.set(request, { userId: user.userId, expiresAtMs: user.expiresAt * 1000, home });
     return null;
   }

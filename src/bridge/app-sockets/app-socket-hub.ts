@@ -19,6 +19,8 @@ const FOLLOWED = [
   'RefreshTokenReuseDetected',
   'UserPasswordChanged',
 ];
+/** How long the subscription outlives the last socket (an app reconnecting keeps it). */
+const IDLE_UNSUBSCRIBE_MS = 60_000;
 /** After these the user's sockets close: their sign-in ended (logout, a stolen token, a new password). */
 const SESSION_ENDING = new Set(['RefreshTokenRevoked', 'RefreshTokenReuseDetected', 'UserPasswordChanged']);
 
@@ -34,7 +36,7 @@ interface HomeWatch extends HomeDevices {
 
 /**
  * The app sockets of this process, by home and by user, fed by ONE event-store subscription (filtered by type,
- * from the head when the first socket came; stopped when the last one leaves), so state reports and session
+ * from the head when the first socket came; stopped a minute after the last one left), so state reports and session
  * changes reach the app whichever process holds the gateway, and revocations from any process close sockets.
  */
 export class AppSocketHub {
@@ -43,6 +45,7 @@ export class AppSocketHub {
   private subscription: Subscription | null = null;
   private starting: Promise<void> | null = null;
   private lastPosition: Position | null = null;
+  private idleTimer: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly store: EventStore,
@@ -80,6 +83,7 @@ export class AppSocketHub {
   }
 
   closeAll(code: number, reason: string): void {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
     this.subscription?.unsubscribe();
     this.subscription = null;
     for (const sockets of this.byUser.values()) for (const socket of sockets) socket.close(code, reason);
@@ -92,12 +96,19 @@ export class AppSocketHub {
     const mine = this.byUser.get(socket.userId);
     mine?.delete(socket);
     if (mine && mine.size === 0) this.byUser.delete(socket.userId);
-    if (this.homes.size === 0 && this.subscription) {
-      // Nobody listens: telemetry costs this process nothing until the next socket.
-      this.subscription.unsubscribe();
-      this.subscription = null;
-      this.lastPosition = null;
+    if (this.homes.size === 0 && this.subscription && !this.idleTimer) {
+      // Nobody listens: after a grace (an app reconnects within seconds), telemetry costs this process nothing.
+      this.idleTimer = setTimeout(() => this.stopWhenIdle(), IDLE_UNSUBSCRIBE_MS);
+      this.idleTimer.unref();
     }
+  }
+
+  private stopWhenIdle(): void {
+    this.idleTimer = null;
+    if (this.homes.size > 0 || !this.subscription) return;
+    this.subscription.unsubscribe();
+    this.subscription = null;
+    this.lastPosition = null;
   }
 
   private async loadInventory(watch: HomeWatch, gatewayId: string): Promise<void> {
@@ -106,7 +117,13 @@ export class AppSocketHub {
     watch.deviceNames = names;
   }
 
-  private ensureSubscribed(): Promise<void> {
+  /**
+   * Starts the shared subscription (from the head) unless it runs. The gate calls it before the upgrade completes,
+   * so whatever happens after the app sees its socket open is delivered.
+   */
+  ensureSubscribed(): Promise<void> {
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
     if (this.subscription) return Promise.resolve();
     this.starting ??= this.subscribe().finally(() => (this.starting = null));
     return this.starting;
@@ -114,7 +131,6 @@ export class AppSocketHub {
 
   private async subscribe(): Promise<void> {
     const after = this.lastPosition ?? (await this.store.headPosition());
-    if (this.homes.size === 0) return;
     this.subscription = this.store.subscribeToAll({ after, filter: { eventTypes: FOLLOWED } }).subscribe({
       next: (event) => {
         this.lastPosition = event.position;
