@@ -238,5 +238,19 @@ for (const target of serverTargets()) {
       expect(retry.body.command_id).toBe(keyed.request_id);
       expect(await headOf(server)).toBe(head);
     });
+
+    it('the OpenAPI document describes every app call and the live socket', async () => {
+      const doc = await new AppClient(server.url, null).raw('GET', '/openapi.json');
+      for (const path of [
+        '/api/remote/gateways',
+        '/api/remote/homes/{home_id}/status',
+        '/api/homes/{home_id}/devices/',
+        '/api/remote/homes/{home_id}/entities/{entity_id}/control',
+        '/api/remote/homes/{home_id}/scenes/{scene_id}/run',
+        '/ws/home/{id}/',
+      ]) {
+        expect(doc.body.paths[path], path).toBeDefined();
+      }
+    });
   });
 }
