@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { headOf, homeWithEveryRole, registerUser, type TestHome } from '../api/home-fixture.ts';
+import { TokenService } from '../../src/api/auth/token-service.ts';
 import { AppClient, AppLiveSocket, recordInventory } from '../support/app-client.ts';
 import { GatewaySocket } from '../support/gateway-socket.ts';
 import { HttpClient } from '../support/http.ts';
@@ -124,6 +125,13 @@ for (const target of serverTargets()) {
       expect((await app.closed).code).toBe(1009);
       // The bound counts open sockets: one closed, one more may open.
       await live(home.homeId, tokenOf(home, 'user'));
+    });
+
+    it('a socket lives no longer than its access token: it closes with 4401 when the token expires', async () => {
+      const home = await homeWithEveryRole(server);
+      const shortLived = new TokenService(server.env.JWT_SECRET!, 1, 60).signAccess(home.people.viewer.id);
+      const socket = await live(home.homeId, shortLived);
+      expect(await socket.closed).toEqual({ code: 4401, reason: 'access token expired; reconnect with a new one' });
     });
 
     it('a registered user without homes is refused for any uuid home (404)', async () => {

@@ -96,11 +96,14 @@ export class AppSocketHub {
     const mine = this.byUser.get(socket.userId);
     mine?.delete(socket);
     if (mine && mine.size === 0) this.byUser.delete(socket.userId);
-    if (this.homes.size === 0 && this.subscription && !this.idleTimer) {
-      // Nobody listens: after a grace (an app reconnects within seconds), telemetry costs this process nothing.
-      this.idleTimer = setTimeout(() => this.stopWhenIdle(), IDLE_UNSUBSCRIBE_MS);
-      this.idleTimer.unref();
-    }
+    this.stopLaterWhenIdle();
+  }
+
+  /** Nobody listens: after a grace (an app reconnects within seconds), telemetry costs this process nothing. */
+  private stopLaterWhenIdle(): void {
+    if (this.homes.size > 0 || !this.subscription || this.idleTimer) return;
+    this.idleTimer = setTimeout(() => this.stopWhenIdle(), IDLE_UNSUBSCRIBE_MS);
+    this.idleTimer.unref();
   }
 
   private stopWhenIdle(): void {
@@ -121,12 +124,15 @@ export class AppSocketHub {
    * Starts the shared subscription (from the head) unless it runs. The gate calls it before the upgrade completes,
    * so whatever happens after the app sees its socket open is delivered.
    */
-  ensureSubscribed(): Promise<void> {
+  async ensureSubscribed(): Promise<void> {
     if (this.idleTimer) clearTimeout(this.idleTimer);
     this.idleTimer = null;
-    if (this.subscription) return Promise.resolve();
-    this.starting ??= this.subscribe().finally(() => (this.starting = null));
-    return this.starting;
+    if (!this.subscription) {
+      this.starting ??= this.subscribe().finally(() => (this.starting = null));
+      await this.starting;
+    }
+    // An upgrade admitted but never completed (the app went away) must not keep the subscription forever.
+    this.stopLaterWhenIdle();
   }
 
   private async subscribe(): Promise<void> {
