@@ -30,7 +30,8 @@ export class CrashAfterAppends implements EventStore {
     private readonly limit: number,
     private readonly crash: () => void = () => process.kill(process.pid, 'SIGKILL'),
   ) {
-    this.countEvents = inner.countEvents?.bind(inner);
+    const count = inner.countEvents?.bind(inner);
+    if (count) this.countEvents = count;
     const many = inner.appendToStreams?.bind(inner);
     if (many) {
       this.appendToStreams = async (appends) => {

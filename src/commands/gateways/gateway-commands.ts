@@ -27,11 +27,11 @@ export interface ProvisionedGateway {
 export interface ProvisionInput {
   /** Who provisions: becomes the owner of a new home; must be owner or admin of an existing one. */
   actorId: string;
-  homeId?: string;
-  name?: string;
+  homeId?: string | undefined;
+  name?: string | undefined;
   via: 'provision' | 'pairing';
   /** Pairing names the gateway before provisioning it (its redemption event refers to it). */
-  gatewayId?: string;
+  gatewayId?: string | undefined;
 }
 
 /**

@@ -33,7 +33,7 @@ export class PairingCommands {
 
   async request(
     actorId: string,
-    input: { homeId?: string; name?: string },
+    input: { homeId?: string | undefined; name?: string | undefined },
     context: CommandContext,
   ): Promise<{ code: string; expiresAt: Date; write: WriteResult }> {
     if (input.homeId !== undefined) {
@@ -59,7 +59,7 @@ export class PairingCommands {
   }
 
   /** Redeems a code (single use, decided on its stream) and provisions on behalf of whoever asked for it. */
-  async complete(input: { code: string; homeId?: string; name?: string }, context: CommandContext): Promise<ProvisionedGateway> {
+  async complete(input: { code: string; homeId?: string | undefined; name?: string | undefined }, context: CommandContext): Promise<ProvisionedGateway> {
     const stream = this.streamOf(input.code);
     const pending = await this.reopenAbandonedRedemption(stream, context);
     const gatewayId = randomUUID();
