@@ -39,7 +39,7 @@ const FOLDERS = [
     name: 'edge-imports-protocol-only',
     comment: 'src/edge is the gateway-side client library: it shares the protocol\'s frame builders and parsers, nothing else.',
     from: '^src/edge/',
-    may: ['^src/edge/', '^src/bridge/protocol/', '^src/domain/values/'],
+    may: ['^src/edge/', '^src/bridge/protocol/'],
   },
   {
     name: 'eventstore-imports-domain-types',
