@@ -20,7 +20,7 @@ export class AppClient {
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     // axios drops Content-Type when there is no data (the scene run posts none).
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${this.baseUrl}/api${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const response = await fetch(`${this.baseUrl}/api${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
     const text = await response.text();
     let parsed: unknown = text;
     try {
