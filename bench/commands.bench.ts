@@ -27,7 +27,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 
 async function startChild(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['bin/smarthome-cloud.js', 'serve'], {
+  // The sources through tsx, like the parent process: a stale dist/ must not be what gets measured.
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve'], {
     cwd: path.resolve(import.meta.dirname, '..'),
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', NODE_ID: 'bench-b', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'inherit', 'inherit'],

@@ -28,6 +28,7 @@ import { MembershipQueries } from './projections/queries/membership-queries.ts';
 import { UserQueries } from './projections/queries/user-queries.ts';
 import { openStores, type Stores } from './stores.ts';
 import { BridgeQueries } from './projections/queries/bridge-queries.ts';
+import { DeviceQueries } from './projections/queries/device-queries.ts';
 import { TelemetryRecorder } from './commands/bridge/telemetry-recorder.ts';
 import { DeviceInventoryRequests } from './commands/bridge/device-inventory-requests.ts';
 import { CrossStreamAppender } from './commands/cross-stream-appender.ts';
@@ -43,6 +44,10 @@ import { AuditQueries } from './projections/queries/audit-queries.ts';
 import { auditIndexProjection } from './projections/read-models/audit-index-projection.ts';
 import { REMOTE_COMMAND_EVENT_TYPES } from './domain/remote-control/remote-command-events.ts';
 import { SharedHeadReader } from './eventstore/shared-head-reader.ts';
+import { AppSocketHub } from './bridge/app-sockets/app-socket-hub.ts';
+import { AppSocketGate } from './bridge/app-sockets/app-socket-gate.ts';
+import { APP_CLOSE, DEFAULT_APP_SOCKET_SETTINGS } from './bridge/app-sockets/app-socket.ts';
+import { InvalidTokenError } from './api/auth/token-service.ts';
 
 export interface RunningServer {
   /** http://host:port of the listening server. */
@@ -116,6 +121,8 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     const recorder = new TelemetryRecorder(bus, new CrossStreamAppender(stores.eventStore));
     // Set once the bridge exists (below); the API only uses it for requests, after listening.
     let relay: CommandRelay | null = null;
+    const tokens = new TokenService(jwtSecret, config.ACCESS_TOKEN_TTL_S, config.REFRESH_TOKEN_TTL_S);
+    const deviceViews = new DeviceQueries(stores.readModels.knex);
     const app = websockify(new Koa());
     app.proxy = config.TRUST_PROXY;
     installApi(
@@ -129,7 +136,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
         memberships,
         gatewayViews: new GatewayQueries(stores.readModels.knex),
         bridgeViews,
-        tokens: new TokenService(jwtSecret, config.ACCESS_TOKEN_TTL_S, config.REFRESH_TOKEN_TTL_S),
+        tokens,
         homeIdsOf: (userId) => memberships.homeIdsOf(userId),
         settle,
         loginLimiter: {
@@ -156,6 +163,8 @@ export async function startServer(config: Config, logger: Logger, options: Serve
           const ok = await projections.waitForHead(auditIndexProjection.name, config.READ_YOUR_WRITES_TIMEOUT_MS);
           if (!ok) logger.warn('audit read model did not catch up in time; answering anyway');
         },
+        devices: deviceViews,
+        fieldApp: { heartbeatTimeoutS: config.HEARTBEAT_TIMEOUT_S },
       },
       { logger, readiness },
     );
@@ -201,9 +210,30 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     const sweeper = new CommandSweeper(remoteCommands, remoteCommandViews, config.REMOTE_COMMAND_SWEEP_INTERVAL_MS, logger, nodeId);
     sweeper.start();
 
+    // The mobile app's live socket shares the ws server with the bridge; the path decides who takes it.
+    const appSockets = new AppSocketHub(stores.eventStore, deviceViews, logger);
+    const appGate = new AppSocketGate({
+      verifyAccessToken: (token) => {
+        try {
+          return tokens.verifyAccess(token);
+        } catch (error) {
+          if (error instanceof InvalidTokenError) return null;
+          throw error;
+        }
+      },
+      memberships,
+      hub: appSockets,
+      logger,
+      maxSocketsPerUser: config.APP_SOCKETS_PER_USER,
+      settings: DEFAULT_APP_SOCKET_SETTINGS,
+    });
     const server = http.createServer(app.callback());
-    app.ws.use((ctx) => bridge.accept(ctx.websocket, ctx.req));
-    app.ws.listen({ server, verifyClient: bridge.verifyClient, maxPayload: config.BRIDGE_MAX_FRAME_BYTES });
+    app.ws.use((ctx) => (appGate.handles(ctx.req) ? appGate.accept(ctx.websocket, ctx.req) : bridge.accept(ctx.websocket, ctx.req)));
+    app.ws.listen({
+      server,
+      verifyClient: (info, callback) => (appGate.handles(info.req) ? appGate.verifyClient(info, callback) : bridge.verifyClient(info, callback)),
+      maxPayload: config.BRIDGE_MAX_FRAME_BYTES,
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.PORT, config.HOST, () => resolve());
@@ -228,6 +258,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
           await sweeper.stop();
           commandOutcomes.stop();
           await bridge.closeAll('server_shutdown');
+          appSockets.closeAll(APP_CLOSE.shutdown, 'server shutting down');
           await new Promise<void>((resolve) => {
             server.close(() => resolve());
             server.closeIdleConnections();

@@ -54,6 +54,8 @@ const envSchema = z.object({
   NODE_ID: z.string().min(1).optional(),
   REMOTE_COMMAND_QUEUE_LIMIT: z.coerce.number().int().min(1).default(100),
   REMOTE_COMMAND_SWEEP_INTERVAL_MS: z.coerce.number().int().min(10).default(5000),
+  /** Live app sockets (`/ws/home/{id}/`) one user may hold open on one process. */
+  APP_SOCKETS_PER_USER: z.coerce.number().int().min(1).max(1000).default(10),
   TRUST_PROXY: booleanFlag.default(false),
   AUTO_REBUILD: booleanFlag.default(false),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

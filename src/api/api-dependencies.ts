@@ -6,6 +6,7 @@ import type { HomeCommands } from '../commands/homes/home-commands.ts';
 import type { GatewayQueries } from '../projections/queries/gateway-queries.ts';
 import type { MembershipQueries } from '../projections/queries/membership-queries.ts';
 import type { BridgeQueries } from '../projections/queries/bridge-queries.ts';
+import type { DeviceQueries } from '../projections/queries/device-queries.ts';
 import type { AuditQueries } from '../projections/queries/audit-queries.ts';
 import type { UserQueries } from '../projections/queries/user-queries.ts';
 import type { RemoteCommandQueries } from '../projections/queries/remote-command-queries.ts';
@@ -54,4 +55,8 @@ export interface ApiDependencies {
    * holds everything in the log at the time of the call, or after the read-your-writes timeout.
    */
   auditSettled(): Promise<void>;
+  /** The field edge's device inventories with their latest states (the app's device list). */
+  devices: DeviceQueries;
+  /** The mobile app's calls: a session with no recorded activity for longer than this is `stale`. */
+  fieldApp: { heartbeatTimeoutS: number };
 }

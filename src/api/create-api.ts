@@ -6,6 +6,8 @@ import { errorHandler } from './middleware/error-handler.ts';
 import { jsonBody } from './middleware/json-body.ts';
 import { requestId } from './middleware/request-context.ts';
 import { accessLog } from './middleware/access-log.ts';
+import { appControlRoutes } from './routes/app-control-routes.ts';
+import { appRemoteRoutes } from './routes/app-remote-routes.ts';
 import { auditRoutes } from './routes/audit-routes.ts';
 import { authRoutes } from './routes/auth-routes.ts';
 import { gatewayRoutes } from './routes/gateway-routes.ts';
@@ -43,6 +45,8 @@ export function installApi(
     deviceSyncRoutes(deps),
     remoteCommandRoutes(deps),
     auditRoutes(deps),
+    appRemoteRoutes(deps),
+    appControlRoutes(deps),
     ...(options.extraRoutes ?? []),
   ];
   for (const router of routers) {

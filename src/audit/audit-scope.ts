@@ -5,9 +5,9 @@ export type AuditScope = { kind: 'all' } | { kind: 'home' | 'user' | 'gateway'; 
 
 export interface TimeRange {
   /** Inclusive. */
-  from?: Date;
+  from?: Date | undefined;
   /** Exclusive. */
-  to?: Date;
+  to?: Date | undefined;
 }
 
 const PAGE = 5000;

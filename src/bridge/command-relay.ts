@@ -32,7 +32,6 @@ export interface CommandRelayOptions {
  */
 export class CommandRelay {
   private following: Following | null = null;
-  private stopped = false;
   /** Per gateway: deliveries run one after another, so queued commands go out in order. */
   private readonly lanes = new Map<string, Promise<void>>();
   private readonly recent = new RecentDispatches();
@@ -51,7 +50,6 @@ export class CommandRelay {
   }
 
   stop(): void {
-    this.stopped = true;
     this.following?.stop();
   }
 

@@ -104,7 +104,7 @@ function progressReporter(io: CliIo) {
 export async function projectionsRebuild(
   config: Config,
   names: readonly string[],
-  options: { all?: boolean; signal?: AbortSignal; batchSize?: number },
+  options: { all?: boolean | undefined; signal?: AbortSignal | undefined; batchSize?: number | undefined },
   io: CliIo,
   projections: readonly Projection[] = allProjections,
 ): Promise<RebuildResult[]> {

@@ -12,14 +12,14 @@ export interface Actor {
  */
 export interface CommandContext {
   actor: Actor;
-  onBehalfOf?: Actor;
+  onBehalfOf?: Actor | undefined;
   correlationId: string;
   /** The message (request, frame or event) that caused this command. */
   causationId: string;
-  requestId?: string;
-  clientAddress?: string;
-  userAgent?: string;
-  gatewaySessionId?: string;
+  requestId?: string | undefined;
+  clientAddress?: string | undefined;
+  userAgent?: string | undefined;
+  gatewaySessionId?: string | undefined;
   now: Date;
 }
 
@@ -31,8 +31,8 @@ export interface CommandContext {
  */
 export interface SystemOrigin {
   nodeId: string;
-  correlationId?: string;
-  causationId?: string;
+  correlationId?: string | undefined;
+  causationId?: string | undefined;
 }
 
 export function systemContext(reason: string, origin: SystemOrigin, now = new Date()): CommandContext {

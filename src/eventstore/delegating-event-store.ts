@@ -20,11 +20,12 @@ import type {
  */
 export class DelegatingEventStore implements EventStore {
   appendToStreams?: (appends: readonly StreamAppend[]) => Promise<StreamAppendOutcome[]>;
-  readonly countEvents?: (options: CountEventsOptions) => Promise<number>;
+  countEvents?: (options: CountEventsOptions) => Promise<number>;
 
   constructor(protected readonly inner: EventStore) {
-    this.countEvents = inner.countEvents?.bind(inner);
-    this.appendToStreams = inner.appendToStreams?.bind(inner);
+    // Optional capabilities stay absent when the inner store lacks them (callers test for them).
+    if (inner.countEvents) this.countEvents = inner.countEvents.bind(inner);
+    if (inner.appendToStreams) this.appendToStreams = inner.appendToStreams.bind(inner);
   }
 
   get kind() {

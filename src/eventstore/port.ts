@@ -82,7 +82,7 @@ export type AllFilter = { eventTypes: readonly string[] } | { streamPrefixes: re
 export interface ReadAllOptions {
   /** Exclusive: events strictly after this position. `null`/absent reads from the start of the log. */
   after?: Position | null;
-  filter?: AllFilter;
+  filter?: AllFilter | undefined;
   /** Defaults to 1000; adapters may cap it. */
   maxCount?: number;
 }

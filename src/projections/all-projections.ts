@@ -1,6 +1,7 @@
 import type { Projection } from './projection.ts';
 import { auditIndexProjection } from './read-models/audit-index-projection.ts';
 import { bridgeProjection } from './read-models/bridge-projection.ts';
+import { devicesProjection } from './read-models/devices-projection.ts';
 import { gatewaysProjection } from './read-models/gateways-projection.ts';
 import { homesProjection } from './read-models/homes-projection.ts';
 import { membershipsProjection } from './read-models/memberships-projection.ts';
@@ -16,4 +17,5 @@ export const allProjections: readonly Projection[] = [
   bridgeProjection,
   remoteCommandsProjection,
   auditIndexProjection,
+  devicesProjection,
 ];

@@ -26,7 +26,7 @@ export interface RunnerStatus {
 
 export interface RunnerOptions {
   batchSize?: number;
-  idlePollMs?: number;
+  idlePollMs?: number | undefined;
   /** How long a live runner woken by an event waits for more before applying, unless a write waits for it. */
   coalesceMs?: number;
   table?: TableNames;

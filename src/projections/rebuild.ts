@@ -20,10 +20,10 @@ export interface RebuildProgress {
 }
 
 export interface RebuildOptions {
-  batchSize?: number;
+  batchSize?: number | undefined;
   onProgress?(progress: RebuildProgress): void;
   /** Checked between pages: an aborted rebuild drops its fresh tables and leaves the live ones as they were. */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Where rejected (poison) events are reported, one line each; silent by default. */
   logger?: Logger;
 }

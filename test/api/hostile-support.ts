@@ -65,6 +65,7 @@ export function bodyEndpoints(fixture: HostileFixture): BodyEndpoint[] {
     post(`/api/gateways/homes/${homeId}/permissions/`, ['email', 'user_id', 'role']),
     patch(`/api/gateways/homes/${homeId}/permissions/${otherUserId}`, ['role']),
     post(`/api/gateways/${gatewayId}/commands`, ['device_id', 'action', 'params', 'command_id', 'wait', 'timeout_s', 'ttl_s']),
+    post(`/api/remote/homes/${homeId}/entities/12/control`, ['command', 'value', 'command_id']),
   ];
 }
 

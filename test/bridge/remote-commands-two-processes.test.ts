@@ -6,6 +6,7 @@ import path from 'node:path';
 import { firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EdgeClient, type EdgeCommand } from '../../src/edge/index.ts';
+import { cliArgs } from '../support/cli-process.ts';
 import { freshPostgresDatabase } from '../support/databases.ts';
 import { freePort } from '../support/free-port.ts';
 import { FieldEdge } from '../support/field-edge.ts';
@@ -19,7 +20,7 @@ interface Node {
 
 async function startNode(nodeId: string, databaseUrl: string, dataDir: string): Promise<Node> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['bin/smarthome-cloud.js', 'serve'], {
+  const child = spawn(process.execPath, cliArgs('serve'), {
     cwd: path.resolve(import.meta.dirname, '../..'),
     env: {
       ...process.env,

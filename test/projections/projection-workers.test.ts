@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { projectionsRebuild } from '../../src/cli/projections-command.ts';
 import { readCheckpoint } from '../../src/projections/checkpoints.ts';
@@ -12,6 +11,7 @@ import { openStores, type Stores } from '../../src/stores.ts';
 import { loadConfig } from '../../src/config.ts';
 import { seedAccounts } from '../support/account-event-mix.ts';
 import { captureIo, cliConfig } from '../support/cli.ts';
+import { cliArgs } from '../support/cli-process.ts';
 import { freshPostgresDatabase } from '../support/databases.ts';
 
 const logger = createLogger('silent');
@@ -91,7 +91,7 @@ onPostgres('projection workers and rebuilds on a Postgres server', () => {
     const rows = async () => Number((await stores.readModels.knex('users').count({ n: '*' }))[0]!.n);
     expect(await rows()).toBe(USERS);
 
-    const child = spawn(process.execPath, [path.resolve('bin/smarthome-cloud.js'), 'projections', 'rebuild', 'users'], {
+    const child = spawn(process.execPath, cliArgs('projections', 'rebuild', 'users'), {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

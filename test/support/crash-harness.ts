@@ -6,6 +6,7 @@ import { expect, inject } from 'vitest';
 import { startServer, type RunningServer } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
+import { cliArgs } from './cli-process.ts';
 import { freePort } from './free-port.ts';
 import { MovableClock } from './movable-clock.ts';
 
@@ -51,7 +52,7 @@ export class CrashHarness {
    */
   async crashDuring(appends: number, request: (url: string) => Promise<unknown>): Promise<void> {
     const port = await freePort();
-    const child = spawn(process.execPath, ['bin/smarthome-cloud.js', 'serve'], {
+    const child = spawn(process.execPath, cliArgs('serve'), {
       cwd: path.resolve(import.meta.dirname, '../..'),
       env: { ...process.env, ...this.env, PORT: String(port), FAULT_EXIT_AFTER_APPENDS: String(appends), LOG_LEVEL: 'error' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,4 +1,3 @@
-/* eslint-disable */
 // Test helper: response bodies are asserted field by field in the tests, so they are typed loosely here (any).
 /** A small JSON client over real HTTP (Node's fetch). */
 export interface JsonResponse<T = any> {

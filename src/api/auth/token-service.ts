@@ -67,11 +67,12 @@ export class TokenService {
     });
   }
 
-  verifyAccess(token: string): { userId: string } {
+  /** The token's user, and when it expires (Unix seconds: a live socket opened with it ends then). */
+  verifyAccess(token: string): { userId: string; expiresAt: number } {
     const claims = accessClaims.safeParse(this.verify(token));
     if (!claims.success) throw new InvalidTokenError('Not an access token');
     checkLifetime(claims.data, this.accessTtlSeconds);
-    return { userId: claims.data.sub };
+    return { userId: claims.data.sub, expiresAt: claims.data.exp };
   }
 
   verifyRefresh(token: string): RefreshTokenClaims {

@@ -4,6 +4,7 @@
 import { auditPaths, auditSchemas } from './audit-paths.ts';
 import { authPaths } from './auth-paths.ts';
 import { components } from './components.ts';
+import { fieldAppPaths, fieldAppSchemas } from './field-app-paths.ts';
 import { gatewayPaths, gatewaySchemas } from './gateway-paths.ts';
 import { deviceSyncPaths } from './device-sync-paths.ts';
 import { homePaths, homeSchemas } from './home-paths.ts';
@@ -19,7 +20,7 @@ export function openApiDocument() {
         'REST API of the Smart Home Cloud backend. Every change is an event; errors are `{ "error": { "code", "message", "details?" } }`. Paths accept an optional trailing slash.',
     },
     servers: [{ url: '/' }],
-    components: { ...components, schemas: { ...components.schemas, ...gatewaySchemas, ...homeSchemas, ...remoteCommandSchemas, ...auditSchemas } },
+    components: { ...components, schemas: { ...components.schemas, ...gatewaySchemas, ...homeSchemas, ...remoteCommandSchemas, ...auditSchemas, ...fieldAppSchemas } },
     paths: {
       '/healthz': { get: { summary: 'Process is up', responses: { 200: { description: 'ok' } } } },
       '/readyz': {
@@ -37,6 +38,7 @@ export function openApiDocument() {
       ...deviceSyncPaths,
       ...remoteCommandPaths,
       ...auditPaths,
+      ...fieldAppPaths,
     },
   };
 }

@@ -1,6 +1,5 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { z } from 'zod';
 import { DomainError } from '../../domain/errors.ts';
 import type { ApiDependencies } from '../api-dependencies.ts';
 import { HttpError, rateLimited } from '../http-error.ts';

@@ -1,52 +1,19 @@
-import { createHash, randomUUID } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { z } from 'zod';
-import { can } from '../../domain/homes/roles.ts';
-import { remoteCommandDecider, isFinal, type RemoteCommandState } from '../../domain/remote-control/remote-command.ts';
+import { remoteCommandDecider, type RemoteCommandState } from '../../domain/remote-control/remote-command.ts';
 import type { RemoteCommandEvent } from '../../domain/remote-control/remote-command-events.ts';
 import { clientScopedCommandId } from '../../commands/remote-control/client-command-id.ts';
 import type { ApiDependencies } from '../api-dependencies.ts';
 import { HttpError } from '../http-error.ts';
-import { boundedJsonObject, COMMAND_PARAMS_BOUNDS, COMMAND_PARAMS_MAX_BYTES } from '../input-bounds.ts';
 import { requireUser } from '../middleware/authenticate.ts';
-import { commandContext } from '../middleware/request-context.ts';
 import { pageOf } from '../pagination.ts';
-import { uuid, uuidParam } from '../path-params.ts';
+import { uuidParam } from '../path-params.ts';
 import { validate } from '../validation.ts';
 import { commandRowBody, commandStateBody, historyEntry } from './remote-command-body.ts';
-
-export const remoteCommandRequest = z.object({
-  device_id: z.string().trim().min(1).max(200),
-  action: z.string().trim().min(1).max(100),
-  params: boundedJsonObject(COMMAND_PARAMS_BOUNDS, COMMAND_PARAMS_MAX_BYTES).default({}),
-  command_id: uuid.optional(),
-  wait: z.boolean().default(true),
-  timeout_s: z.number().int().min(1).max(60).default(10),
-  ttl_s: z.number().int().min(0).max(172_800).default(0),
-});
-type RemoteCommandRequest = z.infer<typeof remoteCommandRequest>;
+import { remoteCommandRequest, submitRemoteCommand } from './remote-command-submission.ts';
 
 const gatewayNotFound = () => new HttpError(404, 'gateway_not_found', 'No such gateway');
 const commandNotFound = () => new HttpError(404, 'command_not_found', 'No such command');
-
-/** JSON with sorted keys, so `{a, b}` and `{b, a}` are the same request. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
-
-/** What makes two requests under one command_id the same command (`wait` is how to answer, not what to do). */
-function fingerprintOf(gatewayId: string, body: RemoteCommandRequest): string {
-  const defining = { gateway_id: gatewayId, device_id: body.device_id, action: body.action, params: body.params, timeout_s: body.timeout_s, ttl_s: body.ttl_s };
-  return createHash('sha256').update(canonical(defining)).digest('hex');
-}
 
 /**
  * Remote control: `POST /api/gateways/{id}/commands/` issues a command (event), which reaches the gateway through
@@ -87,61 +54,9 @@ export function remoteCommandRoutes(deps: ApiDependencies): Router {
     const body = validate(remoteCommandRequest, ctx.request.body);
     const gateway = await deps.gatewayViews.byIdVisibleTo(gatewayId, userOf(ctx));
     if (!gateway) throw gatewayNotFound();
-    // An early answer from the read model; the decider decides again with the role from the home stream.
-    if (!can(gateway.role, 'device.control')) throw new HttpError(403, 'forbidden', `Your role (${gateway.role}) may not do device.control`);
-    if (gateway.status === 'revoked') throw new HttpError(409, 'gateway_revoked', 'This gateway is revoked');
-
-    // A client's id is scoped to the caller (see clientScopedCommandId): no answer depends on other users' ids.
-    const clientCommandId = body.command_id;
-    const commandId = clientCommandId === undefined ? randomUUID() : clientScopedCommandId(userOf(ctx), clientCommandId);
-    const context = commandContext(ctx);
-    // Registered first, so an ack that beats everything below is not missed.
-    const waiter = body.wait ? deps.commandOutcomes.wait(commandId, body.timeout_s * 1000) : null;
-    try {
-      const existing = clientCommandId !== undefined ? await deps.remoteCommands.load(commandId) : null;
-      const online = deps.gatewayLink.isLocal(gatewayId) || gateway.status === 'online';
-      if (!existing) {
-        if (!online && body.ttl_s === 0) {
-          throw new HttpError(409, 'gateway_offline', 'The gateway is offline; send ttl_s > 0 to queue the command until it reconnects');
-        }
-        if (!online && (await deps.remoteCommandViews.queuedCount(gatewayId)) >= deps.remoteControl.queueLimit) {
-          throw new HttpError(429, 'command_queue_full', `At most ${deps.remoteControl.queueLimit} commands may wait for an offline gateway`, undefined, {
-            'Retry-After': '60',
-          });
-        }
-      }
-      const input = {
-        commandId,
-        gatewayId,
-        homeId: gateway.home_id,
-        actorId: userOf(ctx),
-        deviceId: body.device_id,
-        action: body.action,
-        params: body.params,
-        timeoutS: body.timeout_s,
-        ttlS: body.ttl_s,
-        fingerprint: fingerprintOf(gatewayId, body),
-      };
-      // This process holds the socket: issued and dispatched in one append, and sent. Otherwise issued here and
-      // dispatched by whichever process holds it (this one's lane, or another's through the subscription).
-      const issuedHere = existing ? null : await deps.gatewayLink.issueHere(gatewayId, commandId, (session) => deps.remoteCommands.issue(input, context, session));
-      const issued = issuedHere ?? (await deps.remoteCommands.issue(input, context));
-      let state = issued.state;
-      if (issued.created && online && !issued.dispatched) deps.gatewayLink.dispatchIfLocal(issued);
-      if (isFinal(state.status)) return finished(ctx, state, clientCommandId);
-      if (!waiter || !online) {
-        await deps.settle(issued.write);
-        return accepted(ctx, state, clientCommandId);
-      }
-      const outcome = await waiter.outcome;
-      if (!outcome) return finished(ctx, await deps.remoteCommands.timeOut(commandId, commandContext(ctx)), clientCommandId);
-      // The stream, not the outcome event alone: the answer shows the dispatch too (as a retry would). This
-      // process's own outcome comes with it; another process's is read back.
-      state = outcome.state ?? (await deps.remoteCommands.load(commandId))?.state ?? remoteCommandDecider.evolve(state, outcome.event);
-      return finished(ctx, state, clientCommandId);
-    } finally {
-      waiter?.cancel();
-    }
+    const submitted = await submitRemoteCommand(deps, ctx, gateway, body);
+    if (submitted.finished) finished(ctx, submitted.state, body.command_id);
+    else accepted(ctx, submitted.state, body.command_id);
   });
 
   router.get('/api/gateways/:id/commands', async (ctx: Context) => {

@@ -71,7 +71,7 @@ export function buildCommand(input: {
   timestamp: UnixSeconds;
   deviceId: string;
   action: string;
-  params?: JsonObject;
+  params?: JsonObject | undefined;
 }): WireCommandFrame {
   const params = input.params ?? {};
   return {

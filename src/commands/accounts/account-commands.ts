@@ -152,7 +152,7 @@ export class AccountCommands {
   /** Name and e-mail; a new e-mail is claimed before the user's stream records it, the old one released after. */
   async updateProfile(
     userId: string,
-    changes: { name?: string; email?: string },
+    changes: { name?: string | undefined; email?: string | undefined },
     context: CommandContext,
   ): Promise<WriteResult> {
     const writes: WriteResult[] = [];

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '../../domain/errors.ts';
-import { canConnect, gatewayDecider, type GatewayState } from '../../domain/gateways/gateway.ts';
+import { gatewayDecider, type GatewayState } from '../../domain/gateways/gateway.ts';
 import { gatewayStream } from '../../domain/gateways/gateway-events.ts';
 import { homeDecider, type DetachReason } from '../../domain/homes/home.ts';
 import { homeStream } from '../../domain/homes/home-events.ts';
@@ -29,15 +29,15 @@ export interface ProvisionedGateway {
 export interface ProvisionInput {
   /** Who provisions: becomes the owner of a new home; must be owner or admin of an existing one. */
   actorId: string;
-  homeId?: string;
-  name?: string;
+  homeId?: string | undefined;
+  name?: string | undefined;
   /** The name of the home when this provisioning creates it (an existing home keeps its own). */
-  homeName?: string;
+  homeName?: string | undefined;
   /** The gateway software's version, as it reported it (pairing). */
-  version?: string;
+  version?: string | undefined;
   via: 'provision' | 'pairing';
   /** Pairing names the gateway before provisioning it (its redemption event refers to it). */
-  gatewayId?: string;
+  gatewayId?: string | undefined;
 }
 
 /**

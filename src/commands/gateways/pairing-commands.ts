@@ -15,24 +15,24 @@ import { generatePairingCode, normalisePairingCode, type SecretDigester } from '
 
 export interface PairingRequest {
   /** An existing home (owner or admin only); absent: the redemption creates a home. */
-  homeId?: string;
+  homeId?: string | undefined;
   /** The gateway's name. */
-  name?: string;
+  name?: string | undefined;
   /** The new home's name (only without `homeId`). */
-  homeName?: string;
+  homeName?: string | undefined;
   /** How long the code lives; absent: the configured PAIRING_CODE_TTL_S. */
-  ttlMs?: number;
+  ttlMs?: number | undefined;
 }
 
 export interface PairingRedemption {
   code: string;
   /** The home the gateway says it is (must agree with the request's, when that named one). */
-  homeId?: string;
-  name?: string;
+  homeId?: string | undefined;
+  name?: string | undefined;
   /** The id the gateway chose for itself (the field edge's `gateway_uuid`); absent: one is drawn. */
-  gatewayId?: string;
+  gatewayId?: string | undefined;
   /** The gateway software's version, recorded on the gateway. */
-  version?: string;
+  version?: string | undefined;
 }
 
 const gatewayIdTaken = () =>

@@ -1,7 +1,7 @@
 import type { RemoteCommandState } from '../../domain/remote-control/remote-command.ts';
 import { REMOTE_COMMAND_OUTCOME_TYPES, type RemoteCommandEvent } from '../../domain/remote-control/remote-command-events.ts';
 import { follow, type Following } from '../../eventstore/follow.ts';
-import type { EventStore, RecordedEvent } from '../../eventstore/port.ts';
+import type { EventStore } from '../../eventstore/port.ts';
 import type { Logger } from '../../logger.ts';
 
 const OUTCOMES: readonly string[] = REMOTE_COMMAND_OUTCOME_TYPES;
@@ -20,7 +20,6 @@ export interface CommandOutcome {
 export class CommandOutcomes {
   private readonly waiters = new Map<string, Set<(outcome: CommandOutcome) => void>>();
   private subscription: Following | null = null;
-  private stopped = false;
 
   constructor(
     private readonly store: EventStore,
@@ -67,7 +66,6 @@ export class CommandOutcomes {
   }
 
   stop(): void {
-    this.stopped = true;
     this.subscription?.stop();
     this.subscription = null;
   }

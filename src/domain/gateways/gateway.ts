@@ -23,7 +23,7 @@ export interface GatewayState {
  * handler just before (never from a read model), so the decision here is pure.
  */
 export type GatewayCommand =
-  | { type: 'Provision'; gatewayId: string; homeId: string; name: string; secretDigest: string; via: 'provision' | 'pairing'; version?: string }
+  | { type: 'Provision'; gatewayId: string; homeId: string; name: string; secretDigest: string; via: 'provision' | 'pairing'; version?: string | undefined }
   | { type: 'Rename'; actorRole: Role | null; name: string }
   | { type: 'RotateSecret'; actorRole: Role | null; secretDigest: string }
   | { type: 'Revoke'; actorRole: Role | null }

@@ -89,7 +89,7 @@ export interface PostgresEventStoreOptions {
   knex: Knex;
   kind: Extract<EventStoreKind, 'pglite' | 'postgres'>;
   /** LISTEN/NOTIFY on a Postgres server: events appended by other processes wake subscribers at once. */
-  listener?: NotificationListener;
+  listener?: NotificationListener | undefined;
   /** Fallback poll while idle (also covers a NOTIFY lost while reconnecting). */
   pollIntervalMs?: number;
 }

@@ -44,6 +44,15 @@ export class BridgeQueries {
     return new Map(rows.map((row) => [row.gateway_id, row]));
   }
 
+  /** The gateway's presence with the start of its latest session (the app's status call); null before any session. */
+  async currentSession(gatewayId: string): Promise<(PresenceRow & { session_id: string | null; started_at: Date | null }) | null> {
+    const row = await this.knex('gateway_presence as p')
+      .leftJoin('bridge_sessions as s', 's.session_id', 'p.session_id')
+      .where('p.gateway_id', gatewayId)
+      .first('p.gateway_id', 'p.online', 'p.last_seen', 'p.session_id', 's.started_at');
+    return row ?? null;
+  }
+
   async deviceStates(gatewayId: string): Promise<Array<{ device_id: string; state: unknown; reported_at: Date }>> {
     return this.knex('device_states').select('device_id', 'state', 'reported_at').where({ gateway_id: gatewayId }).orderBy('device_id');
   }

@@ -9,8 +9,8 @@ export interface FieldInventoryEntity {
   device_name: string;
   /** Exactly as the edge sent it: often a bare string (`"21.5"`, `"ON"`). */
   state: unknown;
-  unit?: string | null;
-  is_controllable?: boolean;
+  unit?: string | null | undefined;
+  is_controllable?: boolean | undefined;
   capabilities?: unknown;
 }
 

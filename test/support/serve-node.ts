@@ -1,0 +1,51 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { freePort } from './free-port.ts';
+
+/** A `serve` process of its own (bin/smarthome-cloud.js), for tests across processes on one Postgres store. */
+export interface ServeNode {
+  url: string;
+  child: ChildProcess;
+  output: string[];
+}
+
+export async function startServeNode(nodeId: string, databaseUrl: string, dataDir: string, env: Record<string, string> = {}): Promise<ServeNode> {
+  const port = await freePort();
+  const child = spawn(process.execPath, ['bin/smarthome-cloud.js', 'serve'], {
+    cwd: path.resolve(import.meta.dirname, '../..'),
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      NODE_ID: nodeId,
+      DATA_DIR: path.join(dataDir, nodeId),
+      EVENT_STORE_URL: databaseUrl,
+      DATABASE_URL: databaseUrl,
+      JWT_SECRET: 'two-process-test-secret-0123456789-abcdefghij',
+      SCRYPT_LOG_N: '4',
+      LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${nodeId} exited with ${child.exitCode}: ${output.join('')}`);
+    const ready = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
+    if (ready) return { url, child, output };
+    if (Date.now() > deadline) throw new Error(`${nodeId} not ready within 60 s: ${output.join('')}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export async function stopServeNode(node: ServeNode | undefined): Promise<void> {
+  if (!node || node.child.exitCode !== null) return;
+  const exited = new Promise((resolve) => node.child.once('exit', resolve));
+  node.child.kill('SIGTERM');
+  await exited;
+}
