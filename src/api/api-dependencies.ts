@@ -1,5 +1,5 @@
 import type { AccountCommands } from '../commands/accounts/account-commands.ts';
-import type { WriteResult } from '../commands/command-bus.ts';
+import type { WriteResult } from '../commands/write-result.ts';
 import type { GatewayCommands } from '../commands/gateways/gateway-commands.ts';
 import type { PairingCommands } from '../commands/gateways/pairing-commands.ts';
 import type { HomeCommands } from '../commands/homes/home-commands.ts';
