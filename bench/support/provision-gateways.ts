@@ -11,8 +11,9 @@ import type { BenchGateway } from './bridge-clients.ts';
 /**
  * Cheap set-up for thousands of gateways: one `GatewayProvisioned` per gateway, appended through ChainedAppends
  * (catalogue validation, metadata, hash chain) after no stream, many at once. No user, no home stream, no scrypt:
- * the bridge's handshake reads only the gateway's own stream (`GatewayAuthenticator`), so the REST path (register, home slot, provisioning; ~4 appends and a password hash per gateway) would only slow the set-up.
- * The digest is made with the server's key (`GATEWAY_SECRET_KEY` of the bench server), as provisioning would.
+ * the bridge's handshake reads only the gateway's own stream (`GatewayAuthenticator`), so the REST path (register,
+ * home slot, provisioning; ~4 appends and a password hash per gateway) would only slow the set-up. The digest is
+ * made with the server's key (`GATEWAY_SECRET_KEY` of the bench server), as provisioning would.
  */
 export async function provisionGateways(
   store: EventStore,
