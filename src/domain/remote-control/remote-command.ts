@@ -2,36 +2,9 @@ import type { Decider } from '../decider.ts';
 import { conflict, notFound } from '../errors.ts';
 import { requirePermission, type Role } from '../homes/roles.ts';
 import type { RemoteCommandEvent } from './remote-command-events.ts';
+import { isFinal, type RemoteCommandState } from './remote-command-state.ts';
 
-export type RemoteCommandStatus = 'none' | 'issued' | 'dispatched' | 'succeeded' | 'failed' | 'timed_out' | 'expired';
-export type FinalStatus = 'succeeded' | 'failed' | 'timed_out' | 'expired';
-
-export const FINAL_STATUSES: readonly RemoteCommandStatus[] = ['succeeded', 'failed', 'timed_out', 'expired'];
-export const isFinal = (status: RemoteCommandStatus): status is FinalStatus => FINAL_STATUSES.includes(status);
-
-export interface RemoteCommandState {
-  status: RemoteCommandStatus;
-  commandId: string | null;
-  gatewayId: string | null;
-  homeId: string | null;
-  deviceId: string | null;
-  action: string | null;
-  params: Record<string, unknown>;
-  issuedBy: string | null;
-  issuedAt: string | null;
-  timeoutS: number;
-  ttlS: number;
-  expiresAt: string | null;
-  fingerprint: string | null;
-  /** Session of the latest dispatch, and when. */
-  sessionId: string | null;
-  dispatchedAt: string | null;
-  attempts: number;
-  completedAt: string | null;
-  result: unknown;
-  error: { code: string; message: string } | null;
-  lateAcks: number;
-}
+export { FINAL_STATUSES, isFinal, type FinalStatus, type RemoteCommandState, type RemoteCommandStatus } from './remote-command-state.ts';
 
 export interface IssueCommand {
   type: 'Issue';
