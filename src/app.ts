@@ -10,6 +10,7 @@ import type { ReadinessCheck } from './api/routes/health-routes.ts';
 import { AccountCommands } from './commands/accounts/account-commands.ts';
 import { PasswordHasher } from './commands/accounts/password-hasher.ts';
 import { ChainedAppends } from './commands/chained-appends.ts';
+import { CompensationFailures } from './commands/compensation-failures.ts';
 import { EventSourcedCommandHandler } from './commands/event-sourced-command-handler.ts';
 import type { WriteResult } from './commands/write-result.ts';
 import { GatewayAuthenticator } from './commands/gateways/gateway-authenticator.ts';
@@ -107,8 +108,10 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     const homes = new HomeCommands(bus);
     const clock = options.clock ?? (() => new Date());
     const holderGrace = { graceMs: config.ABANDONED_CLAIM_GRACE_MS, clock };
-    const gateways = new GatewayCommands(bus, homes, digester, holderGrace);
-    const pairing = new PairingCommands(bus, homes, gateways, digester, { ttlMs: config.PAIRING_CODE_TTL_S * 1000, clock });
+    // Undoing a half-done write that fails itself is logged and counted (its registry is for a later /metrics).
+    const compensations = new CompensationFailures(logger);
+    const gateways = new GatewayCommands(bus, homes, digester, holderGrace, compensations);
+    const pairing = new PairingCommands(bus, homes, gateways, digester, { ttlMs: config.PAIRING_CODE_TTL_S * 1000, clock }, compensations);
     const memberships = new MembershipQueries(stores.readModels.knex);
     const gatewayAuthenticator = new GatewayAuthenticator(bus, digester);
 
@@ -130,7 +133,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     installApi(
       app,
       {
-        accounts: new AccountCommands(bus, new PasswordHasher(config.SCRYPT_LOG_N), holderGrace, config.REFRESH_TOKEN_REUSE),
+        accounts: new AccountCommands(bus, new PasswordHasher(config.SCRYPT_LOG_N), holderGrace, compensations, config.REFRESH_TOKEN_REUSE),
         homes,
         gateways,
         pairing,

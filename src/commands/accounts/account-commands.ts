@@ -7,6 +7,7 @@ import type { EmailClaimEvent } from '../../domain/accounts/user-events.ts';
 import { fold } from '../../domain/decider.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { asDomainEvent, lastOccurredAt, type HolderGrace } from '../claim-times.ts';
+import type { CompensationFailures } from '../compensation-failures.ts';
 import type { EventSourcedCommandHandler } from '../event-sourced-command-handler.ts';
 import { combineWrites, NOTHING_WRITTEN, writeResultOf, type WriteResult } from '../write-result.ts';
 import type { CommandContext } from '../metadata.ts';
@@ -49,6 +50,7 @@ export class AccountCommands {
     private readonly handler: EventSourcedCommandHandler,
     private readonly hasher: PasswordHasher,
     private readonly grace: HolderGrace,
+    private readonly compensations: CompensationFailures,
     /** REFRESH_TOKEN_REUSE: whether a family accepts its last presented token again (see token-family.ts). */
     private readonly refreshTokenReuse: RefreshTokenReuse = 'tolerant',
   ) {}
@@ -69,7 +71,7 @@ export class AccountCommands {
       );
     } catch (error) {
       // The user was not written: give the address back so it is not blocked forever.
-      await this.releaseEmail(input.email, userId, context).catch(() => {});
+      await this.releaseEmailAfterFailure(input.email, userId, context);
       throw error;
     }
     const session = await this.startFamily(userId, 0, context);
@@ -167,7 +169,7 @@ export class AccountCommands {
           const command = { type: 'ChangeEmail' as const, email: changes.email, claimRevision: claim.revision };
           writes.push(writeResultOf(await this.handler.execute(userDecider, userStream(userId), command, context)));
         } catch (error) {
-          await this.releaseEmail(changes.email, userId, context).catch(() => {});
+          await this.releaseEmailAfterFailure(changes.email, userId, context);
           throw error;
         }
         writes.push(await this.releaseEmail(current.email, userId, context));
@@ -244,6 +246,11 @@ export class AccountCommands {
     const reason = user.state.registered ? 'holder_uses_another_email' : 'holder_never_written';
     const released = await this.handler.execute(emailClaimDecider, stream, { type: 'Release', userId: holder, reason }, context);
     return combineWrites(writeResultOf(closed), writeResultOf(released));
+  }
+
+  /** The compensation of a claim whose user write failed; its own failure is logged and counted, not thrown. */
+  private async releaseEmailAfterFailure(email: string, userId: string, context: CommandContext): Promise<void> {
+    await this.compensations.attempt('release_email_claim', emailClaimStream(email), () => this.releaseEmail(email, userId, context));
   }
 
   private async releaseEmail(email: string, userId: string, context: CommandContext): Promise<WriteResult> {

@@ -6,6 +6,7 @@ import { homeDecider, type DetachReason } from '../../domain/homes/home.ts';
 import { homeStream } from '../../domain/homes/home-events.ts';
 import type { Role } from '../../domain/homes/roles.ts';
 import { lastOccurredAt, type HolderGrace } from '../claim-times.ts';
+import type { CompensationFailures } from '../compensation-failures.ts';
 import type { EventSourcedCommandHandler } from '../event-sourced-command-handler.ts';
 import { combineWrites, writeResultOf, type WriteResult } from '../write-result.ts';
 import type { HomeCommands } from '../homes/home-commands.ts';
@@ -51,6 +52,7 @@ export class GatewayCommands {
     private readonly homes: HomeCommands,
     private readonly digester: SecretDigester,
     private readonly grace: HolderGrace,
+    private readonly compensations: CompensationFailures,
   ) {}
 
   async provision(input: ProvisionInput, context: CommandContext): Promise<ProvisionedGateway> {
@@ -77,7 +79,7 @@ export class GatewayCommands {
       };
     } catch (error) {
       // The gateway was not written: free the home's slot so the home is not blocked forever.
-      await this.detach(homeId, gatewayId, 'provisioning_failed', context).catch(() => {});
+      await this.compensations.attempt('free_gateway_slot', homeStream(homeId), () => this.detach(homeId, gatewayId, 'provisioning_failed', context));
       throw error;
     }
   }

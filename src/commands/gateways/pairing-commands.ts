@@ -7,6 +7,7 @@ import { pairingStream, type PairingEvent } from '../../domain/gateways/pairing-
 import { roleIn } from '../../domain/homes/home.ts';
 import { requirePermission } from '../../domain/homes/roles.ts';
 import { asDomainEvent, lastOccurredAt } from '../claim-times.ts';
+import type { CompensationFailures } from '../compensation-failures.ts';
 import type { EventSourcedCommandHandler } from '../event-sourced-command-handler.ts';
 import { combineWrites, writeResultOf, type WriteResult } from '../write-result.ts';
 import type { HomeCommands } from '../homes/home-commands.ts';
@@ -59,6 +60,7 @@ export class PairingCommands {
     private readonly gateways: GatewayCommands,
     private readonly digester: SecretDigester,
     private readonly options: PairingOptions,
+    private readonly compensations: CompensationFailures,
   ) {}
 
   async request(
@@ -131,7 +133,9 @@ export class PairingCommands {
     } catch (error) {
       // Nothing was provisioned: the code stays usable until it expires.
       const reason = error instanceof DomainError ? error.code : 'internal_error';
-      await this.handler.execute(pairingDecider, stream, { type: 'RedemptionFailed', gatewayId, reason }, asGateway).catch(() => {});
+      await this.compensations.attempt('return_pairing_code', stream, () =>
+        this.handler.execute(pairingDecider, stream, { type: 'RedemptionFailed', gatewayId, reason }, asGateway),
+      );
       // Someone else provisioned this gateway-chosen id between the check above and the append.
       if (input.gatewayId !== undefined && error instanceof DomainError && PROVISIONED_ELSEWHERE.has(error.code)) throw gatewayIdTaken();
       throw error;
