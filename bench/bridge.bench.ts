@@ -10,7 +10,7 @@
  * in the measured heap. Each run starts a fresh server over a fresh store: PGlite in a temporary DATA_DIR, and
  * (with BENCH_DATABASE_URL or TEST_DATABASE_URL) a database created on the Postgres server and dropped afterwards.
  *
- * Set-up is cheap on purpose: gateways are provisioned by appending `GatewayProvisioned` through the command bus
+ * Set-up is cheap on purpose: gateways are provisioned by appending `GatewayProvisioned` through ChainedAppends
  * (bench/support/provision-gateways.ts) — no users, homes or scrypt, since the handshake reads only the gateway's
  * stream. Open files: every session is one descriptor in each process; Node raises its soft RLIMIT_NOFILE to the
  * hard limit at start-up, so the bench checks `ulimit -Hn` and stops with a hint when it is too low (raise it with

@@ -9,7 +9,10 @@ import { RateLimiter } from './api/rate-limiter.ts';
 import type { ReadinessCheck } from './api/routes/health-routes.ts';
 import { AccountCommands } from './commands/accounts/account-commands.ts';
 import { PasswordHasher } from './commands/accounts/password-hasher.ts';
-import { CommandBus, type WriteResult } from './commands/command-bus.ts';
+import { ChainedAppends } from './commands/chained-appends.ts';
+import { CompensationFailures } from './commands/compensation-failures.ts';
+import { EventSourcedCommandHandler } from './commands/event-sourced-command-handler.ts';
+import type { WriteResult } from './commands/write-result.ts';
 import { GatewayAuthenticator } from './commands/gateways/gateway-authenticator.ts';
 import { GatewayCommands } from './commands/gateways/gateway-commands.ts';
 import { PairingCommands } from './commands/gateways/pairing-commands.ts';
@@ -79,7 +82,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
   // Stable across restarts of one deployment slot, so a restarted node can close the sessions it left open.
   const nodeId = config.NODE_ID ?? `${os.hostname()}:${config.PORT}`;
   try {
-    const bus = new CommandBus(stores.eventStore, eventCatalogue);
+    const bus = new EventSourcedCommandHandler(stores.eventStore, eventCatalogue);
     const projections = new ProjectionSet(stores.eventStore, stores.readModels.knex, allProjections, logger);
     const applied = await projections.migrate();
     if (applied.length > 0) logger.info({ migrations: applied }, 'read-model migrations applied');
@@ -105,8 +108,10 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     const homes = new HomeCommands(bus);
     const clock = options.clock ?? (() => new Date());
     const holderGrace = { graceMs: config.ABANDONED_CLAIM_GRACE_MS, clock };
-    const gateways = new GatewayCommands(bus, homes, digester, holderGrace);
-    const pairing = new PairingCommands(bus, homes, gateways, digester, { ttlMs: config.PAIRING_CODE_TTL_S * 1000, clock });
+    // Undoing a half-done write that fails itself is logged and counted (its registry is for a later /metrics).
+    const compensations = new CompensationFailures(logger);
+    const gateways = new GatewayCommands(bus, homes, digester, holderGrace, compensations);
+    const pairing = new PairingCommands(bus, homes, gateways, digester, { ttlMs: config.PAIRING_CODE_TTL_S * 1000, clock }, compensations);
     const memberships = new MembershipQueries(stores.readModels.knex);
     const gatewayAuthenticator = new GatewayAuthenticator(bus, digester);
 
@@ -118,7 +123,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     await commandOutcomes.start();
     // Every gateway's telemetry and session events share multi-stream appends (one transaction for many streams);
     // the API records inventory requests through it too, so one process keeps one view of each stream's tip.
-    const recorder = new TelemetryRecorder(bus, new CrossStreamAppender(stores.eventStore));
+    const recorder = new TelemetryRecorder(new ChainedAppends(stores.eventStore, eventCatalogue), new CrossStreamAppender(stores.eventStore));
     // Set once the bridge exists (below); the API only uses it for requests, after listening.
     let relay: CommandRelay | null = null;
     const tokens = new TokenService(jwtSecret, config.ACCESS_TOKEN_TTL_S, config.REFRESH_TOKEN_TTL_S);
@@ -128,7 +133,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     installApi(
       app,
       {
-        accounts: new AccountCommands(bus, new PasswordHasher(config.SCRYPT_LOG_N), holderGrace, config.REFRESH_TOKEN_REUSE),
+        accounts: new AccountCommands(bus, new PasswordHasher(config.SCRYPT_LOG_N), holderGrace, compensations, config.REFRESH_TOKEN_REUSE),
         homes,
         gateways,
         pairing,

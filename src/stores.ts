@@ -71,6 +71,7 @@ export async function openStores(config: Config, logger: Logger, purpose: string
       },
     };
   } catch (error) {
+    // The opening error is the one to report; a clean-up of a half-opened store that fails has nothing left to free.
     for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => {});
     throw error;
   }

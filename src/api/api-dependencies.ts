@@ -1,5 +1,5 @@
 import type { AccountCommands } from '../commands/accounts/account-commands.ts';
-import type { WriteResult } from '../commands/command-bus.ts';
+import type { WriteResult } from '../commands/write-result.ts';
 import type { GatewayCommands } from '../commands/gateways/gateway-commands.ts';
 import type { PairingCommands } from '../commands/gateways/pairing-commands.ts';
 import type { HomeCommands } from '../commands/homes/home-commands.ts';
@@ -12,7 +12,8 @@ import type { UserQueries } from '../projections/queries/user-queries.ts';
 import type { RemoteCommandQueries } from '../projections/queries/remote-command-queries.ts';
 import type { DeviceInventoryRequests } from '../commands/bridge/device-inventory-requests.ts';
 import type { CommandOutcomes } from '../commands/remote-control/command-outcomes.ts';
-import type { DispatchSession, Issued, KnownCommand, RemoteCommands } from '../commands/remote-control/remote-commands.ts';
+import type { RemoteCommands } from '../commands/remote-control/remote-commands.ts';
+import type { GatewayLink } from '../commands/remote-control/submit-remote-command.ts';
 import type { TokenService } from './auth/token-service.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 
@@ -40,12 +41,7 @@ export interface ApiDependencies {
   /** Where a waiting request learns a command's outcome (from any process). */
   commandOutcomes: CommandOutcomes;
   /** This process's side of the bridge: is the gateway's socket here, and send at once if so. */
-  gatewayLink: {
-    isLocal(gatewayId: string): boolean;
-    dispatchIfLocal(known: KnownCommand): boolean;
-    /** Issues through `issue` with a local session to dispatch on (same append), then sends; null: not here or busy. */
-    issueHere(gatewayId: string, commandId: string, issue: (session: DispatchSession) => Promise<Issued>): Promise<Issued | null>;
-  };
+  gatewayLink: GatewayLink;
   remoteControl: { queueLimit: number };
   /** Asks a home's field edge for its device inventory (through the event store, whichever node holds the socket). */
   deviceInventory: DeviceInventoryRequests;

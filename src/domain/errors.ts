@@ -22,6 +22,17 @@ export class DomainError extends Error {
   }
 }
 
+/** A refusal that passes with time (a full queue): the API answers 429 with `Retry-After`. */
+export class RetryLaterError extends DomainError {
+  constructor(
+    code: string,
+    message: string,
+    readonly retryAfterS: number,
+  ) {
+    super('rate_limited', code, message);
+  }
+}
+
 export const invalid = (code: string, message: string, details?: Record<string, unknown>) =>
   new DomainError('invalid', code, message, details);
 export const conflict = (code: string, message: string, details?: Record<string, unknown>) =>

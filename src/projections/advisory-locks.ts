@@ -57,6 +57,8 @@ export class SessionLock {
     const client = this.client;
     this.client = null;
     if (!client) return;
+    // Best effort: a session-level advisory lock ends with its connection, so when the unlock fails (the
+    // connection is already broken) ending the client releases it anyway, and a failing end has nothing to free.
     await client.query('select pg_advisory_unlock($1::bigint)', [this.key]).catch(() => {});
     await client.end().catch(() => {});
   }

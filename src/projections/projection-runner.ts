@@ -251,6 +251,7 @@ export class ProjectionRunner {
     this.stopped = true;
     this.state = 'stopped';
     this.stop$.next();
+    // The loop logs and retries its own failures; stopping only waits for it to end.
     await this.running?.catch(() => {});
     this.state = 'stopped';
   }

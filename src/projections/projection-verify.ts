@@ -79,6 +79,8 @@ export async function verifyProjection(store: EventStore, knex: Knex, projection
       target = outcome.moved;
     }
   } finally {
+    // Best effort: the result (or the replay's error) is what the caller needs; scratch tables and dead letters
+    // left by a failed clean-up are dropped at the start of the next verification (above).
     await dropTables(knex, projection, scratch).catch(() => {});
     await clearRejections(knex, handling.scope).catch(() => {});
   }

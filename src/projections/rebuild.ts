@@ -93,6 +93,8 @@ export async function rebuildProjection(
     });
     return { projection: projection.name, applied: done - rejected, position, rejected, seconds: (Date.now() - started) / 1000 };
   } catch (error) {
+    // Best effort: the rebuild's own error is the one to report; fresh tables and dead letters left by a failed
+    // clean-up are dropped at the start of the next rebuild (above), and the live tables were never touched.
     await dropTables(knex, projection, fresh).catch(() => {});
     await clearRejections(knex, handling.scope).catch(() => {});
     throw error;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
 import { TelemetryRecorder } from '../../src/commands/bridge/telemetry-recorder.ts';
-import { CommandBus } from '../../src/commands/command-bus.ts';
+import { ChainedAppends } from '../../src/commands/chained-appends.ts';
 import { CrossStreamAppender } from '../../src/commands/cross-stream-appender.ts';
 import { systemContext } from '../../src/commands/metadata.ts';
 import { eventCatalogue } from '../../src/domain/catalogue.ts';
@@ -116,10 +116,10 @@ describe('cross-stream appender (pglite)', () => {
   });
 
   it('telemetry of many gateways shares batches; every stream stays one chain, also after a write by someone else', async () => {
-    const bus = new CommandBus(fixture.store, eventCatalogue);
+    const appends = new ChainedAppends(fixture.store, eventCatalogue);
     const spy = vi.spyOn(fixture.store, 'appendToStreams');
-    const recorder = new TelemetryRecorder(bus, new CrossStreamAppender(fixture.store));
-    const otherNode = new TelemetryRecorder(bus);
+    const recorder = new TelemetryRecorder(appends, new CrossStreamAppender(fixture.store));
+    const otherNode = new TelemetryRecorder(appends);
     const homeId = randomUUID();
     const gateways = Array.from({ length: 20 }, () => randomUUID());
     const context = systemContext('test', { nodeId: 'test' });

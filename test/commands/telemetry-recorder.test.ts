@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { TelemetryRecorder } from '../../src/commands/bridge/telemetry-recorder.ts';
-import { CommandBus } from '../../src/commands/command-bus.ts';
+import { ChainedAppends } from '../../src/commands/chained-appends.ts';
 import { systemContext } from '../../src/commands/metadata.ts';
 import { eventCatalogue } from '../../src/domain/catalogue.ts';
 import { telemetryStream } from '../../src/domain/bridge/telemetry-events.ts';
@@ -18,9 +18,9 @@ describe('telemetry recorder stream tips (pglite)', () => {
   const fixture = useEventStore('pglite');
 
   it('recovers from a write it did not make and keeps the chain unbroken', async () => {
-    const bus = new CommandBus(fixture.store, eventCatalogue);
-    const recorder = new TelemetryRecorder(bus);
-    const otherNode = new TelemetryRecorder(bus);
+    const appends = new ChainedAppends(fixture.store, eventCatalogue);
+    const recorder = new TelemetryRecorder(appends);
+    const otherNode = new TelemetryRecorder(appends);
     const gatewayId = randomUUID();
     const homeId = randomUUID();
     const report = (value: number) => deviceStateReport(gatewayId, homeId, value);

@@ -1,5 +1,5 @@
 /**
- * The whole service over EventStoreDB's client path: the real server (API, command bus, projections) with
+ * The whole service over EventStoreDB's client path: the real server (API, command handler, projections) with
  * EVENT_STORE_URL=esdb://… pointing at the in-process gRPC test double, read models in PGlite. Real HTTP in
  * front, real @eventstore/db-client behind: register → login → refresh → profile, and the events in the double's
  * log prove the writes went through the client over gRPC.

@@ -41,7 +41,7 @@ describe.each(databaseTargets())('a poison event in the log (%s)', (target) => {
       data: { session_id: randomUUID(), gateway_id: home.gatewayId, home_id: homeId, request_id: randomUUID(), metadata: snapshot },
       metadata,
     });
-    // Chained as the command bus chains them: canonical JSON of a 3,000-deep value must not overflow either.
+    // Chained as ChainedAppends chains them: canonical JSON of a 3,000-deep value must not overflow either.
     const { events } = linkEvents(GENESIS_HASH, [sync(home.homeId, deepSnapshot(3000)), sync('not-a-uuid', { rooms: [] })]);
     const appended = await store.appendToStream(`gateway_telemetry-${home.gatewayId}`, events, { expectedRevision: 'no_stream' });
     poisonPosition = appended.position;

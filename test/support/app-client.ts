@@ -1,7 +1,7 @@
 /* eslint-disable */
 // Test helper: the mobile app's calls and live socket (aditya2618/mobile src/api/cloudClient.ts, websocket.ts), re-created.
 import WebSocket from 'ws';
-import { CommandBus } from '../../src/commands/command-bus.ts';
+import { ChainedAppends } from '../../src/commands/chained-appends.ts';
 import { systemContext } from '../../src/commands/metadata.ts';
 import { eventCatalogue } from '../../src/domain/catalogue.ts';
 import { telemetryStream } from '../../src/domain/bridge/telemetry-events.ts';
@@ -121,10 +121,10 @@ export interface InventoryEntity {
  * store (that socket is built elsewhere).
  */
 export async function recordInventory(store: EventStore, gatewayId: string, homeId: string, entities: InventoryEntity[]): Promise<void> {
-  const bus = new CommandBus(store, eventCatalogue);
+  const appends = new ChainedAppends(store, eventCatalogue);
   const event = {
     type: 'DeviceInventoryReported',
     data: { session_id: crypto.randomUUID(), gateway_id: gatewayId, home_id: homeId, request_id: 'sync_on_connect', entities },
   };
-  await bus.append(telemetryStream(gatewayId), [event as any], 'any', systemContext('test_inventory', { nodeId: 'test' }));
+  await appends.appendEachAfter(telemetryStream(gatewayId), [{ event: event as any, context: systemContext('test_inventory', { nodeId: 'test' }) }], null);
 }

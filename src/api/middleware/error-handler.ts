@@ -1,5 +1,5 @@
 import type { Context, Next } from 'koa';
-import { DomainError, type DomainErrorKind } from '../../domain/errors.ts';
+import { DomainError, RetryLaterError, type DomainErrorKind } from '../../domain/errors.ts';
 import type { Logger } from '../../logger.ts';
 import { HttpError } from '../http-error.ts';
 
@@ -18,7 +18,11 @@ function toHttpError(error: unknown): HttpError | null {
   if (error instanceof DomainError) {
     const status = STATUS_OF[error.kind];
     const headers: Record<string, string> =
-      status === 401 ? { 'WWW-Authenticate': 'Bearer realm="smarthome-cloud", error="invalid_token"' } : {};
+      status === 401
+        ? { 'WWW-Authenticate': 'Bearer realm="smarthome-cloud", error="invalid_token"' }
+        : error instanceof RetryLaterError
+          ? { 'Retry-After': String(error.retryAfterS) }
+          : {};
     return new HttpError(status, error.code, error.message, error.details, headers);
   }
   return null;

@@ -1,14 +1,14 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
-import type { RemoteCommandState } from '../../domain/remote-control/remote-command.ts';
+import type { RemoteCommandState } from '../../domain/remote-control/remote-command-state.ts';
 import type { ApiDependencies } from '../api-dependencies.ts';
 import { HttpError } from '../http-error.ts';
 import { boundedJsonObject, COMMAND_PARAMS_BOUNDS, COMMAND_PARAMS_MAX_BYTES } from '../input-bounds.ts';
 import { requireUser } from '../middleware/authenticate.ts';
 import { uuid, uuidParam } from '../path-params.ts';
 import { validate } from '../validation.ts';
-import { submitRemoteCommand, type RemoteCommandRequest } from './remote-command-submission.ts';
+import { remoteControlOf, submitRemoteCommand, type RemoteCommandRequest } from './remote-command-submission.ts';
 
 /**
  * How long a control request waits for the edge's ack. Below the app's 15 s request timeout, and the command's own
@@ -90,13 +90,14 @@ function answer(ctx: Context, state: RemoteCommandState, finished: boolean): voi
 export function appControlRoutes(deps: ApiDependencies): Router {
   const router = new Router();
   router.use(requireUser(deps.tokens));
+  const remoteControl = remoteControlOf(deps);
 
   const run = async (ctx: Context, request: Omit<RemoteCommandRequest, 'wait' | 'timeout_s' | 'ttl_s'>) => {
     const [home] = await deps.memberships.homesOf(ctx.state.userId as string, uuidParam(ctx.params, 'home_id'));
     if (!home) throw new HttpError(404, 'home_not_found', 'No such home');
     const gateway = home.active_gateway_id ? await deps.gatewayViews.byIdVisibleTo(home.active_gateway_id, ctx.state.userId as string) : null;
     if (!gateway) throw new HttpError(409, 'gateway_offline', 'This home has no active gateway');
-    const submitted = await submitRemoteCommand(deps, ctx, gateway, { ...request, wait: true, timeout_s: APP_COMMAND_TIMEOUT_S, ttl_s: 0 });
+    const submitted = await submitRemoteCommand(remoteControl, ctx, gateway, { ...request, wait: true, timeout_s: APP_COMMAND_TIMEOUT_S, ttl_s: 0 });
     answer(ctx, submitted.state, submitted.finished);
   };
 

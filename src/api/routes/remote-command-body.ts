@@ -1,5 +1,5 @@
-import type { RemoteCommandState } from '../../domain/remote-control/remote-command.ts';
-import type { RecordedEvent } from '../../eventstore/port.ts';
+import type { RemoteCommandState } from '../../domain/remote-control/remote-command-state.ts';
+import type { CommandHistoryEntry } from '../../commands/remote-control/find-remote-command.ts';
 import type { RemoteCommandRow } from '../../projections/queries/remote-command-queries.ts';
 import { isoOrNull } from '../path-params.ts';
 
@@ -50,8 +50,7 @@ export function commandRowBody(row: RemoteCommandRow) {
 }
 
 /** One entry of a command's history: an event as auditors see it (the request fingerprint left out). */
-export function historyEntry(event: RecordedEvent) {
-  const { fingerprint: _fingerprint, ...data } = event.data as Record<string, unknown>;
-  const metadata = event.metadata as { actor?: unknown; occurred_at?: string };
-  return { type: event.type, revision: event.revision, recorded_at: event.created.toISOString(), actor: metadata.actor ?? null, data };
+export function historyEntry(event: CommandHistoryEntry) {
+  const { fingerprint: _fingerprint, ...data } = event.data;
+  return { type: event.type, revision: event.revision, recorded_at: event.recordedAt.toISOString(), actor: event.metadata['actor'] ?? null, data };
 }

@@ -1,8 +1,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { remoteCommandDecider, type RemoteCommandState } from '../../domain/remote-control/remote-command.ts';
-import type { RemoteCommandEvent } from '../../domain/remote-control/remote-command-events.ts';
-import { clientScopedCommandId } from '../../commands/remote-control/client-command-id.ts';
+import type { RemoteCommandState } from '../../domain/remote-control/remote-command-state.ts';
+import { findRemoteCommand } from '../../commands/remote-control/find-remote-command.ts';
 import type { ApiDependencies } from '../api-dependencies.ts';
 import { HttpError } from '../http-error.ts';
 import { requireUser } from '../middleware/authenticate.ts';
@@ -10,7 +9,7 @@ import { pageOf } from '../pagination.ts';
 import { uuidParam } from '../path-params.ts';
 import { validate } from '../validation.ts';
 import { commandRowBody, commandStateBody, historyEntry } from './remote-command-body.ts';
-import { remoteCommandRequest, submitRemoteCommand } from './remote-command-submission.ts';
+import { remoteCommandRequest, remoteControlOf, submitRemoteCommand } from './remote-command-submission.ts';
 
 const gatewayNotFound = () => new HttpError(404, 'gateway_not_found', 'No such gateway');
 const commandNotFound = () => new HttpError(404, 'command_not_found', 'No such command');
@@ -23,6 +22,7 @@ export function remoteCommandRoutes(deps: ApiDependencies): Router {
   const router = new Router();
   router.use(requireUser(deps.tokens));
   const userOf = (ctx: Context) => ctx.state.userId as string;
+  const remoteControl = remoteControlOf(deps);
 
   /** The command as answered to its issuer: with the id they chose, when they chose one. */
   const answerBody = (state: RemoteCommandState, clientCommandId: string | undefined) => ({
@@ -54,7 +54,7 @@ export function remoteCommandRoutes(deps: ApiDependencies): Router {
     const body = validate(remoteCommandRequest, ctx.request.body);
     const gateway = await deps.gatewayViews.byIdVisibleTo(gatewayId, userOf(ctx));
     if (!gateway) throw gatewayNotFound();
-    const submitted = await submitRemoteCommand(deps, ctx, gateway, body);
+    const submitted = await submitRemoteCommand(remoteControl, ctx, gateway, body);
     if (submitted.finished) finished(ctx, submitted.state, body.command_id);
     else accepted(ctx, submitted.state, body.command_id);
   });
@@ -70,16 +70,9 @@ export function remoteCommandRoutes(deps: ApiDependencies): Router {
 
   router.get('/api/commands/:id', async (ctx: Context) => {
     const requestedId = uuidParam(ctx.params, 'id');
-    // The id answers carry, or the id the caller chose when issuing (scoped to them).
-    let events = await deps.remoteCommands.history(requestedId);
-    if (events.length === 0) events = await deps.remoteCommands.history(clientScopedCommandId(userOf(ctx), requestedId));
-    if (events.length === 0) throw commandNotFound();
-    const state = events.reduce(
-      (current, event) => remoteCommandDecider.evolve(current, { type: event.type, data: event.data } as RemoteCommandEvent),
-      remoteCommandDecider.initialState,
-    );
-    if (!state.homeId || !(await deps.homeIdsOf(userOf(ctx))).includes(state.homeId)) throw commandNotFound();
-    ctx.body = { ...commandStateBody(state), late_acks: state.lateAcks, history: events.map(historyEntry) };
+    const found = await findRemoteCommand(deps.remoteCommands, requestedId, userOf(ctx), (userId) => deps.homeIdsOf(userId));
+    if (!found) throw commandNotFound();
+    ctx.body = { ...commandStateBody(found.state), late_acks: found.state.lateAcks, history: found.history.map(historyEntry) };
   });
 
   return router;

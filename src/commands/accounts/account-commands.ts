@@ -7,7 +7,9 @@ import type { EmailClaimEvent } from '../../domain/accounts/user-events.ts';
 import { fold } from '../../domain/decider.ts';
 import { DomainError } from '../../domain/errors.ts';
 import { asDomainEvent, lastOccurredAt, type HolderGrace } from '../claim-times.ts';
-import { combineWrites, NOTHING_WRITTEN, writeResultOf, type CommandBus, type WriteResult } from '../command-bus.ts';
+import type { CompensationFailures } from '../compensation-failures.ts';
+import type { EventSourcedCommandHandler } from '../event-sourced-command-handler.ts';
+import { combineWrites, NOTHING_WRITTEN, writeResultOf, type WriteResult } from '../write-result.ts';
 import type { CommandContext } from '../metadata.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 
@@ -45,9 +47,10 @@ const invalidCredentials = () =>
  */
 export class AccountCommands {
   constructor(
-    private readonly bus: CommandBus,
+    private readonly handler: EventSourcedCommandHandler,
     private readonly hasher: PasswordHasher,
     private readonly grace: HolderGrace,
+    private readonly compensations: CompensationFailures,
     /** REFRESH_TOKEN_REUSE: whether a family accepts its last presented token again (see token-family.ts). */
     private readonly refreshTokenReuse: RefreshTokenReuse = 'tolerant',
   ) {}
@@ -59,7 +62,7 @@ export class AccountCommands {
     let registered: WriteResult;
     try {
       registered = writeResultOf(
-        await this.bus.execute(
+        await this.handler.execute(
           userDecider,
           userStream(userId),
           { type: 'Register', userId, email: input.email, name: input.name, passwordHash },
@@ -68,7 +71,7 @@ export class AccountCommands {
       );
     } catch (error) {
       // The user was not written: give the address back so it is not blocked forever.
-      await this.releaseEmail(input.email, userId, context).catch(() => {});
+      await this.releaseEmailAfterFailure(input.email, userId, context);
       throw error;
     }
     const session = await this.startFamily(userId, 0, context);
@@ -83,7 +86,7 @@ export class AccountCommands {
   private async startFamily(userId: string, credentialsVersion: number, context: CommandContext): Promise<Session> {
     const familyId = randomUUID();
     const tokenId = randomUUID();
-    const result = await this.bus.execute(
+    const result = await this.handler.execute(
       tokenFamilyDecider,
       tokenFamilyStream(familyId),
       { type: 'Start', userId, familyId, tokenId, credentialsVersion },
@@ -93,13 +96,13 @@ export class AccountCommands {
   }
 
   async logIn(input: { email: string; password: string }, context: CommandContext): Promise<Session> {
-    const claim = await this.bus.load(emailClaimDecider, emailClaimStream(input.email));
+    const claim = await this.handler.load(emailClaimDecider, emailClaimStream(input.email));
     const ownerId = claim.state.ownerId;
     if (ownerId === null) {
       await this.hasher.verifyNothing(input.password);
       throw invalidCredentials();
     }
-    const user = await this.bus.load(userDecider, userStream(ownerId));
+    const user = await this.handler.load(userDecider, userStream(ownerId));
     // A claim left on an address the user moved away from (an e-mail change that died half-way) logs nobody in.
     const verified = user.state.registered && (await this.hasher.verify(user.state.passwordHash, input.password));
     if (!verified || user.state.email !== input.email) throw invalidCredentials();
@@ -116,8 +119,8 @@ export class AccountCommands {
    */
   async refresh(token: { userId: string; familyId: string; tokenId: string }, context: CommandContext): Promise<Session> {
     const newTokenId = randomUUID();
-    const user = await this.bus.load(userDecider, userStream(token.userId));
-    const result = await this.bus.execute(
+    const user = await this.handler.load(userDecider, userStream(token.userId));
+    const result = await this.handler.execute(
       tokenFamilyDecider,
       tokenFamilyStream(token.familyId),
       {
@@ -136,7 +139,7 @@ export class AccountCommands {
   }
 
   async logOut(token: { userId: string; familyId: string; tokenId: string }, context: CommandContext): Promise<WriteResult> {
-    const result = await this.bus.execute(
+    const result = await this.handler.execute(
       tokenFamilyDecider,
       tokenFamilyStream(token.familyId),
       { type: 'LogOut', familyId: token.familyId },
@@ -146,7 +149,7 @@ export class AccountCommands {
   }
 
   async profile(userId: string): Promise<UserState> {
-    return (await this.bus.load(userDecider, userStream(userId))).state;
+    return (await this.handler.load(userDecider, userStream(userId))).state;
   }
 
   /** Name and e-mail; a new e-mail is claimed before the user's stream records it, the old one released after. */
@@ -164,16 +167,16 @@ export class AccountCommands {
         writes.push(claim.write);
         try {
           const command = { type: 'ChangeEmail' as const, email: changes.email, claimRevision: claim.revision };
-          writes.push(writeResultOf(await this.bus.execute(userDecider, userStream(userId), command, context)));
+          writes.push(writeResultOf(await this.handler.execute(userDecider, userStream(userId), command, context)));
         } catch (error) {
-          await this.releaseEmail(changes.email, userId, context).catch(() => {});
+          await this.releaseEmailAfterFailure(changes.email, userId, context);
           throw error;
         }
         writes.push(await this.releaseEmail(current.email, userId, context));
       }
     }
     if (changes.name !== undefined) {
-      writes.push(writeResultOf(await this.bus.execute(userDecider, userStream(userId), { type: 'UpdateProfile', name: changes.name }, context)));
+      writes.push(writeResultOf(await this.handler.execute(userDecider, userStream(userId), { type: 'UpdateProfile', name: changes.name }, context)));
     }
     return writes.length === 0 ? NOTHING_WRITTEN : combineWrites(...writes);
   }
@@ -188,13 +191,13 @@ export class AccountCommands {
       throw new DomainError('invalid', 'wrong_password', 'The current password is incorrect', { field: 'old_password' });
     }
     const passwordHash = await this.hasher.hash(input.newPassword);
-    const result = await this.bus.execute(userDecider, userStream(userId), { type: 'ChangePassword', passwordHash }, context);
+    const result = await this.handler.execute(userDecider, userStream(userId), { type: 'ChangePassword', passwordHash }, context);
     return writeResultOf(result);
   }
 
   /** The claim's write, and the claim stream's revision once it is ours (which names this claim). */
   private async claimEmail(email: string, userId: string, context: CommandContext): Promise<EmailClaimed> {
-    const result = await this.bus.execute(emailClaimDecider, emailClaimStream(email), { type: 'Claim', userId }, context);
+    const result = await this.handler.execute(emailClaimDecider, emailClaimStream(email), { type: 'Claim', userId }, context);
     return { write: writeResultOf(result), revision: result.revision! };
   }
 
@@ -224,28 +227,33 @@ export class AccountCommands {
    */
   private async freeAbandonedClaim(email: string, context: CommandContext): Promise<WriteResult | null> {
     const stream = emailClaimStream(email);
-    const recorded = await this.bus.readStream(stream);
+    const recorded = await this.handler.readStream(stream);
     const holder = fold<EmailClaimEvent, EmailClaimState>(emailClaimDecider, recorded.map(asDomainEvent<EmailClaimEvent>)).ownerId;
     const claimedAt = lastOccurredAt(recorded, (event) => event.type === 'EmailClaimed' && event.data.user_id === holder);
     if (holder === null || claimedAt === null) return null;
     const timing = { claimedAt, now: this.grace.clock(), graceMs: this.grace.graceMs };
-    const user = await this.bus.load(userDecider, userStream(holder));
+    const user = await this.handler.load(userDecider, userStream(holder));
     const command: UserCommand = user.state.registered
       ? { type: 'LapseEmailClaim', email, claimRevision: recorded.at(-1)!.revision, ...timing }
       : { type: 'AbandonRegistration', userId: holder, ...timing };
     let closed;
     try {
-      closed = await this.bus.execute(userDecider, userStream(holder), command, context, user);
+      closed = await this.handler.execute(userDecider, userStream(holder), command, context, user);
     } catch (error) {
       if (error instanceof DomainError) return null;
       throw error;
     }
     const reason = user.state.registered ? 'holder_uses_another_email' : 'holder_never_written';
-    const released = await this.bus.execute(emailClaimDecider, stream, { type: 'Release', userId: holder, reason }, context);
+    const released = await this.handler.execute(emailClaimDecider, stream, { type: 'Release', userId: holder, reason }, context);
     return combineWrites(writeResultOf(closed), writeResultOf(released));
   }
 
+  /** The compensation of a claim whose user write failed; its own failure is logged and counted, not thrown. */
+  private async releaseEmailAfterFailure(email: string, userId: string, context: CommandContext): Promise<void> {
+    await this.compensations.attempt('release_email_claim', emailClaimStream(email), () => this.releaseEmail(email, userId, context));
+  }
+
   private async releaseEmail(email: string, userId: string, context: CommandContext): Promise<WriteResult> {
-    return writeResultOf(await this.bus.execute(emailClaimDecider, emailClaimStream(email), { type: 'Release', userId }, context));
+    return writeResultOf(await this.handler.execute(emailClaimDecider, emailClaimStream(email), { type: 'Release', userId }, context));
   }
 }

@@ -22,6 +22,7 @@ export class PasswordHasher {
     try {
       return await verify(Buffer.from(passwordHash, 'base64'), password);
     } catch {
+      // Not a scrypt-kdf hash (a corrupt or foreign value): it verifies no password.
       return false;
     }
   }

@@ -1,9 +1,10 @@
 import type { TelemetryEvent } from '../../domain/bridge/telemetry-events.ts';
 import { telemetryStream } from '../../domain/bridge/telemetry-events.ts';
 import type { Position } from '../../eventstore/port.ts';
-import type { CommandBus, StreamTip } from '../command-bus.ts';
+import type { ChainedAppends } from '../chained-appends.ts';
 import type { StreamAppender } from '../cross-stream-appender.ts';
 import type { CommandContext } from '../metadata.ts';
+import type { StreamTip } from '../stream-tip.ts';
 
 interface Pending {
   event: TelemetryEvent;
@@ -32,7 +33,7 @@ export class TelemetryRecorder {
   /**
    * Where this process's last append left each gateway's telemetry stream, so the next batch links to it without
    * reading the stream's last event first (one round trip less per batch). A write by anyone else (another node,
-   * the restart clean-up) makes the next append fail on the revision, and the bus reads and retries.
+   * the restart clean-up) makes the next append fail on the revision, and the append reads and retries.
    */
   private readonly tips = new Map<string, StreamTip>();
 
@@ -42,7 +43,7 @@ export class TelemetryRecorder {
    * transactions. Without it each gateway's batch is its own append.
    */
   constructor(
-    private readonly bus: CommandBus,
+    private readonly appends: ChainedAppends,
     private readonly appender?: StreamAppender,
   ) {}
 
@@ -67,7 +68,7 @@ export class TelemetryRecorder {
         }
         const batch = queue.splice(0, MAX_BATCH);
         try {
-          const tip = await this.bus.appendEachAfter(telemetryStream(gatewayId), batch, this.tips.get(gatewayId) ?? null, this.appender);
+          const tip = await this.appends.appendEachAfter(telemetryStream(gatewayId), batch, this.tips.get(gatewayId) ?? null, this.appender);
           this.remember(gatewayId, tip);
           for (const pending of batch) pending.resolve(tip.position);
         } catch (error) {

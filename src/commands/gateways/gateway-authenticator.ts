@@ -1,6 +1,6 @@
 import { canConnect, gatewayDecider } from '../../domain/gateways/gateway.ts';
 import { gatewayStream } from '../../domain/gateways/gateway-events.ts';
-import type { CommandBus } from '../command-bus.ts';
+import type { EventSourcedCommandHandler } from '../event-sourced-command-handler.ts';
 import type { SecretDigester } from './secret-digester.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -18,13 +18,13 @@ export interface AuthenticatedGateway {
  */
 export class GatewayAuthenticator {
   constructor(
-    private readonly bus: CommandBus,
+    private readonly handler: EventSourcedCommandHandler,
     private readonly digester: SecretDigester,
   ) {}
 
   async verifyGatewaySecret(gatewayId: string, secret: string): Promise<AuthenticatedGateway | null> {
     if (!UUID.test(gatewayId) || secret.length === 0 || secret.length > 512) return null;
-    const { state, revision } = await this.bus.load(gatewayDecider, gatewayStream(gatewayId.toLowerCase()));
+    const { state, revision } = await this.handler.load(gatewayDecider, gatewayStream(gatewayId.toLowerCase()));
     if (!canConnect(state) || state.secretDigest === null || state.homeId === null) return null;
     if (!this.digester.secretMatches(secret, state.secretDigest)) return null;
     return { gatewayId: state.gatewayId!, homeId: state.homeId, revision: revision! };

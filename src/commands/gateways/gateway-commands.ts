@@ -6,7 +6,9 @@ import { homeDecider, type DetachReason } from '../../domain/homes/home.ts';
 import { homeStream } from '../../domain/homes/home-events.ts';
 import type { Role } from '../../domain/homes/roles.ts';
 import { lastOccurredAt, type HolderGrace } from '../claim-times.ts';
-import { combineWrites, writeResultOf, type CommandBus, type WriteResult } from '../command-bus.ts';
+import type { CompensationFailures } from '../compensation-failures.ts';
+import type { EventSourcedCommandHandler } from '../event-sourced-command-handler.ts';
+import { combineWrites, writeResultOf, type WriteResult } from '../write-result.ts';
 import type { HomeCommands } from '../homes/home-commands.ts';
 import type { CommandContext } from '../metadata.ts';
 import { generateGatewaySecret, type SecretDigester } from './secret-digester.ts';
@@ -46,10 +48,11 @@ export interface ProvisionInput {
  */
 export class GatewayCommands {
   constructor(
-    private readonly bus: CommandBus,
+    private readonly handler: EventSourcedCommandHandler,
     private readonly homes: HomeCommands,
     private readonly digester: SecretDigester,
     private readonly grace: HolderGrace,
+    private readonly compensations: CompensationFailures,
   ) {}
 
   async provision(input: ProvisionInput, context: CommandContext): Promise<ProvisionedGateway> {
@@ -59,7 +62,7 @@ export class GatewayCommands {
     const secret = generateGatewaySecret();
     const attached = await this.attach(homeId, input.actorId, gatewayId, input.homeName, context);
     try {
-      const provisioned = await this.bus.execute(
+      const provisioned = await this.handler.execute(
         gatewayDecider,
         gatewayStream(gatewayId),
         { type: 'Provision', gatewayId, homeId, name, secretDigest: this.digester.digestSecret(secret), via: input.via, version: input.version },
@@ -76,20 +79,20 @@ export class GatewayCommands {
       };
     } catch (error) {
       // The gateway was not written: free the home's slot so the home is not blocked forever.
-      await this.detach(homeId, gatewayId, 'provisioning_failed', context).catch(() => {});
+      await this.compensations.attempt('free_gateway_slot', homeStream(homeId), () => this.detach(homeId, gatewayId, 'provisioning_failed', context));
       throw error;
     }
   }
 
   async rename(gatewayId: string, actorId: string, name: string, context: CommandContext): Promise<WriteResult> {
     const actorRole = await this.roleFor(gatewayId, actorId);
-    return writeResultOf(await this.bus.execute(gatewayDecider, gatewayStream(gatewayId), { type: 'Rename', actorRole, name }, context));
+    return writeResultOf(await this.handler.execute(gatewayDecider, gatewayStream(gatewayId), { type: 'Rename', actorRole, name }, context));
   }
 
   async rotateSecret(gatewayId: string, actorId: string, context: CommandContext): Promise<{ secret: string; write: WriteResult }> {
     const actorRole = await this.roleFor(gatewayId, actorId);
     const secret = generateGatewaySecret();
-    const result = await this.bus.execute(
+    const result = await this.handler.execute(
       gatewayDecider,
       gatewayStream(gatewayId),
       { type: 'RotateSecret', actorRole, secretDigest: this.digester.digestSecret(secret) },
@@ -101,20 +104,20 @@ export class GatewayCommands {
   /** Revoked first, then the home's slot freed: a crash in between blocks provisioning, never allows two. */
   async revoke(gatewayId: string, actorId: string, context: CommandContext): Promise<WriteResult> {
     const actorRole = await this.roleFor(gatewayId, actorId);
-    const result = await this.bus.execute(gatewayDecider, gatewayStream(gatewayId), { type: 'Revoke', actorRole }, context);
+    const result = await this.handler.execute(gatewayDecider, gatewayStream(gatewayId), { type: 'Revoke', actorRole }, context);
     const detached = await this.detach(result.state.homeId!, gatewayId, 'revoked', context);
     return combineWrites(writeResultOf(result), detached);
   }
 
   async delete(gatewayId: string, actorId: string, context: CommandContext): Promise<WriteResult> {
     const actorRole = await this.roleFor(gatewayId, actorId);
-    const result = await this.bus.execute(gatewayDecider, gatewayStream(gatewayId), { type: 'Delete', actorRole }, context);
+    const result = await this.handler.execute(gatewayDecider, gatewayStream(gatewayId), { type: 'Delete', actorRole }, context);
     const detached = await this.detach(result.state.homeId!, gatewayId, 'deleted', context);
     return combineWrites(writeResultOf(result), detached);
   }
 
   async load(gatewayId: string): Promise<GatewayState> {
-    return (await this.bus.load(gatewayDecider, gatewayStream(gatewayId))).state;
+    return (await this.handler.load(gatewayDecider, gatewayStream(gatewayId))).state;
   }
 
   private async roleFor(gatewayId: string, actorId: string): Promise<Role | null> {
@@ -130,13 +133,13 @@ export class GatewayCommands {
   private async attach(homeId: string, actorId: string, gatewayId: string, homeName: string | undefined, context: CommandContext): Promise<WriteResult> {
     const command = { type: 'AttachGateway' as const, homeId, actorId, gatewayId, ...(homeName === undefined ? {} : { homeName }) };
     try {
-      return writeResultOf(await this.bus.execute(homeDecider, homeStream(homeId), command, context));
+      return writeResultOf(await this.handler.execute(homeDecider, homeStream(homeId), command, context));
     } catch (error) {
       const holder = error instanceof DomainError && error.code === 'home_has_active_gateway' ? String(error.details?.gateway_id) : null;
       if (holder === null) throw error;
       const freed = await this.freeLeftoverSlot(homeId, holder, context);
       if (freed === null) throw error;
-      return combineWrites(freed, writeResultOf(await this.bus.execute(homeDecider, homeStream(homeId), command, context)));
+      return combineWrites(freed, writeResultOf(await this.handler.execute(homeDecider, homeStream(homeId), command, context)));
     }
   }
 
@@ -149,7 +152,7 @@ export class GatewayCommands {
     else if (state.lifecycle === 'abandoned') reason = 'holder_never_written';
     else if (state.lifecycle === 'active') return null;
     else {
-      const homeEvents = await this.bus.readStream(homeStream(homeId));
+      const homeEvents = await this.handler.readStream(homeStream(homeId));
       const heldSince = lastOccurredAt(homeEvents, (e) => e.type === 'HomeGatewayAttached' && e.data.gateway_id === holder);
       closed = heldSince === null ? null : await this.abandonNeverProvisioned(holder, homeId, heldSince, context);
       if (closed === null) return null;
@@ -167,7 +170,7 @@ export class GatewayCommands {
   async abandonNeverProvisioned(gatewayId: string, homeId: string, heldSince: Date, context: CommandContext): Promise<WriteResult | null> {
     try {
       const command = { type: 'AbandonProvisioning' as const, gatewayId, homeId, heldSince, now: this.grace.clock(), graceMs: this.grace.graceMs };
-      return writeResultOf(await this.bus.execute(gatewayDecider, gatewayStream(gatewayId), command, context));
+      return writeResultOf(await this.handler.execute(gatewayDecider, gatewayStream(gatewayId), command, context));
     } catch (error) {
       if (error instanceof DomainError) return null;
       throw error;
@@ -180,6 +183,6 @@ export class GatewayCommands {
     reason: DetachReason,
     context: CommandContext,
   ): Promise<WriteResult> {
-    return writeResultOf(await this.bus.execute(homeDecider, homeStream(homeId), { type: 'DetachGateway', gatewayId, reason }, context));
+    return writeResultOf(await this.handler.execute(homeDecider, homeStream(homeId), { type: 'DetachGateway', gatewayId, reason }, context));
   }
 }

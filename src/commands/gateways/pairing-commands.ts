@@ -7,7 +7,9 @@ import { pairingStream, type PairingEvent } from '../../domain/gateways/pairing-
 import { roleIn } from '../../domain/homes/home.ts';
 import { requirePermission } from '../../domain/homes/roles.ts';
 import { asDomainEvent, lastOccurredAt } from '../claim-times.ts';
-import { combineWrites, writeResultOf, type CommandBus, type WriteResult } from '../command-bus.ts';
+import type { CompensationFailures } from '../compensation-failures.ts';
+import type { EventSourcedCommandHandler } from '../event-sourced-command-handler.ts';
+import { combineWrites, writeResultOf, type WriteResult } from '../write-result.ts';
 import type { HomeCommands } from '../homes/home-commands.ts';
 import type { CommandContext } from '../metadata.ts';
 import type { GatewayCommands, ProvisionedGateway } from './gateway-commands.ts';
@@ -53,11 +55,12 @@ const PROVISIONED_ELSEWHERE = new Set(['gateway_exists', 'provisioning_abandoned
  */
 export class PairingCommands {
   constructor(
-    private readonly bus: CommandBus,
+    private readonly handler: EventSourcedCommandHandler,
     private readonly homes: HomeCommands,
     private readonly gateways: GatewayCommands,
     private readonly digester: SecretDigester,
     private readonly options: PairingOptions,
+    private readonly compensations: CompensationFailures,
   ) {}
 
   async request(
@@ -75,7 +78,7 @@ export class PairingCommands {
     for (let attempt = 1; ; attempt++) {
       const code = generatePairingCode();
       try {
-        const result = await this.bus.execute(
+        const result = await this.handler.execute(
           pairingDecider,
           this.streamOf(code),
           {
@@ -108,7 +111,7 @@ export class PairingCommands {
     if (input.gatewayId !== undefined && (await this.gateways.load(gatewayId)).lifecycle !== 'none') throw gatewayIdTaken();
     const homeId = input.homeId ?? pending.state.homeId ?? randomUUID();
     const asGateway: CommandContext = { ...context, actor: { kind: 'gateway', id: gatewayId } };
-    const redeemed = await this.bus.execute(pairingDecider, stream, { type: 'Redeem', gatewayId, homeId, now: this.options.clock() }, asGateway);
+    const redeemed = await this.handler.execute(pairingDecider, stream, { type: 'Redeem', gatewayId, homeId, now: this.options.clock() }, asGateway);
     if (isPairingExpiry(redeemed.events)) throw pairingCodeExpired();
 
     const requestedBy = redeemed.state.requestedBy!;
@@ -130,7 +133,9 @@ export class PairingCommands {
     } catch (error) {
       // Nothing was provisioned: the code stays usable until it expires.
       const reason = error instanceof DomainError ? error.code : 'internal_error';
-      await this.bus.execute(pairingDecider, stream, { type: 'RedemptionFailed', gatewayId, reason }, asGateway).catch(() => {});
+      await this.compensations.attempt('return_pairing_code', stream, () =>
+        this.handler.execute(pairingDecider, stream, { type: 'RedemptionFailed', gatewayId, reason }, asGateway),
+      );
       // Someone else provisioned this gateway-chosen id between the check above and the append.
       if (input.gatewayId !== undefined && error instanceof DomainError && PROVISIONED_ELSEWHERE.has(error.code)) throw gatewayIdTaken();
       throw error;
@@ -142,7 +147,7 @@ export class PairingCommands {
    * call a code valid that was just used), never written: checking neither consumes the code nor records expiry.
    */
   async isValid(code: string): Promise<boolean> {
-    const { state } = await this.bus.load(pairingDecider, this.streamOf(code));
+    const { state } = await this.handler.load(pairingDecider, this.streamOf(code));
     return isRedeemable(state, this.options.clock());
   }
 
@@ -153,7 +158,7 @@ export class PairingCommands {
    * finished here next time (the gateway is then already abandoned).
    */
   private async reopenAbandonedRedemption(stream: string, context: CommandContext): Promise<{ state: PairingState }> {
-    const recorded = await this.bus.readStream(stream);
+    const recorded = await this.handler.readStream(stream);
     const state = fold<PairingEvent, PairingState>(pairingDecider, recorded.map(asDomainEvent<PairingEvent>));
     const gatewayId = state.redeemedGatewayId;
     if (state.status !== 'redeemed' || gatewayId === null || state.homeId === null) return { state };
@@ -166,7 +171,7 @@ export class PairingCommands {
     } else if (gateway.lifecycle !== 'abandoned') {
       return { state };
     }
-    const failed = await this.bus.execute(pairingDecider, stream, { type: 'RedemptionFailed', gatewayId, reason: 'holder_never_written' }, context);
+    const failed = await this.handler.execute(pairingDecider, stream, { type: 'RedemptionFailed', gatewayId, reason: 'holder_never_written' }, context);
     return { state: failed.state };
   }
 

@@ -1,7 +1,8 @@
 import { homeDecider, roleIn, type HomeState } from '../../domain/homes/home.ts';
 import { homeStream } from '../../domain/homes/home-events.ts';
 import type { GrantableRole, Role } from '../../domain/homes/roles.ts';
-import { writeResultOf, type CommandBus, type WriteResult } from '../command-bus.ts';
+import type { EventSourcedCommandHandler } from '../event-sourced-command-handler.ts';
+import { writeResultOf, type WriteResult } from '../write-result.ts';
 import type { CommandContext } from '../metadata.ts';
 
 export interface PermissionChange {
@@ -15,10 +16,10 @@ export interface PermissionChange {
  * grants both land, one after a retry), never on the memberships read model.
  */
 export class HomeCommands {
-  constructor(private readonly bus: CommandBus) {}
+  constructor(private readonly handler: EventSourcedCommandHandler) {}
 
   async load(homeId: string): Promise<HomeState> {
-    return (await this.bus.load(homeDecider, homeStream(homeId))).state;
+    return (await this.handler.load(homeDecider, homeStream(homeId))).state;
   }
 
   /** The caller's role, read from the home stream (for write decisions on other streams). */
@@ -27,22 +28,22 @@ export class HomeCommands {
   }
 
   async grant(homeId: string, actorId: string, userId: string, role: GrantableRole, context: CommandContext): Promise<PermissionChange> {
-    const result = await this.bus.execute(homeDecider, homeStream(homeId), { type: 'Grant', actorId, userId, role }, context);
+    const result = await this.handler.execute(homeDecider, homeStream(homeId), { type: 'Grant', actorId, userId, role }, context);
     const first = result.events[0]?.type;
     const outcome = first === 'PermissionGranted' ? 'granted' : first === 'PermissionRoleChanged' ? 'changed' : 'unchanged';
     return { outcome, write: writeResultOf(result) };
   }
 
   async changeRole(homeId: string, actorId: string, userId: string, role: GrantableRole, context: CommandContext): Promise<WriteResult> {
-    return writeResultOf(await this.bus.execute(homeDecider, homeStream(homeId), { type: 'ChangeRole', actorId, userId, role }, context));
+    return writeResultOf(await this.handler.execute(homeDecider, homeStream(homeId), { type: 'ChangeRole', actorId, userId, role }, context));
   }
 
   /** Owner or admin; the same name again records nothing. */
   async rename(homeId: string, actorId: string, name: string, context: CommandContext): Promise<WriteResult> {
-    return writeResultOf(await this.bus.execute(homeDecider, homeStream(homeId), { type: 'Rename', actorId, name }, context));
+    return writeResultOf(await this.handler.execute(homeDecider, homeStream(homeId), { type: 'Rename', actorId, name }, context));
   }
 
   async revoke(homeId: string, actorId: string, userId: string, context: CommandContext): Promise<WriteResult> {
-    return writeResultOf(await this.bus.execute(homeDecider, homeStream(homeId), { type: 'Revoke', actorId, userId }, context));
+    return writeResultOf(await this.handler.execute(homeDecider, homeStream(homeId), { type: 'Revoke', actorId, userId }, context));
   }
 }

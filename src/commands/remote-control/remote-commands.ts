@@ -4,15 +4,17 @@ import {
   remoteCommandDecider,
   type AckOutcome,
   type IssueCommand,
+  type RemoteCommandCommand,
   type RemoteCommandState,
 } from '../../domain/remote-control/remote-command.ts';
 import { remoteCommandStream, type RemoteCommandEvent } from '../../domain/remote-control/remote-command-events.ts';
-import { WrongExpectedVersionError } from '../../eventstore/errors.ts';
 import { lastHashOf } from '../../eventstore/hash-chain.ts';
-import type { Position, RecordedEvent } from '../../eventstore/port.ts';
-import { writeResultOf, type CommandBus, type StreamView, type WriteResult } from '../command-bus.ts';
+import type { RecordedEvent } from '../../eventstore/port.ts';
+import type { CommandResult, EventSourcedCommandHandler } from '../event-sourced-command-handler.ts';
 import type { HomeCommands } from '../homes/home-commands.ts';
 import type { CommandContext } from '../metadata.ts';
+import type { StreamTip } from '../stream-tip.ts';
+import { writeResultOf, type WriteResult } from '../write-result.ts';
 
 export interface IssueInput {
   commandId: string;
@@ -31,7 +33,7 @@ export interface IssueInput {
  * A command's state, the revision it was read at (the dispatch lock appends with it) and its last hash: enough to
  * write the next event without reading the stream again.
  */
-export interface KnownCommand extends StreamView {
+export interface KnownCommand extends StreamTip {
   state: RemoteCommandState;
   revision: number;
 }
@@ -67,7 +69,7 @@ export class RemoteCommands {
   private listener: LocalOutcomeListener = () => {};
 
   constructor(
-    private readonly bus: CommandBus,
+    private readonly handler: EventSourcedCommandHandler,
     private readonly homes: HomeCommands,
   ) {}
 
@@ -99,11 +101,16 @@ export class RemoteCommands {
       fingerprint: input.fingerprint,
       now: context.now,
     };
-    if (dispatchOn) {
-      const dispatched = await this.issueAndDispatch(stream, command, context, dispatchOn);
-      if (dispatched) return dispatched;
-    }
-    const result = await this.bus.execute(remoteCommandDecider, stream, command, context);
+    const result = dispatchOn
+      ? await this.handler.execute(
+          remoteCommandDecider,
+          stream,
+          { ...command, type: 'IssueAndDispatch', sessionId: dispatchOn.sessionId, nodeId: dispatchOn.nodeId, dispatchedAt: dispatchOn.context.now },
+          // Each event with its own actor: the issue is the user's, the dispatch the gateway session's.
+          (event) => (event.type === 'RemoteCommandIssued' ? context : dispatchOn.context),
+        )
+      : await this.handler.execute(remoteCommandDecider, stream, command, context);
+    if (dispatchOn) this.announce(command.commandId, result);
     // Nothing written means the id was already issued (with this body: the decider refuses another): the stream
     // exists, so its revision is known.
     return {
@@ -111,42 +118,14 @@ export class RemoteCommands {
       revision: result.revision ?? 0,
       lastHash: result.lastHash,
       created: result.events.length > 0,
-      dispatched: false,
+      dispatched: result.events.some((event) => event.type === 'RemoteCommandDispatched'),
       write: writeResultOf(result),
-    };
-  }
-
-  /** Null when there was nothing to issue, or someone issued it meanwhile: then it is issued the usual way. */
-  private async issueAndDispatch(stream: string, command: IssueCommand, context: CommandContext, session: DispatchSession): Promise<Issued | null> {
-    const loaded = await this.bus.load(remoteCommandDecider, stream);
-    const issued = remoteCommandDecider.decide(command, loaded.state);
-    if (issued.length === 0) return null;
-    const afterIssue = issued.reduce(remoteCommandDecider.evolve, loaded.state);
-    const dispatched = remoteCommandDecider.decide({ type: 'Dispatch', sessionId: session.sessionId, nodeId: session.nodeId, now: session.context.now }, afterIssue);
-    const entries = [...issued.map((event) => ({ event, context })), ...dispatched.map((event) => ({ event, context: session.context }))];
-    let appended: { position: Position; revision: number; lastHash: string };
-    try {
-      appended = await this.bus.appendAfter(stream, entries, loaded);
-    } catch (error) {
-      if (error instanceof WrongExpectedVersionError) return null;
-      throw error;
-    }
-    const events = [...issued, ...dispatched];
-    const state = dispatched.reduce(remoteCommandDecider.evolve, afterIssue);
-    this.listener(command.commandId, events, state);
-    return {
-      state,
-      revision: appended.revision,
-      lastHash: appended.lastHash,
-      created: true,
-      dispatched: dispatched.some((event) => event.type === 'RemoteCommandDispatched'),
-      write: writeResultOf({ events, position: appended.position }),
     };
   }
 
   /** The state and revision of a command, or null when there is no such command. */
   async load(commandId: string): Promise<KnownCommand | null> {
-    const loaded = await this.bus.load(remoteCommandDecider, remoteCommandStream(commandId));
+    const loaded = await this.handler.load(remoteCommandDecider, remoteCommandStream(commandId));
     return loaded.revision === null ? null : { state: loaded.state, revision: loaded.revision, lastHash: loaded.lastHash };
   }
 
@@ -160,7 +139,7 @@ export class RemoteCommands {
   }
 
   async history(commandId: string): Promise<RecordedEvent[]> {
-    return this.bus.readStream(remoteCommandStream(commandId));
+    return this.handler.readStream(remoteCommandStream(commandId));
   }
 
   /**
@@ -174,24 +153,20 @@ export class RemoteCommands {
     session: { sessionId: string; nodeId: string },
     context: CommandContext,
   ): Promise<{ send: boolean; state: RemoteCommandState; known: KnownCommand }> {
-    let events: RemoteCommandEvent[];
+    const command: RemoteCommandCommand = { type: 'Dispatch', sessionId: session.sessionId, nodeId: session.nodeId, now: context.now };
+    let result: CommandResult<RemoteCommandEvent, RemoteCommandState> | null;
     try {
-      events = remoteCommandDecider.decide({ type: 'Dispatch', sessionId: session.sessionId, nodeId: session.nodeId, now: context.now }, known.state);
+      result = await this.handler.executeOnce(remoteCommandDecider, remoteCommandStream(known.state.commandId!), command, context, known);
     } catch (error) {
+      // Finished, or no such command: nothing to send.
       if (error instanceof DomainError) return { send: false, state: known.state, known };
       throw error;
     }
-    if (events.length === 0) return { send: false, state: known.state, known };
-    let appended: { revision: number; lastHash: string };
-    try {
-      appended = await this.bus.appendAfter(remoteCommandStream(known.state.commandId!), events.map((event) => ({ event, context })), known);
-    } catch (error) {
-      if (error instanceof WrongExpectedVersionError) return { send: false, state: known.state, known };
-      throw error;
-    }
-    const state = events.reduce(remoteCommandDecider.evolve, known.state);
-    this.listener(known.state.commandId!, events, state);
-    return { send: events[0]!.type === 'RemoteCommandDispatched', state, known: { state, revision: appended.revision, lastHash: appended.lastHash } };
+    // Someone else moved first (the revision was the lock), or nothing to do (already sent on this session).
+    if (result === null || result.events.length === 0) return { send: false, state: known.state, known };
+    this.announce(known.state.commandId!, result);
+    const state = result.state;
+    return { send: result.events[0]!.type === 'RemoteCommandDispatched', state, known: { state, revision: result.revision!, lastHash: result.lastHash } };
   }
 
   /** Records the gateway's ack; `known` (what the dispatcher wrote last) spares the read when nothing came since. */
@@ -201,8 +176,8 @@ export class RemoteCommands {
 
   /** The waiting request gave up: records `timed_out` unless the command finished meanwhile. Returns the state. */
   async timeOut(commandId: string, context: CommandContext): Promise<RemoteCommandState> {
-    const result = await this.bus.execute(remoteCommandDecider, remoteCommandStream(commandId), { type: 'TimeOut', now: context.now }, context);
-    if (result.events.length > 0) this.listener(commandId, result.events, result.state);
+    const result = await this.handler.execute(remoteCommandDecider, remoteCommandStream(commandId), { type: 'TimeOut', now: context.now }, context);
+    this.announce(commandId, result);
     return result.state;
   }
 
@@ -212,12 +187,17 @@ export class RemoteCommands {
 
   private async run(
     commandId: string,
-    command: Parameters<typeof remoteCommandDecider.decide>[0],
+    command: RemoteCommandCommand,
     context: CommandContext,
     known?: KnownCommand,
   ): Promise<RemoteCommandEvent[]> {
-    const result = await this.bus.execute(remoteCommandDecider, remoteCommandStream(commandId), command, context, known);
-    if (result.events.length > 0) this.listener(commandId, result.events, result.state);
+    const result = await this.handler.execute(remoteCommandDecider, remoteCommandStream(commandId), command, context, known);
+    this.announce(commandId, result);
     return result.events;
+  }
+
+  /** Tells this process's listener what a write changed (nothing when it wrote nothing). */
+  private announce(commandId: string, result: { events: readonly RemoteCommandEvent[]; state: RemoteCommandState }): void {
+    if (result.events.length > 0) this.listener(commandId, result.events, result.state);
   }
 }

@@ -2,36 +2,9 @@ import type { Decider } from '../decider.ts';
 import { conflict, notFound } from '../errors.ts';
 import { requirePermission, type Role } from '../homes/roles.ts';
 import type { RemoteCommandEvent } from './remote-command-events.ts';
+import { isFinal, type RemoteCommandState } from './remote-command-state.ts';
 
-export type RemoteCommandStatus = 'none' | 'issued' | 'dispatched' | 'succeeded' | 'failed' | 'timed_out' | 'expired';
-export type FinalStatus = 'succeeded' | 'failed' | 'timed_out' | 'expired';
-
-export const FINAL_STATUSES: readonly RemoteCommandStatus[] = ['succeeded', 'failed', 'timed_out', 'expired'];
-export const isFinal = (status: RemoteCommandStatus): status is FinalStatus => FINAL_STATUSES.includes(status);
-
-export interface RemoteCommandState {
-  status: RemoteCommandStatus;
-  commandId: string | null;
-  gatewayId: string | null;
-  homeId: string | null;
-  deviceId: string | null;
-  action: string | null;
-  params: Record<string, unknown>;
-  issuedBy: string | null;
-  issuedAt: string | null;
-  timeoutS: number;
-  ttlS: number;
-  expiresAt: string | null;
-  fingerprint: string | null;
-  /** Session of the latest dispatch, and when. */
-  sessionId: string | null;
-  dispatchedAt: string | null;
-  attempts: number;
-  completedAt: string | null;
-  result: unknown;
-  error: { code: string; message: string } | null;
-  lateAcks: number;
-}
+export { FINAL_STATUSES, isFinal, type FinalStatus, type RemoteCommandState, type RemoteCommandStatus } from './remote-command-state.ts';
 
 export interface IssueCommand {
   type: 'Issue';
@@ -50,10 +23,23 @@ export interface IssueCommand {
   now: Date;
 }
 
+/**
+ * Issue, and dispatch at once on a session of the gateway that the issuing process holds: both decisions in one
+ * append (the stream's first, which is also the dispatch lock). Nothing when the command was already issued.
+ */
+export interface IssueAndDispatchCommand extends Omit<IssueCommand, 'type'> {
+  type: 'IssueAndDispatch';
+  sessionId: string;
+  nodeId: string;
+  /** When the session sends it (the session's clock), as `now` is when it was issued. */
+  dispatchedAt: Date;
+}
+
 export type AckOutcome = { status: 'ok'; result?: unknown } | { status: 'error'; error: { code: string; message: string } };
 
 export type RemoteCommandCommand =
   | IssueCommand
+  | IssueAndDispatchCommand
   /** Sent (or about to be) on a gateway session. Expired instead when its time to live is over. */
   | { type: 'Dispatch'; sessionId: string; nodeId: string; now: Date }
   /** The gateway's ack; `gatewayId` is the gateway whose session carried it. */
@@ -145,22 +131,12 @@ export const remoteCommandDecider: Decider<RemoteCommandCommand, RemoteCommandEv
 
   decide(command, state) {
     if (command.type === 'Issue') return issue(command, state);
+    if (command.type === 'IssueAndDispatch') return issueAndDispatch(command, state);
     if (state.status === 'none') throw commandNotFound();
     const now = command.now.toISOString();
     switch (command.type) {
-      case 'Dispatch': {
-        if (isFinal(state.status)) throw conflict('command_finished', `The command has already ${state.status.replace('_', ' ')}`);
-        if (state.status === 'dispatched' && state.sessionId === command.sessionId) return []; // already sent on this session
-        if (state.status === 'issued' && state.expiresAt && command.now >= new Date(state.expiresAt)) {
-          return [{ type: 'RemoteCommandExpired', data: { ...ids(state), expires_at: state.expiresAt, completed_at: now } }];
-        }
-        return [
-          {
-            type: 'RemoteCommandDispatched',
-            data: { ...ids(state), session_id: command.sessionId, node_id: command.nodeId, dispatched_at: now, attempt: state.attempts + 1 },
-          },
-        ];
-      }
+      case 'Dispatch':
+        return dispatch(command, state);
       case 'Acknowledge': {
         if (command.gatewayId !== state.gatewayId) throw commandNotFound();
         const { outcome } = command;
@@ -197,6 +173,29 @@ export const remoteCommandDecider: Decider<RemoteCommandCommand, RemoteCommandEv
     }
   },
 };
+
+function dispatch(command: { sessionId: string; nodeId: string; now: Date }, state: RemoteCommandState): RemoteCommandEvent[] {
+  if (isFinal(state.status)) throw conflict('command_finished', `The command has already ${state.status.replace('_', ' ')}`);
+  if (state.status === 'dispatched' && state.sessionId === command.sessionId) return []; // already sent on this session
+  const now = command.now.toISOString();
+  if (state.status === 'issued' && state.expiresAt && command.now >= new Date(state.expiresAt)) {
+    return [{ type: 'RemoteCommandExpired', data: { ...ids(state), expires_at: state.expiresAt, completed_at: now } }];
+  }
+  return [
+    {
+      type: 'RemoteCommandDispatched',
+      data: { ...ids(state), session_id: command.sessionId, node_id: command.nodeId, dispatched_at: now, attempt: state.attempts + 1 },
+    },
+  ];
+}
+
+function issueAndDispatch(command: IssueAndDispatchCommand, state: RemoteCommandState): RemoteCommandEvent[] {
+  const { sessionId, nodeId, dispatchedAt, ...issueFields } = command;
+  const issued = issue({ ...issueFields, type: 'Issue' }, state);
+  if (issued.length === 0) return [];
+  const afterIssue = issued.reduce(remoteCommandDecider.evolve, state);
+  return [...issued, ...dispatch({ sessionId, nodeId, now: dispatchedAt }, afterIssue)];
+}
 
 function issue(command: IssueCommand, state: RemoteCommandState): RemoteCommandEvent[] {
   requirePermission(command.actorRole, 'device.control', 'gateway_not_found', 'gateway');
