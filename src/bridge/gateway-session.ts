@@ -1,13 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
+import { deviceStatesReported, homeMetadataSynced, type SessionIdentity } from '../commands/bridge/telemetry-events.ts';
 import type { TelemetryRecorder } from '../commands/bridge/telemetry-recorder.ts';
-import { systemContext, type CommandContext } from '../commands/metadata.ts';
 import { reportTimeOf } from '../domain/bridge/device-report-time.ts';
 import type { SessionCloseReason, TelemetryEvent } from '../domain/bridge/telemetry-events.ts';
 import type { Position } from '../eventstore/port.ts';
 import type { Logger } from '../logger.ts';
 import { CLOSE_CODE } from './close-codes.ts';
+import { FrameRateLimiter } from './frame-rate-limiter.ts';
 import { RefusedFrameWindow } from './refused-frame-window.ts';
+import { SessionContextFactory } from './session-context.ts';
+import { SessionTelemetry } from './session-telemetry.ts';
 import { TelemetryBudget } from './telemetry-budget.ts';
 import { findUnstorableTelemetry } from './unstorable-telemetry.ts';
 import {
@@ -67,20 +70,20 @@ export interface OutgoingCommand {
 const nowSeconds = () => Date.now() / 1000;
 
 /**
- * One connected gateway: its frames, heartbeat, rate limit and the events that record it. Every failure of a
- * frame is answered on this socket and never reaches the process or another session.
+ * One connected gateway: its socket, its frames and its lifecycle (start, heartbeat, close). How frames are
+ * limited, and how the session's events are built and recorded, live beside it (frame-rate-limiter.ts,
+ * session-telemetry.ts, session-context.ts). Every failure of a frame is answered on this socket and never
+ * reaches the process or another session.
  */
 export class GatewaySession {
   readonly sessionId = randomUUID();
-  readonly startedAt = Date.now();
-  private framesIn = 0;
-  private framesOut = 0;
+  /** The metadata of this session's events (and of the remote commands dispatched on it). */
+  readonly contexts: SessionContextFactory;
   private closing: Promise<void> | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private pinger: NodeJS.Timeout | null = null;
-  private windowStart = Date.now();
-  private framesInWindow = 0;
-  private windowsOverLimit = 0;
+  private readonly telemetry: SessionTelemetry;
+  private readonly rateLimiter: FrameRateLimiter;
   private readonly telemetryBudget: TelemetryBudget;
   private readonly refusedFrames: RefusedFrameWindow;
   protected readonly logger: Logger;
@@ -90,28 +93,30 @@ export class GatewaySession {
   constructor(
     private readonly socket: WebSocket,
     readonly origin: SessionOrigin,
-    private readonly recorder: TelemetryRecorder,
+    recorder: TelemetryRecorder,
     protected readonly settings: SessionSettings,
     logger: Logger,
     protected readonly onCommandAck: CommandAckHandler,
     private readonly onClosed: (session: GatewaySession) => void,
   ) {
     this.logger = logger;
+    this.contexts = new SessionContextFactory(this.sessionId, origin);
+    this.telemetry = new SessionTelemetry(recorder, this.identity, this.contexts);
+    this.rateLimiter = new FrameRateLimiter(settings.maxFramesPerSecond, settings.rateLimitGraceWindows);
     this.telemetryBudget = new TelemetryBudget(settings.telemetryBytesPerMinute, settings.maxFrameBytes);
     this.refusedFrames = new RefusedFrameWindow(settings.maxRefusedFrames, settings.refusedFramesWindowS * 1000);
-    this.opened = this.record({
-      type: 'BridgeSessionOpened',
-      data: {
-        session_id: this.sessionId,
-        gateway_id: origin.gatewayId,
-        home_id: origin.homeId,
-        node_id: origin.nodeId,
-        remote_address: origin.remoteAddress,
-        user_agent: origin.userAgent,
-        protocol_version: this.protocolVersion,
-      },
+    this.opened = this.telemetry.recordOpened({
+      nodeId: origin.nodeId,
+      remoteAddress: origin.remoteAddress,
+      userAgent: origin.userAgent,
+      protocolVersion: this.protocolVersion,
     });
     this.opened.catch(() => {}); // handled in start()
+  }
+
+  /** Which session this is, as its events name it. */
+  protected get identity(): SessionIdentity {
+    return { sessionId: this.sessionId, gatewayId: this.origin.gatewayId, homeId: this.origin.homeId };
   }
 
   get gatewayId(): string {
@@ -193,7 +198,7 @@ export class GatewaySession {
   send(frame: object): boolean {
     if (this.socket.readyState !== this.socket.OPEN) return false;
     this.socket.send(encodeFrame(frame as Parameters<typeof encodeFrame>[0]));
-    this.framesOut += 1;
+    this.telemetry.countFrameOut();
     return true;
   }
 
@@ -205,22 +210,7 @@ export class GatewaySession {
       if (message !== null && this.socket.readyState === this.socket.OPEN) this.socket.close(CLOSE_CODE[reason], message);
       try {
         await this.opened;
-        await this.record(
-          {
-            type: 'BridgeSessionClosed',
-            data: {
-              session_id: this.sessionId,
-              gateway_id: this.origin.gatewayId,
-              home_id: this.origin.homeId,
-              reason,
-              duration_s: Math.round((Date.now() - this.startedAt) / 100) / 10,
-              frames_in: this.framesIn,
-              frames_out: this.framesOut,
-            },
-          },
-          undefined,
-          this.closeContext(reason),
-        );
+        await this.telemetry.recordClosed(reason);
       } catch (error) {
         this.logger.error({ err: error, session_id: this.sessionId }, 'could not record the end of a bridge session');
       } finally {
@@ -228,33 +218,6 @@ export class GatewaySession {
       }
     })();
     return this.closing;
-  }
-
-  protected record(event: TelemetryEvent, requestId?: string, context = this.context(requestId)): Promise<Position> {
-    return this.recorder.record(event, context);
-  }
-
-  /**
-   * A shutdown is this process's act, not the gateway's: recorded as the system (`bridge-shutdown`) from this
-   * node, correlated with and caused by the session it ends. Other closes keep the session's own origin.
-   */
-  private closeContext(reason: SessionCloseReason): CommandContext {
-    if (reason !== 'server_shutdown') return this.context();
-    return systemContext('bridge-shutdown', { nodeId: this.origin.nodeId, correlationId: this.sessionId });
-  }
-
-  protected context(requestId?: string): CommandContext {
-    const causation = requestId ?? this.sessionId;
-    return {
-      actor: { kind: 'gateway', id: this.origin.gatewayId },
-      correlationId: this.sessionId,
-      causationId: causation,
-      requestId,
-      clientAddress: this.origin.remoteAddress ?? undefined,
-      userAgent: this.origin.userAgent ?? undefined,
-      gatewaySessionId: this.sessionId,
-      now: new Date(),
-    };
   }
 
   private resetHeartbeat(): void {
@@ -279,7 +242,7 @@ export class GatewaySession {
 
   private receive(data: unknown, isBinary: boolean): void {
     if (this.closing) return;
-    this.framesIn += 1;
+    this.telemetry.countFrameIn();
     this.resetHeartbeat();
     if (!this.withinRateLimit()) return;
     if (isBinary) {
@@ -326,10 +289,7 @@ export class GatewaySession {
       state: device.state,
       ...reportTimeOf(device.ts, receivedAt),
     }));
-    this.storeTelemetry(frame.request_id, frameBytes, {
-      type: 'DeviceStatesReported',
-      data: { session_id: this.sessionId, gateway_id: this.origin.gatewayId, home_id: this.origin.homeId, request_id: frame.request_id, devices },
-    });
+    this.storeTelemetry(frame.request_id, frameBytes, deviceStatesReported(this.identity, frame.request_id, devices));
   }
 
   private storeSync(frame: SyncFrame, frameBytes: number): void {
@@ -339,10 +299,7 @@ export class GatewaySession {
       this.refuse(frame.request_id, 'sync_too_large', `A metadata snapshot may hold at most ${this.settings.maxSyncBytes} bytes`);
       return;
     }
-    this.storeTelemetry(frame.request_id, frameBytes, {
-      type: 'HomeMetadataSynced',
-      data: { session_id: this.sessionId, gateway_id: this.origin.gatewayId, home_id: this.origin.homeId, request_id: frame.request_id, metadata: frame.payload },
-    });
+    this.storeTelemetry(frame.request_id, frameBytes, homeMetadataSynced(this.identity, frame.request_id, frame.payload));
   }
 
   /**
@@ -356,7 +313,7 @@ export class GatewaySession {
       return;
     }
     if (!this.withinTelemetryBudget(requestId, frameBytes)) return;
-    this.ackWhenStored(requestId, this.record(event, requestId));
+    this.ackWhenStored(requestId, this.telemetry.recordFromGateway(event, requestId));
   }
 
   /** Durable ack: sent only once the event is stored, so the edge may drop its copy. */
@@ -403,22 +360,18 @@ export class GatewaySession {
   }
 
   private withinRateLimit(): boolean {
-    const now = Date.now();
-    if (now - this.windowStart >= 1000) {
-      this.windowsOverLimit = this.framesInWindow > this.settings.maxFramesPerSecond ? this.windowsOverLimit + 1 : 0;
-      this.windowStart = now;
-      this.framesInWindow = 0;
-    }
-    this.framesInWindow += 1;
-    if (this.framesInWindow <= this.settings.maxFramesPerSecond) return true;
-    if (this.framesInWindow === this.settings.maxFramesPerSecond + 1) {
-      if (this.windowsOverLimit >= this.settings.rateLimitGraceWindows) {
+    switch (this.rateLimiter.admit()) {
+      case 'admit':
+        return true;
+      case 'drop':
+        return false;
+      case 'drop_and_warn':
+        this.sendError(null, 'rate_limited', `At most ${this.settings.maxFramesPerSecond} frames per second; frames over it are dropped`);
+        return false;
+      case 'close':
         void this.close('rate_limited', 'too many frames');
         return false;
-      }
-      this.sendError(null, 'rate_limited', `At most ${this.settings.maxFramesPerSecond} frames per second; frames over it are dropped`);
     }
-    return false;
   }
 
   protected sendError(requestId: string | null, code: CloudErrorCode, message: string, issues?: readonly ProtocolIssue[]): void {
