@@ -1,5 +1,6 @@
 import { RemoteCommands, type DispatchSession, type Issued, type KnownCommand } from '../commands/remote-control/remote-commands.ts';
 import { DomainError } from '../domain/errors.ts';
+import { isUuid } from '../domain/values/uuid.ts';
 import { follow, type Following } from '../eventstore/follow.ts';
 import type { EventStore, RecordedEvent } from '../eventstore/port.ts';
 import type { Logger } from '../logger.ts';
@@ -8,8 +9,6 @@ import type { GatewayBridge } from './gateway-bridge.ts';
 import type { GatewaySession } from './gateway-session.ts';
 import type { InboundAckFrame } from './protocol/index.ts';
 import { RecentDispatches } from './recent-dispatches.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface CommandRelayOptions {
   bridge: GatewayBridge;
@@ -145,7 +144,7 @@ export class CommandRelay {
   }
 
   private onAck(session: GatewaySession, requestId: string, frame: InboundAckFrame): boolean {
-    if (!UUID.test(requestId)) return false;
+    if (!isUuid(requestId)) return false;
     const commandId = requestId.toLowerCase();
     const known = this.recent.lastView(commandId);
     this.options.commands.acknowledge(commandId, session.gatewayId, frame.payload, session.contexts.forCommand(requestId), known).catch((error: unknown) => {
