@@ -52,7 +52,7 @@ export interface SessionOrigin {
   nodeId: string;
   remoteAddress: string | null;
   userAgent: string | null;
-  /** Revision of the gateway stream the handshake's credential check read (see GatewayBridge.startFollowing). */
+  /** Revision of the gateway stream the handshake's credential check read (see CredentialFollower.credentialsEnded). */
   credentialsRevision: number;
 }
 
