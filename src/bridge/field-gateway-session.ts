@@ -3,7 +3,8 @@ import { LRUCache } from 'lru-cache';
 import { deviceInventoryReported, deviceStatesReported } from '../commands/bridge/telemetry-events.ts';
 import type { TelemetryEvent } from '../domain/bridge/telemetry-events.ts';
 import { fieldReportTimeOf } from './field-report-time.ts';
-import { GatewaySession, type OutgoingCommand } from './gateway-session.ts';
+import { GatewaySession } from './gateway-session.ts';
+import type { OutgoingCommand } from './gateway-session-types.ts';
 import type { CloudErrorCode, InboundAckFrame, ProtocolIssue } from './protocol/index.ts';
 import { buildFieldCommand, buildFieldPong, buildGetDevices, parseFieldFrame, type FieldInboundFrame } from './protocol/field/index.ts';
 

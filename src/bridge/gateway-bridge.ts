@@ -6,8 +6,9 @@ import type { Logger } from '../logger.ts';
 import { CredentialFollower } from './credential-follower.ts';
 import { FieldGatewaySession } from './field-gateway-session.ts';
 import type { GatewayAuthenticator } from './gateway-authenticator.ts';
-import { GatewayHandshake } from './gateway-handshake.ts';
-import { GatewaySession, type CommandAckHandler, type SessionSettings } from './gateway-session.ts';
+import { GatewayHandshake, type AcceptedGateway } from './gateway-handshake.ts';
+import { GatewaySession } from './gateway-session.ts';
+import type { CommandAckHandler, SessionSettings } from './gateway-session-types.ts';
 import type { HandshakeThrottle } from './handshake-throttle.ts';
 
 export { dialectOfPath, type BridgeDialect } from './gateway-handshake.ts';
@@ -55,8 +56,25 @@ export class GatewayBridge {
       socket.close(4401, 'unauthenticated');
       return;
     }
+    const session = this.newSession(socket, request, gateway);
+    const previous = this.sessions.get(gateway.gatewayId);
+    this.sessions.set(gateway.gatewayId, session);
+    if (previous) void previous.close('replaced');
+    this.options.logger.info({ gateway_id: gateway.gatewayId, session_id: session.sessionId }, 'gateway connected');
+    // The credentials may have died after the handshake checked them, before this session was registered (the
+    // follower then found no session to close).
+    if (this.follower.credentialsEnded(session)) {
+      void session.close('revoked');
+      return;
+    }
+    await session.start();
+    if (session.isOpen && this.sessions.get(gateway.gatewayId) === session) this.sessionReadyHandler(session);
+  }
+
+  /** A session of the dialect the handshake chose, for the gateway it authenticated. */
+  private newSession(socket: WebSocket, request: IncomingMessage, gateway: AcceptedGateway): GatewaySession {
     const Session = gateway.dialect === 'field' ? FieldGatewaySession : GatewaySession;
-    const session = new Session(
+    return new Session(
       socket,
       {
         gatewayId: gateway.gatewayId,
@@ -74,18 +92,6 @@ export class GatewayBridge {
         if (this.sessions.get(closed.gatewayId) === closed) this.sessions.delete(closed.gatewayId);
       },
     );
-    const previous = this.sessions.get(gateway.gatewayId);
-    this.sessions.set(gateway.gatewayId, session);
-    if (previous) void previous.close('replaced');
-    this.options.logger.info({ gateway_id: gateway.gatewayId, session_id: session.sessionId }, 'gateway connected');
-    // The credentials may have died after the handshake checked them, before this session was registered (the
-    // follower then found no session to close).
-    if (this.follower.credentialsEnded(session)) {
-      void session.close('revoked');
-      return;
-    }
-    await session.start();
-    if (session.isOpen && this.sessions.get(gateway.gatewayId) === session) this.sessionReadyHandler(session);
   }
 
   /** Called once a session is recorded and welcomed (the remote-control capability delivers queued commands). */

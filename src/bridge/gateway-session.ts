@@ -9,7 +9,9 @@ import type { Logger } from '../logger.ts';
 import { CLOSE_CODE } from './close-codes.ts';
 import { FrameRateLimiter } from './frame-rate-limiter.ts';
 import { RefusedFrameWindow } from './refused-frame-window.ts';
+import type { CommandAckHandler, OutgoingCommand, SessionOrigin, SessionSettings } from './gateway-session-types.ts';
 import { SessionContextFactory } from './session-context.ts';
+import { SessionHeartbeat } from './session-heartbeat.ts';
 import { SessionTelemetry } from './session-telemetry.ts';
 import { TelemetryBudget } from './telemetry-budget.ts';
 import { findUnstorableTelemetry } from './unstorable-telemetry.ts';
@@ -31,41 +33,8 @@ import {
 
 export const PROTOCOL_VERSION = '1';
 
-export interface SessionSettings {
-  heartbeatIntervalS: number;
-  heartbeatTimeoutS: number;
-  maxFrameBytes: number;
-  maxFramesPerSecond: number;
-  /** Seconds of sustained excess before the session is closed (one `error` frame is sent first). */
-  rateLimitGraceWindows: number;
-  maxSyncBytes: number;
-  /** Stored telemetry (state and sync frames, UTF-8 bytes) a session may send per minute, bursts up to that. */
-  telemetryBytesPerMinute: number;
-  /** Refused frames (invalid, out of bounds, unstorable, failed to store) within the window that close the session. */
-  maxRefusedFrames: number;
-  refusedFramesWindowS: number;
-}
-
-export interface SessionOrigin {
-  gatewayId: string;
-  homeId: string;
-  nodeId: string;
-  remoteAddress: string | null;
-  userAgent: string | null;
-  /** Revision of the gateway stream the handshake's credential check read (see CredentialFollower.credentialsEnded). */
-  credentialsRevision: number;
-}
-
-/** An ack for a command this session relayed (the remote-control capability plugs in here). */
-export type CommandAckHandler = (session: GatewaySession, requestId: string, frame: Extract<InboundFrame, { type: 'ack' }>) => boolean;
-
-/** A remote command as the relay hands it to a session; each dialect encodes it its own way. */
-export interface OutgoingCommand {
-  commandId: string;
-  deviceId: string;
-  action: string;
-  params: Record<string, unknown>;
-}
+/** The session's settings and shapes, for those who build sessions or talk to them. */
+export type { CommandAckHandler, OutgoingCommand, SessionOrigin, SessionSettings } from './gateway-session-types.ts';
 
 const nowSeconds = () => Date.now() / 1000;
 
@@ -80,8 +49,7 @@ export class GatewaySession {
   /** The metadata of this session's events (and of the remote commands dispatched on it). */
   readonly contexts: SessionContextFactory;
   private closing: Promise<void> | null = null;
-  private heartbeat: NodeJS.Timeout | null = null;
-  private pinger: NodeJS.Timeout | null = null;
+  private readonly heartbeat: SessionHeartbeat;
   private readonly telemetry: SessionTelemetry;
   private readonly rateLimiter: FrameRateLimiter;
   private readonly telemetryBudget: TelemetryBudget;
@@ -102,6 +70,7 @@ export class GatewaySession {
     this.logger = logger;
     this.contexts = new SessionContextFactory(this.sessionId, origin);
     this.telemetry = new SessionTelemetry(recorder, this.identity, this.contexts);
+    this.heartbeat = new SessionHeartbeat(socket, settings.heartbeatIntervalS, this.heartbeatTimeoutS, () => void this.close('heartbeat_timeout'));
     this.rateLimiter = new FrameRateLimiter(settings.maxFramesPerSecond, settings.rateLimitGraceWindows);
     this.telemetryBudget = new TelemetryBudget(settings.telemetryBytesPerMinute, settings.maxFrameBytes);
     this.refusedFrames = new RefusedFrameWindow(settings.maxRefusedFrames, settings.refusedFramesWindowS * 1000);
@@ -143,13 +112,7 @@ export class GatewaySession {
     // Closed while the session was being recorded (replaced, revoked): no welcome, no timers.
     if (this.closing) return;
     this.greet();
-    this.resetHeartbeat();
-    // WebSocket-level pings keep NATs and proxies from dropping an idle connection. Their pongs do not count as
-    // frames: the heartbeat timeout is about the gateway's own frames (it must ping).
-    this.pinger = setInterval(() => {
-      if (this.socket.readyState === this.socket.OPEN) this.socket.ping();
-    }, this.settings.heartbeatIntervalS * 1000);
-    this.pinger.unref();
+    this.heartbeat.start();
   }
 
   /** Which protocol the session speaks, recorded in `BridgeSessionOpened` (a getter: the constructor records it). */
@@ -205,8 +168,7 @@ export class GatewaySession {
   /** Ends the session once: records why, then closes the socket with the matching code. */
   close(reason: SessionCloseReason, message: string | null = reason): Promise<void> {
     this.closing ??= (async () => {
-      if (this.heartbeat) clearTimeout(this.heartbeat);
-      if (this.pinger) clearInterval(this.pinger);
+      this.heartbeat.stop();
       if (message !== null && this.socket.readyState === this.socket.OPEN) this.socket.close(CLOSE_CODE[reason], message);
       try {
         await this.opened;
@@ -218,13 +180,6 @@ export class GatewaySession {
       }
     })();
     return this.closing;
-  }
-
-  private resetHeartbeat(): void {
-    if (this.closing) return;
-    if (this.heartbeat) clearTimeout(this.heartbeat);
-    this.heartbeat = setTimeout(() => void this.close('heartbeat_timeout'), this.heartbeatTimeoutS * 1000);
-    this.heartbeat.unref();
   }
 
   /**
@@ -243,7 +198,7 @@ export class GatewaySession {
   private receive(data: unknown, isBinary: boolean): void {
     if (this.closing) return;
     this.telemetry.countFrameIn();
-    this.resetHeartbeat();
+    this.heartbeat.frameReceived();
     if (!this.withinRateLimit()) return;
     if (isBinary) {
       this.refuse(null, 'invalid_frame', 'Frames are JSON text');

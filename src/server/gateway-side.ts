@@ -5,7 +5,7 @@ import { closeOrphanedSessions } from '../bridge/close-orphaned-sessions.ts';
 import { CommandRelay } from '../bridge/command-relay.ts';
 import { CommandSweeper } from '../bridge/command-sweeper.ts';
 import { GatewayBridge } from '../bridge/gateway-bridge.ts';
-import type { SessionSettings } from '../bridge/gateway-session.ts';
+import type { SessionSettings } from '../bridge/gateway-session-types.ts';
 import { HandshakeThrottle, handshakeThrottleSettings } from '../bridge/handshake-throttle.ts';
 import type { Config } from '../config.ts';
 import { REMOTE_COMMAND_EVENT_TYPES } from '../domain/remote-control/remote-command-events.ts';
