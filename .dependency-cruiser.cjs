@@ -25,8 +25,9 @@ const DECIDERS = [
 
 /**
  * One row per folder. `from` (with `fromNot`) picks the importing files, `may` what they may import of ours
- * (their own folder included), `mayNot` what they may not import even so. Composition (src/cli, src/app.ts,
- * src/stores.ts, src/config.ts, src/jwt-secret.ts) may import everything and has no row.
+ * (their own folder included), `mayNot` what they may not import even so. Composition (src/cli, src/app.ts and the
+ * pieces of startServer in src/server, src/stores.ts, src/config.ts, src/jwt-secret.ts) may import everything and has
+ * no row; no row above lists it in `may`, so nothing but composition imports it.
  */
 const FOLDERS = [
   {

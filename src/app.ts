@@ -1,12 +1,9 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import Koa from 'koa';
 import websockify from 'koa-websocket';
 import { installApi } from './api/create-api.ts';
 import { TokenService } from './api/auth/token-service.ts';
 import { RateLimiter } from './api/rate-limiter.ts';
-import type { ReadinessCheck } from './api/routes/health-routes.ts';
 import { AccountCommands } from './commands/accounts/account-commands.ts';
 import { PasswordHasher } from './commands/accounts/password-hasher.ts';
 import { ChainedAppends } from './commands/chained-appends.ts';
@@ -25,7 +22,6 @@ import { resolveJwtSecret } from './jwt-secret.ts';
 import type { Logger } from './logger.ts';
 import { allProjections } from './projections/all-projections.ts';
 import { ProjectionSet } from './projections/projection-set.ts';
-import { projectionReadiness } from './projections/projection-readiness.ts';
 import { GatewayQueries } from './projections/queries/gateway-queries.ts';
 import { MembershipQueries } from './projections/queries/membership-queries.ts';
 import { UserQueries } from './projections/queries/user-queries.ts';
@@ -35,22 +31,17 @@ import { DeviceQueries } from './projections/queries/device-queries.ts';
 import { TelemetryRecorder } from './commands/bridge/telemetry-recorder.ts';
 import { DeviceInventoryRequests } from './commands/bridge/device-inventory-requests.ts';
 import { CrossStreamAppender } from './commands/cross-stream-appender.ts';
-import { GatewayBridge } from './bridge/gateway-bridge.ts';
-import { HandshakeThrottle, handshakeThrottleSettings } from './bridge/handshake-throttle.ts';
-import { closeOrphanedSessions } from './bridge/close-orphaned-sessions.ts';
-import { CommandRelay } from './bridge/command-relay.ts';
-import { CommandSweeper } from './bridge/command-sweeper.ts';
+import type { GatewayBridge } from './bridge/gateway-bridge.ts';
 import { CommandOutcomes } from './commands/remote-control/command-outcomes.ts';
 import { RemoteCommands } from './commands/remote-control/remote-commands.ts';
 import { RemoteCommandQueries } from './projections/queries/remote-command-queries.ts';
 import { AuditQueries } from './projections/queries/audit-queries.ts';
 import { auditIndexProjection } from './projections/read-models/audit-index-projection.ts';
-import { REMOTE_COMMAND_EVENT_TYPES } from './domain/remote-control/remote-command-events.ts';
-import { SharedHeadReader } from './eventstore/shared-head-reader.ts';
-import { AppSocketHub } from './bridge/app-sockets/app-socket-hub.ts';
-import { AppSocketGate } from './bridge/app-sockets/app-socket-gate.ts';
-import { APP_CLOSE, DEFAULT_APP_SOCKET_SETTINGS } from './bridge/app-sockets/app-socket.ts';
-import { InvalidTokenError } from './api/auth/token-service.ts';
+import { createAppSockets } from './server/app-socket-side.ts';
+import { startGatewaySide } from './server/gateway-side.ts';
+import { listenWithSockets } from './server/listen.ts';
+import { readinessChecks } from './server/readiness.ts';
+import { shutdownOnce } from './server/shutdown.ts';
 
 export interface RunningServer {
   /** http://host:port of the listening server. */
@@ -73,8 +64,9 @@ export interface ServerOptions {
 }
 
 /**
- * The composition root: opens the stores, migrates and starts the projections, installs the API (and the
- * bridge) on one Koa app, and listens. `close()` stops accepting, drains, and closes the stores.
+ * The composition root: opens the stores, migrates and starts the projections, builds the write side, starts the
+ * gateway side (bridge, relay), installs the API on one Koa app with it, and listens. Readiness checks are
+ * server/readiness.ts; `close()` (server/shutdown.ts) stops accepting, drains, and closes the stores.
  */
 export async function startServer(config: Config, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
   const stores = await openStores(config, logger, 'serve');
@@ -94,14 +86,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       if (!ok) logger.warn({ position: write.position }, 'read models did not catch up in time; answering anyway');
     };
 
-    const readiness: ReadinessCheck[] = [
-      { name: 'event_store', check: async () => (await stores.eventStore.ping(), { ok: true }) },
-      { name: 'read_models', check: async () => (await stores.readModels.knex.raw('select 1'), { ok: true }) },
-      {
-        name: 'projections',
-        check: async () => projectionReadiness(projections.status(), config.READY_MAX_LAG_S),
-      },
-    ];
+    const readiness = readinessChecks(stores, projections, config.READY_MAX_LAG_S);
 
     const jwtSecret = resolveJwtSecret(config, logger);
     const digester = SecretDigester.fromConfig(config.GATEWAY_SECRET_KEY, jwtSecret);
@@ -124,8 +109,19 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     // Every gateway's telemetry and session events share multi-stream appends (one transaction for many streams);
     // the API records inventory requests through it too, so one process keeps one view of each stream's tip.
     const recorder = new TelemetryRecorder(new ChainedAppends(stores.eventStore, eventCatalogue), new CrossStreamAppender(stores.eventStore));
-    // Set once the bridge exists (below); the API only uses it for requests, after listening.
-    let relay: CommandRelay | null = null;
+    const gatewaySide = await startGatewaySide({
+      config,
+      logger,
+      nodeId,
+      stores,
+      projections,
+      recorder,
+      gatewayAuthenticator,
+      remoteCommands,
+      remoteCommandViews,
+      bridgeViews,
+    });
+    const { bridge, relay } = gatewaySide;
     const tokens = new TokenService(jwtSecret, config.ACCESS_TOKEN_TTL_S, config.REFRESH_TOKEN_TTL_S);
     const deviceViews = new DeviceQueries(stores.readModels.knex);
     const app = websockify(new Koa());
@@ -157,9 +153,9 @@ export async function startServer(config: Config, logger: Logger, options: Serve
         remoteCommandViews,
         commandOutcomes,
         gatewayLink: {
-          isLocal: (gatewayId) => relay?.isLocal(gatewayId) ?? false,
-          dispatchIfLocal: (known) => relay?.dispatchIfLocal(known) ?? false,
-          issueHere: async (gatewayId, commandId, issue) => (relay ? relay.issueHere(gatewayId, commandId, issue) : null),
+          isLocal: (gatewayId) => relay.isLocal(gatewayId),
+          dispatchIfLocal: (known) => relay.dispatchIfLocal(known),
+          issueHere: (gatewayId, commandId, issue) => relay.issueHere(gatewayId, commandId, issue),
         },
         remoteControl: { queueLimit: config.REMOTE_COMMAND_QUEUE_LIMIT },
         deviceInventory: new DeviceInventoryRequests(homes, recorder),
@@ -174,106 +170,19 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       { logger, readiness },
     );
 
-    const bridge = new GatewayBridge({
-      nodeId,
-      settings: {
-        heartbeatIntervalS: config.HEARTBEAT_INTERVAL_S,
-        heartbeatTimeoutS: config.HEARTBEAT_TIMEOUT_S,
-        maxFrameBytes: config.BRIDGE_MAX_FRAME_BYTES,
-        maxFramesPerSecond: config.BRIDGE_RATE_LIMIT_PER_S,
-        rateLimitGraceWindows: 1,
-        maxSyncBytes: config.BRIDGE_MAX_FRAME_BYTES,
-        telemetryBytesPerMinute: config.BRIDGE_TELEMETRY_BYTES_PER_MIN,
-        maxRefusedFrames: config.BRIDGE_MAX_REFUSED_FRAMES,
-        refusedFramesWindowS: 60,
-      },
-      authenticate: (gatewayId, secret) => gatewayAuthenticator.verifyGatewaySecret(gatewayId, secret),
-      recorder,
-      store: stores.eventStore,
-      logger,
-      trustProxy: config.TRUST_PROXY,
-      failedHandshakes: new HandshakeThrottle(handshakeThrottleSettings(config.BRIDGE_AUTH_FAILURE_LIMIT)),
-    });
-    const head = await stores.eventStore.headPosition();
-    await projections.waitFor(head, ['BridgeSessionOpened', 'BridgeSessionClosed'], 30_000);
-    await closeOrphanedSessions(nodeId, bridgeViews, recorder, logger);
-    await bridge.startFollowing();
-    // Every welcomed gateway asks for the head before its queued commands: shared reads keep a storm cheap.
-    const sharedHead = new SharedHeadReader(stores.eventStore);
-    relay = new CommandRelay({
-      bridge,
-      commands: remoteCommands,
-      queries: remoteCommandViews,
-      store: stores.eventStore,
-      nodeId,
-      logger,
-      readModelCaughtUp: async () => {
-        await projections.waitFor(await sharedHead.read(), REMOTE_COMMAND_EVENT_TYPES, 5000);
-      },
-    });
-    await relay.start();
-    const sweeper = new CommandSweeper(remoteCommands, remoteCommandViews, config.REMOTE_COMMAND_SWEEP_INTERVAL_MS, logger, nodeId);
-    sweeper.start();
-
-    // The mobile app's live socket shares the ws server with the bridge; the path decides who takes it.
-    const appSockets = new AppSocketHub(stores.eventStore, deviceViews, logger);
-    const appGate = new AppSocketGate({
-      verifyAccessToken: (token) => {
-        try {
-          return tokens.verifyAccess(token);
-        } catch (error) {
-          if (error instanceof InvalidTokenError) return null;
-          throw error;
-        }
-      },
-      memberships,
-      hub: appSockets,
-      logger,
-      maxSocketsPerUser: config.APP_SOCKETS_PER_USER,
-      settings: DEFAULT_APP_SOCKET_SETTINGS,
-    });
-    const server = http.createServer(app.callback());
-    app.ws.use((ctx) => (appGate.handles(ctx.req) ? appGate.accept(ctx.websocket, ctx.req) : bridge.accept(ctx.websocket, ctx.req)));
-    app.ws.listen({
-      server,
-      verifyClient: (info, callback) => (appGate.handles(info.req) ? appGate.verifyClient(info, callback) : bridge.verifyClient(info, callback)),
-      maxPayload: config.BRIDGE_MAX_FRAME_BYTES,
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.PORT, config.HOST, () => resolve());
-    });
-    const { port } = server.address() as AddressInfo;
-    const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
+    const appSockets = createAppSockets({ config, logger, store: stores.eventStore, deviceViews, memberships, tokens });
+    const { server, port, url } = await listenWithSockets(app, { appGate: appSockets.gate, bridge }, config);
     logger.info({ port, host: config.HOST, node_id: nodeId, event_store: stores.eventStore.kind }, 'listening');
 
-    let closing: Promise<void> | null = null;
     return {
-      url: `http://${host}:${port}`,
+      url,
       port,
       stores,
       projections,
       nodeId,
       gatewayAuthenticator,
       bridge,
-      close() {
-        closing ??= (async () => {
-          // Sessions first, so each gateway's BridgeSessionClosed(server_shutdown) is written while stores are up.
-          relay?.stop();
-          await sweeper.stop();
-          commandOutcomes.stop();
-          await bridge.closeAll('server_shutdown');
-          appSockets.closeAll(APP_CLOSE.shutdown, 'server shutting down');
-          await new Promise<void>((resolve) => {
-            server.close(() => resolve());
-            server.closeIdleConnections();
-          });
-          await projections.stop();
-          await stores.close();
-          logger.info('stopped');
-        })();
-        return closing;
-      },
+      close: shutdownOnce({ gatewaySide, commandOutcomes, appSockets: appSockets.hub, server, projections, stores, logger }),
     };
   } catch (error) {
     await stores.close();

@@ -1,3 +1,4 @@
+import { bridgeSessionClosed } from '../commands/bridge/telemetry-events.ts';
 import type { TelemetryRecorder } from '../commands/bridge/telemetry-recorder.ts';
 import { systemContext } from '../commands/metadata.ts';
 import type { Logger } from '../logger.ts';
@@ -17,19 +18,11 @@ export async function closeOrphanedSessions(
   await Promise.all(
     orphans.map((session) =>
       recorder.record(
-        {
-          type: 'BridgeSessionClosed',
-          data: {
-            session_id: session.session_id,
-            gateway_id: session.gateway_id,
-            home_id: session.home_id,
-            reason: 'server_restart',
-            duration_s: Math.max(0, Math.round((Date.now() - new Date(session.started_at).getTime()) / 100) / 10),
-            // Counters died with the process that kept them.
-            frames_in: 0,
-            frames_out: 0,
-          },
-        },
+        bridgeSessionClosed(
+          { sessionId: session.session_id, gatewayId: session.gateway_id, homeId: session.home_id },
+          // Counters died with the process that kept them.
+          { reason: 'server_restart', startedAtMs: new Date(session.started_at).getTime(), endedAtMs: Date.now(), framesIn: 0, framesOut: 0 },
+        ),
         // The restart closes the session: correlated with (and caused by) the session it ends.
         systemContext('bridge-restart', { nodeId, correlationId: session.session_id }),
       ),

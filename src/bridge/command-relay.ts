@@ -1,6 +1,6 @@
-import type { CommandContext } from '../commands/metadata.ts';
 import { RemoteCommands, type DispatchSession, type Issued, type KnownCommand } from '../commands/remote-control/remote-commands.ts';
 import { DomainError } from '../domain/errors.ts';
+import { isUuid } from '../domain/values/uuid.ts';
 import { follow, type Following } from '../eventstore/follow.ts';
 import type { EventStore, RecordedEvent } from '../eventstore/port.ts';
 import type { Logger } from '../logger.ts';
@@ -9,8 +9,6 @@ import type { GatewayBridge } from './gateway-bridge.ts';
 import type { GatewaySession } from './gateway-session.ts';
 import type { InboundAckFrame } from './protocol/index.ts';
 import { RecentDispatches } from './recent-dispatches.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface CommandRelayOptions {
   bridge: GatewayBridge;
@@ -82,7 +80,7 @@ export class CommandRelay {
     if (!session || this.lanes.has(gatewayId)) return null;
     return this.inLane(gatewayId, async () => {
       // Recorded as the relay records every dispatch: by the gateway's session, caused by the command.
-      const issued = await issue({ sessionId: session.sessionId, nodeId: this.options.nodeId, context: this.context(session, commandId) });
+      const issued = await issue({ sessionId: session.sessionId, nodeId: this.options.nodeId, context: session.contexts.forCommand(commandId) });
       if (issued.dispatched) this.send(session, issued);
       return issued;
     });
@@ -115,7 +113,7 @@ export class CommandRelay {
     const dispatched = await this.options.commands.dispatch(
       known,
       { sessionId: session.sessionId, nodeId: this.options.nodeId },
-      this.context(session, known.state.commandId!),
+      session.contexts.forCommand(known.state.commandId!),
     );
     if (dispatched.send) this.send(session, dispatched.known);
   }
@@ -146,10 +144,10 @@ export class CommandRelay {
   }
 
   private onAck(session: GatewaySession, requestId: string, frame: InboundAckFrame): boolean {
-    if (!UUID.test(requestId)) return false;
+    if (!isUuid(requestId)) return false;
     const commandId = requestId.toLowerCase();
     const known = this.recent.lastView(commandId);
-    this.options.commands.acknowledge(commandId, session.gatewayId, frame.payload, this.context(session, requestId), known).catch((error: unknown) => {
+    this.options.commands.acknowledge(commandId, session.gatewayId, frame.payload, session.contexts.forCommand(requestId), known).catch((error: unknown) => {
       if (error instanceof DomainError && error.kind === 'not_found') {
         session.reportUnknownRequest(requestId);
         return;
@@ -157,19 +155,5 @@ export class CommandRelay {
       this.options.logger.error({ err: error, command_id: requestId }, 'could not record a command ack');
     });
     return true;
-  }
-
-  private context(session: GatewaySession, causationId: string): CommandContext {
-    return {
-      actor: { kind: 'gateway', id: session.gatewayId },
-      correlationId: causationId,
-      causationId,
-      // The command frame's (and its ack's) request_id is the command id.
-      requestId: causationId,
-      clientAddress: session.origin.remoteAddress ?? undefined,
-      userAgent: session.origin.userAgent ?? undefined,
-      gatewaySessionId: session.sessionId,
-      now: new Date(),
-    };
   }
 }

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import { deviceInventoryReported, deviceStatesReported } from '../commands/bridge/telemetry-events.ts';
 import type { TelemetryEvent } from '../domain/bridge/telemetry-events.ts';
 import { fieldReportTimeOf } from './field-report-time.ts';
-import { GatewaySession, type OutgoingCommand } from './gateway-session.ts';
+import { GatewaySession } from './gateway-session.ts';
+import type { OutgoingCommand } from './gateway-session-types.ts';
 import type { CloudErrorCode, InboundAckFrame, ProtocolIssue } from './protocol/index.ts';
 import { buildFieldCommand, buildFieldPong, buildGetDevices, parseFieldFrame, type FieldInboundFrame } from './protocol/field/index.ts';
 
@@ -27,7 +30,8 @@ const REMEMBERED_INVENTORY_REQUESTS = 32;
  * and no `error` frames back (the edge ignores unknown types), so a refused frame is logged and counted only.
  */
 export class FieldGatewaySession extends GatewaySession {
-  private readonly inventoryRequests = new Set<string>();
+  /** Inventory requests sent and not yet answered, to tell an inventory failure from a command failure. */
+  private readonly inventoryRequests = new LRUCache<string, true>({ max: REMEMBERED_INVENTORY_REQUESTS });
 
   protected override get protocolVersion(): string {
     return FIELD_PROTOCOL_VERSION;
@@ -42,10 +46,7 @@ export class FieldGatewaySession extends GatewaySession {
   }
 
   override requestInventory(requestId: string): boolean {
-    this.inventoryRequests.add(requestId);
-    if (this.inventoryRequests.size > REMEMBERED_INVENTORY_REQUESTS) {
-      this.inventoryRequests.delete(this.inventoryRequests.values().next().value!);
-    }
+    this.inventoryRequests.set(requestId, true);
     return this.send(buildGetDevices(requestId));
   }
 
@@ -90,18 +91,12 @@ export class FieldGatewaySession extends GatewaySession {
 
   private inventoryEvent(requestId: string, entities: Extract<FieldInboundFrame, { type: 'devices_response' }>['entities']): TelemetryEvent {
     this.inventoryRequests.delete(requestId);
-    return {
-      type: 'DeviceInventoryReported',
-      data: { session_id: this.sessionId, gateway_id: this.gatewayId, home_id: this.origin.homeId, request_id: requestId, entities },
-    } as TelemetryEvent;
+    return deviceInventoryReported(this.identity, requestId, entities);
   }
 
   private stateEvent(requestId: string, entityId: string, state: unknown, timestamp: string | null): TelemetryEvent {
     const device = { device_id: entityId, state, ...fieldReportTimeOf(timestamp, new Date()) };
-    return {
-      type: 'DeviceStatesReported',
-      data: { session_id: this.sessionId, gateway_id: this.gatewayId, home_id: this.origin.homeId, request_id: requestId, devices: [device] },
-    } as TelemetryEvent;
+    return deviceStatesReported(this.identity, requestId, [device]);
   }
 
   /**

@@ -1,13 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
+import { deviceStatesReported, homeMetadataSynced, type SessionIdentity } from '../commands/bridge/telemetry-events.ts';
 import type { TelemetryRecorder } from '../commands/bridge/telemetry-recorder.ts';
-import { systemContext, type CommandContext } from '../commands/metadata.ts';
 import { reportTimeOf } from '../domain/bridge/device-report-time.ts';
 import type { SessionCloseReason, TelemetryEvent } from '../domain/bridge/telemetry-events.ts';
 import type { Position } from '../eventstore/port.ts';
 import type { Logger } from '../logger.ts';
 import { CLOSE_CODE } from './close-codes.ts';
+import { FrameRateLimiter } from './frame-rate-limiter.ts';
 import { RefusedFrameWindow } from './refused-frame-window.ts';
+import type { CommandAckHandler, OutgoingCommand, SessionOrigin, SessionSettings } from './gateway-session-types.ts';
+import { SessionContextFactory } from './session-context.ts';
+import { SessionHeartbeat } from './session-heartbeat.ts';
+import { SessionTelemetry } from './session-telemetry.ts';
 import { TelemetryBudget } from './telemetry-budget.ts';
 import { findUnstorableTelemetry } from './unstorable-telemetry.ts';
 import {
@@ -28,59 +33,25 @@ import {
 
 export const PROTOCOL_VERSION = '1';
 
-export interface SessionSettings {
-  heartbeatIntervalS: number;
-  heartbeatTimeoutS: number;
-  maxFrameBytes: number;
-  maxFramesPerSecond: number;
-  /** Seconds of sustained excess before the session is closed (one `error` frame is sent first). */
-  rateLimitGraceWindows: number;
-  maxSyncBytes: number;
-  /** Stored telemetry (state and sync frames, UTF-8 bytes) a session may send per minute, bursts up to that. */
-  telemetryBytesPerMinute: number;
-  /** Refused frames (invalid, out of bounds, unstorable, failed to store) within the window that close the session. */
-  maxRefusedFrames: number;
-  refusedFramesWindowS: number;
-}
-
-export interface SessionOrigin {
-  gatewayId: string;
-  homeId: string;
-  nodeId: string;
-  remoteAddress: string | null;
-  userAgent: string | null;
-  /** Revision of the gateway stream the handshake's credential check read (see GatewayBridge.startFollowing). */
-  credentialsRevision: number;
-}
-
-/** An ack for a command this session relayed (the remote-control capability plugs in here). */
-export type CommandAckHandler = (session: GatewaySession, requestId: string, frame: Extract<InboundFrame, { type: 'ack' }>) => boolean;
-
-/** A remote command as the relay hands it to a session; each dialect encodes it its own way. */
-export interface OutgoingCommand {
-  commandId: string;
-  deviceId: string;
-  action: string;
-  params: Record<string, unknown>;
-}
+/** The session's settings and shapes, for those who build sessions or talk to them. */
+export type { CommandAckHandler, OutgoingCommand, SessionOrigin, SessionSettings } from './gateway-session-types.ts';
 
 const nowSeconds = () => Date.now() / 1000;
 
 /**
- * One connected gateway: its frames, heartbeat, rate limit and the events that record it. Every failure of a
- * frame is answered on this socket and never reaches the process or another session.
+ * One connected gateway: its socket, its frames and its lifecycle (start, heartbeat, close). How frames are
+ * limited, and how the session's events are built and recorded, live beside it (frame-rate-limiter.ts,
+ * session-telemetry.ts, session-context.ts). Every failure of a frame is answered on this socket and never
+ * reaches the process or another session.
  */
 export class GatewaySession {
   readonly sessionId = randomUUID();
-  readonly startedAt = Date.now();
-  private framesIn = 0;
-  private framesOut = 0;
+  /** The metadata of this session's events (and of the remote commands dispatched on it). */
+  readonly contexts: SessionContextFactory;
   private closing: Promise<void> | null = null;
-  private heartbeat: NodeJS.Timeout | null = null;
-  private pinger: NodeJS.Timeout | null = null;
-  private windowStart = Date.now();
-  private framesInWindow = 0;
-  private windowsOverLimit = 0;
+  private readonly heartbeat: SessionHeartbeat;
+  private readonly telemetry: SessionTelemetry;
+  private readonly rateLimiter: FrameRateLimiter;
   private readonly telemetryBudget: TelemetryBudget;
   private readonly refusedFrames: RefusedFrameWindow;
   protected readonly logger: Logger;
@@ -90,28 +61,31 @@ export class GatewaySession {
   constructor(
     private readonly socket: WebSocket,
     readonly origin: SessionOrigin,
-    private readonly recorder: TelemetryRecorder,
+    recorder: TelemetryRecorder,
     protected readonly settings: SessionSettings,
     logger: Logger,
     protected readonly onCommandAck: CommandAckHandler,
     private readonly onClosed: (session: GatewaySession) => void,
   ) {
     this.logger = logger;
+    this.contexts = new SessionContextFactory(this.sessionId, origin);
+    this.telemetry = new SessionTelemetry(recorder, this.identity, this.contexts);
+    this.heartbeat = new SessionHeartbeat(socket, settings.heartbeatIntervalS, this.heartbeatTimeoutS, () => void this.close('heartbeat_timeout'));
+    this.rateLimiter = new FrameRateLimiter(settings.maxFramesPerSecond, settings.rateLimitGraceWindows);
     this.telemetryBudget = new TelemetryBudget(settings.telemetryBytesPerMinute, settings.maxFrameBytes);
     this.refusedFrames = new RefusedFrameWindow(settings.maxRefusedFrames, settings.refusedFramesWindowS * 1000);
-    this.opened = this.record({
-      type: 'BridgeSessionOpened',
-      data: {
-        session_id: this.sessionId,
-        gateway_id: origin.gatewayId,
-        home_id: origin.homeId,
-        node_id: origin.nodeId,
-        remote_address: origin.remoteAddress,
-        user_agent: origin.userAgent,
-        protocol_version: this.protocolVersion,
-      },
+    this.opened = this.telemetry.recordOpened({
+      nodeId: origin.nodeId,
+      remoteAddress: origin.remoteAddress,
+      userAgent: origin.userAgent,
+      protocolVersion: this.protocolVersion,
     });
     this.opened.catch(() => {}); // handled in start()
+  }
+
+  /** Which session this is, as its events name it. */
+  protected get identity(): SessionIdentity {
+    return { sessionId: this.sessionId, gatewayId: this.origin.gatewayId, homeId: this.origin.homeId };
   }
 
   get gatewayId(): string {
@@ -138,13 +112,7 @@ export class GatewaySession {
     // Closed while the session was being recorded (replaced, revoked): no welcome, no timers.
     if (this.closing) return;
     this.greet();
-    this.resetHeartbeat();
-    // WebSocket-level pings keep NATs and proxies from dropping an idle connection. Their pongs do not count as
-    // frames: the heartbeat timeout is about the gateway's own frames (it must ping).
-    this.pinger = setInterval(() => {
-      if (this.socket.readyState === this.socket.OPEN) this.socket.ping();
-    }, this.settings.heartbeatIntervalS * 1000);
-    this.pinger.unref();
+    this.heartbeat.start();
   }
 
   /** Which protocol the session speaks, recorded in `BridgeSessionOpened` (a getter: the constructor records it). */
@@ -193,34 +161,18 @@ export class GatewaySession {
   send(frame: object): boolean {
     if (this.socket.readyState !== this.socket.OPEN) return false;
     this.socket.send(encodeFrame(frame as Parameters<typeof encodeFrame>[0]));
-    this.framesOut += 1;
+    this.telemetry.countFrameOut();
     return true;
   }
 
   /** Ends the session once: records why, then closes the socket with the matching code. */
   close(reason: SessionCloseReason, message: string | null = reason): Promise<void> {
     this.closing ??= (async () => {
-      if (this.heartbeat) clearTimeout(this.heartbeat);
-      if (this.pinger) clearInterval(this.pinger);
+      this.heartbeat.stop();
       if (message !== null && this.socket.readyState === this.socket.OPEN) this.socket.close(CLOSE_CODE[reason], message);
       try {
         await this.opened;
-        await this.record(
-          {
-            type: 'BridgeSessionClosed',
-            data: {
-              session_id: this.sessionId,
-              gateway_id: this.origin.gatewayId,
-              home_id: this.origin.homeId,
-              reason,
-              duration_s: Math.round((Date.now() - this.startedAt) / 100) / 10,
-              frames_in: this.framesIn,
-              frames_out: this.framesOut,
-            },
-          },
-          undefined,
-          this.closeContext(reason),
-        );
+        await this.telemetry.recordClosed(reason);
       } catch (error) {
         this.logger.error({ err: error, session_id: this.sessionId }, 'could not record the end of a bridge session');
       } finally {
@@ -228,40 +180,6 @@ export class GatewaySession {
       }
     })();
     return this.closing;
-  }
-
-  protected record(event: TelemetryEvent, requestId?: string, context = this.context(requestId)): Promise<Position> {
-    return this.recorder.record(event, context);
-  }
-
-  /**
-   * A shutdown is this process's act, not the gateway's: recorded as the system (`bridge-shutdown`) from this
-   * node, correlated with and caused by the session it ends. Other closes keep the session's own origin.
-   */
-  private closeContext(reason: SessionCloseReason): CommandContext {
-    if (reason !== 'server_shutdown') return this.context();
-    return systemContext('bridge-shutdown', { nodeId: this.origin.nodeId, correlationId: this.sessionId });
-  }
-
-  protected context(requestId?: string): CommandContext {
-    const causation = requestId ?? this.sessionId;
-    return {
-      actor: { kind: 'gateway', id: this.origin.gatewayId },
-      correlationId: this.sessionId,
-      causationId: causation,
-      requestId,
-      clientAddress: this.origin.remoteAddress ?? undefined,
-      userAgent: this.origin.userAgent ?? undefined,
-      gatewaySessionId: this.sessionId,
-      now: new Date(),
-    };
-  }
-
-  private resetHeartbeat(): void {
-    if (this.closing) return;
-    if (this.heartbeat) clearTimeout(this.heartbeat);
-    this.heartbeat = setTimeout(() => void this.close('heartbeat_timeout'), this.heartbeatTimeoutS * 1000);
-    this.heartbeat.unref();
   }
 
   /**
@@ -279,8 +197,8 @@ export class GatewaySession {
 
   private receive(data: unknown, isBinary: boolean): void {
     if (this.closing) return;
-    this.framesIn += 1;
-    this.resetHeartbeat();
+    this.telemetry.countFrameIn();
+    this.heartbeat.frameReceived();
     if (!this.withinRateLimit()) return;
     if (isBinary) {
       this.refuse(null, 'invalid_frame', 'Frames are JSON text');
@@ -326,10 +244,7 @@ export class GatewaySession {
       state: device.state,
       ...reportTimeOf(device.ts, receivedAt),
     }));
-    this.storeTelemetry(frame.request_id, frameBytes, {
-      type: 'DeviceStatesReported',
-      data: { session_id: this.sessionId, gateway_id: this.origin.gatewayId, home_id: this.origin.homeId, request_id: frame.request_id, devices },
-    });
+    this.storeTelemetry(frame.request_id, frameBytes, deviceStatesReported(this.identity, frame.request_id, devices));
   }
 
   private storeSync(frame: SyncFrame, frameBytes: number): void {
@@ -339,10 +254,7 @@ export class GatewaySession {
       this.refuse(frame.request_id, 'sync_too_large', `A metadata snapshot may hold at most ${this.settings.maxSyncBytes} bytes`);
       return;
     }
-    this.storeTelemetry(frame.request_id, frameBytes, {
-      type: 'HomeMetadataSynced',
-      data: { session_id: this.sessionId, gateway_id: this.origin.gatewayId, home_id: this.origin.homeId, request_id: frame.request_id, metadata: frame.payload },
-    });
+    this.storeTelemetry(frame.request_id, frameBytes, homeMetadataSynced(this.identity, frame.request_id, frame.payload));
   }
 
   /**
@@ -356,7 +268,7 @@ export class GatewaySession {
       return;
     }
     if (!this.withinTelemetryBudget(requestId, frameBytes)) return;
-    this.ackWhenStored(requestId, this.record(event, requestId));
+    this.ackWhenStored(requestId, this.telemetry.recordFromGateway(event, requestId));
   }
 
   /** Durable ack: sent only once the event is stored, so the edge may drop its copy. */
@@ -403,22 +315,18 @@ export class GatewaySession {
   }
 
   private withinRateLimit(): boolean {
-    const now = Date.now();
-    if (now - this.windowStart >= 1000) {
-      this.windowsOverLimit = this.framesInWindow > this.settings.maxFramesPerSecond ? this.windowsOverLimit + 1 : 0;
-      this.windowStart = now;
-      this.framesInWindow = 0;
-    }
-    this.framesInWindow += 1;
-    if (this.framesInWindow <= this.settings.maxFramesPerSecond) return true;
-    if (this.framesInWindow === this.settings.maxFramesPerSecond + 1) {
-      if (this.windowsOverLimit >= this.settings.rateLimitGraceWindows) {
+    switch (this.rateLimiter.admit()) {
+      case 'admit':
+        return true;
+      case 'drop':
+        return false;
+      case 'drop_and_warn':
+        this.sendError(null, 'rate_limited', `At most ${this.settings.maxFramesPerSecond} frames per second; frames over it are dropped`);
+        return false;
+      case 'close':
         void this.close('rate_limited', 'too many frames');
         return false;
-      }
-      this.sendError(null, 'rate_limited', `At most ${this.settings.maxFramesPerSecond} frames per second; frames over it are dropped`);
     }
-    return false;
   }
 
   protected sendError(requestId: string | null, code: CloudErrorCode, message: string, issues?: readonly ProtocolIssue[]): void {

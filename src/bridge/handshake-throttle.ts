@@ -1,3 +1,5 @@
+import { LRUCache } from 'lru-cache';
+
 /**
  * Limits failed bridge handshakes by their source, never by the gateway they name: anyone who can read a gateway
  * id (every member of its home) could otherwise keep the real gateway out by failing with it.
@@ -50,20 +52,24 @@ interface AddressWindow {
 const NO_GATEWAY = '(none)';
 
 export class HandshakeThrottle {
-  private readonly sources = new Map<string, SourceFailures>();
-  private readonly addresses = new Map<string, AddressWindow>();
+  /** Bounded, least recently failed out first. */
+  private readonly sources: LRUCache<string, SourceFailures>;
+  private readonly addresses: LRUCache<string, AddressWindow>;
 
   constructor(
     private readonly settings: HandshakeThrottleSettings,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.sources = new LRUCache({ max: settings.maxEntries });
+    this.addresses = new LRUCache({ max: settings.maxEntries });
+  }
 
   /** Seconds to wait when this handshake is refused before its credentials are checked; null when it is checked. */
   retryAfter(address: string, gatewayId: string | null): number | null {
     const now = this.now();
     const source = this.liveSource(sourceKey(address, gatewayId), now);
     if (source && source.blockedUntil > now) return secondsUntil(source.blockedUntil, now);
-    const window = this.addresses.get(address);
+    const window = this.addresses.peek(address);
     const noisy = window !== undefined && window.endsAt > now && window.count >= this.settings.failuresPerAddressWindow;
     if (noisy && (gatewayId === null || source !== undefined)) return secondsUntil(window.endsAt, now);
     return null;
@@ -80,7 +86,7 @@ export class HandshakeThrottle {
       const backoff = this.settings.firstBackoffMs * 2 ** Math.min(over - 1, 30);
       source.blockedUntil = now + Math.min(backoff, this.settings.maxBackoffMs);
     }
-    this.put(this.sources, key, source);
+    this.sources.set(key, source);
     this.countAddressFailure(address, now);
   }
 
@@ -90,28 +96,21 @@ export class HandshakeThrottle {
   }
 
   private countAddressFailure(address: string, now: number): void {
-    const window = this.addresses.get(address);
+    const window = this.addresses.peek(address);
     if (window && window.endsAt > now) {
       window.count += 1;
       return;
     }
-    this.put(this.addresses, address, { count: 1, endsAt: now + this.settings.addressWindowMs });
+    this.addresses.set(address, { count: 1, endsAt: now + this.settings.addressWindowMs });
   }
 
   private liveSource(key: string, now: number): SourceFailures | undefined {
-    const source = this.sources.get(key);
+    const source = this.sources.peek(key);
     if (source && now - source.lastFailureAt >= this.settings.forgetAfterMs && source.blockedUntil <= now) {
       this.sources.delete(key);
       return undefined;
     }
     return source;
-  }
-
-  /** Re-inserted, so a Map's insertion order is least recently failed first: the first to go when full. */
-  private put<T>(map: Map<string, T>, key: string, value: T): void {
-    map.delete(key);
-    map.set(key, value);
-    while (map.size > this.settings.maxEntries) map.delete(map.keys().next().value!);
   }
 }
 

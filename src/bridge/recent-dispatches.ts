@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { KnownCommand } from '../commands/remote-control/remote-commands.ts';
 
 /** Enough for every command in flight on one node; past it the oldest is forgotten (a read then replaces it). */
@@ -11,25 +12,25 @@ const DEFAULT_CAPACITY = 10_000;
  * (the follower may see the command's `RemoteCommandIssued` only then); bounded, oldest out first.
  */
 export class RecentDispatches {
-  private readonly byId = new Map<string, KnownCommand>();
+  private readonly byId: LRUCache<string, KnownCommand>;
 
-  constructor(private readonly capacity = DEFAULT_CAPACITY) {}
+  constructor(capacity = DEFAULT_CAPACITY) {
+    this.byId = new LRUCache({ max: capacity });
+  }
 
   remember(known: KnownCommand): void {
     const id = known.state.commandId!;
-    this.byId.delete(id); // re-inserted last: the map's order is the eviction order
     this.byId.set(id, known);
-    if (this.byId.size > this.capacity) this.byId.delete(this.byId.keys().next().value!);
   }
 
   /** True when this process already wrote past `known` (it is stale by our own knowledge). */
   isBehind(known: KnownCommand): boolean {
-    const remembered = this.byId.get(known.state.commandId!);
+    const remembered = this.byId.peek(known.state.commandId!);
     return remembered !== undefined && remembered.revision > known.revision;
   }
 
   /** The view this process last wrote of a command, if it still remembers one. */
   lastView(commandId: string): KnownCommand | undefined {
-    return this.byId.get(commandId);
+    return this.byId.peek(commandId);
   }
 }

@@ -1,7 +1,6 @@
 import { Subject, filter, type Observable } from 'rxjs';
 import WebSocket, { type RawData } from 'ws';
 import {
-  buildCommandAck,
   buildPing,
   buildStateFrame,
   buildSyncFrame,
@@ -9,30 +8,24 @@ import {
   encodedFrameBytes,
   parseOutboundFrame,
   type AckFrame,
-  type AckOutcome,
-  type CommandFrame,
   type DeviceStateInput,
   type ErrorFrame,
   type WelcomeFrame,
 } from '../bridge/protocol/index.ts';
-import { fullJitterDelayMs } from './backoff.ts';
 import type { EdgeClientErrorSource, EdgeClientEvent, EdgeClientEventOf, EdgeClientStatus, StopReason } from './edge-client-events.ts';
 import { resolveEdgeClientOptions, type EdgeClientOptions, type ResolvedEdgeClientOptions } from './edge-client-options.ts';
+import { EdgeCommandRunner } from './edge-command-runner.ts';
 import { EdgeClientStoppedError, FrameRejectedError, FrameTooLargeError, StateReportDroppedError } from './edge-errors.ts';
-import { gatewayConnectionTarget } from './gateway-connection-target.ts';
 import { Heartbeat } from './heartbeat.ts';
-import { RecentCommandOutcomes } from './recent-command-outcomes.ts';
+import { ReconnectingSocket } from './reconnecting-socket.ts';
 import { SyncTracker } from './sync-tracker.ts';
 import { UnackedStateBuffer } from './unacked-state-buffer.ts';
 
-/** A cloud that never answers our close handshake must not hold up shutdown. */
-const CLOSE_HANDSHAKE_TIMEOUT_MS = 2_000;
-
 /**
- * The edge gateway's connection to the cloud bridge. Keeps one WebSocket up (reconnecting with jittered
+ * The edge gateway's connection to the cloud bridge. Keeps one WebSocket up (reconnecting-socket.ts: jittered
  * backoff until `close()`), heartbeats at the cadence the cloud's `welcome` asks for, sends a full `sync` on
  * every connect, delivers state reports durably (resent after reconnects until acked) and runs the cloud's
- * commands through `onCommand`, acking each in the configured dialect.
+ * commands (edge-command-runner.ts), acking each in the configured dialect.
  *
  * Nothing happens until `start()`, so subscribers can attach to the observables first.
  */
@@ -41,22 +34,13 @@ export class EdgeClient {
   private readonly eventSubject = new Subject<EdgeClientEvent>();
   private readonly unacked: UnackedStateBuffer;
   private readonly syncs = new SyncTracker();
-  private readonly commandOutcomes: RecentCommandOutcomes;
-  /** Acks for commands that finished while we were offline; sent after the next welcome. */
-  private pendingCommandAcks: string[] = [];
+  private readonly commands: EdgeCommandRunner;
+  private readonly connection: ReconnectingSocket;
 
   private currentStatus: EdgeClientStatus = 'idle';
-  private socket: WebSocket | null = null;
   private currentSessionId: string | null = null;
   private heartbeat: Heartbeat | null = null;
   private welcomeTimer: NodeJS.Timeout | null = null;
-  private reconnectTimer: NodeJS.Timeout | null = null;
-  /** Failed attempts since the last welcome; drives the backoff exponent. */
-  private failedAttempts = 0;
-  /** HTTP status of a refused upgrade on the current attempt (401 instead of a 4401 close). */
-  private handshakeHttpStatus: number | null = null;
-  private stopRequested = false;
-  private closeWaiters: Array<() => void> = [];
 
   /** Every event, in order. */
   readonly events$: Observable<EdgeClientEvent>;
@@ -69,7 +53,22 @@ export class EdgeClient {
   constructor(options: EdgeClientOptions) {
     this.options = resolveEdgeClientOptions(options);
     this.unacked = new UnackedStateBuffer(this.options.maxUnackedStateFrames);
-    this.commandOutcomes = new RecentCommandOutcomes(this.options.maxUnackedStateFrames);
+    this.commands = new EdgeCommandRunner(
+      this.options,
+      (text) => this.sendIfReady(text),
+      (message) => this.emitError('command_handler', message),
+    );
+    this.connection = new ReconnectingSocket(this.options, {
+      connecting: (attempt) => {
+        this.setStatus('connecting');
+        this.emit({ type: 'connecting', attempt });
+      },
+      opened: (socket) => this.onOpen(socket),
+      message: (socket, data) => this.onMessage(socket, data),
+      error: (message) => this.emitError('socket', message),
+      closed: (code, reason, reconnectInMs) => this.onClose(code, reason, reconnectInMs),
+      stopped: (reason, closeCode, httpStatus) => this.stop(reason, closeCode, httpStatus),
+    });
     this.events$ = this.eventSubject.asObservable();
     this.connected$ = this.eventsOfType('connected');
     this.disconnected$ = this.eventsOfType('disconnected');
@@ -98,9 +97,7 @@ export class EdgeClient {
   /** Connects, and keeps reconnecting until `close()`. Calling it again while running does nothing. */
   start(): void {
     if (this.currentStatus !== 'idle' && this.currentStatus !== 'stopped') return;
-    this.stopRequested = false;
-    this.failedAttempts = 0;
-    this.openSocket();
+    this.connection.start();
   }
 
   /**
@@ -109,22 +106,7 @@ export class EdgeClient {
    */
   close(): Promise<void> {
     if (this.currentStatus === 'stopped') return Promise.resolve();
-    this.stopRequested = true;
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    this.reconnectTimer = null;
-    const socket = this.socket;
-    if (!socket) {
-      this.stop('closed_by_client', null, null);
-      return Promise.resolve();
-    }
-    const closed = new Promise<void>((resolve) => this.closeWaiters.push(resolve));
-    if (socket.readyState === WebSocket.CONNECTING) {
-      socket.terminate();
-    } else {
-      socket.close(1000, 'gateway closing');
-      setTimeout(() => socket.terminate(), CLOSE_HANDSHAKE_TIMEOUT_MS).unref();
-    }
-    return closed;
+    return this.connection.close();
   }
 
   /**
@@ -167,52 +149,14 @@ export class EdgeClient {
   requestSync(): Promise<void> {
     if (this.currentStatus === 'stopped') return Promise.reject(new EdgeClientStoppedError('The edge client is stopped'));
     const acked = this.syncs.waitForNextSync();
-    if (this.currentStatus === 'ready' && this.socket) void this.sendSnapshot(this.socket);
+    const socket = this.connection.current;
+    if (this.currentStatus === 'ready' && socket) void this.sendSnapshot(socket);
     return acked;
   }
 
   // ---- connection lifecycle -----------------------------------------------------------------------------------
 
-  private openSocket(): void {
-    this.reconnectTimer = null;
-    this.setStatus('connecting');
-    this.emit({ type: 'connecting', attempt: this.failedAttempts + 1 });
-    let socket: WebSocket;
-    try {
-      const target = gatewayConnectionTarget(this.options);
-      socket = new WebSocket(target.url, {
-        headers: target.headers,
-        handshakeTimeout: this.options.handshakeTimeoutMs,
-        maxPayload: this.options.maxFrameBytes,
-      });
-    } catch (cause) {
-      // A malformed URL will not get better by retrying.
-      this.emitError('socket', describe(cause));
-      this.stop('invalid_configuration', null, null);
-      return;
-    }
-    this.socket = socket;
-    this.handshakeHttpStatus = null;
-
-    socket.on('unexpected-response', (_request, response) => {
-      if (socket !== this.socket) return;
-      this.handshakeHttpStatus = response.statusCode ?? null;
-      response.resume();
-      socket.terminate();
-    });
-    socket.on('open', () => this.onOpen(socket));
-    socket.on('message', (data) => this.onMessage(socket, data));
-    socket.on('error', (error) => {
-      if (socket !== this.socket) return;
-      const message =
-        this.handshakeHttpStatus === null ? error.message : `The cloud refused the upgrade with HTTP ${this.handshakeHttpStatus}`;
-      this.emitError('socket', message);
-    });
-    socket.on('close', (code, reason) => this.onClose(socket, code, reason.toString('utf8')));
-  }
-
   private onOpen(socket: WebSocket): void {
-    if (socket !== this.socket) return;
     this.setStatus('awaiting_welcome');
     this.welcomeTimer = setTimeout(() => {
       this.emitError('welcome_timeout', `No welcome within ${this.options.welcomeTimeoutMs} ms`);
@@ -220,30 +164,14 @@ export class EdgeClient {
     }, this.options.welcomeTimeoutMs);
   }
 
-  private onClose(socket: WebSocket, code: number, reason: string): void {
-    if (socket !== this.socket) return;
-    this.socket = null;
+  /** The socket closed: the session (if any) is over; the socket reconnects unless told to stop. */
+  private onClose(code: number, reason: string, reconnectInMs: number | null): void {
     const hadSession = this.currentSessionId !== null;
     this.currentSessionId = null;
     this.clearSessionTimers();
     this.syncs.connectionLost();
-
-    const httpStatus = this.handshakeHttpStatus;
-    const credentialsRefused =
-      this.options.stopOnCloseCodes.includes(code) ||
-      (httpStatus !== null && this.options.stopOnHttpStatuses.includes(httpStatus));
-
-    if (this.stopRequested || credentialsRefused) {
-      this.emit({ type: 'disconnected', code, reason, hadSession, willReconnect: false, reconnectInMs: null });
-      this.stop(this.stopRequested ? 'closed_by_client' : 'credentials_refused', code, httpStatus);
-      return;
-    }
-
-    const delay = fullJitterDelayMs(this.failedAttempts, this.options.reconnect, this.options.random);
-    this.failedAttempts += 1;
-    this.setStatus('backing_off');
-    this.emit({ type: 'disconnected', code, reason, hadSession, willReconnect: true, reconnectInMs: delay });
-    this.reconnectTimer = setTimeout(() => this.openSocket(), delay);
+    if (reconnectInMs !== null) this.setStatus('backing_off');
+    this.emit({ type: 'disconnected', code, reason, hadSession, willReconnect: reconnectInMs !== null, reconnectInMs });
   }
 
   private stop(reason: StopReason, closeCode: number | null, httpStatus: number | null): void {
@@ -251,11 +179,8 @@ export class EdgeClient {
     const stopped = new EdgeClientStoppedError(`The edge client stopped: ${reason}`);
     for (const pending of this.unacked.takeAll()) pending.reject(stopped);
     this.syncs.rejectAll(stopped);
-    this.pendingCommandAcks = [];
+    this.commands.dropPendingAcks();
     this.emit({ type: 'stopped', reason, closeCode, httpStatus });
-    const waiters = this.closeWaiters;
-    this.closeWaiters = [];
-    for (const resolve of waiters) resolve();
   }
 
   private clearSessionTimers(): void {
@@ -268,7 +193,6 @@ export class EdgeClient {
   // ---- inbound frames -----------------------------------------------------------------------------------------
 
   private onMessage(socket: WebSocket, data: RawData): void {
-    if (socket !== this.socket) return;
     const parsed = parseOutboundFrame(rawDataToText(data), this.options.maxFrameBytes);
     if (!parsed.ok) {
       this.emitError('protocol', parsed.error.message, parsed.error.code);
@@ -289,7 +213,7 @@ export class EdgeClient {
         this.onCloudError(frame);
         return;
       case 'command':
-        void this.onCommand(frame);
+        void this.commands.run(frame);
         return;
     }
   }
@@ -304,19 +228,17 @@ export class EdgeClient {
     if (this.welcomeTimer) clearTimeout(this.welcomeTimer);
     this.welcomeTimer = null;
     this.currentSessionId = frame.payload.session_id;
-    this.failedAttempts = 0;
+    this.connection.sessionBegan();
     this.startHeartbeat(socket, intervalMs);
 
     // While syncing, new reports only enter the buffer, so the backlog below goes out exactly once and
     // after the snapshot (metadata before the states that refer to it).
     this.setStatus('syncing');
     await this.sendSnapshot(socket);
-    if (socket !== this.socket) return;
+    if (socket !== this.connection.current) return;
     const backlog = this.unacked.inSendOrder();
     for (const pending of backlog) sendText(socket, pending.text);
-    const commandAcks = this.pendingCommandAcks;
-    this.pendingCommandAcks = [];
-    for (const text of commandAcks) sendText(socket, text);
+    for (const text of this.commands.takePendingAcks()) sendText(socket, text);
     this.setStatus('ready');
     // requestSync() calls made while the connect-time snapshot was already on its way need a newer one.
     if (this.syncs.hasUnsentWaiters) void this.sendSnapshot(socket);
@@ -357,7 +279,7 @@ export class EdgeClient {
       this.emitError('snapshot', `snapshot() failed: ${describe(cause)}`);
       return;
     }
-    if (socket !== this.socket) return;
+    if (socket !== this.connection.current) return;
     const requestId = this.options.newRequestId();
     const text = encodeFrame(buildSyncFrame({ dialect: this.options.dialect, requestId, timestamp: this.nowSeconds(), snapshot }));
     const bytes = encodedFrameBytes(text);
@@ -395,50 +317,12 @@ export class EdgeClient {
     this.syncs.rejected(frame.request_id, rejection);
   }
 
-  private async onCommand(frame: CommandFrame): Promise<void> {
-    const commandId = frame.request_id;
-    const progress = this.commandOutcomes.get(commandId);
-    if (progress?.state === 'running') return; // a redelivery while it runs; its ack follows
-    if (progress?.state === 'done') {
-      this.sendCommandAck(commandId, progress.outcome);
-      return;
-    }
-    this.commandOutcomes.markRunning(commandId);
-    const outcome = await this.runCommand(frame);
-    this.commandOutcomes.markDone(commandId, outcome);
-    this.sendCommandAck(commandId, outcome);
-  }
-
-  private async runCommand(frame: CommandFrame): Promise<AckOutcome> {
-    try {
-      return await this.options.onCommand({
-        commandId: frame.request_id,
-        deviceId: frame.payload.device_id,
-        action: frame.payload.action,
-        params: frame.payload.params,
-        issuedAt: frame.timestamp,
-      });
-    } catch (cause) {
-      const message = describe(cause);
-      this.emitError('command_handler', `onCommand failed for ${frame.request_id}: ${message}`);
-      return { status: 'error', error: { code: 'command_failed', message } };
-    }
-  }
-
-  private sendCommandAck(commandId: string, outcome: AckOutcome): void {
-    const ack = buildCommandAck({ dialect: this.options.dialect, commandId, timestamp: this.nowSeconds(), outcome });
-    const text = encodeFrame(ack);
-    if (this.sendIfReady(text)) return;
-    this.pendingCommandAcks.push(text);
-    // Same bound as state reports; the cloud expires commands whose ack never comes.
-    if (this.pendingCommandAcks.length > this.options.maxUnackedStateFrames) this.pendingCommandAcks.shift();
-  }
-
   // ---- helpers ------------------------------------------------------------------------------------------------
 
   private sendIfReady(text: string): boolean {
-    if (this.currentStatus !== 'ready' || !this.socket) return false;
-    return sendText(this.socket, text);
+    const socket = this.connection.current;
+    if (this.currentStatus !== 'ready' || !socket) return false;
+    return sendText(socket, text);
   }
 
   private nowSeconds(): number {

@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { AckOutcome } from '../bridge/protocol/index.ts';
 
 /**
@@ -8,12 +9,14 @@ import type { AckOutcome } from '../bridge/protocol/index.ts';
 export type CommandProgress = { state: 'running' } | { state: 'done'; outcome: AckOutcome };
 
 export class RecentCommandOutcomes {
-  private readonly entries = new Map<string, CommandProgress>();
+  private readonly entries: LRUCache<string, CommandProgress>;
 
-  constructor(private readonly capacity: number) {}
+  constructor(capacity: number) {
+    this.entries = new LRUCache({ max: capacity });
+  }
 
   get(commandId: string): CommandProgress | undefined {
-    return this.entries.get(commandId);
+    return this.entries.peek(commandId);
   }
 
   markRunning(commandId: string): void {
@@ -25,12 +28,6 @@ export class RecentCommandOutcomes {
   }
 
   private remember(commandId: string, progress: CommandProgress): void {
-    this.entries.delete(commandId);
     this.entries.set(commandId, progress);
-    while (this.entries.size > this.capacity) {
-      const oldest = this.entries.keys().next();
-      if (oldest.done) break;
-      this.entries.delete(oldest.value);
-    }
   }
 }

@@ -1,13 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { VerifyClientCallbackAsync, WebSocket } from 'ws';
 import { can } from '../../domain/homes/roles.ts';
+import { isUuid } from '../../domain/values/uuid.ts';
 import type { Logger } from '../../logger.ts';
 import type { HomeRow, MembershipQueries } from '../../projections/queries/membership-queries.ts';
 import { APP_CLOSE, AppSocket, type AppSocketSettings } from './app-socket.ts';
 import type { AppSocketHub } from './app-socket-hub.ts';
 
 const APP_PATH = /^\/ws\/home\/([^/]+)\/?$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The edge's local home id, which is what the app sends. */
 const LOCAL_HOME_ID = /^[0-9]{1,18}$/;
 export const USE_CLOUD_HOME_ID = 'use the cloud home id (a UUID, home_id of GET /api/remote/gateways)';
@@ -74,7 +74,7 @@ export class AppSocketGate {
   }
 
   private async homeFor(userId: string, pathId: string): Promise<Admitted['home'] | null | 'bad_id'> {
-    if (UUID.test(pathId)) return (await this.options.memberships.homesOf(userId, pathId.toLowerCase()))[0] ?? null;
+    if (isUuid(pathId)) return (await this.options.memberships.homesOf(userId, pathId.toLowerCase()))[0] ?? null;
     if (!LOCAL_HOME_ID.test(pathId)) return 'bad_id';
     const withGateway = (await this.options.memberships.homesOf(userId)).filter((home) => home.active_gateway_id !== null);
     return withGateway.length === 1 ? withGateway[0]! : { refusal: USE_CLOUD_HOME_ID };

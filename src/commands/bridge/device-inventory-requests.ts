@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { TelemetryEvent } from '../../domain/bridge/telemetry-events.ts';
 import { conflict, forbidden, notFound } from '../../domain/errors.ts';
 import { roleIn } from '../../domain/homes/home.ts';
 import { can } from '../../domain/homes/roles.ts';
 import type { HomeCommands } from '../homes/home-commands.ts';
 import type { CommandContext } from '../metadata.ts';
+import { deviceInventoryRequested } from './telemetry-events.ts';
 import type { TelemetryRecorder } from './telemetry-recorder.ts';
 
 export interface InventoryRequest {
@@ -38,11 +38,7 @@ export class DeviceInventoryRequests {
       throw conflict('gateway_offline', 'The home has no connected gateway to ask for its devices');
     }
     const requestId = `sync_${randomUUID()}`;
-    const event = {
-      type: 'DeviceInventoryRequested',
-      data: { gateway_id: gatewayId, home_id: homeId, request_id: requestId, requested_by: actorId },
-    } as TelemetryEvent;
-    await this.recorder.record(event, context);
+    await this.recorder.record(deviceInventoryRequested({ gatewayId, homeId, requestId, requestedBy: actorId }), context);
     return { requestId, gatewayId, homeId };
   }
 }

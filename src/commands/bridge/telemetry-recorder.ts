@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import type { TelemetryEvent } from '../../domain/bridge/telemetry-events.ts';
 import { telemetryStream } from '../../domain/bridge/telemetry-events.ts';
 import type { Position } from '../../eventstore/port.ts';
@@ -35,7 +36,7 @@ export class TelemetryRecorder {
    * reading the stream's last event first (one round trip less per batch). A write by anyone else (another node,
    * the restart clean-up) makes the next append fail on the revision, and the append reads and retries.
    */
-  private readonly tips = new Map<string, StreamTip>();
+  private readonly tips = new LRUCache<string, StreamTip>({ max: MAX_TIPS });
 
   /**
    * `appender` (the process's CrossStreamAppender) puts every gateway's batch in flight at the same moment into one
@@ -68,8 +69,8 @@ export class TelemetryRecorder {
         }
         const batch = queue.splice(0, MAX_BATCH);
         try {
-          const tip = await this.appends.appendEachAfter(telemetryStream(gatewayId), batch, this.tips.get(gatewayId) ?? null, this.appender);
-          this.remember(gatewayId, tip);
+          const tip = await this.appends.appendEachAfter(telemetryStream(gatewayId), batch, this.tips.peek(gatewayId) ?? null, this.appender);
+          this.tips.set(gatewayId, tip);
           for (const pending of batch) pending.resolve(tip.position);
         } catch (error) {
           this.tips.delete(gatewayId);
@@ -79,12 +80,5 @@ export class TelemetryRecorder {
     } finally {
       this.flushing.delete(gatewayId);
     }
-  }
-
-  private remember(gatewayId: string, tip: StreamTip): void {
-    // Re-inserted, so the Map's insertion order is least recently written first.
-    this.tips.delete(gatewayId);
-    this.tips.set(gatewayId, tip);
-    if (this.tips.size > MAX_TIPS) this.tips.delete(this.tips.keys().next().value!);
   }
 }

@@ -1,9 +1,8 @@
 import { canConnect, gatewayDecider } from '../../domain/gateways/gateway.ts';
 import { gatewayStream } from '../../domain/gateways/gateway-events.ts';
+import { isUuid } from '../../domain/values/uuid.ts';
 import type { EventSourcedCommandHandler } from '../event-sourced-command-handler.ts';
 import type { SecretDigester } from './secret-digester.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface AuthenticatedGateway {
   gatewayId: string;
@@ -23,7 +22,7 @@ export class GatewayAuthenticator {
   ) {}
 
   async verifyGatewaySecret(gatewayId: string, secret: string): Promise<AuthenticatedGateway | null> {
-    if (!UUID.test(gatewayId) || secret.length === 0 || secret.length > 512) return null;
+    if (!isUuid(gatewayId) || secret.length === 0 || secret.length > 512) return null;
     const { state, revision } = await this.handler.load(gatewayDecider, gatewayStream(gatewayId.toLowerCase()));
     if (!canConnect(state) || state.secretDigest === null || state.homeId === null) return null;
     if (!this.digester.secretMatches(secret, state.secretDigest)) return null;

@@ -62,6 +62,87 @@ function setMember(state: HomeState, userId: string, membership: Membership | nu
   return { ...state, members };
 }
 
+type CommandOf<Type extends HomeCommand['type']> = Extract<HomeCommand, { type: Type }>;
+
+function attachGateway(command: CommandOf<'AttachGateway'>, state: HomeState): HomeEvent[] {
+  const created: HomeEvent[] = [];
+  if (state.homeId === null) {
+    const name = command.homeName === undefined ? {} : { name: requireHomeName(command.homeName) };
+    created.push({ type: 'HomeCreated', data: { home_id: command.homeId, owner_id: command.actorId, ...name } });
+  } else {
+    requirePermission(roleIn(state, command.actorId), 'gateway.provision', 'home_not_found', 'home');
+    if (state.activeGatewayId === command.gatewayId) return [];
+    if (state.activeGatewayId !== null) {
+      throw conflict('home_has_active_gateway', 'This home already has an active gateway; revoke it first', {
+        gateway_id: state.activeGatewayId,
+      });
+    }
+  }
+  return [...created, { type: 'HomeGatewayAttached', data: { home_id: command.homeId, gateway_id: command.gatewayId } }];
+}
+
+function rename(command: CommandOf<'Rename'>, state: HomeState): HomeEvent[] {
+  const homeId = requireHome(state);
+  requirePermission(roleIn(state, command.actorId), 'home.rename', 'home_not_found', 'home');
+  const name = requireHomeName(command.name);
+  if (name === state.name) return [];
+  return [{ type: 'HomeRenamed', data: { home_id: homeId, name, previous_name: state.name, renamed_by: command.actorId } }];
+}
+
+function detachGateway(command: CommandOf<'DetachGateway'>, state: HomeState): HomeEvent[] {
+  if (state.homeId === null || state.activeGatewayId !== command.gatewayId) return [];
+  return [{ type: 'HomeGatewayDetached', data: { home_id: state.homeId, gateway_id: command.gatewayId, reason: command.reason } }];
+}
+
+/** Grants a role to a user without one, or changes the role of a member (never the owner's). */
+function grant(command: Omit<CommandOf<'Grant'>, 'type'>, state: HomeState): HomeEvent[] {
+  const homeId = requireHome(state);
+  const actorRole = requireManager(state, command.actorId);
+  const current = roleIn(state, command.userId);
+  if (current === command.role) return [];
+  if (current === 'owner') throw forbidden('owner_is_fixed', "Nobody changes the owner's role");
+  if (!canManage(actorRole, current, command.role)) {
+    throw forbidden('forbidden', `Your role (${actorRole}) may not grant ${command.role}`);
+  }
+  if (current === null) {
+    return [{ type: 'PermissionGranted', data: { home_id: homeId, user_id: command.userId, role: command.role, granted_by: command.actorId } }];
+  }
+  return [
+    {
+      type: 'PermissionRoleChanged',
+      data: { home_id: homeId, user_id: command.userId, role: command.role, previous_role: current, changed_by: command.actorId },
+    },
+  ];
+}
+
+/** As a grant, for a user who must already be a member. */
+function changeRole(command: CommandOf<'ChangeRole'>, state: HomeState): HomeEvent[] {
+  requireHome(state);
+  requireManager(state, command.actorId);
+  if (roleIn(state, command.userId) === null) throw notFound('permission_not_found', 'This user has no role in this home');
+  return grant(command, state);
+}
+
+/** Removes a member: a manager removes others, anyone but the owner may leave. */
+function revoke(command: CommandOf<'Revoke'>, state: HomeState): HomeEvent[] {
+  const homeId = requireHome(state);
+  const actorRole = roleIn(state, command.actorId);
+  const current = roleIn(state, command.userId);
+  const leaving = command.actorId === command.userId;
+  if (actorRole === null) throw homeNotFound();
+  if (current === 'owner') {
+    throw leaving
+      ? conflict('owner_cannot_leave', 'The owner cannot remove themselves while owner')
+      : forbidden('owner_is_fixed', 'Nobody removes the owner');
+  }
+  if (!leaving) requirePermission(actorRole, 'permission.manage', 'home_not_found', 'home');
+  if (current === null) throw notFound('permission_not_found', 'This user has no role in this home');
+  if (!leaving && !canManage(actorRole, current, null)) {
+    throw forbidden('forbidden', `Your role (${actorRole}) may not remove a ${current}`);
+  }
+  return [{ type: 'PermissionRevoked', data: { home_id: homeId, user_id: command.userId, previous_role: current, revoked_by: command.actorId } }];
+}
+
 export const homeDecider: Decider<HomeCommand, HomeEvent, HomeState> = {
   initialState: { homeId: null, ownerId: null, name: DEFAULT_HOME_NAME, members: {}, activeGatewayId: null },
 
@@ -91,81 +172,18 @@ export const homeDecider: Decider<HomeCommand, HomeEvent, HomeState> = {
 
   decide(command, state) {
     switch (command.type) {
-      case 'AttachGateway': {
-        const created: HomeEvent[] = [];
-        if (state.homeId === null) {
-          const name = command.homeName === undefined ? {} : { name: requireHomeName(command.homeName) };
-          created.push({ type: 'HomeCreated', data: { home_id: command.homeId, owner_id: command.actorId, ...name } });
-        } else {
-          requirePermission(roleIn(state, command.actorId), 'gateway.provision', 'home_not_found', 'home');
-          if (state.activeGatewayId === command.gatewayId) return [];
-          if (state.activeGatewayId !== null) {
-            throw conflict('home_has_active_gateway', 'This home already has an active gateway; revoke it first', {
-              gateway_id: state.activeGatewayId,
-            });
-          }
-        }
-        return [...created, { type: 'HomeGatewayAttached', data: { home_id: command.homeId, gateway_id: command.gatewayId } }];
-      }
-
-      case 'Rename': {
-        const homeId = requireHome(state);
-        requirePermission(roleIn(state, command.actorId), 'home.rename', 'home_not_found', 'home');
-        const name = requireHomeName(command.name);
-        if (name === state.name) return [];
-        return [{ type: 'HomeRenamed', data: { home_id: homeId, name, previous_name: state.name, renamed_by: command.actorId } }];
-      }
-
-      case 'DetachGateway': {
-        if (state.homeId === null || state.activeGatewayId !== command.gatewayId) return [];
-        return [{ type: 'HomeGatewayDetached', data: { home_id: state.homeId, gateway_id: command.gatewayId, reason: command.reason } }];
-      }
-
-      case 'Grant': {
-        const homeId = requireHome(state);
-        const actorRole = requireManager(state, command.actorId);
-        const current = roleIn(state, command.userId);
-        if (current === command.role) return [];
-        if (current === 'owner') throw forbidden('owner_is_fixed', "Nobody changes the owner's role");
-        if (!canManage(actorRole, current, command.role)) {
-          throw forbidden('forbidden', `Your role (${actorRole}) may not grant ${command.role}`);
-        }
-        if (current === null) {
-          return [{ type: 'PermissionGranted', data: { home_id: homeId, user_id: command.userId, role: command.role, granted_by: command.actorId } }];
-        }
-        return [
-          {
-            type: 'PermissionRoleChanged',
-            data: { home_id: homeId, user_id: command.userId, role: command.role, previous_role: current, changed_by: command.actorId },
-          },
-        ];
-      }
-
-      case 'ChangeRole': {
-        requireHome(state);
-        requireManager(state, command.actorId);
-        if (roleIn(state, command.userId) === null) throw notFound('permission_not_found', 'This user has no role in this home');
-        return homeDecider.decide({ ...command, type: 'Grant' }, state);
-      }
-
-      case 'Revoke': {
-        const homeId = requireHome(state);
-        const actorRole = roleIn(state, command.actorId);
-        const current = roleIn(state, command.userId);
-        const leaving = command.actorId === command.userId;
-        if (actorRole === null) throw homeNotFound();
-        if (current === 'owner') {
-          throw leaving
-            ? conflict('owner_cannot_leave', 'The owner cannot remove themselves while owner')
-            : forbidden('owner_is_fixed', 'Nobody removes the owner');
-        }
-        if (!leaving) requirePermission(actorRole, 'permission.manage', 'home_not_found', 'home');
-        if (current === null) throw notFound('permission_not_found', 'This user has no role in this home');
-        if (!leaving && !canManage(actorRole, current, null)) {
-          throw forbidden('forbidden', `Your role (${actorRole}) may not remove a ${current}`);
-        }
-        return [{ type: 'PermissionRevoked', data: { home_id: homeId, user_id: command.userId, previous_role: current, revoked_by: command.actorId } }];
-      }
+      case 'AttachGateway':
+        return attachGateway(command, state);
+      case 'Rename':
+        return rename(command, state);
+      case 'DetachGateway':
+        return detachGateway(command, state);
+      case 'Grant':
+        return grant(command, state);
+      case 'ChangeRole':
+        return changeRole(command, state);
+      case 'Revoke':
+        return revoke(command, state);
     }
   },
 };

@@ -11,6 +11,7 @@
  * Sound because `$all` is append-only: an event never appears at or before a position a reader has already
  * scanned past (`to` is always the position of an event that was read, so it is a valid start position).
  */
+import { LRUCache } from 'lru-cache';
 import type { AllFilter, Position } from '../port.ts';
 
 interface EmptyRange {
@@ -21,13 +22,16 @@ interface EmptyRange {
 }
 
 export class EmptyRanges {
-  readonly #ranges = new Map<string, EmptyRange>();
+  /** Per filter; the least recently recorded filter is forgotten first. */
+  readonly #ranges: LRUCache<string, EmptyRange>;
 
-  constructor(private readonly maxFilters = 256) {}
+  constructor(maxFilters = 256) {
+    this.#ranges = new LRUCache({ max: maxFilters });
+  }
 
   /** Where a reader wanting events strictly after `after` can start instead (exclusive), for this filter. */
   skipTo(filter: AllFilter | undefined, after: Position | null): Position | null {
-    const range = this.#ranges.get(filterKey(filter));
+    const range = this.#ranges.peek(filterKey(filter));
     if (range === undefined || !covers(range, after)) return after;
     return range.to;
   }
@@ -36,13 +40,11 @@ export class EmptyRanges {
   record(filter: AllFilter | undefined, from: Position | null, to: Position): void {
     if (from !== null && to <= from) return;
     const key = filterKey(filter);
-    const existing = this.#ranges.get(key);
+    const existing = this.#ranges.peek(key);
     const merged: EmptyRange =
       existing !== undefined && covers(existing, from) && to > existing.to ? { from: existing.from, to } : { from, to };
     if (existing !== undefined && covers(existing, from) && to <= existing.to) return;
-    this.#ranges.delete(key); // re-insert: the Map's order is the recency order for eviction
     this.#ranges.set(key, merged);
-    if (this.#ranges.size > this.maxFilters) this.#ranges.delete(this.#ranges.keys().next().value!);
   }
 }
 

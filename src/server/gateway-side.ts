@@ -1,0 +1,91 @@
+import type { GatewayAuthenticator } from '../commands/gateways/gateway-authenticator.ts';
+import type { TelemetryRecorder } from '../commands/bridge/telemetry-recorder.ts';
+import type { RemoteCommands } from '../commands/remote-control/remote-commands.ts';
+import { closeOrphanedSessions } from '../bridge/close-orphaned-sessions.ts';
+import { CommandRelay } from '../bridge/command-relay.ts';
+import { CommandSweeper } from '../bridge/command-sweeper.ts';
+import { GatewayBridge } from '../bridge/gateway-bridge.ts';
+import type { SessionSettings } from '../bridge/gateway-session-types.ts';
+import { HandshakeThrottle, handshakeThrottleSettings } from '../bridge/handshake-throttle.ts';
+import type { Config } from '../config.ts';
+import { REMOTE_COMMAND_EVENT_TYPES } from '../domain/remote-control/remote-command-events.ts';
+import { SharedHeadReader } from '../eventstore/shared-head-reader.ts';
+import type { Logger } from '../logger.ts';
+import type { ProjectionSet } from '../projections/projection-set.ts';
+import type { BridgeQueries } from '../projections/queries/bridge-queries.ts';
+import type { RemoteCommandQueries } from '../projections/queries/remote-command-queries.ts';
+import type { Stores } from '../stores.ts';
+
+export interface GatewaySideParts {
+  config: Config;
+  logger: Logger;
+  nodeId: string;
+  stores: Stores;
+  projections: ProjectionSet;
+  recorder: TelemetryRecorder;
+  gatewayAuthenticator: GatewayAuthenticator;
+  remoteCommands: RemoteCommands;
+  remoteCommandViews: RemoteCommandQueries;
+  bridgeViews: BridgeQueries;
+}
+
+/** The running gateway side of a node: sessions, the relay of remote commands to them, and the expiry sweep. */
+export interface GatewaySide {
+  bridge: GatewayBridge;
+  relay: CommandRelay;
+  sweeper: CommandSweeper;
+}
+
+export function sessionSettings(config: Config): SessionSettings {
+  return {
+    heartbeatIntervalS: config.HEARTBEAT_INTERVAL_S,
+    heartbeatTimeoutS: config.HEARTBEAT_TIMEOUT_S,
+    maxFrameBytes: config.BRIDGE_MAX_FRAME_BYTES,
+    maxFramesPerSecond: config.BRIDGE_RATE_LIMIT_PER_S,
+    rateLimitGraceWindows: 1,
+    maxSyncBytes: config.BRIDGE_MAX_FRAME_BYTES,
+    telemetryBytesPerMinute: config.BRIDGE_TELEMETRY_BYTES_PER_MIN,
+    maxRefusedFrames: config.BRIDGE_MAX_REFUSED_FRAMES,
+    refusedFramesWindowS: 60,
+  };
+}
+
+/**
+ * Builds and starts the gateway side before the API exists, so the API is handed a running relay. Sessions a
+ * previous run of this node left open are closed first (once the sessions read model has caught up), then the
+ * bridge follows credentials and the relay follows commands.
+ */
+export async function startGatewaySide(parts: GatewaySideParts): Promise<GatewaySide> {
+  const { config, logger, nodeId, stores, projections } = parts;
+  const bridge = new GatewayBridge({
+    nodeId,
+    settings: sessionSettings(config),
+    authenticate: (gatewayId, secret) => parts.gatewayAuthenticator.verifyGatewaySecret(gatewayId, secret),
+    recorder: parts.recorder,
+    store: stores.eventStore,
+    logger,
+    trustProxy: config.TRUST_PROXY,
+    failedHandshakes: new HandshakeThrottle(handshakeThrottleSettings(config.BRIDGE_AUTH_FAILURE_LIMIT)),
+  });
+  const head = await stores.eventStore.headPosition();
+  await projections.waitFor(head, ['BridgeSessionOpened', 'BridgeSessionClosed'], 30_000);
+  await closeOrphanedSessions(nodeId, parts.bridgeViews, parts.recorder, logger);
+  await bridge.startFollowing();
+  // Every welcomed gateway asks for the head before its queued commands: shared reads keep a storm cheap.
+  const sharedHead = new SharedHeadReader(stores.eventStore);
+  const relay = new CommandRelay({
+    bridge,
+    commands: parts.remoteCommands,
+    queries: parts.remoteCommandViews,
+    store: stores.eventStore,
+    nodeId,
+    logger,
+    readModelCaughtUp: async () => {
+      await projections.waitFor(await sharedHead.read(), REMOTE_COMMAND_EVENT_TYPES, 5000);
+    },
+  });
+  await relay.start();
+  const sweeper = new CommandSweeper(parts.remoteCommands, parts.remoteCommandViews, config.REMOTE_COMMAND_SWEEP_INTERVAL_MS, logger, nodeId);
+  sweeper.start();
+  return { bridge, relay, sweeper };
+}
