@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { cliArgs } from './cli-process.ts';
 import { freePort } from './free-port.ts';
 
-/** A `serve` process of its own (bin/smarthome-cloud.js), for tests across processes on one Postgres store. */
+/** A `serve` process of its own (the CLI from its sources), for tests across processes on one Postgres store. */
 export interface ServeNode {
   url: string;
   child: ChildProcess;
@@ -11,7 +12,7 @@ export interface ServeNode {
 
 export async function startServeNode(nodeId: string, databaseUrl: string, dataDir: string, env: Record<string, string> = {}): Promise<ServeNode> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['bin/smarthome-cloud.js', 'serve'], {
+  const child = spawn(process.execPath, cliArgs('serve'), {
     cwd: path.resolve(import.meta.dirname, '../..'),
     env: {
       ...process.env,
