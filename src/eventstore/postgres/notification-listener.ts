@@ -62,6 +62,7 @@ export class NotificationListener {
 
   private serially(statement: () => Promise<void>): Promise<void> {
     const next = this.statements.then(statement);
+    // The caller of `next` gets the failure; the chain only has to keep going for the statements after it.
     this.statements = next.catch(() => {});
     return next;
   }
@@ -85,6 +86,7 @@ export class NotificationListener {
     const client = this.client;
     this.client = null;
     this.messages.complete();
+    // Closing: a connection that fails to end is already broken, and ending it has nothing left to free.
     await client?.end().catch(() => {});
   }
 }
