@@ -1,0 +1,91 @@
+import type { ApiDependencies } from '../api/api-dependencies.ts';
+import type { TokenService } from '../api/auth/token-service.ts';
+import { RateLimiter } from '../api/rate-limiter.ts';
+import type { CommandRelay } from '../bridge/command-relay.ts';
+import { DeviceInventoryRequests } from '../commands/bridge/device-inventory-requests.ts';
+import type { WriteResult } from '../commands/write-result.ts';
+import type { Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import type { ProjectionSet } from '../projections/projection-set.ts';
+import { AuditQueries } from '../projections/queries/audit-queries.ts';
+import type { BridgeQueries } from '../projections/queries/bridge-queries.ts';
+import type { DeviceQueries } from '../projections/queries/device-queries.ts';
+import { GatewayQueries } from '../projections/queries/gateway-queries.ts';
+import type { MembershipQueries } from '../projections/queries/membership-queries.ts';
+import { RemoteCommandQueries } from '../projections/queries/remote-command-queries.ts';
+import { UserQueries } from '../projections/queries/user-queries.ts';
+import { auditIndexProjection } from '../projections/read-models/audit-index-projection.ts';
+import type { Stores } from '../stores.ts';
+import type { WriteSide } from './write-side.ts';
+
+export interface ApiWiring {
+  config: Config;
+  logger: Logger;
+  stores: Stores;
+  projections: ProjectionSet;
+  writes: WriteSide;
+  relay: CommandRelay;
+  tokens: TokenService;
+  memberships: MembershipQueries;
+  bridgeViews: BridgeQueries;
+  deviceViews: DeviceQueries;
+}
+
+/** What the REST side is handed: the use cases, the queries, the limits, and how a write waits for its reads. */
+export function apiDependencies(wiring: ApiWiring): ApiDependencies {
+  const { config, stores, writes, relay, memberships } = wiring;
+  const knex = stores.readModels.knex;
+  const perWindow = (limit: number, windowS: number) => new RateLimiter(limit, windowS * 1000);
+  return {
+    accounts: writes.accounts,
+    homes: writes.homes,
+    gateways: writes.gateways,
+    pairing: writes.pairing,
+    users: new UserQueries(knex),
+    memberships,
+    gatewayViews: new GatewayQueries(knex),
+    bridgeViews: wiring.bridgeViews,
+    tokens: wiring.tokens,
+    homeIdsOf: (userId) => memberships.homeIdsOf(userId),
+    settle: settleFor(wiring),
+    loginLimiter: {
+      byEmail: perWindow(config.LOGIN_RATE_LIMIT, config.LOGIN_RATE_WINDOW_S),
+      byAddress: perWindow(config.LOGIN_RATE_LIMIT * 5, config.LOGIN_RATE_WINDOW_S),
+    },
+    passwordChangeLimiter: {
+      byUser: perWindow(config.LOGIN_RATE_LIMIT, config.LOGIN_RATE_WINDOW_S),
+      byAddress: perWindow(config.LOGIN_RATE_LIMIT * 5, config.LOGIN_RATE_WINDOW_S),
+    },
+    pairingLimiter: perWindow(config.PAIRING_RATE_LIMIT, config.PAIRING_RATE_WINDOW_S),
+    remoteCommands: writes.remoteCommands,
+    remoteCommandViews: new RemoteCommandQueries(knex),
+    commandOutcomes: writes.commandOutcomes,
+    gatewayLink: {
+      isLocal: (gatewayId) => relay.isLocal(gatewayId),
+      dispatchIfLocal: (known) => relay.dispatchIfLocal(known),
+      issueHere: (gatewayId, commandId, issue) => relay.issueHere(gatewayId, commandId, issue),
+    },
+    remoteControl: { queueLimit: config.REMOTE_COMMAND_QUEUE_LIMIT },
+    deviceInventory: new DeviceInventoryRequests(writes.homes, writes.recorder),
+    auditViews: new AuditQueries(knex),
+    auditSettled: auditSettledFor(wiring),
+    devices: wiring.deviceViews,
+    fieldApp: { heartbeatTimeoutS: config.HEARTBEAT_TIMEOUT_S },
+  };
+}
+
+/** Read-your-writes: a write answers once the read models that handle its events have caught up (bounded). */
+function settleFor({ projections, config, logger }: ApiWiring) {
+  return async (write: WriteResult) => {
+    const ok = await projections.waitFor(write.position, write.eventTypes, config.READ_YOUR_WRITES_TIMEOUT_MS);
+    if (!ok) logger.warn({ position: write.position }, 'read models did not catch up in time; answering anyway');
+  };
+}
+
+/** The audit history waits for the head of the log seen at request time (it does not hold up writes). */
+function auditSettledFor({ projections, config, logger }: ApiWiring) {
+  return async () => {
+    const ok = await projections.waitForHead(auditIndexProjection.name, config.READ_YOUR_WRITES_TIMEOUT_MS);
+    if (!ok) logger.warn('audit read model did not catch up in time; answering anyway');
+  };
+}

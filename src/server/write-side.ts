@@ -1,0 +1,61 @@
+import { AccountCommands } from '../commands/accounts/account-commands.ts';
+import { PasswordHasher } from '../commands/accounts/password-hasher.ts';
+import { TelemetryRecorder } from '../commands/bridge/telemetry-recorder.ts';
+import { ChainedAppends } from '../commands/chained-appends.ts';
+import { CompensationFailures } from '../commands/compensation-failures.ts';
+import { CrossStreamAppender } from '../commands/cross-stream-appender.ts';
+import { EventSourcedCommandHandler } from '../commands/event-sourced-command-handler.ts';
+import { GatewayAuthenticator } from '../commands/gateways/gateway-authenticator.ts';
+import { GatewayCommands } from '../commands/gateways/gateway-commands.ts';
+import { PairingCommands } from '../commands/gateways/pairing-commands.ts';
+import { SecretDigester } from '../commands/gateways/secret-digester.ts';
+import { HomeCommands } from '../commands/homes/home-commands.ts';
+import { CommandOutcomes } from '../commands/remote-control/command-outcomes.ts';
+import { RemoteCommands } from '../commands/remote-control/remote-commands.ts';
+import type { Config } from '../config.ts';
+import { eventCatalogue } from '../domain/catalogue.ts';
+import type { EventStore } from '../eventstore/port.ts';
+import type { Logger } from '../logger.ts';
+
+/** Everything that writes: the command handler and the use cases over it, wired once per process. */
+export interface WriteSide {
+  homes: HomeCommands;
+  gateways: GatewayCommands;
+  pairing: PairingCommands;
+  accounts: AccountCommands;
+  gatewayAuthenticator: GatewayAuthenticator;
+  remoteCommands: RemoteCommands;
+  commandOutcomes: CommandOutcomes;
+  /** Every gateway's telemetry and session events, and inventory requests, through one view of each stream's tip. */
+  recorder: TelemetryRecorder;
+}
+
+export interface WriteSideOptions {
+  config: Config;
+  logger: Logger;
+  store: EventStore;
+  jwtSecret: string;
+  clock: () => Date;
+}
+
+export async function buildWriteSide({ config, logger, store, jwtSecret, clock }: WriteSideOptions): Promise<WriteSide> {
+  const handler = new EventSourcedCommandHandler(store, eventCatalogue);
+  const digester = SecretDigester.fromConfig(config.GATEWAY_SECRET_KEY, jwtSecret);
+  const homes = new HomeCommands(handler);
+  const holderGrace = { graceMs: config.ABANDONED_CLAIM_GRACE_MS, clock };
+  // Undoing a half-done write that fails itself is logged and counted (its registry is for a later /metrics).
+  const compensations = new CompensationFailures(logger);
+  const gateways = new GatewayCommands(handler, homes, digester, holderGrace, compensations);
+  const pairingOptions = { ttlMs: config.PAIRING_CODE_TTL_S * 1000, clock };
+  const pairing = new PairingCommands(handler, homes, gateways, digester, pairingOptions, compensations);
+  const hasher = new PasswordHasher(config.SCRYPT_LOG_N);
+  const accounts = new AccountCommands(handler, hasher, holderGrace, compensations, config.REFRESH_TOKEN_REUSE);
+  const remoteCommands = new RemoteCommands(handler, homes);
+  const commandOutcomes = new CommandOutcomes(store, logger);
+  remoteCommands.onLocalEvents(commandOutcomes.observeLocal);
+  await commandOutcomes.start();
+  // Many gateways' batches in flight at one moment share one multi-stream append (one transaction).
+  const recorder = new TelemetryRecorder(new ChainedAppends(store, eventCatalogue), new CrossStreamAppender(store));
+  const gatewayAuthenticator = new GatewayAuthenticator(handler, digester);
+  return { homes, gateways, pairing, accounts, gatewayAuthenticator, remoteCommands, commandOutcomes, recorder };
+}
