@@ -14,6 +14,7 @@ const UNIT = [
   'test/audit/redaction-catalogue.test.ts',
   'test/bridge/field-report-time.test.ts',
   'test/bridge/gateway-credentials.test.ts',
+  'test/bridge/gateway-session.test.ts',
   'test/bridge/handshake-throttle.test.ts',
   'test/bridge/recent-dispatches.test.ts',
   'test/bridge/session-limits.test.ts',

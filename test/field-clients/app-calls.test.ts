@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { headOf, homeWithEveryRole, type TestHome } from '../api/home-fixture.ts';
+import { headOf, homeWithEveryRole, type TestHome } from '../support/fixtures.ts';
 import { AppClient, recordInventory, type InventoryEntity } from '../support/app-client.ts';
 import { GatewaySocket } from '../support/gateway-socket.ts';
 import { serverTargets } from '../support/server-targets.ts';

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { headOf, homeWithEveryRole, registerUser, type TestHome } from '../api/home-fixture.ts';
+import { headOf, homeWithEveryRole, registerUser, type TestHome } from '../support/fixtures.ts';
 import { TokenService } from '../../src/api/auth/token-service.ts';
 import { AppClient, AppLiveSocket, recordInventory } from '../support/app-client.ts';
 import { GatewaySocket } from '../support/gateway-socket.ts';
