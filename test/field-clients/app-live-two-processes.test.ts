@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AppClient, AppLiveSocket } from '../support/app-client.ts';
 import { freshPostgresDatabase } from '../support/databases.ts';
 import { GatewaySocket } from '../support/gateway-socket.ts';
@@ -48,7 +48,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)('the app on one serve process, its
       expect(await app.next((frame) => frame.type === 'entity_state')).toEqual({ type: 'entity_state', entity_id: 12, state: { power: 'ON' }, is_online: true });
 
       const onB = new AppClient(b.url, access);
-      for (let i = 0; i < 200 && (await onB.getGatewayStatus(homeId)).body.status !== 'online'; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      await vi.waitFor(async () => expect((await onB.getGatewayStatus(homeId)).body.status).toBe('online'), { timeout: 10_000, interval: 50 });
       const pending = onB.controlEntity(homeId, 12, 'power', 'OFF');
       const command = await edge.next('command');
       expect(command.payload).toMatchObject({ device_id: '12', action: 'power', params: { value: 'OFF' } });

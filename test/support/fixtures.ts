@@ -21,7 +21,8 @@ export interface TestUser {
   id: string;
   email: string;
   http: HttpClient;
-  /** The refresh token registration answered. */
+  /** The tokens registration answered. */
+  access: string;
   refresh: string;
 }
 
@@ -29,7 +30,8 @@ export async function registerUser(server: ServerAddress, label = 'user'): Promi
   const email = `${label}-${randomUUID().slice(0, 8)}@example.com`;
   const response = await new HttpClient(server.url).post('/api/auth/register', { email, password: 'correct horse battery', name: label });
   expect(response.status, JSON.stringify(response.body)).toBe(201);
-  return { id: response.body.user.id, email, http: new HttpClient(server.url, response.body.access), refresh: response.body.refresh };
+  const { access, refresh } = response.body;
+  return { id: response.body.user.id, email, http: new HttpClient(server.url, access), access, refresh };
 }
 
 export interface ProvisionedGateway {

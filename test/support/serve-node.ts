@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { expect, vi } from 'vitest';
+import { cliArgs } from './cli-process.ts';
 import { freePort } from './free-port.ts';
 
-/** A `serve` process of its own (bin/smarthome-cloud.js), for tests across processes on one Postgres store. */
+/** A `serve` process of its own (the CLI from its sources), for tests across processes on one Postgres store. */
 export interface ServeNode {
   url: string;
   child: ChildProcess;
@@ -11,7 +13,7 @@ export interface ServeNode {
 
 export async function startServeNode(nodeId: string, databaseUrl: string, dataDir: string, env: Record<string, string> = {}): Promise<ServeNode> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['bin/smarthome-cloud.js', 'serve'], {
+  const child = spawn(process.execPath, cliArgs('serve'), {
     cwd: path.resolve(import.meta.dirname, '../..'),
     env: {
       ...process.env,
@@ -33,14 +35,14 @@ export async function startServeNode(nodeId: string, databaseUrl: string, dataDi
   child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`${nodeId} exited with ${child.exitCode}: ${output.join('')}`);
-    const ready = await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false);
-    if (ready) return { url, child, output };
-    if (Date.now() > deadline) throw new Error(`${nodeId} not ready within 60 s: ${output.join('')}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  // The child has nothing to await but its /readyz; its exit ends the wait at once.
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`${nodeId} exited with ${code}: ${output.join('')}`))),
+  );
+  exited.catch(() => {}); // an exit after readiness is stopServeNode's business
+  const ready = vi.waitFor(async () => expect((await fetch(`${url}/readyz`)).status).toBe(200), { timeout: 60_000, interval: 100 });
+  await Promise.race([ready, exited]);
+  return { url, child, output };
 }
 
 export async function stopServeNode(node: ServeNode | undefined): Promise<void> {
