@@ -1,39 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { firstValueFrom } from 'rxjs';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { EdgeClient, type EdgeCommand } from '../../src/edge/index.ts';
-import { freshPostgresDatabase } from '../support/databases.ts';
 import { FieldEdge } from '../support/field-edge.ts';
 import { HttpClient } from '../support/http.ts';
-import { startServeNode, stopServeNode, type ServeNode } from '../support/serve-node.ts';
+import { useTwoServeNodes } from '../support/serve-node.ts';
 
 /** A node learns what the other wrote through its own projections: give it the time the old loops gave (10 s). */
 const TWO_NODES_LAG = { timeout: 10_000, interval: 50 } as const;
 
 describe.runIf(process.env.TEST_DATABASE_URL)('remote control across two serve processes on one Postgres store', () => {
-  let database: { url: string; drop: () => Promise<void> };
-  let dataDir: string;
-  let a: ServeNode;
-  let b: ServeNode;
-
-  beforeAll(async () => {
-    database = await freshPostgresDatabase();
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smarthome-two-nodes-'));
-    // One after the other: the first creates the schema and read-model tables.
-    a = await startServeNode('node-a', database.url, dataDir);
-    b = await startServeNode('node-b', database.url, dataDir);
-  }, 120_000);
-
-  afterAll(async () => {
-    await Promise.all([stopServeNode(a), stopServeNode(b)]);
-    await database?.drop();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  const nodes = useTwoServeNodes();
 
   it('relays a command taken by node B to the gateway connected to node A (200 succeeded), and queued ones on reconnect', async () => {
+    const { a, b } = nodes;
     const registered = await new HttpClient(b.url).post('/api/auth/register', { email: `two-${randomBytes(4).toString('hex')}@example.com`, password: 'password one' });
     expect(registered.status, JSON.stringify(registered.body) + b.output.join('')).toBe(201);
     const onB = new HttpClient(b.url, registered.body.access);
@@ -76,6 +56,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)('remote control across two serve p
   });
 
   it('a field edge on node A gets the devices/sync and the command taken by node B, and B answers its outcome', async () => {
+    const { a, b } = nodes;
     const registered = await new HttpClient(b.url).post('/api/auth/register', { email: `field-${randomBytes(4).toString('hex')}@example.com`, password: 'password one' });
     const onB = new HttpClient(b.url, registered.body.access);
     const provisioned = await onB.post('/api/gateways/provision', { name: 'Field edge' });

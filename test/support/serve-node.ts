@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { expect, vi } from 'vitest';
+import { afterAll, beforeAll, expect, vi } from 'vitest';
+import { freshPostgresDatabase } from './databases.ts';
 import { cliArgs } from './cli-process.ts';
 import { freePort } from './free-port.ts';
 
@@ -50,4 +53,27 @@ export async function stopServeNode(node: ServeNode | undefined): Promise<void> 
   const exited = new Promise((resolve) => node.child.once('exit', resolve));
   node.child.kill('SIGTERM');
   await exited;
+}
+
+/**
+ * Two `serve` processes (`node-a`, `node-b`) on one fresh Postgres database for the enclosing describe block
+ * (needs TEST_DATABASE_URL). Read `a` and `b` inside tests, once beforeAll ran.
+ */
+export function useTwoServeNodes(): { readonly a: ServeNode; readonly b: ServeNode } {
+  const nodes = {} as { a: ServeNode; b: ServeNode };
+  let database: { url: string; drop: () => Promise<void> } | undefined;
+  let dataDir: string | undefined;
+  beforeAll(async () => {
+    database = await freshPostgresDatabase();
+    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smarthome-two-nodes-'));
+    // One after the other: the first creates the schema and read-model tables.
+    nodes.a = await startServeNode('node-a', database.url, dataDir);
+    nodes.b = await startServeNode('node-b', database.url, dataDir);
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all([stopServeNode(nodes.a), stopServeNode(nodes.b)]);
+    await database?.drop();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  });
+  return nodes;
 }
