@@ -38,13 +38,7 @@ export async function startServeNode(nodeId: string, databaseUrl: string, dataDi
   child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   const url = `http://127.0.0.1:${port}`;
-  // The child has nothing to await but its /readyz; its exit ends the wait at once.
-  const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code) => reject(new Error(`${nodeId} exited with ${code}: ${output.join('')}`))),
-  );
-  exited.catch(() => {}); // an exit after readiness is stopServeNode's business
-  const ready = vi.waitFor(async () => expect((await fetch(`${url}/readyz`)).status).toBe(200), { timeout: 60_000, interval: 100 });
-  await Promise.race([ready, exited]);
+  await untilReady(url, () => child.exitCode !== null || child.signalCode !== null, () => `${nodeId}: ${output.join('')}`);
   return { url, child, output };
 }
 
@@ -76,4 +70,24 @@ export function useTwoServeNodes(): { readonly a: ServeNode; readonly b: ServeNo
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   });
   return nodes;
+}
+
+/**
+ * Waits for a child process's `/readyz` to answer 200 (it has nothing else to await); the child's exit, or a
+ * minute, ends the wait with an error that carries `describe()` (the child's output).
+ */
+export async function untilReady(url: string, gone: () => boolean, describe: () => string): Promise<void> {
+  let exited = false;
+  await vi
+    .waitFor(
+      async () => {
+        exited = gone();
+        if (!exited) expect((await fetch(`${url}/readyz`)).status).toBe(200);
+      },
+      { timeout: 60_000, interval: 100 },
+    )
+    .catch((error: unknown) => {
+      throw new Error(`not ready within 60 s (${String(error)}): ${describe()}`);
+    });
+  if (exited) throw new Error(`exited before it was ready: ${describe()}`);
 }
