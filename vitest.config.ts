@@ -1,11 +1,49 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Pure, in-process tests: no database, no socket, no child process. They need no PGlite template (initdb under
+ * WASM costs seconds), so `npx vitest run --project unit` answers in about a second. Keep a file here only while it
+ * opens nothing: one that starts needing a database belongs to `integration`.
+ */
+const UNIT = [
+  'test/domain/**/*.test.ts',
+  'test/bridge/protocol/**/*.test.ts',
+  'test/api/log-hygiene-unit.test.ts',
+  'test/audit/hash-chain.test.ts',
+  'test/audit/redaction.test.ts',
+  'test/audit/redaction-catalogue.test.ts',
+  'test/bridge/field-report-time.test.ts',
+  'test/bridge/gateway-credentials.test.ts',
+  'test/bridge/gateway-session.test.ts',
+  'test/bridge/handshake-throttle.test.ts',
+  'test/bridge/recent-dispatches.test.ts',
+  'test/bridge/session-limits.test.ts',
+  'test/commands/secret-digester.test.ts',
+  'test/eventstore/append-signal.test.ts',
+  'test/eventstore/canonical-json.test.ts',
+  'test/eventstore/shared-head-reader.test.ts',
+  'test/field-clients/app-gateway-status.test.ts',
+  'test/projections/apply-failure.test.ts',
+];
+
+// `npm test` (and CI) runs both projects; `--project unit` or `--project integration` runs one.
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    projects: [
+      { extends: true, test: { name: 'unit', include: UNIT } },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          exclude: UNIT,
+          // Only these tests open databases: build the PGlite template once for them (test/support/databases.ts).
+          globalSetup: ['test/support/global-setup.ts'],
+        },
+      },
+    ],
   },
 });

@@ -24,9 +24,9 @@ interface Pending extends StreamAppend {
 const DEFAULT_MAX_STREAMS = 500;
 const DEFAULT_MAX_BYTES = 2 ** 20;
 /**
- * Measured on the bridge bench (Postgres, 2-CPU VM): with 2 or 4 batches in flight sustained state frames rose to
- * ~6,800/s (1 in flight: ~4,900/s), but a reconnect storm took 9.5–15 s instead of ~6 s: appends then mostly go
- * alone, each waking every subscriber, instead of in a few large batches. One keeps the storm as fast as before.
+ * More batches in flight raise the sustained frame rate but slow a reconnect storm: appends then mostly go alone,
+ * each waking every subscriber, instead of in a few large batches. One keeps the storm as fast as before (the
+ * figures: bench/README.md, "Cross-stream append batching").
  */
 const DEFAULT_MAX_IN_FLIGHT = 1;
 

@@ -9,7 +9,7 @@ import { GatewaySocket } from '../support/gateway-socket.ts';
 import { HttpClient } from '../support/http.ts';
 import { serverTargets } from '../support/server-targets.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
-import { homeWithEveryRole, type TestHome } from './home-fixture.ts';
+import { homeWithEveryRole, type TestHome } from '../support/fixtures.ts';
 
 interface AuditItem {
   position: string;
@@ -22,7 +22,7 @@ interface AuditItem {
   metadata: Record<string, unknown>;
 }
 
-const PASSWORD = 'correct horse battery'; // home-fixture's password for everyone
+const PASSWORD = 'correct horse battery'; // the fixtures' password for everyone
 
 describe.each(serverTargets())('GET /api/audit/ (%s)', (target) => {
   let server: TestServer;

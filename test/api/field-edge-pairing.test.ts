@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpClient } from '../support/http.ts';
 import { serverTargets } from '../support/server-targets.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
-import { headOf, registerUser, type TestUser } from './home-fixture.ts';
+import { headOf, registerUser, type TestUser } from '../support/fixtures.ts';
 
 /** The field edge's pair_gateway.py body: a fresh uuid4 per run, "Gateway <first 8 chars>", version 1.0.0. */
 function edgePairingBody(pairingCode: string, gatewayUuid = randomUUID()) {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serverTargets } from '../support/server-targets.ts';
 import { HttpClient } from '../support/http.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
-import { headOf, homeWithEveryRole, MEMBERS, registerUser, type Member, type TestHome } from './home-fixture.ts';
+import { headOf, homeWithEveryRole, MEMBERS, registerUser, type Member, type TestHome } from '../support/fixtures.ts';
 
 const GATEWAY_KEYS = ['id', 'home_id', 'name', 'version', 'status', 'last_seen', 'created_at', 'revoked_at'];
 

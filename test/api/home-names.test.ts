@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serverTargets } from '../support/server-targets.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
-import { headOf, homeWithEveryRole, MEMBERS, type TestHome } from './home-fixture.ts';
+import { headOf, homeWithEveryRole, MEMBERS, type TestHome } from '../support/fixtures.ts';
 
 describe.each(serverTargets())('home names and PUT aliases (%s)', (target) => {
   let server: TestServer;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { serverTargets } from '../support/server-targets.ts';
 import { HttpClient } from '../support/http.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
-import { headOf, homeWithEveryRole, MEMBERS, registerUser } from './home-fixture.ts';
+import { headOf, homeWithEveryRole, MEMBERS, registerUser } from '../support/fixtures.ts';
 
 const CODE = /^[ABCDEFGHJKMNPQRSTVWXYZ23456789]{8}$/;
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serverTargets } from '../support/server-targets.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
-import { headOf, homeWithEveryRole, MEMBERS, registerUser, type Member } from './home-fixture.ts';
+import { headOf, homeWithEveryRole, MEMBERS, registerUser, type Member } from '../support/fixtures.ts';
 
 const permissions = (homeId: string) => `/api/gateways/homes/${homeId}/permissions/`;
 

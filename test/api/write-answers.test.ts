@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerUser, type TestUser } from './home-fixture.ts';
+import { registerUser, type TestUser } from '../support/fixtures.ts';
 import { HttpClient } from '../support/http.ts';
 import { serverTargets } from '../support/server-targets.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';

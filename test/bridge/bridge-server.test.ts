@@ -1,15 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GatewaySocket, HandshakeRefused } from '../support/gateway-socket.ts';
+import { connectedGateway, ownerWithGateway, provisionGateway, READ_MODEL_LAG, registerUser } from '../support/fixtures.ts';
 import { HttpClient } from '../support/http.ts';
 import { serverTargets } from '../support/server-targets.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
-let counter = 0;
-
 for (const target of serverTargets()) {
   describe(`gateway bridge over real WebSockets (${target})`, () => {
     let server: TestServer;
-    let http: HttpClient;
 
     beforeAll(async () => {
       server = await startTestServer(target, {
@@ -18,30 +16,15 @@ for (const target of serverTargets()) {
         BRIDGE_RATE_LIMIT_PER_S: '20',
         BRIDGE_MAX_FRAME_BYTES: '4096',
       });
-      http = new HttpClient(server.url);
     });
     afterAll(async () => {
       await server?.stop();
     });
 
-    async function owner() {
-      const registered = await http.post('/api/auth/register', { email: `bridge${Date.now()}${counter++}@example.com`, password: 'password1' });
-      expect(registered.status).toBe(201);
-      return http.withToken(registered.body.access);
-    }
-
-    async function provision(client?: HttpClient) {
-      const user = client ?? (await owner());
-      const response = await user.post('/api/gateways/provision', { name: 'Hall' });
-      expect(response.status).toBe(201);
-      return { user, gatewayId: response.body.id as string, homeId: response.body.home_id as string, secret: response.body.secret as string };
-    }
-
-    async function connected(credentials: { gatewayId: string; secret: string }, auth: 'query' | 'basic' = 'query') {
-      const socket = await GatewaySocket.connect(server.url, credentials, { auth });
-      const welcome = await socket.next('welcome');
-      return { socket, welcome };
-    }
+    const owner = async () => (await registerUser(server, 'bridge')).http;
+    const provision = async (client?: HttpClient) => provisionGateway(client ?? (await owner()));
+    const connected = (credentials: { gatewayId: string; secret: string }, auth: 'query' | 'basic' = 'query') =>
+      connectedGateway(server, credentials, { auth });
 
     it('welcomes a gateway with good credentials (query string or Basic header)', async () => {
       const gateway = await provision();
@@ -94,10 +77,11 @@ for (const target of serverTargets()) {
         payload: { devices: [{ device_id: 'lamp', state: { on: false }, ts: now - 60 }, { device_id: 'sensor', state: { temp: 21.5 } }] },
       });
       expect((await socket.next('ack')).request_id).toBe('s-2');
-      const state = await waitFor(async () => {
+      const state = await vi.waitFor(async () => {
         const response = await gateway.user.get(`/api/gateways/${gateway.gatewayId}/state/`);
-        return response.body.devices?.length === 2 ? response : null;
-      });
+        expect(response.body.devices).toHaveLength(2);
+        return response;
+      }, READ_MODEL_LAG);
       expect(state.body.online).toBe(true);
       expect(state.body.stale).toBe(false);
       const byId = Object.fromEntries(state.body.devices.map((d: { device_id: string; state: unknown }) => [d.device_id, d.state]));
@@ -105,10 +89,11 @@ for (const target of serverTargets()) {
 
       socket.close();
       await socket.closed;
-      const offline = await waitFor(async () => {
+      const offline = await vi.waitFor(async () => {
         const response = await gateway.user.get(`/api/gateways/${gateway.gatewayId}/state/`);
-        return response.body.online === false ? response : null;
-      });
+        expect(response.body.online).toBe(false);
+        return response;
+      }, READ_MODEL_LAG);
       // The cache keeps answering while the gateway is away, marked stale.
       expect(offline.body.stale).toBe(true);
       expect(offline.body.devices).toHaveLength(2);
@@ -121,10 +106,11 @@ for (const target of serverTargets()) {
       socket.send({ type: 'sync', request_id: 'y-1', timestamp: Date.now() / 1000, payload: snapshot });
       expect((await socket.next('ack')).request_id).toBe('y-1');
       // Acked means stored; the read model follows within milliseconds.
-      const metadata = await waitFor(async () => {
+      const metadata = await vi.waitFor(async () => {
         const response = await gateway.user.get(`/api/homes/${gateway.homeId}/metadata/`);
-        return response.status === 200 ? response : null;
-      });
+        expect(response.status).toBe(200);
+        return response;
+      }, READ_MODEL_LAG);
       expect(metadata.body.metadata).toEqual(snapshot);
       socket.close();
     });
@@ -205,10 +191,11 @@ for (const target of serverTargets()) {
       await socket.next('ack');
       socket.close();
       await socket.closed;
-      const sessions = await waitFor(async () => {
+      const sessions = await vi.waitFor(async () => {
         const response = await gateway.user.get(`/api/gateways/${gateway.gatewayId}/sessions/`);
-        return response.body.items?.[0]?.ended_at ? response : null;
-      });
+        expect(response.body.items?.[0]?.ended_at).toBeTruthy();
+        return response;
+      }, READ_MODEL_LAG);
       const [session] = sessions.body.items;
       expect(session).toMatchObject({ close_reason: 'client_closed', frames_in: 1 });
       expect(session.frames_out).toBeGreaterThanOrEqual(2);
@@ -240,32 +227,13 @@ describe('gateway bridge heartbeat (pglite)', () => {
     await server?.stop();
   });
 
-  it('closes a silent session after the heartbeat timeout; frames keep it open', async () => {
-    const http = new HttpClient(server.url);
-    const registered = await http.post('/api/auth/register', { email: `heartbeat${Date.now()}@example.com`, password: 'password1' });
-    const provisioned = await http.withToken(registered.body.access).post('/api/gateways/provision', {});
-    const gateway = { gatewayId: provisioned.body.id as string, secret: provisioned.body.secret as string };
-    const socket = await GatewaySocket.connect(server.url, gateway);
-    await socket.next('welcome');
-    // Pinging every 0.2 s for a second keeps the session past two timeouts…
-    for (let i = 0; i < 5; i++) {
-      socket.send({ type: 'ping', request_id: `hb${i}` });
-      await socket.next('pong');
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    // …then silence closes it.
-    const closed = await socket.closed;
-    expect(closed).toEqual({ code: 4000, reason: 'heartbeat_timeout' });
+  // That frames keep a session open is specified with fake timers in gateway-session.test.ts; this is the wiring:
+  // HEARTBEAT_TIMEOUT_S reaches the session, and the close reaches the gateway with its code.
+  it('closes a silent session after the heartbeat timeout, with 4000 heartbeat_timeout', async () => {
+    const gateway = await ownerWithGateway(server, 'heartbeat');
+    const { socket } = await connectedGateway(server, gateway);
+    socket.send({ type: 'ping', request_id: 'hb' });
+    await socket.next('pong');
+    expect(await socket.closed).toEqual({ code: 4000, reason: 'heartbeat_timeout' });
   });
 });
-
-/** Polls a read until it returns something (read models follow the log within milliseconds). */
-async function waitFor<T>(read: () => Promise<T | null>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}

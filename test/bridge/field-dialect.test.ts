@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordedEvent } from '../../src/eventstore/port.ts';
-import { homeWithEveryRole, type TestHome } from '../api/home-fixture.ts';
+import { homeWithEveryRole, type TestHome } from '../support/fixtures.ts';
 import { FieldEdge, type FieldEntity } from '../support/field-edge.ts';
 import { GatewaySocket, HandshakeRefused } from '../support/gateway-socket.ts';
 import { hostileFieldFrame } from '../support/hostile-field-frames.ts';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { WebSocket } from 'ws';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { TelemetryRecorder } from '../../src/commands/bridge/telemetry-recorder.ts';
 import { GatewaySession, type SessionSettings } from '../../src/bridge/gateway-session.ts';
 import type { TelemetryEvent } from '../../src/domain/bridge/telemetry-events.ts';
@@ -89,5 +89,27 @@ describe('gateway session: nothing a frame does escapes the ws message handler',
     const errors = socket.sent.filter((sent) => sent.type === 'error');
     expect(errors[0]).toMatchObject({ request_id: 's0', payload: { code: 'store_unavailable', retry: 'later' } });
     expect(socket.closedWith).toBe(4400);
+  });
+});
+
+describe('gateway session heartbeat (fake timers: the session is in-process)', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('frames keep a session open past many timeouts; silence as long as the timeout closes it with 4000', async () => {
+    vi.useFakeTimers();
+    const { socket, frame } = await session();
+    const timeoutMs = settings.heartbeatTimeoutS * 1000;
+    for (let i = 0; i < 5; i++) {
+      await vi.advanceTimersByTimeAsync(timeoutMs - 1_000);
+      frame({ type: 'ping', request_id: `hb${i}` });
+      expect(socket.sent.at(-1)).toMatchObject({ type: 'pong', request_id: `hb${i}` });
+    }
+    expect(socket.closedWith).toBeNull();
+    await vi.advanceTimersByTimeAsync(timeoutMs - 1);
+    expect(socket.closedWith).toBeNull();
+    await vi.advanceTimersByTimeAsync(1);
+    expect(socket.closedWith).toBe(4000);
   });
 });

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GatewaySocket, HandshakeRefused } from '../support/gateway-socket.ts';
 import { hostileFrame } from '../support/hostile-frames.ts';
+import { connectedGateway, ownerWithGateway, READ_MODEL_LAG } from '../support/fixtures.ts';
 import { HttpClient } from '../support/http.ts';
 import { serverTargets } from '../support/server-targets.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
@@ -12,7 +13,6 @@ import { startTestServer, type TestServer } from '../support/test-server.ts';
  * send refused frames or grow the log without bound without being disconnected.
  */
 const MAX_REFUSED_FRAMES = 20;
-let counter = 0;
 
 for (const target of serverTargets()) {
   describe(`hostile gateways against a real server (${target})`, () => {
@@ -32,20 +32,9 @@ for (const target of serverTargets()) {
       await server?.stop();
     });
 
-    async function provision() {
-      const registered = await http.post('/api/auth/register', { email: `hostile${Date.now()}${counter++}@example.com`, password: 'password1' });
-      expect(registered.status).toBe(201);
-      const user = http.withToken(registered.body.access);
-      const response = await user.post('/api/gateways/provision', { name: 'Hall' });
-      expect(response.status).toBe(201);
-      return { user, gatewayId: response.body.id as string, homeId: response.body.home_id as string, secret: response.body.secret as string };
-    }
-
-    async function connected(credentials: { gatewayId: string; secret: string }, headers: Record<string, string> = {}) {
-      const socket = await GatewaySocket.connect(server.url, credentials, { headers });
-      await socket.next('welcome');
-      return socket;
-    }
+    const provision = () => ownerWithGateway(server, 'hostile');
+    const connected = async (credentials: { gatewayId: string; secret: string }, headers: Record<string, string> = {}) =>
+      (await connectedGateway(server, credentials, { headers })).socket;
 
     async function stillServing(socket: GatewaySocket) {
       socket.send({ type: 'ping', request_id: 'still-here' });
@@ -91,10 +80,11 @@ for (const target of serverTargets()) {
       expect((await socket.next('ack')).request_id).toBe('far');
       socket.send({ type: 'state', request_id: 'now', payload: { device_id: 'lamp', state: { on: false }, ts: Date.now() / 1000 } });
       expect((await socket.next('ack')).request_id).toBe('now');
-      const state = await waitFor(async () => {
+      const state = await vi.waitFor(async () => {
         const response = await gateway.user.get(`/api/gateways/${gateway.gatewayId}/state/`);
-        return response.body.devices?.[0]?.state?.on === false ? response : null;
-      });
+        expect(response.body.devices?.[0]?.state?.on).toBe(false);
+        return response;
+      }, READ_MODEL_LAG);
       expect(Date.parse(state.body.devices[0].reported_at)).toBeLessThan(Date.now() + 60_000);
       const events = await server.stores.eventStore.readStream(`gateway_telemetry-${gateway.gatewayId}`);
       const skewed = events.find((event) => event.type === 'DeviceStatesReported')!.data as { devices: Array<Record<string, unknown>> };
@@ -179,13 +169,3 @@ for (const target of serverTargets()) {
   });
 }
 
-/** Polls a read until it returns something (read models follow the log within milliseconds). */
-async function waitFor<T>(read: () => Promise<T | null>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (value !== null) return value;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}

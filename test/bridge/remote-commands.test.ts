@@ -3,7 +3,7 @@ import { filter, firstValueFrom, timeout } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EdgeClient, type CommandOutcome, type EdgeCommand } from '../../src/edge/index.ts';
 import type { RecordedEvent } from '../../src/eventstore/port.ts';
-import { homeWithEveryRole, type TestHome } from '../api/home-fixture.ts';
+import { homeWithEveryRole, type TestHome } from '../support/fixtures.ts';
 import { GatewaySocket } from '../support/gateway-socket.ts';
 import { serverTargets } from '../support/server-targets.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GatewaySocket } from '../support/gateway-socket.ts';
-import { HttpClient } from '../support/http.ts';
+import { ownerWithGateway } from '../support/fixtures.ts';
 import { serverTargets } from '../support/server-targets.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
@@ -12,13 +12,11 @@ import { startTestServer, type TestServer } from '../support/test-server.ts';
 for (const target of serverTargets()) {
   describe(`revocation racing a handshake (${target})`, () => {
     let server: TestServer;
-    let http: HttpClient;
     /** Runs once, between the credential check and the session's start. */
     let betweenCheckAndSession: (() => Promise<void>) | null = null;
 
     beforeAll(async () => {
       server = await startTestServer(target, { HEARTBEAT_TIMEOUT_S: '30' });
-      http = new HttpClient(server.url);
       const authenticator = server.gatewayAuthenticator;
       const check = authenticator.verifyGatewaySecret.bind(authenticator);
       authenticator.verifyGatewaySecret = async (gatewayId, secret) => {
@@ -33,13 +31,7 @@ for (const target of serverTargets()) {
       await server?.stop();
     });
 
-    async function provision() {
-      const registered = await http.post('/api/auth/register', { email: `race${Date.now()}${Math.random()}@example.com`, password: 'password1' });
-      const user = http.withToken(registered.body.access);
-      const response = await user.post('/api/gateways/provision', { name: 'Hall' });
-      expect(response.status).toBe(201);
-      return { user, gatewayId: response.body.id as string, secret: response.body.secret as string };
-    }
+    const provision = () => ownerWithGateway(server, 'race');
 
     const stillOpenAfter = (ms: number) => new Promise<'still open'>((resolve) => setTimeout(() => resolve('still open'), ms).unref());
 

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { fold } from '../../src/domain/decider.ts';
 import {
   remoteCommandDecider,
   type IssueAndDispatchCommand,
   type IssueCommand,
 } from '../../src/domain/remote-control/remote-command.ts';
 import type { RemoteCommandEvent } from '../../src/domain/remote-control/remote-command-events.ts';
-import { errorOf, given } from '../support/decider-testing.ts';
+import { deciderSpec } from '../support/decider-testing.ts';
+
+const { given, stateOf, historyOf } = deciderSpec(remoteCommandDecider);
 
 const CMD = '40000000-0000-4000-8000-000000000001';
 const GW = '30000000-0000-4000-8000-000000000001';
@@ -41,36 +42,36 @@ const issueAndDispatch = (overrides: Partial<IssueCommand> = {}): IssueAndDispat
   dispatchedAt: T1,
 });
 
-const issued = (overrides: Partial<IssueCommand> = {}): RemoteCommandEvent[] => given(remoteCommandDecider, []).when(issue(overrides));
+const issued = (overrides: Partial<IssueCommand> = {}): RemoteCommandEvent[] => historyOf(issue(overrides));
 
 describe('remote command decider: issue and dispatch in one decision', () => {
   it('a new command on a local session is issued and dispatched (attempt 1, at the session time)', () => {
-    expect(given(remoteCommandDecider, []).when(issueAndDispatch())).toEqual([
-      ...issued(),
-      {
-        type: 'RemoteCommandDispatched',
-        data: { command_id: CMD, gateway_id: GW, home_id: HOME, session_id: SESSION, node_id: 'node-a', dispatched_at: T1.toISOString(), attempt: 1 },
-      },
-    ]);
+    given([])
+      .when(issueAndDispatch())
+      .then([
+        ...issued(),
+        {
+          type: 'RemoteCommandDispatched',
+          data: { command_id: CMD, gateway_id: GW, home_id: HOME, session_id: SESSION, node_id: 'node-a', dispatched_at: T1.toISOString(), attempt: 1 },
+        },
+      ]);
   });
 
   it('a queued command (ttl) issued on a local session is dispatched, not expired', () => {
-    const events = given(remoteCommandDecider, []).when(issueAndDispatch({ ttlS: 60 }));
-    expect(events.map((event) => event.type)).toEqual(['RemoteCommandIssued', 'RemoteCommandDispatched']);
-    expect(fold(remoteCommandDecider, events).status).toBe('dispatched');
+    const events = given([]).when(issueAndDispatch({ ttlS: 60 })).thenTypes(['RemoteCommandIssued', 'RemoteCommandDispatched']);
+    expect(stateOf(events).status).toBe('dispatched');
   });
 
   it('the same request again under the same id writes nothing (not even a second dispatch)', () => {
-    expect(given(remoteCommandDecider, issued()).when(issueAndDispatch())).toEqual([]);
+    given(issued()).when(issueAndDispatch()).then([]);
   });
 
   it('another request under a used id is refused (command_id_conflict)', () => {
-    const error = errorOf(() => given(remoteCommandDecider, issued()).when(issueAndDispatch({ fingerprint: 'b'.repeat(64) })));
-    expect(error.code).toBe('command_id_conflict');
+    given(issued()).when(issueAndDispatch({ fingerprint: 'b'.repeat(64) })).thenThrows('command_id_conflict');
   });
 
   it('a viewer may not control devices (forbidden), a stranger does not see the gateway (gateway_not_found)', () => {
-    expect(errorOf(() => given(remoteCommandDecider, []).when(issueAndDispatch({ actorRole: 'viewer' }))).code).toBe('forbidden');
-    expect(errorOf(() => given(remoteCommandDecider, []).when(issueAndDispatch({ actorRole: null }))).code).toBe('gateway_not_found');
+    given([]).when(issueAndDispatch({ actorRole: 'viewer' })).thenThrows('forbidden');
+    given([]).when(issueAndDispatch({ actorRole: null })).thenThrows('gateway_not_found');
   });
 });

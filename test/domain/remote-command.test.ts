@@ -1,10 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { eventCatalogue } from '../../src/domain/catalogue.ts';
-import { fold } from '../../src/domain/decider.ts';
-import { DomainError } from '../../src/domain/errors.ts';
 import { ROLES, type Role } from '../../src/domain/homes/roles.ts';
-import { remoteCommandDecider, type IssueCommand, type RemoteCommandCommand } from '../../src/domain/remote-control/remote-command.ts';
-import type { RemoteCommandEvent } from '../../src/domain/remote-control/remote-command-events.ts';
+import { remoteCommandDecider, type IssueCommand } from '../../src/domain/remote-control/remote-command.ts';
+import { deciderSpec, summary } from '../support/decider-testing.ts';
 
 const CMD = '40000000-0000-4000-8000-000000000001';
 const GW = '30000000-0000-4000-8000-000000000001';
@@ -33,25 +31,11 @@ const issueCommand = (overrides: Partial<IssueCommand> = {}): IssueCommand => ({
   ...overrides,
 });
 
-const given = (...commands: RemoteCommandCommand[]): RemoteCommandEvent[] => {
-  const events: RemoteCommandEvent[] = [];
-  for (const command of commands) events.push(...remoteCommandDecider.decide(command, fold(remoteCommandDecider, events)));
-  return events;
-};
-const when = (history: RemoteCommandEvent[], command: RemoteCommandCommand) => remoteCommandDecider.decide(command, fold(remoteCommandDecider, history));
+const { given, stateOf, historyOf } = deciderSpec(remoteCommandDecider);
 
-function outcome(fn: () => RemoteCommandEvent[]): string {
-  try {
-    return fn().map((event) => event.type).join(',') || 'nothing';
-  } catch (error) {
-    if (error instanceof DomainError) return `${error.kind}:${error.code}`;
-    throw error;
-  }
-}
-
-const issued = given(issueCommand());
-const queued = given(issueCommand({ ttlS: 60 }));
-const dispatched = given(issueCommand(), { type: 'Dispatch', sessionId: SESSION, nodeId: 'n1', now: at(1) });
+const issued = historyOf(issueCommand());
+const queued = historyOf(issueCommand({ ttlS: 60 }));
+const dispatched = historyOf(issueCommand(), { type: 'Dispatch', sessionId: SESSION, nodeId: 'n1', now: at(1) });
 const ok = { status: 'ok' as const, result: { on: true } };
 
 describe('remote command decider', () => {
@@ -71,64 +55,63 @@ describe('remote command decider', () => {
       stranger: 'not_found:gateway_not_found',
     };
     for (const role of [...ROLES, 'stranger'] as const) {
-      expect(outcome(() => when([], issueCommand({ actorRole: role === 'stranger' ? null : role })))).toBe(expected[role]);
+      expect(summary(given([]).when(issueCommand({ actorRole: role === 'stranger' ? null : role })))).toBe(expected[role]);
     }
   });
 
   it('is idempotent on its id: the same request changes nothing, another request under it is a conflict', () => {
-    expect(outcome(() => when(issued, issueCommand({ now: at(5) })))).toBe('nothing');
-    expect(outcome(() => when(issued, issueCommand({ fingerprint: 'b'.repeat(64) })))).toBe('conflict:command_id_conflict');
-    expect(outcome(() => when(issued, issueCommand({ issuedBy: '20000000-0000-4000-8000-000000000002' })))).toBe('conflict:command_id_conflict');
+    given(issued).when(issueCommand({ now: at(5) })).then([]);
+    given(issued).when(issueCommand({ fingerprint: 'b'.repeat(64) })).thenThrows('command_id_conflict', 'conflict');
+    given(issued).when(issueCommand({ issuedBy: '20000000-0000-4000-8000-000000000002' })).thenThrows('command_id_conflict', 'conflict');
   });
 
   it('dispatches once per session and again on a new session (at least once)', () => {
-    expect(outcome(() => when(issued, { type: 'Dispatch', sessionId: SESSION, nodeId: 'n1', now: at(1) }))).toBe('RemoteCommandDispatched');
-    expect(outcome(() => when(dispatched, { type: 'Dispatch', sessionId: SESSION, nodeId: 'n1', now: at(2) }))).toBe('nothing');
-    const again = when(dispatched, { type: 'Dispatch', sessionId: SESSION2, nodeId: 'n2', now: at(2) });
+    given(issued).when({ type: 'Dispatch', sessionId: SESSION, nodeId: 'n1', now: at(1) }).thenTypes(['RemoteCommandDispatched']);
+    given(dispatched).when({ type: 'Dispatch', sessionId: SESSION, nodeId: 'n1', now: at(2) }).then([]);
+    const again = given(dispatched).when({ type: 'Dispatch', sessionId: SESSION2, nodeId: 'n2', now: at(2) }).thenTypes(['RemoteCommandDispatched']);
     expect(again[0]).toMatchObject({ type: 'RemoteCommandDispatched', data: { attempt: 2, session_id: SESSION2 } });
   });
 
   it('expires a queued command instead of dispatching it after its time to live', () => {
-    expect(outcome(() => when(queued, { type: 'Dispatch', sessionId: SESSION, nodeId: 'n1', now: at(59) }))).toBe('RemoteCommandDispatched');
-    expect(outcome(() => when(queued, { type: 'Dispatch', sessionId: SESSION, nodeId: 'n1', now: at(60) }))).toBe('RemoteCommandExpired');
+    given(queued).when({ type: 'Dispatch', sessionId: SESSION, nodeId: 'n1', now: at(59) }).thenTypes(['RemoteCommandDispatched']);
+    given(queued).when({ type: 'Dispatch', sessionId: SESSION, nodeId: 'n1', now: at(60) }).thenTypes(['RemoteCommandExpired']);
   });
 
   it('records the ack as success or failure, once; a later ack is recorded as late', () => {
-    expect(when(dispatched, { type: 'Acknowledge', gatewayId: GW, outcome: ok, now: at(2) })[0]).toMatchObject({
+    expect(given(dispatched).when({ type: 'Acknowledge', gatewayId: GW, outcome: ok, now: at(2) }).thenTypes(['RemoteCommandSucceeded'])[0]).toMatchObject({
       type: 'RemoteCommandSucceeded',
       data: { result: { on: true }, completed_at: at(2).toISOString() },
     });
     const error = { code: 'unknown_device', message: 'No device' };
-    expect(when(dispatched, { type: 'Acknowledge', gatewayId: GW, outcome: { status: 'error', error }, now: at(2) })[0]).toMatchObject({
+    const failed = given(dispatched).when({ type: 'Acknowledge', gatewayId: GW, outcome: { status: 'error', error }, now: at(2) });
+    expect(failed.thenTypes(['RemoteCommandFailed'])[0]).toMatchObject({
       type: 'RemoteCommandFailed',
       data: { error },
     });
-    const succeeded = [...dispatched, ...when(dispatched, { type: 'Acknowledge', gatewayId: GW, outcome: ok, now: at(2) })];
-    const late = when(succeeded, { type: 'Acknowledge', gatewayId: GW, outcome: ok, now: at(3) });
+    const succeeded = [...dispatched, ...given(dispatched).when({ type: 'Acknowledge', gatewayId: GW, outcome: ok, now: at(2) }).thenTypes(['RemoteCommandSucceeded'])];
+    const late = given(succeeded).when({ type: 'Acknowledge', gatewayId: GW, outcome: ok, now: at(3) }).thenTypes(['RemoteCommandLateAckRecorded']);
     expect(late[0]).toMatchObject({ type: 'RemoteCommandLateAckRecorded', data: { final_status: 'succeeded', ack_status: 'ok' } });
-    expect(fold(remoteCommandDecider, [...succeeded, ...late]).status).toBe('succeeded');
+    expect(stateOf([...succeeded, ...late]).status).toBe('succeeded');
   });
 
   it('refuses an ack from another gateway and anything for a command that does not exist', () => {
-    expect(outcome(() => when(dispatched, { type: 'Acknowledge', gatewayId: '30000000-0000-4000-8000-000000000009', outcome: ok, now: at(2) }))).toBe(
-      'not_found:command_not_found',
-    );
-    expect(outcome(() => when([], { type: 'TimeOut', now: at(2) }))).toBe('not_found:command_not_found');
+    given(dispatched).when({ type: 'Acknowledge', gatewayId: '30000000-0000-4000-8000-000000000009', outcome: ok, now: at(2) }).thenThrows('command_not_found', 'not_found');
+    given([]).when({ type: 'TimeOut', now: at(2) }).thenThrows('command_not_found', 'not_found');
   });
 
   it('times out an unfinished command once; a finished one stays finished', () => {
-    const timedOut = [...dispatched, ...when(dispatched, { type: 'TimeOut', now: at(11) })];
+    const timedOut = [...dispatched, ...given(dispatched).when({ type: 'TimeOut', now: at(11) }).thenTypes(['RemoteCommandTimedOut'])];
     expect(timedOut.map((e) => e.type)).toEqual(['RemoteCommandIssued', 'RemoteCommandDispatched', 'RemoteCommandTimedOut']);
-    expect(outcome(() => when(timedOut, { type: 'TimeOut', now: at(12) }))).toBe('nothing');
-    expect(outcome(() => when(timedOut, { type: 'Dispatch', sessionId: SESSION2, nodeId: 'n1', now: at(12) }))).toBe('conflict:command_finished');
-    expect(when(timedOut, { type: 'Acknowledge', gatewayId: GW, outcome: ok, now: at(13) })[0]!.type).toBe('RemoteCommandLateAckRecorded');
+    given(timedOut).when({ type: 'TimeOut', now: at(12) }).then([]);
+    given(timedOut).when({ type: 'Dispatch', sessionId: SESSION2, nodeId: 'n1', now: at(12) }).thenThrows('command_finished', 'conflict');
+    given(timedOut).when({ type: 'Acknowledge', gatewayId: GW, outcome: ok, now: at(13) }).thenTypes(['RemoteCommandLateAckRecorded']);
   });
 
   it('sweeps: expires queued commands past their expiry, times out dispatched ones past their deadline, leaves the rest', () => {
-    expect(outcome(() => when(queued, { type: 'Sweep', now: at(59) }))).toBe('nothing');
-    expect(outcome(() => when(queued, { type: 'Sweep', now: at(60) }))).toBe('RemoteCommandExpired');
-    expect(outcome(() => when(dispatched, { type: 'Sweep', now: at(10) }))).toBe('nothing');
-    expect(outcome(() => when(dispatched, { type: 'Sweep', now: at(11) }))).toBe('RemoteCommandTimedOut');
-    expect(outcome(() => when(issued, { type: 'Sweep', now: at(10) }))).toBe('RemoteCommandTimedOut');
+    given(queued).when({ type: 'Sweep', now: at(59) }).then([]);
+    given(queued).when({ type: 'Sweep', now: at(60) }).thenTypes(['RemoteCommandExpired']);
+    given(dispatched).when({ type: 'Sweep', now: at(10) }).then([]);
+    given(dispatched).when({ type: 'Sweep', now: at(11) }).thenTypes(['RemoteCommandTimedOut']);
+    given(issued).when({ type: 'Sweep', now: at(10) }).thenTypes(['RemoteCommandTimedOut']);
   });
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { firstValueFrom, take, toArray, type Subscription } from 'rxjs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StreamNotFoundError, WrongExpectedVersionError } from '../../src/eventstore/errors.ts';
 import type { AppendResult, EventStore, EventToAppend, RecordedEvent, StreamAppend, StreamAppendOutcome } from '../../src/eventstore/port.ts';
 
@@ -26,13 +26,15 @@ function collect(store: EventStore, count: number, options: Parameters<EventStor
  * includes other databases' transactions (parallel test files), so a read right after an append may briefly
  * lag. Reads that assert on fresh appends wait until the expected events are visible.
  */
-async function visible(read: () => Promise<RecordedEvent[]>, count: number, timeoutMs = 5000): Promise<RecordedEvent[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const events = await read();
-    if (events.length >= count || Date.now() > deadline) return events;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+async function visible(read: () => Promise<RecordedEvent[]>, count: number): Promise<RecordedEvent[]> {
+  return vi.waitFor(
+    async () => {
+      const events = await read();
+      expect(events.length).toBeGreaterThanOrEqual(count);
+      return events;
+    },
+    { timeout: 5_000, interval: 10 },
+  );
 }
 
 /** Every adapter under contract offers the multi-stream append. */

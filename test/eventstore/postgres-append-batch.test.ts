@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { EventToAppend } from '../../src/eventstore/port.ts';
 import { useEventStore } from '../support/event-store-fixture.ts';
 
@@ -31,13 +31,15 @@ describe.runIf(process.env.TEST_DATABASE_URL)('Postgres server: a racing identic
         { stream: raced, events, expectedRevision: 'any' },
       ]);
       // Commit only once the batch is blocked behind the rival, so that both passed the idempotency check.
-      for (;;) {
-        const waiting = await rival.query(
-          `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
-        );
-        if ((waiting.rows[0] as { n: number }).n > 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 5));
-      }
+      await vi.waitFor(
+        async () => {
+          const waiting = await rival.query(
+            `select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`,
+          );
+          expect((waiting.rows[0] as { n: number }).n).toBeGreaterThan(0);
+        },
+        { timeout: 20_000, interval: 5 },
+      );
       await rival.query('commit');
       const [otherOutcome, racedOutcome] = await batch;
       expect(otherOutcome).toMatchObject({ nextExpectedRevision: 0 });

@@ -1,5 +1,5 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { headOf, homeWithEveryRole, type TestHome } from '../api/home-fixture.ts';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { connectedGateway, headOf, homeWithEveryRole, READ_MODEL_LAG, type TestHome } from '../support/fixtures.ts';
 import { AppClient, recordInventory, type InventoryEntity } from '../support/app-client.ts';
 import { GatewaySocket } from '../support/gateway-socket.ts';
 import { serverTargets } from '../support/server-targets.ts';
@@ -28,12 +28,11 @@ for (const target of serverTargets()) {
     });
 
     const app = (home: TestHome, who: keyof TestHome['people'] = 'owner') => new AppClient(server.url, tokenOf(home, who));
-    const tokenOf = (home: TestHome, who: keyof TestHome['people']) => (home.people[who].http as unknown as { token: string }).token;
+    const tokenOf = (home: TestHome, who: keyof TestHome['people']) => home.people[who].access;
 
     async function connectGateway(home: TestHome) {
-      const socket = await GatewaySocket.connect(server.url, home);
+      const { socket } = await connectedGateway(server, home);
       sockets.push(socket);
-      await socket.next('welcome');
       return socket;
     }
 
@@ -43,14 +42,13 @@ for (const target of serverTargets()) {
       expect(await server.projections.waitFor(await headOf(server), types, 15_000)).toBe(true);
     }
 
-    /** Waits (by polling the app's own call) until the read model shows the gateway online since a session. */
-    async function untilOnline(home: TestHome) {
-      for (let i = 0; i < 200; i++) {
+    /** Waits (through the app's own call) until the read model shows the gateway online since a session. */
+    function untilOnline(home: TestHome) {
+      return vi.waitFor(async () => {
         const status = await app(home).getGatewayStatus(home.homeId);
-        if (status.body.status === 'online' && status.body.connected_at !== null) return status;
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-      throw new Error('gateway never online');
+        expect(status.body).toMatchObject({ status: 'online', connected_at: expect.any(String) });
+        return status;
+      }, READ_MODEL_LAG);
     }
 
     it('GET /api/remote/gateways lists the caller\'s homes with gateway and status, and needs a token', async () => {
@@ -85,10 +83,10 @@ for (const target of serverTargets()) {
       expect((await app(home).raw('GET', `/remote/homes/${home.homeId}/status/`)).status).toBe(200);
 
       socket.close();
-      for (let i = 0; i < 200 && (await app(home).getGatewayStatus(home.homeId)).body.status !== 'offline'; i++) {
-        await new Promise((resolve) => setTimeout(resolve, 25));
-      }
-      expect((await app(home).getGatewayStatus(home.homeId)).body).toMatchObject({ status: 'offline', connected_at: null });
+      await vi.waitFor(
+        async () => expect((await app(home).getGatewayStatus(home.homeId)).body).toMatchObject({ status: 'offline', connected_at: null }),
+        READ_MODEL_LAG,
+      );
 
       const stranger = await app(home, 'stranger').getGatewayStatus(home.homeId);
       expect(stranger.status).toBe(404);

@@ -1,13 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { headOf, homeWithEveryRole, registerUser, type TestHome } from '../api/home-fixture.ts';
+import { connectedGateway, headOf, homeWithEveryRole, provisionGateway, registerUser, type TestHome } from '../support/fixtures.ts';
 import { TokenService } from '../../src/api/auth/token-service.ts';
 import { AppClient, AppLiveSocket, recordInventory } from '../support/app-client.ts';
-import { GatewaySocket } from '../support/gateway-socket.ts';
 import { HttpClient } from '../support/http.ts';
 import { serverTargets } from '../support/server-targets.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
-const tokenOf = (home: TestHome, who: keyof TestHome['people']) => (home.people[who].http as unknown as { token: string }).token;
+const tokenOf = (home: TestHome, who: keyof TestHome['people']) => home.people[who].access;
 
 for (const target of serverTargets()) {
   describe(`the mobile app's live socket /ws/home/{id}/ (${target})`, () => {
@@ -31,9 +30,8 @@ for (const target of serverTargets()) {
     }
 
     async function gateway(home: TestHome) {
-      const socket = await GatewaySocket.connect(server.url, home);
+      const { socket } = await connectedGateway(server, home);
       open.push(socket);
-      await socket.next('welcome');
       return socket;
     }
 
@@ -101,10 +99,10 @@ for (const target of serverTargets()) {
       await settled();
       await expect(live(home.homeId, tokenOf(home, 'viewer'))).rejects.toThrow('HTTP 404');
 
-      const person = await new HttpClient(server.url).post('/api/auth/register', { email: `live-${crypto.randomUUID().slice(0, 8)}@example.com`, password: 'correct horse battery' });
-      const provisioned = await new HttpClient(server.url, person.body.access).post('/api/gateways/provision', { name: 'Hall' });
-      const socket = await live(provisioned.body.home_id, person.body.access);
-      expect((await new HttpClient(server.url).post('/api/auth/logout', { refresh: person.body.refresh })).status).toBe(204);
+      const person = await registerUser(server, 'live');
+      const { homeId } = await provisionGateway(person);
+      const socket = await live(homeId, person.access);
+      expect((await new HttpClient(server.url).post('/api/auth/logout', { refresh: person.refresh })).status).toBe(204);
       expect((await socket.closed).code).toBe(4401);
     });
 
@@ -136,7 +134,7 @@ for (const target of serverTargets()) {
 
     it('a registered user without homes is refused for any uuid home (404)', async () => {
       const loner = await registerUser(server, 'loner');
-      await expect(live(crypto.randomUUID(), (loner.http as unknown as { token: string }).token)).rejects.toThrow('HTTP 404');
+      await expect(live(crypto.randomUUID(), loner.access)).rejects.toThrow('HTTP 404');
     });
   });
 }

@@ -1,35 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AppClient, AppLiveSocket } from '../support/app-client.ts';
-import { freshPostgresDatabase } from '../support/databases.ts';
 import { GatewaySocket } from '../support/gateway-socket.ts';
 import { HttpClient } from '../support/http.ts';
-import { startServeNode, stopServeNode, type ServeNode } from '../support/serve-node.ts';
+import { useTwoServeNodes } from '../support/serve-node.ts';
 
 describe.runIf(process.env.TEST_DATABASE_URL)('the app on one serve process, its gateway on another (one Postgres store)', () => {
-  let database: { url: string; drop: () => Promise<void> };
-  let dataDir: string;
-  let a: ServeNode;
-  let b: ServeNode;
-
-  beforeAll(async () => {
-    database = await freshPostgresDatabase();
-    dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smarthome-app-two-nodes-'));
-    // One after the other: the first creates the schema and read-model tables.
-    a = await startServeNode('node-a', database.url, dataDir);
-    b = await startServeNode('node-b', database.url, dataDir);
-  }, 120_000);
-
-  afterAll(async () => {
-    await Promise.all([stopServeNode(a), stopServeNode(b)]);
-    await database?.drop();
-    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  const nodes = useTwoServeNodes();
 
   it('a state frame sent to node A reaches the app socket on node B; the app\'s control taken by B is acked through A (200)', async () => {
+    const { a, b } = nodes;
     const registered = await new HttpClient(b.url).post('/api/auth/register', { email: `app-${randomBytes(4).toString('hex')}@example.com`, password: 'password one' });
     expect(registered.status, JSON.stringify(registered.body) + b.output.join('')).toBe(201);
     const access = registered.body.access as string;
@@ -48,7 +28,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)('the app on one serve process, its
       expect(await app.next((frame) => frame.type === 'entity_state')).toEqual({ type: 'entity_state', entity_id: 12, state: { power: 'ON' }, is_online: true });
 
       const onB = new AppClient(b.url, access);
-      for (let i = 0; i < 200 && (await onB.getGatewayStatus(homeId)).body.status !== 'online'; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      await vi.waitFor(async () => expect((await onB.getGatewayStatus(homeId)).body.status).toBe('online'), { timeout: 10_000, interval: 50 });
       const pending = onB.controlEntity(homeId, 12, 'power', 'OFF');
       const command = await edge.next('command');
       expect(command.payload).toMatchObject({ device_id: '12', action: 'power', params: { value: 'OFF' } });

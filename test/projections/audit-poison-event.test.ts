@@ -11,7 +11,7 @@ import { projectionsList, projectionsRebuild, projectionsVerify } from '../../sr
 import { GENESIS_HASH, linkEvents, metadataWithoutChain } from '../../src/eventstore/hash-chain.ts';
 import type { JsonObject, Position } from '../../src/eventstore/port.ts';
 import { readRejections } from '../../src/projections/rejected-events.ts';
-import { homeWithEveryRole, type TestHome } from '../api/home-fixture.ts';
+import { homeWithEveryRole, type TestHome } from '../support/fixtures.ts';
 import { captureIo, cliConfig } from '../support/cli.ts';
 import { databaseTargets } from '../support/databases.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';

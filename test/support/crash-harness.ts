@@ -9,6 +9,7 @@ import { createLogger } from '../../src/logger.ts';
 import { cliArgs } from './cli-process.ts';
 import { freePort } from './free-port.ts';
 import { MovableClock } from './movable-clock.ts';
+import { untilReady } from './serve-node.ts';
 
 /**
  * One PGlite DATA_DIR that servers take turns on: a child `serve` process that kills itself (SIGKILL) after its
@@ -63,7 +64,7 @@ export class CrashHarness {
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
     const url = `http://127.0.0.1:${port}`;
     try {
-      await waitUntilReady(url, () => child.exitCode !== null || child.signalCode !== null, output);
+      await untilReady(url, () => child.exitCode !== null || child.signalCode !== null, () => output.join(''));
       const answer = await request(url).then(
         (response) => ({ answered: response }),
         (error: unknown) => ({ failed: error }),
@@ -80,13 +81,3 @@ export class CrashHarness {
   }
 }
 
-/** Polls `/readyz` (the child has nothing to await); the child's exit or a minute ends it. */
-async function waitUntilReady(url: string, gone: () => boolean, output: string[]): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (gone()) throw new Error(`the server exited before it was ready: ${output.join('')}`);
-    if (await fetch(`${url}/readyz`).then((r) => r.status === 200, () => false)) return;
-    if (Date.now() > deadline) throw new Error(`not ready within 60 s: ${output.join('')}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

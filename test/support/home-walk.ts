@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
-import { registerUser, type TestUser } from '../api/home-fixture.ts';
+import { registerUser, type TestUser } from './fixtures.ts';
 import { HttpClient } from './http.ts';
 import type { MovableClock } from './movable-clock.ts';
 import type { TestServer } from './test-server.ts';

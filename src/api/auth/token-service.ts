@@ -31,7 +31,8 @@ export class InvalidTokenError extends Error {
 export class TokenService {
   /**
    * A KeyObject made once. Given a string, jsonwebtoken first tries to parse it as a PEM public key on every
-   * sign and verify (and catches the failure): that attempt was a fifth of the CPU of an authenticated GET.
+   * sign and verify (and catches the failure): that attempt was a large share of an authenticated GET's CPU
+   * (bench/README.md, "The JWT key").
    */
   private readonly secret: KeyObject;
 
