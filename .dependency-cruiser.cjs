@@ -44,13 +44,15 @@ const FOLDERS = [
   },
   {
     name: 'protocol-imports-domain-values-only',
-    comment: 'src/bridge/protocol (frame schemas, parse and build) is shared with the edge client: pure input bounds only.',
+    comment:
+      'src/bridge/protocol (frame schemas, parse and build) is shared with the edge client: pure input bounds only.',
     from: '^src/bridge/protocol/',
     may: ['^src/bridge/protocol/', '^src/domain/values/'],
   },
   {
     name: 'edge-imports-protocol-only',
-    comment: 'src/edge is the gateway-side client library: it shares the protocol\'s frame builders and parsers, nothing else.',
+    comment:
+      "src/edge is the gateway-side client library: it shares the protocol's frame builders and parsers, nothing else.",
     from: '^src/edge/',
     may: ['^src/edge/', '^src/bridge/protocol/'],
   },
@@ -69,13 +71,22 @@ const FOLDERS = [
   },
   {
     name: 'projections-import-domain-eventstore-redaction',
-    comment: 'src/projections (read side) follows the log into read models; the audit read model stores redacted events.',
+    comment:
+      'src/projections (read side) follows the log into read models; the audit read model stores redacted events.',
     from: '^src/projections/',
-    may: ['^src/projections/', '^src/domain/', '^src/eventstore/', '^src/audit/redaction\\.ts$', ...DATABASE, ...LOGGER],
+    may: [
+      '^src/projections/',
+      '^src/domain/',
+      '^src/eventstore/',
+      '^src/audit/redaction\\.ts$',
+      ...DATABASE,
+      ...LOGGER,
+    ],
   },
   {
     name: 'api-imports-commands-queries-domain',
-    comment: 'src/api (Koa routes) sends commands and reads queries; it never reaches the event store, the bridge or a decider.',
+    comment:
+      'src/api (Koa routes) sends commands and reads queries; it never reaches the event store, the bridge or a decider.',
     from: '^src/api/',
     may: ['^src/api/', '^src/commands/', '^src/projections/queries/', '^src/domain/', ...LOGGER],
     mayNot: DECIDERS,
@@ -121,7 +132,9 @@ function exactly(file) {
 }
 
 function rowsFor(file) {
-  return FOLDERS.filter((row) => new RegExp(row.from).test(file) && !(row.fromNot && new RegExp(row.fromNot).test(file)));
+  return FOLDERS.filter(
+    (row) => new RegExp(row.from).test(file) && !(row.fromNot && new RegExp(row.fromNot).test(file)),
+  );
 }
 
 /** The forbidden rules of one row: anything of ours outside `may` (and, for `mayTypesOf`, anything but types). */
@@ -162,12 +175,24 @@ function importRules() {
   const rules = [];
   for (const row of FOLDERS) {
     const excepted = KNOWN_EXCEPTIONS.filter((exception) => rowsFor(exception.from).includes(row));
-    rules.push(...rulesOf(row, { fromPath: row.from, fromNot: excepted.map((exception) => exactly(exception.from)), may: [], suffix: '' }));
+    rules.push(
+      ...rulesOf(row, {
+        fromPath: row.from,
+        fromNot: excepted.map((exception) => exactly(exception.from)),
+        may: [],
+        suffix: '',
+      }),
+    );
     for (const exception of excepted) {
       rules.push(
         ...rulesOf(
           { ...row, comment: `${row.comment} Known exception ${exception.from} → ${exception.to}: ${exception.why}.` },
-          { fromPath: exactly(exception.from), fromNot: [], may: [exactly(exception.to)], suffix: ' (known exception)' },
+          {
+            fromPath: exactly(exception.from),
+            fromNot: [],
+            may: [exactly(exception.to)],
+            suffix: ' (known exception)',
+          },
         ),
       );
     }
@@ -195,7 +220,7 @@ module.exports = {
     },
     {
       name: 'no-undeclared-packages',
-      comment: 'Every package src/ imports is in package.json, not merely installed as someone else\'s dependency.',
+      comment: "Every package src/ imports is in package.json, not merely installed as someone else's dependency.",
       severity: 'error',
       from: { path: OURS },
       to: { dependencyTypes: ['npm-no-pkg', 'npm-unknown'] },

@@ -17,7 +17,11 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 }
 
 /** `count` operations by `concurrency` workers; `op` gets the worker's number. */
-async function opsPerSecond(count: number, concurrency: number, op: (worker: number) => Promise<void>): Promise<number> {
+async function opsPerSecond(
+  count: number,
+  concurrency: number,
+  op: (worker: number) => Promise<void>,
+): Promise<number> {
   let next = 0;
   const started = performance.now();
   await Promise.all(
@@ -44,7 +48,10 @@ for (const target of benchTargets()) {
     // Each refresh rotates the token: one chain per worker.
     const refreshes = await repeat(RUNS, async () => {
       const chains = await Promise.all(
-        Array.from({ length: 8 }, async () => (await postJson(`${server.url}/api/auth/login`, { email, password })).body.refresh as string),
+        Array.from(
+          { length: 8 },
+          async () => (await postJson(`${server.url}/api/auth/login`, { email, password })).body.refresh as string,
+        ),
       );
       // A worker owns its chain: two requests with one refresh token would (rightly) be taken as theft.
       return opsPerSecond(400, 8, async (slot) => {
@@ -56,8 +63,12 @@ for (const target of benchTargets()) {
     const wrongPassword: number[] = [];
     const wrongEmail: number[] = [];
     for (let i = 0; i < 20; i++) {
-      wrongPassword.push(await timed(() => postJson(`${server.url}/api/auth/login`, { email, password: 'wrong password' })));
-      wrongEmail.push(await timed(() => postJson(`${server.url}/api/auth/login`, { email: `nobody${i}@example.com`, password })));
+      wrongPassword.push(
+        await timed(() => postJson(`${server.url}/api/auth/login`, { email, password: 'wrong password' })),
+      );
+      wrongEmail.push(
+        await timed(() => postJson(`${server.url}/api/auth/login`, { email: `nobody${i}@example.com`, password })),
+      );
     }
     console.log(
       `[${target}, scrypt logN=${logN}] login/s ${fmt(logins, 1)}  refresh/s ${fmt(refreshes, 1)}  ` +

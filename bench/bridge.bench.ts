@@ -50,10 +50,16 @@ if (!gc) throw new Error('run with node --expose-gc (npm run bench:bridge does)'
 const needed = Math.max(sizesFor('postgres').sessions, sizesFor('postgres').storm, STATE_GATEWAYS) + 500;
 const hardLimit = execSync('ulimit -Hn', { shell: '/bin/sh' }).toString().trim();
 if (hardLimit !== 'unlimited' && Number(hardLimit) < needed) {
-  throw new Error(`open-file hard limit ${hardLimit} < ${needed} needed; raise it (ulimit -Hn as root) or lower BENCH_SESSIONS`);
+  throw new Error(
+    `open-file hard limit ${hardLimit} < ${needed} needed; raise it (ulimit -Hn as root) or lower BENCH_SESSIONS`,
+  );
 }
 
-const load = () => os.loadavg().map((value) => value.toFixed(1)).join(' ');
+const load = () =>
+  os
+    .loadavg()
+    .map((value) => value.toFixed(1))
+    .join(' ');
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Heap used after full collections (several: finalisers and weak maps free more on the next pass). */
@@ -68,7 +74,9 @@ async function settledHeap(): Promise<number> {
 /** One request to the client process, answered by one message. */
 function ask(child: ChildProcess, command: ClientCommand): Promise<ClientReply> {
   return new Promise((resolve, reject) => {
-    child.once('message', (reply: ClientReply) => (reply.cmd === 'failed' ? reject(new Error(reply.message)) : resolve(reply)));
+    child.once('message', (reply: ClientReply) =>
+      reply.cmd === 'failed' ? reject(new Error(reply.message)) : resolve(reply),
+    );
     child.send(command);
   });
 }
@@ -115,7 +123,9 @@ async function runOnce(target: BenchTarget): Promise<RunResult> {
   const printStatements = (scenario: string, per: number) => {
     if (!QUERY_STATS) return;
     const top = [...statements].sort((a, b) => b[1] - a[1]).slice(0, 15);
-    console.log(`  [${target}] ${scenario}: statements per gateway\n${top.map(([sql, n]) => `    ${(n / per).toFixed(2)}  ${sql}`).join('\n')}`);
+    console.log(
+      `  [${target}] ${scenario}: statements per gateway\n${top.map(([sql, n]) => `    ${(n / per).toFixed(2)}  ${sql}`).join('\n')}`,
+    );
     statements.clear();
   };
   const wsUrl = server.url.replace(/^http/, 'ws');
@@ -130,7 +140,12 @@ async function runOnce(target: BenchTarget): Promise<RunResult> {
     let connected = 0;
     if (SCENARIOS.has('idle')) {
       const before = await settledHeap();
-      const reply = await ask(child, { cmd: 'connect', url: wsUrl, gateways: gateways.slice(0, SESSIONS), concurrency: CONNECT_CONCURRENCY });
+      const reply = await ask(child, {
+        cmd: 'connect',
+        url: wsUrl,
+        gateways: gateways.slice(0, SESSIONS),
+        concurrency: CONNECT_CONCURRENCY,
+      });
       connected = SESSIONS;
       await until(() => bridge.sessionCount === SESSIONS, 60_000, 'every idle session on the server');
       // Let the session events reach the read models, so no write is in flight when the heap is measured.
@@ -151,7 +166,12 @@ async function runOnce(target: BenchTarget): Promise<RunResult> {
       await ask(child, { cmd: 'disconnect', keep: wanted });
       connected = wanted;
     } else if (connected < wanted) {
-      await ask(child, { cmd: 'connect', url: wsUrl, gateways: gateways.slice(connected, wanted), concurrency: CONNECT_CONCURRENCY });
+      await ask(child, {
+        cmd: 'connect',
+        url: wsUrl,
+        gateways: gateways.slice(connected, wanted),
+        concurrency: CONNECT_CONCURRENCY,
+      });
       connected = wanted;
     }
     await until(() => bridge.sessionCount === connected, 60_000, 'the session count to settle');
@@ -179,10 +199,20 @@ async function runOnce(target: BenchTarget): Promise<RunResult> {
 
     if (SCENARIOS.has('state')) {
       if (connected < STATE_GATEWAYS) {
-        await ask(child, { cmd: 'connect', url: wsUrl, gateways: gateways.slice(connected, STATE_GATEWAYS), concurrency: CONNECT_CONCURRENCY });
+        await ask(child, {
+          cmd: 'connect',
+          url: wsUrl,
+          gateways: gateways.slice(connected, STATE_GATEWAYS),
+          concurrency: CONNECT_CONCURRENCY,
+        });
       }
       statements.clear();
-      const reply = await ask(child, { cmd: 'state', gateways: STATE_GATEWAYS, window: STATE_WINDOW, seconds: STATE_SECONDS });
+      const reply = await ask(child, {
+        cmd: 'state',
+        gateways: STATE_GATEWAYS,
+        window: STATE_WINDOW,
+        seconds: STATE_SECONDS,
+      });
       if (reply.cmd !== 'state') throw new Error('unexpected reply');
       if (reply.errors > 0) throw new Error(`${reply.errors} state frames answered with an error`);
       result.statesPerSecond = reply.acked / reply.seconds;
@@ -201,7 +231,11 @@ async function runOnce(target: BenchTarget): Promise<RunResult> {
   }
 }
 
-const summarise = (values: number[]) => ({ median: median(values), min: Math.min(...values), max: Math.max(...values) });
+const summarise = (values: number[]) => ({
+  median: median(values),
+  min: Math.min(...values),
+  max: Math.max(...values),
+});
 
 const chosen = process.argv.slice(2).filter((name): name is BenchTarget => name === 'pglite' || name === 'postgres');
 for (const target of chosen.length > 0 ? chosen : benchTargets()) {
@@ -214,7 +248,8 @@ for (const target of chosen.length > 0 ? chosen : benchTargets()) {
   const pick = (field: 'kibPerSession' | 'connectMs' | 'stormMs' | 'statesPerSecond') =>
     results.map((r) => r[field]).filter((v): v is number => v !== undefined);
   console.log(`[${target}] ${RUNS} runs, median [min … max]:`);
-  if (pick('kibPerSession').length > 0) console.log(`  idle ${SESSIONS} sessions: ${fmt(summarise(pick('kibPerSession')), 1)} KiB heap/session`);
+  if (pick('kibPerSession').length > 0)
+    console.log(`  idle ${SESSIONS} sessions: ${fmt(summarise(pick('kibPerSession')), 1)} KiB heap/session`);
   if (pick('stormMs').length > 0) {
     console.log(
       `  storm ${STORM} gateways: ${fmt(summarise(pick('stormMs')))} ms until all welcomed ` +
@@ -224,6 +259,8 @@ for (const target of chosen.length > 0 ? chosen : benchTargets()) {
   if (pick('statesPerSecond').length > 0) {
     console.log(`  state ${STATE_GATEWAYS}×${STATE_WINDOW}: ${fmt(summarise(pick('statesPerSecond')))} acked frames/s`);
   }
-  console.log(`  load averages (1/5/15 min) at each measurement: ${results.map((r) => r.loads.join(', ')).join(' | ')}`);
+  console.log(
+    `  load averages (1/5/15 min) at each measurement: ${results.map((r) => r.loads.join(', ')).join(' | ')}`,
+  );
 }
 process.exit(0);

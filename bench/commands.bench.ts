@@ -35,7 +35,13 @@ async function startChild(env: Record<string, string>): Promise<{ url: string; c
   });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 600; i++) {
-    if (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)) return { url, child };
+    if (
+      await fetch(`${url}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return { url, child };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   child.kill('SIGTERM');
@@ -49,7 +55,13 @@ interface RunResult {
   statementsPerCommand: number;
 }
 
-async function run(restUrl: string, token: string, gatewayIds: string[], concurrency: number, statements: () => number): Promise<RunResult> {
+async function run(
+  restUrl: string,
+  token: string,
+  gatewayIds: string[],
+  concurrency: number,
+  statements: () => number,
+): Promise<RunResult> {
   const latencies: number[] = [];
   const end = performance.now() + SECONDS * 1000;
   const started = performance.now();
@@ -59,8 +71,13 @@ async function run(restUrl: string, token: string, gatewayIds: string[], concurr
       while (performance.now() < end) {
         const gatewayId = gatewayIds[Math.floor(Math.random() * gatewayIds.length)]!;
         const t0 = performance.now();
-        const answer = await postJson(`${restUrl}/api/gateways/${gatewayId}/commands/`, { device_id: 'light-1', action: 'turn_on' }, token);
-        if (answer.status !== 200 || answer.body.status !== 'succeeded') throw new Error(`command: ${answer.status} ${JSON.stringify(answer.body)}`);
+        const answer = await postJson(
+          `${restUrl}/api/gateways/${gatewayId}/commands/`,
+          { device_id: 'light-1', action: 'turn_on' },
+          token,
+        );
+        if (answer.status !== 200 || answer.body.status !== 'succeeded')
+          throw new Error(`command: ${answer.status} ${JSON.stringify(answer.body)}`);
         latencies.push(performance.now() - t0);
       }
     }),
@@ -75,9 +92,15 @@ async function run(restUrl: string, token: string, gatewayIds: string[], concurr
 
 const load = () => os.loadavg()[0]!.toFixed(1);
 
-const summarise = (values: number[]) => ({ median: [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!, min: Math.min(...values), max: Math.max(...values) });
+const summarise = (values: number[]) => ({
+  median: [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!,
+  min: Math.min(...values),
+  max: Math.max(...values),
+});
 
-const chosen = process.argv.slice(2).filter((name): name is 'pglite' | 'postgres' => name === 'pglite' || name === 'postgres');
+const chosen = process.argv
+  .slice(2)
+  .filter((name): name is 'pglite' | 'postgres' => name === 'pglite' || name === 'postgres');
 for (const target of chosen.length > 0 ? chosen : benchTargets()) {
   const server = await startBenchServer(target, { SCRYPT_LOG_N: '4' });
   // Event store and read models share one Knex here (PGlite, or one Postgres database).
@@ -86,7 +109,10 @@ for (const target of chosen.length > 0 ? chosen : benchTargets()) {
   const edges: SimulatedGateway[] = [];
   let child: ChildProcess | null = null;
   try {
-    const registered = await postJson(`${server.url}/api/auth/register`, { email: 'bench@example.com', password: 'benchmark password' });
+    const registered = await postJson(`${server.url}/api/auth/register`, {
+      email: 'bench@example.com',
+      password: 'benchmark password',
+    });
     if (registered.status !== 201) throw new Error(`register ${registered.status}: ${JSON.stringify(registered.body)}`);
     const token = registered.body.access as string;
     const gatewayIds: string[] = [];
@@ -94,7 +120,10 @@ for (const target of chosen.length > 0 ? chosen : benchTargets()) {
       const provisioned = await postJson(`${server.url}/api/gateways/provision`, { name: `Gateway ${i}` }, token);
       if (provisioned.status !== 201) throw new Error(`provision ${provisioned.status}`);
       gatewayIds.push(provisioned.body.id);
-      const edge = createSimulatedGateway({ url: server.url.replace(/^http/, 'ws'), gatewayId: provisioned.body.id, secret: provisioned.body.secret }, { deviceCount: 3 });
+      const edge = createSimulatedGateway(
+        { url: server.url.replace(/^http/, 'ws'), gatewayId: provisioned.body.id, secret: provisioned.body.secret },
+        { deviceCount: 3 },
+      );
       const connected = firstValueFrom(edge.client.eventsOfType('connected'));
       edge.start();
       await connected;
@@ -112,7 +141,8 @@ for (const target of chosen.length > 0 ? chosen : benchTargets()) {
       for (const concurrency of CONCURRENCIES) {
         const loadBefore = load();
         const results: RunResult[] = [];
-        for (let i = 0; i < RUNS; i++) results.push(await run(restUrl, token, gatewayIds, concurrency, () => statementCount));
+        for (let i = 0; i < RUNS; i++)
+          results.push(await run(restUrl, token, gatewayIds, concurrency, () => statementCount));
         console.log(
           `[${target}, ${shape}] ${GATEWAYS} gateways, ${concurrency} client(s), ${RUNS}×${SECONDS} s: ` +
             `p50 ${fmt(summarise(results.map((r) => r.p50)), 1)} ms, p99 ${fmt(summarise(results.map((r) => r.p99)), 1)} ms, ` +

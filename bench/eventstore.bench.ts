@@ -125,9 +125,13 @@ async function catchUpRate(store: EventStore, total: number): Promise<number> {
   const batch = 500;
   for (let written = 0; written < total; written += batch) {
     const size = Math.min(batch, total - written);
-    await store.appendToStream(`fill-${randomUUID()}`, Array.from({ length: size }, (_, i) => event(written + i)), {
-      expectedRevision: 'no_stream',
-    });
+    await store.appendToStream(
+      `fill-${randomUUID()}`,
+      Array.from({ length: size }, (_, i) => event(written + i)),
+      {
+        expectedRevision: 'no_stream',
+      },
+    );
   }
   const started = performance.now();
   let read = 0;

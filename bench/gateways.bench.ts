@@ -34,13 +34,19 @@ for (const target of benchTargets()) {
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
         for (let n = next++; n < GATEWAYS; n = next++) {
-          const answer = await postJson(`${server.url}/api/gateways/provision`, { name: `Gateway ${n}` }, tokens[n % OWNERS]);
+          const answer = await postJson(
+            `${server.url}/api/gateways/provision`,
+            { name: `Gateway ${n}` },
+            tokens[n % OWNERS],
+          );
           if (answer.status !== 201) throw new Error(`provision ${answer.status}: ${JSON.stringify(answer.body)}`);
         }
       }),
     );
     const provisionsPerSecond = GATEWAYS / ((performance.now() - started) / 1000);
-    console.log(`[${target}] provision: ${provisionsPerSecond.toFixed(1)}/s (${GATEWAYS} gateways, ${CONCURRENCY} clients)`);
+    console.log(
+      `[${target}] provision: ${provisionsPerSecond.toFixed(1)}/s (${GATEWAYS} gateways, ${CONCURRENCY} clients)`,
+    );
 
     const p50s: number[] = [];
     const p99s: number[] = [];
@@ -61,7 +67,8 @@ for (const target of benchTargets()) {
           },
         ],
       });
-      if (result.non2xx > 0 || result.errors > 0) throw new Error(`list: ${result.non2xx} non-2xx, ${result.errors} errors`);
+      if (result.non2xx > 0 || result.errors > 0)
+        throw new Error(`list: ${result.non2xx} non-2xx, ${result.errors} errors`);
       p50s.push(result.latency.p50);
       p99s.push(result.latency.p99);
       rates.push(result.requests.average);

@@ -79,13 +79,32 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     const deviceViews = new DeviceQueries(knex);
     const app = websockify(new Koa());
     app.proxy = config.TRUST_PROXY;
-    const dependencies = apiDependencies({ config, logger, stores, projections, writes, relay, tokens, memberships, bridgeViews, deviceViews });
+    const dependencies = apiDependencies({
+      config,
+      logger,
+      stores,
+      projections,
+      writes,
+      relay,
+      tokens,
+      memberships,
+      bridgeViews,
+      deviceViews,
+    });
     installApi(app, dependencies, { logger, readiness: readinessChecks(stores, projections, config.READY_MAX_LAG_S) });
 
     const appSockets = createAppSockets({ config, logger, store: stores.eventStore, deviceViews, memberships, tokens });
     const { server, port, url } = await listenWithSockets(app, { appGate: appSockets.gate, bridge }, config);
     logger.info({ port, host: config.HOST, node_id: nodeId, event_store: stores.eventStore.kind }, 'listening');
-    const close = shutdownOnce({ gatewaySide, commandOutcomes: writes.commandOutcomes, appSockets: appSockets.hub, server, projections, stores, logger });
+    const close = shutdownOnce({
+      gatewaySide,
+      commandOutcomes: writes.commandOutcomes,
+      appSockets: appSockets.hub,
+      server,
+      projections,
+      stores,
+      logger,
+    });
     return { url, port, stores, projections, nodeId, gatewayAuthenticator: writes.gatewayAuthenticator, bridge, close };
   } catch (error) {
     await stores.close();

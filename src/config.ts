@@ -2,9 +2,7 @@ import { z } from 'zod';
 import { REFRESH_TOKEN_REUSE_MODES } from './domain/accounts/token-family.ts';
 
 /** Every setting comes from the environment; README.md documents each one. */
-const booleanFlag = z
-  .enum(['0', '1', 'true', 'false'])
-  .transform((value) => value === '1' || value === 'true');
+const booleanFlag = z.enum(['0', '1', 'true', 'false']).transform((value) => value === '1' || value === 'true');
 
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -15,7 +13,10 @@ const envSchema = z.object({
     .string()
     .regex(/^(postgres(ql)?|esdb(\+discover)?):\/\//, 'must start with postgres://, postgresql:// or esdb://')
     .optional(),
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://').optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+    .optional(),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   ACCESS_TOKEN_TTL_S: z.coerce.number().int().min(30).max(86_400).default(900),
   REFRESH_TOKEN_TTL_S: z.coerce.number().int().min(300).max(31_536_000).default(2_592_000),
@@ -74,9 +75,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const variable = issue.path.join('.');
-    throw new ConfigError(`Invalid configuration: ${variable} ${issue.message} (got ${JSON.stringify(present[variable] ?? null)})`);
+    throw new ConfigError(
+      `Invalid configuration: ${variable} ${issue.message} (got ${JSON.stringify(present[variable] ?? null)})`,
+    );
   }
-  if (parsed.data.FAULT_EXIT_AFTER_APPENDS !== undefined && parsed.data.NODE_ENV !== 'test' && !parsed.data.ALLOW_FAULT_INJECTION) {
+  if (
+    parsed.data.FAULT_EXIT_AFTER_APPENDS !== undefined &&
+    parsed.data.NODE_ENV !== 'test' &&
+    !parsed.data.ALLOW_FAULT_INJECTION
+  ) {
     throw new ConfigError(
       'Invalid configuration: FAULT_EXIT_AFTER_APPENDS kills the process on purpose; it is honoured only with NODE_ENV=test or ALLOW_FAULT_INJECTION=1',
     );

@@ -5,7 +5,17 @@ import { stdSerializers } from 'pino';
  * parameters to their errors (PGlite: `query`, `params`; pg: `where`, `internalQuery`; knex: `sql`, `bindings`),
  * and a failed append's parameters are events: password hashes and secret digests.
  */
-const QUERY_DETAIL_KEYS = ['params', 'parameters', 'bindings', 'query', 'queryOptions', 'sql', 'internalQuery', 'where', 'detail'];
+const QUERY_DETAIL_KEYS = [
+  'params',
+  'parameters',
+  'bindings',
+  'query',
+  'queryOptions',
+  'sql',
+  'internalQuery',
+  'where',
+  'detail',
+];
 
 const MAX_OBJECTS_CLEANED = 100;
 

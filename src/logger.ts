@@ -7,7 +7,11 @@ export type { Logger };
  * Structured JSON logs. Secrets never reach a log line: errors lose the failed query's text and parameters, the
  * redaction list removes known secret fields, and every written line is scrubbed of digests, hashes and tokens.
  */
-export function createLogger(level: string, bindings: Record<string, unknown> = {}, destination?: DestinationStream): Logger {
+export function createLogger(
+  level: string,
+  bindings: Record<string, unknown> = {},
+  destination?: DestinationStream,
+): Logger {
   return pino(
     {
       level,

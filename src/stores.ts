@@ -50,7 +50,10 @@ export async function openStores(config: Config, logger: Logger, purpose: string
     cleanups.push(() => openedStore.close());
     if (config.FAULT_EXIT_AFTER_APPENDS !== undefined) {
       // Tests only (the configuration refuses it elsewhere): see CrashAfterAppends.
-      logger.warn({ after: config.FAULT_EXIT_AFTER_APPENDS }, 'fault injection: this process will kill itself after that many appends');
+      logger.warn(
+        { after: config.FAULT_EXIT_AFTER_APPENDS },
+        'fault injection: this process will kill itself after that many appends',
+      );
       eventStore = new CrashAfterAppends(eventStore, config.FAULT_EXIT_AFTER_APPENDS);
     }
 
@@ -92,6 +95,8 @@ function openEsdbEventStore(url: string): EventStore {
   } catch (error) {
     // The message of the client's parser names the faulty part; the URL itself may carry credentials.
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    throw new ConfigError(`Invalid configuration: EVENT_STORE_URL is not a valid EventStoreDB connection string (${reason})`);
+    throw new ConfigError(
+      `Invalid configuration: EVENT_STORE_URL is not a valid EventStoreDB connection string (${reason})`,
+    );
   }
 }

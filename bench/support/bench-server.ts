@@ -10,7 +10,8 @@ import { createLogger } from '../../src/logger.ts';
 export type BenchTarget = 'pglite' | 'postgres';
 
 /** The Postgres server to benchmark on, if any (a fresh database is created on it and dropped afterwards). */
-export const benchDatabaseUrl = (): string | undefined => process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+export const benchDatabaseUrl = (): string | undefined =>
+  process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
 
 export function benchTargets(): BenchTarget[] {
   return benchDatabaseUrl() ? ['pglite', 'postgres'] : ['pglite'];
@@ -63,7 +64,10 @@ export function percentile(values: number[], p: number): number {
 }
 
 /** Runs `fn` `runs` times and summarises a numeric result as median [min … max]. */
-export async function repeat(runs: number, fn: () => Promise<number>): Promise<{ median: number; min: number; max: number }> {
+export async function repeat(
+  runs: number,
+  fn: () => Promise<number>,
+): Promise<{ median: number; min: number; max: number }> {
   const results: number[] = [];
   for (let i = 0; i < runs; i++) results.push(await fn());
   return { median: median(results), min: Math.min(...results), max: Math.max(...results) };

@@ -23,7 +23,10 @@ export async function provisionGateways(
 ): Promise<BenchGateway[]> {
   const appends = new ChainedAppends(store, eventCatalogue);
   const digester = SecretDigester.fromConfig(gatewaySecretKey, gatewaySecretKey);
-  const gateways: BenchGateway[] = Array.from({ length: count }, () => ({ id: randomUUID(), secret: generateGatewaySecret() }));
+  const gateways: BenchGateway[] = Array.from({ length: count }, () => ({
+    id: randomUUID(),
+    secret: generateGatewaySecret(),
+  }));
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(concurrency, count) }, async () => {

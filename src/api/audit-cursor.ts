@@ -14,7 +14,10 @@ export function encodeAuditCursor(position: string): string {
 
 /** The position a cursor stands for; a cursor this server did not make is a 400. */
 export function decodeAuditCursor(cursor: string): string {
-  const invalid = () => new HttpError(400, 'invalid_cursor', 'cursor is not one this API returned; start again without it', { param: 'cursor' });
+  const invalid = () =>
+    new HttpError(400, 'invalid_cursor', 'cursor is not one this API returned; start again without it', {
+      param: 'cursor',
+    });
   if (!BASE64URL.test(cursor)) throw invalid();
   let parsed: unknown;
   try {

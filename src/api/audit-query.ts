@@ -12,12 +12,20 @@ const time = z.iso.datetime({ offset: true }).transform((value) => new Date(valu
 const typeName = z.string().max(1_000);
 const types = z
   .union([typeName, z.array(typeName).max(50)])
-  .transform((value) => (Array.isArray(value) ? value : [value]).flatMap((item) => item.split(',')).map((item) => item.trim()).filter(Boolean))
+  .transform((value) =>
+    (Array.isArray(value) ? value : [value])
+      .flatMap((item) => item.split(','))
+      .map((item) => item.trim())
+      .filter(Boolean),
+  )
   .refine((names) => names.length > 0, 'type must name at least one event type')
   .superRefine((names, ctx) => {
     const unknown = names.filter((name) => !AUDITED_EVENT_TYPES.includes(name));
     if (unknown.length > 0) {
-      ctx.addIssue({ code: 'custom', message: `not an audited event type: ${unknown.join(', ')} (known: ${AUDITED_EVENT_TYPES.join(', ')})` });
+      ctx.addIssue({
+        code: 'custom',
+        message: `not an audited event type: ${unknown.join(', ')} (known: ${AUDITED_EVENT_TYPES.join(', ')})`,
+      });
     }
   });
 
@@ -30,7 +38,10 @@ const auditQuery = z
     cursor: z.string().max(200).optional(),
     limit: z.coerce.number().int().min(1).max(AUDIT_PAGE_MAX).default(AUDIT_PAGE_DEFAULT),
   })
-  .refine((query) => !query.from || !query.to || query.from < query.to, { message: 'from must be before to', path: ['from'] });
+  .refine((query) => !query.from || !query.to || query.from < query.to, {
+    message: 'from must be before to',
+    path: ['from'],
+  });
 
 export type AuditQuery = z.infer<typeof auditQuery>;
 

@@ -20,6 +20,12 @@ export const unauthorized = (code: string, message: string) =>
   });
 
 export const rateLimited = (retryAfterSeconds: number) =>
-  new HttpError(429, 'rate_limited', 'Too many attempts; try again later', { retry_after_s: retryAfterSeconds }, {
-    'Retry-After': String(retryAfterSeconds),
-  });
+  new HttpError(
+    429,
+    'rate_limited',
+    'Too many attempts; try again later',
+    { retry_after_s: retryAfterSeconds },
+    {
+      'Retry-After': String(retryAfterSeconds),
+    },
+  );

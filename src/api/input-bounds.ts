@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { DEFAULT_JSON_BOUNDS, findJsonBoundsProblem, type JsonBounds, type JsonBoundsProblem } from '../domain/values/json-bounds.ts';
+import {
+  DEFAULT_JSON_BOUNDS,
+  findJsonBoundsProblem,
+  type JsonBounds,
+  type JsonBoundsProblem,
+} from '../domain/values/json-bounds.ts';
 import { HttpError } from './http-error.ts';
 
 /**
@@ -17,7 +22,11 @@ export function outOfBounds(what: 'body' | 'query' | 'path', problem: JsonBounds
 }
 
 /** Throws the 400 when `value` (a parsed body, a query object) is out of bounds. */
-export function requireBoundedInput(what: 'body' | 'query' | 'path', value: unknown, bounds: JsonBounds = REST_JSON_BOUNDS): void {
+export function requireBoundedInput(
+  what: 'body' | 'query' | 'path',
+  value: unknown,
+  bounds: JsonBounds = REST_JSON_BOUNDS,
+): void {
   const problem = findJsonBoundsProblem(value, bounds);
   if (problem) throw outOfBounds(what, problem);
 }

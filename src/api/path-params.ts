@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { HttpError } from './http-error.ts';
 
 /** Lower-cased, so one home or gateway never has two spellings (and two streams). */
-export const uuid = z.string().uuid().transform((value) => value.toLowerCase());
+export const uuid = z
+  .string()
+  .uuid()
+  .transform((value) => value.toLowerCase());
 
 /** A path id that is not a UUID is a 400, answered before anything is looked up. */
 export function uuidParam(params: Record<string, string | undefined>, name: string): string {

@@ -49,6 +49,9 @@ export function parseAuditRecord(line: string, lineNumber: number): AuditRecord 
     record.data !== null &&
     typeof record.metadata === 'object' &&
     record.metadata !== null;
-  if (!ok) throw new MalformedExportError(`line ${lineNumber}: not an audit record (stream, revision, id, type, data, metadata)`);
+  if (!ok)
+    throw new MalformedExportError(
+      `line ${lineNumber}: not an audit record (stream, revision, id, type, data, metadata)`,
+    );
   return record as AuditRecord;
 }

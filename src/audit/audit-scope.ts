@@ -55,7 +55,8 @@ export async function resolveScopeIds(store: EventStore, scope: AuditScope): Pro
     const aboutHome = data.home_id === scope.id || streamSubjectId(event.streamName) === scope.id;
     if (!aboutHome) continue;
     if (typeof data.gateway_id === 'string') ids.add(data.gateway_id);
-    if (event.streamName.startsWith('gateway-') && data.home_id === scope.id) ids.add(streamSubjectId(event.streamName)!);
+    if (event.streamName.startsWith('gateway-') && data.home_id === scope.id)
+      ids.add(streamSubjectId(event.streamName)!);
   }
   return ids;
 }
@@ -67,7 +68,11 @@ export function inRange(event: RecordedEvent, range: TimeRange): boolean {
 }
 
 /** Every event in scope and range, oldest first, read from the event store (never from a read model). */
-export async function* scopedEvents(store: EventStore, scope: AuditScope, range: TimeRange = {}): AsyncGenerator<RecordedEvent> {
+export async function* scopedEvents(
+  store: EventStore,
+  scope: AuditScope,
+  range: TimeRange = {},
+): AsyncGenerator<RecordedEvent> {
   const ids = await resolveScopeIds(store, scope);
   for await (const event of readWholeLog(store)) {
     if (ids !== null && !isAbout(event, ids)) continue;

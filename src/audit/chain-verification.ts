@@ -44,18 +44,32 @@ export function verifyRecordChains(records: readonly AuditRecord[]): ChainReport
   const byStream = new Map<string, Array<StreamEvent & { position: string }>>();
   for (const record of records) {
     const list = byStream.get(record.stream) ?? [];
-    list.push({ streamName: record.stream, revision: record.revision, id: record.id, type: record.type, data: record.data, metadata: record.metadata, position: record.position });
+    list.push({
+      streamName: record.stream,
+      revision: record.revision,
+      id: record.id,
+      type: record.type,
+      data: record.data,
+      metadata: record.metadata,
+      position: record.position,
+    });
     byStream.set(record.stream, list);
   }
   const breaks: Array<ChainBreak & { order: string }> = [];
   for (const events of byStream.values()) {
     events.sort((a, b) => a.revision - b.revision);
     const breakage = verifyStreamChain(events);
-    if (breakage) breaks.push({ ...breakage, order: events.find((e) => e.id === breakage.eventId && e.revision === breakage.revision)?.position ?? '' });
+    if (breakage)
+      breaks.push({
+        ...breakage,
+        order: events.find((e) => e.id === breakage.eventId && e.revision === breakage.revision)?.position ?? '',
+      });
   }
   return { streams: byStream.size, events: records.length, breaks: sortBreaks(breaks) };
 }
 
 function sortBreaks(breaks: Array<ChainBreak & { order: string }>): ChainBreak[] {
-  return breaks.sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0)).map(({ order: _order, ...rest }) => rest);
+  return breaks
+    .sort((a, b) => (a.order < b.order ? -1 : a.order > b.order ? 1 : 0))
+    .map(({ order: _order, ...rest }) => rest);
 }

@@ -65,5 +65,7 @@ function keptMembers(container: object): Array<[string, unknown]> {
   if (Array.isArray(container)) {
     return container.filter((item) => !isSecretDerivedValue(item)).map((item, index) => [String(index), item]);
   }
-  return Object.entries(container as Record<string, unknown>).filter(([key, inner]) => !isSecretDerivedField(key) && !isSecretDerivedValue(inner));
+  return Object.entries(container as Record<string, unknown>).filter(
+    ([key, inner]) => !isSecretDerivedField(key) && !isSecretDerivedValue(inner),
+  );
 }

@@ -21,13 +21,20 @@ export async function closeOrphanedSessions(
         bridgeSessionClosed(
           { sessionId: session.session_id, gatewayId: session.gateway_id, homeId: session.home_id },
           // Counters died with the process that kept them.
-          { reason: 'server_restart', startedAtMs: new Date(session.started_at).getTime(), endedAtMs: Date.now(), framesIn: 0, framesOut: 0 },
+          {
+            reason: 'server_restart',
+            startedAtMs: new Date(session.started_at).getTime(),
+            endedAtMs: Date.now(),
+            framesIn: 0,
+            framesOut: 0,
+          },
         ),
         // The restart closes the session: correlated with (and caused by) the session it ends.
         systemContext('bridge-restart', { nodeId, correlationId: session.session_id }),
       ),
     ),
   );
-  if (orphans.length > 0) logger.info({ count: orphans.length, node_id: nodeId }, 'closed sessions left open by a previous run');
+  if (orphans.length > 0)
+    logger.info({ count: orphans.length, node_id: nodeId }, 'closed sessions left open by a previous run');
   return orphans.length;
 }

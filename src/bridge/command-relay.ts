@@ -1,4 +1,9 @@
-import { RemoteCommands, type DispatchSession, type Issued, type KnownCommand } from '../commands/remote-control/remote-commands.ts';
+import {
+  RemoteCommands,
+  type DispatchSession,
+  type Issued,
+  type KnownCommand,
+} from '../commands/remote-control/remote-commands.ts';
 import { DomainError } from '../domain/errors.ts';
 import { isUuid } from '../domain/values/uuid.ts';
 import { follow, type Following } from '../eventstore/follow.ts';
@@ -41,10 +46,16 @@ export class CommandRelay {
 
   async start(): Promise<void> {
     const head = await this.options.store.headPosition();
-    this.following = follow(this.options.store, { eventTypes: ['RemoteCommandIssued'] }, head, (event) => this.onIssued(event), {
-      name: 'command-relay',
-      logger: this.options.logger,
-    });
+    this.following = follow(
+      this.options.store,
+      { eventTypes: ['RemoteCommandIssued'] },
+      head,
+      (event) => this.onIssued(event),
+      {
+        name: 'command-relay',
+        logger: this.options.logger,
+      },
+    );
   }
 
   stop(): void {
@@ -75,19 +86,29 @@ export class CommandRelay {
    * sends it. In the lane, nothing queued overtakes it and nothing overtakes it. Null: the socket is elsewhere or
    * the lane is busy (a reconnect's queue): the caller issues plainly and the lane dispatches in order.
    */
-  async issueHere(gatewayId: string, commandId: string, issue: (session: DispatchSession) => Promise<Issued>): Promise<Issued | null> {
+  async issueHere(
+    gatewayId: string,
+    commandId: string,
+    issue: (session: DispatchSession) => Promise<Issued>,
+  ): Promise<Issued | null> {
     const session = this.options.bridge.sessionFor(gatewayId);
     if (!session || this.lanes.has(gatewayId)) return null;
     return this.inLane(gatewayId, async () => {
       // Recorded as the relay records every dispatch: by the gateway's session, caused by the command.
-      const issued = await issue({ sessionId: session.sessionId, nodeId: this.options.nodeId, context: session.contexts.forCommand(commandId) });
+      const issued = await issue({
+        sessionId: session.sessionId,
+        nodeId: this.options.nodeId,
+        context: session.contexts.forCommand(commandId),
+      });
       if (issued.dispatched) this.send(session, issued);
       return issued;
     });
   }
 
   private enqueue(gatewayId: string, task: () => Promise<void>): void {
-    this.inLane(gatewayId, task).catch((error: unknown) => this.options.logger.error({ err: error, gateway_id: gatewayId }, 'command delivery failed'));
+    this.inLane(gatewayId, task).catch((error: unknown) =>
+      this.options.logger.error({ err: error, gateway_id: gatewayId }, 'command delivery failed'),
+    );
   }
 
   /** Runs `task` after everything already in the gateway's lane; its failure is the caller's, not the lane's. */
@@ -127,7 +148,12 @@ export class CommandRelay {
     this.recent.remember(known);
     const state = known.state;
     // Each dialect encodes it its own way (`command` on /bridge/, `control_entity`/`run_scene` on /ws/gateway/).
-    session.sendCommand({ commandId: state.commandId!, deviceId: state.deviceId!, action: state.action!, params: state.params ?? {} });
+    session.sendCommand({
+      commandId: state.commandId!,
+      deviceId: state.deviceId!,
+      action: state.action!,
+      params: state.params ?? {},
+    });
   }
 
   /** After the welcome: every command still waiting for this gateway, oldest first (expired ones are recorded as such). */
@@ -147,13 +173,15 @@ export class CommandRelay {
     if (!isUuid(requestId)) return false;
     const commandId = requestId.toLowerCase();
     const known = this.recent.lastView(commandId);
-    this.options.commands.acknowledge(commandId, session.gatewayId, frame.payload, session.contexts.forCommand(requestId), known).catch((error: unknown) => {
-      if (error instanceof DomainError && error.kind === 'not_found') {
-        session.reportUnknownRequest(requestId);
-        return;
-      }
-      this.options.logger.error({ err: error, command_id: requestId }, 'could not record a command ack');
-    });
+    this.options.commands
+      .acknowledge(commandId, session.gatewayId, frame.payload, session.contexts.forCommand(requestId), known)
+      .catch((error: unknown) => {
+        if (error instanceof DomainError && error.kind === 'not_found') {
+          session.reportUnknownRequest(requestId);
+          return;
+        }
+        this.options.logger.error({ err: error, command_id: requestId }, 'could not record a command ack');
+      });
     return true;
   }
 }

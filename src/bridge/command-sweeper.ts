@@ -57,7 +57,11 @@ export class CommandSweeper {
     const correlation = history[0]?.metadata.correlation_id;
     return systemContext(
       'remote_command_sweep',
-      { nodeId: this.nodeId, correlationId: typeof correlation === 'string' ? correlation : commandId, causationId: history.at(-1)?.id },
+      {
+        nodeId: this.nodeId,
+        correlationId: typeof correlation === 'string' ? correlation : commandId,
+        causationId: history.at(-1)?.id,
+      },
       now,
     );
   }

@@ -78,7 +78,11 @@ export class CredentialFollower {
   }
 
   /** A session opened elsewhere replaces this process's, if it began after it. */
-  private replaceOlderSession(gatewayId: string, newerSessionId: string | undefined, openedElsewhereAt: RecordedEvent['position']): void {
+  private replaceOlderSession(
+    gatewayId: string,
+    newerSessionId: string | undefined,
+    openedElsewhereAt: RecordedEvent['position'],
+  ): void {
     const session = this.sessions.registered(gatewayId);
     if (!session || newerSessionId === session.sessionId) return;
     // Only what happened after this session began ends it (a late delivery of an older event must not).
@@ -95,7 +99,10 @@ export class CredentialFollower {
   private requestInventory(gatewayId: string, requestId: string): void {
     const session = this.sessions.open(gatewayId);
     if (session && !session.requestInventory(requestId)) {
-      this.logger.info({ gateway_id: gatewayId, request_id: requestId }, 'inventory requested from a gateway whose dialect has none');
+      this.logger.info(
+        { gateway_id: gatewayId, request_id: requestId },
+        'inventory requested from a gateway whose dialect has none',
+      );
     }
   }
 

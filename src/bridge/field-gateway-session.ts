@@ -6,7 +6,13 @@ import { fieldReportTimeOf } from './field-report-time.ts';
 import { GatewaySession } from './gateway-session.ts';
 import type { OutgoingCommand } from './gateway-session-types.ts';
 import type { CloudErrorCode, InboundAckFrame, ProtocolIssue } from './protocol/index.ts';
-import { buildFieldCommand, buildFieldPong, buildGetDevices, parseFieldFrame, type FieldInboundFrame } from './protocol/field/index.ts';
+import {
+  buildFieldCommand,
+  buildFieldPong,
+  buildGetDevices,
+  parseFieldFrame,
+  type FieldInboundFrame,
+} from './protocol/field/index.ts';
 
 /** Recorded in `BridgeSessionOpened.protocol_version`: the audit history shows which dialect a session spoke. */
 export const FIELD_PROTOCOL_VERSION = 'field-1';
@@ -77,11 +83,18 @@ export class FieldGatewaySession extends GatewaySession {
       case 'state_update': {
         // The frame has no request_id: the event (and the causation of its metadata) gets one of ours.
         const requestId = `state_update_${randomUUID()}`;
-        this.storeTelemetry(requestId, frameBytes, this.stateEvent(requestId, frame.entity_id, frame.state, frame.timestamp));
+        this.storeTelemetry(
+          requestId,
+          frameBytes,
+          this.stateEvent(requestId, frame.entity_id, frame.state, frame.timestamp),
+        );
         return;
       }
       case 'ack':
-        this.commandOutcome(frame.request_id, frame.ok ? { status: 'ok', result: { message: frame.message } } : this.failure(frame.message));
+        this.commandOutcome(
+          frame.request_id,
+          frame.ok ? { status: 'ok', result: { message: frame.message } } : this.failure(frame.message),
+        );
         return;
       case 'error':
         this.edgeError(frame.request_id, frame.message);
@@ -89,7 +102,10 @@ export class FieldGatewaySession extends GatewaySession {
     }
   }
 
-  private inventoryEvent(requestId: string, entities: Extract<FieldInboundFrame, { type: 'devices_response' }>['entities']): TelemetryEvent {
+  private inventoryEvent(
+    requestId: string,
+    entities: Extract<FieldInboundFrame, { type: 'devices_response' }>['entities'],
+  ): TelemetryEvent {
     this.inventoryRequests.delete(requestId);
     return deviceInventoryReported(this.identity, requestId, entities);
   }
@@ -105,29 +121,50 @@ export class FieldGatewaySession extends GatewaySession {
    */
   private edgeError(requestId: string | null, message: string): void {
     if (requestId === null || this.inventoryRequests.delete(requestId) || requestId === SYNC_ON_CONNECT) {
-      this.logger.warn({ session_id: this.sessionId, gateway_id: this.gatewayId, request_id: requestId, edge_message: message }, 'field edge reported an error');
+      this.logger.warn(
+        { session_id: this.sessionId, gateway_id: this.gatewayId, request_id: requestId, edge_message: message },
+        'field edge reported an error',
+      );
       return;
     }
     this.commandOutcome(requestId, this.failure(message));
   }
 
   private failure(message: string): InboundAckFrame['payload'] {
-    return { status: 'error', error: { code: 'edge_error', message: message || 'The gateway reported an error without details' } };
+    return {
+      status: 'error',
+      error: { code: 'edge_error', message: message || 'The gateway reported an error without details' },
+    };
   }
 
   private commandOutcome(requestId: string, payload: InboundAckFrame['payload']): void {
     const frame: InboundAckFrame = { type: 'ack', request_id: requestId, timestamp: null, dialect: 'legacy', payload };
     if (!this.onCommandAck(this, requestId, frame)) {
-      this.logger.warn({ session_id: this.sessionId, request_id: requestId }, 'field edge answered a request that is no command');
+      this.logger.warn(
+        { session_id: this.sessionId, request_id: requestId },
+        'field edge answered a request that is no command',
+      );
     }
   }
 
   /** The field edge ignores frame types it does not know: never send it our `error`, log instead. */
   protected override acknowledgeStored(): void {}
 
-  protected override sendError(requestId: string | null, code: CloudErrorCode, message: string, issues?: readonly ProtocolIssue[]): void {
+  protected override sendError(
+    requestId: string | null,
+    code: CloudErrorCode,
+    message: string,
+    issues?: readonly ProtocolIssue[],
+  ): void {
     this.logger.warn(
-      { session_id: this.sessionId, gateway_id: this.gatewayId, request_id: requestId, code, why: message, issues: issues?.slice(0, 3) },
+      {
+        session_id: this.sessionId,
+        gateway_id: this.gatewayId,
+        request_id: requestId,
+        code,
+        why: message,
+        issues: issues?.slice(0, 3),
+      },
       'field edge frame refused',
     );
   }

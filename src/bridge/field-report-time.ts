@@ -18,11 +18,13 @@ const ENDS_WITH_OFFSET = /(?:Z|[+-]\d{2}(?::?\d{2})?)$/i;
 export function fieldReportTimeOf(raw: string | null, receivedAt: Date): FieldReportTime {
   if (raw === null) return reportTimeOf(null, receivedAt);
   const seconds = isoDateTimeToUnixSeconds(raw);
-  if (!Number.isFinite(seconds)) return { reported_at: receivedAt.toISOString(), device_time_raw: raw, clock_skewed: true };
+  if (!Number.isFinite(seconds))
+    return { reported_at: receivedAt.toISOString(), device_time_raw: raw, clock_skewed: true };
   if (!ENDS_WITH_OFFSET.test(raw.slice(10))) {
     return { reported_at: receivedAt.toISOString(), device_time_raw: raw, device_time_without_zone: true };
   }
   // An offset can carry year 0000 before 1970 (or 9999 past the wire's end): no instant we keep as `device_ts`.
-  if (seconds < 0 || seconds > MAX_WIRE_UNIX_SECONDS) return { reported_at: receivedAt.toISOString(), device_time_raw: raw, clock_skewed: true };
+  if (seconds < 0 || seconds > MAX_WIRE_UNIX_SECONDS)
+    return { reported_at: receivedAt.toISOString(), device_time_raw: raw, clock_skewed: true };
   return { ...reportTimeOf(seconds, receivedAt), device_time_raw: raw };
 }

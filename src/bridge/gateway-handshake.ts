@@ -86,7 +86,12 @@ export class GatewayHandshake {
     return request.socket.remoteAddress ?? 'unknown';
   }
 
-  private refuse(callback: Parameters<VerifyClientCallbackAsync>[1], address: string, gatewayId: string | null, why: string): void {
+  private refuse(
+    callback: Parameters<VerifyClientCallbackAsync>[1],
+    address: string,
+    gatewayId: string | null,
+    why: string,
+  ): void {
     this.options.failedHandshakes.failed(address, gatewayId);
     this.options.logger.warn({ gateway_id: gatewayId, remote_address: address, why }, 'bridge handshake refused');
     callback(false, 401, 'Unauthorized', { 'WWW-Authenticate': 'Basic realm="smarthome-bridge"' });

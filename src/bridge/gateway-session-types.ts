@@ -27,7 +27,11 @@ export interface SessionOrigin {
 }
 
 /** An ack for a command this session relayed (the remote-control capability plugs in here). */
-export type CommandAckHandler = (session: GatewaySession, requestId: string, frame: Extract<InboundFrame, { type: 'ack' }>) => boolean;
+export type CommandAckHandler = (
+  session: GatewaySession,
+  requestId: string,
+  frame: Extract<InboundFrame, { type: 'ack' }>,
+) => boolean;
 
 /** A remote command as the relay hands it to a session; each dialect encodes it its own way. */
 export interface OutgoingCommand {

@@ -70,7 +70,12 @@ export class GatewaySession {
     this.logger = logger;
     this.contexts = new SessionContextFactory(this.sessionId, origin);
     this.telemetry = new SessionTelemetry(recorder, this.identity, this.contexts);
-    this.heartbeat = new SessionHeartbeat(socket, settings.heartbeatIntervalS, this.heartbeatTimeoutS, () => void this.close('heartbeat_timeout'));
+    this.heartbeat = new SessionHeartbeat(
+      socket,
+      settings.heartbeatIntervalS,
+      this.heartbeatTimeoutS,
+      () => void this.close('heartbeat_timeout'),
+    );
     this.rateLimiter = new FrameRateLimiter(settings.maxFramesPerSecond, settings.rateLimitGraceWindows);
     this.telemetryBudget = new TelemetryBudget(settings.telemetryBytesPerMinute, settings.maxFrameBytes);
     this.refusedFrames = new RefusedFrameWindow(settings.maxRefusedFrames, settings.refusedFramesWindowS * 1000);
@@ -100,7 +105,9 @@ export class GatewaySession {
   async start(): Promise<void> {
     this.socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     this.socket.on('close', (code) => void this.close(code === 1009 ? 'frame_too_large' : 'client_closed', null));
-    this.socket.on('error', (error) => this.logger.warn({ err: error, session_id: this.sessionId }, 'bridge socket error'));
+    this.socket.on('error', (error) =>
+      this.logger.warn({ err: error, session_id: this.sessionId }, 'bridge socket error'),
+    );
     try {
       await this.opened;
     } catch (error) {
@@ -140,7 +147,13 @@ export class GatewaySession {
   /** Sends a remote command whose dispatch on this session is recorded. */
   sendCommand(command: OutgoingCommand): boolean {
     return this.send(
-      buildCommand({ commandId: command.commandId, timestamp: nowSeconds(), deviceId: command.deviceId, action: command.action, params: command.params as JsonObject }),
+      buildCommand({
+        commandId: command.commandId,
+        timestamp: nowSeconds(),
+        deviceId: command.deviceId,
+        action: command.action,
+        params: command.params as JsonObject,
+      }),
     );
   }
 
@@ -169,7 +182,8 @@ export class GatewaySession {
   close(reason: SessionCloseReason, message: string | null = reason): Promise<void> {
     this.closing ??= (async () => {
       this.heartbeat.stop();
-      if (message !== null && this.socket.readyState === this.socket.OPEN) this.socket.close(CLOSE_CODE[reason], message);
+      if (message !== null && this.socket.readyState === this.socket.OPEN)
+        this.socket.close(CLOSE_CODE[reason], message);
       try {
         await this.opened;
         await this.telemetry.recordClosed(reason);
@@ -251,10 +265,18 @@ export class GatewaySession {
     // The frame passed the JSON bounds (depth 32), so this stringify cannot overflow the stack.
     const bytes = Buffer.byteLength(JSON.stringify(frame.payload));
     if (bytes > this.settings.maxSyncBytes) {
-      this.refuse(frame.request_id, 'sync_too_large', `A metadata snapshot may hold at most ${this.settings.maxSyncBytes} bytes`);
+      this.refuse(
+        frame.request_id,
+        'sync_too_large',
+        `A metadata snapshot may hold at most ${this.settings.maxSyncBytes} bytes`,
+      );
       return;
     }
-    this.storeTelemetry(frame.request_id, frameBytes, homeMetadataSynced(this.identity, frame.request_id, frame.payload));
+    this.storeTelemetry(
+      frame.request_id,
+      frameBytes,
+      homeMetadataSynced(this.identity, frame.request_id, frame.payload),
+    );
   }
 
   /**
@@ -283,7 +305,9 @@ export class GatewaySession {
         },
       )
       // Answering may throw too (a socket torn down under us); it must not become an unhandled rejection.
-      .catch((error: unknown) => this.logger.error({ err: error, session_id: this.sessionId }, 'could not answer a stored gateway frame'));
+      .catch((error: unknown) =>
+        this.logger.error({ err: error, session_id: this.sessionId }, 'could not answer a stored gateway frame'),
+      );
   }
 
   /** Durable ack on `/bridge/`: the edge may drop its copy. */
@@ -307,7 +331,12 @@ export class GatewaySession {
   }
 
   /** Answers a refused frame and counts it; a session that keeps sending them is closed (4400). */
-  protected refuse(requestId: string | null, code: CloudErrorCode, message: string, issues?: readonly ProtocolIssue[]): void {
+  protected refuse(
+    requestId: string | null,
+    code: CloudErrorCode,
+    message: string,
+    issues?: readonly ProtocolIssue[],
+  ): void {
     this.sendError(requestId, code, message, issues);
     if (this.closing === null && this.refusedFrames.refuse()) {
       void this.close('refused_frames', 'too many refused frames');
@@ -321,7 +350,11 @@ export class GatewaySession {
       case 'drop':
         return false;
       case 'drop_and_warn':
-        this.sendError(null, 'rate_limited', `At most ${this.settings.maxFramesPerSecond} frames per second; frames over it are dropped`);
+        this.sendError(
+          null,
+          'rate_limited',
+          `At most ${this.settings.maxFramesPerSecond} frames per second; frames over it are dropped`,
+        );
         return false;
       case 'close':
         void this.close('rate_limited', 'too many frames');
@@ -329,8 +362,18 @@ export class GatewaySession {
     }
   }
 
-  protected sendError(requestId: string | null, code: CloudErrorCode, message: string, issues?: readonly ProtocolIssue[]): void {
-    const frame = buildError({ requestId, timestamp: nowSeconds(), error: { code, message }, ...(issues === undefined ? {} : { issues }) });
+  protected sendError(
+    requestId: string | null,
+    code: CloudErrorCode,
+    message: string,
+    issues?: readonly ProtocolIssue[],
+  ): void {
+    const frame = buildError({
+      requestId,
+      timestamp: nowSeconds(),
+      error: { code, message },
+      ...(issues === undefined ? {} : { issues }),
+    });
     this.send(frame);
   }
 }

@@ -43,7 +43,13 @@ export class SessionTelemetry {
   }
 
   recordClosed(reason: SessionCloseReason): Promise<Position> {
-    const ending = { reason, startedAtMs: this.startedAt, endedAtMs: Date.now(), framesIn: this.framesIn, framesOut: this.framesOut };
+    const ending = {
+      reason,
+      startedAtMs: this.startedAt,
+      endedAtMs: Date.now(),
+      framesIn: this.framesIn,
+      framesOut: this.framesOut,
+    };
     return this.recorder.record(bridgeSessionClosed(this.session, ending), this.contexts.forClose(reason));
   }
 }

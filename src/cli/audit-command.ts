@@ -89,20 +89,25 @@ export async function auditVerify(config: Config, options: VerifyOptions, io: Cl
     }
   } else {
     const scope = scopeOf(options, false);
-    report = await withStores(config, 'audit verify', cliLogger(config), (stores) => verifyStoreChains(stores.eventStore, scope));
+    report = await withStores(config, 'audit verify', cliLogger(config), (stores) =>
+      verifyStoreChains(stores.eventStore, scope),
+    );
   }
   if (report.breaks.length === 0) {
     io.out.write(`OK: ${report.events} events in ${report.streams} streams, every hash chain matches\n`);
     return 0;
   }
-  io.out.write(`FAILED: ${report.breaks.length} of ${report.streams} streams do not match; first mismatch: ${describeBreak(report.breaks[0]!)}\n`);
+  io.out.write(
+    `FAILED: ${report.breaks.length} of ${report.streams} streams do not match; first mismatch: ${describeBreak(report.breaks[0]!)}\n`,
+  );
   for (const breakage of report.breaks.slice(1)) io.out.write(`  also: ${describeBreak(breakage)}\n`);
   return 1;
 }
 
 function parseTime(value: string): Date {
   const date = new Date(value);
-  if (Number.isNaN(date.getTime())) throw new InvalidArgumentError('must be an ISO 8601 date or time, e.g. 2025-01-31T00:00:00Z');
+  if (Number.isNaN(date.getTime()))
+    throw new InvalidArgumentError('must be an ISO 8601 date or time, e.g. 2025-01-31T00:00:00Z');
   return date;
 }
 
@@ -110,14 +115,20 @@ function scopeOptions(command: Command): Command {
   return command
     .addOption(new Option('--home <id>', "a home: its stream, its gateways' streams, and every event naming it"))
     .addOption(new Option('--user <id>', "a user: the user's stream, e-mail claims, and every event naming the user"))
-    .addOption(new Option('--gateway <id>', "a gateway: its streams (gateway, telemetry) and every event naming it"))
+    .addOption(new Option('--gateway <id>', 'a gateway: its streams (gateway, telemetry) and every event naming it'))
     .addOption(new Option('--all', 'the whole log'));
 }
 
 export function registerAuditCommand(program: Command): void {
-  const audit = program.command('audit').description('Auditors: export the event history and verify its hash chains (reads the event store, not read models)');
+  const audit = program
+    .command('audit')
+    .description(
+      'Auditors: export the event history and verify its hash chains (reads the event store, not read models)',
+    );
   scopeOptions(audit.command('export'))
-    .description('Write the events in scope as JSON Lines (stream, revision, position, id, type, data, metadata, created)')
+    .description(
+      'Write the events in scope as JSON Lines (stream, revision, position, id, type, data, metadata, created)',
+    )
     .option('--from <time>', 'events created at or after this time', parseTime)
     .option('--to <time>', 'events created before this time', parseTime)
     .option('--out <file>', 'write to a file instead of stdout')
@@ -125,7 +136,9 @@ export function registerAuditCommand(program: Command): void {
       await auditExport(loadConfig(), options, processIo());
     });
   scopeOptions(audit.command('verify'))
-    .description('Recompute every hash chain in scope (default: all), from the store or from an exported file; exit 1 on any mismatch')
+    .description(
+      'Recompute every hash chain in scope (default: all), from the store or from an exported file; exit 1 on any mismatch',
+    )
     .option('--file <file>', 'verify an exported file offline')
     .action(async (options: VerifyOptions) => {
       process.exitCode = await auditVerify(loadConfig(), options, processIo());

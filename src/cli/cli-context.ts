@@ -12,7 +12,11 @@ export interface CliIo {
   interactive: boolean;
 }
 
-export const processIo = (): CliIo => ({ out: process.stdout, err: process.stderr, interactive: Boolean(process.stderr.isTTY) });
+export const processIo = (): CliIo => ({
+  out: process.stdout,
+  err: process.stderr,
+  interactive: Boolean(process.stderr.isTTY),
+});
 
 /** CLI logs go to stderr, so that stdout stays the command's output (e.g. an export). */
 export function cliLogger(config: Config): Logger {
@@ -24,7 +28,12 @@ export function cliLogger(config: Config): Logger {
  * command run while `serve` holds the directory stops at once with a message saying what to do instead of
  * corrupting or hanging; against a Postgres server it simply connects.
  */
-export async function withStores<T>(config: Config, purpose: string, logger: Logger, body: (stores: Stores) => Promise<T>): Promise<T> {
+export async function withStores<T>(
+  config: Config,
+  purpose: string,
+  logger: Logger,
+  body: (stores: Stores) => Promise<T>,
+): Promise<T> {
   const stores = await openStores(config, logger, purpose);
   try {
     return await body(stores);

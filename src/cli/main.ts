@@ -11,7 +11,9 @@ import { registerSimulateCommand, SimulateError } from './simulate-command.ts';
 
 const program = new Command()
   .name('smarthome-cloud')
-  .description('Smart Home Cloud: event-sourced backend for offline-first smart homes. Configuration comes from environment variables (see README).')
+  .description(
+    'Smart Home Cloud: event-sourced backend for offline-first smart homes. Configuration comes from environment variables (see README).',
+  )
   .showHelpAfterError();
 
 registerServeCommand(program);

@@ -14,7 +14,12 @@ export function registerMigrateCommand(program: Command): void {
       const logger = createLogger(config.LOG_LEVEL);
       const stores = await openStores(config, logger, 'migrate');
       try {
-        const applied = await new ProjectionSet(stores.eventStore, stores.readModels.knex, allProjections, logger).migrate();
+        const applied = await new ProjectionSet(
+          stores.eventStore,
+          stores.readModels.knex,
+          allProjections,
+          logger,
+        ).migrate();
         process.stdout.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'Read models are up to date\n');
       } finally {
         await stores.close();

@@ -33,7 +33,9 @@ export async function migrateEvents(options: MigrateEventsOptions): Promise<Copy
       const started = performance.now();
       let result: CopyProgress;
       try {
-        result = await copyLog(source.store, destination.store, { onProgress: (progress) => reporter.update(progress.done) });
+        result = await copyLog(source.store, destination.store, {
+          onProgress: (progress) => reporter.update(progress.done),
+        });
       } finally {
         reporter.stop();
       }

@@ -8,17 +8,26 @@ import { projectionStatus, type ProjectionStatus } from '../projections/projecti
 import type { RejectionSummary } from '../projections/rejected-events.ts';
 import { describeDifference, verifyProjection } from '../projections/projection-verify.ts';
 import { ProjectionWorkers } from '../projections/projection-workers.ts';
-import { RebuildAbortedError, rebuildProjection, type RebuildProgress, type RebuildResult } from '../projections/rebuild.ts';
+import {
+  RebuildAbortedError,
+  rebuildProjection,
+  type RebuildProgress,
+  type RebuildResult,
+} from '../projections/rebuild.ts';
 import { CliUsageError } from './audit-command.ts';
 import type { Stores } from '../stores.ts';
 import { cliLogger, processIo, withStores, type CliIo } from './cli-context.ts';
 
 function pick(names: readonly string[], all: boolean, projections: readonly Projection[]): Projection[] {
   if (all) return [...projections];
-  if (names.length === 0) throw new CliUsageError(`Name projections to rebuild, or --all (known: ${projections.map((p) => p.name).join(', ')})`);
+  if (names.length === 0)
+    throw new CliUsageError(
+      `Name projections to rebuild, or --all (known: ${projections.map((p) => p.name).join(', ')})`,
+    );
   return names.map((name) => {
     const projection = projections.find((p) => p.name === name);
-    if (!projection) throw new CliUsageError(`No projection named ${name} (known: ${projections.map((p) => p.name).join(', ')})`);
+    if (!projection)
+      throw new CliUsageError(`No projection named ${name} (known: ${projections.map((p) => p.name).join(', ')})`);
     return projection;
   });
 }
@@ -28,16 +37,23 @@ async function migrate(stores: Stores, config: Config, projections: readonly Pro
 }
 
 /** `projections list`: one line per projection. Returns the statuses. */
-export async function projectionsList(config: Config, io: CliIo, projections: readonly Projection[] = allProjections): Promise<ProjectionStatus[]> {
+export async function projectionsList(
+  config: Config,
+  io: CliIo,
+  projections: readonly Projection[] = allProjections,
+): Promise<ProjectionStatus[]> {
   return withStores(config, 'projections list', cliLogger(config), async (stores) => {
     await migrate(stores, config, projections);
     const statuses: ProjectionStatus[] = [];
-    for (const projection of projections) statuses.push(await projectionStatus(stores.eventStore, stores.readModels.knex, projection));
+    for (const projection of projections)
+      statuses.push(await projectionStatus(stores.eventStore, stores.readModels.knex, projection));
     const rows = [
       ['NAME', 'VERSION', 'CHECKPOINT', 'LAG (events)', 'LAG (s)', 'STATE', 'REJECTED'],
       ...statuses.map((s) => [
         s.name,
-        s.tablesVersion === null || s.tablesVersion === s.version ? String(s.version) : `${s.tablesVersion} (code: ${s.version})`,
+        s.tablesVersion === null || s.tablesVersion === s.version
+          ? String(s.version)
+          : `${s.tablesVersion} (code: ${s.version})`,
         s.checkpoint ?? '-',
         `${s.lagCapped ? '≥' : ''}${s.lagEvents}`,
         s.lagSeconds.toFixed(1),
@@ -46,7 +62,13 @@ export async function projectionsList(config: Config, io: CliIo, projections: re
       ]),
     ];
     const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-    for (const row of rows) io.out.write(`${row.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()}\n`);
+    for (const row of rows)
+      io.out.write(
+        `${row
+          .map((cell, column) => cell.padEnd(widths[column]!))
+          .join('  ')
+          .trimEnd()}\n`,
+      );
     for (const s of statuses) if (s.rejected.count > 0) io.out.write(`${describeRejections(s.name, s.rejected)}\n`);
     return statuses;
   });
@@ -75,7 +97,10 @@ function progressReporter(io: CliIo) {
       if (io.interactive) {
         if (!bar) {
           bar = new cliProgress.SingleBar(
-            { format: `${progress.projection} [{bar}] {value}/{total} events | {rate} events/s | ETA {eta_formatted}`, stream: io.err as NodeJS.WriteStream },
+            {
+              format: `${progress.projection} [{bar}] {value}/{total} events | {rate} events/s | ETA {eta_formatted}`,
+              stream: io.err as NodeJS.WriteStream,
+            },
             cliProgress.Presets.shades_classic,
           );
           bar.start(progress.total ?? progress.done, progress.done, { rate });
@@ -87,7 +112,9 @@ function progressReporter(io: CliIo) {
       const now = Date.now();
       if (progress.done === 0 || now - lastLine >= 1000 || progress.done === progress.total) {
         lastLine = now;
-        io.err.write(`rebuild ${progress.projection}: ${progress.done}/${progress.total ?? '?'} events, ${rate} events/s\n`);
+        io.err.write(
+          `rebuild ${progress.projection}: ${progress.done}/${progress.total ?? '?'} events, ${rate} events/s\n`,
+        );
       }
     },
     stop() {
@@ -128,7 +155,9 @@ export async function projectionsRebuild(
             `(${Math.round(result.applied / Math.max(result.seconds, 0.001))} events/s), swapped in at ${result.position ?? 'the start'}\n`,
         );
         if (result.rejected > 0) {
-          io.out.write(`REJECTED ${projection.name}: ${result.rejected} event(s) could not be applied; see \`projections list\`\n`);
+          io.out.write(
+            `REJECTED ${projection.name}: ${result.rejected} event(s) could not be applied; see \`projections list\`\n`,
+          );
         }
         results.push(result);
       } finally {
@@ -144,26 +173,37 @@ export async function projectionsRebuild(
  * rows differ, or when a projection rejected events (dead letters): its tables agree with a replay, yet they lack
  * what those events would have written.
  */
-export async function projectionsVerify(config: Config, io: CliIo, projections: readonly Projection[] = allProjections): Promise<number> {
+export async function projectionsVerify(
+  config: Config,
+  io: CliIo,
+  projections: readonly Projection[] = allProjections,
+): Promise<number> {
   return withStores(config, 'projections verify', cliLogger(config), async (stores) => {
     await migrate(stores, config, projections);
     let failed = 0;
     for (const projection of projections) {
       const result = await verifyProjection(stores.eventStore, stores.readModels.knex, projection);
       const lag = await projectionStatus(stores.eventStore, stores.readModels.knex, projection);
-      const behind = lag.lagEvents > 0 ? ` (${lag.lagCapped ? '≥' : ''}${lag.lagEvents} events after it not applied yet)` : '';
+      const behind =
+        lag.lagEvents > 0 ? ` (${lag.lagCapped ? '≥' : ''}${lag.lagEvents} events after it not applied yet)` : '';
       if (result.differences.length === 0 && result.rejected.count === 0 && result.rejectionMismatches.length === 0) {
-        io.out.write(`OK ${projection.name}: replay reproduces the live tables (checkpoint ${result.checkpoint ?? 'none'})${behind}\n`);
+        io.out.write(
+          `OK ${projection.name}: replay reproduces the live tables (checkpoint ${result.checkpoint ?? 'none'})${behind}\n`,
+        );
         continue;
       }
       failed += 1;
       if (result.differences.length > 0) {
-        io.out.write(`DIFFERENT ${projection.name}: ${result.differences.length} rows differ from a replay of the log\n`);
+        io.out.write(
+          `DIFFERENT ${projection.name}: ${result.differences.length} rows differ from a replay of the log\n`,
+        );
         for (const difference of result.differences) io.out.write(`  ${describeDifference(difference)}\n`);
       }
       if (result.rejected.count > 0) io.out.write(`${describeRejections(projection.name, result.rejected)}${behind}\n`);
       for (const mismatch of result.rejectionMismatches) {
-        io.out.write(`  event at ${mismatch.position} was rejected by the ${mismatch.rejectedBy === 'live' ? 'live projection only' : 'replay only'}\n`);
+        io.out.write(
+          `  event at ${mismatch.position} was rejected by the ${mismatch.rejectedBy === 'live' ? 'live projection only' : 'replay only'}\n`,
+        );
       }
     }
     return failed === 0 ? 0 : 1;
@@ -171,10 +211,14 @@ export async function projectionsVerify(config: Config, io: CliIo, projections: 
 }
 
 export function registerProjectionsCommand(program: Command): void {
-  const projections = program.command('projections').description('Operators: read-model projections (status, blue/green rebuild, workers, replay check)');
+  const projections = program
+    .command('projections')
+    .description('Operators: read-model projections (status, blue/green rebuild, workers, replay check)');
   projections
     .command('list')
-    .description('Name, version, checkpoint, lag (events and seconds behind), state and rejected (dead-letter) events of every projection')
+    .description(
+      'Name, version, checkpoint, lag (events and seconds behind), state and rejected (dead-letter) events of every projection',
+    )
     .action(async () => {
       await projectionsList(loadConfig(), processIo());
     });
@@ -206,9 +250,17 @@ export function registerProjectionsCommand(program: Command): void {
         const set = new ProjectionSet(stores.eventStore, stores.readModels.knex, allProjections, logger);
         await set.migrate();
         await set.ensureCurrent(config.AUTO_REBUILD);
-        const workers = new ProjectionWorkers(stores.eventStore, stores.readModels.knex, stores.readModels.target, allProjections, logger);
+        const workers = new ProjectionWorkers(
+          stores.eventStore,
+          stores.readModels.knex,
+          stores.readModels.target,
+          allProjections,
+          logger,
+        );
         workers.start();
-        process.stderr.write(`Projection workers running (${allProjections.map((p) => p.name).join(', ')}); Ctrl-C to stop\n`);
+        process.stderr.write(
+          `Projection workers running (${allProjections.map((p) => p.name).join(', ')}); Ctrl-C to stop\n`,
+        );
         await new Promise<void>((resolve) => {
           process.once('SIGINT', resolve);
           process.once('SIGTERM', resolve);
@@ -218,7 +270,9 @@ export function registerProjectionsCommand(program: Command): void {
     });
   projections
     .command('verify')
-    .description('Replay every projection into scratch tables and compare them row for row with the live ones; exit 1 on differences or rejected events')
+    .description(
+      'Replay every projection into scratch tables and compare them row for row with the live ones; exit 1 on differences or rejected events',
+    )
     .action(async () => {
       process.exitCode = await projectionsVerify(loadConfig(), processIo());
     });

@@ -23,7 +23,11 @@ export class SimulateError extends Error {
   override readonly name = 'SimulateError';
 }
 
-async function postJson(url: string, body: unknown, token?: string): Promise<{ status: number; body: Record<string, unknown> }> {
+async function postJson(
+  url: string,
+  body: unknown,
+  token?: string,
+): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
@@ -35,19 +39,27 @@ async function postJson(url: string, body: unknown, token?: string): Promise<{ s
 /** A token from --token, or by logging in (registering the account when it does not exist yet). */
 async function accessToken(base: string, options: SimulateOptions): Promise<string> {
   if (options.token) return options.token;
-  if (!options.email || !options.password) throw new SimulateError('give --token, or --email and --password (or --credentials FILE)');
+  if (!options.email || !options.password)
+    throw new SimulateError('give --token, or --email and --password (or --credentials FILE)');
   const login = await postJson(`${base}/api/auth/login`, { email: options.email, password: options.password });
   if (login.status === 200) return String(login.body.access);
-  const registered = await postJson(`${base}/api/auth/register`, { email: options.email, password: options.password, name: 'Simulator' });
+  const registered = await postJson(`${base}/api/auth/register`, {
+    email: options.email,
+    password: options.password,
+    name: 'Simulator',
+  });
   if (registered.status === 201) return String(registered.body.access);
-  throw new SimulateError(`could not log in or register ${options.email}: HTTP ${registered.status} ${JSON.stringify(registered.body)}`);
+  throw new SimulateError(
+    `could not log in or register ${options.email}: HTTP ${registered.status} ${JSON.stringify(registered.body)}`,
+  );
 }
 
 async function provisionGateways(base: string, token: string, count: number): Promise<GatewayCredentials[]> {
   const provisioned: GatewayCredentials[] = [];
   for (let i = 0; i < count; i++) {
     const answer = await postJson(`${base}/api/gateways/provision`, { name: `Simulated gateway ${i + 1}` }, token);
-    if (answer.status !== 201) throw new SimulateError(`provisioning failed: HTTP ${answer.status} ${JSON.stringify(answer.body)}`);
+    if (answer.status !== 201)
+      throw new SimulateError(`provisioning failed: HTTP ${answer.status} ${JSON.stringify(answer.body)}`);
     provisioned.push({ gateway_id: String(answer.body.id), secret: String(answer.body.secret) });
   }
   return provisioned;
@@ -56,7 +68,9 @@ async function provisionGateways(base: string, token: string, count: number): Pr
 function readCredentials(file: string): GatewayCredentials[] {
   const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
   const list = Array.isArray(parsed) ? parsed : [];
-  const valid = list.filter((entry): entry is GatewayCredentials => typeof entry?.gateway_id === 'string' && typeof entry?.secret === 'string');
+  const valid = list.filter(
+    (entry): entry is GatewayCredentials => typeof entry?.gateway_id === 'string' && typeof entry?.secret === 'string',
+  );
   if (valid.length === 0) throw new SimulateError(`${file} holds no [{gateway_id, secret}] entries`);
   return valid;
 }
@@ -95,11 +109,17 @@ export function registerSimulateCommand(program: Command): void {
         : await provisionGateways(base, await accessToken(base, options), Number(options.gateways));
       const wsUrl = base.replace(/^http/, 'ws');
       const gateways = credentials.map(({ gateway_id, secret }) =>
-        createSimulatedGateway({ url: wsUrl, gatewayId: gateway_id, secret }, { deviceCount: devices, sensorIntervalMs: Number(options.sensorIntervalMs) }),
+        createSimulatedGateway(
+          { url: wsUrl, gatewayId: gateway_id, secret },
+          { deviceCount: devices, sensorIntervalMs: Number(options.sensorIntervalMs) },
+        ),
       );
       for (const gateway of gateways) gateway.start();
       for (const { gateway_id } of credentials) process.stdout.write(`gateway ${gateway_id}\n`);
-      const timer = setInterval(() => process.stdout.write(`${new Date().toISOString()} ${summary(gateways)}\n`), Number(options.summaryIntervalS) * 1000);
+      const timer = setInterval(
+        () => process.stdout.write(`${new Date().toISOString()} ${summary(gateways)}\n`),
+        Number(options.summaryIntervalS) * 1000,
+      );
       const stop = () => {
         clearInterval(timer);
         process.stdout.write(`${new Date().toISOString()} ${summary(gateways)} (stopping)\n`);

@@ -34,7 +34,9 @@ export class ChainedAppends {
    */
   async appendAfter(stream: string, entries: readonly EventEntry[], tip: StreamTip): Promise<AppendedTip> {
     const linked = linkEvents(tip.lastHash, this.prepare(entries));
-    const result = await this.store.appendToStream(stream, linked.events, { expectedRevision: tip.revision ?? 'no_stream' });
+    const result = await this.store.appendToStream(stream, linked.events, {
+      expectedRevision: tip.revision ?? 'no_stream',
+    });
     return { revision: result.nextExpectedRevision, lastHash: linked.last, position: result.position };
   }
 
@@ -46,7 +48,12 @@ export class ChainedAppends {
    * CrossStreamAppender) lets the append share a transaction with other streams' appends; each retry goes
    * through it again.
    */
-  async appendEachAfter(stream: string, entries: readonly EventEntry[], tip: StreamTip | null, via?: StreamAppender): Promise<AppendedTip> {
+  async appendEachAfter(
+    stream: string,
+    entries: readonly EventEntry[],
+    tip: StreamTip | null,
+    via?: StreamAppender,
+  ): Promise<AppendedTip> {
     const prepared = this.prepare(entries);
     let known = tip;
     for (let attempt = 1; ; attempt++) {

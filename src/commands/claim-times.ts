@@ -13,14 +13,18 @@ export function occurredAt(event: RecordedEvent): Date {
 }
 
 /** The time of the last event of `recorded` that `matches`, or null when none does. */
-export function lastOccurredAt(recorded: readonly RecordedEvent[], matches: (event: RecordedEvent) => boolean): Date | null {
+export function lastOccurredAt(
+  recorded: readonly RecordedEvent[],
+  matches: (event: RecordedEvent) => boolean,
+): Date | null {
   for (let index = recorded.length - 1; index >= 0; index--) {
     if (matches(recorded[index]!)) return occurredAt(recorded[index]!);
   }
   return null;
 }
 
-export const asDomainEvent = <Event extends DomainEvent>(event: RecordedEvent): Event => ({ type: event.type, data: event.data }) as Event;
+export const asDomainEvent = <Event extends DomainEvent>(event: RecordedEvent): Event =>
+  ({ type: event.type, data: event.data }) as Event;
 
 /** How long a claim whose holder never wrote stands, and the clock it is measured with. */
 export interface HolderGrace {

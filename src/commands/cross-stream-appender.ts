@@ -136,9 +136,13 @@ export class CrossStreamAppender implements StreamAppender {
     if (batch.length === 1) {
       const { stream, events, expectedRevision } = batch[0]!;
       // Alone: the single-stream append, which skips the batch's per-stream subtransaction.
-      return [await this.store.appendToStream(stream, events, { expectedRevision }).catch((error: unknown) => toError(error))];
+      return [
+        await this.store.appendToStream(stream, events, { expectedRevision }).catch((error: unknown) => toError(error)),
+      ];
     }
-    return this.store.appendToStreams!(batch.map(({ stream, events, expectedRevision }) => ({ stream, events, expectedRevision })));
+    return this.store.appendToStreams!(
+      batch.map(({ stream, events, expectedRevision }) => ({ stream, events, expectedRevision })),
+    );
   }
 }
 

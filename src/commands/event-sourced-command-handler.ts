@@ -67,7 +67,13 @@ export class EventSourcedCommandHandler {
     const recorded = await this.readStream(stream);
     const events = recorded.map((event) => ({ type: event.type, data: event.data }) as Event);
     const last = recorded.at(-1);
-    return { events, state: fold(decider, events), revision: last?.revision ?? null, position: last?.position ?? null, lastHash: lastHashOf(last) };
+    return {
+      events,
+      state: fold(decider, events),
+      revision: last?.revision ?? null,
+      position: last?.position ?? null,
+      lastHash: lastHashOf(last),
+    };
   }
 
   /**
@@ -88,7 +94,9 @@ export class EventSourcedCommandHandler {
       } catch (error) {
         if (!(error instanceof WrongExpectedVersionError)) throw error;
         if (attempt >= this.maxAttempts) {
-          throw conflict('concurrent_update', 'Too many concurrent changes to the same thing; try again', { stream_revision: error.actual });
+          throw conflict('concurrent_update', 'Too many concurrent changes to the same thing; try again', {
+            stream_revision: error.actual,
+          });
         }
         // Someone else wrote to the stream first: decide again against the new state. (A stale `known` was no
         // race with a live writer: read again at once.)
@@ -135,9 +143,14 @@ export class EventSourcedCommandHandler {
   ): Promise<CommandResult<Event, State>> {
     const events = decider.decide(command, loaded.state);
     const state = events.reduce(decider.evolve, loaded.state);
-    if (events.length === 0) return { events, position: null, state, revision: loaded.revision, lastHash: loaded.lastHash };
+    if (events.length === 0)
+      return { events, position: null, state, revision: loaded.revision, lastHash: loaded.lastHash };
     const contextOf = typeof context === 'function' ? context : () => context;
-    const appended = await this.appends.appendAfter(stream, events.map((event) => ({ event, context: contextOf(event) })), loaded);
+    const appended = await this.appends.appendAfter(
+      stream,
+      events.map((event) => ({ event, context: contextOf(event) })),
+      loaded,
+    );
     return { events, state, ...appended };
   }
 }

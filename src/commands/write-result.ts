@@ -16,6 +16,12 @@ export function writeResultOf(result: { events: readonly DomainEvent[]; position
 
 /** Several writes of one request: the last position (writes happen in order) and every type. */
 export function combineWrites(...writes: WriteResult[]): WriteResult {
-  const positions = writes.map((write) => write.position).filter((p): p is Position => p !== null).sort();
-  return { position: positions[positions.length - 1] ?? null, eventTypes: [...new Set(writes.flatMap((w) => w.eventTypes))] };
+  const positions = writes
+    .map((write) => write.position)
+    .filter((p): p is Position => p !== null)
+    .sort();
+  return {
+    position: positions[positions.length - 1] ?? null,
+    eventTypes: [...new Set(writes.flatMap((w) => w.eventTypes))],
+  };
 }

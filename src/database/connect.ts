@@ -6,8 +6,7 @@ import pg from 'pg';
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
 export type DatabaseTarget =
-  | { kind: 'postgres'; url: string; poolMax?: number }
-  | { kind: 'pglite'; dataDir: string | null };
+  { kind: 'postgres'; url: string; poolMax?: number } | { kind: 'pglite'; dataDir: string | null };
 
 /** A Knex instance plus how to reach it again (LISTEN needs its own connection on a Postgres server). */
 export interface Database {
@@ -25,7 +24,12 @@ const WITHOUT_BINDINGS_IN_ERRORS = { compileSqlOnError: false } as const;
 export function connectDatabase(target: DatabaseTarget): Database {
   const knex =
     target.kind === 'postgres'
-      ? knexFactory({ client: 'pg', connection: target.url, pool: { min: 0, max: target.poolMax ?? 20 }, ...WITHOUT_BINDINGS_IN_ERRORS })
+      ? knexFactory({
+          client: 'pg',
+          connection: target.url,
+          pool: { min: 0, max: target.poolMax ?? 20 },
+          ...WITHOUT_BINDINGS_IN_ERRORS,
+        })
       : knexFactory({
           ...WITHOUT_BINDINGS_IN_ERRORS,
           // knex-pglite ships a CommonJS class typed as knex's Client; Knex's typing for `client` accepts it.

@@ -41,7 +41,13 @@ const MAX_ATTEMPTS = 5;
 export function lockDataDir(dataDir: string, purpose: string): DataDirLock {
   fs.mkdirSync(dataDir, { recursive: true });
   const lockPath = path.join(dataDir, '.lock');
-  const mine: LockHolder = { pid: process.pid, host: os.hostname(), purpose, since: new Date().toISOString(), token: randomUUID() };
+  const mine: LockHolder = {
+    pid: process.pid,
+    host: os.hostname(),
+    purpose,
+    since: new Date().toISOString(),
+    token: randomUUID(),
+  };
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const created = createExclusively(lockPath, mine);
     if (created !== null) return heldLock(lockPath, created, mine.token);
@@ -51,7 +57,9 @@ export function lockDataDir(dataDir: string, purpose: string): DataDirLock {
     if (!isStale(holder)) throw lockedError(dataDir, holder);
     removeStaleLock(lockPath, holder);
   }
-  throw new DataDirLockedError(`Could not lock DATA_DIR ${path.resolve(dataDir)}: other processes keep taking it; try again`);
+  throw new DataDirLockedError(
+    `Could not lock DATA_DIR ${path.resolve(dataDir)}: other processes keep taking it; try again`,
+  );
 }
 
 /** Writes `holder` to a temporary file and links it to `target`; the inode on success, null when `target` exists. */
@@ -135,7 +143,14 @@ function isAlive(pid: number): boolean {
  */
 function removeStaleLock(lockPath: string, stale: LockHolder): void {
   const takeoverPath = `${lockPath}.takeover`;
-  const takeover: LockHolder = { ...stale, pid: process.pid, host: os.hostname(), purpose: 'takeover', since: new Date().toISOString(), token: randomUUID() };
+  const takeover: LockHolder = {
+    ...stale,
+    pid: process.pid,
+    host: os.hostname(),
+    purpose: 'takeover',
+    since: new Date().toISOString(),
+    token: randomUUID(),
+  };
   const inode = createExclusively(takeoverPath, takeover);
   if (inode === null) {
     removeAbandonedTakeover(takeoverPath);
@@ -143,7 +158,12 @@ function removeStaleLock(lockPath: string, stale: LockHolder): void {
   }
   try {
     const current = readHolder(lockPath);
-    if (current !== 'missing' && current !== 'unreadable' && current.token === stale.token && current.pid === stale.pid) {
+    if (
+      current !== 'missing' &&
+      current !== 'unreadable' &&
+      current.token === stale.token &&
+      current.pid === stale.pid
+    ) {
       fs.rmSync(lockPath, { force: true });
     }
   } finally {
@@ -169,12 +189,15 @@ function inodeOf(file: string): number | null {
 }
 
 function lockedError(dataDir: string, holder: LockHolder): DataDirLockedError {
-  const where = holder.host === os.hostname() ? `process ${holder.pid}` : `process ${holder.pid} on host ${holder.host}`;
+  const where =
+    holder.host === os.hostname() ? `process ${holder.pid}` : `process ${holder.pid} on host ${holder.host}`;
   return new DataDirLockedError(
     `DATA_DIR ${path.resolve(dataDir)} is in use by ${where} (${holder.purpose}, since ${holder.since}). ` +
       'Embedded PGlite allows one process at a time: stop that process and run this command again, or point ' +
       'EVENT_STORE_URL and DATABASE_URL at a PostgreSQL server to run CLI commands while the service runs.' +
-      (holder.host === os.hostname() ? '' : ' A lock from another host is never taken over automatically: if that process is gone, delete the .lock file.'),
+      (holder.host === os.hostname()
+        ? ''
+        : ' A lock from another host is never taken over automatically: if that process is gone, delete the .lock file.'),
   );
 }
 

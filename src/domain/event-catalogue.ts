@@ -19,7 +19,10 @@ export type EventOf<Map extends Record<string, z.ZodType>> = {
 }[keyof Map & string];
 
 /** Catalogue entries (schema version 1) for a map of event schemas. */
-export function definitionsOf(schemas: Record<string, z.ZodType<Record<string, unknown>>>, description: string): EventDefinition[] {
+export function definitionsOf(
+  schemas: Record<string, z.ZodType<Record<string, unknown>>>,
+  description: string,
+): EventDefinition[] {
   return Object.entries(schemas).map(([type, schema]) => ({ type, schemaVersion: 1, schema, description }));
 }
 
@@ -43,7 +46,9 @@ export class EventCatalogue {
   validate(type: string, data: unknown): Record<string, unknown> {
     const result = this.get(type).schema.safeParse(data);
     if (!result.success) {
-      throw new Error(`Event ${type} has invalid data: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      throw new Error(
+        `Event ${type} has invalid data: ${result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
     }
     return result.data;
   }

@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_MAX_FRAME_BYTES, type AckErrorDetail, type Dialect, type JsonObject } from '../bridge/protocol/index.ts';
+import {
+  DEFAULT_MAX_FRAME_BYTES,
+  type AckErrorDetail,
+  type Dialect,
+  type JsonObject,
+} from '../bridge/protocol/index.ts';
 import { DEFAULT_BACKOFF_POLICY, type BackoffPolicy } from './backoff.ts';
 import type { GatewayAuthMode } from './gateway-connection-target.ts';
 

@@ -12,10 +12,25 @@ import {
   type ErrorFrame,
   type WelcomeFrame,
 } from '../bridge/protocol/index.ts';
-import type { EdgeClientErrorSource, EdgeClientEvent, EdgeClientEventOf, EdgeClientStatus, StopReason } from './edge-client-events.ts';
-import { resolveEdgeClientOptions, type EdgeClientOptions, type ResolvedEdgeClientOptions } from './edge-client-options.ts';
+import type {
+  EdgeClientErrorSource,
+  EdgeClientEvent,
+  EdgeClientEventOf,
+  EdgeClientStatus,
+  StopReason,
+} from './edge-client-events.ts';
+import {
+  resolveEdgeClientOptions,
+  type EdgeClientOptions,
+  type ResolvedEdgeClientOptions,
+} from './edge-client-options.ts';
 import { EdgeCommandRunner } from './edge-command-runner.ts';
-import { EdgeClientStoppedError, FrameRejectedError, FrameTooLargeError, StateReportDroppedError } from './edge-errors.ts';
+import {
+  EdgeClientStoppedError,
+  FrameRejectedError,
+  FrameTooLargeError,
+  StateReportDroppedError,
+} from './edge-errors.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { ReconnectingSocket } from './reconnecting-socket.ts';
 import { SyncTracker } from './sync-tracker.ts';
@@ -117,7 +132,8 @@ export class EdgeClient {
    * `catch`, or Node reports an unhandled rejection.
    */
   reportState(devices: DeviceStateInput | readonly DeviceStateInput[]): Promise<void> {
-    if (this.currentStatus === 'stopped') return Promise.reject(new EdgeClientStoppedError('The edge client is stopped'));
+    if (this.currentStatus === 'stopped')
+      return Promise.reject(new EdgeClientStoppedError('The edge client is stopped'));
     const list: readonly DeviceStateInput[] = isDeviceList(devices) ? devices : [devices];
     if (list.length === 0) return Promise.resolve();
     const requestId = this.options.newRequestId();
@@ -125,7 +141,8 @@ export class EdgeClient {
       buildStateFrame({ dialect: this.options.dialect, requestId, timestamp: this.nowSeconds(), devices: list }),
     );
     const bytes = encodedFrameBytes(text);
-    if (bytes > this.options.maxFrameBytes) return Promise.reject(new FrameTooLargeError(bytes, this.options.maxFrameBytes));
+    if (bytes > this.options.maxFrameBytes)
+      return Promise.reject(new FrameTooLargeError(bytes, this.options.maxFrameBytes));
 
     return new Promise<void>((resolve, reject) => {
       const evicted = this.unacked.add({ requestId, text, resolve, reject });
@@ -147,7 +164,8 @@ export class EdgeClient {
    * snapshot taken after this call. Every connect sends one anyway; this is for metadata changes mid-session.
    */
   requestSync(): Promise<void> {
-    if (this.currentStatus === 'stopped') return Promise.reject(new EdgeClientStoppedError('The edge client is stopped'));
+    if (this.currentStatus === 'stopped')
+      return Promise.reject(new EdgeClientStoppedError('The edge client is stopped'));
     const acked = this.syncs.waitForNextSync();
     const socket = this.connection.current;
     if (this.currentStatus === 'ready' && socket) void this.sendSnapshot(socket);
@@ -281,7 +299,9 @@ export class EdgeClient {
     }
     if (socket !== this.connection.current) return;
     const requestId = this.options.newRequestId();
-    const text = encodeFrame(buildSyncFrame({ dialect: this.options.dialect, requestId, timestamp: this.nowSeconds(), snapshot }));
+    const text = encodeFrame(
+      buildSyncFrame({ dialect: this.options.dialect, requestId, timestamp: this.nowSeconds(), snapshot }),
+    );
     const bytes = encodedFrameBytes(text);
     if (bytes > this.options.maxFrameBytes) {
       this.emitError('snapshot', new FrameTooLargeError(bytes, this.options.maxFrameBytes).message);
@@ -340,7 +360,11 @@ export class EdgeClient {
   /** The secret must never reach an event (they end up in logs); a ws error could quote the URL. */
   private emitError(source: EdgeClientErrorSource, message: string, code?: string): void {
     const redacted = message.split(this.options.secret).join('***');
-    this.emit(code === undefined ? { type: 'error', source, message: redacted } : { type: 'error', source, message: redacted, code });
+    this.emit(
+      code === undefined
+        ? { type: 'error', source, message: redacted }
+        : { type: 'error', source, message: redacted, code },
+    );
   }
 }
 

@@ -64,7 +64,12 @@ export class EdgeCommandRunner {
   }
 
   private sendAck(commandId: string, outcome: AckOutcome): void {
-    const ack = buildCommandAck({ dialect: this.options.dialect, commandId, timestamp: this.options.now() / 1000, outcome });
+    const ack = buildCommandAck({
+      dialect: this.options.dialect,
+      commandId,
+      timestamp: this.options.now() / 1000,
+      outcome,
+    });
     const text = encodeFrame(ack);
     if (this.sendIfReady(text)) return;
     this.pendingAcks.push(text);

@@ -8,10 +8,20 @@ export type {
   EdgeClientStatus,
   StopReason,
 } from './edge-client-events.ts';
-export { EdgeClientStoppedError, FrameRejectedError, FrameTooLargeError, StateReportDroppedError } from './edge-errors.ts';
+export {
+  EdgeClientStoppedError,
+  FrameRejectedError,
+  FrameTooLargeError,
+  StateReportDroppedError,
+} from './edge-errors.ts';
 export { DEFAULT_BACKOFF_POLICY, fullJitterDelayMs, type BackoffPolicy } from './backoff.ts';
 export type { GatewayAuthMode } from './gateway-connection-target.ts';
-export { SimulatedHome, type SimulatedHomeOptions, type SimulatedHomeStats, type StateReporter } from './simulated-home.ts';
+export {
+  SimulatedHome,
+  type SimulatedHomeOptions,
+  type SimulatedHomeStats,
+  type StateReporter,
+} from './simulated-home.ts';
 export { createSimulatedGateway, type SimulatedGateway } from './simulated-gateway.ts';
 export {
   applyCommand,

@@ -112,7 +112,11 @@ export class ReconnectingSocket {
     });
     socket.on('error', (error) => {
       if (socket !== this.socket) return;
-      this.handlers.error(this.handshakeHttpStatus === null ? error.message : `The cloud refused the upgrade with HTTP ${this.handshakeHttpStatus}`);
+      this.handlers.error(
+        this.handshakeHttpStatus === null
+          ? error.message
+          : `The cloud refused the upgrade with HTTP ${this.handshakeHttpStatus}`,
+      );
     });
     socket.on('close', (code, reason) => this.onClose(socket, code, reason.toString('utf8')));
   }
@@ -122,7 +126,8 @@ export class ReconnectingSocket {
     this.socket = null;
     const httpStatus = this.handshakeHttpStatus;
     const credentialsRefused =
-      this.options.stopOnCloseCodes.includes(code) || (httpStatus !== null && this.options.stopOnHttpStatuses.includes(httpStatus));
+      this.options.stopOnCloseCodes.includes(code) ||
+      (httpStatus !== null && this.options.stopOnHttpStatuses.includes(httpStatus));
     if (this.stopRequested || credentialsRefused) {
       this.handlers.closed(code, reason, null);
       this.stop(this.stopRequested ? 'closed_by_client' : 'credentials_refused', code, httpStatus);

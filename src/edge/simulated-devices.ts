@@ -62,7 +62,10 @@ function applySet(device: SimulatedDevice, params: JsonObject): CommandEffect {
   const names = Object.keys(params);
   const unknown = names.filter((name) => !allowed.includes(name));
   if (names.length === 0 || unknown.length > 0) {
-    return refuse('invalid_params', `set on a ${device.kind} takes ${allowed.join(', ')}; got ${names.join(', ') || 'nothing'}`);
+    return refuse(
+      'invalid_params',
+      `set on a ${device.kind} takes ${allowed.join(', ')}; got ${names.join(', ') || 'nothing'}`,
+    );
   }
   const { on, brightness } = params;
   if (on !== undefined && typeof on !== 'boolean') return refuse('invalid_params', '"on" must be a boolean');

@@ -39,5 +39,7 @@ export function wakeupFor(filter: AllFilter | undefined, signal: AppendSignal): 
   }
   const streamName = signal.streamName;
   if (streamName === undefined) return { reach: null };
-  return filter.streamPrefixes.some((prefix) => streamName.startsWith(prefix)) ? { reach: highestOf(Object.keys(announced)) } : false;
+  return filter.streamPrefixes.some((prefix) => streamName.startsWith(prefix))
+    ? { reach: highestOf(Object.keys(announced)) }
+    : false;
 }

@@ -22,7 +22,11 @@ export interface CopyLogOptions {
   onProgress?: (progress: CopyProgress) => void;
 }
 
-export async function copyLog(source: EventStore, destination: EventStore, options: CopyLogOptions = {}): Promise<CopyProgress> {
+export async function copyLog(
+  source: EventStore,
+  destination: EventStore,
+  options: CopyLogOptions = {},
+): Promise<CopyProgress> {
   const pageSize = options.pageSize ?? 1000;
   const progress: CopyProgress = { done: 0, position: null };
   for (;;) {

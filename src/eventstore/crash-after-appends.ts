@@ -25,7 +25,11 @@ export class CrashAfterAppends extends DelegatingEventStore {
     }
   }
 
-  override async appendToStream(stream: string, events: readonly EventToAppend[], options: AppendOptions): Promise<AppendResult> {
+  override async appendToStream(
+    stream: string,
+    events: readonly EventToAppend[],
+    options: AppendOptions,
+  ): Promise<AppendResult> {
     const result = await this.inner.appendToStream(stream, events, options);
     this.counted();
     return result;

@@ -49,7 +49,10 @@ export function follow(
         if (stopped) return;
         failures += 1;
         const delayMs = Math.min(maxDelayMs, initialDelayMs * 2 ** (failures - 1));
-        options.logger.error({ err: error, follower: options.name, failures, retry_in_ms: delayMs }, 'event subscription failed; resuming from its last event');
+        options.logger.error(
+          { err: error, follower: options.name, failures, retry_in_ms: delayMs },
+          'event subscription failed; resuming from its last event',
+        );
         retry = setTimeout(() => !stopped && subscribe(), delayMs);
         retry.unref();
       },

@@ -36,7 +36,10 @@ export function chainHash(prev: string, event: ChainableEvent): string {
 }
 
 /** Links `events` (in stream order) after `prev`; returns them with `metadata.chain` set, and the last hash. */
-export function linkEvents<Event extends ChainableEvent>(prev: string, events: readonly Event[]): { events: Event[]; last: string } {
+export function linkEvents<Event extends ChainableEvent>(
+  prev: string,
+  events: readonly Event[],
+): { events: Event[]; last: string } {
   let current = prev;
   const linked = events.map((event) => {
     const hash = chainHash(current, event);
@@ -50,7 +53,8 @@ export function linkEvents<Event extends ChainableEvent>(prev: string, events: r
 /** The chain link recorded on an event, or null when it has none (or a malformed one). */
 export function chainOf(metadata: JsonObject): ChainLink | null {
   const chain = metadata.chain as Partial<ChainLink> | undefined;
-  if (!chain || typeof chain !== 'object' || typeof chain.prev !== 'string' || typeof chain.hash !== 'string') return null;
+  if (!chain || typeof chain !== 'object' || typeof chain.prev !== 'string' || typeof chain.hash !== 'string')
+    return null;
   return chain as ChainLink;
 }
 
@@ -91,12 +95,15 @@ export function verifyStreamChain(events: readonly StreamEvent[]): ChainBreak | 
     });
     const chain = chainOf(event.metadata);
     if (!chain) return at('no hash chain in metadata');
-    if (chain.alg !== CHAIN_ALGORITHM || chain.v !== CHAIN_VERSION) return at(`unknown chain algorithm ${String(chain.alg)} v${String(chain.v)}`);
+    if (chain.alg !== CHAIN_ALGORITHM || chain.v !== CHAIN_VERSION)
+      return at(`unknown chain algorithm ${String(chain.alg)} v${String(chain.v)}`);
     if (expectedRevision !== null && event.revision !== expectedRevision) {
       return at(`revision ${event.revision} follows revision ${expectedRevision - 1} (events missing or reordered)`);
     }
-    if (expectedPrev === null && event.revision === 0 && chain.prev !== GENESIS_HASH) return at('first event does not start from the genesis hash');
-    if (expectedPrev !== null && chain.prev !== expectedPrev) return at(`prev ${chain.prev} is not the previous event's hash ${expectedPrev}`);
+    if (expectedPrev === null && event.revision === 0 && chain.prev !== GENESIS_HASH)
+      return at('first event does not start from the genesis hash');
+    if (expectedPrev !== null && chain.prev !== expectedPrev)
+      return at(`prev ${chain.prev} is not the previous event's hash ${expectedPrev}`);
     const actual = chainHash(chain.prev, event);
     if (actual !== chain.hash) return at(`hash mismatch: recorded ${chain.hash}, computed ${actual}`);
     expectedPrev = chain.hash;

@@ -44,7 +44,9 @@ export class SessionLock {
       this.client = client;
       this.lost = false;
     }
-    const result = await this.client.query<{ locked: boolean }>('select pg_try_advisory_lock($1::bigint) as locked', [this.key]);
+    const result = await this.client.query<{ locked: boolean }>('select pg_try_advisory_lock($1::bigint) as locked', [
+      this.key,
+    ]);
     return result.rows[0]!.locked;
   }
 

@@ -6,7 +6,16 @@
  */
 
 /** Network failures of the driver: connection refused, reset, DNS, timeouts. */
-const TRANSIENT_NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const TRANSIENT_NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 
 /**
  * SQLSTATE classes about the database, not the statement's data: 08 connection, 25 transaction state (read-only,
@@ -20,7 +29,8 @@ const ENVIRONMENT_SQLSTATE_CLASSES = new Set(['08', '25', '40', '53', '55', '57'
 const ENVIRONMENT_SQLSTATES = new Set(['42P01', '42703', '42883', '42501', '3D000', '3F000']);
 
 /** Errors of drivers and pools that carry no SQLSTATE (pg, knex, PGlite). */
-const ENVIRONMENT_MESSAGES = /connection terminated|connection error|timeout acquiring a connection|client was closed|not queryable|pglite is closed|unable to acquire/i;
+const ENVIRONMENT_MESSAGES =
+  /connection terminated|connection error|timeout acquiring a connection|client was closed|not queryable|pglite is closed|unable to acquire/i;
 
 const SQLSTATE = /^[0-9A-Z]{5}$/;
 
@@ -35,7 +45,8 @@ export function isEnvironmentFailure(error: unknown): boolean {
   if (error.name === 'KnexTimeoutError') return true;
   const code = codeOf(error);
   if (code !== null && TRANSIENT_NETWORK_CODES.has(code)) return true;
-  if (code !== null && SQLSTATE.test(code)) return ENVIRONMENT_SQLSTATE_CLASSES.has(code.slice(0, 2)) || ENVIRONMENT_SQLSTATES.has(code);
+  if (code !== null && SQLSTATE.test(code))
+    return ENVIRONMENT_SQLSTATE_CLASSES.has(code.slice(0, 2)) || ENVIRONMENT_SQLSTATES.has(code);
   return ENVIRONMENT_MESSAGES.test(error.message);
 }
 

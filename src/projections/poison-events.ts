@@ -66,7 +66,12 @@ export async function applyPageOrReject(
 }
 
 /** null when the event applied; the last failure when every attempt failed because of the event. */
-async function applyAloneWithRetries(trx: Knex.Transaction, projection: Projection, event: RecordedEvent, table: TableNames): Promise<unknown> {
+async function applyAloneWithRetries(
+  trx: Knex.Transaction,
+  projection: Projection,
+  event: RecordedEvent,
+  table: TableNames,
+): Promise<unknown> {
   let failure: unknown = null;
   for (let attempt = 1; attempt <= ATTEMPTS_PER_EVENT; attempt++) {
     try {
@@ -85,7 +90,10 @@ async function applyAloneWithRetries(trx: Knex.Transaction, projection: Projecti
  * Runs `commit` (one transaction applying a page with `applyPageOrReject`) for the whole page; when applying failed
  * because of an event, runs it again event by event. Other failures are thrown as they are.
  */
-export async function withPoisonFallback<T>(commit: (mode: ApplyMode) => Promise<T>, handling: PoisonHandling): Promise<T> {
+export async function withPoisonFallback<T>(
+  commit: (mode: ApplyMode) => Promise<T>,
+  handling: PoisonHandling,
+): Promise<T> {
   try {
     return await commit('whole_page');
   } catch (error) {

@@ -1,5 +1,17 @@
 import type { Knex } from 'knex';
-import { BehaviorSubject, filter, firstValueFrom, interval, map, race, ReplaySubject, Subject, take, takeUntil, timer } from 'rxjs';
+import {
+  BehaviorSubject,
+  filter,
+  firstValueFrom,
+  interval,
+  map,
+  race,
+  ReplaySubject,
+  Subject,
+  take,
+  takeUntil,
+  timer,
+} from 'rxjs';
 import type { EventStore, Position, RecordedEvent } from '../eventstore/port.ts';
 import { hasReached, maxPosition } from '../eventstore/position.ts';
 import type { Logger } from '../logger.ts';
@@ -7,7 +19,13 @@ import { batchLockKey, lockForTransaction } from './advisory-locks.ts';
 import { readCheckpoint, writeCheckpoint } from './checkpoints.ts';
 import { applyPageOrReject, withPoisonFallback, type ApplyMode } from './poison-events.ts';
 import { liveTables, type Projection, type TableNames } from './projection.ts';
-import { NO_REJECTIONS, readRejectionSummary, withRejections, type Rejection, type RejectionSummary } from './rejected-events.ts';
+import {
+  NO_REJECTIONS,
+  readRejectionSummary,
+  withRejections,
+  type Rejection,
+  type RejectionSummary,
+} from './rejected-events.ts';
 import { StaleProjectionError } from './stale-projection-error.ts';
 
 export type RunnerState = 'starting' | 'catching_up' | 'live' | 'failing' | 'stopped';
@@ -202,9 +220,15 @@ export class ProjectionRunner {
   private async applyPage(page: RecordedEvent[]): Promise<void> {
     const last = page[page.length - 1]!;
     const name = this.projection.name;
-    const outcome = await withPoisonFallback((mode) => this.commitPage(page, mode), { scope: name, logger: this.logger });
+    const outcome = await withPoisonFallback((mode) => this.commitPage(page, mode), {
+      scope: name,
+      logger: this.logger,
+    });
     if ('moved' in outcome) {
-      this.logger.info({ projection: name, checkpoint: outcome.moved }, 'checkpoint moved (rebuilt); continuing from it');
+      this.logger.info(
+        { projection: name, checkpoint: outcome.moved },
+        'checkpoint moved (rebuilt); continuing from it',
+      );
       this.rejected = await readRejectionSummary(this.knex, name);
       this.checkpoint$.next(outcome.moved);
       return;
@@ -213,7 +237,10 @@ export class ProjectionRunner {
     this.checkpoint$.next(last.position);
   }
 
-  private commitPage(page: RecordedEvent[], mode: ApplyMode): Promise<{ moved: Position | null } | { rejected: Rejection[] }> {
+  private commitPage(
+    page: RecordedEvent[],
+    mode: ApplyMode,
+  ): Promise<{ moved: Position | null } | { rejected: Rejection[] }> {
     const last = page[page.length - 1]!;
     const name = this.projection.name;
     return this.knex.transaction(async (trx) => {
@@ -224,7 +251,10 @@ export class ProjectionRunner {
       }
       const savedPosition = saved?.position ?? null;
       if (savedPosition !== this.checkpoint) return { moved: savedPosition };
-      const rejected = await applyPageOrReject(trx, this.projection, page, this.table, mode, { scope: name, logger: this.logger });
+      const rejected = await applyPageOrReject(trx, this.projection, page, this.table, mode, {
+        scope: name,
+        logger: this.logger,
+      });
       await writeCheckpoint(trx, name, this.projection.version, last.position, page.length - rejected.length);
       return { rejected };
     });
@@ -237,7 +267,9 @@ export class ProjectionRunner {
         take(1),
         map(() => 'event' as const),
       );
-    const woken = await firstValueFrom(race(next, this.nudge$, timer(this.idlePollMs), this.stop$), { defaultValue: undefined });
+    const woken = await firstValueFrom(race(next, this.nudge$, timer(this.idlePollMs), this.stop$), {
+      defaultValue: undefined,
+    });
     if (woken === 'event' && this.coalesceMs > 0 && this.waiting === 0) {
       await firstValueFrom(race(timer(this.coalesceMs), this.nudge$, this.stop$), { defaultValue: undefined });
     }

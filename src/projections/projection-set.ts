@@ -35,7 +35,10 @@ export class ProjectionSet {
       if (!saved || saved.version === projection.version) continue;
       const stale = new StaleProjectionError(projection.name, saved.version, projection.version);
       if (!autoRebuild) throw stale;
-      this.logger.warn({ projection: projection.name, from: saved.version, to: projection.version }, 'AUTO_REBUILD: rebuilding a stale projection');
+      this.logger.warn(
+        { projection: projection.name, from: saved.version, to: projection.version },
+        'AUTO_REBUILD: rebuilding a stale projection',
+      );
       const result = await rebuildProjection(this.store, this.knex, projection, { logger: this.logger });
       this.logger.info({ ...result }, 'projection rebuilt');
     }
@@ -60,7 +63,9 @@ export class ProjectionSet {
   async waitFor(position: Position | null, eventTypes: readonly string[], timeoutMs: number): Promise<boolean> {
     if (position === null) return true;
     const affected = this.runners.filter(
-      (runner) => runner.projection.settlesWrites !== false && runner.projection.eventTypes.some((type) => eventTypes.includes(type)),
+      (runner) =>
+        runner.projection.settlesWrites !== false &&
+        runner.projection.eventTypes.some((type) => eventTypes.includes(type)),
     );
     const results = await Promise.all(affected.map((runner) => runner.waitFor(position, timeoutMs)));
     return results.every(Boolean);

@@ -2,7 +2,11 @@ import type { Knex } from 'knex';
 import { liveTables, type Projection, type TableNames } from './projection.ts';
 
 /** Drops a projection's tables under `table` names (reverse order, so a table referencing another goes first). */
-export async function dropTables(knex: Knex | Knex.Transaction, projection: Projection, table: TableNames): Promise<void> {
+export async function dropTables(
+  knex: Knex | Knex.Transaction,
+  projection: Projection,
+  table: TableNames,
+): Promise<void> {
   for (const logical of [...projection.tables].reverse()) await knex.schema.dropTableIfExists(table(logical));
 }
 
@@ -28,7 +32,8 @@ async function renameDependents(trx: Knex.Transaction, table: string, freshPrefi
     [table, freshPrefix],
   );
   // Renaming the index of a primary key or unique constraint renames the constraint with it.
-  for (const { name } of indexes.rows as Array<{ name: string }>) await trx.raw('alter index ?? rename to ??', [name, rename(name)]);
+  for (const { name } of indexes.rows as Array<{ name: string }>)
+    await trx.raw('alter index ?? rename to ??', [name, rename(name)]);
   const constraints = await trx.raw(
     `select conname as name from pg_constraint where conrelid = ?::regclass and contype not in ('p', 'u', 'x')
      and starts_with(conname, ?)`,
@@ -42,5 +47,6 @@ async function renameDependents(trx: Knex.Transaction, table: string, freshPrefi
      where s.relkind = 'S' and d.refobjid = ?::regclass and starts_with(s.relname, ?)`,
     [table, freshPrefix],
   );
-  for (const { name } of sequences.rows as Array<{ name: string }>) await trx.raw('alter sequence ?? rename to ??', [name, rename(name)]);
+  for (const { name } of sequences.rows as Array<{ name: string }>)
+    await trx.raw('alter sequence ?? rename to ??', [name, rename(name)]);
 }

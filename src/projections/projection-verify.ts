@@ -59,7 +59,8 @@ export async function verifyProjection(store: EventStore, knex: Knex, projection
         const live = (await readCheckpoint(trx, projection.name))?.position ?? null;
         if (live !== target) return { moved: live, differences: null };
         const differences: RowDifference[] = [];
-        for (const logical of projection.tables) differences.push(...(await compareTables(trx, projection.name, logical, scratch(logical))));
+        for (const logical of projection.tables)
+          differences.push(...(await compareTables(trx, projection.name, logical, scratch(logical))));
         const rejected = await readRejectionSummary(trx, projection.name);
         const rejectionMismatches = await compareRejections(trx, projection.name, handling.scope, target);
         return { moved: null, differences, rejected, rejectionMismatches };
@@ -93,8 +94,12 @@ async function compareRejections(
   replayScope: string,
   target: Position | null,
 ): Promise<VerifyResult['rejectionMismatches']> {
-  const live = (await readRejections(trx, projection, MAX_REJECTIONS_COMPARED)).map((row) => row.position).filter((at) => target !== null && at <= target);
-  const replayed = new Set((await readRejections(trx, replayScope, MAX_REJECTIONS_COMPARED)).map((row) => row.position));
+  const live = (await readRejections(trx, projection, MAX_REJECTIONS_COMPARED))
+    .map((row) => row.position)
+    .filter((at) => target !== null && at <= target);
+  const replayed = new Set(
+    (await readRejections(trx, replayScope, MAX_REJECTIONS_COMPARED)).map((row) => row.position),
+  );
   const liveSet = new Set(live);
   return [
     ...live.filter((at) => !replayed.has(at)).map((position) => ({ position, rejectedBy: 'live' as const })),
@@ -113,25 +118,36 @@ async function replayUntil(
   let position = from;
   if (target === null) return position;
   for (;;) {
-    const page = await store.readAll({ after: position, filter: { eventTypes: projection.eventTypes }, maxCount: PAGE });
+    const page = await store.readAll({
+      after: position,
+      filter: { eventTypes: projection.eventTypes },
+      maxCount: PAGE,
+    });
     const upTo: RecordedEvent[] = page.filter((event) => event.position <= target);
     if (upTo.length > 0) {
       const scratch = suffixedTables(VERIFY_SUFFIX);
-      await withPoisonFallback((mode) => knex.transaction((trx) => applyPageOrReject(trx, projection, upTo, scratch, mode, handling)), handling);
+      await withPoisonFallback(
+        (mode) => knex.transaction((trx) => applyPageOrReject(trx, projection, upTo, scratch, mode, handling)),
+        handling,
+      );
       position = upTo[upTo.length - 1]!.position;
     }
     if (upTo.length < page.length || page.length < PAGE) return position;
   }
 }
 
-async function compareTables(trx: Knex.Transaction, projection: string, live: string, replayed: string): Promise<RowDifference[]> {
+async function compareTables(
+  trx: Knex.Transaction,
+  projection: string,
+  live: string,
+  replayed: string,
+): Promise<RowDifference[]> {
   const rowsOnlyIn = async (a: string, b: string) =>
     (
-      await trx.raw(`select row_to_json(d)::jsonb as row from (select * from ?? except all select * from ??) d limit ?`, [
-        a,
-        b,
-        MAX_ROWS_REPORTED,
-      ])
+      await trx.raw(
+        `select row_to_json(d)::jsonb as row from (select * from ?? except all select * from ??) d limit ?`,
+        [a, b, MAX_ROWS_REPORTED],
+      )
     ).rows.map((r: { row: Record<string, unknown> }) => r.row) as Record<string, unknown>[];
   const onlyLive = await rowsOnlyIn(live, replayed);
   const onlyReplayed = await rowsOnlyIn(replayed, live);
@@ -160,7 +176,10 @@ export function describeDifference(difference: RowDifference): string {
   switch (difference.kind) {
     case 'changed':
       return `${where}: ${difference.columns
-        .map((column) => `${column} is ${JSON.stringify(difference.live![column])} live but ${JSON.stringify(difference.replayed![column])} on replay`)
+        .map(
+          (column) =>
+            `${column} is ${JSON.stringify(difference.live![column])} live but ${JSON.stringify(difference.replayed![column])} on replay`,
+        )
         .join('; ')}`;
     case 'extra':
       return `${where}: in the live table but not produced by replay: ${JSON.stringify(difference.live)}`;

@@ -59,7 +59,9 @@ export class ProjectionWorkers {
   }
 
   private newRunner(projection: Projection): ProjectionRunner {
-    return new ProjectionRunner(this.store, this.knex, projection, this.logger, { idlePollMs: this.options.runnerIdlePollMs });
+    return new ProjectionRunner(this.store, this.knex, projection, this.logger, {
+      idlePollMs: this.options.runnerIdlePollMs,
+    });
   }
 
   private async work(projection: Projection): Promise<void> {
@@ -93,7 +95,8 @@ export class ProjectionWorkers {
         if (!this.stopped) this.logger.warn({ projection: projection.name }, 'worker lock lost; waiting for it again');
         await lock.release();
       } else {
-        if (!waitingLogged) this.logger.info({ projection: projection.name }, 'another worker holds this projection; waiting');
+        if (!waitingLogged)
+          this.logger.info({ projection: projection.name }, 'another worker holds this projection; waiting');
         waitingLogged = true;
         await this.pause(retryMs);
       }

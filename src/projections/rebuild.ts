@@ -80,7 +80,11 @@ export async function rebuildProjection(
         rejected += rejections.length;
         position = page[page.length - 1]!.position;
         done += page.length;
-        options.onProgress?.({ projection: projection.name, done, total: total === null ? null : Math.max(total, done) });
+        options.onProgress?.({
+          projection: projection.name,
+          done,
+          total: total === null ? null : Math.max(total, done),
+        });
       }
       if (page.length < batchSize) break;
     }
@@ -91,7 +95,13 @@ export async function rebuildProjection(
       await swapRejections(trx, projection.name, handling.scope);
       await replaceCheckpoint(trx, projection.name, projection.version, position, done - rejected);
     });
-    return { projection: projection.name, applied: done - rejected, position, rejected, seconds: (Date.now() - started) / 1000 };
+    return {
+      projection: projection.name,
+      applied: done - rejected,
+      position,
+      rejected,
+      seconds: (Date.now() - started) / 1000,
+    };
   } catch (error) {
     // Best effort: the rebuild's own error is the one to report; fresh tables and dead letters left by a failed
     // clean-up are dropped at the start of the next rebuild (above), and the live tables were never touched.

@@ -69,7 +69,11 @@ export function rejectionOf(event: RecordedEvent, error: string, attempts: numbe
 }
 
 /** Records rejections under `scope` (a projection's name, or its rebuild/verify scope). Idempotent per position. */
-export async function recordRejections(trx: Knex.Transaction, scope: string, rejections: readonly Rejection[]): Promise<void> {
+export async function recordRejections(
+  trx: Knex.Transaction,
+  scope: string,
+  rejections: readonly Rejection[],
+): Promise<void> {
   if (rejections.length === 0) return;
   const rows = rejections.map((rejection) => ({
     projection: scope,
@@ -81,21 +85,40 @@ export async function recordRejections(trx: Knex.Transaction, scope: string, rej
     error: rejection.error,
     attempts: rejection.attempts,
   }));
-  await trx(REJECTED_EVENTS_TABLE).insert(rows).onConflict(['projection', 'position']).merge(['error', 'attempts', 'rejected_at']);
+  await trx(REJECTED_EVENTS_TABLE)
+    .insert(rows)
+    .onConflict(['projection', 'position'])
+    .merge(['error', 'attempts', 'rejected_at']);
 }
 
 export async function readRejectionSummary(knex: Knex | Knex.Transaction, scope: string): Promise<RejectionSummary> {
-  const counted = await knex(REJECTED_EVENTS_TABLE).where({ projection: scope }).count<Array<{ count: string | number }>>({ count: '*' });
+  const counted = await knex(REJECTED_EVENTS_TABLE)
+    .where({ projection: scope })
+    .count<Array<{ count: string | number }>>({ count: '*' });
   const count = Number(counted[0]?.count ?? 0);
   if (count === 0) return NO_REJECTIONS;
-  const latest: RejectedEventRow | undefined = await knex(REJECTED_EVENTS_TABLE).where({ projection: scope }).orderBy('position', 'desc').first();
+  const latest: RejectedEventRow | undefined = await knex(REJECTED_EVENTS_TABLE)
+    .where({ projection: scope })
+    .orderBy('position', 'desc')
+    .first();
   return {
     count,
-    latest: latest ? { position: latest.position, eventType: latest.event_type, error: latest.error, rejectedAt: new Date(latest.rejected_at) } : null,
+    latest: latest
+      ? {
+          position: latest.position,
+          eventType: latest.event_type,
+          error: latest.error,
+          rejectedAt: new Date(latest.rejected_at),
+        }
+      : null,
   };
 }
 
-export async function readRejections(knex: Knex | Knex.Transaction, scope: string, limit = 100): Promise<RejectedEventRow[]> {
+export async function readRejections(
+  knex: Knex | Knex.Transaction,
+  scope: string,
+  limit = 100,
+): Promise<RejectedEventRow[]> {
   return knex(REJECTED_EVENTS_TABLE).where({ projection: scope }).orderBy('position').limit(limit);
 }
 
@@ -110,7 +133,11 @@ export async function swapRejections(trx: Knex.Transaction, projection: string, 
 }
 
 /** Adds rejections just recorded to a summary kept in memory (the runner's status). */
-export function withRejections(summary: RejectionSummary, rejections: readonly Rejection[], at: Date): RejectionSummary {
+export function withRejections(
+  summary: RejectionSummary,
+  rejections: readonly Rejection[],
+  at: Date,
+): RejectionSummary {
   const last = rejections[rejections.length - 1];
   if (!last) return summary;
   return {

@@ -85,7 +85,13 @@ export async function startGatewaySide(parts: GatewaySideParts): Promise<Gateway
     },
   });
   await relay.start();
-  const sweeper = new CommandSweeper(parts.remoteCommands, parts.remoteCommandViews, config.REMOTE_COMMAND_SWEEP_INTERVAL_MS, logger, nodeId);
+  const sweeper = new CommandSweeper(
+    parts.remoteCommands,
+    parts.remoteCommandViews,
+    config.REMOTE_COMMAND_SWEEP_INTERVAL_MS,
+    logger,
+    nodeId,
+  );
   sweeper.start();
   return { bridge, relay, sweeper };
 }

@@ -24,10 +24,13 @@ export async function listenWithSockets(
 ): Promise<Listening> {
   const { appGate, bridge } = sockets;
   const server = http.createServer(app.callback());
-  app.ws.use((ctx) => (appGate.handles(ctx.req) ? appGate.accept(ctx.websocket, ctx.req) : bridge.accept(ctx.websocket, ctx.req)));
+  app.ws.use((ctx) =>
+    appGate.handles(ctx.req) ? appGate.accept(ctx.websocket, ctx.req) : bridge.accept(ctx.websocket, ctx.req),
+  );
   app.ws.listen({
     server,
-    verifyClient: (info, callback) => (appGate.handles(info.req) ? appGate.verifyClient(info, callback) : bridge.verifyClient(info, callback)),
+    verifyClient: (info, callback) =>
+      appGate.handles(info.req) ? appGate.verifyClient(info, callback) : bridge.verifyClient(info, callback),
     maxPayload: config.BRIDGE_MAX_FRAME_BYTES,
   });
   await new Promise<void>((resolve, reject) => {

@@ -30,7 +30,15 @@ export function shutdownOnce(parts: ShutdownParts): () => Promise<void> {
   };
 }
 
-async function shutdown({ gatewaySide, commandOutcomes, appSockets, server, projections, stores, logger }: ShutdownParts): Promise<void> {
+async function shutdown({
+  gatewaySide,
+  commandOutcomes,
+  appSockets,
+  server,
+  projections,
+  stores,
+  logger,
+}: ShutdownParts): Promise<void> {
   gatewaySide.relay.stop();
   await gatewaySide.sweeper.stop();
   commandOutcomes.stop();

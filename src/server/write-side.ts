@@ -38,7 +38,13 @@ export interface WriteSideOptions {
   clock: () => Date;
 }
 
-export async function buildWriteSide({ config, logger, store, jwtSecret, clock }: WriteSideOptions): Promise<WriteSide> {
+export async function buildWriteSide({
+  config,
+  logger,
+  store,
+  jwtSecret,
+  clock,
+}: WriteSideOptions): Promise<WriteSide> {
   const handler = new EventSourcedCommandHandler(store, eventCatalogue);
   const digester = SecretDigester.fromConfig(config.GATEWAY_SECRET_KEY, jwtSecret);
   const homes = new HomeCommands(handler);

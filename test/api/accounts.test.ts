@@ -40,7 +40,12 @@ for (const target of serverTargets()) {
 
     it('registers: 201 with the profile, tokens and homes; the e-mail is normalised', async () => {
       const email = uniqueEmail();
-      const response = await http.post('/api/auth/register/', { email: `  ${email.toUpperCase()} `, password: 'password1', first_name: 'Ann', last_name: 'Lee' });
+      const response = await http.post('/api/auth/register/', {
+        email: `  ${email.toUpperCase()} `,
+        password: 'password1',
+        first_name: 'Ann',
+        last_name: 'Lee',
+      });
       expect(response.status).toBe(201);
       expect(response.body.user).toMatchObject({ email, name: 'Ann Lee' });
       expect(response.body.user.id).toMatch(/^[0-9a-f-]{36}$/);
@@ -90,7 +95,8 @@ for (const target of serverTargets()) {
 
     it('rate-limits failed logins per e-mail with 429 and Retry-After', async () => {
       const { email, password } = await register();
-      for (let i = 0; i < 3; i++) expect((await http.post('/api/auth/login', { email, password: 'wrong-password' })).status).toBe(401);
+      for (let i = 0; i < 3; i++)
+        expect((await http.post('/api/auth/login', { email, password: 'wrong-password' })).status).toBe(401);
       const limited = await http.post('/api/auth/login', { email, password });
       expect(limited.status).toBe(429);
       expect(limited.body.error.code).toBe('rate_limited');
@@ -148,10 +154,16 @@ for (const target of serverTargets()) {
     it('change-password: the old password is checked, then every earlier refresh token dies', async () => {
       const { email, password, access, refresh } = await register();
       const me = http.withToken(access);
-      const wrong = await me.post('/api/auth/change-password', { old_password: 'nope-nope', new_password: 'brand new password' });
+      const wrong = await me.post('/api/auth/change-password', {
+        old_password: 'nope-nope',
+        new_password: 'brand new password',
+      });
       expect(wrong.status).toBe(400);
       expect(wrong.body.error.code).toBe('wrong_password');
-      expect((await me.post('/api/auth/change-password/', { old_password: password, new_password: 'brand new password' })).status).toBe(204);
+      expect(
+        (await me.post('/api/auth/change-password/', { old_password: password, new_password: 'brand new password' }))
+          .status,
+      ).toBe(204);
       expect((await http.post('/api/auth/refresh', { refresh })).status).toBe(401);
       expect((await http.post('/api/auth/login', { email, password })).status).toBe(401);
       expect((await http.post('/api/auth/login', { email, password: 'brand new password' })).status).toBe(200);
@@ -166,8 +178,14 @@ for (const target of serverTargets()) {
     it('refuses unsigned (alg none) tokens and tokens signed with another key or algorithm', async () => {
       const { user } = await register();
       const none = jwt.sign({ type: 'access', sub: user.id }, '', { algorithm: 'none' });
-      const otherKey = jwt.sign({ type: 'access', sub: user.id, iss: 'smarthome-cloud' }, 'another-secret-another-secret-another', { algorithm: 'HS256' });
-      const hs512 = jwt.sign({ type: 'access', sub: user.id, iss: 'smarthome-cloud' }, server.env.JWT_SECRET!, { algorithm: 'HS512' });
+      const otherKey = jwt.sign(
+        { type: 'access', sub: user.id, iss: 'smarthome-cloud' },
+        'another-secret-another-secret-another',
+        { algorithm: 'HS256' },
+      );
+      const hs512 = jwt.sign({ type: 'access', sub: user.id, iss: 'smarthome-cloud' }, server.env.JWT_SECRET!, {
+        algorithm: 'HS512',
+      });
       for (const token of [none, otherKey, hs512, 'garbage']) {
         const response = await http.withToken(token).get('/api/auth/profile');
         expect(response.status).toBe(401);
@@ -178,14 +196,56 @@ for (const target of serverTargets()) {
     describe('bad input gets a clear error and appends nothing', () => {
       const cases: Array<[string, string, unknown, Record<string, string> | undefined, number, string]> = [
         ['missing fields', '/api/auth/register', {}, undefined, 400, 'validation_error'],
-        ['invalid e-mail', '/api/auth/register', { email: 'not-an-email', password: 'password1' }, undefined, 400, 'validation_error'],
-        ['short password', '/api/auth/register', { email: 'x@example.com', password: 'short' }, undefined, 400, 'validation_error'],
-        ['password over 1024 bytes', '/api/auth/register', { email: 'x@example.com', password: 'é'.repeat(513) }, undefined, 400, 'validation_error'],
+        [
+          'invalid e-mail',
+          '/api/auth/register',
+          { email: 'not-an-email', password: 'password1' },
+          undefined,
+          400,
+          'validation_error',
+        ],
+        [
+          'short password',
+          '/api/auth/register',
+          { email: 'x@example.com', password: 'short' },
+          undefined,
+          400,
+          'validation_error',
+        ],
+        [
+          'password over 1024 bytes',
+          '/api/auth/register',
+          { email: 'x@example.com', password: 'é'.repeat(513) },
+          undefined,
+          400,
+          'validation_error',
+        ],
         ['wrong types', '/api/auth/register', { email: 42, password: ['x'] }, undefined, 400, 'validation_error'],
-        ['password2 differs', '/api/auth/register', { email: 'x2@example.com', password: 'password1', password2: 'password2' }, undefined, 400, 'validation_error'],
+        [
+          'password2 differs',
+          '/api/auth/register',
+          { email: 'x2@example.com', password: 'password1', password2: 'password2' },
+          undefined,
+          400,
+          'validation_error',
+        ],
         ['malformed JSON', '/api/auth/register', '{"email": "x@example.com",', undefined, 400, 'invalid_json'],
-        ['not JSON', '/api/auth/register', 'email=x', { 'content-type': 'application/x-www-form-urlencoded' }, 415, 'unsupported_media_type'],
-        ['body over 1 MiB', '/api/auth/register', { email: 'x@example.com', password: 'password1', name: 'x'.repeat(1024 * 1024) }, undefined, 413, 'payload_too_large'],
+        [
+          'not JSON',
+          '/api/auth/register',
+          'email=x',
+          { 'content-type': 'application/x-www-form-urlencoded' },
+          415,
+          'unsupported_media_type',
+        ],
+        [
+          'body over 1 MiB',
+          '/api/auth/register',
+          { email: 'x@example.com', password: 'password1', name: 'x'.repeat(1024 * 1024) },
+          undefined,
+          413,
+          'payload_too_large',
+        ],
         ['login without password', '/api/auth/login', { email: 'x@example.com' }, undefined, 400, 'validation_error'],
         ['refresh without token', '/api/auth/refresh', {}, undefined, 400, 'validation_error'],
         ['refresh with garbage', '/api/auth/refresh', { refresh: 'garbage' }, undefined, 401, 'invalid_token'],
@@ -207,7 +267,12 @@ for (const target of serverTargets()) {
       });
 
       it('unknown fields are ignored', async () => {
-        const response = await http.post('/api/auth/register', { email: uniqueEmail(), password: 'password1', password2: 'password1', favourite_colour: 'blue' });
+        const response = await http.post('/api/auth/register', {
+          email: uniqueEmail(),
+          password: 'password1',
+          password2: 'password1',
+          favourite_colour: 'blue',
+        });
         expect(response.status).toBe(201);
       });
 

@@ -37,7 +37,10 @@ describe.each(serverTargets())('GET /api/audit/ (%s)', (target) => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const response = await audit(home.people.owner.http, `${query}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+      const response = await audit(
+        home.people.owner.http,
+        `${query}&limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       expect(response.status, JSON.stringify(response.body)).toBe(200);
       expect(response.body.items.length).toBeLessThanOrEqual(limit);
       items.push(...(response.body.items as AuditItem[]));
@@ -56,7 +59,9 @@ describe.each(serverTargets())('GET /api/audit/ (%s)', (target) => {
       if (page.length < 1000) break;
     }
     return events.filter(
-      (event) => AUDITED_EVENT_TYPES.includes(event.type) && (event.data.home_id === home.homeId || event.streamName === `gateway-${home.gatewayId}`),
+      (event) =>
+        AUDITED_EVENT_TYPES.includes(event.type) &&
+        (event.data.home_id === home.homeId || event.streamName === `gateway-${home.gatewayId}`),
     );
   }
 
@@ -71,13 +76,28 @@ describe.each(serverTargets())('GET /api/audit/ (%s)', (target) => {
     // A bridge session with a state report, a metadata sync and one remote command acked by the edge.
     const socket = await GatewaySocket.connect(server.url, { gatewayId: home.gatewayId, secret: home.secret });
     await socket.next('welcome');
-    socket.send({ type: 'state', request_id: 's-1', timestamp: Date.now() / 1000, payload: { device_id: 'lamp', state: { on: true } } });
+    socket.send({
+      type: 'state',
+      request_id: 's-1',
+      timestamp: Date.now() / 1000,
+      payload: { device_id: 'lamp', state: { on: true } },
+    });
     expect((await socket.next('ack')).request_id).toBe('s-1');
-    socket.send({ type: 'sync', request_id: 'y-1', timestamp: Date.now() / 1000, payload: { devices: [{ id: 'lamp' }], rooms: [] } });
+    socket.send({
+      type: 'sync',
+      request_id: 'y-1',
+      timestamp: Date.now() / 1000,
+      payload: { devices: [{ id: 'lamp' }], rooms: [] },
+    });
     expect((await socket.next('ack')).request_id).toBe('y-1');
     const issued = owner.post(`/api/gateways/${home.gatewayId}/commands/`, { device_id: 'lamp', action: 'turn_on' });
     const command = await socket.next('command');
-    socket.send({ type: 'ack', request_id: command.request_id, timestamp: Date.now() / 1000, payload: { status: 'ok', result: { on: true } } });
+    socket.send({
+      type: 'ack',
+      request_id: command.request_id,
+      timestamp: Date.now() / 1000,
+      payload: { status: 'ok', result: { on: true } },
+    });
     expect((await issued).status).toBe(200);
     socket.close();
     await socket.closed;
@@ -102,7 +122,7 @@ describe.each(serverTargets())('GET /api/audit/ (%s)', (target) => {
     await server?.stop();
   });
 
-  it("shows the owner every event about the home, its gateway, sessions, telemetry and commands, oldest first", () => {
+  it('shows the owner every event about the home, its gateway, sessions, telemetry and commands, oldest first', () => {
     const types = all.map((item) => item.type);
     for (const type of [
       'HomeCreated',
@@ -123,21 +143,48 @@ describe.each(serverTargets())('GET /api/audit/ (%s)', (target) => {
     }
     expect(all.map((item) => item.position)).toEqual([...all.map((item) => item.position)].sort());
     const renamed = all.find((item) => item.type === 'GatewayRenamed')!;
-    expect(renamed).toMatchObject({ stream: `gateway-${home.gatewayId}`, revision: 1, data: { name: 'Front hall', previous_name: 'Hall' } });
+    expect(renamed).toMatchObject({
+      stream: `gateway-${home.gatewayId}`,
+      revision: 1,
+      data: { name: 'Front hall', previous_name: 'Hall' },
+    });
     expect(renamed.metadata).toMatchObject({ actor: { kind: 'user', id: home.people.owner.id } });
     expect(Date.parse(renamed.occurred_at)).not.toBeNaN();
     expect(Date.parse(renamed.recorded_at)).not.toBeNaN();
-    expect(Object.keys(renamed).sort()).toEqual(['data', 'metadata', 'occurred_at', 'position', 'recorded_at', 'revision', 'stream', 'type']);
+    expect(Object.keys(renamed).sort()).toEqual([
+      'data',
+      'metadata',
+      'occurred_at',
+      'position',
+      'recorded_at',
+      'revision',
+      'stream',
+      'type',
+    ]);
   });
 
   it('never shows a secret, a secret digest, a password or a password hash', async () => {
     const response = await audit(home.people.owner.http, '&limit=500');
     const text = JSON.stringify(response.body);
-    for (const secret of [home.secret, rotatedSecret, PASSWORD, 'hmac-sha256:', 'c2NyeXB0', 'secret_digest', 'password_hash', 'fingerprint']) {
+    for (const secret of [
+      home.secret,
+      rotatedSecret,
+      PASSWORD,
+      'hmac-sha256:',
+      'c2NyeXB0',
+      'secret_digest',
+      'password_hash',
+      'fingerprint',
+    ]) {
       expect(text.includes(secret), secret).toBe(false);
     }
     const provisioned = all.find((item) => item.type === 'GatewayProvisioned')!;
-    expect(provisioned.data).toEqual({ gateway_id: home.gatewayId, home_id: home.homeId, name: 'Hall', via: 'provision' });
+    expect(provisioned.data).toEqual({
+      gateway_id: home.gatewayId,
+      home_id: home.homeId,
+      name: 'Hall',
+      via: 'provision',
+    });
   });
 
   it('admins read it; users and viewers are refused (403); strangers and unknown homes do not exist (404); no token is 401', async () => {
@@ -160,7 +207,14 @@ describe.each(serverTargets())('GET /api/audit/ (%s)', (target) => {
   it('is described in the OpenAPI document', async () => {
     const doc = await new HttpClient(server.url).get('/api/openapi.json');
     const operation = doc.body.paths['/api/audit/'].get;
-    expect(operation.parameters.map((parameter: { name: string }) => parameter.name)).toEqual(['home_id', 'from', 'to', 'type', 'cursor', 'limit']);
+    expect(operation.parameters.map((parameter: { name: string }) => parameter.name)).toEqual([
+      'home_id',
+      'from',
+      'to',
+      'type',
+      'cursor',
+      'limit',
+    ]);
     expect(Object.keys(operation.responses).sort()).toEqual(['200', '400', '401', '403', '404']);
     expect(doc.body.components.schemas.AuditItem.properties.type.enum).toContain('RemoteCommandExpired');
   });
@@ -185,7 +239,10 @@ describe.each(serverTargets())('GET /api/audit/ (%s)', (target) => {
     const telemetry = await walkPages('&type=DeviceStatesReported,HomeMetadataSynced', 1);
     expect(telemetry.items.map((item) => item.type).sort()).toEqual(['DeviceStatesReported', 'HomeMetadataSynced']);
     const repeated = await audit(home.people.owner.http, '&type=RemoteCommandIssued&type=RemoteCommandSucceeded');
-    expect(repeated.body.items.map((item: AuditItem) => item.type)).toEqual(['RemoteCommandIssued', 'RemoteCommandSucceeded']);
+    expect(repeated.body.items.map((item: AuditItem) => item.type)).toEqual([
+      'RemoteCommandIssued',
+      'RemoteCommandSucceeded',
+    ]);
 
     const middle = all[Math.floor(all.length / 2)]!;
     const from = encodeURIComponent(middle.recorded_at);
@@ -195,7 +252,10 @@ describe.each(serverTargets())('GET /api/audit/ (%s)', (target) => {
     expect(after.map((item) => item.position)).toContain(middle.position);
     expect(before.every((item) => item.recorded_at < middle.recorded_at)).toBe(true);
     expect([...before, ...after].map((item) => item.position).sort()).toEqual(all.map((item) => item.position));
-    const window = await audit(home.people.owner.http, `&from=${from}&to=${encodeURIComponent(new Date(Date.parse(middle.recorded_at) + 1).toISOString())}`);
+    const window = await audit(
+      home.people.owner.http,
+      `&from=${from}&to=${encodeURIComponent(new Date(Date.parse(middle.recorded_at) + 1).toISOString())}`,
+    );
     expect(window.body.items.map((item: AuditItem) => item.position)).toContain(middle.position);
   });
 

@@ -62,14 +62,20 @@ describe('attempt limits over HTTP', () => {
 
   it('an access token without exp is refused with 401', async () => {
     const user = await register();
-    const forever = jwt.sign({ type: 'access', sub: user.id, jti: 'x', iss: 'smarthome-cloud' }, server.env.JWT_SECRET!, { algorithm: 'HS256' });
+    const forever = jwt.sign(
+      { type: 'access', sub: user.id, jti: 'x', iss: 'smarthome-cloud' },
+      server.env.JWT_SECRET!,
+      { algorithm: 'HS256' },
+    );
     const response = await http.withToken(forever).get('/api/auth/profile');
     expect(response.status).toBe(401);
   });
 
   it('the login limiter lets no more than its limit of 10 wrong passwords through under concurrency', async () => {
     const { email } = await register();
-    const answers = await Promise.all(Array.from({ length: 30 }, () => http.post('/api/auth/login', { email, password: 'wrong password' })));
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, () => http.post('/api/auth/login', { email, password: 'wrong password' })),
+    );
     const statuses = answers.map((answer) => answer.status);
     expect(statuses.filter((status) => status === 401)).toHaveLength(10);
     expect(statuses.filter((status) => status === 429)).toHaveLength(20);
@@ -83,11 +89,17 @@ describe('attempt limits over HTTP', () => {
   it('change-password has an attempt limit: 429 with Retry-After after 10 wrong current passwords', async () => {
     const user = await register();
     for (let i = 0; i < 10; i++) {
-      const wrong = await user.http.post('/api/auth/change-password', { old_password: 'not my password', new_password: 'a new password 1' });
+      const wrong = await user.http.post('/api/auth/change-password', {
+        old_password: 'not my password',
+        new_password: 'a new password 1',
+      });
       expect(wrong.status).toBe(400);
       expect(wrong.body.error.code).toBe('wrong_password');
     }
-    const limited = await user.http.post('/api/auth/change-password', { old_password: user.password, new_password: 'a new password 1' });
+    const limited = await user.http.post('/api/auth/change-password', {
+      old_password: user.password,
+      new_password: 'a new password 1',
+    });
     expect(limited.status).toBe(429);
     expect(limited.body.error.code).toBe('rate_limited');
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
@@ -95,10 +107,15 @@ describe('attempt limits over HTTP', () => {
 
   it('change-password attempts are limited under concurrency too, and a right password does not count', async () => {
     const user = await register();
-    const changed = await user.http.post('/api/auth/change-password', { old_password: user.password, new_password: 'the next password' });
+    const changed = await user.http.post('/api/auth/change-password', {
+      old_password: user.password,
+      new_password: 'the next password',
+    });
     expect(changed.status).toBe(204);
     const answers = await Promise.all(
-      Array.from({ length: 25 }, () => user.http.post('/api/auth/change-password', { old_password: 'wrong wrong', new_password: 'a new password 2' })),
+      Array.from({ length: 25 }, () =>
+        user.http.post('/api/auth/change-password', { old_password: 'wrong wrong', new_password: 'a new password 2' }),
+      ),
     );
     const statuses = answers.map((answer) => answer.status);
     expect(statuses.filter((status) => status === 400)).toHaveLength(10);

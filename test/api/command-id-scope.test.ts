@@ -19,7 +19,12 @@ describe.each(serverTargets())('client command ids on %s', (target) => {
 
   // Gateways are offline here: ttl_s queues the command (202).
   const issue = (who: HostileFixture, commandId: string, action = 'turn_on') =>
-    who.owner.post(`/api/gateways/${who.gatewayId}/commands`, { command_id: commandId, device_id: 'lamp', action, ttl_s: 600 });
+    who.owner.post(`/api/gateways/${who.gatewayId}/commands`, {
+      command_id: commandId,
+      device_id: 'lamp',
+      action,
+      ttl_s: 600,
+    });
 
   it('a command_id used in another home does not answer 409 (no existence oracle)', async () => {
     const commandId = randomUUID();

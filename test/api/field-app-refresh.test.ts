@@ -49,7 +49,10 @@ describe.each(serverTargets())('refresh tokens the field app does not rotate (%s
     ]);
     const represented = events.filter((event) => event.type === 'RefreshTokenRepresented');
     for (const event of represented) {
-      expect(event.data).toMatchObject({ token_id: (jwt.decode(refresh) as { jti: string }).jti, user_agent: APP_USER_AGENT });
+      expect(event.data).toMatchObject({
+        token_id: (jwt.decode(refresh) as { jti: string }).jti,
+        user_agent: APP_USER_AGENT,
+      });
       expect(typeof event.data.client_address).toBe('string');
     }
     // Each re-presentation replaced the successor issued just before it.

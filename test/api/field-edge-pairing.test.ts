@@ -7,11 +7,19 @@ import { headOf, registerUser, type TestUser } from '../support/fixtures.ts';
 
 /** The field edge's pair_gateway.py body: a fresh uuid4 per run, "Gateway <first 8 chars>", version 1.0.0. */
 function edgePairingBody(pairingCode: string, gatewayUuid = randomUUID()) {
-  return { pairing_code: pairingCode, gateway_uuid: gatewayUuid, name: `Gateway ${gatewayUuid.slice(0, 8)}`, version: '1.0.0' };
+  return {
+    pairing_code: pairingCode,
+    gateway_uuid: gatewayUuid,
+    name: `Gateway ${gatewayUuid.slice(0, 8)}`,
+    version: '1.0.0',
+  };
 }
 
 /** quick_pair.py / the app's requestPairingCode: `{home_name, expiry_minutes}` to the trailing-slash path. */
-async function requestCode(user: TestUser, body: Record<string, unknown> = { home_name: "Aditya's Smart Home", expiry_minutes: 10 }) {
+async function requestCode(
+  user: TestUser,
+  body: Record<string, unknown> = { home_name: "Aditya's Smart Home", expiry_minutes: 10 },
+) {
   const requested = await user.http.post('/api/gateways/request-pairing/', body);
   expect(requested.status, JSON.stringify(requested.body)).toBe(201);
   return requested.body as { code: string; expires_at: string; message: string };
@@ -22,7 +30,11 @@ describe.each(serverTargets())('the field edge pairs unchanged (%s)', (target) =
   let edge: HttpClient;
   let offsetMs = 0;
   beforeAll(async () => {
-    server = await startTestServer(target, { PAIRING_RATE_LIMIT: '1000' }, { clock: () => new Date(Date.now() + offsetMs) });
+    server = await startTestServer(
+      target,
+      { PAIRING_RATE_LIMIT: '1000' },
+      { clock: () => new Date(Date.now() + offsetMs) },
+    );
     edge = new HttpClient(server.url);
   });
   afterAll(async () => {
@@ -40,7 +52,13 @@ describe.each(serverTargets())('the field edge pairs unchanged (%s)', (target) =
     const body = edgePairingBody(requested.code);
     const paired = await edge.post('/api/gateways/complete-pairing/', body);
     expect(paired.status, JSON.stringify(paired.body)).toBe(201);
-    expect(paired.body).toMatchObject({ id: body.gateway_uuid, gateway_id: body.gateway_uuid, name: body.name, version: '1.0.0', message: expect.any(String) });
+    expect(paired.body).toMatchObject({
+      id: body.gateway_uuid,
+      gateway_id: body.gateway_uuid,
+      name: body.name,
+      version: '1.0.0',
+      message: expect.any(String),
+    });
     expect(paired.body.home_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(await server.gatewayAuthenticator.verifyGatewaySecret(body.gateway_uuid, paired.body.secret)).toMatchObject({
       gatewayId: body.gateway_uuid,
@@ -50,7 +68,9 @@ describe.each(serverTargets())('the field edge pairs unchanged (%s)', (target) =
     const gateway = await owner.http.get(`/api/gateways/${body.gateway_uuid}/`);
     expect(gateway.body).toMatchObject({ id: body.gateway_uuid, home_id: paired.body.home_id, version: '1.0.0' });
     const homes = await owner.http.get('/api/homes/');
-    expect(homes.body).toEqual([expect.objectContaining({ id: paired.body.home_id, name: "Aditya's Smart Home", role: 'owner' })]);
+    expect(homes.body).toEqual([
+      expect.objectContaining({ id: paired.body.home_id, name: "Aditya's Smart Home", role: 'owner' }),
+    ]);
     const log = await server.stores.eventStore.readStream(`gateway-${body.gateway_uuid}`);
     expect(log[0]!.data).toMatchObject({ gateway_id: body.gateway_uuid, version: '1.0.0', via: 'pairing' });
   });
@@ -87,7 +107,11 @@ describe.each(serverTargets())('the field edge pairs unchanged (%s)', (target) =
       expect(answer.body.error.code, label).toBe('validation_error');
     }
     // Both spellings of the same code (grouped differently) are one code; a blank version is no version.
-    const same = await edge.post('/api/gateways/complete-pairing', { code: code.toLowerCase(), pairing_code: `${code.slice(0, 4)}-${code.slice(4)}`, version: ' ' });
+    const same = await edge.post('/api/gateways/complete-pairing', {
+      code: code.toLowerCase(),
+      pairing_code: `${code.slice(0, 4)}-${code.slice(4)}`,
+      version: ' ',
+    });
     expect(same.status, JSON.stringify(same.body)).toBe(201);
     expect(same.body.version).toBeNull();
   });
@@ -130,7 +154,9 @@ describe.each(serverTargets())('the field edge pairs unchanged (%s)', (target) =
 
     const notValid = { valid: false, message: 'Pairing code is not valid' };
     expect((await owner.http.get('/api/gateways/verify-pairing/ABCDEFGH')).body).toEqual(notValid);
-    expect((await owner.http.get('/api/gateways/verify-pairing/12%00')).status, 'NUL is out of bounds everywhere').toBe(400);
+    expect((await owner.http.get('/api/gateways/verify-pairing/12%00')).status, 'NUL is out of bounds everywhere').toBe(
+      400,
+    );
     expect((await owner.http.get('/api/gateways/verify-pairing/not-a-code')).body).toEqual(notValid);
     expect((await owner.http.get(`/api/gateways/verify-pairing/${'A'.repeat(33)}`)).status).toBe(400);
 
@@ -149,12 +175,16 @@ describe.each(serverTargets())('the field edge pairs unchanged (%s)', (target) =
   it('the OpenAPI document describes the field pairing paths and fields', async () => {
     const doc = (await edge.get('/api/openapi.json')).body;
     expect(doc.paths['/api/gateways/verify-pairing/{code}'].get).toBeDefined();
-    expect(Object.keys(doc.paths['/api/gateways/complete-pairing'].post.requestBody.content['application/json'].schema.properties)).toEqual(
-      expect.arrayContaining(['code', 'pairing_code', 'gateway_uuid', 'name', 'version']),
-    );
-    expect(Object.keys(doc.paths['/api/gateways/request-pairing'].post.requestBody.content['application/json'].schema.properties)).toEqual(
-      expect.arrayContaining(['home_name', 'expiry_minutes']),
-    );
+    expect(
+      Object.keys(
+        doc.paths['/api/gateways/complete-pairing'].post.requestBody.content['application/json'].schema.properties,
+      ),
+    ).toEqual(expect.arrayContaining(['code', 'pairing_code', 'gateway_uuid', 'name', 'version']));
+    expect(
+      Object.keys(
+        doc.paths['/api/gateways/request-pairing'].post.requestBody.content['application/json'].schema.properties,
+      ),
+    ).toEqual(expect.arrayContaining(['home_name', 'expiry_minutes']));
     expect(doc.paths['/api/homes/{home_id}/'].patch).toBeDefined();
     expect(doc.paths['/api/homes/{home_id}/'].put).toBeDefined();
     expect(doc.paths['/api/gateways/{id}/'].put).toBeDefined();
@@ -175,10 +205,13 @@ describe('verify-pairing is rate-limited per address, sharing the budget of fail
     const owner = await registerUser(server, 'edge-owner');
     const { code } = await requestCode(owner);
     expect((await owner.http.get(`/api/gateways/verify-pairing/${code}`)).body.valid).toBe(true);
-    for (let i = 0; i < 3; i++) expect((await owner.http.get('/api/gateways/verify-pairing/WRONGCDE')).body.valid).toBe(false);
+    for (let i = 0; i < 3; i++)
+      expect((await owner.http.get('/api/gateways/verify-pairing/WRONGCDE')).body.valid).toBe(false);
     const limited = await owner.http.get(`/api/gateways/verify-pairing/${code}`);
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
-    expect((await new HttpClient(server.url).post('/api/gateways/complete-pairing/', edgePairingBody(code))).status).toBe(429);
+    expect(
+      (await new HttpClient(server.url).post('/api/gateways/complete-pairing/', edgePairingBody(code))).status,
+    ).toBe(429);
   });
 });

@@ -33,25 +33,45 @@ describe.each(serverTargets())('gateways API (%s)', (target) => {
     const owner = await registerUser(server, 'owner');
     const response = await owner.http.post('/api/gateways/provision', { name: 'Living room' });
     expect(response.status).toBe(201);
-    expect(Object.keys(response.body).sort()).toEqual(['created_at', 'gateway_id', 'home_id', 'id', 'name', 'secret', 'status', 'version']);
+    expect(Object.keys(response.body).sort()).toEqual([
+      'created_at',
+      'gateway_id',
+      'home_id',
+      'id',
+      'name',
+      'secret',
+      'status',
+      'version',
+    ]);
     expect(response.body).toMatchObject({ name: 'Living room', status: 'pending', gateway_id: response.body.id });
     expect(response.body.secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
     const detail = await owner.http.get(`/api/gateways/${response.body.id}/`);
     expect(detail.status).toBe(200);
     expect(Object.keys(detail.body).sort()).toEqual([...GATEWAY_KEYS].sort());
-    expect(detail.body).toMatchObject({ id: response.body.id, home_id: response.body.home_id, last_seen: null, revoked_at: null });
+    expect(detail.body).toMatchObject({
+      id: response.body.id,
+      home_id: response.body.home_id,
+      last_seen: null,
+      revoked_at: null,
+    });
     expect(JSON.stringify(detail.body)).not.toContain(response.body.secret);
 
     const homes = await owner.http.get('/api/homes/');
-    expect(homes.body).toEqual([expect.objectContaining({ id: response.body.home_id, role: 'owner', active_gateway_id: response.body.id })]);
+    expect(homes.body).toEqual([
+      expect.objectContaining({ id: response.body.home_id, role: 'owner', active_gateway_id: response.body.id }),
+    ]);
 
     const log = await server.stores.eventStore.readAll({ maxCount: 10_000 });
     expect(JSON.stringify(log)).not.toContain(response.body.secret);
-    const provisioned = log.find((event) => event.type === 'GatewayProvisioned' && event.data.gateway_id === response.body.id)!;
+    const provisioned = log.find(
+      (event) => event.type === 'GatewayProvisioned' && event.data.gateway_id === response.body.id,
+    )!;
     expect(provisioned.streamName).toBe(`gateway-${response.body.id}`);
     expect(provisioned.metadata.actor).toEqual({ kind: 'user', id: owner.id });
-    expect(log.some((event) => event.type === 'HomeCreated' && event.data.home_id === response.body.home_id)).toBe(true);
+    expect(log.some((event) => event.type === 'HomeCreated' && event.data.home_id === response.body.home_id)).toBe(
+      true,
+    );
 
     const login = await anonymous.post('/api/auth/login', { email: owner.email, password: 'correct horse battery' });
     expect(login.body.homes).toEqual([response.body.home_id]);
@@ -97,12 +117,15 @@ describe.each(serverTargets())('gateways API (%s)', (target) => {
         const rotated = await http.post(`${path}rotate-secret`);
         expect(rotated.status).toBe(EXPECTED.rotate![member]);
         const provisionWhileActive = await http.post('/api/gateways/provision', { home_id: home.homeId });
-        expect(provisionWhileActive.status).toBe(EXPECTED.provisionIntoHome![member] === 201 ? 409 : EXPECTED.provisionIntoHome![member]);
+        expect(provisionWhileActive.status).toBe(
+          EXPECTED.provisionIntoHome![member] === 201 ? 409 : EXPECTED.provisionIntoHome![member],
+        );
         if (EXPECTED.rename![member] !== 200) expect(await headOf(server)).toBe(before);
 
         const revoked = await http.post(`/api/gateways/${home.gatewayId}/revoke`);
         expect(revoked.status).toBe(EXPECTED.revoke![member]);
-        if (revoked.status === 200) expect(revoked.body).toMatchObject({ status: 'revoked', revoked_at: expect.any(String) });
+        if (revoked.status === 200)
+          expect(revoked.body).toMatchObject({ status: 'revoked', revoked_at: expect.any(String) });
         const deleted = await http.delete(path);
         expect(deleted.status).toBe(EXPECTED.delete![member]);
         if (deleted.status === 204) {
@@ -139,7 +162,9 @@ describe.each(serverTargets())('gateways API (%s)', (target) => {
   it('two concurrent provisions for one new home: exactly one 201', async () => {
     const owner = await registerUser(server, 'owner');
     const homeId = randomUUID();
-    const answers = await Promise.all(Array.from({ length: 6 }, () => owner.http.post('/api/gateways/provision', { home_id: homeId })));
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => owner.http.post('/api/gateways/provision', { home_id: homeId })),
+    );
     const statuses = answers.map((answer) => answer.status).sort();
     expect(statuses).toEqual([201, 409, 409, 409, 409, 409]);
     const log = await server.stores.eventStore.readStream(`home-${homeId}`);

@@ -24,14 +24,24 @@ describe.each(serverTargets())('home names and PUT aliases (%s)', (target) => {
     const expected = { owner: 200, admin: 200, user: 403, viewer: 403, stranger: 404 } as const;
     for (const member of MEMBERS) {
       for (const method of ['patch', 'put'] as const) {
-        const renamed = await home.people[member].http[method](`/api/homes/${home.homeId}/`, { name: `  ${member} ${method} home ` });
+        const renamed = await home.people[member].http[method](`/api/homes/${home.homeId}/`, {
+          name: `  ${member} ${method} home `,
+        });
         expect(renamed.status, `${member} ${method}`).toBe(expected[member]);
-        if (renamed.status === 200) expect(renamed.body).toMatchObject({ id: home.homeId, name: `${member} ${method} home`, role: member });
+        if (renamed.status === 200)
+          expect(renamed.body).toMatchObject({ id: home.homeId, name: `${member} ${method} home`, role: member });
       }
     }
     expect((await home.people.viewer.http.get('/api/homes')).body[0].name).toBe('owner put home');
-    const renames = (await server.stores.eventStore.readStream(`home-${home.homeId}`)).filter((event) => event.type === 'HomeRenamed');
-    expect(renames.map((event) => event.data.name)).toEqual(['admin patch home', 'admin put home', 'owner patch home', 'owner put home']);
+    const renames = (await server.stores.eventStore.readStream(`home-${home.homeId}`)).filter(
+      (event) => event.type === 'HomeRenamed',
+    );
+    expect(renames.map((event) => event.data.name)).toEqual([
+      'admin patch home',
+      'admin put home',
+      'owner patch home',
+      'owner put home',
+    ]);
     expect(renames[0]!.data).toMatchObject({ previous_name: 'Home', renamed_by: home.people.admin.id });
   });
 

@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serverTargets } from '../support/server-targets.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
-import { bodyEndpoints, expectJsonRefusal, hostileFixture, nestedJsonText, send, type HostileFixture } from './hostile-support.ts';
+import {
+  bodyEndpoints,
+  expectJsonRefusal,
+  hostileFixture,
+  nestedJsonText,
+  send,
+  type HostileFixture,
+} from './hostile-support.ts';
 
 const NUL = 'name\u0000with NUL';
 const LONE_SURROGATE = 'name\ud800alone';
@@ -24,7 +31,11 @@ describe.each(serverTargets())('hostile input on %s', (target) => {
   ])('%s in a name, device_id or params gives a 400, not a 500, on every endpoint', async (_label, text, violation) => {
     for (const endpoint of bodyEndpoints(fixture)) {
       for (const field of endpoint.fields) {
-        const response = await send(fixture, endpoint, JSON.stringify({ [field]: field === 'params' ? { key: text } : text }));
+        const response = await send(
+          fixture,
+          endpoint,
+          JSON.stringify({ [field]: field === 'params' ? { key: text } : text }),
+        );
         expectJsonRefusal(response, `${endpoint.method} ${endpoint.path} ${field}`);
         expect(response.status).toBe(400);
         expect(response.body.error.code).toBe('json_out_of_bounds');
@@ -82,7 +93,12 @@ describe.each(serverTargets())('hostile input on %s', (target) => {
   });
 
   it.each([['%00'], ['%ED%A0%80'], ['%E0%A4%A'], ['x'.repeat(5000)]])('a path id %s gives a 4xx', async (id) => {
-    for (const path of [`/api/gateways/${id}`, `/api/commands/${id}`, `/api/homes/${id}`, `/api/gateways/homes/${id}/permissions/`]) {
+    for (const path of [
+      `/api/gateways/${id}`,
+      `/api/commands/${id}`,
+      `/api/homes/${id}`,
+      `/api/gateways/homes/${id}/permissions/`,
+    ]) {
       expectJsonRefusal(await fixture.owner.get(path), path.slice(0, 60));
     }
   });

@@ -16,9 +16,15 @@ export interface HostileFixture {
 export async function hostileFixture(server: TestServer): Promise<HostileFixture> {
   const anonymous = new HttpClient(server.url);
   const stamp = `${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
-  const owner = await anonymous.post('/api/auth/register', { email: `owner-${stamp}@example.com`, password: 'correct horse battery' });
+  const owner = await anonymous.post('/api/auth/register', {
+    email: `owner-${stamp}@example.com`,
+    password: 'correct horse battery',
+  });
   expect(owner.status).toBe(201);
-  const other = await anonymous.post('/api/auth/register', { email: `other-${stamp}@example.com`, password: 'correct horse battery' });
+  const other = await anonymous.post('/api/auth/register', {
+    email: `other-${stamp}@example.com`,
+    password: 'correct horse battery',
+  });
   expect(other.status).toBe(201);
   const ownerHttp = anonymous.withToken(owner.body.access);
   const provisioned = await ownerHttp.post('/api/gateways/provision', { name: 'Hall' });
@@ -43,9 +49,24 @@ export interface BodyEndpoint {
 
 export function bodyEndpoints(fixture: HostileFixture): BodyEndpoint[] {
   const { homeId, gatewayId, otherUserId } = fixture;
-  const anon = (path: string, fields: string[]): BodyEndpoint => ({ method: 'POST', path, fields, authenticated: false });
-  const post = (path: string, fields: string[]): BodyEndpoint => ({ method: 'POST', path, fields, authenticated: true });
-  const patch = (path: string, fields: string[]): BodyEndpoint => ({ method: 'PATCH', path, fields, authenticated: true });
+  const anon = (path: string, fields: string[]): BodyEndpoint => ({
+    method: 'POST',
+    path,
+    fields,
+    authenticated: false,
+  });
+  const post = (path: string, fields: string[]): BodyEndpoint => ({
+    method: 'POST',
+    path,
+    fields,
+    authenticated: true,
+  });
+  const patch = (path: string, fields: string[]): BodyEndpoint => ({
+    method: 'PATCH',
+    path,
+    fields,
+    authenticated: true,
+  });
   const put = (path: string, fields: string[]): BodyEndpoint => ({ method: 'PUT', path, fields, authenticated: true });
   return [
     anon('/api/auth/register', ['email', 'password', 'name', 'first_name', 'last_name', 'password2']),
@@ -64,7 +85,15 @@ export function bodyEndpoints(fixture: HostileFixture): BodyEndpoint[] {
     anon('/api/gateways/complete-pairing', ['code', 'pairing_code', 'gateway_uuid', 'home_id', 'name', 'version']),
     post(`/api/gateways/homes/${homeId}/permissions/`, ['email', 'user_id', 'role']),
     patch(`/api/gateways/homes/${homeId}/permissions/${otherUserId}`, ['role']),
-    post(`/api/gateways/${gatewayId}/commands`, ['device_id', 'action', 'params', 'command_id', 'wait', 'timeout_s', 'ttl_s']),
+    post(`/api/gateways/${gatewayId}/commands`, [
+      'device_id',
+      'action',
+      'params',
+      'command_id',
+      'wait',
+      'timeout_s',
+      'ttl_s',
+    ]),
     post(`/api/remote/homes/${homeId}/entities/12/control`, ['command', 'value', 'command_id']),
   ];
 }
@@ -76,7 +105,10 @@ export function send(fixture: HostileFixture, endpoint: BodyEndpoint, bodyText: 
 
 /** A refusal as the API promises it: a 4xx with `{ error: { code, message } }`. */
 export function expectJsonRefusal(response: JsonResponse, what: string): void {
-  expect(response.status, `${what} → ${response.status} ${JSON.stringify(response.body)?.slice(0, 300)}`).toBeGreaterThanOrEqual(400);
+  expect(
+    response.status,
+    `${what} → ${response.status} ${JSON.stringify(response.body)?.slice(0, 300)}`,
+  ).toBeGreaterThanOrEqual(400);
   expect(response.status, `${what} → ${JSON.stringify(response.body)?.slice(0, 300)}`).toBeLessThan(500);
   expect(typeof response.body?.error?.code, what).toBe('string');
   expect(typeof response.body?.error?.message, what).toBe('string');
@@ -84,5 +116,7 @@ export function expectJsonRefusal(response: JsonResponse, what: string): void {
 
 /** JSON text nested `depth` levels deep, built as text (JSON.stringify of such a value would itself recurse). */
 export function nestedJsonText(depth: number, kind: 'array' | 'object' = 'array'): string {
-  return kind === 'array' ? `${'['.repeat(depth)}${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+  return kind === 'array'
+    ? `${'['.repeat(depth)}${']'.repeat(depth)}`
+    : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 }

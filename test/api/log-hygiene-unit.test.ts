@@ -28,7 +28,9 @@ describe('log hygiene', () => {
     });
     const scrubbed = scrubLogLine(line);
     expect(scrubbed).not.toMatch(/0123abcdef|c2NyeXB0|eyJ/);
-    expect(JSON.parse(scrubbed).msg).toBe('failed: hmac-sha256:[redacted] and [redacted scrypt hash] and [redacted token]');
+    expect(JSON.parse(scrubbed).msg).toBe(
+      'failed: hmac-sha256:[redacted] and [redacted scrypt hash] and [redacted token]',
+    );
   });
 
   it('an ordinary line is left as it is', () => {

@@ -30,7 +30,9 @@ async function failHashCarryingAppends(server: TestServer, on: boolean): Promise
         end if;
         return new;
       end $$`);
-    await knex.raw('create trigger test_refuse_append before insert on es_events for each row execute function test_refuse_append()');
+    await knex.raw(
+      'create trigger test_refuse_append before insert on es_events for each row execute function test_refuse_append()',
+    );
   } else {
     await knex.raw('drop trigger test_refuse_append on es_events');
   }
@@ -71,7 +73,10 @@ describe.each(serverTargets().filter((target) => target !== 'esdb'))('log hygien
 
     await failHashCarryingAppends(server, true);
     try {
-      const failedRegistration = await anonymous.post('/api/auth/register', { email: `again-${email}`, password: PASSWORD });
+      const failedRegistration = await anonymous.post('/api/auth/register', {
+        email: `again-${email}`,
+        password: PASSWORD,
+      });
       expect(failedRegistration.status).toBe(500);
       const failedRotation = await user.post(`/api/gateways/${provisioned.body.id}/rotate-secret`);
       expect(failedRotation.status).toBe(500);

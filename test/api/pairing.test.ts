@@ -14,7 +14,11 @@ describe.each(serverTargets())('gateway pairing (%s)', (target) => {
   let offsetMs = 0;
 
   beforeAll(async () => {
-    server = await startTestServer(target, { PAIRING_RATE_LIMIT: '1000' }, { clock: () => new Date(Date.now() + offsetMs) });
+    server = await startTestServer(
+      target,
+      { PAIRING_RATE_LIMIT: '1000' },
+      { clock: () => new Date(Date.now() + offsetMs) },
+    );
     gateway = new HttpClient(server.url);
   });
   afterAll(async () => {
@@ -34,7 +38,17 @@ describe.each(serverTargets())('gateway pairing (%s)', (target) => {
     const code = `${requested.body.code.slice(0, 4).toLowerCase()}-${requested.body.code.slice(4)}`;
     const completed = await gateway.post('/api/gateways/complete-pairing', { code, home_id: homeId });
     expect(completed.status, JSON.stringify(completed.body)).toBe(201);
-    expect(Object.keys(completed.body).sort()).toEqual(['created_at', 'gateway_id', 'home_id', 'id', 'message', 'name', 'secret', 'status', 'version']);
+    expect(Object.keys(completed.body).sort()).toEqual([
+      'created_at',
+      'gateway_id',
+      'home_id',
+      'id',
+      'message',
+      'name',
+      'secret',
+      'status',
+      'version',
+    ]);
     expect(completed.body).toMatchObject({ home_id: homeId, name: 'Attic', status: 'pending' });
     expect(await server.gatewayAuthenticator.verifyGatewaySecret(completed.body.id, completed.body.secret)).toEqual({
       gatewayId: completed.body.id,
@@ -47,11 +61,18 @@ describe.each(serverTargets())('gateway pairing (%s)', (target) => {
     const text = JSON.stringify(log);
     expect(text).not.toContain(requested.body.code);
     expect(text).not.toContain(completed.body.secret);
-    const redeemed = log.find((event) => event.type === 'PairingRedeemed' && event.data.gateway_id === completed.body.id)!;
+    const redeemed = log.find(
+      (event) => event.type === 'PairingRedeemed' && event.data.gateway_id === completed.body.id,
+    )!;
     expect(redeemed.streamName).toMatch(/^pairing-[0-9a-f]{64}$/);
-    const provisioned = log.find((event) => event.type === 'GatewayProvisioned' && event.data.gateway_id === completed.body.id)!;
+    const provisioned = log.find(
+      (event) => event.type === 'GatewayProvisioned' && event.data.gateway_id === completed.body.id,
+    )!;
     expect(provisioned.data.via).toBe('pairing');
-    expect(provisioned.metadata).toMatchObject({ actor: { kind: 'gateway', id: completed.body.id }, on_behalf_of: { kind: 'user', id: owner.id } });
+    expect(provisioned.metadata).toMatchObject({
+      actor: { kind: 'gateway', id: completed.body.id },
+      on_behalf_of: { kind: 'user', id: owner.id },
+    });
 
     const reused = await gateway.post('/api/gateways/complete-pairing', { code: requested.body.code });
     expect(reused.status).toBe(400);
@@ -65,17 +86,25 @@ describe.each(serverTargets())('gateway pairing (%s)', (target) => {
       expect(requested.status).toBe({ stranger: 404, viewer: 403, user: 403, admin: 201, owner: 201 }[member]);
     }
     const requested = await home.people.admin.http.post('/api/gateways/request-pairing', { home_id: home.homeId });
-    const mismatch = await gateway.post('/api/gateways/complete-pairing', { code: requested.body.code, home_id: randomUUID() });
+    const mismatch = await gateway.post('/api/gateways/complete-pairing', {
+      code: requested.body.code,
+      home_id: randomUUID(),
+    });
     expect(mismatch.status).toBe(400);
     expect(mismatch.body.error.code).toBe('pairing_home_mismatch');
     // The home still has its active gateway: 409, and the code stays usable once that is fixed.
     const blocked = await gateway.post('/api/gateways/complete-pairing', { code: requested.body.code });
     expect(blocked.status).toBe(409);
     await home.people.owner.http.post(`/api/gateways/${home.gatewayId}/revoke`);
-    const completed = await gateway.post('/api/gateways/complete-pairing', { code: requested.body.code, home_id: home.homeId });
+    const completed = await gateway.post('/api/gateways/complete-pairing', {
+      code: requested.body.code,
+      home_id: home.homeId,
+    });
     expect(completed.status, JSON.stringify(completed.body)).toBe(201);
     expect(completed.body.home_id).toBe(home.homeId);
-    expect((await home.people.viewer.http.get('/api/gateways/')).body.map((g: { id: string }) => g.id)).toContain(completed.body.id);
+    expect((await home.people.viewer.http.get('/api/gateways/')).body.map((g: { id: string }) => g.id)).toContain(
+      completed.body.id,
+    );
   });
 
   it('wrong and expired codes → 400 with a reason; expiry is recorded as an event', async () => {
@@ -132,7 +161,8 @@ describe('gateway pairing rate limit', () => {
 
   it('refuses a client address after too many failed redemptions', async () => {
     const gateway = new HttpClient(server.url);
-    for (let i = 0; i < 3; i++) expect((await gateway.post('/api/gateways/complete-pairing', { code: 'WRONGCDE' })).status).toBe(400);
+    for (let i = 0; i < 3; i++)
+      expect((await gateway.post('/api/gateways/complete-pairing', { code: 'WRONGCDE' })).status).toBe(400);
     const limited = await gateway.post('/api/gateways/complete-pairing', { code: 'WRONGCDE' });
     expect(limited.status).toBe(429);
     expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);

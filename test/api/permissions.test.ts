@@ -34,9 +34,25 @@ describe.each(serverTargets())('home permissions API (%s)', (target) => {
         expect(list.status).toBe(200);
         expect(list.body).toHaveLength(4);
         const byRole = Object.fromEntries(list.body.map((p: { role: string }) => [p.role, p]));
-        expect(byRole.owner).toMatchObject({ user_id: home.people.owner.id, email: home.people.owner.email, name: 'owner', granted_by: home.people.owner.id });
-        expect(byRole.viewer).toMatchObject({ user_id: home.people.viewer.id, email: home.people.viewer.email, granted_by: home.people.owner.id });
-        expect(Object.keys(byRole.admin).sort()).toEqual(['email', 'granted_at', 'granted_by', 'name', 'role', 'user_id']);
+        expect(byRole.owner).toMatchObject({
+          user_id: home.people.owner.id,
+          email: home.people.owner.email,
+          name: 'owner',
+          granted_by: home.people.owner.id,
+        });
+        expect(byRole.viewer).toMatchObject({
+          user_id: home.people.viewer.id,
+          email: home.people.viewer.email,
+          granted_by: home.people.owner.id,
+        });
+        expect(Object.keys(byRole.admin).sort()).toEqual([
+          'email',
+          'granted_at',
+          'granted_by',
+          'name',
+          'role',
+          'user_id',
+        ]);
       } else {
         expect(list.status).toBe(refusal(member));
       }
@@ -53,7 +69,12 @@ describe.each(serverTargets())('home permissions API (%s)', (target) => {
         const granted = await http.post(permissions(home.homeId), { email: newcomer.email.toUpperCase(), role });
         if (MAY_MANAGE[member].includes(role)) {
           expect(granted.status, JSON.stringify(granted.body)).toBe(201);
-          expect(granted.body).toMatchObject({ user_id: newcomer.id, email: newcomer.email, role, granted_by: home.people[member].id });
+          expect(granted.body).toMatchObject({
+            user_id: newcomer.id,
+            email: newcomer.email,
+            role,
+            granted_by: home.people[member].id,
+          });
           expect((await newcomer.http.get(`/api/homes/${home.homeId}`)).body.role).toBe(role);
         } else {
           expect(granted.status).toBe(refusal(member));
@@ -70,7 +91,9 @@ describe.each(serverTargets())('home permissions API (%s)', (target) => {
         expect(changed.status, `${member} changes ${subject} to ${to}`).toBe(allowed ? 200 : refusal(member));
         if (allowed) expect(changed.body.role).toBe(to);
         const removed = await http.delete(`${permissions(home.homeId)}${target.id}`);
-        expect(removed.status, `${member} removes ${subject}`).toBe(MAY_MANAGE[member].includes(allowed ? to : subject) ? 204 : refusal(member));
+        expect(removed.status, `${member} removes ${subject}`).toBe(
+          MAY_MANAGE[member].includes(allowed ? to : subject) ? 204 : refusal(member),
+        );
       }
       const onOwner = await http.delete(`${permissions(home.homeId)}${home.people.owner.id}`);
       expect(onOwner.status).toBe(member === 'owner' ? 409 : member === 'admin' ? 403 : refusal(member));
@@ -90,7 +113,9 @@ describe.each(serverTargets())('home permissions API (%s)', (target) => {
     const leaving = await owner.http.delete(`${permissions(home.homeId)}${owner.id}/`);
     expect(leaving.status).toBe(409);
     expect(leaving.body.error.code).toBe('owner_cannot_leave');
-    expect((await home.people.stranger.http.delete(`${permissions(home.homeId)}${home.people.stranger.id}/`)).status).toBe(404);
+    expect(
+      (await home.people.stranger.http.delete(`${permissions(home.homeId)}${home.people.stranger.id}/`)).status,
+    ).toBe(404);
   });
 
   it('grant answers 201 for a new member, 200 for a role change (or no change); nobody grants owner', async () => {
@@ -126,10 +151,14 @@ describe.each(serverTargets())('home permissions API (%s)', (target) => {
     const provisioned = await owner.http.post('/api/gateways/provision', {});
     const homeId = provisioned.body.home_id;
     const newcomers = await Promise.all(Array.from({ length: 8 }, () => registerUser(server, 'newcomer')));
-    const answers = await Promise.all(newcomers.map((person) => owner.http.post(permissions(homeId), { user_id: person.id, role: 'viewer' })));
+    const answers = await Promise.all(
+      newcomers.map((person) => owner.http.post(permissions(homeId), { user_id: person.id, role: 'viewer' })),
+    );
     expect(answers.map((answer) => answer.status)).toEqual(newcomers.map(() => 201));
     const list = await owner.http.get(permissions(homeId));
-    expect(list.body.map((p: { user_id: string }) => p.user_id).sort()).toEqual([owner.id, ...newcomers.map((p) => p.id)].sort());
+    expect(list.body.map((p: { user_id: string }) => p.user_id).sort()).toEqual(
+      [owner.id, ...newcomers.map((p) => p.id)].sort(),
+    );
     const events = await server.stores.eventStore.readStream(`home-${homeId}`);
     expect(events.filter((event) => event.type === 'PermissionGranted')).toHaveLength(8);
   });
@@ -142,7 +171,14 @@ describe.each(serverTargets())('home permissions API (%s)', (target) => {
       [http.post(permissions(home.homeId), { email: 'nobody@example.com', role: 'user' }), 404, 'user_not_found'],
       [http.post(permissions(home.homeId), { user_id: randomUUID(), role: 'user' }), 404, 'user_not_found'],
       [http.post(permissions(home.homeId), { role: 'user' }), 400],
-      [http.post(permissions(home.homeId), { email: home.people.user.email, user_id: home.people.user.id, role: 'user' }), 400],
+      [
+        http.post(permissions(home.homeId), {
+          email: home.people.user.email,
+          user_id: home.people.user.id,
+          role: 'user',
+        }),
+        400,
+      ],
       [http.post(permissions(home.homeId), { email: 'not-an-email', role: 'user' }), 400],
       [http.post(permissions(home.homeId), { user_id: home.people.user.id }), 400],
       [http.post(permissions(home.homeId), { user_id: home.people.user.id, role: 'root' }), 400],
@@ -170,7 +206,10 @@ describe.each(serverTargets())('home permissions API (%s)', (target) => {
     const home = await homeWithEveryRole(server);
     const stranger = home.people.stranger.http;
     const known = await stranger.post(permissions(home.homeId), { email: home.people.user.email, role: 'viewer' });
-    const unknown = await stranger.post(permissions(home.homeId), { email: 'nobody-at-all@example.com', role: 'viewer' });
+    const unknown = await stranger.post(permissions(home.homeId), {
+      email: 'nobody-at-all@example.com',
+      role: 'viewer',
+    });
     expect([known.status, known.body.error.code]).toEqual([404, 'home_not_found']);
     expect([unknown.status, unknown.body.error.code]).toEqual([404, 'home_not_found']);
   });

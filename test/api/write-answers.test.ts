@@ -26,9 +26,17 @@ describe.each(serverTargets())('writes answer from what they wrote (%s)', (targe
     it('provision answers 201 with the secret for a gateway the read model does not show yet', async () => {
       const provisioned = await owner.http.post('/api/gateways/provision', { name: 'Hall' });
       expect(provisioned.status, JSON.stringify(provisioned.body)).toBe(201);
-      expect(provisioned.body).toMatchObject({ name: 'Hall', status: 'pending', secret: expect.any(String), home_id: expect.any(String) });
+      expect(provisioned.body).toMatchObject({
+        name: 'Hall',
+        status: 'pending',
+        secret: expect.any(String),
+        home_id: expect.any(String),
+      });
       expect(provisioned.body.gateway_id).toBe(provisioned.body.id);
-      const verified = await server.gatewayAuthenticator.verifyGatewaySecret(provisioned.body.id, provisioned.body.secret);
+      const verified = await server.gatewayAuthenticator.verifyGatewaySecret(
+        provisioned.body.id,
+        provisioned.body.secret,
+      );
       expect(verified, 'the secret answered is the one written').toBeTruthy();
     });
 
@@ -42,7 +50,11 @@ describe.each(serverTargets())('writes answer from what they wrote (%s)', (targe
 
     it('register answers 201 with the user the read model does not show yet', async () => {
       const email = `lag-${randomUUID().slice(0, 8)}@example.com`;
-      const registered = await new HttpClient(server.url).post('/api/auth/register', { email, password: 'correct horse battery', name: 'Lag' });
+      const registered = await new HttpClient(server.url).post('/api/auth/register', {
+        email,
+        password: 'correct horse battery',
+        name: 'Lag',
+      });
       expect(registered.status, JSON.stringify(registered.body)).toBe(201);
       expect(registered.body.user).toMatchObject({ id: expect.any(String), email, name: 'Lag' });
       expect(registered.body.access).toEqual(expect.any(String));
@@ -52,7 +64,9 @@ describe.each(serverTargets())('writes answer from what they wrote (%s)', (targe
   it('provision under 20 concurrent clients answers 201 with the secret every time', async () => {
     const server = await startTestServer(target);
     try {
-      const owners = await Promise.all(Array.from({ length: 20 }, (_, index) => registerUser(server, `concurrent-${index}`)));
+      const owners = await Promise.all(
+        Array.from({ length: 20 }, (_, index) => registerUser(server, `concurrent-${index}`)),
+      );
       const answers = await Promise.all(owners.map((person) => person.http.post('/api/gateways/provision', {})));
       expect(answers.map((answer) => answer.status)).toEqual(owners.map(() => 201));
       expect(answers.every((answer) => typeof answer.body.secret === 'string')).toBe(true);

@@ -85,7 +85,9 @@ describe.each(databaseTargets())('audit history (%s)', (target) => {
     expect(events.length).toBeGreaterThan(0);
     for (const event of events) {
       expect(eventCatalogue.types(), `event ${event.type}`).toContain(event.type);
-      const missing = REQUIRED_METADATA.filter((key) => event.metadata[key] === undefined || event.metadata[key] === '');
+      const missing = REQUIRED_METADATA.filter(
+        (key) => event.metadata[key] === undefined || event.metadata[key] === '',
+      );
       expect(missing, `${event.type} in ${event.streamName} lacks metadata`).toEqual([]);
       const actor = event.metadata.actor as { kind: string; id: string | null };
       expect(['user', 'gateway', 'operator', 'system', 'anonymous']).toContain(actor.kind);
@@ -113,15 +115,22 @@ describe.each(databaseTargets())('audit history (%s)', (target) => {
         expect(metadata.user_agent, where).toBeNull();
         expect(metadata.client_address, where).toBe(server.nodeId);
         if (event.streamName.startsWith('remote_command-')) {
-          const earlier = events.filter((other) => other.streamName === event.streamName && other.revision < event.revision);
+          const earlier = events.filter(
+            (other) => other.streamName === event.streamName && other.revision < event.revision,
+          );
           expect(metadata.correlation_id, where).toBe(earlier[0]!.metadata.correlation_id);
-          expect(earlier.map((other) => other.id), where).toContain(metadata.causation_id);
+          expect(
+            earlier.map((other) => other.id),
+            where,
+          ).toContain(metadata.causation_id);
         }
       } else if (actor.kind === 'gateway' && metadata.gateway_session_id !== undefined) {
         // Over the bridge: the session, the socket's address and user agent, and the frame that caused it.
         expect(typeof metadata.client_address, where).toBe('string');
         expect(metadata.user_agent, where).toBe(WALK_EDGE_USER_AGENT);
-        const frameRequest = event.type.startsWith('RemoteCommand') ? event.data.command_id : (event.data.request_id ?? null);
+        const frameRequest = event.type.startsWith('RemoteCommand')
+          ? event.data.command_id
+          : (event.data.request_id ?? null);
         expect(metadata.request_id, where).toBe(frameRequest);
       } else {
         // Over HTTP (users; a gateway redeeming a pairing code): the request, its address and user agent.
@@ -144,7 +153,9 @@ describe.each(databaseTargets())('audit history (%s)', (target) => {
       const positions: string[] = [];
       let cursor: string | null = null;
       do {
-        const response: JsonResponse = await owner.get(`/api/audit/?home_id=${homeId}&limit=7${cursor ? `&cursor=${cursor}` : ''}`);
+        const response: JsonResponse = await owner.get(
+          `/api/audit/?home_id=${homeId}&limit=7${cursor ? `&cursor=${cursor}` : ''}`,
+        );
         expect(response.status, JSON.stringify(response.body)).toBe(200);
         positions.push(...response.body.items.map((item: { position: string }) => item.position));
         cursor = response.body.next_cursor;
@@ -166,7 +177,9 @@ describe.each(databaseTargets())('audit history (%s)', (target) => {
 
   it('the walk produced every event type in the catalogue (bar the listed exceptions)', () => {
     const produced = new Set(events.map((event) => event.type));
-    const neverProduced = eventCatalogue.types().filter((type) => !produced.has(type) && !(type in NOT_PRODUCED_BY_THIS_WALK_YET));
+    const neverProduced = eventCatalogue
+      .types()
+      .filter((type) => !produced.has(type) && !(type in NOT_PRODUCED_BY_THIS_WALK_YET));
     expect(neverProduced, `catalogue event types the walk never produced: ${neverProduced.join(', ')}`).toEqual([]);
     const listedButProduced = Object.keys(NOT_PRODUCED_BY_THIS_WALK_YET).filter((type) => produced.has(type));
     expect(listedButProduced, 'produced now: remove them from NOT_PRODUCED_BY_THIS_WALK_YET').toEqual([]);
@@ -185,16 +198,33 @@ describe.each(databaseTargets())('audit history (%s)', (target) => {
     });
 
     it('exports the user stream and its e-mail claims, oldest first, and verify passes (store and file)', async () => {
-      const lines = fs.readFileSync(exportFile, 'utf8').trim().split('\n').map((line) => JSON.parse(line));
+      const lines = fs
+        .readFileSync(exportFile, 'utf8')
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line));
       const streams = new Set(lines.map((line) => line.stream as string));
       expect(streams).toContain(`user-${walk.userId}`);
       expect([...streams].filter((s) => s.startsWith('email-'))).toHaveLength(2);
       expect([...streams].filter((s) => s.startsWith('refresh_family-'))).toHaveLength(2);
       // Account events are audited per user (not per home): a re-presented refresh token is there with its origin.
       const represented = lines.find((line) => line.type === 'RefreshTokenRepresented');
-      expect(represented?.data).toMatchObject({ user_id: walk.userId, client_address: expect.any(String), user_agent: expect.any(String) });
+      expect(represented?.data).toMatchObject({
+        user_id: walk.userId,
+        client_address: expect.any(String),
+        user_agent: expect.any(String),
+      });
       expect(lines.map((l) => l.position)).toEqual([...lines.map((l) => l.position)].sort());
-      expect(Object.keys(lines[0]).sort()).toEqual(['created', 'data', 'id', 'metadata', 'position', 'revision', 'stream', 'type']);
+      expect(Object.keys(lines[0]).sort()).toEqual([
+        'created',
+        'data',
+        'id',
+        'metadata',
+        'position',
+        'revision',
+        'stream',
+        'type',
+      ]);
 
       const fromFile = captureIo();
       expect(await auditVerify(config, { file: exportFile }, fromFile)).toBe(0);
@@ -215,7 +245,11 @@ describe.each(databaseTargets())('audit history (%s)', (target) => {
       const lines = fs.readFileSync(exportFile, 'utf8').trim().split('\n');
       const middle = JSON.parse(lines[3]!) as { created: string };
       const slice = path.join(workDir, 'slice.jsonl');
-      const count = await auditExport(config, { user: walk.userId, from: new Date(middle.created), out: slice }, captureIo());
+      const count = await auditExport(
+        config,
+        { user: walk.userId, from: new Date(middle.created), out: slice },
+        captureIo(),
+      );
       expect(count).toBeGreaterThan(0);
       expect(count).toBeLessThan(lines.length);
       expect(await auditVerify(config, { file: slice }, captureIo())).toBe(0);
@@ -232,7 +266,11 @@ describe.each(databaseTargets())('audit history (%s)', (target) => {
       fs.writeFileSync(tampered, bytes);
       const io = captureIo();
       expect(await auditVerify(config, { file: tampered }, io)).toBe(1);
-      expect(io.output()).toMatch(new RegExp(`first mismatch: user-${walk.userId} revision \\d+ \\(UserProfileUpdated, event [0-9a-f-]+\\): hash mismatch`));
+      expect(io.output()).toMatch(
+        new RegExp(
+          `first mismatch: user-${walk.userId} revision \\d+ \\(UserProfileUpdated, event [0-9a-f-]+\\): hash mismatch`,
+        ),
+      );
     });
 
     it('a row changed in the store fails verify and names the event', async () => {

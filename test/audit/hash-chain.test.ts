@@ -23,7 +23,8 @@ describe('hash chain', () => {
     { type: 'A', data: { n: 1 }, metadata: { actor: { kind: 'system', id: 'x' } } },
     { type: 'B', data: { n: 2 }, metadata: { actor: { kind: 'system', id: 'x' } } },
   ];
-  const stream = (linked: typeof events) => linked.map((event, revision) => ({ ...event, streamName: 's-1', revision, id: `e${revision}` }));
+  const stream = (linked: typeof events) =>
+    linked.map((event, revision) => ({ ...event, streamName: 's-1', revision, id: `e${revision}` }));
 
   it('links from the genesis hash and verifies', () => {
     const { events: linked, last } = linkEvents(GENESIS_HASH, events);
@@ -36,9 +37,15 @@ describe('hash chain', () => {
     const { events: linked } = linkEvents(GENESIS_HASH, events);
     const tampered = stream(linked);
     tampered[1] = { ...tampered[1]!, data: { n: 3 } };
-    expect(verifyStreamChain(tampered)).toMatchObject({ revision: 1, type: 'B', reason: expect.stringContaining('hash mismatch') });
+    expect(verifyStreamChain(tampered)).toMatchObject({
+      revision: 1,
+      type: 'B',
+      reason: expect.stringContaining('hash mismatch'),
+    });
     const dropped = stream(linked).slice(1);
     expect(verifyStreamChain(dropped)).toBeNull(); // a slice is anchored on its first link…
-    expect(verifyStreamChain([stream(linked)[0]!, { ...stream(linked)[1]!, revision: 2 }])).toMatchObject({ revision: 2 });
+    expect(verifyStreamChain([stream(linked)[0]!, { ...stream(linked)[1]!, revision: 2 }])).toMatchObject({
+      revision: 2,
+    });
   });
 });

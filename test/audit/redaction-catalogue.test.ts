@@ -18,7 +18,10 @@ interface ZodDef {
 function fieldPaths(def: ZodDef, prefix = ''): string[] {
   switch (def.type) {
     case 'object':
-      return Object.entries(def.shape ?? {}).flatMap(([key, inner]) => [`${prefix}${key}`, ...fieldPaths(inner._zod.def, `${prefix}${key}.`)]);
+      return Object.entries(def.shape ?? {}).flatMap(([key, inner]) => [
+        `${prefix}${key}`,
+        ...fieldPaths(inner._zod.def, `${prefix}${key}.`),
+      ]);
     case 'array':
       return fieldPaths(def.element!._zod.def, prefix.replace(/\.$/, '[].'));
     case 'optional':
@@ -50,7 +53,10 @@ const REVIEWED_NOT_SECRET: Record<string, string> = {
 
 describe('redaction covers the whole catalogue', () => {
   const paths = eventCatalogue.types().flatMap((type) =>
-    fieldPaths((eventCatalogue.get(type).schema as unknown as { _zod: { def: ZodDef } })._zod.def).map((path) => ({ type, path })),
+    fieldPaths((eventCatalogue.get(type).schema as unknown as { _zod: { def: ZodDef } })._zod.def).map((path) => ({
+      type,
+      path,
+    })),
   );
 
   it('walks real schemas (a sanity check of the walker itself)', () => {
@@ -61,29 +67,50 @@ describe('redaction covers the whole catalogue', () => {
 
   it('every secret-like field of every event type is redacted, or reviewed as harmless', () => {
     const unsafe = paths.filter(({ path }) => {
-      const name = path.split(/[.[\]]+/).filter(Boolean).at(-1)!;
+      const name = path
+        .split(/[.[\]]+/)
+        .filter(Boolean)
+        .at(-1)!;
       if (!SECRET_LIKE.test(name)) return false;
       return !isSecretDerivedField(name) && !(path in REVIEWED_NOT_SECRET) && !(name in REVIEWED_NOT_SECRET);
     });
-    expect(unsafe, 'secret-like fields the HTTP audit would show: redact them (src/audit/redaction.ts) or review them here').toEqual([]);
+    expect(
+      unsafe,
+      'secret-like fields the HTTP audit would show: redact them (src/audit/redaction.ts) or review them here',
+    ).toEqual([]);
   });
 
   it('drops the secret-derived fields of each event type, keeps the rest', () => {
-    expect(redactEventData({ gateway_id: 'g', home_id: 'h', name: 'Hall', secret_digest: `hmac-sha256:${'a'.repeat(64)}`, via: 'provision' })).toEqual({
+    expect(
+      redactEventData({
+        gateway_id: 'g',
+        home_id: 'h',
+        name: 'Hall',
+        secret_digest: `hmac-sha256:${'a'.repeat(64)}`,
+        via: 'provision',
+      }),
+    ).toEqual({
       gateway_id: 'g',
       home_id: 'h',
       name: 'Hall',
       via: 'provision',
     });
     expect(redactEventData({ user_id: 'u', password_hash: 'c2NyeXB0AAAA' })).toEqual({ user_id: 'u' });
-    expect(redactEventData({ command_id: 'c', fingerprint: 'f'.repeat(64), params: { level: 3 } })).toEqual({ command_id: 'c', params: { level: 3 } });
+    expect(redactEventData({ command_id: 'c', fingerprint: 'f'.repeat(64), params: { level: 3 } })).toEqual({
+      command_id: 'c',
+      params: { level: 3 },
+    });
     // A digest or hash under an innocent name (an edge echoing one back in a result) is dropped by its value.
-    expect(redactEventData({ result: { note: `hmac-sha256:${'b'.repeat(64)}`, list: ['c2NyeXB0xyz', 'ok'] } })).toEqual({ result: { list: ['ok'] } });
+    expect(redactEventData({ result: { note: `hmac-sha256:${'b'.repeat(64)}`, list: ['c2NyeXB0xyz', 'ok'] } })).toEqual(
+      { result: { list: ['ok'] } },
+    );
   });
 
   it('every catalogue type is either in the home audit history or an account event (a new capability must choose)', () => {
     const accounts = accountEventDefinitions.map((definition) => definition.type);
-    const unplaced = eventCatalogue.types().filter((type) => !AUDITED_EVENT_TYPES.includes(type) && !accounts.includes(type));
+    const unplaced = eventCatalogue
+      .types()
+      .filter((type) => !AUDITED_EVENT_TYPES.includes(type) && !accounts.includes(type));
     expect(unplaced).toEqual([]);
   });
 });

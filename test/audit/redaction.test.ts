@@ -28,7 +28,16 @@ function recursiveRedaction(value: unknown): unknown {
   );
 }
 
-const secretish = fc.constantFrom('password_hash', 'secret_digest', 'token_digest', 'Fingerprint', 'digest', '__proto__', 'name', 'home_id');
+const secretish = fc.constantFrom(
+  'password_hash',
+  'secret_digest',
+  'token_digest',
+  'Fingerprint',
+  'digest',
+  '__proto__',
+  'name',
+  'home_id',
+);
 const secretValue = fc.constantFrom(`hmac-sha256:${'a'.repeat(64)}`, 'c2NyeXB0AAAA', 'plain');
 const eventData = fc.letrec((tie) => ({
   value: fc.oneof(
@@ -62,11 +71,14 @@ describe('audit redaction, iterative', () => {
 
   it('redaction of a 100,000-deep value does not overflow', () => {
     let value: unknown = { password_hash: 'c2NyeXB0…', leaf: true };
-    for (let level = 0; level < 100_000; level++) value = level % 2 === 0 ? { a: value } : [value, `hmac-sha256:${level}`];
+    for (let level = 0; level < 100_000; level++)
+      value = level % 2 === 0 ? { a: value } : [value, `hmac-sha256:${level}`];
     let redacted = redactEventData(value);
     let depth = 0;
     while (typeof redacted === 'object' && redacted !== null && !('leaf' in redacted)) {
-      redacted = Array.isArray(redacted) ? (expect(redacted).toHaveLength(1), redacted[0]) : (redacted as { a: unknown }).a;
+      redacted = Array.isArray(redacted)
+        ? (expect(redacted).toHaveLength(1), redacted[0])
+        : (redacted as { a: unknown }).a;
       depth += 1;
     }
     expect(depth).toBe(100_000);
@@ -82,7 +94,8 @@ describe('audit redaction, iterative', () => {
 });
 
 describe('audit scope', () => {
-  const event = (streamName: string, data: Record<string, unknown>) => ({ streamName, data }) as unknown as RecordedEvent;
+  const event = (streamName: string, data: Record<string, unknown>) =>
+    ({ streamName, data }) as unknown as RecordedEvent;
   it('finds the subject of `<kind>-<id>` streams and events naming an id in home_id, gateway_id or user_id', () => {
     const id = '6f1c1a52-8a4e-4f7e-9d8e-0a1b2c3d4e5f';
     expect(streamSubjectId(`gateway_telemetry-${id}`)).toBe(id);

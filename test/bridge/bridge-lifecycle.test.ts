@@ -25,7 +25,10 @@ describe('bridge sessions across restarts (pglite)', () => {
     const first = await startTestServer('pglite', { DATA_DIR: dataDir, NODE_ID: 'node-a' });
     servers.push(first);
     const http = new HttpClient(first.url);
-    const registered = await http.post('/api/auth/register', { email: `restart${Date.now()}@example.com`, password: 'password1' });
+    const registered = await http.post('/api/auth/register', {
+      email: `restart${Date.now()}@example.com`,
+      password: 'password1',
+    });
     const provisioned = await http.withToken(registered.body.access).post('/api/gateways/provision', {});
     const gateway = { gatewayId: provisioned.body.id as string, secret: provisioned.body.secret as string };
     const socket = await GatewaySocket.connect(first.url, gateway);
@@ -61,7 +64,9 @@ describe('bridge sessions across restarts (pglite)', () => {
     const second = await startTestServer('pglite', { DATA_DIR: dataDir, NODE_ID: 'node-a' });
     servers.push(second);
     const events = await second.stores.eventStore.readStream(`gateway_telemetry-${gateway.gatewayId}`);
-    const closes = events.filter((e) => e.type === 'BridgeSessionClosed').map((e) => [e.data.session_id, e.data.reason]);
+    const closes = events
+      .filter((e) => e.type === 'BridgeSessionClosed')
+      .map((e) => [e.data.session_id, e.data.reason]);
     expect(closes).toEqual(
       expect.arrayContaining([
         [welcome.payload.session_id, 'server_shutdown'],
@@ -71,7 +76,8 @@ describe('bridge sessions across restarts (pglite)', () => {
     expect(closes).toHaveLength(2);
 
     // The process acted, not the gateway: a system actor from this node, within the session it ended, no request.
-    const closeOf = (sessionId: string) => events.find((e) => e.type === 'BridgeSessionClosed' && e.data.session_id === sessionId)!;
+    const closeOf = (sessionId: string) =>
+      events.find((e) => e.type === 'BridgeSessionClosed' && e.data.session_id === sessionId)!;
     for (const [sessionId, reason] of [
       [welcome.payload.session_id as string, 'bridge-shutdown'],
       [orphanId, 'bridge-restart'],

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { GatewaySocket, HandshakeRefused } from '../support/gateway-socket.ts';
-import { connectedGateway, ownerWithGateway, provisionGateway, READ_MODEL_LAG, registerUser } from '../support/fixtures.ts';
+import {
+  connectedGateway,
+  ownerWithGateway,
+  provisionGateway,
+  READ_MODEL_LAG,
+  registerUser,
+} from '../support/fixtures.ts';
 import { HttpClient } from '../support/http.ts';
 import { serverTargets } from '../support/server-targets.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
@@ -68,13 +74,23 @@ for (const target of serverTargets()) {
       const gateway = await provision();
       const { socket } = await connected(gateway);
       const now = Math.floor(Date.now() / 1000);
-      socket.send({ type: 'state', request_id: 's-1', timestamp: now, payload: { device_id: 'lamp', state: { on: true }, ts: now } });
+      socket.send({
+        type: 'state',
+        request_id: 's-1',
+        timestamp: now,
+        payload: { device_id: 'lamp', state: { on: true }, ts: now },
+      });
       expect((await socket.next('ack')).request_id).toBe('s-1');
       socket.send({
         type: 'state',
         request_id: 's-2',
         timestamp: new Date().toISOString(),
-        payload: { devices: [{ device_id: 'lamp', state: { on: false }, ts: now - 60 }, { device_id: 'sensor', state: { temp: 21.5 } }] },
+        payload: {
+          devices: [
+            { device_id: 'lamp', state: { on: false }, ts: now - 60 },
+            { device_id: 'sensor', state: { temp: 21.5 } },
+          ],
+        },
       });
       expect((await socket.next('ack')).request_id).toBe('s-2');
       const state = await vi.waitFor(async () => {
@@ -84,7 +100,9 @@ for (const target of serverTargets()) {
       }, READ_MODEL_LAG);
       expect(state.body.online).toBe(true);
       expect(state.body.stale).toBe(false);
-      const byId = Object.fromEntries(state.body.devices.map((d: { device_id: string; state: unknown }) => [d.device_id, d.state]));
+      const byId = Object.fromEntries(
+        state.body.devices.map((d: { device_id: string; state: unknown }) => [d.device_id, d.state]),
+      );
       expect(byId).toEqual({ lamp: { on: true }, sensor: { temp: 21.5 } });
 
       socket.close();
@@ -201,7 +219,10 @@ for (const target of serverTargets()) {
       expect(session.frames_out).toBeGreaterThanOrEqual(2);
       const events = await server.stores.eventStore.readStream(`gateway_telemetry-${gateway.gatewayId}`);
       expect(events.map((e) => e.type)).toEqual(['BridgeSessionOpened', 'DeviceStatesReported', 'BridgeSessionClosed']);
-      expect(events[1]!.metadata).toMatchObject({ actor: { kind: 'gateway', id: gateway.gatewayId }, gateway_session_id: session.session_id });
+      expect(events[1]!.metadata).toMatchObject({
+        actor: { kind: 'gateway', id: gateway.gatewayId },
+        gateway_session_id: session.session_id,
+      });
       const gatewayView = await gateway.user.get(`/api/gateways/${gateway.gatewayId}/`);
       expect(gatewayView.body.status).toBe('offline');
       expect(gatewayView.body.last_seen).toBeTruthy();

@@ -52,8 +52,20 @@ for (const target of serverTargets()) {
         home_id: home.homeId,
         request_id: 'sync_on_connect',
         entities: [
-          { entity_id: '12', name: 'Temperature', entity_type: 'sensor', state: '21.5', device_name: 'Living room sensor' },
-          { entity_id: '13', name: 'Ceiling light', entity_type: 'light', state: 'OFF', device_name: 'Living room light' },
+          {
+            entity_id: '12',
+            name: 'Temperature',
+            entity_type: 'sensor',
+            state: '21.5',
+            device_name: 'Living room sensor',
+          },
+          {
+            entity_id: '13',
+            name: 'Ceiling light',
+            entity_type: 'light',
+            state: 'OFF',
+            device_name: 'Living room light',
+          },
         ],
       });
       const opened = await eventOf('BridgeSessionOpened', (d) => d.session_id === inventory.data.session_id);
@@ -63,26 +75,47 @@ for (const target of serverTargets()) {
       const sentAt = edge.stateUpdate(12, '22.0');
       const report = await eventOf('DeviceStatesReported', (d) => d.gateway_id === home.gatewayId);
       const device = (report.data.devices as Array<Record<string, unknown>>)[0]!;
-      expect(device).toMatchObject({ device_id: '12', state: '22.0', device_time_raw: sentAt, device_time_without_zone: true });
-      expect(Math.abs(Date.parse(String(device.reported_at)) - Date.parse(report.created.toISOString()))).toBeLessThan(60_000);
+      expect(device).toMatchObject({
+        device_id: '12',
+        state: '22.0',
+        device_time_raw: sentAt,
+        device_time_without_zone: true,
+      });
+      expect(Math.abs(Date.parse(String(device.reported_at)) - Date.parse(report.created.toISOString()))).toBeLessThan(
+        60_000,
+      );
 
       // The edge acks state updates with nothing; it pings and gets a pong.
       edge.ping();
       expect((await edge.next('pong')).type).toBe('pong');
 
       // The state is in the same cache as /bridge/ states, as the bare string the edge sent.
-      await expect.poll(async () => (await home.people.viewer.http.get(`/api/gateways/${home.gatewayId}/state`)).body.devices).toContainEqual(
-        expect.objectContaining({ device_id: '12', state: '22.0' }),
-      );
+      await expect
+        .poll(async () => (await home.people.viewer.http.get(`/api/gateways/${home.gatewayId}/state`)).body.devices)
+        .toContainEqual(expect.objectContaining({ device_id: '12', state: '22.0' }));
 
       const answered = edge.answerControl(KNOWN_ENTITIES);
-      const ok = await home.people.user.http.post(`/api/gateways/${home.gatewayId}/commands/`, { device_id: '13', action: 'power', params: { value: 'ON' } });
+      const ok = await home.people.user.http.post(`/api/gateways/${home.gatewayId}/commands/`, {
+        device_id: '13',
+        action: 'power',
+        params: { value: 'ON' },
+      });
       expect(ok.status, JSON.stringify(ok.body)).toBe(200);
-      expect(await answered).toEqual({ type: 'control_entity', request_id: ok.body.id, entity_id: 13, command: 'power', value: 'ON' });
+      expect(await answered).toEqual({
+        type: 'control_entity',
+        request_id: ok.body.id,
+        entity_id: 13,
+        command: 'power',
+        value: 'ON',
+      });
       expect(ok.body).toMatchObject({ status: 'succeeded', result: { message: 'Command sent to entity 13' } });
 
       const failing = edge.answerControl(KNOWN_ENTITIES);
-      const unknown = await home.people.user.http.post(`/api/gateways/${home.gatewayId}/commands/`, { device_id: '999', action: 'power', params: { value: 'ON' } });
+      const unknown = await home.people.user.http.post(`/api/gateways/${home.gatewayId}/commands/`, {
+        device_id: '999',
+        action: 'power',
+        params: { value: 'ON' },
+      });
       await failing;
       expect(unknown.status, JSON.stringify(unknown.body)).toBe(200);
       expect(unknown.body).toMatchObject({ status: 'failed', error: { message: 'Entity 999 not found' } });
@@ -96,10 +129,19 @@ for (const target of serverTargets()) {
       const edge = await connectedEdge(home);
       await edge.answerGetDevices(ENTITIES);
       const frame = edge.next('run_scene').then((scene) => {
-        edge.socket.send({ type: 'ack', request_id: scene.request_id, status: 'success', message: 'Scene "Evening" executed' });
+        edge.socket.send({
+          type: 'ack',
+          request_id: scene.request_id,
+          status: 'success',
+          message: 'Scene "Evening" executed',
+        });
         return scene;
       });
-      const response = await home.people.user.http.post(`/api/gateways/${home.gatewayId}/commands/`, { device_id: 'scene:4', action: 'run_scene', params: {} });
+      const response = await home.people.user.http.post(`/api/gateways/${home.gatewayId}/commands/`, {
+        device_id: 'scene:4',
+        action: 'run_scene',
+        params: {},
+      });
       expect(response.status, JSON.stringify(response.body)).toBe(200);
       expect(await frame).toEqual({ type: 'run_scene', request_id: response.body.id, scene_id: 4 });
       expect(response.body).toMatchObject({ status: 'succeeded', result: { message: 'Scene "Evening" executed' } });
@@ -110,21 +152,29 @@ for (const target of serverTargets()) {
       const home = await homeWithEveryRole(server);
       const first = await connectedEdge(home);
       await first.answerGetDevices(ENTITIES);
-      const firstSession = (await eventOf('DeviceInventoryReported', (d) => d.gateway_id === home.gatewayId)).data.session_id;
+      const firstSession = (await eventOf('DeviceInventoryReported', (d) => d.gateway_id === home.gatewayId)).data
+        .session_id;
       first.close();
       await eventOf('BridgeSessionClosed', (d) => d.session_id === firstSession && d.reason === 'client_closed');
       const second = await FieldEdge.connect(server.url, home, `/ws/gateway/${home.homeId}/`);
       expect(await second.answerGetDevices(ENTITIES.slice(0, 1))).toBe('sync_on_connect');
-      const again = await eventOf('DeviceInventoryReported', (d) => d.gateway_id === home.gatewayId && d.session_id !== firstSession);
+      const again = await eventOf(
+        'DeviceInventoryReported',
+        (d) => d.gateway_id === home.gatewayId && d.session_id !== firstSession,
+      );
       expect(again.data.entities).toHaveLength(1);
       second.close();
     });
 
     it('a wrong secret, or a gateway_id that is not a UUID (the edge’s home id fallback), is refused with 401', async () => {
       const home = await homeWithEveryRole(server);
-      const wrong = await FieldEdge.connect(server.url, { gatewayId: home.gatewayId, secret: `${home.secret}x` }).catch((e: unknown) => e);
+      const wrong = await FieldEdge.connect(server.url, { gatewayId: home.gatewayId, secret: `${home.secret}x` }).catch(
+        (e: unknown) => e,
+      );
       expect((wrong as HandshakeRefused).status).toBe(401);
-      const homeIdFallback = await FieldEdge.connect(server.url, { gatewayId: '1', secret: home.secret }).catch((e: unknown) => e);
+      const homeIdFallback = await FieldEdge.connect(server.url, { gatewayId: '1', secret: home.secret }).catch(
+        (e: unknown) => e,
+      );
       expect((homeIdFallback as HandshakeRefused).status).toBe(401);
       const otherPath = await FieldEdge.connect(server.url, home, '/ws/gateways/').catch((e: unknown) => e);
       expect((otherPath as HandshakeRefused).status).toBe(404);
@@ -155,7 +205,9 @@ for (const target of serverTargets()) {
       const reported = await eventOf('DeviceInventoryReported', (d) => d.request_id === asked.body.request_id);
       expect(reported.data.gateway_id).toBe(home.gatewayId);
       const openapi = await new HttpClient(server.url).get('/api/openapi.json');
-      expect(Object.keys(openapi.body.paths['/api/homes/{home_id}/devices/sync'].post.responses)).toEqual(expect.arrayContaining(['202', '403', '404', '409']));
+      expect(Object.keys(openapi.body.paths['/api/homes/{home_id}/devices/sync'].post.responses)).toEqual(
+        expect.arrayContaining(['202', '403', '404', '409']),
+      );
       // The edge may ask for a sync itself.
       edge.socket.send({ type: 'sync_request' });
       expect((await edge.next('get_devices')).request_id).toMatch(/^sync_/);

@@ -30,7 +30,11 @@ describe('the field edge’s state_update timestamp', () => {
 
   it('text that is no time, or an offset time before 1970, is kept and flagged, never refused', () => {
     for (const raw of ['yesterday', '0000-01-01T00:00:00+01:00']) {
-      expect(fieldReportTimeOf(raw, receivedAt)).toEqual({ reported_at: receivedAt.toISOString(), device_time_raw: raw, clock_skewed: true });
+      expect(fieldReportTimeOf(raw, receivedAt)).toEqual({
+        reported_at: receivedAt.toISOString(),
+        device_time_raw: raw,
+        clock_skewed: true,
+      });
     }
   });
 

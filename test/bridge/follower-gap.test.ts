@@ -13,7 +13,11 @@ import { startTestServer, type TestServer } from '../support/test-server.ts';
 const isBridgeFollower = (options: SubscribeToAllOptions | undefined) => {
   const filter = options?.filter;
   if (filter === undefined || !('eventTypes' in filter)) return false;
-  return filter.eventTypes.includes('GatewayRevoked') && filter.eventTypes.includes('BridgeSessionOpened') && filter.eventTypes.length < 10;
+  return (
+    filter.eventTypes.includes('GatewayRevoked') &&
+    filter.eventTypes.includes('BridgeSessionOpened') &&
+    filter.eventTypes.length < 10
+  );
 };
 
 for (const target of serverTargets().filter((name) => name !== 'esdb')) {
@@ -22,9 +26,13 @@ for (const target of serverTargets().filter((name) => name !== 'esdb')) {
     let breaker: SubscriptionBreaker | null = null;
 
     beforeAll(async () => {
-      server = await startTestServer(target, {}, {
-        wrapEventStore: (store) => (breaker = new SubscriptionBreaker(store, isBridgeFollower)),
-      });
+      server = await startTestServer(
+        target,
+        {},
+        {
+          wrapEventStore: (store) => (breaker = new SubscriptionBreaker(store, isBridgeFollower)),
+        },
+      );
     });
     afterAll(async () => {
       await server?.stop();
@@ -32,11 +40,17 @@ for (const target of serverTargets().filter((name) => name !== 'esdb')) {
 
     it('a revocation appended while the subscription was down still kicks the live session', async () => {
       const http = new HttpClient(server.url);
-      const registered = await http.post('/api/auth/register', { email: `gap${Date.now()}@example.com`, password: 'password1' });
+      const registered = await http.post('/api/auth/register', {
+        email: `gap${Date.now()}@example.com`,
+        password: 'password1',
+      });
       const user = http.withToken(registered.body.access);
       const provisioned = await user.post('/api/gateways/provision', { name: 'Hall' });
       expect(provisioned.status).toBe(201);
-      const socket = await GatewaySocket.connect(server.url, { gatewayId: provisioned.body.id, secret: provisioned.body.secret });
+      const socket = await GatewaySocket.connect(server.url, {
+        gatewayId: provisioned.body.id,
+        secret: provisioned.body.secret,
+      });
       await socket.next('welcome');
       await vi.waitFor(() => expect(breaker!.liveCount).toBe(1));
 

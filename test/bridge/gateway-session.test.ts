@@ -50,7 +50,14 @@ const settings: SessionSettings = {
 
 async function session(options: { onAck?: () => boolean; storeUp?: () => boolean } = {}) {
   const socket = new RecordingSocket();
-  const origin = { gatewayId: randomUUID(), homeId: randomUUID(), nodeId: 'n1', remoteAddress: null, userAgent: null, credentialsRevision: 0 };
+  const origin = {
+    gatewayId: randomUUID(),
+    homeId: randomUUID(),
+    nodeId: 'n1',
+    remoteAddress: null,
+    userAgent: null,
+    credentialsRevision: 0,
+  };
   const gateway = new GatewaySession(
     socket as unknown as WebSocket,
     origin,
@@ -84,7 +91,8 @@ describe('gateway session: nothing a frame does escapes the ws message handler',
     let storeUp = true;
     const { socket, frame } = await session({ storeUp: () => storeUp });
     storeUp = false;
-    for (let i = 0; i < settings.maxRefusedFrames; i++) frame({ type: 'state', request_id: `s${i}`, payload: { device_id: 'lamp', state: {} } });
+    for (let i = 0; i < settings.maxRefusedFrames; i++)
+      frame({ type: 'state', request_id: `s${i}`, payload: { device_id: 'lamp', state: {} } });
     await settled();
     const errors = socket.sent.filter((sent) => sent.type === 'error');
     expect(errors[0]).toMatchObject({ request_id: 's0', payload: { code: 'store_unavailable', retry: 'later' } });

@@ -47,7 +47,8 @@ describe('bridge handshake limits (per source, never per gateway id alone)', () 
   it('failures from one address do not lock out other gateways behind it that present the right secret', () => {
     const { limiter } = throttle(10);
     // A noisy neighbour behind the same NAT: more failures than the per-address cap (100 a minute).
-    for (let i = 0; i < 150; i++) limiter.failed('198.51.100.1', `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
+    for (let i = 0; i < 150; i++)
+      limiter.failed('198.51.100.1', `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
     // A gateway that has not failed from there is still checked; a repeat of a failed id or no id at all is not.
     expect(limiter.retryAfter('198.51.100.1', NEIGHBOUR)).toBeNull();
     expect(limiter.retryAfter('198.51.100.1', '00000000-0000-4000-8000-000000000001')).not.toBeNull();

@@ -33,8 +33,10 @@ for (const target of serverTargets()) {
     });
 
     const provision = () => ownerWithGateway(server, 'hostile');
-    const connected = async (credentials: { gatewayId: string; secret: string }, headers: Record<string, string> = {}) =>
-      (await connectedGateway(server, credentials, { headers })).socket;
+    const connected = async (
+      credentials: { gatewayId: string; secret: string },
+      headers: Record<string, string> = {},
+    ) => (await connectedGateway(server, credentials, { headers })).socket;
 
     async function stillServing(socket: GatewaySocket) {
       socket.send({ type: 'ping', request_id: 'still-here' });
@@ -44,7 +46,12 @@ for (const target of serverTargets()) {
 
     it('a state frame with ts 1e300 does not stop the server: error frame, never retry; the next frame is stored', async () => {
       const socket = await connected(await provision());
-      socket.send({ type: 'state', request_id: 'huge', timestamp: Date.now() / 1000, payload: { device_id: 'lamp', state: { on: true }, ts: 1e300 } });
+      socket.send({
+        type: 'state',
+        request_id: 'huge',
+        timestamp: Date.now() / 1000,
+        payload: { device_id: 'lamp', state: { on: true }, ts: 1e300 },
+      });
       const error = await socket.next('error');
       expect(error).toMatchObject({ request_id: 'huge', payload: { code: 'invalid_frame', retry: 'never' } });
       socket.send({ type: 'state', request_id: 'next', payload: { device_id: 'lamp', state: { on: true } } });
@@ -67,7 +74,9 @@ for (const target of serverTargets()) {
       const socket = await connected(await provision());
       socket.send({ type: 'state', request_id: 'nul', payload: { device_id: 'lamp\u0000', state: {} } });
       expect((await socket.next('error')).payload).toMatchObject({ code: 'frame_out_of_bounds', retry: 'never' });
-      socket.send(`{"type":"state","request_id":"surrogate","payload":{"device_id":"lamp","state":{"name":"\\ud800"}}}`);
+      socket.send(
+        `{"type":"state","request_id":"surrogate","payload":{"device_id":"lamp","state":{"name":"\\ud800"}}}`,
+      );
       expect((await socket.next('error')).payload).toMatchObject({ code: 'frame_out_of_bounds', retry: 'never' });
       await stillServing(socket);
       socket.close();
@@ -76,9 +85,17 @@ for (const target of serverTargets()) {
     it('a year-9999 ts does not pin the state: kept flagged, ordered by receive time; a later normal report wins', async () => {
       const gateway = await provision();
       const socket = await connected(gateway);
-      socket.send({ type: 'state', request_id: 'far', payload: { device_id: 'lamp', state: { on: true }, ts: 253_402_300_799 } });
+      socket.send({
+        type: 'state',
+        request_id: 'far',
+        payload: { device_id: 'lamp', state: { on: true }, ts: 253_402_300_799 },
+      });
       expect((await socket.next('ack')).request_id).toBe('far');
-      socket.send({ type: 'state', request_id: 'now', payload: { device_id: 'lamp', state: { on: false }, ts: Date.now() / 1000 } });
+      socket.send({
+        type: 'state',
+        request_id: 'now',
+        payload: { device_id: 'lamp', state: { on: false }, ts: Date.now() / 1000 },
+      });
       expect((await socket.next('ack')).request_id).toBe('now');
       const state = await vi.waitFor(async () => {
         const response = await gateway.user.get(`/api/gateways/${gateway.gatewayId}/state/`);
@@ -87,7 +104,9 @@ for (const target of serverTargets()) {
       }, READ_MODEL_LAG);
       expect(Date.parse(state.body.devices[0].reported_at)).toBeLessThan(Date.now() + 60_000);
       const events = await server.stores.eventStore.readStream(`gateway_telemetry-${gateway.gatewayId}`);
-      const skewed = events.find((event) => event.type === 'DeviceStatesReported')!.data as { devices: Array<Record<string, unknown>> };
+      const skewed = events.find((event) => event.type === 'DeviceStatesReported')!.data as {
+        devices: Array<Record<string, unknown>>;
+      };
       expect(skewed.devices[0]).toMatchObject({ device_id: 'lamp', device_ts: 253_402_300_799, clock_skewed: true });
       expect(Date.parse(String(skewed.devices[0]!.reported_at))).toBeLessThan(Date.now() + 60_000);
       socket.close();
@@ -104,10 +123,15 @@ for (const target of serverTargets()) {
       const socket = await connected(await provision());
       const snapshot = { blob: 'x'.repeat(8_000) };
       const flood = setInterval(() => {
-        for (let i = 0; i < 10; i++) if (socket.ws.readyState === socket.ws.OPEN) socket.send({ type: 'sync', request_id: `f${i}`, payload: snapshot });
+        for (let i = 0; i < 10; i++)
+          if (socket.ws.readyState === socket.ws.OPEN)
+            socket.send({ type: 'sync', request_id: `f${i}`, payload: snapshot });
       }, 50);
       try {
-        expect((await socket.next('error')).payload).toMatchObject({ code: 'telemetry_budget_exceeded', retry: 'later' });
+        expect((await socket.next('error')).payload).toMatchObject({
+          code: 'telemetry_budget_exceeded',
+          retry: 'later',
+        });
         expect((await socket.closed).code).toBe(4429);
       } finally {
         clearInterval(flood);
@@ -119,7 +143,11 @@ for (const target of serverTargets()) {
       const attacker = { 'x-forwarded-for': '203.0.113.9' };
       const statuses: number[] = [];
       for (let i = 0; i < 12; i++) {
-        const error = await GatewaySocket.connect(server.url, { gatewayId: gateway.gatewayId, secret: 'wrong' }, { headers: attacker }).catch((e: unknown) => e);
+        const error = await GatewaySocket.connect(
+          server.url,
+          { gatewayId: gateway.gatewayId, secret: 'wrong' },
+          { headers: attacker },
+        ).catch((e: unknown) => e);
         statuses.push((error as HandshakeRefused).status);
       }
       // The attacker's own source backs off…
@@ -137,7 +165,11 @@ for (const target of serverTargets()) {
         const someone = { gatewayId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, secret: 'guess' };
         await GatewaySocket.connect(server.url, someone, { headers: nat }).catch(() => undefined);
       }
-      const repeated = await GatewaySocket.connect(server.url, { gatewayId: '00000000-0000-4000-8000-000000000001', secret: 'guess' }, { headers: nat }).catch((e: unknown) => e);
+      const repeated = await GatewaySocket.connect(
+        server.url,
+        { gatewayId: '00000000-0000-4000-8000-000000000001', secret: 'guess' },
+        { headers: nat },
+      ).catch((e: unknown) => e);
       expect((repeated as HandshakeRefused).status).toBe(429);
       const socket = await connected(gateway, nat);
       socket.close();
@@ -168,4 +200,3 @@ for (const target of serverTargets()) {
     });
   });
 }
-

@@ -17,7 +17,10 @@ for (const target of serverTargets()) {
     const sockets: GatewaySocket[] = [];
 
     beforeAll(async () => {
-      server = await startTestServer(target, { REMOTE_COMMAND_QUEUE_LIMIT: String(QUEUE_LIMIT), REMOTE_COMMAND_SWEEP_INTERVAL_MS: '50' });
+      server = await startTestServer(target, {
+        REMOTE_COMMAND_QUEUE_LIMIT: String(QUEUE_LIMIT),
+        REMOTE_COMMAND_SWEEP_INTERVAL_MS: '50',
+      });
     });
     afterEach(async () => {
       await Promise.all(clients.splice(0).map((client) => client.close()));
@@ -38,7 +41,10 @@ for (const target of serverTargets()) {
     }
 
     /** An EdgeClient (current dialect unless told) that records the commands it receives. */
-    async function edge(home: TestHome, answer: (command: EdgeCommand) => CommandOutcome = () => ({ status: 'ok', result: { on: true } })) {
+    async function edge(
+      home: TestHome,
+      answer: (command: EdgeCommand) => CommandOutcome = () => ({ status: 'ok', result: { on: true } }),
+    ) {
       const received: EdgeCommand[] = [];
       const client = new EdgeClient({
         url: server.url.replace(/^http/, 'ws'),
@@ -73,10 +79,22 @@ for (const target of serverTargets()) {
       const { received } = await edge(home);
       const response = await send(home, { device_id: 'light-1', action: 'turn_on', params: { brightness: 40 } });
       expect(response.status, JSON.stringify(response.body)).toBe(200);
-      expect(response.body).toMatchObject({ status: 'succeeded', result: { on: true }, device_id: 'light-1', action: 'turn_on' });
+      expect(response.body).toMatchObject({
+        status: 'succeeded',
+        result: { on: true },
+        device_id: 'light-1',
+        action: 'turn_on',
+      });
       expect(response.body.id).toMatch(/^[0-9a-f-]{36}$/);
       expect(Date.parse(response.body.completed_at)).toBeGreaterThanOrEqual(Date.parse(response.body.issued_at));
-      expect(received).toEqual([expect.objectContaining({ commandId: response.body.id, deviceId: 'light-1', action: 'turn_on', params: { brightness: 40 } })]);
+      expect(received).toEqual([
+        expect.objectContaining({
+          commandId: response.body.id,
+          deviceId: 'light-1',
+          action: 'turn_on',
+          params: { brightness: 40 },
+        }),
+      ]);
 
       const detail = await home.people.viewer.http.get(`/api/commands/${response.body.id}/`);
       expect(detail.status).toBe(200);
@@ -96,16 +114,36 @@ for (const target of serverTargets()) {
       const socket = await rawGateway(home);
       const pending = send(home, { device_id: 'switch-2', action: 'set', params: { on: true } }, 'admin');
       const frame = await socket.next('command');
-      expect(frame.payload).toMatchObject({ entity_id: 'switch-2', value: { on: true }, device_id: 'switch-2', action: 'set' });
-      socket.send({ type: 'ack', request_id: frame.request_id, timestamp: new Date().toISOString(), status: 'success', data: { on: true } });
+      expect(frame.payload).toMatchObject({
+        entity_id: 'switch-2',
+        value: { on: true },
+        device_id: 'switch-2',
+        action: 'set',
+      });
+      socket.send({
+        type: 'ack',
+        request_id: frame.request_id,
+        timestamp: new Date().toISOString(),
+        status: 'success',
+        data: { on: true },
+      });
       const response = await pending;
       expect(response.status, JSON.stringify(response.body)).toBe(200);
       expect(response.body).toMatchObject({ id: frame.request_id, status: 'succeeded', result: { on: true } });
 
       const failing = send(home, { device_id: 'switch-2', action: 'explode' }, 'owner');
       const second = await socket.next('command');
-      socket.send({ type: 'ack', request_id: second.request_id, timestamp: new Date().toISOString(), status: 'error', data: { error: 'no such action' } });
-      expect((await failing).body).toMatchObject({ status: 'failed', error: { code: 'edge_error', message: 'no such action' } });
+      socket.send({
+        type: 'ack',
+        request_id: second.request_id,
+        timestamp: new Date().toISOString(),
+        status: 'error',
+        data: { error: 'no such action' },
+      });
+      expect((await failing).body).toMatchObject({
+        status: 'failed',
+        error: { code: 'edge_error', message: 'no such action' },
+      });
     });
 
     it('answers 200 failed with the device error', async () => {
@@ -113,7 +151,10 @@ for (const target of serverTargets()) {
       await edge(home, () => ({ status: 'error', error: { code: 'unknown_device', message: 'No device nope' } }));
       const response = await send(home, { device_id: 'nope', action: 'turn_on' });
       expect(response.status).toBe(200);
-      expect(response.body).toMatchObject({ status: 'failed', error: { code: 'unknown_device', message: 'No device nope' } });
+      expect(response.body).toMatchObject({
+        status: 'failed',
+        error: { code: 'unknown_device', message: 'No device nope' },
+      });
     });
 
     it('answers 504 timed_out when no ack comes in time, and records a late ack without applying it', async () => {
@@ -123,10 +164,19 @@ for (const target of serverTargets()) {
       const frame = await socket.next('command');
       const response = await pending;
       expect(response.status).toBe(504);
-      expect(response.body).toMatchObject({ id: frame.request_id, status: 'timed_out', error: { code: 'command_timed_out' } });
+      expect(response.body).toMatchObject({
+        id: frame.request_id,
+        status: 'timed_out',
+        error: { code: 'command_timed_out' },
+      });
 
       const late = eventOf('RemoteCommandLateAckRecorded', frame.request_id!);
-      socket.send({ type: 'ack', request_id: frame.request_id, timestamp: Date.now() / 1000, payload: { status: 'ok', result: { on: true } } });
+      socket.send({
+        type: 'ack',
+        request_id: frame.request_id,
+        timestamp: Date.now() / 1000,
+        payload: { status: 'ok', result: { on: true } },
+      });
       expect((await late).data).toMatchObject({ final_status: 'timed_out', ack_status: 'ok' });
       const detail = await home.people.user.http.get(`/api/commands/${frame.request_id}/`);
       expect(detail.body).toMatchObject({ status: 'timed_out', late_acks: 1 });

@@ -33,7 +33,8 @@ for (const target of serverTargets()) {
 
     const provision = () => ownerWithGateway(server, 'race');
 
-    const stillOpenAfter = (ms: number) => new Promise<'still open'>((resolve) => setTimeout(() => resolve('still open'), ms).unref());
+    const stillOpenAfter = (ms: number) =>
+      new Promise<'still open'>((resolve) => setTimeout(() => resolve('still open'), ms).unref());
 
     it.each([
       ['revoke', 4401],

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { RefusedFrameWindow } from '../../src/bridge/refused-frame-window.ts';
 import { TelemetryBudget } from '../../src/bridge/telemetry-budget.ts';
 
-describe('a session\'s telemetry byte budget', () => {
-  it('takes a minute\'s bytes in a burst, refuses beyond, refills over time', () => {
+describe("a session's telemetry byte budget", () => {
+  it("takes a minute's bytes in a burst, refuses beyond, refills over time", () => {
     let now = 0;
     const budget = new TelemetryBudget(60_000, 1000, 1000, () => now);
     expect(budget.spend(59_000)).toBe('within');
@@ -29,7 +29,7 @@ describe('a session\'s telemetry byte budget', () => {
   });
 });
 
-describe('a session\'s refused frames', () => {
+describe("a session's refused frames", () => {
   it('closes at the limit within the window, not across windows', () => {
     let now = 0;
     const window = new RefusedFrameWindow(3, 60_000, () => now);

@@ -22,11 +22,23 @@ const event = (type: string, n: number, previousHash: string | null): EventToApp
   type,
   data: { n, nested: { list: [1, 'two', null] } },
   // Fields other features add to metadata (e.g. a hash chain) must come across verbatim.
-  metadata: { actor: { kind: 'system', id: 'test' }, correlation_id: randomUUID(), prev_hash: previousHash, hash: `h${n}` },
+  metadata: {
+    actor: { kind: 'system', id: 'test' },
+    correlation_id: randomUUID(),
+    prev_hash: previousHash,
+    hash: `h${n}`,
+  },
 });
 
 const essentials = (events: RecordedEvent[]) =>
-  events.map(({ id, type, data, metadata, streamName, revision }) => ({ id, type, data, metadata, streamName, revision }));
+  events.map(({ id, type, data, metadata, streamName, revision }) => ({
+    id,
+    type,
+    data,
+    metadata,
+    streamName,
+    revision,
+  }));
 
 describe('migrate-events', () => {
   let dataDir: string;
@@ -42,7 +54,9 @@ describe('migrate-events', () => {
     const revisions = new Map<string, number>();
     for (let n = 0; n < 120; n++) {
       const stream = `thing-${n % 7}`;
-      const batch = Array.from({ length: 10 }, (_, i) => event(i % 2 ? 'ThingChanged' : 'ThingHappened', n * 10 + i, previous));
+      const batch = Array.from({ length: 10 }, (_, i) =>
+        event(i % 2 ? 'ThingChanged' : 'ThingHappened', n * 10 + i, previous),
+      );
       previous = `h${n}`;
       const expected = revisions.get(stream);
       const result = await source.store.appendToStream(stream, batch, { expectedRevision: expected ?? 'no_stream' });

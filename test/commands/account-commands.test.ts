@@ -18,13 +18,17 @@ describe.each(databaseTargets())('account use cases (%s)', (target) => {
     const userId = randomUUID();
     const passwordHash = await new PasswordHasher(4).hash(PASSWORD);
     await spec.given(emailClaimStream(address), [{ type: 'EmailClaimed', data: { user_id: userId } }]);
-    await spec.given(userStream(userId), [{ type: 'UserRegistered', data: { user_id: userId, email: address, name: 'Ann', password_hash: passwordHash } }]);
+    await spec.given(userStream(userId), [
+      { type: 'UserRegistered', data: { user_id: userId, email: address, name: 'Ann', password_hash: passwordHash } },
+    ]);
     return userId;
   }
 
   it('register claims the address, writes the user, and starts a token family; the answer is built from those writes', async () => {
     const address = email();
-    const { answer, events } = await spec.when(() => spec.useCases.accounts.register({ email: address, password: PASSWORD, name: 'Ann' }, spec.contextOf(null)));
+    const { answer, events } = await spec.when(() =>
+      spec.useCases.accounts.register({ email: address, password: PASSWORD, name: 'Ann' }, spec.contextOf(null)),
+    );
     const { userId, familyId, tokenId } = answer;
     expect(streamsAndTypes(events)).toEqual([
       [emailClaimStream(address), 'EmailClaimed'],
@@ -34,14 +38,22 @@ describe.each(databaseTargets())('account use cases (%s)', (target) => {
     expect(events[0]!.data).toEqual({ user_id: userId });
     expect(events[1]!.data).toMatchObject({ user_id: userId, email: address, name: 'Ann' });
     expect(events[1]!.data.password_hash).not.toContain(PASSWORD);
-    expect(events[2]!.data).toEqual({ user_id: userId, family_id: familyId, token_id: tokenId, credentials_version: 0 });
+    expect(events[2]!.data).toEqual({
+      user_id: userId,
+      family_id: familyId,
+      token_id: tokenId,
+      credentials_version: 0,
+    });
     expect(answer.profile).toEqual({ id: userId, email: address, name: 'Ann' });
   });
 
   it('an address held by a registered user is taken: email_taken, and nothing is written', async () => {
     const address = email();
     await givenUser(address);
-    const { events } = await spec.whenRefused(() => spec.useCases.accounts.register({ email: address, password: PASSWORD, name: 'Bob' }, spec.contextOf(null)), 'email_taken');
+    const { events } = await spec.whenRefused(
+      () => spec.useCases.accounts.register({ email: address, password: PASSWORD, name: 'Bob' }, spec.contextOf(null)),
+      'email_taken',
+    );
     expect(events).toEqual([]);
   });
 
@@ -49,7 +61,8 @@ describe.each(databaseTargets())('account use cases (%s)', (target) => {
     const address = email();
     const holder = randomUUID();
     await spec.given(emailClaimStream(address), [{ type: 'EmailClaimed', data: { user_id: holder } }], SPEC_NOW);
-    const register = () => spec.useCases.accounts.register({ email: address, password: PASSWORD, name: 'Bob' }, spec.contextOf(null));
+    const register = () =>
+      spec.useCases.accounts.register({ email: address, password: PASSWORD, name: 'Bob' }, spec.contextOf(null));
     spec.setClock(new Date(SPEC_NOW.getTime() + SPEC_GRACE_MS - 1));
     expect((await spec.whenRefused(register, 'email_taken')).events).toEqual([]);
     spec.setClock(new Date(SPEC_NOW.getTime() + SPEC_GRACE_MS));
@@ -67,29 +80,52 @@ describe.each(databaseTargets())('account use cases (%s)', (target) => {
   it('log-in with the right password starts a family; a wrong one or an unknown address is refused alike, writing nothing', async () => {
     const address = email();
     const userId = await givenUser(address);
-    const { answer, events } = await spec.when(() => spec.useCases.accounts.logIn({ email: address, password: PASSWORD }, spec.contextOf(null)));
+    const { answer, events } = await spec.when(() =>
+      spec.useCases.accounts.logIn({ email: address, password: PASSWORD }, spec.contextOf(null)),
+    );
     expect(events).toEqual([
-      { stream: tokenFamilyStream(answer.familyId), type: 'UserLoggedIn', data: { user_id: userId, family_id: answer.familyId, token_id: answer.tokenId, credentials_version: 0 } },
+      {
+        stream: tokenFamilyStream(answer.familyId),
+        type: 'UserLoggedIn',
+        data: { user_id: userId, family_id: answer.familyId, token_id: answer.tokenId, credentials_version: 0 },
+      },
     ]);
-    for (const input of [{ email: address, password: 'wrong password' }, { email: email(), password: PASSWORD }]) {
-      expect((await spec.whenRefused(() => spec.useCases.accounts.logIn(input, spec.contextOf(null)), 'invalid_credentials')).events).toEqual([]);
+    for (const input of [
+      { email: address, password: 'wrong password' },
+      { email: email(), password: PASSWORD },
+    ]) {
+      expect(
+        (await spec.whenRefused(() => spec.useCases.accounts.logIn(input, spec.contextOf(null)), 'invalid_credentials'))
+          .events,
+      ).toEqual([]);
     }
   });
 
   it('an e-mail change claims the new address, records the change, then releases the old one', async () => {
     const [before, after] = [email(), email()];
     const userId = await givenUser(before);
-    const { events } = await spec.when(() => spec.useCases.accounts.updateProfile(userId, { email: after }, spec.contextOf(userId)));
+    const { events } = await spec.when(() =>
+      spec.useCases.accounts.updateProfile(userId, { email: after }, spec.contextOf(userId)),
+    );
     expect(events).toEqual([
       { stream: emailClaimStream(after), type: 'EmailClaimed', data: { user_id: userId } },
-      { stream: userStream(userId), type: 'UserEmailChanged', data: { user_id: userId, email: after, previous_email: before } },
+      {
+        stream: userStream(userId),
+        type: 'UserEmailChanged',
+        data: { user_id: userId, email: after, previous_email: before },
+      },
       { stream: emailClaimStream(before), type: 'EmailReleased', data: { user_id: userId } },
     ]);
   });
 
   it('a password change needs the current password; it records the new hash', async () => {
     const userId = await givenUser(email());
-    const change = (oldPassword: string) => () => spec.useCases.accounts.changePassword(userId, { oldPassword, newPassword: 'another long one' }, spec.contextOf(userId));
+    const change = (oldPassword: string) => () =>
+      spec.useCases.accounts.changePassword(
+        userId,
+        { oldPassword, newPassword: 'another long one' },
+        spec.contextOf(userId),
+      );
     expect((await spec.whenRefused(change('wrong password'), 'wrong_password')).events).toEqual([]);
     const { events } = await spec.when(change(PASSWORD));
     expect(streamsAndTypes(events)).toEqual([[userStream(userId), 'UserPasswordChanged']]);
@@ -102,9 +138,16 @@ describe.each(databaseTargets())('account use cases (%s)', (target) => {
     const presented = { userId: session.userId, familyId: session.familyId, tokenId: session.tokenId };
     const rotated = await spec.when(() => spec.useCases.accounts.refresh(presented, spec.contextOf(session.userId)));
     expect(streamsAndTypes(rotated.events)).toEqual([[tokenFamilyStream(session.familyId), 'RefreshTokenRotated']]);
-    const { events } = await spec.whenRefused(() => spec.useCases.accounts.refresh(presented, spec.contextOf(session.userId)), 'token_revoked');
+    const { events } = await spec.whenRefused(
+      () => spec.useCases.accounts.refresh(presented, spec.contextOf(session.userId)),
+      'token_revoked',
+    );
     expect(events).toEqual([
-      { stream: tokenFamilyStream(session.familyId), type: 'RefreshTokenReuseDetected', data: { user_id: session.userId, family_id: session.familyId, token_id: session.tokenId } },
+      {
+        stream: tokenFamilyStream(session.familyId),
+        type: 'RefreshTokenReuseDetected',
+        data: { user_id: session.userId, family_id: session.familyId, token_id: session.tokenId },
+      },
     ]);
   });
 });

@@ -27,7 +27,11 @@ class FailingAppends extends DelegatingEventStore {
     // One stream at a time, so that every append passes through `appendToStream` below.
     delete this.appendToStreams;
   }
-  override appendToStream(stream: string, events: readonly EventToAppend[], options: AppendOptions): Promise<AppendResult> {
+  override appendToStream(
+    stream: string,
+    events: readonly EventToAppend[],
+    options: AppendOptions,
+  ): Promise<AppendResult> {
     const prefix = Object.keys(this.failFrom).find((candidate) => stream.startsWith(candidate));
     if (prefix !== undefined) {
       const count = (this.seen.get(prefix) ?? 0) + 1;
@@ -43,7 +47,8 @@ function captureLog() {
   const lines: Array<Record<string, unknown>> = [];
   const destination = new Writable({
     write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
+      for (const line of chunk.toString('utf8').split('\n'))
+        if (line.trim()) lines.push(JSON.parse(line) as Record<string, unknown>);
       done();
     },
   });
@@ -60,21 +65,32 @@ describe('a failing compensation is logged and counted (pglite)', () => {
     const store = new FailingAppends(fixture.store, { 'user-': 1, 'email-': 2 });
     const { lines, logger } = captureLog();
     const failures = new CompensationFailures(logger);
-    const accounts = new AccountCommands(new EventSourcedCommandHandler(store, eventCatalogue), new PasswordHasher(4), grace, failures);
+    const accounts = new AccountCommands(
+      new EventSourcedCommandHandler(store, eventCatalogue),
+      new PasswordHasher(4),
+      grace,
+      failures,
+    );
     const email = 'Blocked@Example.com';
 
     // The client sees the error that made the compensation necessary, not the compensation's own.
-    await expect(accounts.register({ email: normaliseEmail(email), password: 'correct horse battery', name: 'Ann' }, context())).rejects.toThrow(
-      'store refused the append to user-…',
-    );
+    await expect(
+      accounts.register({ email: normaliseEmail(email), password: 'correct horse battery', name: 'Ann' }, context()),
+    ).rejects.toThrow('store refused the append to user-…');
     expect(await failures.count('release_email_claim')).toBe(1);
     const failure = lines.find((line) => line['compensation'] === 'release_email_claim');
-    expect(failure).toMatchObject({ level: 50, stream: emailClaimStream(normaliseEmail(email)), msg: 'compensation failed: the e-mail address stays claimed' });
+    expect(failure).toMatchObject({
+      level: 50,
+      stream: emailClaimStream(normaliseEmail(email)),
+      msg: 'compensation failed: the e-mail address stays claimed',
+    });
     expect(JSON.stringify(failure)).toContain('store refused the append to email-…');
-    expect(await failures.registry.getSingleMetricAsString(COMPENSATION_FAILURES_METRIC)).toContain('compensation="release_email_claim"} 1');
+    expect(await failures.registry.getSingleMetricAsString(COMPENSATION_FAILURES_METRIC)).toContain(
+      'compensation="release_email_claim"} 1',
+    );
   });
 
-  it("a provisioning whose gateway write fails and whose slot release fails too logs the home stream and counts it", async () => {
+  it('a provisioning whose gateway write fails and whose slot release fails too logs the home stream and counts it', async () => {
     const store = new FailingAppends(fixture.store, { 'gateway-': 1, 'home-': 2 });
     const { lines, logger } = captureLog();
     const failures = new CompensationFailures(logger);
@@ -83,17 +99,29 @@ describe('a failing compensation is logged and counted (pglite)', () => {
     const gateways = new GatewayCommands(handler, new HomeCommands(handler), digester, grace, failures);
     const homeId = crypto.randomUUID();
 
-    await expect(gateways.provision({ actorId: crypto.randomUUID(), homeId, via: 'provision' }, context())).rejects.toThrow('store refused the append to gateway-…');
+    await expect(
+      gateways.provision({ actorId: crypto.randomUUID(), homeId, via: 'provision' }, context()),
+    ).rejects.toThrow('store refused the append to gateway-…');
     expect(await failures.count('free_gateway_slot')).toBe(1);
-    expect(lines.find((line) => line['compensation'] === 'free_gateway_slot')).toMatchObject({ level: 50, stream: homeStream(homeId) });
+    expect(lines.find((line) => line['compensation'] === 'free_gateway_slot')).toMatchObject({
+      level: 50,
+      stream: homeStream(homeId),
+    });
   });
 
   it('a compensation that succeeds is neither logged nor counted', async () => {
     const store = new FailingAppends(fixture.store, { 'user-': 1 });
     const { lines, logger } = captureLog();
     const failures = new CompensationFailures(logger);
-    const accounts = new AccountCommands(new EventSourcedCommandHandler(store, eventCatalogue), new PasswordHasher(4), grace, failures);
-    await expect(accounts.register({ email: 'free@example.com', password: 'correct horse battery', name: 'Bo' }, context())).rejects.toThrow();
+    const accounts = new AccountCommands(
+      new EventSourcedCommandHandler(store, eventCatalogue),
+      new PasswordHasher(4),
+      grace,
+      failures,
+    );
+    await expect(
+      accounts.register({ email: 'free@example.com', password: 'correct horse battery', name: 'Bo' }, context()),
+    ).rejects.toThrow();
     expect(await failures.count('release_email_claim')).toBe(0);
     expect(lines.filter((line) => line['compensation'] !== undefined)).toEqual([]);
   });

@@ -110,7 +110,10 @@ describe('cross-stream appender (pglite)', () => {
   it('rejects every caller of a batch the fixture.store could not write at all', async () => {
     const spy = vi.spyOn(fixture.store, 'appendToStreams').mockRejectedValueOnce(new Error('connection lost'));
     const appender = new CrossStreamAppender(fixture.store);
-    const outcomes = await Promise.allSettled([appender.append(streamName(), [event()], 'any'), appender.append(streamName(), [event()], 'any')]);
+    const outcomes = await Promise.allSettled([
+      appender.append(streamName(), [event()], 'any'),
+      appender.append(streamName(), [event()], 'any'),
+    ]);
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected']);
     spy.mockRestore();
   });
@@ -125,7 +128,9 @@ describe('cross-stream appender (pglite)', () => {
     const context = systemContext('test', { nodeId: 'test' });
     const report = (gatewayId: string, value: number) => deviceStateReport(gatewayId, homeId, value);
     const round = (values: number[], via = recorder) =>
-      Promise.all(gateways.flatMap((gatewayId) => values.map((value) => via.record(report(gatewayId, value), context))));
+      Promise.all(
+        gateways.flatMap((gatewayId) => values.map((value) => via.record(report(gatewayId, value), context))),
+      );
     await round([1, 2, 3]);
     // Alone, each gateway would append at least twice (its first event, then the two queued meanwhile): forty
     // appends. Shared, the batches that were in flight at the same moment went together.

@@ -33,7 +33,9 @@ describe.each(databaseTargets())('gateway use cases (%s)', (target) => {
   }
 
   it('provisioning without a home creates one: the home takes the slot first, then the gateway is written with the digest of the secret it answers', async () => {
-    const { answer, events } = await spec.when(() => spec.useCases.gateways.provision({ actorId: OWNER, name: 'Hall', via: 'provision' }, spec.contextOf(OWNER)));
+    const { answer, events } = await spec.when(() =>
+      spec.useCases.gateways.provision({ actorId: OWNER, name: 'Hall', via: 'provision' }, spec.contextOf(OWNER)),
+    );
     const { homeId, gatewayId, secret } = answer;
     expect(events).toEqual([
       { stream: homeStream(homeId), type: 'HomeCreated', data: { home_id: homeId, owner_id: OWNER } },
@@ -41,7 +43,13 @@ describe.each(databaseTargets())('gateway use cases (%s)', (target) => {
       {
         stream: gatewayStream(gatewayId),
         type: 'GatewayProvisioned',
-        data: { gateway_id: gatewayId, home_id: homeId, name: 'Hall', secret_digest: spec.useCases.digester.digestSecret(secret), via: 'provision' },
+        data: {
+          gateway_id: gatewayId,
+          home_id: homeId,
+          name: 'Hall',
+          secret_digest: spec.useCases.digester.digestSecret(secret),
+          via: 'provision',
+        },
       },
     ]);
   });
@@ -61,8 +69,13 @@ describe.each(databaseTargets())('gateway use cases (%s)', (target) => {
   it('a slot left held by a revoked gateway (a crash between revoke and detach) is freed, then taken', async () => {
     const revoked = randomUUID();
     const homeId = await givenHomeHeldBy(revoked);
-    await spec.given(gatewayStream(revoked), [provisioned(revoked, homeId), { type: 'GatewayRevoked', data: { gateway_id: revoked, home_id: homeId } }]);
-    const { answer, events } = await spec.when(() => spec.useCases.gateways.provision({ actorId: OWNER, homeId, via: 'provision' }, spec.contextOf(OWNER)));
+    await spec.given(gatewayStream(revoked), [
+      provisioned(revoked, homeId),
+      { type: 'GatewayRevoked', data: { gateway_id: revoked, home_id: homeId } },
+    ]);
+    const { answer, events } = await spec.when(() =>
+      spec.useCases.gateways.provision({ actorId: OWNER, homeId, via: 'provision' }, spec.contextOf(OWNER)),
+    );
     expect(streamsAndTypes(events)).toEqual([
       [homeStream(homeId), 'HomeGatewayDetached'],
       [homeStream(homeId), 'HomeGatewayAttached'],
@@ -74,7 +87,8 @@ describe.each(databaseTargets())('gateway use cases (%s)', (target) => {
   it('a slot held by a gateway that was never written stands within the grace period, and is freed after it', async () => {
     const neverWritten = randomUUID();
     const homeId = await givenHomeHeldBy(neverWritten, SPEC_NOW);
-    const provision = () => spec.useCases.gateways.provision({ actorId: OWNER, homeId, via: 'provision' }, spec.contextOf(OWNER));
+    const provision = () =>
+      spec.useCases.gateways.provision({ actorId: OWNER, homeId, via: 'provision' }, spec.contextOf(OWNER));
     spec.setClock(new Date(SPEC_NOW.getTime() + SPEC_GRACE_MS - 1));
     expect((await spec.whenRefused(provision, 'home_has_active_gateway')).events).toEqual([]);
     spec.setClock(new Date(SPEC_NOW.getTime() + SPEC_GRACE_MS));
@@ -92,7 +106,8 @@ describe.each(databaseTargets())('gateway use cases (%s)', (target) => {
     const taken = randomUUID();
     await spec.given(gatewayStream(taken), [provisioned(taken, randomUUID())]);
     const { events } = await spec.whenRefused(
-      () => spec.useCases.gateways.provision({ actorId: OWNER, gatewayId: taken, via: 'provision' }, spec.contextOf(OWNER)),
+      () =>
+        spec.useCases.gateways.provision({ actorId: OWNER, gatewayId: taken, via: 'provision' }, spec.contextOf(OWNER)),
       'gateway_exists',
     );
     expect(events.map((event) => event.type)).toEqual(['HomeCreated', 'HomeGatewayAttached', 'HomeGatewayDetached']);
@@ -103,11 +118,22 @@ describe.each(databaseTargets())('gateway use cases (%s)', (target) => {
     const gatewayId = randomUUID();
     const homeId = await givenHomeHeldBy(gatewayId);
     await spec.given(gatewayStream(gatewayId), [provisioned(gatewayId, homeId)]);
-    expect((await spec.whenRefused(() => spec.useCases.gateways.revoke(gatewayId, VIEWER, spec.contextOf(VIEWER)), 'forbidden')).events).toEqual([]);
+    expect(
+      (
+        await spec.whenRefused(
+          () => spec.useCases.gateways.revoke(gatewayId, VIEWER, spec.contextOf(VIEWER)),
+          'forbidden',
+        )
+      ).events,
+    ).toEqual([]);
     const { events } = await spec.when(() => spec.useCases.gateways.revoke(gatewayId, OWNER, spec.contextOf(OWNER)));
     expect(events).toEqual([
       { stream: gatewayStream(gatewayId), type: 'GatewayRevoked', data: { gateway_id: gatewayId, home_id: homeId } },
-      { stream: homeStream(homeId), type: 'HomeGatewayDetached', data: { home_id: homeId, gateway_id: gatewayId, reason: 'revoked' } },
+      {
+        stream: homeStream(homeId),
+        type: 'HomeGatewayDetached',
+        data: { home_id: homeId, gateway_id: gatewayId, reason: 'revoked' },
+      },
     ]);
   });
 
@@ -115,9 +141,18 @@ describe.each(databaseTargets())('gateway use cases (%s)', (target) => {
     const gatewayId = randomUUID();
     const homeId = await givenHomeHeldBy(gatewayId);
     await spec.given(gatewayStream(gatewayId), [provisioned(gatewayId, homeId)]);
-    const { answer, events } = await spec.when(() => spec.useCases.gateways.rotateSecret(gatewayId, OWNER, spec.contextOf(OWNER)));
+    const { answer, events } = await spec.when(() =>
+      spec.useCases.gateways.rotateSecret(gatewayId, OWNER, spec.contextOf(OWNER)),
+    );
     expect(events).toEqual([
-      { stream: gatewayStream(gatewayId), type: 'GatewaySecretRotated', data: expect.objectContaining({ gateway_id: gatewayId, secret_digest: spec.useCases.digester.digestSecret(answer.secret) }) },
+      {
+        stream: gatewayStream(gatewayId),
+        type: 'GatewaySecretRotated',
+        data: expect.objectContaining({
+          gateway_id: gatewayId,
+          secret_digest: spec.useCases.digester.digestSecret(answer.secret),
+        }),
+      },
     ]);
   });
 });

@@ -26,24 +26,38 @@ describe.each(databaseTargets())('home use cases (%s)', (target) => {
 
   it('grant appends PermissionGranted to the home stream; the same grant again appends nothing', async () => {
     const homeId = await givenHome();
-    const granted = await spec.when(() => spec.useCases.homes.grant(homeId, OWNER, NEWCOMER, 'user', spec.contextOf(OWNER)));
+    const granted = await spec.when(() =>
+      spec.useCases.homes.grant(homeId, OWNER, NEWCOMER, 'user', spec.contextOf(OWNER)),
+    );
     expect(granted.answer.outcome).toBe('granted');
     expect(granted.events).toEqual([
-      { stream: homeStream(homeId), type: 'PermissionGranted', data: { home_id: homeId, user_id: NEWCOMER, role: 'user', granted_by: OWNER } },
+      {
+        stream: homeStream(homeId),
+        type: 'PermissionGranted',
+        data: { home_id: homeId, user_id: NEWCOMER, role: 'user', granted_by: OWNER },
+      },
     ]);
-    const again = await spec.when(() => spec.useCases.homes.grant(homeId, OWNER, NEWCOMER, 'user', spec.contextOf(OWNER)));
+    const again = await spec.when(() =>
+      spec.useCases.homes.grant(homeId, OWNER, NEWCOMER, 'user', spec.contextOf(OWNER)),
+    );
     expect(again.answer).toEqual({ outcome: 'unchanged', write: { position: null, eventTypes: [] } });
     expect(again.events).toEqual([]);
   });
 
   it('a grant to a member is a role change; revoke removes the member', async () => {
     const homeId = await givenHome();
-    const changed = await spec.when(() => spec.useCases.homes.grant(homeId, OWNER, ADMIN, 'viewer', spec.contextOf(OWNER)));
+    const changed = await spec.when(() =>
+      spec.useCases.homes.grant(homeId, OWNER, ADMIN, 'viewer', spec.contextOf(OWNER)),
+    );
     expect(changed.answer.outcome).toBe('changed');
     expect(changed.events.map((event) => event.type)).toEqual(['PermissionRoleChanged']);
     const revoked = await spec.when(() => spec.useCases.homes.revoke(homeId, OWNER, ADMIN, spec.contextOf(OWNER)));
     expect(revoked.events).toEqual([
-      { stream: homeStream(homeId), type: 'PermissionRevoked', data: { home_id: homeId, user_id: ADMIN, previous_role: 'viewer', revoked_by: OWNER } },
+      {
+        stream: homeStream(homeId),
+        type: 'PermissionRevoked',
+        data: { home_id: homeId, user_id: ADMIN, previous_role: 'viewer', revoked_by: OWNER },
+      },
     ]);
     expect(await spec.useCases.homes.roleOf(homeId, ADMIN)).toBeNull();
   });
@@ -52,15 +66,25 @@ describe.each(databaseTargets())('home use cases (%s)', (target) => {
     const homeId = await givenHome();
     const renamed = await spec.when(() => spec.useCases.homes.rename(homeId, ADMIN, 'Villa', spec.contextOf(ADMIN)));
     expect(renamed.events).toEqual([
-      { stream: homeStream(homeId), type: 'HomeRenamed', data: { home_id: homeId, name: 'Villa', previous_name: 'Home', renamed_by: ADMIN } },
+      {
+        stream: homeStream(homeId),
+        type: 'HomeRenamed',
+        data: { home_id: homeId, name: 'Villa', previous_name: 'Home', renamed_by: ADMIN },
+      },
     ]);
   });
 
   it('a stranger is told the home does not exist and nothing is written; an admin cannot raise to admin', async () => {
     const homeId = await givenHome();
-    const stranger = await spec.whenRefused(() => spec.useCases.homes.grant(homeId, STRANGER, NEWCOMER, 'viewer', spec.contextOf(STRANGER)), 'home_not_found');
+    const stranger = await spec.whenRefused(
+      () => spec.useCases.homes.grant(homeId, STRANGER, NEWCOMER, 'viewer', spec.contextOf(STRANGER)),
+      'home_not_found',
+    );
     expect(stranger.events).toEqual([]);
-    const admin = await spec.whenRefused(() => spec.useCases.homes.grant(homeId, ADMIN, NEWCOMER, 'admin', spec.contextOf(ADMIN)), 'forbidden');
+    const admin = await spec.whenRefused(
+      () => spec.useCases.homes.grant(homeId, ADMIN, NEWCOMER, 'admin', spec.contextOf(ADMIN)),
+      'forbidden',
+    );
     expect(admin.events).toEqual([]);
   });
 });

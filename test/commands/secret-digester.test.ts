@@ -25,9 +25,14 @@ describe('gateway secrets and pairing codes', () => {
     expect(digester.secretMatches(secret, digest)).toBe(true);
     expect(digester.secretMatches(`${secret}x`, digest)).toBe(false);
     expect(digester.secretMatches(secret, 'hmac-sha256:short')).toBe(false);
-    const other = SecretDigester.fromConfig('a-dedicated-gateway-secret-key-0123456789', 'jwt-secret-that-is-long-enough-0123456789');
+    const other = SecretDigester.fromConfig(
+      'a-dedicated-gateway-secret-key-0123456789',
+      'jwt-secret-that-is-long-enough-0123456789',
+    );
     expect(other.digestSecret(secret)).not.toBe(digest);
-    expect(digester.digestPairingCode('ABCDEFGH')).not.toBe(digester.digestSecret('ABCDEFGH').slice('hmac-sha256:'.length));
+    expect(digester.digestPairingCode('ABCDEFGH')).not.toBe(
+      digester.digestSecret('ABCDEFGH').slice('hmac-sha256:'.length),
+    );
   });
 
   it('pairing codes: 8 unambiguous characters; typing variants normalise to the same code', () => {

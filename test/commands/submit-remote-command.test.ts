@@ -6,7 +6,11 @@ import type { CommandContext } from '../../src/commands/metadata.ts';
 import { clientScopedCommandId } from '../../src/commands/remote-control/client-command-id.ts';
 import { CommandOutcomes } from '../../src/commands/remote-control/command-outcomes.ts';
 import { findRemoteCommand } from '../../src/commands/remote-control/find-remote-command.ts';
-import { RemoteCommands, type DispatchSession, type Issued } from '../../src/commands/remote-control/remote-commands.ts';
+import {
+  RemoteCommands,
+  type DispatchSession,
+  type Issued,
+} from '../../src/commands/remote-control/remote-commands.ts';
 import {
   SubmitRemoteCommand,
   type GatewayAsSeen,
@@ -41,9 +45,17 @@ class GatewayHere implements GatewayLink {
   dispatchIfLocal(): boolean {
     return false;
   }
-  async issueHere(gatewayId: string, commandId: string, issue: (session: DispatchSession) => Promise<Issued>): Promise<Issued | null> {
+  async issueHere(
+    gatewayId: string,
+    commandId: string,
+    issue: (session: DispatchSession) => Promise<Issued>,
+  ): Promise<Issued | null> {
     if (!this.isLocal(gatewayId)) return null;
-    const context: CommandContext = { ...userContext(gatewayId), actor: { kind: 'gateway', id: gatewayId }, gatewaySessionId: this.sessionId };
+    const context: CommandContext = {
+      ...userContext(gatewayId),
+      actor: { kind: 'gateway', id: gatewayId },
+      gatewaySessionId: this.sessionId,
+    };
     const issued = await issue({ sessionId: this.sessionId, nodeId: 'node-a', context });
     if (issued.dispatched) this.sentHere.push(commandId);
     return issued;
@@ -71,7 +83,12 @@ describe('SubmitRemoteCommand (handler spec, pglite)', () => {
     const owner = randomUUID();
     const homeId = randomUUID();
     const gatewayId = randomUUID();
-    await handler.execute(homeDecider, homeStream(homeId), { type: 'AttachGateway', homeId, actorId: owner, gatewayId }, userContext(owner));
+    await handler.execute(
+      homeDecider,
+      homeStream(homeId),
+      { type: 'AttachGateway', homeId, actorId: owner, gatewayId },
+      userContext(owner),
+    );
     const link = new GatewayHere(options.gatewayHere ? gatewayId : null);
     const useCase = new SubmitRemoteCommand({
       remoteCommands,
@@ -82,7 +99,8 @@ describe('SubmitRemoteCommand (handler spec, pglite)', () => {
       settle: async () => {},
     });
     const gateway = (status: string, role: Role = 'owner'): GatewayAsSeen => ({ id: gatewayId, homeId, status, role });
-    const submit = (seen: GatewayAsSeen, body: RemoteCommandRequest, userId = owner) => useCase.submit(seen, userId, body, () => userContext(userId));
+    const submit = (seen: GatewayAsSeen, body: RemoteCommandRequest, userId = owner) =>
+      useCase.submit(seen, userId, body, () => userContext(userId));
     return { handler, homes, remoteCommands, owner, homeId, gatewayId, link, gateway, submit };
   }
 
@@ -90,7 +108,9 @@ describe('SubmitRemoteCommand (handler spec, pglite)', () => {
     const { handler, owner, gatewayId, link, gateway, submit } = await setUp({ gatewayHere: true });
     const appends = vi.spyOn(fixture.store, 'appendToStream');
     const submitted = await submit(gateway('online'), request());
-    const toCommand = appends.mock.calls.filter(([stream]) => stream === remoteCommandStream(submitted.state.commandId!));
+    const toCommand = appends.mock.calls.filter(
+      ([stream]) => stream === remoteCommandStream(submitted.state.commandId!),
+    );
     appends.mockRestore();
     expect(toCommand.map(([, events]) => events.length)).toEqual([2]);
     expect(submitted).toMatchObject({ finished: false, state: { status: 'dispatched', attempts: 1, issuedBy: owner } });
@@ -107,16 +127,24 @@ describe('SubmitRemoteCommand (handler spec, pglite)', () => {
     const { handler, link, gateway, submit } = await setUp({ gatewayHere: false });
     const submitted = await submit(gateway('online'), request());
     expect(submitted).toMatchObject({ finished: false, state: { status: 'issued' } });
-    expect((await handler.readStream(remoteCommandStream(submitted.state.commandId!))).map((event) => event.type)).toEqual(['RemoteCommandIssued']);
+    expect(
+      (await handler.readStream(remoteCommandStream(submitted.state.commandId!))).map((event) => event.type),
+    ).toEqual(['RemoteCommandIssued']);
     expect(link.sentHere).toEqual([]);
   });
 
   it('the same request under the same client command id answers the same command and writes nothing more', async () => {
     const { handler, gateway, submit } = await setUp({ gatewayHere: true });
     const clientCommandId = randomUUID();
-    const first = await submit(gateway('online'), request({ clientCommandId, params: { brightness: 50, colour: 'warm' } }));
+    const first = await submit(
+      gateway('online'),
+      request({ clientCommandId, params: { brightness: 50, colour: 'warm' } }),
+    );
     // Keys in another order are the same request (the fingerprint is over canonical JSON).
-    const again = await submit(gateway('online'), request({ clientCommandId, params: { colour: 'warm', brightness: 50 } }));
+    const again = await submit(
+      gateway('online'),
+      request({ clientCommandId, params: { colour: 'warm', brightness: 50 } }),
+    );
     expect(again.state.commandId).toBe(first.state.commandId);
     expect(await handler.readStream(remoteCommandStream(first.state.commandId!))).toHaveLength(2);
   });
@@ -125,12 +153,17 @@ describe('SubmitRemoteCommand (handler spec, pglite)', () => {
     const { gateway, submit } = await setUp({ gatewayHere: false });
     const clientCommandId = randomUUID();
     await submit(gateway('online'), request({ clientCommandId }));
-    await expect(submit(gateway('online'), request({ clientCommandId, action: 'turn_off' }))).rejects.toMatchObject({ code: 'command_id_conflict' });
+    await expect(submit(gateway('online'), request({ clientCommandId, action: 'turn_off' }))).rejects.toMatchObject({
+      code: 'command_id_conflict',
+    });
   });
 
   it('an offline gateway refuses a command that may not wait, and a full queue asks to retry after 60 s', async () => {
     const offline = await setUp({ gatewayHere: false });
-    await expect(offline.submit(offline.gateway('offline'), request())).rejects.toMatchObject({ kind: 'conflict', code: 'gateway_offline' });
+    await expect(offline.submit(offline.gateway('offline'), request())).rejects.toMatchObject({
+      kind: 'conflict',
+      code: 'gateway_offline',
+    });
     expect((await offline.submit(offline.gateway('offline'), request({ ttlS: 60 }))).state.status).toBe('issued');
 
     const full = await setUp({ gatewayHere: false, queued: 3 });
@@ -142,8 +175,14 @@ describe('SubmitRemoteCommand (handler spec, pglite)', () => {
   it('a viewer and a revoked gateway are refused before anything is written', async () => {
     const { handler, owner, gateway, submit } = await setUp({ gatewayHere: false });
     const clientCommandId = randomUUID();
-    await expect(submit(gateway('online', 'viewer'), request({ clientCommandId }))).rejects.toMatchObject({ kind: 'forbidden', code: 'forbidden' });
-    await expect(submit(gateway('revoked'), request({ clientCommandId }))).rejects.toMatchObject({ kind: 'conflict', code: 'gateway_revoked' });
+    await expect(submit(gateway('online', 'viewer'), request({ clientCommandId }))).rejects.toMatchObject({
+      kind: 'forbidden',
+      code: 'forbidden',
+    });
+    await expect(submit(gateway('revoked'), request({ clientCommandId }))).rejects.toMatchObject({
+      kind: 'conflict',
+      code: 'gateway_revoked',
+    });
     expect(await handler.readStream(remoteCommandStream(clientScopedCommandId(owner, clientCommandId)))).toEqual([]);
   });
 
@@ -161,7 +200,10 @@ describe('SubmitRemoteCommand (handler spec, pglite)', () => {
     const submitted = await submit(gateway('online'), request({ clientCommandId }));
     const inHome = async () => [homeId];
     const found = await findRemoteCommand(remoteCommands, clientCommandId, owner, inHome);
-    expect(found).toMatchObject({ state: { commandId: submitted.state.commandId, status: 'issued' }, history: [{ type: 'RemoteCommandIssued', revision: 0 }] });
+    expect(found).toMatchObject({
+      state: { commandId: submitted.state.commandId, status: 'issued' },
+      history: [{ type: 'RemoteCommandIssued', revision: 0 }],
+    });
     expect(await findRemoteCommand(remoteCommands, clientCommandId, randomUUID(), inHome)).toBeNull();
     expect(await findRemoteCommand(remoteCommands, submitted.state.commandId!, owner, async () => [])).toBeNull();
   });

@@ -27,7 +27,10 @@ describe('telemetry recorder stream tips (pglite)', () => {
     await recorder.record(report(1), systemContext('test', { nodeId: 'test' }));
     await recorder.record(report(2), systemContext('test', { nodeId: 'test' }));
     await otherNode.record(report(3), systemContext('test', { nodeId: 'test' })); // the first recorder's tip is now stale
-    await Promise.all([recorder.record(report(4), systemContext('test', { nodeId: 'test' })), recorder.record(report(5), systemContext('test', { nodeId: 'test' }))]);
+    await Promise.all([
+      recorder.record(report(4), systemContext('test', { nodeId: 'test' })),
+      recorder.record(report(5), systemContext('test', { nodeId: 'test' })),
+    ]);
 
     const events = await fixture.store.readStream(telemetryStream(gatewayId));
     expect(events.map((event) => event.data.request_id)).toEqual(['1', '2', '3', '4', '5']);

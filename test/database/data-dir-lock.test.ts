@@ -27,7 +27,7 @@ function deadPid(): number {
 }
 
 describe('the DATA_DIR lock', () => {
-  it('two processes cannot open one DATA_DIR when the running one\'s .lock was truncated', async () => {
+  it("two processes cannot open one DATA_DIR when the running one's .lock was truncated", async () => {
     const server = await startTestServer('pglite');
     try {
       fs.truncateSync(path.join(server.dataDir, '.lock'), 0);
@@ -54,14 +54,32 @@ describe('the DATA_DIR lock', () => {
   });
 
   it('a lock whose pid is dead is taken over', () => {
-    fs.writeFileSync(lockFile(), JSON.stringify({ pid: deadPid(), host: os.hostname(), purpose: 'serve', since: '2020-01-01T00:00:00Z', token: 'old' }));
+    fs.writeFileSync(
+      lockFile(),
+      JSON.stringify({
+        pid: deadPid(),
+        host: os.hostname(),
+        purpose: 'serve',
+        since: '2020-01-01T00:00:00Z',
+        token: 'old',
+      }),
+    );
     const lock = lockDataDir(dataDir, 'serve');
     expect(JSON.parse(fs.readFileSync(lockFile(), 'utf8')).pid).toBe(process.pid);
     lock.release();
   });
 
   it('a lock from another host is never taken over automatically', () => {
-    fs.writeFileSync(lockFile(), JSON.stringify({ pid: deadPid(), host: 'another-host.example', purpose: 'serve', since: '2020-01-01T00:00:00Z', token: 'x' }));
+    fs.writeFileSync(
+      lockFile(),
+      JSON.stringify({
+        pid: deadPid(),
+        host: 'another-host.example',
+        purpose: 'serve',
+        since: '2020-01-01T00:00:00Z',
+        token: 'x',
+      }),
+    );
     expect(() => lockDataDir(dataDir, 'serve')).toThrow(/another-host\.example/);
     expect(fs.existsSync(lockFile())).toBe(true);
   });
@@ -69,7 +87,10 @@ describe('the DATA_DIR lock', () => {
   it('a lock whose owner is alive is never deleted', () => {
     const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)']);
     try {
-      fs.writeFileSync(lockFile(), JSON.stringify({ pid: child.pid, host: os.hostname(), purpose: 'serve', since: 'now', token: 't' }));
+      fs.writeFileSync(
+        lockFile(),
+        JSON.stringify({ pid: child.pid, host: os.hostname(), purpose: 'serve', since: 'now', token: 't' }),
+      );
       expect(() => lockDataDir(dataDir, 'migrate')).toThrow(new RegExp(`in use by process ${child.pid}`));
       expect(JSON.parse(fs.readFileSync(lockFile(), 'utf8')).pid).toBe(child.pid);
     } finally {
@@ -80,7 +101,13 @@ describe('the DATA_DIR lock', () => {
   it('stopping a process removes only its own lock, not one that replaced it', () => {
     const lock = lockDataDir(dataDir, 'serve');
     fs.rmSync(lockFile());
-    const other = JSON.stringify({ pid: process.pid, host: os.hostname(), purpose: 'other', since: 'now', token: 'other' });
+    const other = JSON.stringify({
+      pid: process.pid,
+      host: os.hostname(),
+      purpose: 'other',
+      since: 'now',
+      token: 'other',
+    });
     fs.writeFileSync(lockFile(), other);
     lock.release();
     expect(fs.readFileSync(lockFile(), 'utf8')).toBe(other);
@@ -88,7 +115,10 @@ describe('the DATA_DIR lock', () => {
 
   it('N simultaneous lockDataDir calls in separate processes: exactly one wins', async () => {
     // Also over a stale lock, so the takeover path races too.
-    fs.writeFileSync(lockFile(), JSON.stringify({ pid: deadPid(), host: os.hostname(), purpose: 'serve', since: 'then', token: 'dead' }));
+    fs.writeFileSync(
+      lockFile(),
+      JSON.stringify({ pid: deadPid(), host: os.hostname(), purpose: 'serve', since: 'then', token: 'dead' }),
+    );
     const contenders = Array.from({ length: 8 }, () => startContender(dataDir));
     try {
       await Promise.all(contenders.map((contender) => contender.next()));
@@ -104,7 +134,12 @@ describe('the DATA_DIR lock', () => {
 });
 
 function startContender(dir: string) {
-  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'lock-contender.ts'), dir]);
+  const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [
+    '--import',
+    'tsx',
+    path.join(import.meta.dirname, 'lock-contender.ts'),
+    dir,
+  ]);
   const lines = createInterface({ input: child.stdout });
   const queue: string[] = [];
   const waiting: Array<(line: string) => void> = [];

@@ -27,13 +27,32 @@ const pairing = deciderSpec(pairingDecider);
 const abandonRegistration = (now: Date) =>
   ({ type: 'AbandonRegistration', userId: USER, claimedAt: CLAIMED_AT, now, graceMs: GRACE_MS }) as const;
 const abandonProvisioning = (now: Date) =>
-  ({ type: 'AbandonProvisioning', gatewayId: GW, homeId: HOME, heldSince: CLAIMED_AT, now, graceMs: GRACE_MS }) as const;
-const registered: UserEvent = { type: 'UserRegistered', data: { user_id: USER, email: 'a@example.com', name: 'A', password_hash: HASH } };
+  ({
+    type: 'AbandonProvisioning',
+    gatewayId: GW,
+    homeId: HOME,
+    heldSince: CLAIMED_AT,
+    now,
+    graceMs: GRACE_MS,
+  }) as const;
+const registered: UserEvent = {
+  type: 'UserRegistered',
+  data: { user_id: USER, email: 'a@example.com', name: 'A', password_hash: HASH },
+};
 const userAbandoned: UserEvent = { type: 'UserRegistrationAbandoned', data: { user_id: USER } };
-const gatewayAbandoned: GatewayEvent = { type: 'GatewayProvisioningAbandoned', data: { gateway_id: GW, home_id: HOME } };
+const gatewayAbandoned: GatewayEvent = {
+  type: 'GatewayProvisioningAbandoned',
+  data: { gateway_id: GW, home_id: HOME },
+};
 const provisioned: GatewayEvent = {
   type: 'GatewayProvisioned',
-  data: { gateway_id: GW, home_id: HOME, name: 'Hall', secret_digest: `hmac-sha256:${'0'.repeat(64)}`, via: 'provision' },
+  data: {
+    gateway_id: GW,
+    home_id: HOME,
+    name: 'Hall',
+    secret_digest: `hmac-sha256:${'0'.repeat(64)}`,
+    via: 'provision',
+  },
 };
 
 describe('an e-mail claimed by a registration that crashed before writing its user (issue 18 item 4)', () => {
@@ -57,9 +76,10 @@ describe('an e-mail claimed by a registration that crashed before writing its us
 
   it('releases the claim with the reason, and only the holder’s claim', () => {
     const claimed = { type: 'EmailClaimed' as const, data: { user_id: USER } };
-    emailClaim.given([claimed]).when({ type: 'Release', userId: USER, reason: 'holder_never_written' }).then([
-      { type: 'EmailReleased', data: { user_id: USER, reason: 'holder_never_written' } },
-    ]);
+    emailClaim
+      .given([claimed])
+      .when({ type: 'Release', userId: USER, reason: 'holder_never_written' })
+      .then([{ type: 'EmailReleased', data: { user_id: USER, reason: 'holder_never_written' } }]);
     emailClaim.given([claimed]).when({ type: 'Release', userId: GW, reason: 'holder_never_written' }).then([]);
   });
 });
@@ -67,7 +87,10 @@ describe('an e-mail claimed by a registration that crashed before writing its us
 describe('an e-mail claim left by an e-mail change that crashed half-way', () => {
   const lapse = (email: string, now: Date) =>
     ({ type: 'LapseEmailClaim', email, claimRevision: 3, claimedAt: CLAIMED_AT, now, graceMs: GRACE_MS }) as const;
-  const lapsed: UserEvent = { type: 'UserEmailClaimLapsed', data: { user_id: USER, email: 'b@example.com', claim_revision: 3 } };
+  const lapsed: UserEvent = {
+    type: 'UserEmailClaimLapsed',
+    data: { user_id: USER, email: 'b@example.com', claim_revision: 3 },
+  };
 
   it('lapses after the grace period when the holder uses another address, once', () => {
     user.given([registered]).when(lapse('b@example.com', WITHIN_GRACE)).thenThrows('holder_within_grace');
@@ -82,9 +105,12 @@ describe('an e-mail claim left by an e-mail change that crashed half-way', () =>
   it('refuses the late e-mail change that held the lapsed claim, not a later one with a new claim', () => {
     const late = { type: 'ChangeEmail', email: 'b@example.com', claimRevision: 3 } as const;
     user.given([registered, lapsed]).when(late).thenThrows('email_claim_lapsed');
-    user.given([registered, lapsed]).when({ ...late, claimRevision: 5 }).then([
-      { type: 'UserEmailChanged', data: { user_id: USER, email: 'b@example.com', previous_email: 'a@example.com' } },
-    ]);
+    user
+      .given([registered, lapsed])
+      .when({ ...late, claimRevision: 5 })
+      .then([
+        { type: 'UserEmailChanged', data: { user_id: USER, email: 'b@example.com', previous_email: 'a@example.com' } },
+      ]);
   });
 });
 
@@ -103,9 +129,19 @@ describe('a home slot or pairing code held by a gateway whose provisioning crash
   });
 
   it('refuses a provisioning that arrives after its id was closed, and the closed id answers 404', () => {
-    const late = { type: 'Provision', gatewayId: GW, homeId: HOME, name: 'Hall', secretDigest: `hmac-sha256:${'0'.repeat(64)}`, via: 'provision' } as const;
+    const late = {
+      type: 'Provision',
+      gatewayId: GW,
+      homeId: HOME,
+      name: 'Hall',
+      secretDigest: `hmac-sha256:${'0'.repeat(64)}`,
+      via: 'provision',
+    } as const;
     gateway.given([gatewayAbandoned]).when(late).thenThrows('provisioning_abandoned');
-    gateway.given([gatewayAbandoned]).when({ type: 'Rename', actorRole: 'owner', name: 'X' }).thenThrows('gateway_not_found', 'not_found');
+    gateway
+      .given([gatewayAbandoned])
+      .when({ type: 'Rename', actorRole: 'owner', name: 'X' })
+      .thenThrows('gateway_not_found', 'not_found');
   });
 });
 
@@ -115,13 +151,17 @@ describe('pairing redemptions that failed (issue 18 item 9) or crashed', () => {
     data: { home_id: null, name: null, requested_by: USER, expires_at: '2030-01-01T01:00:00.000Z' },
   };
   const redeemedNamingAHome: PairingEvent = { type: 'PairingRedeemed', data: { gateway_id: GW, home_id: NAMED_HOME } };
-  const failed: PairingEvent = { type: 'PairingRedemptionFailed', data: { gateway_id: GW, reason: 'home_has_active_gateway' } };
+  const failed: PairingEvent = {
+    type: 'PairingRedemptionFailed',
+    data: { gateway_id: GW, reason: 'home_has_active_gateway' },
+  };
 
   it('a failed pairing redemption does not bind the code to the home the redeemer named', () => {
     const redeemElsewhere = { type: 'Redeem', gatewayId: LATER_GW, homeId: HOME, now: CLAIMED_AT } as const;
-    pairing.given([requestedForAnyHome, redeemedNamingAHome, failed]).when(redeemElsewhere).then([
-      { type: 'PairingRedeemed', data: { gateway_id: LATER_GW, home_id: HOME } },
-    ]);
+    pairing
+      .given([requestedForAnyHome, redeemedNamingAHome, failed])
+      .when(redeemElsewhere)
+      .then([{ type: 'PairingRedeemed', data: { gateway_id: LATER_GW, home_id: HOME } }]);
   });
 
   it('records a failure only for the redemption in progress (a late failure of an earlier one changes nothing)', () => {

@@ -10,7 +10,10 @@ const DIGEST = `hmac-sha256:${'a'.repeat(64)}`;
 const DIGEST2 = `hmac-sha256:${'b'.repeat(64)}`;
 
 const provisioned: GatewayEvent[] = [
-  { type: 'GatewayProvisioned', data: { gateway_id: GW, home_id: HOME, name: 'Hall', secret_digest: DIGEST, via: 'provision' } },
+  {
+    type: 'GatewayProvisioned',
+    data: { gateway_id: GW, home_id: HOME, name: 'Hall', secret_digest: DIGEST, via: 'provision' },
+  },
 ];
 const revoked: GatewayEvent[] = [...provisioned, { type: 'GatewayRevoked', data: { gateway_id: GW, home_id: HOME } }];
 const deleted: GatewayEvent[] = [...provisioned, { type: 'GatewayDeleted', data: { gateway_id: GW, home_id: HOME } }];
@@ -19,16 +22,47 @@ const { given, stateOf } = deciderSpec(gatewayDecider);
 
 describe('gateway decider', () => {
   it('provisions once', () => {
-    const provision = { type: 'Provision', gatewayId: GW, homeId: HOME, name: 'Hall', secretDigest: DIGEST, via: 'provision' } as const;
+    const provision = {
+      type: 'Provision',
+      gatewayId: GW,
+      homeId: HOME,
+      name: 'Hall',
+      secretDigest: DIGEST,
+      via: 'provision',
+    } as const;
     given([]).when(provision).then(provisioned);
     given(provisioned).when(provision).thenThrows('gateway_exists', 'conflict');
   });
 
   const expectations: Record<string, Record<Role | 'stranger', string>> = {
-    Rename: { stranger: 'not_found:gateway_not_found', viewer: 'forbidden:forbidden', user: 'forbidden:forbidden', admin: 'GatewayRenamed', owner: 'GatewayRenamed' },
-    RotateSecret: { stranger: 'not_found:gateway_not_found', viewer: 'forbidden:forbidden', user: 'forbidden:forbidden', admin: 'GatewaySecretRotated', owner: 'GatewaySecretRotated' },
-    Revoke: { stranger: 'not_found:gateway_not_found', viewer: 'forbidden:forbidden', user: 'forbidden:forbidden', admin: 'GatewayRevoked', owner: 'GatewayRevoked' },
-    Delete: { stranger: 'not_found:gateway_not_found', viewer: 'forbidden:forbidden', user: 'forbidden:forbidden', admin: 'forbidden:forbidden', owner: 'GatewayDeleted' },
+    Rename: {
+      stranger: 'not_found:gateway_not_found',
+      viewer: 'forbidden:forbidden',
+      user: 'forbidden:forbidden',
+      admin: 'GatewayRenamed',
+      owner: 'GatewayRenamed',
+    },
+    RotateSecret: {
+      stranger: 'not_found:gateway_not_found',
+      viewer: 'forbidden:forbidden',
+      user: 'forbidden:forbidden',
+      admin: 'GatewaySecretRotated',
+      owner: 'GatewaySecretRotated',
+    },
+    Revoke: {
+      stranger: 'not_found:gateway_not_found',
+      viewer: 'forbidden:forbidden',
+      user: 'forbidden:forbidden',
+      admin: 'GatewayRevoked',
+      owner: 'GatewayRevoked',
+    },
+    Delete: {
+      stranger: 'not_found:gateway_not_found',
+      viewer: 'forbidden:forbidden',
+      user: 'forbidden:forbidden',
+      admin: 'forbidden:forbidden',
+      owner: 'GatewayDeleted',
+    },
   };
   const commandFor = (type: string, actorRole: Role | null): GatewayCommand =>
     type === 'Rename'
@@ -55,7 +89,9 @@ describe('gateway decider', () => {
   it('a revoked gateway cannot connect or rotate; revoking twice records nothing', () => {
     expect(canConnect(stateOf(provisioned))).toBe(true);
     expect(canConnect(stateOf(revoked))).toBe(false);
-    given(revoked).when({ type: 'RotateSecret', actorRole: 'owner', secretDigest: DIGEST2 }).thenThrows('gateway_revoked', 'conflict');
+    given(revoked)
+      .when({ type: 'RotateSecret', actorRole: 'owner', secretDigest: DIGEST2 })
+      .thenThrows('gateway_revoked', 'conflict');
     given(revoked).when({ type: 'Revoke', actorRole: 'owner' }).then([]);
     given(revoked).when({ type: 'Delete', actorRole: 'owner' }).thenTypes(['GatewayDeleted']);
   });
@@ -72,14 +108,26 @@ describe('gateway decider', () => {
   it('the event schema refuses anything but a digest where the secret goes', () => {
     const data = { gateway_id: GW, home_id: HOME, name: 'Hall', via: 'provision' };
     expect(gatewayEventSchemas.GatewayProvisioned.safeParse({ ...data, secret_digest: DIGEST }).success).toBe(true);
-    expect(gatewayEventSchemas.GatewayProvisioned.safeParse({ ...data, secret_digest: 'x'.repeat(43) }).success).toBe(false);
-    expect(gatewayEventSchemas.GatewayProvisioned.safeParse({ ...data, secret_digest: DIGEST, secret: 'x' }).success).toBe(false);
+    expect(gatewayEventSchemas.GatewayProvisioned.safeParse({ ...data, secret_digest: 'x'.repeat(43) }).success).toBe(
+      false,
+    );
+    expect(
+      gatewayEventSchemas.GatewayProvisioned.safeParse({ ...data, secret_digest: DIGEST, secret: 'x' }).success,
+    ).toBe(false);
   });
 });
 
 describe('gateway versions', () => {
   const provision = (version?: string) =>
-    ({ type: 'Provision', gatewayId: GW, homeId: HOME, name: 'Hall', secretDigest: DIGEST, via: 'pairing', ...(version === undefined ? {} : { version }) }) as const;
+    ({
+      type: 'Provision',
+      gatewayId: GW,
+      homeId: HOME,
+      name: 'Hall',
+      secretDigest: DIGEST,
+      via: 'pairing',
+      ...(version === undefined ? {} : { version }),
+    }) as const;
 
   it('the version a gateway reports at pairing is recorded on it; none is none', () => {
     const events = given([]).when(provision('1.0.0')).thenTypes(['GatewayProvisioned']);

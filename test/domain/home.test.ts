@@ -39,16 +39,20 @@ describe('home decider', () => {
     const detached = given(created)
       .when({ type: 'DetachGateway', gatewayId: GW1, reason: 'revoked' })
       .then([{ type: 'HomeGatewayDetached', data: { home_id: HOME, gateway_id: GW1, reason: 'revoked' } }]);
-    given([...created, ...detached]).when({ type: 'AttachGateway', homeId: HOME, actorId: OWNER, gatewayId: GW2 }).then([
-      { type: 'HomeGatewayAttached', data: { home_id: HOME, gateway_id: GW2 } },
-    ]);
+    given([...created, ...detached])
+      .when({ type: 'AttachGateway', homeId: HOME, actorId: OWNER, gatewayId: GW2 })
+      .then([{ type: 'HomeGatewayAttached', data: { home_id: HOME, gateway_id: GW2 } }]);
     given(created).when({ type: 'DetachGateway', gatewayId: GW2, reason: 'deleted' }).then([]);
     given(created).when({ type: 'AttachGateway', homeId: HOME, actorId: OWNER, gatewayId: GW1 }).then([]);
   });
 
   it('only the owner or an admin attaches a gateway to an existing home; strangers are told it does not exist', () => {
-    const free = [...populated, { type: 'HomeGatewayDetached', data: { home_id: HOME, gateway_id: GW1, reason: 'revoked' } } as HomeEvent];
-    const attach = (actorId: string) => given(free).when({ type: 'AttachGateway', homeId: HOME, actorId, gatewayId: GW2 });
+    const free = [
+      ...populated,
+      { type: 'HomeGatewayDetached', data: { home_id: HOME, gateway_id: GW1, reason: 'revoked' } } as HomeEvent,
+    ];
+    const attach = (actorId: string) =>
+      given(free).when({ type: 'AttachGateway', homeId: HOME, actorId, gatewayId: GW2 });
     attach(ADMIN).thenTypes(['HomeGatewayAttached']);
     attach(USER).thenThrows('forbidden', 'forbidden');
     attach(VIEWER).thenThrows('forbidden', 'forbidden');
@@ -56,28 +60,46 @@ describe('home decider', () => {
   });
 
   it('grants a new member, changes a role, records nothing when the role is the same', () => {
-    given(populated).when({ type: 'Grant', actorId: OWNER, userId: NEWCOMER, role: 'admin' }).then([
-      { type: 'PermissionGranted', data: { home_id: HOME, user_id: NEWCOMER, role: 'admin', granted_by: OWNER } },
-    ]);
-    given(populated).when({ type: 'Grant', actorId: ADMIN, userId: USER, role: 'viewer' }).then([
-      { type: 'PermissionRoleChanged', data: { home_id: HOME, user_id: USER, role: 'viewer', previous_role: 'user', changed_by: ADMIN } },
-    ]);
+    given(populated)
+      .when({ type: 'Grant', actorId: OWNER, userId: NEWCOMER, role: 'admin' })
+      .then([
+        { type: 'PermissionGranted', data: { home_id: HOME, user_id: NEWCOMER, role: 'admin', granted_by: OWNER } },
+      ]);
+    given(populated)
+      .when({ type: 'Grant', actorId: ADMIN, userId: USER, role: 'viewer' })
+      .then([
+        {
+          type: 'PermissionRoleChanged',
+          data: { home_id: HOME, user_id: USER, role: 'viewer', previous_role: 'user', changed_by: ADMIN },
+        },
+      ]);
     given(populated).when({ type: 'Grant', actorId: ADMIN, userId: USER, role: 'user' }).then([]);
   });
 
   it('nobody raises anyone to or above their own role, and nobody touches the owner', () => {
-    given(populated).when({ type: 'Grant', actorId: ADMIN, userId: NEWCOMER, role: 'admin' }).thenThrows('forbidden', 'forbidden');
-    given(populated).when({ type: 'ChangeRole', actorId: ADMIN, userId: ADMIN, role: 'user' }).thenThrows('forbidden', 'forbidden');
-    given(populated).when({ type: 'Grant', actorId: USER, userId: NEWCOMER, role: 'viewer' }).thenThrows('forbidden', 'forbidden');
+    given(populated)
+      .when({ type: 'Grant', actorId: ADMIN, userId: NEWCOMER, role: 'admin' })
+      .thenThrows('forbidden', 'forbidden');
+    given(populated)
+      .when({ type: 'ChangeRole', actorId: ADMIN, userId: ADMIN, role: 'user' })
+      .thenThrows('forbidden', 'forbidden');
+    given(populated)
+      .when({ type: 'Grant', actorId: USER, userId: NEWCOMER, role: 'viewer' })
+      .thenThrows('forbidden', 'forbidden');
     given(populated).when({ type: 'Grant', actorId: OWNER, userId: OWNER, role: 'admin' }).thenThrows('owner_is_fixed');
     given(populated).when({ type: 'Revoke', actorId: ADMIN, userId: OWNER }).thenThrows('owner_is_fixed');
     given(populated).when({ type: 'Revoke', actorId: OWNER, userId: OWNER }).thenThrows('owner_cannot_leave');
   });
 
   it('revokes: managers remove those below them, anyone removes themselves, strangers get not found', () => {
-    given(populated).when({ type: 'Revoke', actorId: ADMIN, userId: VIEWER }).then([
-      { type: 'PermissionRevoked', data: { home_id: HOME, user_id: VIEWER, previous_role: 'viewer', revoked_by: ADMIN } },
-    ]);
+    given(populated)
+      .when({ type: 'Revoke', actorId: ADMIN, userId: VIEWER })
+      .then([
+        {
+          type: 'PermissionRevoked',
+          data: { home_id: HOME, user_id: VIEWER, previous_role: 'viewer', revoked_by: ADMIN },
+        },
+      ]);
     given(populated).when({ type: 'Revoke', actorId: OWNER, userId: ADMIN }).thenTypes(['PermissionRevoked']);
     given(populated).when({ type: 'Revoke', actorId: USER, userId: VIEWER }).thenThrows('forbidden', 'forbidden');
     given(populated).when({ type: 'Revoke', actorId: VIEWER, userId: VIEWER }).thenTypes(['PermissionRevoked']);
@@ -87,14 +109,21 @@ describe('home decider', () => {
   });
 
   it('a revoked member has no say any more', () => {
-    const revoked: HomeEvent[] = [...populated, { type: 'PermissionRevoked', data: { home_id: HOME, user_id: ADMIN, previous_role: 'admin', revoked_by: OWNER } }];
-    given(revoked).when({ type: 'Grant', actorId: ADMIN, userId: NEWCOMER, role: 'viewer' }).thenThrows('home_not_found');
+    const revoked: HomeEvent[] = [
+      ...populated,
+      { type: 'PermissionRevoked', data: { home_id: HOME, user_id: ADMIN, previous_role: 'admin', revoked_by: OWNER } },
+    ];
+    given(revoked)
+      .when({ type: 'Grant', actorId: ADMIN, userId: NEWCOMER, role: 'viewer' })
+      .thenThrows('home_not_found');
   });
 
   it('commands on a home that does not exist are not found', () => {
     given([]).when({ type: 'Grant', actorId: OWNER, userId: NEWCOMER, role: 'viewer' }).thenThrows('home_not_found');
     given([]).when({ type: 'Revoke', actorId: OWNER, userId: NEWCOMER }).thenThrows('home_not_found');
-    given(populated).when({ type: 'ChangeRole', actorId: OWNER, userId: NEWCOMER, role: 'user' }).thenThrows('permission_not_found');
+    given(populated)
+      .when({ type: 'ChangeRole', actorId: OWNER, userId: NEWCOMER, role: 'user' })
+      .thenThrows('permission_not_found');
     given([]).when({ type: 'DetachGateway', gatewayId: GW1, reason: 'revoked' }).then([]);
   });
 });
@@ -106,8 +135,13 @@ describe('home names', () => {
       .thenTypes(['HomeCreated', 'HomeGatewayAttached']);
     expect(named[0]).toEqual({ type: 'HomeCreated', data: { home_id: HOME, owner_id: OWNER, name: 'Cabin' } });
     expect(stateOf(named).name).toBe('Cabin');
-    const detached: HomeEvent[] = [...named, { type: 'HomeGatewayDetached', data: { home_id: HOME, gateway_id: GW1, reason: 'revoked' } }];
-    given(detached).when({ type: 'AttachGateway', homeId: HOME, actorId: OWNER, gatewayId: GW2, homeName: 'Other' }).thenTypes(['HomeGatewayAttached']);
+    const detached: HomeEvent[] = [
+      ...named,
+      { type: 'HomeGatewayDetached', data: { home_id: HOME, gateway_id: GW1, reason: 'revoked' } },
+    ];
+    given(detached)
+      .when({ type: 'AttachGateway', homeId: HOME, actorId: OWNER, gatewayId: GW2, homeName: 'Other' })
+      .thenTypes(['HomeGatewayAttached']);
   });
 
   it('a HomeCreated without a name (written before homes had names) reads as "Home"', () => {
@@ -115,9 +149,11 @@ describe('home names', () => {
   });
 
   it('owner and admin rename; the same name records nothing; user and viewer are refused, a stranger is told no such home', () => {
-    given(populated).when({ type: 'Rename', actorId: ADMIN, name: 'Villa' }).then([
-      { type: 'HomeRenamed', data: { home_id: HOME, name: 'Villa', previous_name: 'Home', renamed_by: ADMIN } },
-    ]);
+    given(populated)
+      .when({ type: 'Rename', actorId: ADMIN, name: 'Villa' })
+      .then([
+        { type: 'HomeRenamed', data: { home_id: HOME, name: 'Villa', previous_name: 'Home', renamed_by: ADMIN } },
+      ]);
     given(populated).when({ type: 'Rename', actorId: OWNER, name: 'Home' }).then([]);
     given(populated).when({ type: 'Rename', actorId: USER, name: 'x' }).thenThrows('forbidden');
     given(populated).when({ type: 'Rename', actorId: VIEWER, name: 'x' }).thenThrows('forbidden');
@@ -129,7 +165,9 @@ describe('home names', () => {
     for (const name of ['', ' Villa', 'x'.repeat(101), 'a\u0000b', 'tab\there', 'del\u007f', '\ud800']) {
       given(populated).when({ type: 'Rename', actorId: OWNER, name }).thenThrows('invalid_home_name');
     }
-    given(populated).when({ type: 'Rename', actorId: OWNER, name: 'x'.repeat(100) }).thenTypes(['HomeRenamed']);
+    given(populated)
+      .when({ type: 'Rename', actorId: OWNER, name: 'x'.repeat(100) })
+      .thenTypes(['HomeRenamed']);
     given(populated).when({ type: 'Rename', actorId: OWNER, name: 'Zuhause 🏠' }).thenTypes(['HomeRenamed']);
   });
 });

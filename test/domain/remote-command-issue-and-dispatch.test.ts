@@ -52,13 +52,23 @@ describe('remote command decider: issue and dispatch in one decision', () => {
         ...issued(),
         {
           type: 'RemoteCommandDispatched',
-          data: { command_id: CMD, gateway_id: GW, home_id: HOME, session_id: SESSION, node_id: 'node-a', dispatched_at: T1.toISOString(), attempt: 1 },
+          data: {
+            command_id: CMD,
+            gateway_id: GW,
+            home_id: HOME,
+            session_id: SESSION,
+            node_id: 'node-a',
+            dispatched_at: T1.toISOString(),
+            attempt: 1,
+          },
         },
       ]);
   });
 
   it('a queued command (ttl) issued on a local session is dispatched, not expired', () => {
-    const events = given([]).when(issueAndDispatch({ ttlS: 60 })).thenTypes(['RemoteCommandIssued', 'RemoteCommandDispatched']);
+    const events = given([])
+      .when(issueAndDispatch({ ttlS: 60 }))
+      .thenTypes(['RemoteCommandIssued', 'RemoteCommandDispatched']);
     expect(stateOf(events).status).toBe('dispatched');
   });
 
@@ -67,11 +77,17 @@ describe('remote command decider: issue and dispatch in one decision', () => {
   });
 
   it('another request under a used id is refused (command_id_conflict)', () => {
-    given(issued()).when(issueAndDispatch({ fingerprint: 'b'.repeat(64) })).thenThrows('command_id_conflict');
+    given(issued())
+      .when(issueAndDispatch({ fingerprint: 'b'.repeat(64) }))
+      .thenThrows('command_id_conflict');
   });
 
   it('a viewer may not control devices (forbidden), a stranger does not see the gateway (gateway_not_found)', () => {
-    given([]).when(issueAndDispatch({ actorRole: 'viewer' })).thenThrows('forbidden');
-    given([]).when(issueAndDispatch({ actorRole: null })).thenThrows('gateway_not_found');
+    given([])
+      .when(issueAndDispatch({ actorRole: 'viewer' }))
+      .thenThrows('forbidden');
+    given([])
+      .when(issueAndDispatch({ actorRole: null }))
+      .thenThrows('gateway_not_found');
   });
 });

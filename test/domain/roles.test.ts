@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ACTIONS, can, canManage, GRANTABLE_ROLES, ROLES, type Action, type Role } from '../../src/domain/homes/roles.ts';
+import {
+  ACTIONS,
+  can,
+  canManage,
+  GRANTABLE_ROLES,
+  ROLES,
+  type Action,
+  type Role,
+} from '../../src/domain/homes/roles.ts';
 
 /** The policy written out cell by cell, independently of the tables in src/domain: they must agree everywhere. */
 const ALLOWED: Record<Action, readonly Role[]> = {
@@ -39,7 +47,8 @@ describe('role matrix', () => {
         if (from === null && to === null) continue;
         const touchesOwner = from === 'owner' || to === 'owner';
         const belowActor = (role: Role | null) => role === null || (actor !== null && RANK[role] < RANK[actor]);
-        const expected = actor !== null && can(actor, 'permission.manage') && !touchesOwner && belowActor(from) && belowActor(to);
+        const expected =
+          actor !== null && can(actor, 'permission.manage') && !touchesOwner && belowActor(from) && belowActor(to);
         it(`${actor ?? 'stranger'} ${expected ? 'may' : 'may not'} move a member ${from ?? '(none)'} → ${to ?? '(none)'}`, () => {
           expect(canManage(actor, from, to)).toBe(expected);
         });

@@ -23,23 +23,37 @@ const registered: UserEvent[] = [
 
 describe('user decider', () => {
   it('registers once', () => {
-    const register = { type: 'Register' as const, userId: USER, email: 'a@example.com', name: 'Ann', passwordHash: HASH };
+    const register = {
+      type: 'Register' as const,
+      userId: USER,
+      email: 'a@example.com',
+      name: 'Ann',
+      passwordHash: HASH,
+    };
     user.given([]).when(register).then(registered);
     user.given(registered).when(register).thenThrows('user_exists');
   });
 
   it('profile and e-mail changes are recorded only when something changes', () => {
     user.given(registered).when({ type: 'UpdateProfile', name: 'Ann' }).then([]);
-    user.given(registered).when({ type: 'UpdateProfile', name: 'Anna' }).then([{ type: 'UserProfileUpdated', data: { user_id: USER, name: 'Anna' } }]);
+    user
+      .given(registered)
+      .when({ type: 'UpdateProfile', name: 'Anna' })
+      .then([{ type: 'UserProfileUpdated', data: { user_id: USER, name: 'Anna' } }]);
     user.given(registered).when({ type: 'ChangeEmail', email: 'a@example.com', claimRevision: 0 }).then([]);
     user
       .given(registered)
       .when({ type: 'ChangeEmail', email: 'b@example.com', claimRevision: 0 })
-      .then([{ type: 'UserEmailChanged', data: { user_id: USER, email: 'b@example.com', previous_email: 'a@example.com' } }]);
+      .then([
+        { type: 'UserEmailChanged', data: { user_id: USER, email: 'b@example.com', previous_email: 'a@example.com' } },
+      ]);
   });
 
   it('a password change moves the credentials version forward', () => {
-    const changed = user.given(registered).when({ type: 'ChangePassword', passwordHash: HASH }).thenTypes(['UserPasswordChanged']);
+    const changed = user
+      .given(registered)
+      .when({ type: 'ChangePassword', passwordHash: HASH })
+      .thenTypes(['UserPasswordChanged']);
     expect(user.stateOf([...registered, ...changed]).credentialsVersion).toBe(1);
   });
 
@@ -65,14 +79,22 @@ describe('token family decider', () => {
     }) as const;
 
   it('starts once', () => {
-    family.given([]).when({ type: 'Start', userId: USER, familyId: FAMILY, tokenId: T1, credentialsVersion: 0 }).then(started);
+    family
+      .given([])
+      .when({ type: 'Start', userId: USER, familyId: FAMILY, tokenId: T1, credentialsVersion: 0 })
+      .then(started);
   });
 
   it('rotates the current refresh token', () => {
     family
       .given(started)
       .when(rotate(T1, T2))
-      .then([{ type: 'RefreshTokenRotated', data: { user_id: USER, family_id: FAMILY, token_id: T2, previous_token_id: T1 } }]);
+      .then([
+        {
+          type: 'RefreshTokenRotated',
+          data: { user_id: USER, family_id: FAMILY, token_id: T2, previous_token_id: T1 },
+        },
+      ]);
   });
 
   it('treats reuse of a rotated token as theft, then refuses the whole family', () => {
@@ -84,7 +106,10 @@ describe('token family decider', () => {
       .given(rotated)
       .when(rotate(T1, T3))
       .then([{ type: 'RefreshTokenReuseDetected', data: { user_id: USER, family_id: FAMILY, token_id: T1 } }]);
-    family.given([...rotated, ...reuse]).when(rotate(T2, T3)).thenThrows('token_revoked');
+    family
+      .given([...rotated, ...reuse])
+      .when(rotate(T2, T3))
+      .thenThrows('token_revoked');
   });
 
   it('logout revokes the family; a second logout changes nothing', () => {
@@ -92,12 +117,21 @@ describe('token family decider', () => {
       .given(started)
       .when({ type: 'LogOut', familyId: FAMILY })
       .then([{ type: 'RefreshTokenRevoked', data: { user_id: USER, family_id: FAMILY, reason: 'logout' } }]);
-    family.given([...started, ...out]).when({ type: 'LogOut', familyId: FAMILY }).then([]);
-    family.given([...started, ...out]).when(rotate(T1, T2)).thenThrows('token_revoked');
+    family
+      .given([...started, ...out])
+      .when({ type: 'LogOut', familyId: FAMILY })
+      .then([]);
+    family
+      .given([...started, ...out])
+      .when(rotate(T1, T2))
+      .thenThrows('token_revoked');
   });
 
   it('a family started before a password change is dead', () => {
-    family.given(started).when(rotate(T1, T2, 1)).thenThrows('token_revoked');
+    family
+      .given(started)
+      .when(rotate(T1, T2, 1))
+      .thenThrows('token_revoked');
   });
 
   it('an unknown family is refused', () => {
@@ -115,7 +149,13 @@ describe('e-mail claim decider', () => {
   it('a released address can be claimed by someone else; only the owner can release', () => {
     const claimed = emailClaim.given([]).when({ type: 'Claim', userId: USER }).thenTypes(['EmailClaimed']);
     emailClaim.given(claimed).when({ type: 'Release', userId: OTHER }).then([]);
-    const released = [...claimed, ...emailClaim.given(claimed).when({ type: 'Release', userId: USER }).thenTypes(['EmailReleased'])];
-    emailClaim.given(released).when({ type: 'Claim', userId: OTHER }).then([{ type: 'EmailClaimed', data: { user_id: OTHER } }]);
+    const released = [
+      ...claimed,
+      ...emailClaim.given(claimed).when({ type: 'Release', userId: USER }).thenTypes(['EmailReleased']),
+    ];
+    emailClaim
+      .given(released)
+      .when({ type: 'Claim', userId: OTHER })
+      .then([{ type: 'EmailClaimed', data: { user_id: OTHER } }]);
   });
 });

@@ -15,7 +15,12 @@ describe('fullJitterDelayMs', () => {
 });
 
 describe('UnackedStateBuffer', () => {
-  const frame = (requestId: string): PendingStateFrame => ({ requestId, text: requestId, resolve: () => {}, reject: () => {} });
+  const frame = (requestId: string): PendingStateFrame => ({
+    requestId,
+    text: requestId,
+    resolve: () => {},
+    reject: () => {},
+  });
 
   it('keeps send order, takes by request id, and evicts the oldest when full', () => {
     const buffer = new UnackedStateBuffer(2);

@@ -16,11 +16,25 @@ describe('EdgeClient commands', () => {
     });
     client.start();
     const connection = await cloud.nextConnection();
-    connection.send(buildCommand({ commandId: 'cmd-1', timestamp: 1735288000, deviceId: 'lamp', action: 'set', params: { brightness: 30 } }));
+    connection.send(
+      buildCommand({
+        commandId: 'cmd-1',
+        timestamp: 1735288000,
+        deviceId: 'lamp',
+        action: 'set',
+        params: { brightness: 30 },
+      }),
+    );
 
     const { frame, raw } = await connection.nextFrame('ack');
-    expect(seen).toEqual([{ commandId: 'cmd-1', deviceId: 'lamp', action: 'set', params: { brightness: 30 }, issuedAt: 1735288000 }]);
-    expect(frame).toMatchObject({ request_id: 'cmd-1', dialect: 'current', payload: { status: 'ok', result: { brightness: 30 } } });
+    expect(seen).toEqual([
+      { commandId: 'cmd-1', deviceId: 'lamp', action: 'set', params: { brightness: 30 }, issuedAt: 1735288000 },
+    ]);
+    expect(frame).toMatchObject({
+      request_id: 'cmd-1',
+      dialect: 'current',
+      payload: { status: 'ok', result: { brightness: 30 } },
+    });
     expect(raw).toMatchObject({ request_id: 'cmd-1', payload: { status: 'ok' } });
     expect(typeof raw['timestamp']).toBe('number');
   });
@@ -37,13 +51,17 @@ describe('EdgeClient commands', () => {
     client.start();
     const connection = await cloud.nextConnection();
 
-    connection.send(buildCommand({ commandId: 'cmd-ok', timestamp: nowSeconds(), deviceId: 'lamp', action: 'turn_on' }));
+    connection.send(
+      buildCommand({ commandId: 'cmd-ok', timestamp: nowSeconds(), deviceId: 'lamp', action: 'turn_on' }),
+    );
     const ok = await connection.nextFrame('ack');
     expect(ok.raw).toMatchObject({ type: 'ack', request_id: 'cmd-ok', status: 'success', data: { on: true } });
     expect(ok.raw).not.toHaveProperty('payload');
     expect(typeof ok.raw['timestamp']).toBe('string');
 
-    connection.send(buildCommand({ commandId: 'cmd-bad', timestamp: nowSeconds(), deviceId: 'ghost', action: 'turn_on' }));
+    connection.send(
+      buildCommand({ commandId: 'cmd-bad', timestamp: nowSeconds(), deviceId: 'ghost', action: 'turn_on' }),
+    );
     const failed = await connection.nextFrame('ack');
     expect(failed.raw).toMatchObject({ request_id: 'cmd-bad', status: 'error', data: { error: 'no ghost' } });
     expect(failed.frame.payload).toEqual({ status: 'error', error: { code: 'unknown_device', message: 'no ghost' } });
@@ -113,10 +131,17 @@ describe('EdgeClient commands', () => {
     client.start();
     const connection = await cloud.nextConnection();
     connection.socket.send(
-      JSON.stringify({ type: 'command', request_id: 'cmd-4', timestamp: '2024-12-27T08:26:40Z', payload: { entity_id: 'fan', action: 'set', value: { speed: 2 } } }),
+      JSON.stringify({
+        type: 'command',
+        request_id: 'cmd-4',
+        timestamp: '2024-12-27T08:26:40Z',
+        payload: { entity_id: 'fan', action: 'set', value: { speed: 2 } },
+      }),
     );
     await connection.nextFrame('ack');
-    expect(seen).toEqual([{ commandId: 'cmd-4', deviceId: 'fan', action: 'set', params: { speed: 2 }, issuedAt: 1735288000 }]);
+    expect(seen).toEqual([
+      { commandId: 'cmd-4', deviceId: 'fan', action: 'set', params: { speed: 2 }, issuedAt: 1735288000 },
+    ]);
   });
 
   it('reports an unparseable cloud frame and keeps the session', async () => {

@@ -136,7 +136,9 @@ describe('EdgeClient reconnect policy', () => {
 
     const delays = (await refusals).map((event) => event.reconnectInMs);
     expect(delays).toEqual([9, 19, 39, 39, 39]);
-    expect((await refusals).every((event) => event.willReconnect && event.code === 1013 && !event.hadSession)).toBe(true);
+    expect((await refusals).every((event) => event.willReconnect && event.code === 1013 && !event.hadSession)).toBe(
+      true,
+    );
 
     const connected = nextEvent(client, 'connected');
     refuse = false;
@@ -158,13 +160,20 @@ describe('EdgeClient reconnect policy', () => {
   });
 
   it('stops on close code 4401 (credentials refused) and reports it', async () => {
-    const cloud = await startCloud({ authorize: () => ({ accept: false, closeCode: 4401, reason: 'invalid credentials' }) });
+    const cloud = await startCloud({
+      authorize: () => ({ accept: false, closeCode: 4401, reason: 'invalid credentials' }),
+    });
     const client = createClient(cloud);
     const disconnected = nextEvent(client, 'disconnected');
     const stopped = nextEvent(client, 'stopped');
     client.start();
     expect(await disconnected).toMatchObject({ code: 4401, reason: 'invalid credentials', willReconnect: false });
-    expect(await stopped).toEqual({ type: 'stopped', reason: 'credentials_refused', closeCode: 4401, httpStatus: null });
+    expect(await stopped).toEqual({
+      type: 'stopped',
+      reason: 'credentials_refused',
+      closeCode: 4401,
+      httpStatus: null,
+    });
     expect(client.status).toBe('stopped');
     expect(cloud.requests).toHaveLength(1);
     await expect(client.reportState({ deviceId: 'lamp', state: {} })).rejects.toThrow(/stopped/);

@@ -1,6 +1,11 @@
 import { firstValueFrom, take, toArray, type Observable } from 'rxjs';
 import { afterEach } from 'vitest';
-import { EdgeClient, type EdgeClientEvent, type EdgeClientEventOf, type EdgeClientOptions } from '../../src/edge/index.ts';
+import {
+  EdgeClient,
+  type EdgeClientEvent,
+  type EdgeClientEventOf,
+  type EdgeClientOptions,
+} from '../../src/edge/index.ts';
 import { FakeCloud } from './fake-cloud.ts';
 
 /** Builds clients and fake clouds for a test file, and tears them all down after each test. */
@@ -38,7 +43,10 @@ export function createClient(cloud: FakeCloud, overrides: Partial<EdgeClientOpti
 }
 
 /** The next event of this type; subscribe BEFORE triggering it (the observables are hot). */
-export function nextEvent<T extends EdgeClientEvent['type']>(client: EdgeClient, type: T): Promise<EdgeClientEventOf<T>> {
+export function nextEvent<T extends EdgeClientEvent['type']>(
+  client: EdgeClient,
+  type: T,
+): Promise<EdgeClientEventOf<T>> {
   return firstValueFrom(client.eventsOfType(type));
 }
 

@@ -60,7 +60,14 @@ export class FakeCloudConnection {
   }
 
   welcome(heartbeatIntervalS = this.options.heartbeatIntervalS): void {
-    this.send(buildWelcome({ requestId: `welcome-${this.sessionId}`, timestamp: nowSeconds(), sessionId: this.sessionId, heartbeatIntervalS }));
+    this.send(
+      buildWelcome({
+        requestId: `welcome-${this.sessionId}`,
+        timestamp: nowSeconds(),
+        sessionId: this.sessionId,
+        heartbeatIntervalS,
+      }),
+    );
   }
 
   send(frame: WireOutboundFrame): void {
@@ -78,9 +85,7 @@ export class FakeCloudConnection {
       const [received] = this.unconsumed.splice(index, 1);
       return Promise.resolve(received as ReceivedFrame<Extract<InboundFrame, { type: T }>>);
     }
-    return new Promise((resolve) =>
-      this.waiters.push({ type, resolve: resolve as (received: ReceivedFrame) => void }),
-    );
+    return new Promise((resolve) => this.waiters.push({ type, resolve: resolve as (received: ReceivedFrame) => void }));
   }
 
   private onMessage(text: string): void {
@@ -134,7 +139,9 @@ export class FakeCloud {
       ...options,
     };
     this.port = (http.address() as AddressInfo).port;
-    http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.onUpgrade(request, socket, head));
+    http.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) =>
+      this.onUpgrade(request, socket, head),
+    );
   }
 
   static async start(options: FakeCloudOptions = {}): Promise<FakeCloud> {

@@ -1,6 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildCommand, type DeviceStateInput } from '../../src/bridge/protocol/index.ts';
-import { SimulatedHome, createSimulatedGateway, type EdgeCommand, type SimulatedGateway } from '../../src/edge/index.ts';
+import {
+  SimulatedHome,
+  createSimulatedGateway,
+  type EdgeCommand,
+  type SimulatedGateway,
+} from '../../src/edge/index.ts';
 import { GATEWAY_ID, SECRET, startCloud } from './edge-client-fixture.ts';
 import { nowSeconds } from './fake-cloud.ts';
 
@@ -42,7 +47,12 @@ describe('SimulatedHome', () => {
     expect(home.deviceIds()).toEqual(['light-1', 'switch-2', 'sensor-3', 'light-4', 'switch-5', 'sensor-6', 'light-7']);
     const snapshot = home.snapshot();
     expect(snapshot['devices']).toHaveLength(7);
-    expect(snapshot['devices']).toContainEqual({ device_id: 'sensor-3', kind: 'sensor', name: 'bedroom sensor 3', room_id: 'bedroom' });
+    expect(snapshot['devices']).toContainEqual({
+      device_id: 'sensor-3',
+      kind: 'sensor',
+      name: 'bedroom sensor 3',
+      room_id: 'bedroom',
+    });
   });
 
   it('turn_on / turn_off / set change the state and report it', async () => {
@@ -50,7 +60,10 @@ describe('SimulatedHome', () => {
     const reporter = new RecordingReporter();
     home.attach(reporter);
 
-    expect(await home.handleCommand(command('light-1', 'turn_on'))).toEqual({ status: 'ok', result: { on: true, brightness: 100 } });
+    expect(await home.handleCommand(command('light-1', 'turn_on'))).toEqual({
+      status: 'ok',
+      result: { on: true, brightness: 100 },
+    });
     expect(await home.handleCommand(command('light-1', 'set', { brightness: 40 }))).toMatchObject({ status: 'ok' });
     expect(await home.handleCommand(command('switch-2', 'turn_on'))).toMatchObject({ status: 'ok' });
     expect(await home.handleCommand(command('switch-2', 'turn_off'))).toMatchObject({ status: 'ok' });
@@ -111,9 +124,20 @@ describe('simulated gateway against a cloud', () => {
     const connection = await cloud.nextConnection();
     expect((await connection.nextFrame('sync')).frame.payload['devices']).toHaveLength(3);
 
-    connection.send(buildCommand({ commandId: 'c-1', timestamp: nowSeconds(), deviceId: 'light-1', action: 'set', params: { on: true, brightness: 10 } }));
+    connection.send(
+      buildCommand({
+        commandId: 'c-1',
+        timestamp: nowSeconds(),
+        deviceId: 'light-1',
+        action: 'set',
+        params: { on: true, brightness: 10 },
+      }),
+    );
     const ack = await connection.nextFrame('ack');
-    expect(ack.frame).toMatchObject({ request_id: 'c-1', payload: { status: 'ok', result: { on: true, brightness: 10 } } });
+    expect(ack.frame).toMatchObject({
+      request_id: 'c-1',
+      payload: { status: 'ok', result: { on: true, brightness: 10 } },
+    });
     const state = await connection.nextFrame('state');
     expect(state.frame.payload.devices).toEqual([
       { device_id: 'light-1', state: { on: true, brightness: 10 }, ts: expect.any(Number) },

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { EdgeClientStoppedError, FrameRejectedError, FrameTooLargeError, StateReportDroppedError } from '../../src/edge/index.ts';
+import {
+  EdgeClientStoppedError,
+  FrameRejectedError,
+  FrameTooLargeError,
+  StateReportDroppedError,
+} from '../../src/edge/index.ts';
 import { createClient, nextEvent, startCloud, track } from './edge-client-fixture.ts';
 
 describe('EdgeClient state reports (durable acks)', () => {
@@ -138,12 +143,22 @@ describe('EdgeClient state reports (durable acks)', () => {
     const keptFrame = (await connection.nextFrame('state')).frame;
 
     const cloudErrors = nextEvent(client, 'error');
-    connection.send({ type: 'error', request_id: doomedFrame.request_id, timestamp: 1, payload: { code: 'invalid_frame', message: 'bad' } });
+    connection.send({
+      type: 'error',
+      request_id: doomedFrame.request_id,
+      timestamp: 1,
+      payload: { code: 'invalid_frame', message: 'bad' },
+    });
     await expect(doomed).rejects.toBeInstanceOf(FrameRejectedError);
     expect(await cloudErrors).toMatchObject({ source: 'cloud', code: 'invalid_frame' });
 
     const transient = nextEvent(client, 'error');
-    connection.send({ type: 'error', request_id: keptFrame.request_id, timestamp: 1, payload: { code: 'store_unavailable', message: 'later' } });
+    connection.send({
+      type: 'error',
+      request_id: keptFrame.request_id,
+      timestamp: 1,
+      payload: { code: 'store_unavailable', message: 'later' },
+    });
     await transient;
     expect(kept.settled).toBe(false);
     expect(client.unackedStateFrames).toBe(1);

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { wakeupFor } from '../../src/eventstore/append-signal.ts';
-import { appendNotificationPayload, parseAppendNotification } from '../../src/eventstore/postgres/append-notification.ts';
+import {
+  appendNotificationPayload,
+  parseAppendNotification,
+} from '../../src/eventstore/postgres/append-notification.ts';
 import { encodePosition } from '../../src/eventstore/position.ts';
 
 const at = (txid: number) => encodePosition(txid, 0);
@@ -16,7 +19,9 @@ describe('append signals: which subscriptions an append wakes', () => {
 
   it('wakes a prefix-filtered subscription by the stream name when it is known, and always when it is not', () => {
     expect(wakeupFor({ streamPrefixes: ['y-'] }, { types: { A: at(5) }, streamName: 'x-1' })).toBe(false);
-    expect(wakeupFor({ streamPrefixes: ['y-', 'x-'] }, { types: { A: at(5) }, streamName: 'x-1' })).toEqual({ reach: at(5) });
+    expect(wakeupFor({ streamPrefixes: ['y-', 'x-'] }, { types: { A: at(5) }, streamName: 'x-1' })).toEqual({
+      reach: at(5),
+    });
     expect(wakeupFor({ streamPrefixes: ['y-'] }, { types: { A: at(5) } })).toEqual({ reach: null });
   });
 

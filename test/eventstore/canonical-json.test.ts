@@ -16,7 +16,8 @@ function recursiveCanonicalJson(value: unknown): string {
       return JSON.stringify(value);
     case 'object': {
       if (value instanceof Date) return JSON.stringify(value.toISOString());
-      if (Array.isArray(value)) return `[${value.map((item) => (item === undefined ? 'null' : recursiveCanonicalJson(item))).join(',')}]`;
+      if (Array.isArray(value))
+        return `[${value.map((item) => (item === undefined ? 'null' : recursiveCanonicalJson(item))).join(',')}]`;
       const entries = Object.keys(value)
         .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
         .sort()
@@ -55,9 +56,13 @@ const eventLikeValue = fc.letrec((tie) => ({
     fc.date({ noInvalidDate: true }),
     fc.constantFrom(-0, 1e21, 5e-324, '__proto__', '\u2028', '😀'),
     fc.array(fc.oneof(tie('value'), fc.constant(undefined)), { maxLength: 4 }),
-    fc.dictionary(fc.oneof(fc.string(), fc.constantFrom('__proto__', '10', '9', 'a', 'B', 'é')), fc.oneof(tie('value'), fc.constant(undefined)), {
-      maxKeys: 5,
-    }),
+    fc.dictionary(
+      fc.oneof(fc.string(), fc.constantFrom('__proto__', '10', '9', 'a', 'B', 'é')),
+      fc.oneof(tie('value'), fc.constant(undefined)),
+      {
+        maxKeys: 5,
+      },
+    ),
   ),
 })).value;
 
@@ -92,7 +97,9 @@ describe('canonical JSON, iterative', () => {
     const deep = nested(100_000, 'leaf');
     const encoded = canonicalJson(deep);
     expect(encoded).toBe(`${'[{"a":'.repeat(50_000)}"leaf"${'}]'.repeat(50_000)}`);
-    expect(chainHash(GENESIS_HASH, { type: 'HomeMetadataSynced', data: { metadata: deep as never }, metadata: {} })).toMatch(/^[0-9a-f]{64}$/);
+    expect(
+      chainHash(GENESIS_HASH, { type: 'HomeMetadataSynced', data: { metadata: deep as never }, metadata: {} }),
+    ).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('refuses a cycle with a TypeError instead of looping or overflowing', () => {

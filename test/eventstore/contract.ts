@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { firstValueFrom, take, toArray, type Subscription } from 'rxjs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { StreamNotFoundError, WrongExpectedVersionError } from '../../src/eventstore/errors.ts';
-import type { AppendResult, EventStore, EventToAppend, RecordedEvent, StreamAppend, StreamAppendOutcome } from '../../src/eventstore/port.ts';
+import type {
+  AppendResult,
+  EventStore,
+  EventToAppend,
+  RecordedEvent,
+  StreamAppend,
+  StreamAppendOutcome,
+} from '../../src/eventstore/port.ts';
 
 export interface ContractTarget {
   store: EventStore;
@@ -44,7 +51,8 @@ function appendToStreams(store: EventStore, appends: readonly StreamAppend[]): P
 }
 
 function succeeded(outcome: StreamAppendOutcome | undefined): AppendResult {
-  if (outcome === undefined || outcome instanceof Error) throw new Error(`expected an AppendResult, got ${String(outcome)}`);
+  if (outcome === undefined || outcome instanceof Error)
+    throw new Error(`expected an AppendResult, got ${String(outcome)}`);
   return outcome;
 }
 
@@ -95,12 +103,16 @@ export function eventStoreContract(name: string, open: () => Promise<ContractTar
 
     it('stream_exists refuses a missing stream; any appends whatever the state', async () => {
       const s = stream('c');
-      const error = await store.appendToStream(s, [event()], { expectedRevision: 'stream_exists' }).catch((e: unknown) => e);
+      const error = await store
+        .appendToStream(s, [event()], { expectedRevision: 'stream_exists' })
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(WrongExpectedVersionError);
       expect((error as WrongExpectedVersionError).actual).toBe('no_stream');
       expect((await store.appendToStream(s, [event()], { expectedRevision: 'any' })).nextExpectedRevision).toBe(0);
       expect((await store.appendToStream(s, [event()], { expectedRevision: 'any' })).nextExpectedRevision).toBe(1);
-      expect((await store.appendToStream(s, [event()], { expectedRevision: 'stream_exists' })).nextExpectedRevision).toBe(2);
+      expect(
+        (await store.appendToStream(s, [event()], { expectedRevision: 'stream_exists' })).nextExpectedRevision,
+      ).toBe(2);
     });
 
     it('appending the same event ids again is idempotent', async () => {
@@ -114,7 +126,11 @@ export function eventStoreContract(name: string, open: () => Promise<ContractTar
 
     it('reads a stream forwards and backwards, from a revision, with a limit', async () => {
       const s = stream('e');
-      await store.appendToStream(s, [0, 1, 2, 3, 4].map((n) => event('Numbered', { n })), { expectedRevision: 'no_stream' });
+      await store.appendToStream(
+        s,
+        [0, 1, 2, 3, 4].map((n) => event('Numbered', { n })),
+        { expectedRevision: 'no_stream' },
+      );
       const forwards = await store.readStream(s);
       expect(forwards.map((e) => e.data.n)).toEqual([0, 1, 2, 3, 4]);
       expect(forwards.map((e) => e.revision)).toEqual([0, 1, 2, 3, 4]);
@@ -137,7 +153,11 @@ export function eventStoreContract(name: string, open: () => Promise<ContractTar
       for (let i = 0; i < 6; i++) {
         await store.appendToStream(stream(`f${i % 2}`), [event('Ordered', { i })], { expectedRevision: 'any' });
       }
-      const all = await visible(async () => (await store.readAll({ after: start, maxCount: 10_000 })).filter((e) => e.streamName.startsWith(prefix)), 6);
+      const all = await visible(
+        async () =>
+          (await store.readAll({ after: start, maxCount: 10_000 })).filter((e) => e.streamName.startsWith(prefix)),
+        6,
+      );
       expect(all.map((e) => e.data.i)).toEqual([0, 1, 2, 3, 4, 5]);
       const positions = all.map((e) => e.position);
       expect([...positions].sort()).toEqual(positions);
@@ -145,7 +165,11 @@ export function eventStoreContract(name: string, open: () => Promise<ContractTar
       const afterThird = await store.readAll({ after: all[2]!.position, filter: { streamPrefixes: [prefix] } });
       expect(afterThird.map((e) => e.data.i)).toEqual([3, 4, 5]);
       const firstPage = await store.readAll({ after: start, filter: { streamPrefixes: [prefix] }, maxCount: 4 });
-      const secondPage = await store.readAll({ after: firstPage[3]!.position, filter: { streamPrefixes: [prefix] }, maxCount: 4 });
+      const secondPage = await store.readAll({
+        after: firstPage[3]!.position,
+        filter: { streamPrefixes: [prefix] },
+        maxCount: 4,
+      });
       expect([...firstPage, ...secondPage].map((e) => e.data.i)).toEqual([0, 1, 2, 3, 4, 5]);
       expect(await store.headPosition()).toBe(all[5]!.position);
     });
@@ -168,7 +192,9 @@ export function eventStoreContract(name: string, open: () => Promise<ContractTar
     it('a subscription catches up, then goes live, without gaps or duplicates', async () => {
       const start = await store.headPosition();
       const filter = { streamPrefixes: [prefix] };
-      await store.appendToStream(stream('h'), [event('Seq', { n: 0 }), event('Seq', { n: 1 })], { expectedRevision: 'no_stream' });
+      await store.appendToStream(stream('h'), [event('Seq', { n: 0 }), event('Seq', { n: 1 })], {
+        expectedRevision: 'no_stream',
+      });
       const received: RecordedEvent[] = [];
       let resolveDone: () => void;
       const done = new Promise<void>((resolve) => (resolveDone = resolve));
@@ -177,7 +203,8 @@ export function eventStoreContract(name: string, open: () => Promise<ContractTar
         if (received.length === 2) {
           // Caught up: the next appends arrive live.
           void (async () => {
-            for (let n = 2; n < 6; n++) await store.appendToStream(stream('h'), [event('Seq', { n })], { expectedRevision: 'any' });
+            for (let n = 2; n < 6; n++)
+              await store.appendToStream(stream('h'), [event('Seq', { n })], { expectedRevision: 'any' });
           })();
         }
         if (received.length === 6) resolveDone();
@@ -190,7 +217,11 @@ export function eventStoreContract(name: string, open: () => Promise<ContractTar
     it('restarts from a checkpoint: a new subscription after position P delivers exactly what follows P', async () => {
       const start = await store.headPosition();
       const filter = { streamPrefixes: [prefix] };
-      await store.appendToStream(stream('i'), [0, 1, 2, 3].map((n) => event('Seq', { n })), { expectedRevision: 'no_stream' });
+      await store.appendToStream(
+        stream('i'),
+        [0, 1, 2, 3].map((n) => event('Seq', { n })),
+        { expectedRevision: 'no_stream' },
+      );
       const firstTwo = await collect(store, 2, { after: start, filter });
       const checkpoint = firstTwo[1]!.position;
       const rest = await collect(store, 2, { after: checkpoint, filter });
@@ -266,13 +297,19 @@ export function eventStoreContract(name: string, open: () => Promise<ContractTar
         expect(await store.readStream(stream('a'))).toHaveLength(2);
         expect(await store.readStream(stream('b'))).toHaveLength(2);
         // A single append with the same ids is recognised too.
-        expect(await store.appendToStream(stream('a'), batch[0]!.events, { expectedRevision: 'no_stream' })).toEqual(first[0]);
+        expect(await store.appendToStream(stream('a'), batch[0]!.events, { expectedRevision: 'no_stream' })).toEqual(
+          first[0],
+        );
       });
 
       it('keeps each stream in order in $all, at the positions it answered, after what came before', async () => {
         const before = await store.appendToStream(stream('m'), [event('First')], { expectedRevision: 'no_stream' });
         const outcomes = await appendToStreams(store, [
-          { stream: stream('n'), events: [event('N', { n: 0 }), event('N', { n: 1 }), event('N', { n: 2 })], expectedRevision: 'no_stream' },
+          {
+            stream: stream('n'),
+            events: [event('N', { n: 0 }), event('N', { n: 1 }), event('N', { n: 2 })],
+            expectedRevision: 'no_stream',
+          },
           { stream: stream('m'), events: [event('M', { n: 0 }), event('M', { n: 1 })], expectedRevision: 0 },
         ]);
         const events = await visible(() => store.readAll({ filter: { streamPrefixes: [prefix] } }), 6);
@@ -285,7 +322,11 @@ export function eventStoreContract(name: string, open: () => Promise<ContractTar
         expect(succeeded(outcomes[0]).position).toBe(events.filter((e) => e.type === 'N').at(-1)!.position);
         expect(succeeded(outcomes[1]).position).toBe(events.filter((e) => e.type === 'M').at(-1)!.position);
         const m = await store.readStream(stream('m'));
-        expect(m.map((e) => [e.type, e.revision])).toEqual([['First', 0], ['M', 1], ['M', 2]]);
+        expect(m.map((e) => [e.type, e.revision])).toEqual([
+          ['First', 0],
+          ['M', 1],
+          ['M', 2],
+        ]);
       });
 
       it('a live subscriber sees every event of concurrent batches exactly once', async () => {
@@ -319,7 +360,9 @@ export function eventStoreContract(name: string, open: () => Promise<ContractTar
             { stream: stream('d'), events: [event()], expectedRevision: 'any' },
           ]),
         ).rejects.toBeInstanceOf(TypeError);
-        await expect(appendToStreams(store, [{ stream: stream('e'), events: [], expectedRevision: 'any' }])).rejects.toBeInstanceOf(TypeError);
+        await expect(
+          appendToStreams(store, [{ stream: stream('e'), events: [], expectedRevision: 'any' }]),
+        ).rejects.toBeInstanceOf(TypeError);
         await expect(store.readStream(stream('d'))).rejects.toBeInstanceOf(StreamNotFoundError);
       });
     });

@@ -19,7 +19,9 @@ describe('fault injection: the process dies right after its Nth append (tests on
     });
     const stream = `fault-${randomUUID()}`;
     await store.appendToStream(stream, [event()], { expectedRevision: 'no_stream' });
-    await expect(store.appendToStream(stream, [event()], { expectedRevision: 'no_stream' })).rejects.toBeInstanceOf(WrongExpectedVersionError);
+    await expect(store.appendToStream(stream, [event()], { expectedRevision: 'no_stream' })).rejects.toBeInstanceOf(
+      WrongExpectedVersionError,
+    );
     await store.appendToStreams!([
       { stream: `${stream}-a`, events: [event()], expectedRevision: 'no_stream' },
       { stream: `${stream}-b`, events: [event()], expectedRevision: 'no_stream' },
@@ -32,9 +34,16 @@ describe('fault injection: the process dies right after its Nth append (tests on
   });
 
   it('FAULT_EXIT_AFTER_APPENDS is refused outside tests unless explicitly allowed', () => {
-    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), FAULT_EXIT_AFTER_APPENDS: '2' })).toThrow(ConfigError);
-    expect(() => loadConfig({ NODE_ENV: 'development', FAULT_EXIT_AFTER_APPENDS: '2' })).toThrow(/FAULT_EXIT_AFTER_APPENDS/);
-    expect(loadConfig({ NODE_ENV: 'development', FAULT_EXIT_AFTER_APPENDS: '2', ALLOW_FAULT_INJECTION: '1' }).FAULT_EXIT_AFTER_APPENDS).toBe(2);
+    expect(() =>
+      loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(40), FAULT_EXIT_AFTER_APPENDS: '2' }),
+    ).toThrow(ConfigError);
+    expect(() => loadConfig({ NODE_ENV: 'development', FAULT_EXIT_AFTER_APPENDS: '2' })).toThrow(
+      /FAULT_EXIT_AFTER_APPENDS/,
+    );
+    expect(
+      loadConfig({ NODE_ENV: 'development', FAULT_EXIT_AFTER_APPENDS: '2', ALLOW_FAULT_INJECTION: '1' })
+        .FAULT_EXIT_AFTER_APPENDS,
+    ).toBe(2);
     expect(loadConfig({ NODE_ENV: 'test', FAULT_EXIT_AFTER_APPENDS: '2' }).FAULT_EXIT_AFTER_APPENDS).toBe(2);
   });
 });

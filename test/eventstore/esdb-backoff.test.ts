@@ -7,7 +7,9 @@ describe('EventStoreDB adapter helpers', () => {
 
   it('backs off exponentially up to a cap, with bounded jitter', () => {
     const middle = () => 0.5;
-    expect([1, 2, 3, 4, 5, 10].map((attempt) => backoffDelay(attempt, policy, middle))).toEqual([100, 200, 400, 800, 1000, 1000]);
+    expect([1, 2, 3, 4, 5, 10].map((attempt) => backoffDelay(attempt, policy, middle))).toEqual([
+      100, 200, 400, 800, 1000, 1000,
+    ]);
     expect(backoffDelay(1, policy, () => 0)).toBe(80);
     expect(backoffDelay(10, policy, () => 1)).toBe(1200);
   });

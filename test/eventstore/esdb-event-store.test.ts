@@ -60,7 +60,9 @@ describe.each(esdbTargets({ includeLegacyAppend: true }))('EsdbEventStore on $na
 
     it('reports wrong expected versions with the stream, the expectation and the actual revision', async () => {
       const name = stream('wev');
-      await expect(store.appendToStream(name, [event('X')], { expectedRevision: 'stream_exists' })).rejects.toMatchObject({
+      await expect(
+        store.appendToStream(name, [event('X')], { expectedRevision: 'stream_exists' }),
+      ).rejects.toMatchObject({
         name: 'WrongExpectedVersionError',
         streamName: name,
         expected: 'stream_exists',
@@ -107,10 +109,16 @@ describe.each(esdbTargets({ includeLegacyAppend: true }))('EsdbEventStore on $na
       const forwards = await store.readStream(name);
       expect(forwards.map((e) => e.revision)).toEqual([0, 1, 2, 3, 4]);
       expect(forwards.map((e) => e.data)).toEqual([0, 1, 2, 3, 4].map((n) => ({ n })));
-      expect(forwards[0]).toMatchObject({ streamName: name, type: 'Numbered', metadata: { actor: { kind: 'system', id: 'test' } } });
+      expect(forwards[0]).toMatchObject({
+        streamName: name,
+        type: 'Numbered',
+        metadata: { actor: { kind: 'system', id: 'test' } },
+      });
       expect(forwards[0]?.created).toBeInstanceOf(Date);
       expect((await store.readStream(name, { fromRevision: 2, maxCount: 2 })).map((e) => e.revision)).toEqual([2, 3]);
-      expect((await store.readStream(name, { direction: 'backwards' })).map((e) => e.revision)).toEqual([4, 3, 2, 1, 0]);
+      expect((await store.readStream(name, { direction: 'backwards' })).map((e) => e.revision)).toEqual([
+        4, 3, 2, 1, 0,
+      ]);
       expect(
         (await store.readStream(name, { direction: 'backwards', fromRevision: 3, maxCount: 2 })).map((e) => e.revision),
       ).toEqual([3, 2]);
@@ -119,7 +127,9 @@ describe.each(esdbTargets({ includeLegacyAppend: true }))('EsdbEventStore on $na
     it('throws StreamNotFoundError for a stream without events', async () => {
       const missing = stream('missing');
       await expect(store.readStream(missing)).rejects.toBeInstanceOf(StreamNotFoundError);
-      await expect(store.readStream(missing, { direction: 'backwards' })).rejects.toMatchObject({ streamName: missing });
+      await expect(store.readStream(missing, { direction: 'backwards' })).rejects.toMatchObject({
+        streamName: missing,
+      });
     });
   });
 
@@ -190,8 +200,12 @@ describe.each(esdbTargets({ includeLegacyAppend: true }))('EsdbEventStore on $na
 
     it('delivers strictly after `after` and matches event-type filters', async () => {
       const type = `Sub.${run}`;
-      const first = await store.appendToStream(stream('subtype'), [event(type, { n: 1 })], { expectedRevision: 'no_stream' });
-      await store.appendToStream(stream('subtype'), [event(`SubX${run}`), event(type, { n: 2 })], { expectedRevision: 'no_stream' });
+      const first = await store.appendToStream(stream('subtype'), [event(type, { n: 1 })], {
+        expectedRevision: 'no_stream',
+      });
+      await store.appendToStream(stream('subtype'), [event(`SubX${run}`), event(type, { n: 2 })], {
+        expectedRevision: 'no_stream',
+      });
       const [next] = await collect(store.subscribeToAll({ after: first.position, filter: { eventTypes: [type] } }), 1);
       expect(next?.data).toEqual({ n: 2 });
     });
@@ -210,10 +224,12 @@ describe.each(esdbTargets({ includeLegacyAppend: true }))('EsdbEventStore on $na
           resolveCount = resolve;
           if (received.length >= count) resolve();
         });
-      const subscription = store.subscribeToAll({ after: before, filter: { streamPrefixes: [prefix] } }).subscribe((e) => {
-        received.push(e);
-        if (received.length >= wanted) resolveCount?.();
-      });
+      const subscription = store
+        .subscribeToAll({ after: before, filter: { streamPrefixes: [prefix] } })
+        .subscribe((e) => {
+          received.push(e);
+          if (received.length >= wanted) resolveCount?.();
+        });
       try {
         await store.appendToStream(`${prefix}-1`, [event('A'), event('B')], { expectedRevision: 'no_stream' });
         await reached(2);
@@ -275,7 +291,9 @@ describe('EsdbEventStore when the server is gone', () => {
       await store.ping();
       await started.stop();
       await expect(store.ping()).rejects.toThrow();
-      await expect(firstValueFrom(store.subscribeToAll())).rejects.toMatchObject({ name: 'EventStoreUnavailableError' });
+      await expect(firstValueFrom(store.subscribeToAll())).rejects.toMatchObject({
+        name: 'EventStoreUnavailableError',
+      });
     } finally {
       await store.close();
     }

@@ -98,7 +98,9 @@ describe('ProjectionRunner over the EventStoreDB adapter (test double)', () => {
     await store.appendToStream('note-1', [note('first')], { expectedRevision: 'no_stream' });
     // 1,000 events the projection does not handle, after its only event: the tail its checkpoint sits behind.
     for (let i = 0; i < 10; i++) {
-      await store.appendToStream(`telemetry-${i}`, Array.from({ length: 100 }, noise), { expectedRevision: 'no_stream' });
+      await store.appendToStream(`telemetry-${i}`, Array.from({ length: 100 }, noise), {
+        expectedRevision: 'no_stream',
+      });
     }
     await projections.start();
     const tail = await store.appendToStream('telemetry-x', [noise()], { expectedRevision: 'no_stream' });
@@ -118,7 +120,9 @@ describe('ProjectionRunner over the EventStoreDB adapter (test double)', () => {
     expect(polls).toBeGreaterThan(0);
     // A rescan would read ≥ 1,000 events per poll; reading only what is new costs a few events per poll.
     expect(read).toBeLessThan(polls * 10);
-    expect(scannedBySubscriptions).toBeLessThan((double.stats.subscriptionsOpened - before.subscriptionsOpened + 1) * 30);
+    expect(scannedBySubscriptions).toBeLessThan(
+      (double.stats.subscriptionsOpened - before.subscriptionsOpened + 1) * 30,
+    );
 
     const added = await store.appendToStream('note-2', [note('second')], { expectedRevision: 'no_stream' });
     expect(await projections.waitFor(added.position, ['NoteAdded'], 5_000)).toBe(true);

@@ -30,9 +30,13 @@ describe.runIf(process.env.TEST_DATABASE_URL)('Postgres server: an event that co
     // Takes its transaction id and sequence number now, commits at the end.
     await slow.query(appendSql, [`slow-${randomUUID()}`, randomUUID(), 'Slow']);
 
-    await fixture.store.appendToStream(`fast-${randomUUID()}`, [{ id: randomUUID(), type: 'Fast', data: {}, metadata: {} }], {
-      expectedRevision: 'no_stream',
-    });
+    await fixture.store.appendToStream(
+      `fast-${randomUUID()}`,
+      [{ id: randomUUID(), type: 'Fast', data: {}, metadata: {} }],
+      {
+        expectedRevision: 'no_stream',
+      },
+    );
     // The fast event is committed, but a reader must not see it past the still-running slow transaction.
     expect(await fixture.store.readAll({ after: start })).toEqual([]);
 
@@ -51,9 +55,13 @@ describe.runIf(process.env.TEST_DATABASE_URL)('Postgres server: an event that co
       // An id of its own, as any writing transaction (or pg_dump's snapshot) would hold for its whole life.
       await idle.query('select pg_current_xact_id()');
       await idle.query('create temporary table scratch_work (n int)');
-      await fixture.store.appendToStream(`fast-${randomUUID()}`, [{ id: randomUUID(), type: 'Fast', data: {}, metadata: {} }], {
-        expectedRevision: 'no_stream',
-      });
+      await fixture.store.appendToStream(
+        `fast-${randomUUID()}`,
+        [{ id: randomUUID(), type: 'Fast', data: {}, metadata: {} }],
+        {
+          expectedRevision: 'no_stream',
+        },
+      );
       expect((await fixture.store.readAll({ after: start })).map((e) => e.type)).toEqual(['Fast']);
       expect(await fixture.store.headPosition()).not.toEqual(start);
     } finally {

@@ -7,9 +7,30 @@ import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 /** An edge's inventory as its `devices_response` lists it: string ids, bare states, grouped by device_name. */
 const INVENTORY: InventoryEntity[] = [
-  { entity_id: '12', name: 'Ceiling light', entity_type: 'light', device_name: 'Living Room Node', state: { power: 'OFF' } },
-  { entity_id: '13', name: 'Temperature', entity_type: 'sensor', device_name: 'Living Room Node', state: '21.5', unit: '°C' },
-  { entity_id: '20', name: 'Fan', entity_type: 'fan', device_name: 'Bedroom Node', state: 'off', is_controllable: true, capabilities: { speed: true } },
+  {
+    entity_id: '12',
+    name: 'Ceiling light',
+    entity_type: 'light',
+    device_name: 'Living Room Node',
+    state: { power: 'OFF' },
+  },
+  {
+    entity_id: '13',
+    name: 'Temperature',
+    entity_type: 'sensor',
+    device_name: 'Living Room Node',
+    state: '21.5',
+    unit: '°C',
+  },
+  {
+    entity_id: '20',
+    name: 'Fan',
+    entity_type: 'fan',
+    device_name: 'Bedroom Node',
+    state: 'off',
+    is_controllable: true,
+    capabilities: { speed: true },
+  },
 ];
 
 for (const target of serverTargets()) {
@@ -27,7 +48,8 @@ for (const target of serverTargets()) {
       await server?.stop();
     });
 
-    const app = (home: TestHome, who: keyof TestHome['people'] = 'owner') => new AppClient(server.url, tokenOf(home, who));
+    const app = (home: TestHome, who: keyof TestHome['people'] = 'owner') =>
+      new AppClient(server.url, tokenOf(home, who));
     const tokenOf = (home: TestHome, who: keyof TestHome['people']) => home.people[who].access;
 
     async function connectGateway(home: TestHome) {
@@ -51,11 +73,13 @@ for (const target of serverTargets()) {
       }, READ_MODEL_LAG);
     }
 
-    it('GET /api/remote/gateways lists the caller\'s homes with gateway and status, and needs a token', async () => {
+    it("GET /api/remote/gateways lists the caller's homes with gateway and status, and needs a token", async () => {
       const home = await homeWithEveryRole(server);
       const before = await app(home).getGateways();
       expect(before.status).toBe(200);
-      expect(before.body).toEqual([{ home_id: home.homeId, role: 'owner', gateway_id: home.gatewayId, status: 'pending' }]);
+      expect(before.body).toEqual([
+        { home_id: home.homeId, role: 'owner', gateway_id: home.gatewayId, status: 'pending' },
+      ]);
       expect((await app(home, 'viewer').raw('GET', '/remote/gateways/')).body).toEqual([
         { home_id: home.homeId, role: 'viewer', gateway_id: home.gatewayId, status: 'pending' },
       ]);
@@ -73,7 +97,12 @@ for (const target of serverTargets()) {
       const home = await homeWithEveryRole(server);
       const offline = await app(home, 'viewer').getGatewayStatus(home.homeId);
       expect(offline.status).toBe(200);
-      expect(offline.body).toEqual({ gateway_id: home.gatewayId, status: 'offline', last_ping: null, connected_at: null });
+      expect(offline.body).toEqual({
+        gateway_id: home.gatewayId,
+        status: 'offline',
+        last_ping: null,
+        connected_at: null,
+      });
 
       const socket = await connectGateway(home);
       const online = await untilOnline(home);
@@ -84,7 +113,11 @@ for (const target of serverTargets()) {
 
       socket.close();
       await vi.waitFor(
-        async () => expect((await app(home).getGatewayStatus(home.homeId)).body).toMatchObject({ status: 'offline', connected_at: null }),
+        async () =>
+          expect((await app(home).getGatewayStatus(home.homeId)).body).toMatchObject({
+            status: 'offline',
+            connected_at: null,
+          }),
         READ_MODEL_LAG,
       );
 
@@ -100,7 +133,12 @@ for (const target of serverTargets()) {
       expect((await app(home).getDevices(home.homeId)).body).toEqual([]);
       await recordInventory(server.stores.eventStore, home.gatewayId, home.homeId, INVENTORY);
       const socket = await connectGateway(home);
-      socket.send({ type: 'state', request_id: 's-1', timestamp: Date.now() / 1000, payload: { device_id: '12', state: { power: 'ON' } } });
+      socket.send({
+        type: 'state',
+        request_id: 's-1',
+        timestamp: Date.now() / 1000,
+        payload: { device_id: '12', state: { power: 'ON' } },
+      });
       await socket.next('ack');
       await settled();
 
@@ -111,48 +149,91 @@ for (const target of serverTargets()) {
       expect(living).toMatchObject({ name: 'Living Room Node', node_name: 'Living Room Node', is_online: true });
       expect(Number.isSafeInteger(living.id)).toBe(true);
       expect(living.entities).toEqual([
-        { id: 12, name: 'Ceiling light', entity_type: 'light', state: { power: 'ON' }, unit: null, is_controllable: false, capabilities: {} },
-        { id: 13, name: 'Temperature', entity_type: 'sensor', state: '21.5', unit: '°C', is_controllable: false, capabilities: {} },
+        {
+          id: 12,
+          name: 'Ceiling light',
+          entity_type: 'light',
+          state: { power: 'ON' },
+          unit: null,
+          is_controllable: false,
+          capabilities: {},
+        },
+        {
+          id: 13,
+          name: 'Temperature',
+          entity_type: 'sensor',
+          state: '21.5',
+          unit: '°C',
+          is_controllable: false,
+          capabilities: {},
+        },
       ]);
-      expect(bedroom).toMatchObject({ name: 'Bedroom Node', entities: [{ id: 20, state: 'off', is_controllable: true, capabilities: { speed: true } }] });
+      expect(bedroom).toMatchObject({
+        name: 'Bedroom Node',
+        entities: [{ id: 20, state: 'off', is_controllable: true, capabilities: { speed: true } }],
+      });
       expect(bedroom.id).not.toBe(living.id);
       // The device ids stay the same across a new inventory (the app keys its list by them).
       await recordInventory(server.stores.eventStore, home.gatewayId, home.homeId, INVENTORY.slice(0, 1));
       await settled();
       const replaced = await app(home).raw('GET', `/homes/${home.homeId}/devices`);
-      expect(replaced.body).toEqual([expect.objectContaining({ id: living.id, entities: [expect.objectContaining({ id: 12 })] })]);
+      expect(replaced.body).toEqual([
+        expect.objectContaining({ id: living.id, entities: [expect.objectContaining({ id: 12 })] }),
+      ]);
 
       expect((await app(home, 'stranger').getDevices(home.homeId)).status).toBe(404);
       expect((await new AppClient(server.url, null).getDevices(home.homeId)).status).toBe(401);
     });
 
-    it('control: the app\'s {command, value} reaches a /bridge/ gateway as a command frame, the ack answers 200', async () => {
+    it("control: the app's {command, value} reaches a /bridge/ gateway as a command frame, the ack answers 200", async () => {
       const home = await homeWithEveryRole(server);
       const socket = await connectGateway(home);
       const pending = app(home, 'user').controlEntity(home.homeId, 12, 'power', 'ON');
       const frame = await socket.next('command');
       expect(frame.payload).toMatchObject({ device_id: '12', action: 'power', params: { value: 'ON' } });
-      socket.send({ type: 'ack', request_id: frame.request_id, timestamp: Date.now() / 1000, payload: { status: 'ok', result: { message: 'Light turned on' } } });
+      socket.send({
+        type: 'ack',
+        request_id: frame.request_id,
+        timestamp: Date.now() / 1000,
+        payload: { status: 'ok', result: { message: 'Light turned on' } },
+      });
       const response = await pending;
       expect(response.status, JSON.stringify(response.body)).toBe(200);
       expect(response.body).toEqual({ command_id: frame.request_id, status: 'succeeded', message: 'Light turned on' });
       const detail = await app(home, 'viewer').raw('GET', `/commands/${response.body.command_id}/`);
-      expect(detail.body).toMatchObject({ status: 'succeeded', device_id: '12', action: 'power', params: { value: 'ON' }, issued_by: home.people.user.id });
+      expect(detail.body).toMatchObject({
+        status: 'succeeded',
+        device_id: '12',
+        action: 'power',
+        params: { value: 'ON' },
+        issued_by: home.people.user.id,
+      });
 
       // A command without a value (JSON.stringify leaves out `value: undefined`): params {}.
       const bare = app(home).controlEntity(home.homeId, 12, 'toggle');
       const second = await socket.next('command');
       expect(second.payload).toMatchObject({ device_id: '12', action: 'toggle', params: {} });
-      socket.send({ type: 'ack', request_id: second.request_id, timestamp: Date.now() / 1000, payload: { status: 'ok' } });
+      socket.send({
+        type: 'ack',
+        request_id: second.request_id,
+        timestamp: Date.now() / 1000,
+        payload: { status: 'ok' },
+      });
       expect((await bare).body).toEqual({ command_id: second.request_id, status: 'succeeded' });
     });
 
-    it('control that fails at the edge is not a 2xx: 502 with the edge\'s message', async () => {
+    it("control that fails at the edge is not a 2xx: 502 with the edge's message", async () => {
       const home = await homeWithEveryRole(server);
       const socket = await connectGateway(home);
       const pending = app(home).controlEntity(home.homeId, 999, 'power', 'ON');
       const frame = await socket.next('command');
-      socket.send({ type: 'ack', request_id: frame.request_id, timestamp: new Date().toISOString(), status: 'error', data: { error: 'Entity 999 not found' } });
+      socket.send({
+        type: 'ack',
+        request_id: frame.request_id,
+        timestamp: new Date().toISOString(),
+        status: 'error',
+        data: { error: 'Entity 999 not found' },
+      });
       const response = await pending;
       expect(response.status).toBe(502);
       expect(response.body).toMatchObject({
@@ -194,7 +275,10 @@ for (const target of serverTargets()) {
       const owner = app(home);
       const missing = await owner.raw('POST', `/remote/homes/${home.homeId}/entities/12/control`, { value: 'ON' });
       expect(missing.status).toBe(400);
-      expect(missing.body.error).toMatchObject({ code: 'validation_error', details: { issues: [expect.objectContaining({ path: 'command' })] } });
+      expect(missing.body.error).toMatchObject({
+        code: 'validation_error',
+        details: { issues: [expect.objectContaining({ path: 'command' })] },
+      });
       expect((await owner.controlEntity(home.homeId, 12, 'x'.repeat(101), 'ON')).status).toBe(400);
       let deep: unknown = 'ON';
       for (let i = 0; i < 20; i++) deep = { nested: deep };
@@ -217,18 +301,39 @@ for (const target of serverTargets()) {
       const pending = app(home).runScene(home.homeId, 3);
       const frame = await socket.next('command');
       expect(frame.payload).toMatchObject({ device_id: 'scene:3', action: 'run_scene', params: {} });
-      socket.send({ type: 'ack', request_id: frame.request_id, timestamp: Date.now() / 1000, payload: { status: 'ok', result: { message: 'Scene started' } } });
-      expect((await pending).body).toEqual({ command_id: frame.request_id, status: 'succeeded', message: 'Scene started' });
+      socket.send({
+        type: 'ack',
+        request_id: frame.request_id,
+        timestamp: Date.now() / 1000,
+        payload: { status: 'ok', result: { message: 'Scene started' } },
+      });
+      expect((await pending).body).toEqual({
+        command_id: frame.request_id,
+        status: 'succeeded',
+        message: 'Scene started',
+      });
       // With Content-Type and an empty body too (clients differ).
-      const empty = app(home).raw('POST', `/remote/homes/${home.homeId}/scenes/4/run`, undefined, { 'content-type': 'application/json' });
+      const empty = app(home).raw('POST', `/remote/homes/${home.homeId}/scenes/4/run`, undefined, {
+        'content-type': 'application/json',
+      });
       const emptyFrame = await socket.next('command');
-      socket.send({ type: 'ack', request_id: emptyFrame.request_id, timestamp: Date.now() / 1000, payload: { status: 'ok' } });
+      socket.send({
+        type: 'ack',
+        request_id: emptyFrame.request_id,
+        timestamp: Date.now() / 1000,
+        payload: { status: 'ok' },
+      });
       expect((await empty).status).toBe(200);
 
       const key = crypto.randomUUID();
       const first = app(home).controlEntity(home.homeId, 20, 'speed', 2, { 'idempotency-key': key });
       const keyed = await socket.next('command');
-      socket.send({ type: 'ack', request_id: keyed.request_id, timestamp: Date.now() / 1000, payload: { status: 'ok' } });
+      socket.send({
+        type: 'ack',
+        request_id: keyed.request_id,
+        timestamp: Date.now() / 1000,
+        payload: { status: 'ok' },
+      });
       expect((await first).status).toBe(200);
       const head = await headOf(server);
       const retry = await app(home).controlEntity(home.homeId, 20, 'speed', 2, { 'idempotency-key': key });

@@ -5,7 +5,7 @@ const TIMEOUT_S = 90;
 const now = Date.parse('2026-06-01T12:00:00Z');
 const ago = (seconds: number) => new Date(now - seconds * 1000);
 
-describe('the app\'s gateway status', () => {
+describe("the app's gateway status", () => {
   it('a session recorded open with nothing recorded past the heartbeat timeout, held elsewhere, reads stale', () => {
     expect(appGatewayStatus({ status: 'online', last_seen: ago(TIMEOUT_S + 1) }, false, TIMEOUT_S, now)).toBe('stale');
     expect(appGatewayStatus({ status: 'online', last_seen: ago(TIMEOUT_S - 1) }, false, TIMEOUT_S, now)).toBe('online');

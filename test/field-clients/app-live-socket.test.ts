@@ -1,5 +1,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { connectedGateway, headOf, homeWithEveryRole, provisionGateway, registerUser, type TestHome } from '../support/fixtures.ts';
+import {
+  connectedGateway,
+  headOf,
+  homeWithEveryRole,
+  provisionGateway,
+  registerUser,
+  type TestHome,
+} from '../support/fixtures.ts';
 import { TokenService } from '../../src/api/auth/token-service.ts';
 import { AppClient, AppLiveSocket, recordInventory } from '../support/app-client.ts';
 import { HttpClient } from '../support/http.ts';
@@ -36,13 +43,25 @@ for (const target of serverTargets()) {
     }
 
     async function settled() {
-      expect(await server.projections.waitFor(await headOf(server), ['DeviceInventoryReported', 'DeviceStatesReported', 'PermissionRevoked'], 15_000)).toBe(true);
+      expect(
+        await server.projections.waitFor(
+          await headOf(server),
+          ['DeviceInventoryReported', 'DeviceStatesReported', 'PermissionRevoked'],
+          15_000,
+        ),
+      ).toBe(true);
     }
 
-    it('pushes device_status when the gateway connects and leaves, and entity_state for its state frames, with the device list\'s ids', async () => {
+    it("pushes device_status when the gateway connects and leaves, and entity_state for its state frames, with the device list's ids", async () => {
       const home = await homeWithEveryRole(server);
       await recordInventory(server.stores.eventStore, home.gatewayId, home.homeId, [
-        { entity_id: '12', name: 'Ceiling light', entity_type: 'light', device_name: 'Living Room Node', state: { power: 'OFF' } },
+        {
+          entity_id: '12',
+          name: 'Ceiling light',
+          entity_type: 'light',
+          device_name: 'Living Room Node',
+          state: { power: 'OFF' },
+        },
         { entity_id: '13', name: 'Temperature', entity_type: 'sensor', device_name: 'Living Room Node', state: '21.5' },
       ]);
       await settled();
@@ -50,23 +69,60 @@ for (const target of serverTargets()) {
       const app = await live(home.homeId, tokenOf(home, 'viewer'));
 
       const edge = await gateway(home);
-      expect(await app.next((frame) => frame.type === 'device_status')).toEqual({ type: 'device_status', device_id: living.id, is_online: true });
-      edge.send({ type: 'state', request_id: 's-1', timestamp: Date.now() / 1000, payload: { device_id: '13', state: { value: 22 } } });
-      expect(await app.next((frame) => frame.type === 'entity_state')).toEqual({ type: 'entity_state', entity_id: 13, state: { value: 22 }, device_id: living.id, is_online: true });
+      expect(await app.next((frame) => frame.type === 'device_status')).toEqual({
+        type: 'device_status',
+        device_id: living.id,
+        is_online: true,
+      });
+      edge.send({
+        type: 'state',
+        request_id: 's-1',
+        timestamp: Date.now() / 1000,
+        payload: { device_id: '13', state: { value: 22 } },
+      });
+      expect(await app.next((frame) => frame.type === 'entity_state')).toEqual({
+        type: 'entity_state',
+        entity_id: 13,
+        state: { value: 22 },
+        device_id: living.id,
+        is_online: true,
+      });
       // An entity the inventory does not know still reaches the app (without a device id).
-      edge.send({ type: 'state', request_id: 's-2', timestamp: Date.now() / 1000, payload: { device_id: 'lamp-x', state: { on: true } } });
-      expect(await app.next((frame) => frame.type === 'entity_state')).toEqual({ type: 'entity_state', entity_id: 'lamp-x', state: { on: true }, is_online: true });
+      edge.send({
+        type: 'state',
+        request_id: 's-2',
+        timestamp: Date.now() / 1000,
+        payload: { device_id: 'lamp-x', state: { on: true } },
+      });
+      expect(await app.next((frame) => frame.type === 'entity_state')).toEqual({
+        type: 'entity_state',
+        entity_id: 'lamp-x',
+        state: { on: true },
+        is_online: true,
+      });
 
       edge.close();
-      expect(await app.next((frame) => frame.type === 'device_status')).toEqual({ type: 'device_status', device_id: living.id, is_online: false });
+      expect(await app.next((frame) => frame.type === 'device_status')).toEqual({
+        type: 'device_status',
+        device_id: living.id,
+        is_online: false,
+      });
     });
 
-    it('a numeric home id resolves to the caller\'s only home with a gateway; with two the socket closes 4404 naming the cloud home id', async () => {
+    it("a numeric home id resolves to the caller's only home with a gateway; with two the socket closes 4404 naming the cloud home id", async () => {
       const home = await homeWithEveryRole(server);
       const app = await live(1, tokenOf(home, 'owner'));
       const edge = await gateway(home);
-      edge.send({ type: 'state', request_id: 's-1', timestamp: Date.now() / 1000, payload: { device_id: '7', state: { on: true } } });
-      expect(await app.next((frame) => frame.type === 'entity_state')).toMatchObject({ entity_id: 7, state: { on: true } });
+      edge.send({
+        type: 'state',
+        request_id: 's-1',
+        timestamp: Date.now() / 1000,
+        payload: { device_id: '7', state: { on: true } },
+      });
+      expect(await app.next((frame) => frame.type === 'entity_state')).toMatchObject({
+        entity_id: 7,
+        state: { on: true },
+      });
 
       const second = await home.people.owner.http.post('/api/gateways/provision', { name: 'Cottage' });
       expect(second.status).toBe(201);
@@ -81,7 +137,10 @@ for (const target of serverTargets()) {
       const home = await homeWithEveryRole(server);
       await expect(live(home.homeId, null)).rejects.toThrow('HTTP 401');
       await expect(live(home.homeId, 'not.a.token')).rejects.toThrow('HTTP 401');
-      const refresh = await new HttpClient(server.url).post('/api/auth/login', { email: home.people.viewer.email, password: 'correct horse battery' });
+      const refresh = await new HttpClient(server.url).post('/api/auth/login', {
+        email: home.people.viewer.email,
+        password: 'correct horse battery',
+      });
       await expect(live(home.homeId, refresh.body.refresh)).rejects.toThrow('HTTP 401');
       await expect(live(home.homeId, tokenOf(home, 'stranger'))).rejects.toThrow('HTTP 404');
       await expect(live('not-a-home', tokenOf(home, 'owner'))).rejects.toThrow('HTTP 400');
@@ -90,10 +149,12 @@ for (const target of serverTargets()) {
       expect((await nowhere.closed).code).toBe(4404);
     });
 
-    it('revoking the member closes their socket with 4403, and a logout closes the user\'s sockets with 4401', async () => {
+    it("revoking the member closes their socket with 4403, and a logout closes the user's sockets with 4401", async () => {
       const home = await homeWithEveryRole(server);
       const viewer = await live(home.homeId, tokenOf(home, 'viewer'));
-      const revoked = await home.people.owner.http.delete(`/api/gateways/homes/${home.homeId}/permissions/${home.people.viewer.id}/`);
+      const revoked = await home.people.owner.http.delete(
+        `/api/gateways/homes/${home.homeId}/permissions/${home.people.viewer.id}/`,
+      );
       expect(revoked.status, JSON.stringify(revoked.body)).toBe(204);
       expect(await viewer.closed).toEqual({ code: 4403, reason: 'your access to this home was revoked' });
       await settled();
@@ -111,8 +172,18 @@ for (const target of serverTargets()) {
       const app = await live(home.homeId, tokenOf(home, 'user'));
       app.send({ type: 'ping', request_id: 'p1' });
       expect(await app.next((frame) => frame.type === 'pong')).toMatchObject({ request_id: 'p1' });
-      app.send({ type: 'control_entity', request_id: 'req_1', home_id: 1, entity_id: 12, command: 'power', value: 'ON' });
-      expect(await app.next((frame) => frame.type === 'error')).toMatchObject({ request_id: 'req_1', message: expect.stringMatching(/REST/) });
+      app.send({
+        type: 'control_entity',
+        request_id: 'req_1',
+        home_id: 1,
+        entity_id: 12,
+        command: 'power',
+        value: 'ON',
+      });
+      expect(await app.next((frame) => frame.type === 'error')).toMatchObject({
+        request_id: 'req_1',
+        message: expect.stringMatching(/REST/),
+      });
       app.send('not json');
       expect(await app.next((frame) => frame.type === 'error')).toMatchObject({ message: expect.any(String) });
 

@@ -32,11 +32,16 @@ async function freeHome(http: HttpClient): Promise<string> {
 }
 
 async function setUp(url: string): Promise<Owner> {
-  const registered = await new HttpClient(url).post('/api/auth/register', { email: email('owner'), password: PASSWORD, name: 'Owner' });
+  const registered = await new HttpClient(url).post('/api/auth/register', {
+    email: email('owner'),
+    password: PASSWORD,
+    name: 'Owner',
+  });
   expect(registered.status).toBe(201);
   const http = new HttpClient(url, registered.body.access as string);
   const homes = {} as Owner['homes'];
-  for (const key of ['provision1', 'provision2', 'pairing1', 'pairing2', 'pairing3'] as const) homes[key] = await freeHome(http);
+  for (const key of ['provision1', 'provision2', 'pairing1', 'pairing2', 'pairing3'] as const)
+    homes[key] = await freeHome(http);
   const codes = {} as Owner['codes'];
   for (const key of ['pairing1', 'pairing2', 'pairing3'] as const) {
     const requested = await http.post('/api/gateways/request-pairing', { home_id: homes[key], name: 'Paired' });
@@ -63,7 +68,9 @@ async function setUp(url: string): Promise<Owner> {
 async function gatewaysIn(http: HttpClient, homeId: string): Promise<Array<{ id: string; status: string }>> {
   const listed = await http.get('/api/gateways/');
   expect(listed.status).toBe(200);
-  return (listed.body as Array<{ id: string; home_id: string; status: string }>).filter((gateway) => gateway.home_id === homeId);
+  return (listed.body as Array<{ id: string; home_id: string; status: string }>).filter(
+    (gateway) => gateway.home_id === homeId,
+  );
 }
 
 /**
@@ -84,40 +91,55 @@ describe('a crash between the appends of a multi-stream command never blocks any
   describe('registration: EmailClaimed → UserRegistered → UserLoggedIn', () => {
     it('a crash during registration does not lock the e-mail: after the grace period registering again succeeds', async () => {
       const address = email('after-claim');
-      const register = (url: string) => new HttpClient(url).post('/api/auth/register', { email: address, password: PASSWORD });
+      const register = (url: string) =>
+        new HttpClient(url).post('/api/auth/register', { email: address, password: PASSWORD });
       await harness.crashDuring(1, register);
       await harness.restarted(async (url, clock) => {
         const early = await register(url);
         expect(early.status, 'the claim stands within the grace period').toBe(409);
-        expect((await new HttpClient(url).post('/api/auth/login', { email: address, password: PASSWORD })).status).toBe(401);
+        expect((await new HttpClient(url).post('/api/auth/login', { email: address, password: PASSWORD })).status).toBe(
+          401,
+        );
         clock.advance(CrashHarness.GRACE_MS);
         const again = await register(url);
         expect(again.status, JSON.stringify(again.body)).toBe(201);
-        expect((await new HttpClient(url).post('/api/auth/login', { email: address, password: PASSWORD })).status).toBe(200);
+        expect((await new HttpClient(url).post('/api/auth/login', { email: address, password: PASSWORD })).status).toBe(
+          200,
+        );
       });
     }, 120_000);
 
     for (const appends of [2, 3]) {
       it(`a crash after the user was written (append ${appends} of 3) leaves an account that logs in`, async () => {
         const address = email(`after-${appends}`);
-        await harness.crashDuring(appends, (url) => new HttpClient(url).post('/api/auth/register', { email: address, password: PASSWORD }));
+        await harness.crashDuring(appends, (url) =>
+          new HttpClient(url).post('/api/auth/register', { email: address, password: PASSWORD }),
+        );
         await harness.restarted(async (url, clock) => {
           clock.advance(CrashHarness.GRACE_MS);
-          expect((await new HttpClient(url).post('/api/auth/register', { email: address, password: PASSWORD })).status).toBe(409);
-          expect((await new HttpClient(url).post('/api/auth/login', { email: address, password: PASSWORD })).status).toBe(200);
+          expect(
+            (await new HttpClient(url).post('/api/auth/register', { email: address, password: PASSWORD })).status,
+          ).toBe(409);
+          expect(
+            (await new HttpClient(url).post('/api/auth/login', { email: address, password: PASSWORD })).status,
+          ).toBe(200);
         });
       }, 120_000);
     }
   });
 
   describe('e-mail change: EmailClaimed (new) → UserEmailChanged → EmailReleased (old)', () => {
-    const login = (url: string, address: string) => new HttpClient(url).post('/api/auth/login', { email: address, password: PASSWORD });
-    const registerAs = (url: string, address: string) => new HttpClient(url).post('/api/auth/register', { email: address, password: PASSWORD });
+    const login = (url: string, address: string) =>
+      new HttpClient(url).post('/api/auth/login', { email: address, password: PASSWORD });
+    const registerAs = (url: string, address: string) =>
+      new HttpClient(url).post('/api/auth/register', { email: address, password: PASSWORD });
 
     it('a crash after claiming the new address does not lock it: after the grace period someone else can register it', async () => {
       const mover = owner.movers[0]!;
       const target = email('new-1');
-      await harness.crashDuring(1, (url) => new HttpClient(url, mover.access).patch('/api/auth/profile', { email: target }));
+      await harness.crashDuring(1, (url) =>
+        new HttpClient(url, mover.access).patch('/api/auth/profile', { email: target }),
+      );
       await harness.restarted(async (url, clock) => {
         expect((await registerAs(url, target)).status, 'the claim stands within the grace period').toBe(409);
         expect((await login(url, mover.email)).status, 'the mover still uses the old address').toBe(200);
@@ -130,7 +152,9 @@ describe('a crash between the appends of a multi-stream command never blocks any
     it('a crash before releasing the old address does not lock it: after the grace period someone else can register it', async () => {
       const mover = owner.movers[1]!;
       const target = email('new-2');
-      await harness.crashDuring(2, (url) => new HttpClient(url, mover.access).patch('/api/auth/profile', { email: target }));
+      await harness.crashDuring(2, (url) =>
+        new HttpClient(url, mover.access).patch('/api/auth/profile', { email: target }),
+      );
       await harness.restarted(async (url, clock) => {
         expect((await login(url, target)).status).toBe(200);
         expect((await login(url, mover.email)).status, 'the old address logs nobody in').toBe(401);
@@ -144,7 +168,9 @@ describe('a crash between the appends of a multi-stream command never blocks any
     it('a crash after the last append leaves the change done', async () => {
       const mover = owner.movers[2]!;
       const target = email('new-3');
-      await harness.crashDuring(3, (url) => new HttpClient(url, mover.access).patch('/api/auth/profile', { email: target }));
+      await harness.crashDuring(3, (url) =>
+        new HttpClient(url, mover.access).patch('/api/auth/profile', { email: target }),
+      );
       await harness.restarted(async (url) => {
         expect((await login(url, target)).status).toBe(200);
         expect((await registerAs(url, mover.email)).status).toBe(201);
@@ -158,10 +184,14 @@ describe('a crash between the appends of a multi-stream command never blocks any
         const { homeId, gatewayId } = owner.active[action];
         await harness.crashDuring(1, (url) => {
           const http = new HttpClient(url, owner.access);
-          return action === 'revoke' ? http.post(`/api/gateways/${gatewayId}/revoke`) : http.delete(`/api/gateways/${gatewayId}/`);
+          return action === 'revoke'
+            ? http.post(`/api/gateways/${gatewayId}/revoke`)
+            : http.delete(`/api/gateways/${gatewayId}/`);
         });
         await harness.restarted(async (url) => {
-          const provisioned = await new HttpClient(url, owner.access).post('/api/gateways/provision', { home_id: homeId });
+          const provisioned = await new HttpClient(url, owner.access).post('/api/gateways/provision', {
+            home_id: homeId,
+          });
           expect(provisioned.status, JSON.stringify(provisioned.body)).toBe(201);
         });
       }, 120_000);
@@ -171,7 +201,8 @@ describe('a crash between the appends of a multi-stream command never blocks any
   describe('provisioning into a home: HomeGatewayAttached → GatewayProvisioned', () => {
     it('a crash during provisioning does not brick the home: after the grace period provisioning succeeds', async () => {
       const homeId = owner.homes.provision1;
-      const provision = (url: string) => new HttpClient(url, owner.access).post('/api/gateways/provision', { home_id: homeId, name: 'Hall' });
+      const provision = (url: string) =>
+        new HttpClient(url, owner.access).post('/api/gateways/provision', { home_id: homeId, name: 'Hall' });
       await harness.crashDuring(1, provision);
       await harness.restarted(async (url, clock) => {
         const early = await provision(url);
@@ -182,7 +213,9 @@ describe('a crash between the appends of a multi-stream command never blocks any
         expect(again.status, JSON.stringify(again.body)).toBe(201);
         expect(again.body.secret).toEqual(expect.any(String));
         const listed = await gatewaysIn(new HttpClient(url, owner.access), homeId);
-        expect(listed.filter((gateway) => gateway.status !== 'revoked').map((gateway) => gateway.id)).toEqual([again.body.id]);
+        expect(listed.filter((gateway) => gateway.status !== 'revoked').map((gateway) => gateway.id)).toEqual([
+          again.body.id,
+        ]);
         // The release is on record in the home's history: the gateway id closed, then the slot freed.
         const history = await new HttpClient(url, owner.access).get(`/api/audit/?home_id=${homeId}&limit=100`);
         expect(history.status).toBe(200);
@@ -195,11 +228,16 @@ describe('a crash between the appends of a multi-stream command never blocks any
 
     it('a crash after the gateway was written leaves a listed gateway whose secret can be rotated', async () => {
       const homeId = owner.homes.provision2;
-      await harness.crashDuring(2, (url) => new HttpClient(url, owner.access).post('/api/gateways/provision', { home_id: homeId }));
+      await harness.crashDuring(2, (url) =>
+        new HttpClient(url, owner.access).post('/api/gateways/provision', { home_id: homeId }),
+      );
       await harness.restarted(async (url, clock) => {
         const http = new HttpClient(url, owner.access);
         clock.advance(CrashHarness.GRACE_MS);
-        expect((await http.post('/api/gateways/provision', { home_id: homeId })).status, 'one active gateway per home').toBe(409);
+        expect(
+          (await http.post('/api/gateways/provision', { home_id: homeId })).status,
+          'one active gateway per home',
+        ).toBe(409);
         const active = (await gatewaysIn(http, homeId)).filter((gateway) => gateway.status !== 'revoked');
         expect(active).toHaveLength(1);
         expect((await http.post(`/api/gateways/${active[0]!.id}/rotate-secret`)).status).toBe(200);
@@ -208,7 +246,10 @@ describe('a crash between the appends of a multi-stream command never blocks any
   });
 
   describe('pairing: PairingRedeemed → HomeGatewayAttached → GatewayProvisioned', () => {
-    for (const [appends, key] of [[1, 'pairing1'], [2, 'pairing2']] as const) {
+    for (const [appends, key] of [
+      [1, 'pairing1'],
+      [2, 'pairing2'],
+    ] as const) {
       it(`a crash during a pairing redemption (after append ${appends} of 3) leaves the code usable after the grace period`, async () => {
         // The field edge's pair_gateway.py body: it picks its own gateway id (a fresh uuid4 on every run).
         const complete = (url: string, gatewayUuid = randomUUID()) =>
@@ -232,17 +273,26 @@ describe('a crash between the appends of a multi-stream command never blocks any
           const freshUuid = randomUUID();
           const again = await complete(url, freshUuid);
           expect(again.status, JSON.stringify(again.body)).toBe(201);
-          expect(again.body).toMatchObject({ id: freshUuid, home_id: owner.homes[key], secret: expect.any(String), version: '1.0.0' });
+          expect(again.body).toMatchObject({
+            id: freshUuid,
+            home_id: owner.homes[key],
+            secret: expect.any(String),
+            version: '1.0.0',
+          });
         });
       }, 120_000);
     }
 
     it('a crash after the paired gateway was written leaves it listed for the requester, who can rotate its secret', async () => {
       const homeId = owner.homes.pairing3;
-      await harness.crashDuring(3, (url) => new HttpClient(url).post('/api/gateways/complete-pairing', { code: owner.codes.pairing3 }));
+      await harness.crashDuring(3, (url) =>
+        new HttpClient(url).post('/api/gateways/complete-pairing', { code: owner.codes.pairing3 }),
+      );
       await harness.restarted(async (url, clock) => {
         clock.advance(CrashHarness.GRACE_MS);
-        expect((await new HttpClient(url).post('/api/gateways/complete-pairing', { code: owner.codes.pairing3 })).status).toBe(400);
+        expect(
+          (await new HttpClient(url).post('/api/gateways/complete-pairing', { code: owner.codes.pairing3 })).status,
+        ).toBe(400);
         const http = new HttpClient(url, owner.access);
         const active = (await gatewaysIn(http, homeId)).filter((gateway) => gateway.status !== 'revoked');
         expect(active).toHaveLength(1);

@@ -56,7 +56,9 @@ describe('end to end over EventStoreDB (client over gRPC to the test double)', (
     await server.esdb!.stop();
     const down = await http.get('/readyz');
     expect(down.status).toBe(503);
-    expect(down.body.checks.find((check: { name: string }) => check.name === 'event_store')).toMatchObject({ ok: false });
+    expect(down.body.checks.find((check: { name: string }) => check.name === 'event_store')).toMatchObject({
+      ok: false,
+    });
     await server.esdb!.restart();
     await expect.poll(async () => (await http.get('/readyz')).status, { timeout: 10_000, interval: 200 }).toBe(200);
   });

@@ -13,7 +13,9 @@ describe('why applying an event failed', () => {
       withCode('could not extend file: No space left on device', '53100'),
       withCode('cannot execute INSERT in a read-only transaction', '25006'),
       withCode('relation "audit_index" does not exist', '42P01'),
-      Object.assign(new Error('Knex: Timeout acquiring a connection. The pool is probably full.'), { name: 'KnexTimeoutError' }),
+      Object.assign(new Error('Knex: Timeout acquiring a connection. The pool is probably full.'), {
+        name: 'KnexTimeoutError',
+      }),
       new Error('Connection terminated unexpectedly'),
     ]) {
       expect(isEnvironmentFailure(error), error.message).toBe(true);
@@ -33,9 +35,14 @@ describe('why applying an event failed', () => {
   });
 
   it('describes a database error without the SQL text and bindings knex puts in front of its message', () => {
-    const error = withCode('insert into "audit_index" ("data") values ($1) - invalid input syntax for type uuid: "x"', '22P02');
+    const error = withCode(
+      'insert into "audit_index" ("data") values ($1) - invalid input syntax for type uuid: "x"',
+      '22P02',
+    );
     expect(describeApplyFailure(error)).toBe('Error 22P02: invalid input syntax for type uuid: "x"');
-    expect(describeApplyFailure(new RangeError('Maximum call stack size exceeded'))).toBe('RangeError: Maximum call stack size exceeded');
+    expect(describeApplyFailure(new RangeError('Maximum call stack size exceeded'))).toBe(
+      'RangeError: Maximum call stack size exceeded',
+    );
     expect(describeApplyFailure(new Error('x'.repeat(2000))).length).toBeLessThanOrEqual(501);
   });
 });

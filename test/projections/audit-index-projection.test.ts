@@ -33,14 +33,36 @@ function history(): RecordedEvent[] {
   const digest = `hmac-sha256:${'c'.repeat(64)}`;
   const big = { blob: 'x'.repeat(300 * 1024) };
   return [
-    event(pairing, 'PairingRequested', { home_id: null, name: 'Cabin', requested_by: randomUUID(), expires_at: new Date().toISOString() }),
+    event(pairing, 'PairingRequested', {
+      home_id: null,
+      name: 'Cabin',
+      requested_by: randomUUID(),
+      expires_at: new Date().toISOString(),
+    }),
     event(pairing, 'PairingRedeemed', { gateway_id: gatewayId, home_id: homeId }),
     event(`home-${homeId}`, 'HomeCreated', { home_id: homeId, owner_id: randomUUID() }),
-    event(`gateway-${gatewayId}`, 'GatewayProvisioned', { gateway_id: gatewayId, home_id: homeId, name: 'Hall', secret_digest: digest, via: 'pairing' }),
+    event(`gateway-${gatewayId}`, 'GatewayProvisioned', {
+      gateway_id: gatewayId,
+      home_id: homeId,
+      name: 'Hall',
+      secret_digest: digest,
+      via: 'pairing',
+    }),
     event(`gateway-${gatewayId}`, 'GatewaySecretRotated', { gateway_id: gatewayId, secret_digest: digest }),
-    event(`remote_command-${commandId}`, 'RemoteCommandIssued', { command_id: commandId, gateway_id: gatewayId, home_id: homeId, fingerprint: 'f'.repeat(64) }),
+    event(`remote_command-${commandId}`, 'RemoteCommandIssued', {
+      command_id: commandId,
+      gateway_id: gatewayId,
+      home_id: homeId,
+      fingerprint: 'f'.repeat(64),
+    }),
     ...Array.from({ length: 30 }, (_, i) =>
-      event(`gateway_telemetry-${gatewayId}`, 'HomeMetadataSynced', { session_id: randomUUID(), gateway_id: gatewayId, home_id: homeId, request_id: `y-${i}`, metadata: big }),
+      event(`gateway_telemetry-${gatewayId}`, 'HomeMetadataSynced', {
+        session_id: randomUUID(),
+        gateway_id: gatewayId,
+        home_id: homeId,
+        request_id: `y-${i}`,
+        metadata: big,
+      }),
     ),
     event(pairing, 'PairingExpired', { expired_at: new Date().toISOString() }),
   ];
@@ -102,7 +124,10 @@ describe.each(databaseTargets())('audit_index projection (%s)', (target) => {
     expect(await rowsOf(db.database.knex, table)).toEqual([]);
     expect(await db.database.knex(table('audit_parked')).pluck('type')).toEqual(['PairingRequested']);
     await db.database.knex.transaction((trx) => auditIndexProjection.applyBatch!(trx, events.slice(1, 2), table));
-    expect((await rowsOf(db.database.knex, table)).map((row) => row.type)).toEqual(['PairingRequested', 'PairingRedeemed']);
+    expect((await rowsOf(db.database.knex, table)).map((row) => row.type)).toEqual([
+      'PairingRequested',
+      'PairingRedeemed',
+    ]);
     expect(await db.database.knex(table('audit_parked')).pluck('type')).toEqual([]);
   });
 });

@@ -38,16 +38,29 @@ describe.each(databaseTargets())('a poison event in the log (%s)', (target) => {
     const sync = (homeId: string, snapshot: JsonObject) => ({
       id: randomUUID(),
       type: 'HomeMetadataSynced',
-      data: { session_id: randomUUID(), gateway_id: home.gatewayId, home_id: homeId, request_id: randomUUID(), metadata: snapshot },
+      data: {
+        session_id: randomUUID(),
+        gateway_id: home.gatewayId,
+        home_id: homeId,
+        request_id: randomUUID(),
+        metadata: snapshot,
+      },
       metadata,
     });
     // Chained as ChainedAppends chains them: canonical JSON of a 3,000-deep value must not overflow either.
-    const { events } = linkEvents(GENESIS_HASH, [sync(home.homeId, deepSnapshot(3000)), sync('not-a-uuid', { rooms: [] })]);
-    const appended = await store.appendToStream(`gateway_telemetry-${home.gatewayId}`, events, { expectedRevision: 'no_stream' });
+    const { events } = linkEvents(GENESIS_HASH, [
+      sync(home.homeId, deepSnapshot(3000)),
+      sync('not-a-uuid', { rooms: [] }),
+    ]);
+    const appended = await store.appendToStream(`gateway_telemetry-${home.gatewayId}`, events, {
+      expectedRevision: 'no_stream',
+    });
     poisonPosition = appended.position;
     deepPosition = (await store.readStream(`gateway_telemetry-${home.gatewayId}`))[0]!.position;
     // A later event, written through the API: the projections must get past the poison to show it.
-    expect((await home.people.owner.http.patch(`/api/gateways/${home.gatewayId}/`, { name: 'After the poison' })).status).toBe(200);
+    expect(
+      (await home.people.owner.http.patch(`/api/gateways/${home.gatewayId}/`, { name: 'After the poison' })).status,
+    ).toBe(200);
   });
   afterAll(() => server?.stop());
 
@@ -78,12 +91,21 @@ describe.each(databaseTargets())('a poison event in the log (%s)', (target) => {
     const response = await home.people.owner.http.get('/readyz');
     expect(response.status).toBe(200);
     expect(response.body.status).toBe('degraded');
-    const projections = (response.body.checks as Array<{ name: string; ok: boolean; degraded: boolean; detail: unknown }>).find((c) => c.name === 'projections')!;
+    const projections = (
+      response.body.checks as Array<{ name: string; ok: boolean; degraded: boolean; detail: unknown }>
+    ).find((c) => c.name === 'projections')!;
     expect(projections).toMatchObject({ ok: true, degraded: true });
-    const audit = (projections.detail as Array<{ name: string; state: string; rejected: { count: number; latest: { position: string } } }>).find(
-      (status) => status.name === 'audit_index',
-    );
-    expect(audit).toMatchObject({ state: 'live', rejected: { count: 1, latest: { position: poisonPosition, eventType: 'HomeMetadataSynced' } } });
+    const audit = (
+      projections.detail as Array<{
+        name: string;
+        state: string;
+        rejected: { count: number; latest: { position: string } };
+      }>
+    ).find((status) => status.name === 'audit_index');
+    expect(audit).toMatchObject({
+      state: 'live',
+      rejected: { count: 1, latest: { position: poisonPosition, eventType: 'HomeMetadataSynced' } },
+    });
   });
 
   it('projections list and verify report the rejection instead of passing; rebuild completes past it', async () => {
@@ -94,7 +116,11 @@ describe.each(databaseTargets())('a poison event in the log (%s)', (target) => {
     const list = captureIo();
     const statuses = await projectionsList(config, list);
     expect(statuses.find((status) => status.name === 'audit_index')!.rejected.count).toBe(1);
-    expect(list.output()).toMatch(new RegExp(`REJECTED audit_index: 1 event\\(s\\) could not be applied and were skipped; latest at ${poisonPosition} \\(HomeMetadataSynced\\): .*22P02`));
+    expect(list.output()).toMatch(
+      new RegExp(
+        `REJECTED audit_index: 1 event\\(s\\) could not be applied and were skipped; latest at ${poisonPosition} \\(HomeMetadataSynced\\): .*22P02`,
+      ),
+    );
 
     const verify = captureIo();
     expect(await projectionsVerify(config, verify)).toBe(1);
@@ -108,6 +134,8 @@ describe.each(databaseTargets())('a poison event in the log (%s)', (target) => {
     // The rebuilt dead letters replaced the live ones: still exactly the poison event.
     const after = captureIo();
     await projectionsList(config, after);
-    expect(after.output()).toContain(`REJECTED audit_index: 1 event(s) could not be applied and were skipped; latest at ${poisonPosition}`);
+    expect(after.output()).toContain(
+      `REJECTED audit_index: 1 event(s) could not be applied and were skipped; latest at ${poisonPosition}`,
+    );
   });
 });

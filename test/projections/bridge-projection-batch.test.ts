@@ -31,9 +31,25 @@ function eventLog(): RecordedEvent[] {
     });
   };
   const opened = (session: string, gateway: string, home: string, address: string | null) =>
-    add('BridgeSessionOpened', { session_id: session, gateway_id: gateway, home_id: home, node_id: 'n1', remote_address: address, user_agent: address && 'edge/1', protocol_version: '1' });
+    add('BridgeSessionOpened', {
+      session_id: session,
+      gateway_id: gateway,
+      home_id: home,
+      node_id: 'n1',
+      remote_address: address,
+      user_agent: address && 'edge/1',
+      protocol_version: '1',
+    });
   const closed = (session: string, gateway: string, home: string, reason: string, frames: number) =>
-    add('BridgeSessionClosed', { session_id: session, gateway_id: gateway, home_id: home, reason, duration_s: 1, frames_in: frames, frames_out: frames + 1 });
+    add('BridgeSessionClosed', {
+      session_id: session,
+      gateway_id: gateway,
+      home_id: home,
+      reason,
+      duration_s: 1,
+      frames_in: frames,
+      frames_out: frames + 1,
+    });
   const states = (gateway: string, home: string, devices: Array<[string, number, string]>) =>
     add('DeviceStatesReported', {
       session_id: s1,
@@ -43,19 +59,37 @@ function eventLog(): RecordedEvent[] {
       devices: devices.map(([id, value, at]) => ({ device_id: id, state: { value }, reported_at: at })),
     });
   const sync = (gateway: string, home: string, rooms: number) =>
-    add('HomeMetadataSynced', { session_id: s1, gateway_id: gateway, home_id: home, request_id: randomUUID(), metadata: { rooms } });
+    add('HomeMetadataSynced', {
+      session_id: s1,
+      gateway_id: gateway,
+      home_id: home,
+      request_id: randomUUID(),
+      metadata: { rooms },
+    });
 
   states(g3, h2, [['d1', 1, '2026-01-01T00:00:00.000Z']]); // no presence row yet: the touch changes nothing
   opened(s1, g1, h1, '10.0.0.1');
   opened(s1, g1, h1, '10.0.0.1'); // a duplicate Opened is ignored
-  states(g1, h1, [['d1', 1, '2026-01-01T00:00:05.000Z'], ['d2', 1, '2026-01-01T00:00:05.000Z']]);
+  states(g1, h1, [
+    ['d1', 1, '2026-01-01T00:00:05.000Z'],
+    ['d2', 1, '2026-01-01T00:00:05.000Z'],
+  ]);
   states(g1, h1, [['d1', 2, '2026-01-01T00:00:03.000Z']]); // older: never wins
-  states(g1, h1, [['d2', 3, '2026-01-01T00:00:05.000Z'], ['d2', 4, '2026-01-01T00:00:06.000Z']]); // tie, then newer
-  states(g1, h1, [['d3', 1, '2026-01-01T00:00:07.000Z'], ['d3', 2, '2026-01-01T00:00:07.000Z']]); // a tie: the later wins
+  states(g1, h1, [
+    ['d2', 3, '2026-01-01T00:00:05.000Z'],
+    ['d2', 4, '2026-01-01T00:00:06.000Z'],
+  ]); // tie, then newer
+  states(g1, h1, [
+    ['d3', 1, '2026-01-01T00:00:07.000Z'],
+    ['d3', 2, '2026-01-01T00:00:07.000Z'],
+  ]); // a tie: the later wins
   states(g1, h1, [['d4', 1, '2026-01-01T00:00:08.000Z']]);
   states(g1, h1, [['d4', 2, '2026-01-01T00:00:08.000Z']]); // a tie in the next event: the later wins
   states(g1, h1, [['d5', 1, '9999-12-31T23:59:59.000Z']]); // stored before device clocks were checked
-  states(g1, h1, [['d5', 2, '2026-01-03T00:00:00.000Z'], ['d5', 3, '2026-01-01T00:00:30.000Z']]); // the cap is a day
+  states(g1, h1, [
+    ['d5', 2, '2026-01-03T00:00:00.000Z'],
+    ['d5', 3, '2026-01-01T00:00:30.000Z'],
+  ]); // the cap is a day
   sync(g1, h1, 1);
   sync(g1, h1, 2);
   opened(s2, g1, h1, null); // replaces s1
@@ -107,7 +141,9 @@ describe.each(databaseTargets())('bridge projection applyBatch (%s)', (target) =
       for (const event of events) await bridgeProjection.apply(trx, event, one);
     });
     for (let start = 0; start < events.length; start += pageSize) {
-      await knex.transaction((trx) => bridgeProjection.applyBatch!(trx, events.slice(start, start + pageSize), batched));
+      await knex.transaction((trx) =>
+        bridgeProjection.applyBatch!(trx, events.slice(start, start + pageSize), batched),
+      );
     }
     const expected = await rows(test, one);
     expect(expected.bridge_sessions).toHaveLength(4);
@@ -152,7 +188,15 @@ describe.each(databaseTargets())('bridge projection applyBatch (%s)', (target) =
         gateway_id: gatewayId,
         home_id: homeId,
         request_id: `state_update_${index}`,
-        devices: [{ device_id: String(index), state, reported_at: '2026-01-01T00:00:00.000Z', device_time_raw: '2026-01-01T01:00:00.000001', device_time_without_zone: true }],
+        devices: [
+          {
+            device_id: String(index),
+            state,
+            reported_at: '2026-01-01T00:00:00.000Z',
+            device_time_raw: '2026-01-01T01:00:00.000001',
+            device_time_without_zone: true,
+          },
+        ],
       },
       metadata: {},
       created: new Date('2026-01-01T00:00:01Z'),
@@ -162,7 +206,9 @@ describe.each(databaseTargets())('bridge projection applyBatch (%s)', (target) =
     });
     await knex.transaction((trx) => bridgeProjection.applyBatch!(trx, events, batched));
     for (const tables of [one, batched]) {
-      const stored = (await knex.raw(`select device_id, state from ?? order by device_id::int`, [tables('device_states')])).rows;
+      const stored = (
+        await knex.raw(`select device_id, state from ?? order by device_id::int`, [tables('device_states')])
+      ).rows;
       expect(stored.map((row: { state: unknown }) => row.state)).toEqual(bare);
     }
   });

@@ -21,7 +21,13 @@ function inventory(gatewayId: string, homeId: string, entities: Array<Record<str
   } as RecordedEvent;
 }
 
-const entity = (id: string, device: string, state: unknown = 'off') => ({ entity_id: id, name: `E${id}`, entity_type: 'switch', device_name: device, state });
+const entity = (id: string, device: string, state: unknown = 'off') => ({
+  entity_id: id,
+  name: `E${id}`,
+  entity_type: 'switch',
+  device_name: device,
+  state,
+});
 
 describe.each(databaseTargets())('devices projection (%s)', (target) => {
   let test: TestDatabase;
@@ -38,18 +44,24 @@ describe.each(databaseTargets())('devices projection (%s)', (target) => {
     await knex.transaction(async (trx) => {
       for (const event of events) await devicesProjection.apply(trx, event, table);
     });
-    return knex(table('device_inventory')).select('gateway_id', 'entity_id', 'device_name', 'state', 'ordinal').orderBy(['gateway_id', 'ordinal']);
+    return knex(table('device_inventory'))
+      .select('gateway_id', 'entity_id', 'device_name', 'state', 'ordinal')
+      .orderBy(['gateway_id', 'ordinal']);
   }
 
-  it('a new inventory replaces the gateway\'s previous one whole and leaves other gateways\' alone; states are kept as sent', async () => {
+  it("a new inventory replaces the gateway's previous one whole and leaves other gateways' alone; states are kept as sent", async () => {
     const [g1, g2, home] = [randomUUID(), randomUUID(), randomUUID()];
     const rows = await applied(suffixedTables('replace'), [
       inventory(g1, home, [entity('1', 'A'), entity('2', 'A')]),
       inventory(g2, home, [entity('9', 'Z', { on: true })]),
       inventory(g1, home, [entity('3', 'B', '21.5')]),
     ]);
-    expect(rows.filter((row) => row.gateway_id === g1)).toEqual([{ gateway_id: g1, entity_id: '3', device_name: 'B', state: '21.5', ordinal: 0 }]);
-    expect(rows.filter((row) => row.gateway_id === g2)).toEqual([{ gateway_id: g2, entity_id: '9', device_name: 'Z', state: { on: true }, ordinal: 0 }]);
+    expect(rows.filter((row) => row.gateway_id === g1)).toEqual([
+      { gateway_id: g1, entity_id: '3', device_name: 'B', state: '21.5', ordinal: 0 },
+    ]);
+    expect(rows.filter((row) => row.gateway_id === g2)).toEqual([
+      { gateway_id: g2, entity_id: '9', device_name: 'Z', state: { on: true }, ordinal: 0 },
+    ]);
   });
 
   it('an inventory of 1,200 entities is stored whole, and an entity listed twice keeps its last description', async () => {
@@ -58,12 +70,19 @@ describe.each(databaseTargets())('devices projection (%s)', (target) => {
     many.push(entity('5', 'Moved', 'on'));
     const rows = await applied(suffixedTables('many'), [inventory(gateway, home, many)]);
     expect(rows).toHaveLength(1200);
-    expect(rows.find((row) => row.entity_id === '5')).toMatchObject({ device_name: 'Moved', state: 'on', ordinal: 1200 });
+    expect(rows.find((row) => row.entity_id === '5')).toMatchObject({
+      device_name: 'Moved',
+      state: 'on',
+      ordinal: 1200,
+    });
   });
 
   it('replaying the same log into fresh tables gives the same rows (what rebuild and verify rely on)', async () => {
     const [gateway, home] = [randomUUID(), randomUUID()];
-    const log = [inventory(gateway, home, [entity('1', 'A')]), inventory(gateway, home, [entity('2', 'A'), entity('1', 'B', null)])];
+    const log = [
+      inventory(gateway, home, [entity('1', 'A')]),
+      inventory(gateway, home, [entity('2', 'A'), entity('1', 'B', null)]),
+    ];
     expect(await applied(suffixedTables('live'), log)).toEqual(await applied(suffixedTables('replay'), log));
   });
 });

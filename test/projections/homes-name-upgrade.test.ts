@@ -21,7 +21,10 @@ describe('the homes read model built before homes had names', () => {
   let renamed: string;
   beforeAll(async () => {
     server = await startTestServer('pglite');
-    const registered = await new HttpClient(server.url).post('/api/auth/register', { email: 'upgrade@example.com', password: 'correct horse battery' });
+    const registered = await new HttpClient(server.url).post('/api/auth/register', {
+      email: 'upgrade@example.com',
+      password: 'correct horse battery',
+    });
     access = registered.body.access as string;
     owner = new HttpClient(server.url, access);
     unnamed = (await owner.post('/api/gateways/provision', { name: 'Hall' })).body.home_id;
@@ -47,7 +50,9 @@ describe('the homes read model built before homes had names', () => {
     try {
       const homes = await new HttpClient(rebuilt.url, access).get('/api/homes/');
       expect(homes.status).toBe(200);
-      const names = Object.fromEntries((homes.body as Array<{ id: string; name: string }>).map((home) => [home.id, home.name]));
+      const names = Object.fromEntries(
+        (homes.body as Array<{ id: string; name: string }>).map((home) => [home.id, home.name]),
+      );
       expect(names).toEqual({ [unnamed]: 'Home', [renamed]: 'Farm' });
     } finally {
       await rebuilt.close();

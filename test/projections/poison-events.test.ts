@@ -62,7 +62,12 @@ function ledgerProjection(name: string, ledger: Ledger): Projection {
 /** Each test has a projection of its own, following an event type of its own (the log is shared). */
 const entryFor =
   (name: string) =>
-  (data: Record<string, unknown>): EventToAppend => ({ id: randomUUID(), type: `EntryBooked_${name}`, data, metadata: {} });
+  (data: Record<string, unknown>): EventToAppend => ({
+    id: randomUUID(),
+    type: `EntryBooked_${name}`,
+    data,
+    metadata: {},
+  });
 
 describe.each(databaseTargets())('poison events (%s)', (target) => {
   const fixture = useEventStore(target);
@@ -81,7 +86,13 @@ describe.each(databaseTargets())('poison events (%s)', (target) => {
     const { knex, runner, projection, stream, entry } = await setUp('ledger_a');
     const appended = await fixture.store.appendToStream(
       stream,
-      [entry({ amount: 1 }), entry({ kind: 'unknown', amount: 2 }), entry({ amount: 3 }), entry({ amount: -4 }), entry({ amount: 5 })],
+      [
+        entry({ amount: 1 }),
+        entry({ kind: 'unknown', amount: 2 }),
+        entry({ amount: 3 }),
+        entry({ amount: -4 }),
+        entry({ amount: 5 }),
+      ],
       { expectedRevision: 'no_stream' },
     );
     await runner.start();
@@ -105,8 +116,14 @@ describe.each(databaseTargets())('poison events (%s)', (target) => {
     expect(rejected[1]!.error).not.toContain('insert into');
 
     // The checkpoint moved past the dead letters, in the same transaction; the runner says what it rejected.
-    expect((await readCheckpoint(knex, projection.name))!).toMatchObject({ position: appended.position, events_applied: 3 });
-    expect(runner.status().rejected).toMatchObject({ count: 2, latest: { position: events[3]!.position, eventType: 'EntryBooked_ledger_a' } });
+    expect((await readCheckpoint(knex, projection.name))!).toMatchObject({
+      position: appended.position,
+      events_applied: 3,
+    });
+    expect(runner.status().rejected).toMatchObject({
+      count: 2,
+      latest: { position: events[3]!.position, eventType: 'EntryBooked_ledger_a' },
+    });
 
     // After a restart, the runner knows its dead letters and does not apply them again.
     const restarted = new ProjectionRunner(fixture.store, knex, projection, createLogger('silent'));
@@ -117,7 +134,9 @@ describe.each(databaseTargets())('poison events (%s)', (target) => {
 
   it('a transient database error (serialization failure) is retried, never recorded as a dead letter', async () => {
     const { knex, runner, projection, stream, ledger, entry } = await setUp('ledger_b');
-    await fixture.store.appendToStream(stream, [entry({ amount: 1 }), entry({ amount: 2, transient: 2 })], { expectedRevision: 'no_stream' });
+    await fixture.store.appendToStream(stream, [entry({ amount: 1 }), entry({ amount: 2, transient: 2 })], {
+      expectedRevision: 'no_stream',
+    });
     // Each failing try aborts the page: the runner's loop retries it with backoff, as before.
     await expect(runner.catchUp()).rejects.toMatchObject({ code: '40001' });
     await expect(runner.catchUp()).rejects.toMatchObject({ code: '40001' });
@@ -130,9 +149,13 @@ describe.each(databaseTargets())('poison events (%s)', (target) => {
 
   it('rebuild completes past a poison event and swaps its dead letters in with its tables; verify reports them', async () => {
     const { knex, runner, projection, stream, entry } = await setUp('ledger_c');
-    await fixture.store.appendToStream(stream, [entry({ amount: 1 }), entry({ kind: 'unknown', amount: 2 }), entry({ amount: 3 })], {
-      expectedRevision: 'no_stream',
-    });
+    await fixture.store.appendToStream(
+      stream,
+      [entry({ amount: 1 }), entry({ kind: 'unknown', amount: 2 }), entry({ amount: 3 })],
+      {
+        expectedRevision: 'no_stream',
+      },
+    );
     await runner.catchUp();
     const live = await readRejections(knex, projection.name);
     expect(live).toHaveLength(1);
@@ -140,13 +163,18 @@ describe.each(databaseTargets())('poison events (%s)', (target) => {
     const verified = await verifyProjection(fixture.store, knex, projection);
     expect(verified.differences).toEqual([]);
     expect(verified.rejectionMismatches).toEqual([]);
-    expect(verified.rejected).toMatchObject({ count: 1, latest: { position: live[0]!.position, error: 'TypeError: no handler for entry kind unknown' } });
+    expect(verified.rejected).toMatchObject({
+      count: 1,
+      latest: { position: live[0]!.position, error: 'TypeError: no handler for entry kind unknown' },
+    });
 
     const rebuilt = await rebuildProjection(fixture.store, knex, projection, { batchSize: 2 });
     expect(rebuilt).toMatchObject({ applied: 2, rejected: 1 });
     expect((await knex(projection.name).orderBy('position').pluck('amount')).map(Number)).toEqual([1, 3]);
     expect((await readRejections(knex, projection.name)).map((row) => row.position)).toEqual([live[0]!.position]);
     // Neither the rebuild's nor the verify's own scope is left behind.
-    expect(await knex(REJECTED_EVENTS_TABLE).where('projection', 'like', `${projection.name}\\_\\_%`).select('projection')).toEqual([]);
+    expect(
+      await knex(REJECTED_EVENTS_TABLE).where('projection', 'like', `${projection.name}\\_\\_%`).select('projection'),
+    ).toEqual([]);
   });
 });

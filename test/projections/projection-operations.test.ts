@@ -35,7 +35,11 @@ describe.each(databaseTargets())('projections for operators (%s)', (target) => {
       const users = [];
       for (let i = 0; i < 5; i++) {
         const email = `reader-${i}-${Date.now()}@example.com`;
-        const response = await http.post('/api/auth/register', { email, password: 'long enough password', name: `R${i}` });
+        const response = await http.post('/api/auth/register', {
+          email,
+          password: 'long enough password',
+          name: `R${i}`,
+        });
         expect(response.status).toBe(201);
         users.push({ email, client: http.withToken(response.body.access as string) });
       }
@@ -68,7 +72,10 @@ describe.each(databaseTargets())('projections for operators (%s)', (target) => {
       expect(answers.every((a) => a.status === 200)).toBe(true);
 
       // After the swap the live runner applies new events to the rebuilt tables.
-      const late = await http.post('/api/auth/register', { email: `late-${Date.now()}@example.com`, password: 'long enough password' });
+      const late = await http.post('/api/auth/register', {
+        email: `late-${Date.now()}@example.com`,
+        password: 'long enough password',
+      });
       expect(late.status).toBe(201);
       const profile = await http.withToken(late.body.access as string).patch('/api/auth/profile', { name: 'Renamed' });
       expect(profile.body.name).toBe('Renamed');
@@ -91,7 +98,9 @@ describe.each(databaseTargets())('projections for operators (%s)', (target) => {
       const io = captureIo();
       const [status] = await projectionsList(cliConfig(server.env), io);
       expect(status).toMatchObject({ name: 'users', version: 1, tablesVersion: 1, lagEvents: 0, state: 'up to date' });
-      expect(io.output()).toMatch(/^NAME\s+VERSION\s+CHECKPOINT\s+LAG \(events\)\s+LAG \(s\)\s+STATE\s+REJECTED\n(.*\n)*users\s+1\s+\d{20}:\d{20}\s+0\s+0\.0\s+up to date\s+0\n/);
+      expect(io.output()).toMatch(
+        /^NAME\s+VERSION\s+CHECKPOINT\s+LAG \(events\)\s+LAG \(s\)\s+STATE\s+REJECTED\n(.*\n)*users\s+1\s+\d{20}:\d{20}\s+0\s+0\.0\s+up to date\s+0\n/,
+      );
     });
 
     it('verify: replay reproduces the live tables; one changed live row fails and is named', async () => {
@@ -126,7 +135,9 @@ describe.each(databaseTargets())('projections for operators (%s)', (target) => {
       const env = { ...server.env, LOG_LEVEL: 'silent' };
       const logger = createLogger('silent');
       await expect(startServer(loadConfig(env), logger)).rejects.toThrow(StaleProjectionError);
-      await expect(startServer(loadConfig(env), logger)).rejects.toThrow('run `smarthome-cloud projections rebuild users`');
+      await expect(startServer(loadConfig(env), logger)).rejects.toThrow(
+        'run `smarthome-cloud projections rebuild users`',
+      );
 
       const io = captureIo();
       expect((await projectionsList(cliConfig(env), io))[0]!.state).toBe('stale version');
@@ -134,12 +145,18 @@ describe.each(databaseTargets())('projections for operators (%s)', (target) => {
 
       const rebuilt = await startServer(loadConfig({ ...env, AUTO_REBUILD: '1' }), logger);
       try {
-        const profile = await new HttpClient(rebuilt.url).post('/api/auth/login', { email: 'nobody@example.com', password: 'x' });
+        const profile = await new HttpClient(rebuilt.url).post('/api/auth/login', {
+          email: 'nobody@example.com',
+          password: 'x',
+        });
         expect(profile.status).toBe(401);
       } finally {
         await rebuilt.close();
       }
-      expect((await projectionsList(cliConfig(env), captureIo()))[0]).toMatchObject({ tablesVersion: 1, state: 'up to date' });
+      expect((await projectionsList(cliConfig(env), captureIo()))[0]).toMatchObject({
+        tablesVersion: 1,
+        state: 'up to date',
+      });
       expect(await projectionsVerify(cliConfig(env), captureIo())).toBe(0);
     });
   });
@@ -150,7 +167,9 @@ describe.each(databaseTargets())('projections for operators (%s)', (target) => {
       try {
         const attempt = projectionsList(cliConfig(server.env), captureIo());
         await expect(attempt).rejects.toThrow(DataDirLockedError);
-        await expect(projectionsList(cliConfig(server.env), captureIo())).rejects.toThrow(/is in use by process \d+ \(serve[^)]*\).*stop that process and run this command again.*PostgreSQL server/);
+        await expect(projectionsList(cliConfig(server.env), captureIo())).rejects.toThrow(
+          /is in use by process \d+ \(serve[^)]*\).*stop that process and run this command again.*PostgreSQL server/,
+        );
       } finally {
         await server.stop();
       }

@@ -49,20 +49,41 @@ onPostgres('projection workers and rebuilds on a Postgres server', () => {
     const storesA = await open();
     const storesB = await open();
     await new ProjectionSet(storesA.eventStore, storesA.readModels.knex, [usersProjection], logger).migrate();
-    const workerA = new ProjectionWorkers(storesA.eventStore, storesA.readModels.knex, storesA.readModels.target, [counting('a')], logger, { lockRetryMs: 50, runnerIdlePollMs: 200 });
-    const workerB = new ProjectionWorkers(storesB.eventStore, storesB.readModels.knex, storesB.readModels.target, [counting('b')], logger, { lockRetryMs: 50, runnerIdlePollMs: 200 });
+    const workerA = new ProjectionWorkers(
+      storesA.eventStore,
+      storesA.readModels.knex,
+      storesA.readModels.target,
+      [counting('a')],
+      logger,
+      { lockRetryMs: 50, runnerIdlePollMs: 200 },
+    );
+    const workerB = new ProjectionWorkers(
+      storesB.eventStore,
+      storesB.readModels.knex,
+      storesB.readModels.target,
+      [counting('b')],
+      logger,
+      { lockRetryMs: 50, runnerIdlePollMs: 200 },
+    );
     workerA.start();
     await vi.waitFor(() => expect(workerA.status()[0]!.holdsLock).toBe(true));
     workerB.start();
-    cleanups.push(() => workerA.stop(), () => workerB.stop());
+    cleanups.push(
+      () => workerA.stop(),
+      () => workerB.stop(),
+    );
 
     // Per user: UserRegistered, 3 UserProfileUpdated, UserEmailChanged. Counted, not read back from $all: on a busy
     // server $all shows new transactions only once older ones anywhere in the cluster have finished.
     let expected = 0;
     const appliedAll = async () => {
-      await vi.waitFor(async () => expect((await readCheckpoint(storesA.readModels.knex, 'users'))?.events_applied).toBe(expected), { timeout: 20_000 });
+      await vi.waitFor(
+        async () => expect((await readCheckpoint(storesA.readModels.knex, 'users'))?.events_applied).toBe(expected),
+        { timeout: 20_000 },
+      );
     };
-    const relevant = async () => (await storesA.eventStore.countEvents!({ filter: { eventTypes: usersProjection.eventTypes } }));
+    const relevant = async () =>
+      await storesA.eventStore.countEvents!({ filter: { eventTypes: usersProjection.eventTypes } });
     await seedAccounts(storesA.eventStore, 20, 4);
     expected += 20 * 5;
     await appliedAll();
@@ -80,40 +101,46 @@ onPostgres('projection workers and rebuilds on a Postgres server', () => {
     expect(Number((await storesA.readModels.knex('users').count({ n: '*' }))[0]!.n)).toBe(30);
   });
 
-  it('kill -9 in the middle of a rebuild leaves the live tables intact, and the next rebuild succeeds', { timeout: 90_000 }, async () => {
-    const USERS = 500;
-    const { env, open } = await database();
-    const stores = await open();
-    await seedAccounts(stores.eventStore, USERS, 8, { profileUpdates: 20 });
-    const config = cliConfig(env);
-    await projectionsRebuild(config, ['users'], {}, captureIo());
-    const before = await readCheckpoint(stores.readModels.knex, 'users');
-    const rows = async () => Number((await stores.readModels.knex('users').count({ n: '*' }))[0]!.n);
-    expect(await rows()).toBe(USERS);
+  it(
+    'kill -9 in the middle of a rebuild leaves the live tables intact, and the next rebuild succeeds',
+    { timeout: 90_000 },
+    async () => {
+      const USERS = 500;
+      const { env, open } = await database();
+      const stores = await open();
+      await seedAccounts(stores.eventStore, USERS, 8, { profileUpdates: 20 });
+      const config = cliConfig(env);
+      await projectionsRebuild(config, ['users'], {}, captureIo());
+      const before = await readCheckpoint(stores.readModels.knex, 'users');
+      const rows = async () => Number((await stores.readModels.knex('users').count({ n: '*' }))[0]!.n);
+      expect(await rows()).toBe(USERS);
 
-    const child = spawn(process.execPath, cliArgs('projections', 'rebuild', 'users'), {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
-    let stderr = '';
-    await new Promise<void>((resolve, reject) => {
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        if (/rebuild users: \d+\/\d+ events/.test(stderr)) resolve();
+      const child = spawn(process.execPath, cliArgs('projections', 'rebuild', 'users'), {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
       });
-      child.once('exit', () => reject(new Error(`the rebuild ended before progress started: ${stderr}`)));
-    });
-    child.kill('SIGKILL');
-    expect(await exited).toBe('SIGKILL');
+      const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+        child.once('exit', (_code, signal) => resolve(signal)),
+      );
+      let stderr = '';
+      await new Promise<void>((resolve, reject) => {
+        child.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          if (/rebuild users: \d+\/\d+ events/.test(stderr)) resolve();
+        });
+        child.once('exit', () => reject(new Error(`the rebuild ended before progress started: ${stderr}`)));
+      });
+      child.kill('SIGKILL');
+      expect(await exited).toBe('SIGKILL');
 
-    expect(await rows()).toBe(USERS);
-    expect(await readCheckpoint(stores.readModels.knex, 'users')).toEqual(before);
-    expect(await stores.readModels.knex.schema.hasTable('users__rebuild')).toBe(true); // left behind by the kill
+      expect(await rows()).toBe(USERS);
+      expect(await readCheckpoint(stores.readModels.knex, 'users')).toEqual(before);
+      expect(await stores.readModels.knex.schema.hasTable('users__rebuild')).toBe(true); // left behind by the kill
 
-    const [result] = await projectionsRebuild(config, ['users'], {}, captureIo());
-    expect(result!.applied).toBe(before!.events_applied);
-    expect(await rows()).toBe(USERS);
-    expect(await stores.readModels.knex.schema.hasTable('users__rebuild')).toBe(false);
-  });
+      const [result] = await projectionsRebuild(config, ['users'], {}, captureIo());
+      expect(result!.applied).toBe(before!.events_applied);
+      expect(await rows()).toBe(USERS);
+      expect(await stores.readModels.knex.schema.hasTable('users__rebuild')).toBe(false);
+    },
+  );
 });

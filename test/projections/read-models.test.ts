@@ -23,7 +23,10 @@ const HASH = 'c2NyeXB0AAAA';
 describe.each(databaseTargets())('read models, given events then rows (%s)', (target) => {
   describe('users', () => {
     const users = useReadModel(usersProjection, target);
-    const registered = { type: 'UserRegistered', data: { user_id: USER, email: 'a@example.com', name: 'Ann', password_hash: HASH } };
+    const registered = {
+      type: 'UserRegistered',
+      data: { user_id: USER, email: 'a@example.com', name: 'Ann', password_hash: HASH },
+    };
 
     it('a registration is a row; profile and e-mail changes update it and its updated_at', async () => {
       const { rows } = await users.given([
@@ -31,7 +34,9 @@ describe.each(databaseTargets())('read models, given events then rows (%s)', (ta
         { type: 'UserProfileUpdated', data: { user_id: USER, name: 'Anna' } },
         { type: 'UserEmailChanged', data: { user_id: USER, email: 'b@example.com', previous_email: 'a@example.com' } },
       ]);
-      expect(await rows('users', 'id')).toEqual([{ id: USER, email: 'b@example.com', name: 'Anna', created_at: tick(0), updated_at: tick(2) }]);
+      expect(await rows('users', 'id')).toEqual([
+        { id: USER, email: 'b@example.com', name: 'Anna', created_at: tick(0), updated_at: tick(2) },
+      ]);
     });
 
     it('a repeated registration changes nothing; changes to an unknown user make no row', async () => {
@@ -41,7 +46,9 @@ describe.each(databaseTargets())('read models, given events then rows (%s)', (ta
         { type: 'UserProfileUpdated', data: { user_id: ADMIN, name: 'Nobody' } },
         { type: 'UserEmailChanged', data: { user_id: ADMIN, email: 'c@example.com', previous_email: 'x@example.com' } },
       ]);
-      expect(await rows('users', 'id')).toEqual([{ id: USER, email: 'a@example.com', name: 'Ann', created_at: tick(0), updated_at: tick(0) }]);
+      expect(await rows('users', 'id')).toEqual([
+        { id: USER, email: 'a@example.com', name: 'Ann', created_at: tick(0), updated_at: tick(0) },
+      ]);
     });
   });
 
@@ -51,10 +58,22 @@ describe.each(databaseTargets())('read models, given events then rows (%s)', (ta
       type: 'GatewayProvisioned',
       data: { gateway_id: gatewayId, home_id: HOME, name: 'Hall', secret_digest: DIGEST, via: 'provision', ...extra },
     });
-    const row = { home_id: HOME, name: 'Hall', version: null, status: 'pending', last_seen: null, revoked_at: null, deleted_at: null };
+    const row = {
+      home_id: HOME,
+      name: 'Hall',
+      version: null,
+      status: 'pending',
+      last_seen: null,
+      revoked_at: null,
+      deleted_at: null,
+    };
 
     it('a provisioned gateway is pending with its version (or none); a repeat changes nothing', async () => {
-      const { rows } = await gateways.given([provisioned(GW), provisioned(GW2, { version: '1.2.0', via: 'pairing' }), provisioned(GW, { name: 'Again' })]);
+      const { rows } = await gateways.given([
+        provisioned(GW),
+        provisioned(GW2, { version: '1.2.0', via: 'pairing' }),
+        provisioned(GW, { name: 'Again' }),
+      ]);
       expect(await rows('gateways', 'id')).toEqual([
         { ...row, id: GW, created_at: tick(0) },
         { ...row, id: GW2, version: '1.2.0', created_at: tick(1) },
@@ -69,7 +88,15 @@ describe.each(databaseTargets())('read models, given events then rows (%s)', (ta
         { type: 'GatewayDeleted', data: { gateway_id: GW, home_id: HOME } },
       ]);
       expect(await rows('gateways', 'id')).toEqual([
-        { ...row, id: GW, name: 'Attic', status: 'revoked', created_at: tick(0), revoked_at: tick(2), deleted_at: tick(3) },
+        {
+          ...row,
+          id: GW,
+          name: 'Attic',
+          status: 'revoked',
+          created_at: tick(0),
+          revoked_at: tick(2),
+          deleted_at: tick(3),
+        },
       ]);
     });
   });
@@ -92,8 +119,14 @@ describe.each(databaseTargets())('read models, given events then rows (%s)', (ta
 
     it('the active gateway follows attach and detach; a detach of another gateway leaves it', async () => {
       const created = { type: 'HomeCreated', data: { home_id: HOME, owner_id: USER } };
-      const attached = (gatewayId: string) => ({ type: 'HomeGatewayAttached', data: { home_id: HOME, gateway_id: gatewayId } });
-      const detached = (gatewayId: string) => ({ type: 'HomeGatewayDetached', data: { home_id: HOME, gateway_id: gatewayId, reason: 'revoked' } });
+      const attached = (gatewayId: string) => ({
+        type: 'HomeGatewayAttached',
+        data: { home_id: HOME, gateway_id: gatewayId },
+      });
+      const detached = (gatewayId: string) => ({
+        type: 'HomeGatewayDetached',
+        data: { home_id: HOME, gateway_id: gatewayId, reason: 'revoked' },
+      });
       const activeAfter = async (events: Array<{ type: string; data: Record<string, unknown> }>) =>
         (await (await homes.given([created, ...events])).rows('homes', 'id')).map((home) => home.active_gateway_id);
       expect(await activeAfter([attached(GW)])).toEqual([GW]);
@@ -116,8 +149,14 @@ describe.each(databaseTargets())('read models, given events then rows (%s)', (ta
         { type: 'HomeCreated', data: { home_id: HOME, owner_id: USER } },
         granted(ADMIN, 'admin'),
         granted(VIEWER, 'viewer'),
-        { type: 'PermissionRoleChanged', data: { home_id: HOME, user_id: ADMIN, role: 'user', previous_role: 'admin', changed_by: USER } },
-        { type: 'PermissionRevoked', data: { home_id: HOME, user_id: VIEWER, previous_role: 'viewer', revoked_by: USER } },
+        {
+          type: 'PermissionRoleChanged',
+          data: { home_id: HOME, user_id: ADMIN, role: 'user', previous_role: 'admin', changed_by: USER },
+        },
+        {
+          type: 'PermissionRevoked',
+          data: { home_id: HOME, user_id: VIEWER, previous_role: 'viewer', revoked_by: USER },
+        },
         { type: 'HomeCreated', data: { home_id: HOME, owner_id: ADMIN } },
       ]);
       expect(await rows('memberships', 'user_id')).toEqual([
@@ -192,35 +231,72 @@ describe.each(databaseTargets())('read models, given events then rows (%s)', (ta
     });
 
     it('each dispatch counts an attempt and moves the ack deadline; a dispatch of an unknown command makes no row', async () => {
-      expect(await row([issued(60, '2030-01-01T00:01:00.000Z'), dispatched(1, '2030-01-01T00:00:05.000Z'), dispatched(2, '2030-01-01T00:00:30.000Z')])).toMatchObject({
+      expect(
+        await row([
+          issued(60, '2030-01-01T00:01:00.000Z'),
+          dispatched(1, '2030-01-01T00:00:05.000Z'),
+          dispatched(2, '2030-01-01T00:00:30.000Z'),
+        ]),
+      ).toMatchObject({
         status: 'dispatched',
         attempts: 2,
         dispatched_at: new Date('2030-01-01T00:00:30.000Z'),
         deadline_at: new Date('2030-01-01T00:00:40.000Z'),
       });
-      expect(await (await commands.given([dispatched(1, '2030-01-01T00:00:05.000Z')])).rows('remote_commands', 'id')).toEqual([]);
+      expect(
+        await (await commands.given([dispatched(1, '2030-01-01T00:00:05.000Z')])).rows('remote_commands', 'id'),
+      ).toEqual([]);
     });
 
     it('each outcome ends the command (no deadline) with its result or error; late acks are counted', async () => {
       const completed = '2030-01-01T00:00:07.000Z';
       const ended = { completed_at: new Date(completed), deadline_at: null };
       const start = [issued(0, null), dispatched(1, '2030-01-01T00:00:05.000Z')];
-      expect(await row([...start, { type: 'RemoteCommandSucceeded', data: { ...ids, result: { on: true }, completed_at: completed } }])).toMatchObject({
+      expect(
+        await row([
+          ...start,
+          { type: 'RemoteCommandSucceeded', data: { ...ids, result: { on: true }, completed_at: completed } },
+        ]),
+      ).toMatchObject({
         ...ended,
         status: 'succeeded',
         result: { on: true },
         error: null,
       });
       const error = { code: 'unknown_device', message: 'No device' };
-      expect(await row([...start, { type: 'RemoteCommandFailed', data: { ...ids, error, completed_at: completed } }])).toMatchObject({ ...ended, status: 'failed', error });
-      expect(await row([...start, { type: 'RemoteCommandTimedOut', data: { ...ids, timeout_s: 10, completed_at: completed } }])).toMatchObject({ ...ended, status: 'timed_out' });
-      const late = { type: 'RemoteCommandLateAckRecorded', data: { ...ids, final_status: 'timed_out', ack_status: 'ok', received_at: completed } };
-      expect(await row([...start, { type: 'RemoteCommandTimedOut', data: { ...ids, timeout_s: 10, completed_at: completed } }, late, late])).toMatchObject({
+      expect(
+        await row([...start, { type: 'RemoteCommandFailed', data: { ...ids, error, completed_at: completed } }]),
+      ).toMatchObject({ ...ended, status: 'failed', error });
+      expect(
+        await row([
+          ...start,
+          { type: 'RemoteCommandTimedOut', data: { ...ids, timeout_s: 10, completed_at: completed } },
+        ]),
+      ).toMatchObject({ ...ended, status: 'timed_out' });
+      const late = {
+        type: 'RemoteCommandLateAckRecorded',
+        data: { ...ids, final_status: 'timed_out', ack_status: 'ok', received_at: completed },
+      };
+      expect(
+        await row([
+          ...start,
+          { type: 'RemoteCommandTimedOut', data: { ...ids, timeout_s: 10, completed_at: completed } },
+          late,
+          late,
+        ]),
+      ).toMatchObject({
         status: 'timed_out',
         late_acks: 2,
       });
-      const expired = { type: 'RemoteCommandExpired', data: { ...ids, expires_at: '2030-01-01T00:01:00.000Z', completed_at: completed } };
-      expect(await row([issued(60, '2030-01-01T00:01:00.000Z'), expired])).toMatchObject({ ...ended, status: 'expired', attempts: 0 });
+      const expired = {
+        type: 'RemoteCommandExpired',
+        data: { ...ids, expires_at: '2030-01-01T00:01:00.000Z', completed_at: completed },
+      };
+      expect(await row([issued(60, '2030-01-01T00:01:00.000Z'), expired])).toMatchObject({
+        ...ended,
+        status: 'expired',
+        attempts: 0,
+      });
     });
   });
 });

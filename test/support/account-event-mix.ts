@@ -10,7 +10,13 @@ function event(type: string, data: Record<string, unknown>): EventToAppend {
     id: randomUUID(),
     type,
     data: eventCatalogue.validate(type, data),
-    metadata: { actor: { kind: 'system', id: 'seed' }, correlation_id: randomUUID(), causation_id: randomUUID(), occurred_at: new Date().toISOString(), schema_version: 1 },
+    metadata: {
+      actor: { kind: 'system', id: 'seed' },
+      correlation_id: randomUUID(),
+      causation_id: randomUUID(),
+      occurred_at: new Date().toISOString(),
+      schema_version: 1,
+    },
   };
 }
 
@@ -31,19 +37,29 @@ export function accountHistory(shape: HistoryShape = {}): Array<{ stream: string
   const login = () => {
     const family: string = randomUUID();
     let token: string = randomUUID();
-    const events = [event('UserLoggedIn', { user_id: userId, family_id: family, token_id: token, credentials_version: 0 })];
+    const events = [
+      event('UserLoggedIn', { user_id: userId, family_id: family, token_id: token, credentials_version: 0 }),
+    ];
     return { family, events, token: () => token, set: (next: string) => (token = next) };
   };
   const first = login();
   for (let i = 0; i < (shape.rotations ?? 2); i++) {
     const next = randomUUID();
-    first.events.push(event('RefreshTokenRotated', { user_id: userId, family_id: first.family, token_id: next, previous_token_id: first.token() }));
+    first.events.push(
+      event('RefreshTokenRotated', {
+        user_id: userId,
+        family_id: first.family,
+        token_id: next,
+        previous_token_id: first.token(),
+      }),
+    );
     first.set(next);
   }
   const userEvents: EventToAppend[] = [
     event('UserRegistered', { user_id: userId, email, name: 'Someone', password_hash: fakePasswordHash() }),
   ];
-  for (let i = 0; i < (shape.profileUpdates ?? 3); i++) userEvents.push(event('UserProfileUpdated', { user_id: userId, name: `Someone ${i}` }));
+  for (let i = 0; i < (shape.profileUpdates ?? 3); i++)
+    userEvents.push(event('UserProfileUpdated', { user_id: userId, name: `Someone ${i}` }));
   userEvents.push(event('UserEmailChanged', { user_id: userId, email: `new-${email}`, previous_email: email }));
   const later = Array.from({ length: shape.logins ?? 1 }, login);
   return [
@@ -55,7 +71,12 @@ export function accountHistory(shape: HistoryShape = {}): Array<{ stream: string
 }
 
 /** Appends the histories of `users` users, `concurrency` appends at a time. Returns the number of events. */
-export async function seedAccounts(store: EventStore, users: number, concurrency = 16, shape: HistoryShape = {}): Promise<number> {
+export async function seedAccounts(
+  store: EventStore,
+  users: number,
+  concurrency = 16,
+  shape: HistoryShape = {},
+): Promise<number> {
   let next = 0;
   let written = 0;
   const worker = async () => {

@@ -40,6 +40,8 @@ export async function walkAccounts(baseUrl: string, tag = 'walk'): Promise<WalkR
   const newEmail = `${tag}-new-${Math.random().toString(36).slice(2)}@example.com`;
   expect((await user.patch('/api/auth/profile', { email: newEmail })).status).toBe(200);
   const newPassword = 'another long password';
-  expect((await user.post('/api/auth/change-password', { old_password: password, new_password: newPassword })).status).toBe(204);
+  expect(
+    (await user.post('/api/auth/change-password', { old_password: password, new_password: newPassword })).status,
+  ).toBe(204);
   return { userId, access: registered.body.access as string, email: newEmail, password: newPassword };
 }

@@ -15,12 +15,21 @@ export class AppClient {
     private readonly token: string | null,
   ) {}
 
-  private async call(method: 'GET' | 'POST', path: string, body?: unknown, extra: Record<string, string> = {}): Promise<JsonResponse> {
+  private async call(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    extra: Record<string, string> = {},
+  ): Promise<JsonResponse> {
     const headers: Record<string, string> = { accept: 'application/json, text/plain, */*', ...extra };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     // axios drops Content-Type when there is no data (the scene run posts none).
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetch(`${this.baseUrl}/api${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    const response = await fetch(`${this.baseUrl}/api${path}`, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
     const text = await response.text();
     let parsed: unknown = text;
     try {
@@ -42,7 +51,13 @@ export class AppClient {
     return this.call('GET', `/homes/${homeId}/devices/`);
   }
   /** cloudApi.controlEntity: `{command, value}` (JSON.stringify leaves out an undefined value). */
-  controlEntity(homeId: string, entityId: number | string, command: string, value?: unknown, headers?: Record<string, string>) {
+  controlEntity(
+    homeId: string,
+    entityId: number | string,
+    command: string,
+    value?: unknown,
+    headers?: Record<string, string>,
+  ) {
     return this.call('POST', `/remote/homes/${homeId}/entities/${entityId}/control`, { command, value }, headers);
   }
   /** cloudApi.runScene: no body. */
@@ -67,7 +82,9 @@ export class AppLiveSocket {
       if (index >= 0) this.waiters.splice(index, 1)[0]!.resolve(frame);
       else this.frames.push(frame);
     });
-    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    this.closed = new Promise((resolve) =>
+      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
   }
 
   /** Opens the socket; rejects with the HTTP status when the upgrade is refused. */
@@ -87,7 +104,10 @@ export class AppLiveSocket {
     const index = this.frames.findIndex(test);
     if (index >= 0) return Promise.resolve(this.frames.splice(index, 1)[0]);
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames)}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no matching frame within ${timeoutMs} ms; got ${JSON.stringify(this.frames)}`)),
+        timeoutMs,
+      );
       this.waiters.push({ test, resolve: (frame) => (clearTimeout(timer), resolve(frame)) });
     });
   }
@@ -120,11 +140,26 @@ export interface InventoryEntity {
  * Records a field edge's inventory (`DeviceInventoryReported`) as the edge-dialect socket would, straight into the
  * store (that socket is built elsewhere).
  */
-export async function recordInventory(store: EventStore, gatewayId: string, homeId: string, entities: InventoryEntity[]): Promise<void> {
+export async function recordInventory(
+  store: EventStore,
+  gatewayId: string,
+  homeId: string,
+  entities: InventoryEntity[],
+): Promise<void> {
   const appends = new ChainedAppends(store, eventCatalogue);
   const event = {
     type: 'DeviceInventoryReported',
-    data: { session_id: crypto.randomUUID(), gateway_id: gatewayId, home_id: homeId, request_id: 'sync_on_connect', entities },
+    data: {
+      session_id: crypto.randomUUID(),
+      gateway_id: gatewayId,
+      home_id: homeId,
+      request_id: 'sync_on_connect',
+      entities,
+    },
   };
-  await appends.appendEachAfter(telemetryStream(gatewayId), [{ event: event as any, context: systemContext('test_inventory', { nodeId: 'test' }) }], null);
+  await appends.appendEachAfter(
+    telemetryStream(gatewayId),
+    [{ event: event as any, context: systemContext('test_inventory', { nodeId: 'test' }) }],
+    null,
+  );
 }

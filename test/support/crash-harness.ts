@@ -55,16 +55,28 @@ export class CrashHarness {
     const port = await freePort();
     const child = spawn(process.execPath, cliArgs('serve'), {
       cwd: path.resolve(import.meta.dirname, '../..'),
-      env: { ...process.env, ...this.env, PORT: String(port), FAULT_EXIT_AFTER_APPENDS: String(appends), LOG_LEVEL: 'error' },
+      env: {
+        ...process.env,
+        ...this.env,
+        PORT: String(port),
+        FAULT_EXIT_AFTER_APPENDS: String(appends),
+        LOG_LEVEL: 'error',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const output: string[] = [];
     child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.once('exit', (_code, signal) => resolve(signal)),
+    );
     const url = `http://127.0.0.1:${port}`;
     try {
-      await untilReady(url, () => child.exitCode !== null || child.signalCode !== null, () => output.join(''));
+      await untilReady(
+        url,
+        () => child.exitCode !== null || child.signalCode !== null,
+        () => output.join(''),
+      );
       const answer = await request(url).then(
         (response) => ({ answered: response }),
         (error: unknown) => ({ failed: error }),
@@ -80,4 +92,3 @@ export class CrashHarness {
     fs.rmSync(this.dataDir, { recursive: true, force: true });
   }
 }
-

@@ -32,7 +32,9 @@ export interface Outcome<E extends DomainEvent> {
 
 export function deciderSpec<C, E extends DomainEvent, S>(decider: Decider<C, E, S>): DeciderSpec<C, E, S> {
   const stateOf = (events: readonly E[]) => fold(decider, events);
-  const given = (events: readonly E[]) => ({ when: (command: C) => outcomeOf(() => decider.decide(command, stateOf(events))) });
+  const given = (events: readonly E[]) => ({
+    when: (command: C) => outcomeOf(() => decider.decide(command, stateOf(events))),
+  });
   const historyOf = (...commands: C[]) =>
     commands.reduce<E[]>((events, command) => [...events, ...decider.decide(command, stateOf(events))], []);
   return { given, stateOf, historyOf };
@@ -53,7 +55,9 @@ function outcomeOf<E extends DomainEvent>(decide: () => E[]): Outcome<E> {
   const settled = settle(decide);
   const recorded = (): E[] => {
     if (settled instanceof DomainError) {
-      expect.fail(`expected events, but the command was refused with ${settled.kind}:${settled.code} (${settled.message})`);
+      expect.fail(
+        `expected events, but the command was refused with ${settled.kind}:${settled.code} (${settled.message})`,
+      );
     }
     return settled;
   };
@@ -71,7 +75,9 @@ function outcomeOf<E extends DomainEvent>(decide: () => E[]): Outcome<E> {
     },
     thenThrows(code, kind) {
       if (!(settled instanceof DomainError)) {
-        expect.fail(`expected the error ${code}, but the command recorded [${settled.map((event) => event.type).join(', ')}]`);
+        expect.fail(
+          `expected the error ${code}, but the command recorded [${settled.map((event) => event.type).join(', ')}]`,
+        );
       }
       expect(settled.code).toBe(code);
       if (kind !== undefined) expect(settled.kind).toBe(kind);

@@ -22,8 +22,10 @@ function doubleTarget(name: string, options: EsdbTestServerOptions): EsdbTarget 
 
 export function esdbTargets(options: { includeLegacyAppend?: boolean } = {}): EsdbTarget[] {
   const targets = [doubleTarget('test double', {})];
-  if (options.includeLegacyAppend) targets.push(doubleTarget('test double without BatchAppend', { batchAppend: false }));
+  if (options.includeLegacyAppend)
+    targets.push(doubleTarget('test double without BatchAppend', { batchAppend: false }));
   const url = process.env['TEST_EVENTSTORE_URL'];
-  if (url) targets.push({ name: `EventStoreDB at ${url}`, start: async () => ({ url, double: null, stop: async () => {} }) });
+  if (url)
+    targets.push({ name: `EventStoreDB at ${url}`, start: async () => ({ url, double: null, stop: async () => {} }) });
   return targets;
 }

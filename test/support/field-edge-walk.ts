@@ -9,9 +9,16 @@ import type { HttpClient } from './http.ts';
  * inventory asked for over REST (`DeviceInventoryRequested`, answered), then the session's end — awaited through
  * `GET …/sessions/`, so every event of the session is stored when the walk returns (field frames get no acks).
  */
-export async function walkFieldEdge(baseUrl: string, owner: HttpClient, homeId: string, gateway: { gatewayId: string; secret: string }): Promise<void> {
+export async function walkFieldEdge(
+  baseUrl: string,
+  owner: HttpClient,
+  homeId: string,
+  gateway: { gatewayId: string; secret: string },
+): Promise<void> {
   const edge = await FieldEdge.connect(baseUrl, gateway, '/ws/gateway/', { 'user-agent': WALK_EDGE_USER_AGENT });
-  const entities = [{ id: '12', name: 'Temperature', entity_type: 'sensor', state: '21.5', device_name: 'Living room' }];
+  const entities = [
+    { id: '12', name: 'Temperature', entity_type: 'sensor', state: '21.5', device_name: 'Living room' },
+  ];
   expect(await edge.answerGetDevices(entities)).toBe('sync_on_connect');
   edge.stateUpdate('12', '21.7');
   const asked = await owner.post(`/api/homes/${homeId}/devices/sync/`);

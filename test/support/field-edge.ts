@@ -34,7 +34,10 @@ export class FieldEdge {
     headers: Record<string, string> = {},
   ): Promise<FieldEdge> {
     // f"{CLOUD_BRIDGE_URL}?gateway_id={gid}&secret={self.gateway_secret}": no encoding.
-    const socket = await GatewaySocket.connect(baseUrl, null, { path: `${path}?gateway_id=${credentials.gatewayId}&secret=${credentials.secret}`, headers });
+    const socket = await GatewaySocket.connect(baseUrl, null, {
+      path: `${path}?gateway_id=${credentials.gatewayId}&secret=${credentials.secret}`,
+      headers,
+    });
     return new FieldEdge(socket);
   }
 
@@ -63,7 +66,12 @@ export class FieldEdge {
   async answerControl(known: ReadonlySet<string>): Promise<any> {
     const frame = await this.next('control_entity');
     if (known.has(String(frame.entity_id))) {
-      this.socket.send({ type: 'ack', request_id: frame.request_id, status: 'success', message: `Command sent to entity ${frame.entity_id}` });
+      this.socket.send({
+        type: 'ack',
+        request_id: frame.request_id,
+        status: 'success',
+        message: `Command sent to entity ${frame.entity_id}`,
+      });
     } else {
       this.socket.send({ type: 'error', request_id: frame.request_id, message: `Entity ${frame.entity_id} not found` });
     }

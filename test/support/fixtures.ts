@@ -28,7 +28,11 @@ export interface TestUser {
 
 export async function registerUser(server: ServerAddress, label = 'user'): Promise<TestUser> {
   const email = `${label}-${randomUUID().slice(0, 8)}@example.com`;
-  const response = await new HttpClient(server.url).post('/api/auth/register', { email, password: 'correct horse battery', name: label });
+  const response = await new HttpClient(server.url).post('/api/auth/register', {
+    email,
+    password: 'correct horse battery',
+    name: label,
+  });
   expect(response.status, JSON.stringify(response.body)).toBe(201);
   const { access, refresh } = response.body;
   return { id: response.body.user.id, email, http: new HttpClient(server.url, access), access, refresh };
@@ -42,7 +46,10 @@ export interface ProvisionedGateway {
   secret: string;
 }
 
-export async function provisionGateway(owner: TestUser | HttpClient, body: { name?: string; home_id?: string } = { name: 'Hall' }): Promise<ProvisionedGateway> {
+export async function provisionGateway(
+  owner: TestUser | HttpClient,
+  body: { name?: string; home_id?: string } = { name: 'Hall' },
+): Promise<ProvisionedGateway> {
   const user = owner instanceof HttpClient ? owner : owner.http;
   const response = await user.post('/api/gateways/provision', body);
   expect(response.status, JSON.stringify(response.body)).toBe(201);
@@ -81,11 +88,20 @@ export async function homeWithEveryRole(server: ServerAddress): Promise<TestHome
     (['owner', 'admin', 'user', 'viewer', 'stranger'] as const).map((label) => registerUser(server, label)),
   );
   const { homeId, gatewayId, secret } = await provisionGateway(owner!);
-  for (const [person, role] of [[admin!, 'admin'], [user!, 'user'], [viewer!, 'viewer']] as const) {
+  for (const [person, role] of [
+    [admin!, 'admin'],
+    [user!, 'user'],
+    [viewer!, 'viewer'],
+  ] as const) {
     const granted = await owner!.http.post(`/api/gateways/homes/${homeId}/permissions/`, { user_id: person.id, role });
     expect(granted.status, JSON.stringify(granted.body)).toBe(201);
   }
-  return { homeId, gatewayId, secret, people: { owner: owner!, admin: admin!, user: user!, viewer: viewer!, stranger: stranger! } };
+  return {
+    homeId,
+    gatewayId,
+    secret,
+    people: { owner: owner!, admin: admin!, user: user!, viewer: viewer!, stranger: stranger! },
+  };
 }
 
 /** The head of the event log: unchanged across a request means the request appended nothing. */

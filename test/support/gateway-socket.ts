@@ -24,7 +24,9 @@ export class GatewaySocket {
       if (index >= 0) this.waiters.splice(index, 1)[0]!.resolve(frame);
       else this.frames.push(frame);
     });
-    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+    this.closed = new Promise((resolve) =>
+      ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
+    );
   }
 
   /** Connects with `?gateway_id=&secret=` (query) or an `Authorization: Basic` header; rejects with the HTTP status. */

@@ -77,13 +77,23 @@ export function useHandlerSpec(target: 'pglite' | 'postgres') {
     /** Who acts, and when (the time written on the events: what grace periods are measured from). */
     contextOf(userId: string | null, at: Date = now): CommandContext {
       const id = randomUUID();
-      return { actor: { kind: userId === null ? 'anonymous' : 'user', id: userId }, correlationId: id, causationId: id, now: at };
+      return {
+        actor: { kind: userId === null ? 'anonymous' : 'user', id: userId },
+        correlationId: id,
+        causationId: id,
+        now: at,
+      };
     },
     /** Events already in a stream, written as a writer at `at` would have (its clock on each event). */
     async given(stream: string, events: readonly DomainEvent[], at: Date = now): Promise<void> {
       await fixture.store.appendToStream(
         stream,
-        events.map((event) => ({ id: randomUUID(), type: event.type, data: event.data as JsonObject, metadata: { occurred_at: at.toISOString() } })),
+        events.map((event) => ({
+          id: randomUUID(),
+          type: event.type,
+          data: event.data as JsonObject,
+          metadata: { occurred_at: at.toISOString() },
+        })),
         { expectedRevision: 'any' },
       );
     },
@@ -94,7 +104,10 @@ export function useHandlerSpec(target: 'pglite' | 'postgres') {
       return { answer, events: await newEventsAfter(head) };
     },
     /** Runs a use case that must be refused: the error (code checked), and the events written anyway. */
-    async whenRefused(act: () => Promise<unknown>, code: string): Promise<{ error: DomainError; events: WrittenEvent[] }> {
+    async whenRefused(
+      act: () => Promise<unknown>,
+      code: string,
+    ): Promise<{ error: DomainError; events: WrittenEvent[] }> {
       const head = await fixture.store.headPosition();
       const error = await act().then(
         () => expect.fail(`expected the use case to be refused with ${code}`),

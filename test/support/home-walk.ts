@@ -22,7 +22,9 @@ export interface HomeWalkResult {
  * Revocation and deletion come last (`finishHomes`), after the bridge and remote-command walks used the gateway.
  */
 export async function walkHomes(server: TestServer, clock: MovableClock): Promise<HomeWalkResult> {
-  const [owner, admin, member] = await Promise.all(['owner', 'admin', 'member'].map((label) => registerUser(server, `walk-${label}`)));
+  const [owner, admin, member] = await Promise.all(
+    ['owner', 'admin', 'member'].map((label) => registerUser(server, `walk-${label}`)),
+  );
   const provisioned = await owner!.http.post('/api/gateways/provision', { name: 'Hall' });
   expect(provisioned.status, JSON.stringify(provisioned.body)).toBe(201);
   const homeId = provisioned.body.home_id as string;
@@ -57,7 +59,10 @@ export async function walkHomes(server: TestServer, clock: MovableClock): Promis
   }
   // A code asked for no home, as the field app and quick_pair.py ask; redeemed with the field edge's body
   // (pair_gateway.py): it creates the named home (the request is filed under it once it exists).
-  const newHomeCode = await owner!.http.post('/api/gateways/request-pairing/', { home_name: 'Cabin', expiry_minutes: 10 });
+  const newHomeCode = await owner!.http.post('/api/gateways/request-pairing/', {
+    home_name: 'Cabin',
+    expiry_minutes: 10,
+  });
   expect(newHomeCode.status).toBe(201);
   const gatewayUuid = randomUUID();
   const paired = await gatewayHttp.post('/api/gateways/complete-pairing/', {

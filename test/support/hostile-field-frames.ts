@@ -6,17 +6,34 @@ import fc from 'fast-check';
  * and wrong types. Shared by the parser's property test and the live-socket one.
  */
 
-const entity = (overrides: Record<string, unknown> = {}) => ({ id: '12', name: 'Lamp', entity_type: 'light', state: 'ON', device_name: 'Hall', ...overrides });
+const entity = (overrides: Record<string, unknown> = {}) => ({
+  id: '12',
+  name: 'Lamp',
+  entity_type: 'light',
+  state: 'ON',
+  device_name: 'Hall',
+  ...overrides,
+});
 const devicesResponse = (overrides: Record<string, unknown> = {}, entityOverrides: Record<string, unknown> = {}) => ({
   type: 'devices_response',
   request_id: 'sync_on_connect',
   devices: [entity(entityOverrides)],
   ...overrides,
 });
-const stateUpdate = (overrides: Record<string, unknown> = {}) => ({ type: 'state_update', entity_id: '12', state: '21.5', timestamp: '2026-03-01T10:00:00.123456', ...overrides });
+const stateUpdate = (overrides: Record<string, unknown> = {}) => ({
+  type: 'state_update',
+  entity_id: '12',
+  state: '21.5',
+  timestamp: '2026-03-01T10:00:00.123456',
+  ...overrides,
+});
 
 const deepFieldFrame = fc
-  .tuple(fc.integer({ min: 33, max: 6_000 }), fc.constantFrom('[', '{"a":'), fc.constantFrom('state_update', 'devices_response'))
+  .tuple(
+    fc.integer({ min: 33, max: 6_000 }),
+    fc.constantFrom('[', '{"a":'),
+    fc.constantFrom('state_update', 'devices_response'),
+  )
   .map(([depth, open, type]) => {
     const close = open === '[' ? ']' : '}';
     const nested = `${open.repeat(depth)}1${close.repeat(depth)}`;
@@ -26,7 +43,11 @@ const deepFieldFrame = fc
   });
 
 const unstorableText = fc
-  .tuple(fc.string({ maxLength: 20 }), fc.constantFrom('\u0000', '\ud800', '\udfff', '\udbff'), fc.string({ maxLength: 20 }))
+  .tuple(
+    fc.string({ maxLength: 20 }),
+    fc.constantFrom('\u0000', '\ud800', '\udfff', '\udbff'),
+    fc.string({ maxLength: 20 }),
+  )
   .map(([before, bad, after]) => `${before}${bad}${after}`);
 
 const unstorableFieldFrame = fc
@@ -42,14 +63,26 @@ const unstorableFieldFrame = fc
   )
   .map((frame) => JSON.stringify(frame));
 
-const notAString = fc.oneof(fc.boolean(), fc.constant(null), fc.array(fc.integer(), { maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 5 }), fc.integer(), { maxKeys: 3 }));
+const notAString = fc.oneof(
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.integer(), { maxLength: 3 }),
+  fc.dictionary(fc.string({ maxLength: 5 }), fc.integer(), { maxKeys: 3 }),
+);
 
 const wrongTypeFieldFrame = fc
   .oneof(
     notAString.map((entityId) => stateUpdate({ entity_id: entityId })),
     fc.constantFrom(1.5, -0.5, 1e20).map((entityId) => stateUpdate({ entity_id: entityId })),
     notAString.map((requestId) => devicesResponse({ request_id: requestId })),
-    fc.oneof(fc.integer(), fc.string({ maxLength: 5 }), fc.constant(null), fc.dictionary(fc.string({ maxLength: 5 }), fc.integer())).map((devices) => devicesResponse({ devices })),
+    fc
+      .oneof(
+        fc.integer(),
+        fc.string({ maxLength: 5 }),
+        fc.constant(null),
+        fc.dictionary(fc.string({ maxLength: 5 }), fc.integer()),
+      )
+      .map((devices) => devicesResponse({ devices })),
     notAString.filter((id) => id !== null).map((id) => devicesResponse({}, { id })),
     notAString.map((requestId) => ({ type: 'ack', request_id: requestId, status: 'success', message: 'ok' })),
     fc.constant(stateUpdate({ state: undefined })),
@@ -57,6 +90,13 @@ const wrongTypeFieldFrame = fc
   .map((frame) => JSON.stringify(frame));
 
 /** 1e400 parses to Infinity, which no JSON value can be. */
-const hugeNumberFieldFrame = fc.constantFrom('1e400', '-1e999').map((big) => `{"type":"state_update","entity_id":"12","state":${big},"timestamp":null}`);
+const hugeNumberFieldFrame = fc
+  .constantFrom('1e400', '-1e999')
+  .map((big) => `{"type":"state_update","entity_id":"12","state":${big},"timestamp":null}`);
 
-export const hostileFieldFrame: fc.Arbitrary<string> = fc.oneof(deepFieldFrame, unstorableFieldFrame, wrongTypeFieldFrame, hugeNumberFieldFrame);
+export const hostileFieldFrame: fc.Arbitrary<string> = fc.oneof(
+  deepFieldFrame,
+  unstorableFieldFrame,
+  wrongTypeFieldFrame,
+  hugeNumberFieldFrame,
+);

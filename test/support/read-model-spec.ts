@@ -46,7 +46,8 @@ export function useReadModel(projection: Projection, target: TargetName) {
     async given(events: readonly GivenEvent[]) {
       const recorded = events.map(recordedEvent);
       const table = await applied(recorded, 'one by one');
-      const rows = (logical: string, orderBy: string) => test.database.knex(table(logical)).select('*').orderByRaw(orderBy);
+      const rows = (logical: string, orderBy: string) =>
+        test.database.knex(table(logical)).select('*').orderByRaw(orderBy);
       if (projection.applyBatch) {
         const paged = await applied(recorded, 'as a page');
         for (const logical of projection.tables) {

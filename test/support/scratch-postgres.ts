@@ -5,7 +5,10 @@ import pg from 'pg';
  * A new, empty database on a Postgres server (tests and benchmarks each get their own, so runs never see each
  * other's data); `drop()` removes it, forcing out connections left behind.
  */
-export async function createScratchDatabase(adminUrl: string, prefix: string): Promise<{ url: string; drop: () => Promise<void> }> {
+export async function createScratchDatabase(
+  adminUrl: string,
+  prefix: string,
+): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `${prefix}_${randomBytes(6).toString('hex')}`;
   await adminQuery(adminUrl, `create database ${name}`);
   const url = new URL(adminUrl);

@@ -14,7 +14,12 @@ export interface ServeNode {
   output: string[];
 }
 
-export async function startServeNode(nodeId: string, databaseUrl: string, dataDir: string, env: Record<string, string> = {}): Promise<ServeNode> {
+export async function startServeNode(
+  nodeId: string,
+  databaseUrl: string,
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<ServeNode> {
   const port = await freePort();
   const child = spawn(process.execPath, cliArgs('serve'), {
     cwd: path.resolve(import.meta.dirname, '../..'),
@@ -38,7 +43,11 @@ export async function startServeNode(nodeId: string, databaseUrl: string, dataDi
   child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   const url = `http://127.0.0.1:${port}`;
-  await untilReady(url, () => child.exitCode !== null || child.signalCode !== null, () => `${nodeId}: ${output.join('')}`);
+  await untilReady(
+    url,
+    () => child.exitCode !== null || child.signalCode !== null,
+    () => `${nodeId}: ${output.join('')}`,
+  );
   return { url, child, output };
 }
 

@@ -61,7 +61,11 @@ export async function startTestServer(
   let server: RunningServer;
   try {
     const config = loadConfig(env);
-    server = await startServer(config, createLogger(config.LOG_LEVEL, {}, logging.destination ?? suiteLogFile()), options);
+    server = await startServer(
+      config,
+      createLogger(config.LOG_LEVEL, {}, logging.destination ?? suiteLogFile()),
+      options,
+    );
   } catch (error) {
     await esdb?.stop();
     await dropDatabase?.();

@@ -9,9 +9,24 @@ const ISSUER = 'smarthome-cloud';
 const CLOCK_TOLERANCE_S = 60;
 
 /** Every token we sign has `iat` and `exp`: one without them never came from us and would never expire. */
-const timeClaims = { iat: z.number().int().nonnegative(), exp: z.number().int().positive(), nbf: z.number().int().optional() };
-const accessClaims = z.object({ sub: z.string().uuid(), jti: z.string().max(100), type: z.literal('access'), ...timeClaims });
-const refreshClaims = z.object({ sub: z.string().uuid(), jti: z.string().uuid(), fam: z.string().uuid(), type: z.literal('refresh'), ...timeClaims });
+const timeClaims = {
+  iat: z.number().int().nonnegative(),
+  exp: z.number().int().positive(),
+  nbf: z.number().int().optional(),
+};
+const accessClaims = z.object({
+  sub: z.string().uuid(),
+  jti: z.string().max(100),
+  type: z.literal('access'),
+  ...timeClaims,
+});
+const refreshClaims = z.object({
+  sub: z.string().uuid(),
+  jti: z.string().uuid(),
+  fam: z.string().uuid(),
+  type: z.literal('refresh'),
+  ...timeClaims,
+});
 type TimeClaims = { iat: number; exp: number; nbf?: number | undefined };
 
 export interface RefreshTokenClaims {

@@ -58,7 +58,13 @@ export function errorHandler(logger: Logger) {
       }
       logger.error({ err: error, request_id: ctx.state.requestId, path: ctx.path }, 'unhandled error');
       ctx.status = 500;
-      ctx.body = { error: { code: 'internal_error', message: 'Internal server error', details: { request_id: ctx.state.requestId } } };
+      ctx.body = {
+        error: {
+          code: 'internal_error',
+          message: 'Internal server error',
+          details: { request_id: ctx.state.requestId },
+        },
+      };
     }
   };
 }

@@ -20,7 +20,10 @@ export function commandContext(ctx: Context, actor?: Actor): CommandContext {
   const requestIdValue = ctx.state.requestId as string;
   return {
     actor: actor ?? (userId ? { kind: 'user', id: userId } : { kind: 'anonymous', id: null }),
-    correlationId: ctx.get('x-correlation-id') && REQUEST_ID_PATTERN.test(ctx.get('x-correlation-id')) ? ctx.get('x-correlation-id') : requestIdValue,
+    correlationId:
+      ctx.get('x-correlation-id') && REQUEST_ID_PATTERN.test(ctx.get('x-correlation-id'))
+        ? ctx.get('x-correlation-id')
+        : requestIdValue,
     causationId: requestIdValue,
     requestId: requestIdValue,
     clientAddress: ctx.ip,

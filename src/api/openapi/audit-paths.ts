@@ -10,12 +10,18 @@ export const auditSchemas = {
     required: ['position', 'stream', 'revision', 'type', 'occurred_at', 'recorded_at', 'data', 'metadata'],
     properties: {
       position: { type: 'string', description: 'Global position in the event log (opaque; string order is log order)' },
-      stream: { type: 'string', description: 'e.g. home-<id>, gateway-<id>, gateway_telemetry-<id>, remote_command-<id>, pairing-<digest>' },
+      stream: {
+        type: 'string',
+        description: 'e.g. home-<id>, gateway-<id>, gateway_telemetry-<id>, remote_command-<id>, pairing-<digest>',
+      },
       revision: { type: 'integer', description: 'Revision of the event in its stream (0 = first)' },
       type: { type: 'string', enum: AUDITED_EVENT_TYPES },
       occurred_at: { ...dateTime, description: "When it happened (the writer's clock, metadata.occurred_at)" },
       recorded_at: { ...dateTime, description: 'When the event store recorded it (what from/to filter on)' },
-      data: { type: 'object', description: 'The event data without password hashes, secret digests or other hash-like fields' },
+      data: {
+        type: 'object',
+        description: 'The event data without password hashes, secret digests or other hash-like fields',
+      },
       metadata: {
         type: 'object',
         description:
@@ -30,12 +36,21 @@ export const auditSchemas = {
     required: ['items', 'next_cursor'],
     properties: {
       items: { type: 'array', items: { $ref: '#/components/schemas/AuditItem' } },
-      next_cursor: { type: ['string', 'null'], description: 'Pass back as `cursor` for the next page; null when there is none' },
+      next_cursor: {
+        type: ['string', 'null'],
+        description: 'Pass back as `cursor` for the next page; null when there is none',
+      },
     },
   },
 };
 
-const query = (name: string, description: string, schema: Record<string, unknown>, required = false) => ({ name, in: 'query', required, description, schema });
+const query = (name: string, description: string, schema: Record<string, unknown>, required = false) => ({
+  name,
+  in: 'query',
+  required,
+  description,
+  schema,
+});
 
 export const auditPaths = {
   '/api/audit/': {
@@ -53,11 +68,18 @@ export const auditPaths = {
         query('to', 'Recorded before (ISO 8601 with offset, exclusive)', dateTime),
         query('type', 'One event type or a comma-separated list (may also be repeated)', { type: 'string' }),
         query('cursor', "The previous page's next_cursor (opaque)", { type: 'string' }),
-        query('limit', `Page size (default ${AUDIT_PAGE_DEFAULT})`, { type: 'integer', minimum: 1, maximum: AUDIT_PAGE_MAX, default: AUDIT_PAGE_DEFAULT }),
+        query('limit', `Page size (default ${AUDIT_PAGE_DEFAULT})`, {
+          type: 'integer',
+          minimum: 1,
+          maximum: AUDIT_PAGE_MAX,
+          default: AUDIT_PAGE_DEFAULT,
+        }),
       ],
       responses: {
         200: jsonResponse('A page of the history', { $ref: '#/components/schemas/AuditPage' }),
-        400: errorResponse('Invalid query (validation_error with details.issues: home_id, from/to, an unknown type, limit) or cursor (invalid_cursor)'),
+        400: errorResponse(
+          'Invalid query (validation_error with details.issues: home_id, from/to, an unknown type, limit) or cursor (invalid_cursor)',
+        ),
         401: commonErrors[401],
         403: errorResponse('Your role (user, viewer) may not read the audit history'),
         404: errorResponse('No such home, or you are not a member'),

@@ -27,8 +27,15 @@ const profileUpdate = {
   tags: ['auth'],
   security: bearer,
   summary: 'Change name and/or e-mail (a new e-mail must be free)',
-  requestBody: jsonBody({ type: 'object', properties: { name: { type: 'string' }, email: { type: 'string', format: 'email' } } }),
-  responses: { 200: jsonResponse('Profile', { $ref: '#/components/schemas/Profile' }), 409: errorResponse('E-mail taken'), ...commonErrors },
+  requestBody: jsonBody({
+    type: 'object',
+    properties: { name: { type: 'string' }, email: { type: 'string', format: 'email' } },
+  }),
+  responses: {
+    200: jsonResponse('Profile', { $ref: '#/components/schemas/Profile' }),
+    409: errorResponse('E-mail taken'),
+    ...commonErrors,
+  },
 };
 
 export const authPaths = {
@@ -48,7 +55,11 @@ export const authPaths = {
           password2: { type: 'string', description: 'When present, must equal password' },
         },
       }),
-      responses: { 201: jsonResponse('Registered and logged in', session), 409: errorResponse('E-mail taken'), ...commonErrors },
+      responses: {
+        201: jsonResponse('Registered and logged in', session),
+        409: errorResponse('E-mail taken'),
+        ...commonErrors,
+      },
     },
   },
   '/api/auth/login': {
@@ -60,16 +71,30 @@ export const authPaths = {
         required: ['email', 'password'],
         properties: { email: { type: 'string' }, password: { type: 'string' } },
       }),
-      responses: { 200: jsonResponse('Logged in', session), 429: errorResponse('Too many failed logins (Retry-After)'), ...commonErrors },
+      responses: {
+        200: jsonResponse('Logged in', session),
+        429: errorResponse('Too many failed logins (Retry-After)'),
+        ...commonErrors,
+      },
     },
   },
   '/api/auth/refresh': { post: refreshOperation },
   '/api/auth/token/refresh': { post: { ...refreshOperation, summary: 'Alias of /api/auth/refresh' } },
   '/api/auth/logout': {
-    post: { tags: ['auth'], summary: 'Revoke a refresh token and its family', requestBody: refreshBody, responses: { 204: { description: 'Logged out' }, ...commonErrors } },
+    post: {
+      tags: ['auth'],
+      summary: 'Revoke a refresh token and its family',
+      requestBody: refreshBody,
+      responses: { 204: { description: 'Logged out' }, ...commonErrors },
+    },
   },
   '/api/auth/profile': {
-    get: { tags: ['auth'], security: bearer, summary: 'Your profile', responses: { 200: jsonResponse('Profile', { $ref: '#/components/schemas/Profile' }), ...commonErrors } },
+    get: {
+      tags: ['auth'],
+      security: bearer,
+      summary: 'Your profile',
+      responses: { 200: jsonResponse('Profile', { $ref: '#/components/schemas/Profile' }), ...commonErrors },
+    },
     patch: profileUpdate,
     put: { ...profileUpdate, summary: 'Same as PATCH (the original accepted PUT)' },
   },

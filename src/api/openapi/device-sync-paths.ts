@@ -10,7 +10,7 @@ export const deviceSyncPaths = {
       security: [{ bearer: [] }],
       summary: "Ask the home's field edge for its device inventory again (owner, admin)",
       description:
-        'Records `DeviceInventoryRequested`; whichever node holds the gateway\'s socket sends `get_devices` with the ' +
+        "Records `DeviceInventoryRequested`; whichever node holds the gateway's socket sends `get_devices` with the " +
         'request id, and the answer is recorded as `DeviceInventoryReported` with the same `request_id`. No body.',
       responses: {
         202: jsonResponse('Requested', {

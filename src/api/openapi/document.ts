@@ -20,14 +20,27 @@ export function openApiDocument() {
         'REST API of the Smart Home Cloud backend. Every change is an event; errors are `{ "error": { "code", "message", "details?" } }`. Paths accept an optional trailing slash.',
     },
     servers: [{ url: '/' }],
-    components: { ...components, schemas: { ...components.schemas, ...gatewaySchemas, ...homeSchemas, ...remoteCommandSchemas, ...auditSchemas, ...fieldAppSchemas } },
+    components: {
+      ...components,
+      schemas: {
+        ...components.schemas,
+        ...gatewaySchemas,
+        ...homeSchemas,
+        ...remoteCommandSchemas,
+        ...auditSchemas,
+        ...fieldAppSchemas,
+      },
+    },
     paths: {
       '/healthz': { get: { summary: 'Process is up', responses: { 200: { description: 'ok' } } } },
       '/readyz': {
         get: {
           summary: 'Stores reachable and projections caught up',
           responses: {
-            200: { description: '`ready`, or `degraded`: ready, but a check reports a problem (a projection rejected events; see checks)' },
+            200: {
+              description:
+                '`ready`, or `degraded`: ready, but a check reports a problem (a projection rejected events; see checks)',
+            },
             503: { description: 'not ready (see checks)' },
           },
         },

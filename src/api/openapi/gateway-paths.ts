@@ -56,7 +56,10 @@ export const gatewayPaths = {
       tags: ['gateways'],
       security: bearer,
       summary: 'Provision a gateway; an unknown (or absent) home_id creates that home with you as owner',
-      requestBody: jsonBody({ type: 'object', properties: { name, home_id: { ...uuid, description: "The edge's own home id" } } }),
+      requestBody: jsonBody({
+        type: 'object',
+        properties: { name, home_id: { ...uuid, description: "The edge's own home id" } },
+      }),
       responses: {
         201: jsonResponse('Provisioned', { $ref: '#/components/schemas/ProvisionedGateway' }),
         403: forbidden,
@@ -76,8 +79,17 @@ export const gatewayPaths = {
         properties: {
           home_id: { ...uuid, description: 'An existing home (owner, admin); absent: the redemption creates a home' },
           name: { ...name, description: "The gateway's name" },
-          home_name: { type: 'string', maxLength: 100, description: 'The new home\'s name (not with home_id); blank or absent: "Home"' },
-          expiry_minutes: { type: 'integer', minimum: 1, maximum: 1440, description: 'Default: PAIRING_CODE_TTL_S (10 minutes)' },
+          home_name: {
+            type: 'string',
+            maxLength: 100,
+            description: 'The new home\'s name (not with home_id); blank or absent: "Home"',
+          },
+          expiry_minutes: {
+            type: 'integer',
+            minimum: 1,
+            maximum: 1440,
+            description: 'Default: PAIRING_CODE_TTL_S (10 minutes)',
+          },
         },
       }),
       responses: {
@@ -124,13 +136,19 @@ export const gatewayPaths = {
           gateway_uuid: { ...uuid, description: "The gateway's own id: becomes its id here (must be unused)" },
           home_id: uuid,
           name,
-          version: { type: 'string', maxLength: 50, description: "The gateway software's version (recorded; blank: none)" },
+          version: {
+            type: 'string',
+            maxLength: 50,
+            description: "The gateway software's version (recorded; blank: none)",
+          },
         },
       }),
       responses: {
         201: jsonResponse('Provisioned', { $ref: '#/components/schemas/ProvisionedGateway' }),
         400: errorResponse('Invalid body, or a wrong, used or expired code (details.reason)'),
-        409: errorResponse('The home already has an active gateway, or gateway_uuid is already used (gateway_id_taken)'),
+        409: errorResponse(
+          'The home already has an active gateway, or gateway_uuid is already used (gateway_id_taken)',
+        ),
         429: errorResponse('Too many failed attempts from this address (Retry-After)'),
       },
     },
@@ -145,7 +163,12 @@ export const gatewayPaths = {
   },
   '/api/gateways/{id}/': {
     parameters: idParam,
-    get: { tags: ['gateways'], security: bearer, summary: 'A gateway (any member of its home)', responses: { 200: jsonResponse('Gateway', gatewayRef), 404: notFound, ...commonErrors } },
+    get: {
+      tags: ['gateways'],
+      security: bearer,
+      summary: 'A gateway (any member of its home)',
+      responses: { 200: jsonResponse('Gateway', gatewayRef), 404: notFound, ...commonErrors },
+    },
     patch: rename,
     put: { ...rename, summary: 'Rename (owner, admin); same as PATCH (the original accepted PUT)' },
     delete: {

@@ -16,7 +16,9 @@ const renameHome = {
   requestBody: jsonBody({
     type: 'object',
     required: ['name'],
-    properties: { name: { type: 'string', minLength: 1, maxLength: 100, description: 'Trimmed; no control characters' } },
+    properties: {
+      name: { type: 'string', minLength: 1, maxLength: 100, description: 'Trimmed; no control characters' },
+    },
   }),
   responses: {
     200: jsonResponse('Home', { $ref: '#/components/schemas/Home' }),
@@ -31,7 +33,10 @@ export const homeSchemas = {
     type: 'object',
     properties: {
       id: uuid,
-      name: { type: 'string', description: 'Set at creation (pairing: home_name), "Home" otherwise; owner and admin rename it' },
+      name: {
+        type: 'string',
+        description: 'Set at creation (pairing: home_name), "Home" otherwise; owner and admin rename it',
+      },
       role: { type: 'string', enum: ['owner', 'admin', 'user', 'viewer'] },
       owner_id: uuid,
       active_gateway_id: { type: ['string', 'null'], format: 'uuid' },
@@ -57,7 +62,10 @@ export const homePaths = {
       tags: ['homes'],
       security: bearer,
       summary: 'Your homes, with your role in each',
-      responses: { 200: jsonResponse('Homes', { type: 'array', items: { $ref: '#/components/schemas/Home' } }), ...commonErrors },
+      responses: {
+        200: jsonResponse('Homes', { type: 'array', items: { $ref: '#/components/schemas/Home' } }),
+        ...commonErrors,
+      },
     },
   },
   '/api/homes/{home_id}/': {
@@ -66,7 +74,11 @@ export const homePaths = {
       tags: ['homes'],
       security: bearer,
       summary: 'One of your homes',
-      responses: { 200: jsonResponse('Home', { $ref: '#/components/schemas/Home' }), 404: homeNotFound, ...commonErrors },
+      responses: {
+        200: jsonResponse('Home', { $ref: '#/components/schemas/Home' }),
+        404: homeNotFound,
+        ...commonErrors,
+      },
     },
     patch: renameHome,
     put: { ...renameHome, summary: 'Rename the home (owner, admin); same as PATCH' },
@@ -76,8 +88,13 @@ export const homePaths = {
     get: {
       tags: ['permissions'],
       security: bearer,
-      summary: "Who has which role (owner, admin)",
-      responses: { 200: jsonResponse('Permissions', { type: 'array', items: permissionRef }), 403: forbidden, 404: homeNotFound, ...commonErrors },
+      summary: 'Who has which role (owner, admin)',
+      responses: {
+        200: jsonResponse('Permissions', { type: 'array', items: permissionRef }),
+        403: forbidden,
+        404: homeNotFound,
+        ...commonErrors,
+      },
     },
     post: {
       tags: ['permissions'],
@@ -111,7 +128,13 @@ export const homePaths = {
       tags: ['permissions'],
       security: bearer,
       summary: 'Remove a member (owner, admin; any member for themselves, except the owner)',
-      responses: { 204: { description: 'Removed' }, 403: forbidden, 404: homeNotFound, 409: errorResponse('The owner cannot leave'), ...commonErrors },
+      responses: {
+        204: { description: 'Removed' },
+        403: forbidden,
+        404: homeNotFound,
+        409: errorResponse('The owner cannot leave'),
+        ...commonErrors,
+      },
     },
   },
 };

@@ -18,7 +18,11 @@ const remoteCommand = {
     params: { type: 'object' },
     status,
     result: { description: 'What the edge answered (succeeded only)' },
-    error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' } }, description: 'failed only' },
+    error: {
+      type: 'object',
+      properties: { code: { type: 'string' }, message: { type: 'string' } },
+      description: 'failed only',
+    },
     issued_by: uuid,
     issued_at: dateTime,
     dispatched_at: dateTime,
@@ -27,7 +31,10 @@ const remoteCommand = {
     timeout_s: { type: 'integer' },
     ttl_s: { type: 'integer' },
     attempts: { type: 'integer', description: 'How many times it was sent (again after a reconnect)' },
-    client_command_id: { ...uuid, description: 'The command_id the caller sent (POST answers only); `id` is the command\'s own id' },
+    client_command_id: {
+      ...uuid,
+      description: "The command_id the caller sent (POST answers only); `id` is the command's own id",
+    },
   },
 };
 
@@ -37,7 +44,11 @@ const request = {
   properties: {
     device_id: { type: 'string', minLength: 1, maxLength: 200 },
     action: { type: 'string', minLength: 1, maxLength: 100 },
-    params: { type: 'object', default: {}, description: 'JSON object: at most 16 levels deep, 1,000 values, strings of 4,096 characters, 16 KiB' },
+    params: {
+      type: 'object',
+      default: {},
+      description: 'JSON object: at most 16 levels deep, 1,000 values, strings of 4,096 characters, 16 KiB',
+    },
     command_id: {
       ...uuid,
       description:
@@ -46,7 +57,13 @@ const request = {
     },
     wait: { type: 'boolean', default: true, description: 'Hold the request until the edge acks (or timeout_s passes)' },
     timeout_s: { type: 'integer', minimum: 1, maximum: 60, default: 10 },
-    ttl_s: { type: 'integer', minimum: 0, maximum: 172_800, default: 0, description: '> 0: queue it while the gateway is offline, for this long' },
+    ttl_s: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 172_800,
+      default: 0,
+      description: '> 0: queue it while the gateway is offline, for this long',
+    },
   },
 };
 
@@ -62,12 +79,20 @@ export const remoteCommandPaths = {
       requestBody: jsonBody(request),
       responses: {
         200: jsonResponse('The edge acknowledged: status succeeded or failed', commandRef),
-        202: { ...jsonResponse('Queued (offline gateway, ttl_s > 0) or accepted (wait: false)', commandRef), headers: location },
+        202: {
+          ...jsonResponse('Queued (offline gateway, ttl_s > 0) or accepted (wait: false)', commandRef),
+          headers: location,
+        },
         403: errorResponse('Your role (viewer) may not control devices'),
         404: errorResponse('No such gateway, or not one of your homes'),
-        409: errorResponse('gateway_offline (and ttl_s = 0), gateway_revoked, or command_id_conflict (same id, another body)'),
+        409: errorResponse(
+          'gateway_offline (and ttl_s = 0), gateway_revoked, or command_id_conflict (same id, another body)',
+        ),
         429: errorResponse('command_queue_full: too many commands already wait for this offline gateway'),
-        504: jsonResponse('No ack within timeout_s: the command (status timed_out) and an error; a late ack is still recorded', commandRef),
+        504: jsonResponse(
+          'No ack within timeout_s: the command (status timed_out) and an error; a late ack is still recorded',
+          commandRef,
+        ),
         ...commonErrors,
       },
     },
@@ -81,7 +106,15 @@ export const remoteCommandPaths = {
         { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 } },
       ],
       responses: {
-        200: jsonResponse('A page', { type: 'object', properties: { items: { type: 'array', items: commandRef }, total: { type: 'integer' }, limit: { type: 'integer' }, offset: { type: 'integer' } } }),
+        200: jsonResponse('A page', {
+          type: 'object',
+          properties: {
+            items: { type: 'array', items: commandRef },
+            total: { type: 'integer' },
+            limit: { type: 'integer' },
+            offset: { type: 'integer' },
+          },
+        }),
         404: errorResponse('No such gateway, or not one of your homes'),
         ...commonErrors,
       },
@@ -103,7 +136,16 @@ export const remoteCommandPaths = {
                 late_acks: { type: 'integer' },
                 history: {
                   type: 'array',
-                  items: { type: 'object', properties: { type: { type: 'string' }, revision: { type: 'integer' }, recorded_at: dateTime, actor: { type: 'object' }, data: { type: 'object' } } },
+                  items: {
+                    type: 'object',
+                    properties: {
+                      type: { type: 'string' },
+                      revision: { type: 'integer' },
+                      recorded_at: dateTime,
+                      actor: { type: 'object' },
+                      data: { type: 'object' },
+                    },
+                  },
                 },
               },
             },

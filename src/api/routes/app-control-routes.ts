@@ -72,12 +72,18 @@ function answer(ctx: Context, state: RemoteCommandState, finished: boolean): voi
   } else if (state.status === 'timed_out') {
     ctx.status = 504;
     const text = `The gateway did not acknowledge the command within ${state.timeoutS} s`;
-    ctx.body = { ...body, error: { code: 'command_timed_out', message: text, details: { command_id: state.commandId } } };
+    ctx.body = {
+      ...body,
+      error: { code: 'command_timed_out', message: text, details: { command_id: state.commandId } },
+    };
   } else {
     ctx.status = 502;
     const text = message ?? `The command ended ${state.status}`;
     const details = { command_id: state.commandId, ...(state.error ? { edge_code: state.error.code } : {}) };
-    ctx.body = { ...body, error: { code: state.status === 'failed' ? 'command_failed' : `command_${state.status}`, message: text, details } };
+    ctx.body = {
+      ...body,
+      error: { code: state.status === 'failed' ? 'command_failed' : `command_${state.status}`, message: text, details },
+    };
   }
 }
 
@@ -95,9 +101,16 @@ export function appControlRoutes(deps: ApiDependencies): Router {
   const run = async (ctx: Context, request: Omit<RemoteCommandRequest, 'wait' | 'timeout_s' | 'ttl_s'>) => {
     const [home] = await deps.memberships.homesOf(ctx.state.userId as string, uuidParam(ctx.params, 'home_id'));
     if (!home) throw new HttpError(404, 'home_not_found', 'No such home');
-    const gateway = home.active_gateway_id ? await deps.gatewayViews.byIdVisibleTo(home.active_gateway_id, ctx.state.userId as string) : null;
+    const gateway = home.active_gateway_id
+      ? await deps.gatewayViews.byIdVisibleTo(home.active_gateway_id, ctx.state.userId as string)
+      : null;
     if (!gateway) throw new HttpError(409, 'gateway_offline', 'This home has no active gateway');
-    const submitted = await submitRemoteCommand(remoteControl, ctx, gateway, { ...request, wait: true, timeout_s: APP_COMMAND_TIMEOUT_S, ttl_s: 0 });
+    const submitted = await submitRemoteCommand(remoteControl, ctx, gateway, {
+      ...request,
+      wait: true,
+      timeout_s: APP_COMMAND_TIMEOUT_S,
+      ttl_s: 0,
+    });
     answer(ctx, submitted.state, submitted.finished);
   };
 
@@ -105,13 +118,23 @@ export function appControlRoutes(deps: ApiDependencies): Router {
     const entityId = edgeIdParam(ctx, 'entity_id');
     const body = validate(controlRequest, ctx.request.body ?? {});
     const params = validate(controlParams, body.value === undefined ? {} : { value: body.value });
-    await run(ctx, { device_id: entityId, action: body.command, params, command_id: clientCommandIdOf(ctx, body.command_id) });
+    await run(ctx, {
+      device_id: entityId,
+      action: body.command,
+      params,
+      command_id: clientCommandIdOf(ctx, body.command_id),
+    });
   });
 
   router.post('/api/remote/homes/:home_id/scenes/:scene_id/run', async (ctx: Context) => {
     const sceneId = edgeIdParam(ctx, 'scene_id');
     const body = validate(z.object({ command_id: uuid.optional() }), ctx.request.body ?? {});
-    await run(ctx, { device_id: `scene:${sceneId}`, action: 'run_scene', params: {}, command_id: clientCommandIdOf(ctx, body.command_id) });
+    await run(ctx, {
+      device_id: `scene:${sceneId}`,
+      action: 'run_scene',
+      params: {},
+      command_id: clientCommandIdOf(ctx, body.command_id),
+    });
   });
 
   return router;

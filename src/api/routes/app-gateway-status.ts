@@ -10,7 +10,12 @@ import type { GatewayRow } from '../../projections/queries/gateway-queries.ts';
  */
 export type AppGatewayStatus = GatewayRow['status'] | 'stale';
 
-export function appGatewayStatus(gateway: Pick<GatewayRow, 'status' | 'last_seen'>, heldHere: boolean, heartbeatTimeoutS: number, now = Date.now()): AppGatewayStatus {
+export function appGatewayStatus(
+  gateway: Pick<GatewayRow, 'status' | 'last_seen'>,
+  heldHere: boolean,
+  heartbeatTimeoutS: number,
+  now = Date.now(),
+): AppGatewayStatus {
   if (gateway.status === 'revoked') return 'revoked';
   // This process's socket is alive by its own heartbeat check, whatever the read model has caught up with.
   if (heldHere) return 'online';

@@ -38,7 +38,10 @@ export function appRemoteRoutes(deps: ApiDependencies): Router {
   // Homes with a gateway first: the app takes the first entry's home_id as the home to use in cloud mode.
   router.get('/api/remote/gateways', async (ctx: Context) => {
     const userId = userOf(ctx);
-    const [homes, gateways] = await Promise.all([deps.memberships.homesOf(userId), deps.gatewayViews.visibleTo(userId)]);
+    const [homes, gateways] = await Promise.all([
+      deps.memberships.homesOf(userId),
+      deps.gatewayViews.visibleTo(userId),
+    ]);
     const byId = new Map(gateways.map((gateway) => [gateway.id, gateway]));
     const entries = homes.map((home) => {
       const gateway = home.active_gateway_id ? byId.get(home.active_gateway_id) : undefined;
@@ -47,7 +50,10 @@ export function appRemoteRoutes(deps: ApiDependencies): Router {
         : 'no_gateway';
       return { home_id: home.id, role: home.role, gateway_id: gateway?.id ?? null, status };
     });
-    ctx.body = [...entries.filter((entry) => entry.gateway_id !== null), ...entries.filter((entry) => entry.gateway_id === null)];
+    ctx.body = [
+      ...entries.filter((entry) => entry.gateway_id !== null),
+      ...entries.filter((entry) => entry.gateway_id === null),
+    ];
   });
 
   router.get('/api/remote/homes/:home_id/status', async (ctx: Context) => {

@@ -34,7 +34,12 @@ export function auditRoutes(deps: ApiDependencies): Router {
     const query = auditQueryOf(ctx.query);
     const after = query.cursor === undefined ? null : decodeAuditCursor(query.cursor);
     // A stranger (or an unknown home) gets 404, a user or viewer 403: existence never leaks.
-    requirePermission(await deps.memberships.roleOf(query.home_id, ctx.state.userId as string), 'audit.read', 'home_not_found', 'home');
+    requirePermission(
+      await deps.memberships.roleOf(query.home_id, ctx.state.userId as string),
+      'audit.read',
+      'home_not_found',
+      'home',
+    );
     await deps.auditSettled();
     const { rows, more } = await deps.auditViews.page({
       homeId: query.home_id,

@@ -85,7 +85,11 @@ export function authRoutes(deps: ApiDependencies): Router {
     // From the write, not the users read model: a registration never answers 404 for the user it wrote.
     const at = session.registeredAt;
     ctx.status = 201;
-    ctx.body = { user: profileBody({ ...session.profile, created_at: at, updated_at: at }), ...tokensFor(session), homes: [] };
+    ctx.body = {
+      user: profileBody({ ...session.profile, created_at: at, updated_at: at }),
+      ...tokensFor(session),
+      homes: [],
+    };
   });
 
   router.post('/login', async (ctx: Context) => {
@@ -105,7 +109,11 @@ export function authRoutes(deps: ApiDependencies): Router {
     attempt.refund();
     deps.loginLimiter.byEmail.reset(body.email);
     await deps.settle(session.write);
-    ctx.body = { ...tokensFor(session), user: await profileOf(session.userId), homes: await deps.homeIdsOf(session.userId) };
+    ctx.body = {
+      ...tokensFor(session),
+      user: await profileOf(session.userId),
+      homes: await deps.homeIdsOf(session.userId),
+    };
   });
 
   const refresh = async (ctx: Context) => {
@@ -148,7 +156,11 @@ export function authRoutes(deps: ApiDependencies): Router {
       [deps.passwordChangeLimiter.byAddress, ctx.ip],
     ]);
     try {
-      await deps.accounts.changePassword(userId, { oldPassword: body.old_password, newPassword: body.new_password }, commandContext(ctx));
+      await deps.accounts.changePassword(
+        userId,
+        { oldPassword: body.old_password, newPassword: body.new_password },
+        commandContext(ctx),
+      );
     } catch (error) {
       if (!(error instanceof DomainError && error.code === 'wrong_password')) attempt.refund();
       throw error;

@@ -28,7 +28,13 @@ export function appDeviceList(rows: readonly EntityRow[], gatewayOnline: boolean
   for (const row of rows) {
     let device = devices.get(row.device_name);
     if (!device) {
-      device = { id: appDeviceId(row.gateway_id, row.device_name), name: row.device_name, node_name: row.device_name, is_online: gatewayOnline, entities: [] };
+      device = {
+        id: appDeviceId(row.gateway_id, row.device_name),
+        name: row.device_name,
+        node_name: row.device_name,
+        is_online: gatewayOnline,
+        entities: [],
+      };
       devices.set(row.device_name, device);
     }
     device.entities.push({

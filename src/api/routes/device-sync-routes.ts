@@ -18,9 +18,19 @@ export function deviceSyncRoutes(deps: ApiDependencies): Router {
     // Online: this process holds the socket, or a session is open on another node (presence read model).
     const isOnline = async (gatewayId: string) =>
       deps.gatewayLink.isLocal(gatewayId) || (await deps.gatewayViews.byId(gatewayId))?.status === 'online';
-    const request = await deps.deviceInventory.request(homeId, ctx.state.userId as string, isOnline, commandContext(ctx));
+    const request = await deps.deviceInventory.request(
+      homeId,
+      ctx.state.userId as string,
+      isOnline,
+      commandContext(ctx),
+    );
     ctx.status = 202;
-    ctx.body = { request_id: request.requestId, gateway_id: request.gatewayId, home_id: request.homeId, status: 'requested' };
+    ctx.body = {
+      request_id: request.requestId,
+      gateway_id: request.gatewayId,
+      home_id: request.homeId,
+      status: 'requested',
+    };
   });
 
   return router;

@@ -55,7 +55,11 @@ export const completeBody = z
   .superRefine((body, ctx) => {
     if (body.code === undefined && body.pairing_code === undefined) {
       ctx.addIssue({ code: 'custom', message: 'send the pairing code as code (or pairing_code)', path: ['code'] });
-    } else if (body.code !== undefined && body.pairing_code !== undefined && normalisePairingCode(body.code) !== normalisePairingCode(body.pairing_code)) {
+    } else if (
+      body.code !== undefined &&
+      body.pairing_code !== undefined &&
+      normalisePairingCode(body.code) !== normalisePairingCode(body.pairing_code)
+    ) {
       ctx.addIssue({ code: 'custom', message: 'code and pairing_code differ: send one', path: ['pairing_code'] });
     }
   });

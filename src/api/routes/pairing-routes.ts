@@ -26,7 +26,12 @@ export function pairingRoutes(deps: ApiDependencies): Router {
     const body = validate(requestBody, ctx.request.body);
     const requested = await deps.pairing.request(
       ctx.state.userId as string,
-      { homeId: body.home_id, name: body.name, homeName: body.home_name, ttlMs: body.expiry_minutes === undefined ? undefined : body.expiry_minutes * 60_000 },
+      {
+        homeId: body.home_id,
+        name: body.name,
+        homeName: body.home_name,
+        ttlMs: body.expiry_minutes === undefined ? undefined : body.expiry_minutes * 60_000,
+      },
       commandContext(ctx),
     );
     await deps.settle(requested.write);
@@ -46,7 +51,13 @@ export function pairingRoutes(deps: ApiDependencies): Router {
     try {
       const body = validate(completeBody, ctx.request.body);
       provisioned = await deps.pairing.complete(
-        { code: pairingCodeOf(body), homeId: body.home_id, name: body.name, gatewayId: body.gateway_uuid, version: body.version },
+        {
+          code: pairingCodeOf(body),
+          homeId: body.home_id,
+          name: body.name,
+          gatewayId: body.gateway_uuid,
+          version: body.version,
+        },
         commandContext(ctx),
       );
     } catch (error) {

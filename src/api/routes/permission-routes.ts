@@ -13,8 +13,14 @@ import { validate } from '../validation.ts';
 
 const role = z.enum(GRANTABLE_ROLES);
 const grantBody = z
-  .object({ email: z.string().trim().max(254).email().transform(normaliseEmail).optional(), user_id: uuid.optional(), role })
-  .refine((body) => (body.email === undefined) !== (body.user_id === undefined), { message: 'send either email or user_id' });
+  .object({
+    email: z.string().trim().max(254).email().transform(normaliseEmail).optional(),
+    user_id: uuid.optional(),
+    role,
+  })
+  .refine((body) => (body.email === undefined) !== (body.user_id === undefined), {
+    message: 'send either email or user_id',
+  });
 const changeBody = z.object({ role });
 
 function permissionBody(row: PermissionRow) {
@@ -56,7 +62,8 @@ export function permissionRoutes(deps: ApiDependencies): Router {
     const body = validate(grantBody, ctx.request.body);
     // Authorise before resolving the grantee, so a stranger cannot probe which e-mails have accounts.
     requirePermission(await deps.homes.roleOf(homeId, userOf(ctx)), 'permission.manage', 'home_not_found', 'home');
-    const grantee = body.email !== undefined ? await deps.users.byEmail(body.email) : await deps.users.byId(body.user_id!);
+    const grantee =
+      body.email !== undefined ? await deps.users.byEmail(body.email) : await deps.users.byId(body.user_id!);
     if (!grantee) throw userNotFound();
     const change = await deps.homes.grant(homeId, userOf(ctx), grantee.id, body.role, commandContext(ctx));
     await deps.settle(change.write);

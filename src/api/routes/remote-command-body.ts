@@ -52,5 +52,11 @@ export function commandRowBody(row: RemoteCommandRow) {
 /** One entry of a command's history: an event as auditors see it (the request fingerprint left out). */
 export function historyEntry(event: CommandHistoryEntry) {
   const { fingerprint: _fingerprint, ...data } = event.data;
-  return { type: event.type, revision: event.revision, recorded_at: event.recordedAt.toISOString(), actor: event.metadata['actor'] ?? null, data };
+  return {
+    type: event.type,
+    revision: event.revision,
+    recorded_at: event.recordedAt.toISOString(),
+    actor: event.metadata['actor'] ?? null,
+    data,
+  };
 }

@@ -41,7 +41,11 @@ export function remoteCommandRoutes(deps: ApiDependencies): Router {
       ctx.status = 504;
       ctx.body = {
         ...answerBody(state, clientCommandId),
-        error: { code: 'command_timed_out', message: `The gateway did not acknowledge the command within ${state.timeoutS} s`, details: { command_id: state.commandId } },
+        error: {
+          code: 'command_timed_out',
+          message: `The gateway did not acknowledge the command within ${state.timeoutS} s`,
+          details: { command_id: state.commandId },
+        },
       };
       return;
     }
@@ -70,9 +74,15 @@ export function remoteCommandRoutes(deps: ApiDependencies): Router {
 
   router.get('/api/commands/:id', async (ctx: Context) => {
     const requestedId = uuidParam(ctx.params, 'id');
-    const found = await findRemoteCommand(deps.remoteCommands, requestedId, userOf(ctx), (userId) => deps.homeIdsOf(userId));
+    const found = await findRemoteCommand(deps.remoteCommands, requestedId, userOf(ctx), (userId) =>
+      deps.homeIdsOf(userId),
+    );
     if (!found) throw commandNotFound();
-    ctx.body = { ...commandStateBody(found.state), late_acks: found.state.lateAcks, history: found.history.map(historyEntry) };
+    ctx.body = {
+      ...commandStateBody(found.state),
+      late_acks: found.state.lateAcks,
+      history: found.history.map(historyEntry),
+    };
   });
 
   return router;

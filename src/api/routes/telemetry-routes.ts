@@ -43,7 +43,10 @@ export function telemetryRoutes(deps: ApiDependencies): Router {
     const gateway = await visibleGateway(ctx);
     const devices = await deps.bridgeViews.deviceStates(gateway.id);
     const online = gateway.status === 'online';
-    const newest = devices.reduce<Date | null>((latest, d) => (latest && latest > new Date(d.reported_at) ? latest : new Date(d.reported_at)), null);
+    const newest = devices.reduce<Date | null>(
+      (latest, d) => (latest && latest > new Date(d.reported_at) ? latest : new Date(d.reported_at)),
+      null,
+    );
     ctx.body = {
       online,
       as_of: isoOrNull(gateway.last_seen ?? newest),
@@ -58,7 +61,12 @@ export function telemetryRoutes(deps: ApiDependencies): Router {
     if (!home) throw new HttpError(404, 'home_not_found', 'No such home');
     const row = await deps.bridgeViews.homeMetadata(homeId);
     if (!row) throw new HttpError(404, 'metadata_not_found', 'No gateway has synced metadata for this home yet');
-    ctx.body = { home_id: homeId, gateway_id: row.gateway_id, metadata: row.metadata, synced_at: isoOrNull(row.synced_at) };
+    ctx.body = {
+      home_id: homeId,
+      gateway_id: row.gateway_id,
+      metadata: row.metadata,
+      synced_at: isoOrNull(row.synced_at),
+    };
   });
 
   return router;

@@ -62,7 +62,8 @@ export class AppSocketGate {
     const pathId = APP_PATH.exec(pathOf(request))![1]!;
     const user = this.options.verifyAccessToken(tokenOf(request) ?? '');
     if (!user) return { status: 401, message: 'Unauthorized' };
-    if (this.options.hub.socketsOf(user.userId) >= this.options.maxSocketsPerUser) return { status: 429, message: 'Too Many Requests' };
+    if (this.options.hub.socketsOf(user.userId) >= this.options.maxSocketsPerUser)
+      return { status: 429, message: 'Too Many Requests' };
     const home = await this.homeFor(user.userId, pathId);
     if (home === 'bad_id') return { status: 400, message: 'Bad Request' };
     if (home === null) return { status: 404, message: 'Not Found' };
@@ -76,7 +77,9 @@ export class AppSocketGate {
   private async homeFor(userId: string, pathId: string): Promise<Admitted['home'] | null | 'bad_id'> {
     if (isUuid(pathId)) return (await this.options.memberships.homesOf(userId, pathId.toLowerCase()))[0] ?? null;
     if (!LOCAL_HOME_ID.test(pathId)) return 'bad_id';
-    const withGateway = (await this.options.memberships.homesOf(userId)).filter((home) => home.active_gateway_id !== null);
+    const withGateway = (await this.options.memberships.homesOf(userId)).filter(
+      (home) => home.active_gateway_id !== null,
+    );
     return withGateway.length === 1 ? withGateway[0]! : { refusal: USE_CLOUD_HOME_ID };
   }
 
@@ -96,7 +99,8 @@ export class AppSocketGate {
       // Again now that the hub follows the log: a revocation the read model applied since the upgrade closes it
       // here, a later one through the subscription.
       const role = await this.options.memberships.roleOf(home.id, admitted.userId);
-      if (role === null || !can(role, 'device.read')) appSocket.close(APP_CLOSE.forbidden, 'your access to this home was revoked');
+      if (role === null || !can(role, 'device.read'))
+        appSocket.close(APP_CLOSE.forbidden, 'your access to this home was revoked');
     } catch (error) {
       this.options.logger.error({ err: error, home_id: home.id }, 'app socket could not start');
       appSocket.close(APP_CLOSE.serverError, 'server error; reconnect later');

@@ -62,7 +62,13 @@ export class AppSocketHub {
     let watch = this.homes.get(socket.homeId);
     const fresh = !watch;
     if (!watch) {
-      watch = { gatewayId: activeGatewayId, deviceNames: new Map(), sessionId: null, sockets: new Set(), inventoryFromLog: false };
+      watch = {
+        gatewayId: activeGatewayId,
+        deviceNames: new Map(),
+        sessionId: null,
+        sockets: new Set(),
+        inventoryFromLog: false,
+      };
       this.homes.set(socket.homeId, watch);
     }
     watch.sockets.add(socket);
@@ -157,26 +163,38 @@ export class AppSocketHub {
   private onEvent(event: RecordedEvent): void {
     const data = event.data as { home_id?: string; user_id?: string; gateway_id?: string };
     if (SESSION_ENDING.has(event.type)) {
-      for (const socket of this.byUser.get(data.user_id ?? '') ?? []) socket.close(APP_CLOSE.unauthorized, 'your sign-in ended; sign in again');
+      for (const socket of this.byUser.get(data.user_id ?? '') ?? [])
+        socket.close(APP_CLOSE.unauthorized, 'your sign-in ended; sign in again');
       return;
     }
     if (event.type === 'PermissionRevoked') return this.closeForRole(data.home_id ?? '', data.user_id ?? '', null);
-    if (event.type === 'PermissionRoleChanged') return this.closeForRole(data.home_id ?? '', data.user_id ?? '', (event.data as { role: Role }).role);
+    if (event.type === 'PermissionRoleChanged')
+      return this.closeForRole(data.home_id ?? '', data.user_id ?? '', (event.data as { role: Role }).role);
     const watch = this.homes.get(data.home_id ?? '');
     if (!watch || !data.gateway_id) return;
     if (event.type === 'HomeGatewayAttached') {
-      Object.assign(watch, { gatewayId: data.gateway_id, deviceNames: new Map(), sessionId: null, inventoryFromLog: true });
+      Object.assign(watch, {
+        gatewayId: data.gateway_id,
+        deviceNames: new Map(),
+        sessionId: null,
+        inventoryFromLog: true,
+      });
       return;
     }
     // Only the home's active gateway speaks for it.
     if (watch.gatewayId !== data.gateway_id) return;
-    for (const frame of this.framesFor(watch, event, data.gateway_id)) for (const socket of watch.sockets) socket.send(frame);
+    for (const frame of this.framesFor(watch, event, data.gateway_id))
+      for (const socket of watch.sockets) socket.send(frame);
   }
 
   private framesFor(watch: HomeWatch, event: RecordedEvent, gatewayId: string): Array<Record<string, unknown>> {
     switch (event.type) {
       case 'DeviceStatesReported':
-        return entityStateFrames(watch, gatewayId, (event.data as { devices: Array<{ device_id: string; state: unknown }> }).devices);
+        return entityStateFrames(
+          watch,
+          gatewayId,
+          (event.data as { devices: Array<{ device_id: string; state: unknown }> }).devices,
+        );
       case 'DeviceInventoryReported': {
         const entities = (event.data as { entities: Array<{ entity_id: string; device_name: string }> }).entities;
         watch.deviceNames = new Map(entities.map((entity) => [entity.entity_id, entity.device_name]));

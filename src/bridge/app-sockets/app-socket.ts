@@ -37,7 +37,10 @@ export const DEFAULT_APP_SOCKET_SETTINGS: AppSocketSettings = {
 };
 
 /** What the app may send: `{type, request_id?}` (ping, or the original's proxy requests, which we do not serve). */
-const appFrame = z.object({ type: z.string().min(1).max(64), request_id: z.union([z.string().max(128), z.number()]).optional() });
+const appFrame = z.object({
+  type: z.string().min(1).max(64),
+  request_id: z.union([z.string().max(128), z.number()]).optional(),
+});
 
 /** One app connection: what it may send (bounded), what it is sent (bounded by back-pressure), and its end. */
 export class AppSocket {
@@ -62,7 +65,10 @@ export class AppSocket {
     this.pinger = setInterval(() => this.ping(), settings.pingIntervalMs);
     this.pinger.unref();
     // Access tokens are stateless: the socket lives no longer than the token it was opened with (REST neither).
-    this.expiry = setTimeout(() => this.close(APP_CLOSE.unauthorized, 'access token expired; reconnect with a new one'), Math.max(0, tokenExpiresAtMs - Date.now()));
+    this.expiry = setTimeout(
+      () => this.close(APP_CLOSE.unauthorized, 'access token expired; reconnect with a new one'),
+      Math.max(0, tokenExpiresAtMs - Date.now()),
+    );
     this.expiry.unref();
     void this.closed.then(() => {
       clearInterval(this.pinger);
@@ -99,14 +105,20 @@ export class AppSocket {
   }
 
   private onMessage(data: Buffer, isBinary: boolean): void {
-    if (this.overRate()) return this.close(APP_CLOSE.tooMany, `more than ${this.settings.maxFramesPerSecond} frames per second`);
-    if (data.length > this.settings.maxFrameBytes) return this.close(APP_CLOSE.tooLarge, `frames are at most ${this.settings.maxFrameBytes} bytes`);
+    if (this.overRate())
+      return this.close(APP_CLOSE.tooMany, `more than ${this.settings.maxFramesPerSecond} frames per second`);
+    if (data.length > this.settings.maxFrameBytes)
+      return this.close(APP_CLOSE.tooLarge, `frames are at most ${this.settings.maxFrameBytes} bytes`);
     const frame = isBinary ? null : parseFrame(data.toString('utf8'));
     if (!frame) return this.send({ type: 'error', message: 'Send JSON text frames {"type": …}' });
     const requestId = frame.request_id === undefined ? {} : { request_id: frame.request_id };
     if (frame.type === 'ping') return this.send({ type: 'pong', ...requestId, timestamp: new Date().toISOString() });
     // The original proxied get_devices/control_entity to the edge here; we serve those over REST, with rights checks.
-    this.send({ type: 'error', ...requestId, message: `${frame.type} is not served on this socket; use the REST API (/api/homes/{home}/devices/, /api/remote/…)` });
+    this.send({
+      type: 'error',
+      ...requestId,
+      message: `${frame.type} is not served on this socket; use the REST API (/api/homes/{home}/devices/, /api/remote/…)`,
+    });
   }
 
   private overRate(): boolean {

@@ -16,7 +16,11 @@ interface ReportedState {
  * `entity_state {entity_id, state, device_id?, is_online}` per reported state, ids as the device list gives them
  * (so the app finds the entity it holds). `device_id` only for entities of the inventory.
  */
-export function entityStateFrames(devices: HomeDevices, gatewayId: string, states: readonly ReportedState[]): Array<Record<string, unknown>> {
+export function entityStateFrames(
+  devices: HomeDevices,
+  gatewayId: string,
+  states: readonly ReportedState[],
+): Array<Record<string, unknown>> {
   return states.map((reported) => {
     const deviceName = devices.deviceNames.get(reported.device_id);
     return {
@@ -31,7 +35,15 @@ export function entityStateFrames(devices: HomeDevices, gatewayId: string, state
 }
 
 /** `device_status {device_id, is_online}` for every device of the gateway's inventory (its session opened or closed). */
-export function deviceStatusFrames(devices: HomeDevices, gatewayId: string, isOnline: boolean): Array<Record<string, unknown>> {
+export function deviceStatusFrames(
+  devices: HomeDevices,
+  gatewayId: string,
+  isOnline: boolean,
+): Array<Record<string, unknown>> {
   const names = new Set(devices.deviceNames.values());
-  return [...names].map((name) => ({ type: 'device_status', device_id: appDeviceId(gatewayId, name), is_online: isOnline }));
+  return [...names].map((name) => ({
+    type: 'device_status',
+    device_id: appDeviceId(gatewayId, name),
+    is_online: isOnline,
+  }));
 }

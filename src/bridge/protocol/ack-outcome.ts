@@ -29,7 +29,8 @@ export function outcomeOfCurrentAck(frame: CurrentAckFrameInput): AckOutcome {
  * `{error: "..."}`, `{message: "..."}` or `{code, message}`, so all three are read.
  */
 export function outcomeOfLegacyAck(frame: LegacyAckFrameInput): AckOutcome {
-  if (frame.status === 'success') return frame.data === undefined ? { status: 'ok' } : { status: 'ok', result: frame.data };
+  if (frame.status === 'success')
+    return frame.data === undefined ? { status: 'ok' } : { status: 'ok', result: frame.data };
   return { status: 'error', error: errorDetailFromLegacyData(frame.data) };
 }
 

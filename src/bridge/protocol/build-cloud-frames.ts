@@ -38,7 +38,11 @@ export function buildPong(input: { requestId: string | null; timestamp: UnixSeco
 }
 
 /** Answers a `state` or `sync` once it is stored (or refuses it with an error outcome). */
-export function buildAck(input: { requestId: string; timestamp: UnixSeconds; outcome?: AckOutcome }): WireCloudAckFrame {
+export function buildAck(input: {
+  requestId: string;
+  timestamp: UnixSeconds;
+  outcome?: AckOutcome;
+}): WireCloudAckFrame {
   const outcome = input.outcome ?? { status: 'ok' };
   const payload: WireCloudAckFrame['payload'] =
     outcome.status === 'ok'

@@ -18,7 +18,12 @@ export const NEVER_RETRY_CODES = [
   'unknown_request',
 ] as const;
 
-export const RETRY_LATER_CODES = ['store_unavailable', 'rate_limited', 'telemetry_budget_exceeded', 'internal_error'] as const;
+export const RETRY_LATER_CODES = [
+  'store_unavailable',
+  'rate_limited',
+  'telemetry_budget_exceeded',
+  'internal_error',
+] as const;
 
 export type NeverRetryCode = (typeof NEVER_RETRY_CODES)[number];
 export type RetryLaterCode = (typeof RETRY_LATER_CODES)[number];

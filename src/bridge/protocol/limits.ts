@@ -16,7 +16,10 @@ export const FRAME_JSON_BOUNDS: JsonBounds = DEFAULT_JSON_BOUNDS;
  * What the edge accepts from the cloud: a `command` wraps a client's `params` (bounded at depth 32 by the API) in
  * a few levels of frame, so the edge allows those few levels more.
  */
-export const CLOUD_FRAME_JSON_BOUNDS: JsonBounds = { ...DEFAULT_JSON_BOUNDS, maxDepth: DEFAULT_JSON_BOUNDS.maxDepth + 8 };
+export const CLOUD_FRAME_JSON_BOUNDS: JsonBounds = {
+  ...DEFAULT_JSON_BOUNDS,
+  maxDepth: DEFAULT_JSON_BOUNDS.maxDepth + 8,
+};
 
 /**
  * Latest wire time accepted: 9999-12-31T23:59:59Z, the last instant an ISO-8601 four-digit year can write (the

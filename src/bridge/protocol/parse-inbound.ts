@@ -84,6 +84,12 @@ function parseAck({ raw, requestId }: FrameEnvelope): ParseResult<InboundFrame> 
   const { request_id, timestamp } = parsed.data;
   return {
     ok: true,
-    frame: { type: 'ack', request_id, timestamp, dialect: timestampDialect(raw), payload: outcomeOfCurrentAck(parsed.data) },
+    frame: {
+      type: 'ack',
+      request_id,
+      timestamp,
+      dialect: timestampDialect(raw),
+      payload: outcomeOfCurrentAck(parsed.data),
+    },
   };
 }

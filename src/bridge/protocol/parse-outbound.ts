@@ -7,7 +7,10 @@ import type { ParseResult } from './protocol-error.ts';
 import { invalidFrameError, readFrameEnvelope, unknownTypeError, type FrameEnvelope } from './read-frame-envelope.ts';
 
 /** Parses one cloud → edge frame into its normalised shape (the edge client's view of the protocol). */
-export function parseOutboundFrame(text: string, maxBytes: number = DEFAULT_MAX_FRAME_BYTES): ParseResult<OutboundFrame> {
+export function parseOutboundFrame(
+  text: string,
+  maxBytes: number = DEFAULT_MAX_FRAME_BYTES,
+): ParseResult<OutboundFrame> {
   const read = readFrameEnvelope(text, maxBytes, CLOUD_FRAME_JSON_BOUNDS);
   if (!read.ok) return read;
   const { envelope } = read;

@@ -5,7 +5,10 @@ import type { NeverRetryCode } from './error-codes.ts';
  * the codes are stable strings gateways may switch on, and every one of them means "never retry this frame"
  * (error-codes.ts).
  */
-export type ProtocolErrorCode = Extract<NeverRetryCode, 'invalid_json' | 'invalid_frame' | 'unknown_type' | 'frame_too_large' | 'frame_out_of_bounds'>;
+export type ProtocolErrorCode = Extract<
+  NeverRetryCode,
+  'invalid_json' | 'invalid_frame' | 'unknown_type' | 'frame_too_large' | 'frame_out_of_bounds'
+>;
 
 /** One schema violation, flattened from zod so callers do not depend on zod's issue types. */
 export interface ProtocolIssue {

@@ -20,7 +20,11 @@ export interface FrameEnvelope {
 
 export type EnvelopeResult = { ok: true; envelope: FrameEnvelope } | { ok: false; error: ProtocolError };
 
-export function readFrameEnvelope(text: string, maxBytes: number, bounds: JsonBounds = FRAME_JSON_BOUNDS): EnvelopeResult {
+export function readFrameEnvelope(
+  text: string,
+  maxBytes: number,
+  bounds: JsonBounds = FRAME_JSON_BOUNDS,
+): EnvelopeResult {
   // Checked before JSON.parse so an oversized frame costs no parsing.
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > maxBytes) {
@@ -37,9 +41,12 @@ export function readFrameEnvelope(text: string, maxBytes: number, bounds: JsonBo
 
   const outOfBounds = findJsonBoundsProblem(parsed, bounds);
   if (outOfBounds) {
-    return fail('frame_out_of_bounds', `Frame is out of bounds at ${outOfBounds.path}: ${outOfBounds.message}`, readableRequestId(parsed), [
-      { path: [], code: outOfBounds.violation, message: outOfBounds.message },
-    ]);
+    return fail(
+      'frame_out_of_bounds',
+      `Frame is out of bounds at ${outOfBounds.path}: ${outOfBounds.message}`,
+      readableRequestId(parsed),
+      [{ path: [], code: outOfBounds.violation, message: outOfBounds.message }],
+    );
   }
 
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {

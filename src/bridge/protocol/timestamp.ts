@@ -8,8 +8,7 @@ import { MAX_WIRE_UNIX_SECONDS } from './limits.ts';
  */
 export type UnixSeconds = number;
 
-const ISO_8601_DATE_TIME =
-  /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+const ISO_8601_DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 
 /**
  * Parses an ISO-8601 date-time to Unix seconds (fractional when the string has sub-second digits), or NaN.

@@ -52,11 +52,7 @@ export interface WireCommandFrame {
 }
 
 export type WireOutboundFrame =
-  | WireWelcomeFrame
-  | WirePongFrame
-  | WireCloudAckFrame
-  | WireErrorFrame
-  | WireCommandFrame;
+  WireWelcomeFrame | WirePongFrame | WireCloudAckFrame | WireErrorFrame | WireCommandFrame;
 
 export interface WirePingFrame {
   type: 'ping';
@@ -100,4 +96,5 @@ export interface WireLegacyAckFrame {
   data: unknown;
 }
 
-export type WireInboundFrame = WirePingFrame | WireStateFrame | WireSyncFrame | WireCurrentAckFrame | WireLegacyAckFrame;
+export type WireInboundFrame =
+  WirePingFrame | WireStateFrame | WireSyncFrame | WireCurrentAckFrame | WireLegacyAckFrame;

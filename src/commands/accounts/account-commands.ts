@@ -55,7 +55,10 @@ export class AccountCommands {
     private readonly refreshTokenReuse: RefreshTokenReuse = 'tolerant',
   ) {}
 
-  async register(input: { email: string; password: string; name: string }, context: CommandContext): Promise<Registration> {
+  async register(
+    input: { email: string; password: string; name: string },
+    context: CommandContext,
+  ): Promise<Registration> {
     const userId = randomUUID();
     const passwordHash = await this.hasher.hash(input.password);
     const claim = (await this.claimEmailOrFreeAbandoned(input.email, userId, context)).write;
@@ -117,7 +120,10 @@ export class AccountCommands {
    * never presented (`RefreshTokenRepresented`, a new successor); any other reuse of a rotated token revokes the
    * whole family (an event) and fails.
    */
-  async refresh(token: { userId: string; familyId: string; tokenId: string }, context: CommandContext): Promise<Session> {
+  async refresh(
+    token: { userId: string; familyId: string; tokenId: string },
+    context: CommandContext,
+  ): Promise<Session> {
     const newTokenId = randomUUID();
     const user = await this.handler.load(userDecider, userStream(token.userId));
     const result = await this.handler.execute(
@@ -138,7 +144,10 @@ export class AccountCommands {
     return { userId: token.userId, familyId: token.familyId, tokenId: newTokenId, write: writeResultOf(result) };
   }
 
-  async logOut(token: { userId: string; familyId: string; tokenId: string }, context: CommandContext): Promise<WriteResult> {
+  async logOut(
+    token: { userId: string; familyId: string; tokenId: string },
+    context: CommandContext,
+  ): Promise<WriteResult> {
     const result = await this.handler.execute(
       tokenFamilyDecider,
       tokenFamilyStream(token.familyId),
@@ -176,7 +185,16 @@ export class AccountCommands {
       }
     }
     if (changes.name !== undefined) {
-      writes.push(writeResultOf(await this.handler.execute(userDecider, userStream(userId), { type: 'UpdateProfile', name: changes.name }, context)));
+      writes.push(
+        writeResultOf(
+          await this.handler.execute(
+            userDecider,
+            userStream(userId),
+            { type: 'UpdateProfile', name: changes.name },
+            context,
+          ),
+        ),
+      );
     }
     return writes.length === 0 ? NOTHING_WRITTEN : combineWrites(...writes);
   }
@@ -188,16 +206,28 @@ export class AccountCommands {
   ): Promise<WriteResult> {
     const user = await this.profile(userId);
     if (!user.registered || !(await this.hasher.verify(user.passwordHash, input.oldPassword))) {
-      throw new DomainError('invalid', 'wrong_password', 'The current password is incorrect', { field: 'old_password' });
+      throw new DomainError('invalid', 'wrong_password', 'The current password is incorrect', {
+        field: 'old_password',
+      });
     }
     const passwordHash = await this.hasher.hash(input.newPassword);
-    const result = await this.handler.execute(userDecider, userStream(userId), { type: 'ChangePassword', passwordHash }, context);
+    const result = await this.handler.execute(
+      userDecider,
+      userStream(userId),
+      { type: 'ChangePassword', passwordHash },
+      context,
+    );
     return writeResultOf(result);
   }
 
   /** The claim's write, and the claim stream's revision once it is ours (which names this claim). */
   private async claimEmail(email: string, userId: string, context: CommandContext): Promise<EmailClaimed> {
-    const result = await this.handler.execute(emailClaimDecider, emailClaimStream(email), { type: 'Claim', userId }, context);
+    const result = await this.handler.execute(
+      emailClaimDecider,
+      emailClaimStream(email),
+      { type: 'Claim', userId },
+      context,
+    );
     return { write: writeResultOf(result), revision: result.revision! };
   }
 
@@ -205,7 +235,11 @@ export class AccountCommands {
    * Claims the address; when it is held by a registration that died before writing its user (crash between the
    * two appends), and the grace period passed, frees it first and claims it again.
    */
-  private async claimEmailOrFreeAbandoned(email: string, userId: string, context: CommandContext): Promise<EmailClaimed> {
+  private async claimEmailOrFreeAbandoned(
+    email: string,
+    userId: string,
+    context: CommandContext,
+  ): Promise<EmailClaimed> {
     try {
       return await this.claimEmail(email, userId, context);
     } catch (error) {
@@ -228,8 +262,14 @@ export class AccountCommands {
   private async freeAbandonedClaim(email: string, context: CommandContext): Promise<WriteResult | null> {
     const stream = emailClaimStream(email);
     const recorded = await this.handler.readStream(stream);
-    const holder = fold<EmailClaimEvent, EmailClaimState>(emailClaimDecider, recorded.map(asDomainEvent<EmailClaimEvent>)).ownerId;
-    const claimedAt = lastOccurredAt(recorded, (event) => event.type === 'EmailClaimed' && event.data.user_id === holder);
+    const holder = fold<EmailClaimEvent, EmailClaimState>(
+      emailClaimDecider,
+      recorded.map(asDomainEvent<EmailClaimEvent>),
+    ).ownerId;
+    const claimedAt = lastOccurredAt(
+      recorded,
+      (event) => event.type === 'EmailClaimed' && event.data.user_id === holder,
+    );
     if (holder === null || claimedAt === null) return null;
     const timing = { claimedAt, now: this.grace.clock(), graceMs: this.grace.graceMs };
     const user = await this.handler.load(userDecider, userStream(holder));
@@ -244,16 +284,25 @@ export class AccountCommands {
       throw error;
     }
     const reason = user.state.registered ? 'holder_uses_another_email' : 'holder_never_written';
-    const released = await this.handler.execute(emailClaimDecider, stream, { type: 'Release', userId: holder, reason }, context);
+    const released = await this.handler.execute(
+      emailClaimDecider,
+      stream,
+      { type: 'Release', userId: holder, reason },
+      context,
+    );
     return combineWrites(writeResultOf(closed), writeResultOf(released));
   }
 
   /** The compensation of a claim whose user write failed; its own failure is logged and counted, not thrown. */
   private async releaseEmailAfterFailure(email: string, userId: string, context: CommandContext): Promise<void> {
-    await this.compensations.attempt('release_email_claim', emailClaimStream(email), () => this.releaseEmail(email, userId, context));
+    await this.compensations.attempt('release_email_claim', emailClaimStream(email), () =>
+      this.releaseEmail(email, userId, context),
+    );
   }
 
   private async releaseEmail(email: string, userId: string, context: CommandContext): Promise<WriteResult> {
-    return writeResultOf(await this.handler.execute(emailClaimDecider, emailClaimStream(email), { type: 'Release', userId }, context));
+    return writeResultOf(
+      await this.handler.execute(emailClaimDecider, emailClaimStream(email), { type: 'Release', userId }, context),
+    );
   }
 }

@@ -28,7 +28,12 @@ export class DeviceInventoryRequests {
    * Decided on the home stream (role and active gateway), never a read model. `isOnline` says whether the gateway
    * has a session somewhere: nobody would answer otherwise.
    */
-  async request(homeId: string, actorId: string, isOnline: (gatewayId: string) => Promise<boolean>, context: CommandContext): Promise<InventoryRequest> {
+  async request(
+    homeId: string,
+    actorId: string,
+    isOnline: (gatewayId: string) => Promise<boolean>,
+    context: CommandContext,
+  ): Promise<InventoryRequest> {
     const home = await this.homes.load(homeId);
     const role = roleIn(home, actorId);
     if (home.homeId === null || role === null) throw notFound('home_not_found', 'No such home');
@@ -38,7 +43,10 @@ export class DeviceInventoryRequests {
       throw conflict('gateway_offline', 'The home has no connected gateway to ask for its devices');
     }
     const requestId = `sync_${randomUUID()}`;
-    await this.recorder.record(deviceInventoryRequested({ gatewayId, homeId, requestId, requestedBy: actorId }), context);
+    await this.recorder.record(
+      deviceInventoryRequested({ gatewayId, homeId, requestId, requestedBy: actorId }),
+      context,
+    );
     return { requestId, gatewayId, homeId };
   }
 }

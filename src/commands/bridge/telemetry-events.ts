@@ -32,9 +32,16 @@ export interface SessionEnding {
   framesOut: number;
 }
 
-const sessionFields = (session: SessionIdentity) => ({ session_id: session.sessionId, gateway_id: session.gatewayId, home_id: session.homeId });
+const sessionFields = (session: SessionIdentity) => ({
+  session_id: session.sessionId,
+  gateway_id: session.gatewayId,
+  home_id: session.homeId,
+});
 
-export function bridgeSessionOpened(session: SessionIdentity, opening: SessionOpening): TelemetryEventOf<'BridgeSessionOpened'> {
+export function bridgeSessionOpened(
+  session: SessionIdentity,
+  opening: SessionOpening,
+): TelemetryEventOf<'BridgeSessionOpened'> {
   return {
     type: 'BridgeSessionOpened',
     data: {
@@ -47,7 +54,10 @@ export function bridgeSessionOpened(session: SessionIdentity, opening: SessionOp
   };
 }
 
-export function bridgeSessionClosed(session: SessionIdentity, ending: SessionEnding): TelemetryEventOf<'BridgeSessionClosed'> {
+export function bridgeSessionClosed(
+  session: SessionIdentity,
+  ending: SessionEnding,
+): TelemetryEventOf<'BridgeSessionClosed'> {
   return {
     type: 'BridgeSessionClosed',
     data: {
@@ -72,10 +82,17 @@ export function deviceStatesReported(
   requestId: string,
   devices: ReadonlyArray<Omit<ReportedDevice, 'state'> & { state: unknown }>,
 ): TelemetryEventOf<'DeviceStatesReported'> {
-  return { type: 'DeviceStatesReported', data: { ...sessionFields(session), request_id: requestId, devices: devices as ReportedDevice[] } };
+  return {
+    type: 'DeviceStatesReported',
+    data: { ...sessionFields(session), request_id: requestId, devices: devices as ReportedDevice[] },
+  };
 }
 
-export function homeMetadataSynced(session: SessionIdentity, requestId: string, metadata: Record<string, unknown>): TelemetryEventOf<'HomeMetadataSynced'> {
+export function homeMetadataSynced(
+  session: SessionIdentity,
+  requestId: string,
+  metadata: Record<string, unknown>,
+): TelemetryEventOf<'HomeMetadataSynced'> {
   return { type: 'HomeMetadataSynced', data: { ...sessionFields(session), request_id: requestId, metadata } };
 }
 
@@ -83,7 +100,11 @@ export function homeMetadataSynced(session: SessionIdentity, requestId: string, 
  * The entities are kept exactly as the edge described them; the catalogue's schema bounds them when the event is
  * checked before it is stored (see unstorable-telemetry.ts), so they are typed loosely here.
  */
-export function deviceInventoryReported(session: SessionIdentity, requestId: string, entities: readonly unknown[]): TelemetryEvent {
+export function deviceInventoryReported(
+  session: SessionIdentity,
+  requestId: string,
+  entities: readonly unknown[],
+): TelemetryEvent {
   return {
     type: 'DeviceInventoryReported',
     data: { ...sessionFields(session), request_id: requestId, entities },
@@ -98,6 +119,11 @@ export function deviceInventoryRequested(request: {
 }): TelemetryEventOf<'DeviceInventoryRequested'> {
   return {
     type: 'DeviceInventoryRequested',
-    data: { gateway_id: request.gatewayId, home_id: request.homeId, request_id: request.requestId, requested_by: request.requestedBy },
+    data: {
+      gateway_id: request.gatewayId,
+      home_id: request.homeId,
+      request_id: request.requestId,
+      requested_by: request.requestedBy,
+    },
   };
 }

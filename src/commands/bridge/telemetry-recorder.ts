@@ -69,7 +69,12 @@ export class TelemetryRecorder {
         }
         const batch = queue.splice(0, MAX_BATCH);
         try {
-          const tip = await this.appends.appendEachAfter(telemetryStream(gatewayId), batch, this.tips.peek(gatewayId) ?? null, this.appender);
+          const tip = await this.appends.appendEachAfter(
+            telemetryStream(gatewayId),
+            batch,
+            this.tips.peek(gatewayId) ?? null,
+            this.appender,
+          );
           this.tips.set(gatewayId, tip);
           for (const pending of batch) pending.resolve(tip.position);
         } catch (error) {

@@ -65,7 +65,15 @@ export class GatewayCommands {
       const provisioned = await this.handler.execute(
         gatewayDecider,
         gatewayStream(gatewayId),
-        { type: 'Provision', gatewayId, homeId, name, secretDigest: this.digester.digestSecret(secret), via: input.via, version: input.version },
+        {
+          type: 'Provision',
+          gatewayId,
+          homeId,
+          name,
+          secretDigest: this.digester.digestSecret(secret),
+          via: input.via,
+          version: input.version,
+        },
         context,
       );
       return {
@@ -79,17 +87,30 @@ export class GatewayCommands {
       };
     } catch (error) {
       // The gateway was not written: free the home's slot so the home is not blocked forever.
-      await this.compensations.attempt('free_gateway_slot', homeStream(homeId), () => this.detach(homeId, gatewayId, 'provisioning_failed', context));
+      await this.compensations.attempt('free_gateway_slot', homeStream(homeId), () =>
+        this.detach(homeId, gatewayId, 'provisioning_failed', context),
+      );
       throw error;
     }
   }
 
   async rename(gatewayId: string, actorId: string, name: string, context: CommandContext): Promise<WriteResult> {
     const actorRole = await this.roleFor(gatewayId, actorId);
-    return writeResultOf(await this.handler.execute(gatewayDecider, gatewayStream(gatewayId), { type: 'Rename', actorRole, name }, context));
+    return writeResultOf(
+      await this.handler.execute(
+        gatewayDecider,
+        gatewayStream(gatewayId),
+        { type: 'Rename', actorRole, name },
+        context,
+      ),
+    );
   }
 
-  async rotateSecret(gatewayId: string, actorId: string, context: CommandContext): Promise<{ secret: string; write: WriteResult }> {
+  async rotateSecret(
+    gatewayId: string,
+    actorId: string,
+    context: CommandContext,
+  ): Promise<{ secret: string; write: WriteResult }> {
     const actorRole = await this.roleFor(gatewayId, actorId);
     const secret = generateGatewaySecret();
     const result = await this.handler.execute(
@@ -104,14 +125,24 @@ export class GatewayCommands {
   /** Revoked first, then the home's slot freed: a crash in between blocks provisioning, never allows two. */
   async revoke(gatewayId: string, actorId: string, context: CommandContext): Promise<WriteResult> {
     const actorRole = await this.roleFor(gatewayId, actorId);
-    const result = await this.handler.execute(gatewayDecider, gatewayStream(gatewayId), { type: 'Revoke', actorRole }, context);
+    const result = await this.handler.execute(
+      gatewayDecider,
+      gatewayStream(gatewayId),
+      { type: 'Revoke', actorRole },
+      context,
+    );
     const detached = await this.detach(result.state.homeId!, gatewayId, 'revoked', context);
     return combineWrites(writeResultOf(result), detached);
   }
 
   async delete(gatewayId: string, actorId: string, context: CommandContext): Promise<WriteResult> {
     const actorRole = await this.roleFor(gatewayId, actorId);
-    const result = await this.handler.execute(gatewayDecider, gatewayStream(gatewayId), { type: 'Delete', actorRole }, context);
+    const result = await this.handler.execute(
+      gatewayDecider,
+      gatewayStream(gatewayId),
+      { type: 'Delete', actorRole },
+      context,
+    );
     const detached = await this.detach(result.state.homeId!, gatewayId, 'deleted', context);
     return combineWrites(writeResultOf(result), detached);
   }
@@ -130,16 +161,34 @@ export class GatewayCommands {
    * two writes of revoke/delete), or by one whose provisioning died before writing it (a crash between slot and
    * gateway, past the grace period), the slot is freed first and taken again.
    */
-  private async attach(homeId: string, actorId: string, gatewayId: string, homeName: string | undefined, context: CommandContext): Promise<WriteResult> {
-    const command = { type: 'AttachGateway' as const, homeId, actorId, gatewayId, ...(homeName === undefined ? {} : { homeName }) };
+  private async attach(
+    homeId: string,
+    actorId: string,
+    gatewayId: string,
+    homeName: string | undefined,
+    context: CommandContext,
+  ): Promise<WriteResult> {
+    const command = {
+      type: 'AttachGateway' as const,
+      homeId,
+      actorId,
+      gatewayId,
+      ...(homeName === undefined ? {} : { homeName }),
+    };
     try {
       return writeResultOf(await this.handler.execute(homeDecider, homeStream(homeId), command, context));
     } catch (error) {
-      const holder = error instanceof DomainError && error.code === 'home_has_active_gateway' ? String(error.details?.gateway_id) : null;
+      const holder =
+        error instanceof DomainError && error.code === 'home_has_active_gateway'
+          ? String(error.details?.gateway_id)
+          : null;
       if (holder === null) throw error;
       const freed = await this.freeLeftoverSlot(homeId, holder, context);
       if (freed === null) throw error;
-      return combineWrites(freed, writeResultOf(await this.handler.execute(homeDecider, homeStream(homeId), command, context)));
+      return combineWrites(
+        freed,
+        writeResultOf(await this.handler.execute(homeDecider, homeStream(homeId), command, context)),
+      );
     }
   }
 
@@ -153,7 +202,10 @@ export class GatewayCommands {
     else if (state.lifecycle === 'active') return null;
     else {
       const homeEvents = await this.handler.readStream(homeStream(homeId));
-      const heldSince = lastOccurredAt(homeEvents, (e) => e.type === 'HomeGatewayAttached' && e.data.gateway_id === holder);
+      const heldSince = lastOccurredAt(
+        homeEvents,
+        (e) => e.type === 'HomeGatewayAttached' && e.data.gateway_id === holder,
+      );
       closed = heldSince === null ? null : await this.abandonNeverProvisioned(holder, homeId, heldSince, context);
       if (closed === null) return null;
       reason = 'holder_never_written';
@@ -167,9 +219,21 @@ export class GatewayCommands {
    * events, so a provisioning still on its way fails instead of landing after its slot was freed). Null when
    * the holder exists or may still be on its way.
    */
-  async abandonNeverProvisioned(gatewayId: string, homeId: string, heldSince: Date, context: CommandContext): Promise<WriteResult | null> {
+  async abandonNeverProvisioned(
+    gatewayId: string,
+    homeId: string,
+    heldSince: Date,
+    context: CommandContext,
+  ): Promise<WriteResult | null> {
     try {
-      const command = { type: 'AbandonProvisioning' as const, gatewayId, homeId, heldSince, now: this.grace.clock(), graceMs: this.grace.graceMs };
+      const command = {
+        type: 'AbandonProvisioning' as const,
+        gatewayId,
+        homeId,
+        heldSince,
+        now: this.grace.clock(),
+        graceMs: this.grace.graceMs,
+      };
       return writeResultOf(await this.handler.execute(gatewayDecider, gatewayStream(gatewayId), command, context));
     } catch (error) {
       if (error instanceof DomainError) return null;
@@ -183,6 +247,13 @@ export class GatewayCommands {
     reason: DetachReason,
     context: CommandContext,
   ): Promise<WriteResult> {
-    return writeResultOf(await this.handler.execute(homeDecider, homeStream(homeId), { type: 'DetachGateway', gatewayId, reason }, context));
+    return writeResultOf(
+      await this.handler.execute(
+        homeDecider,
+        homeStream(homeId),
+        { type: 'DetachGateway', gatewayId, reason },
+        context,
+      ),
+    );
   }
 }

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '../../domain/errors.ts';
 import { fold } from '../../domain/decider.ts';
-import { isPairingExpiry, isRedeemable, pairingCodeExpired, pairingDecider, type PairingState } from '../../domain/gateways/pairing.ts';
+import {
+  isPairingExpiry,
+  isRedeemable,
+  pairingCodeExpired,
+  pairingDecider,
+  type PairingState,
+} from '../../domain/gateways/pairing.ts';
 import { conflict } from '../../domain/errors.ts';
 import { pairingStream, type PairingEvent } from '../../domain/gateways/pairing-events.ts';
 import { roleIn } from '../../domain/homes/home.ts';
@@ -38,7 +44,9 @@ export interface PairingRedemption {
 }
 
 const gatewayIdTaken = () =>
-  conflict('gateway_id_taken', 'This gateway id is already used; pair with another gateway_uuid', { field: 'gateway_uuid' });
+  conflict('gateway_id_taken', 'This gateway id is already used; pair with another gateway_uuid', {
+    field: 'gateway_uuid',
+  });
 
 export interface PairingOptions {
   ttlMs: number;
@@ -108,10 +116,16 @@ export class PairingCommands {
     const stream = this.streamOf(input.code);
     const pending = await this.reopenAbandonedRedemption(stream, context);
     const gatewayId = input.gatewayId ?? randomUUID();
-    if (input.gatewayId !== undefined && (await this.gateways.load(gatewayId)).lifecycle !== 'none') throw gatewayIdTaken();
+    if (input.gatewayId !== undefined && (await this.gateways.load(gatewayId)).lifecycle !== 'none')
+      throw gatewayIdTaken();
     const homeId = input.homeId ?? pending.state.homeId ?? randomUUID();
     const asGateway: CommandContext = { ...context, actor: { kind: 'gateway', id: gatewayId } };
-    const redeemed = await this.handler.execute(pairingDecider, stream, { type: 'Redeem', gatewayId, homeId, now: this.options.clock() }, asGateway);
+    const redeemed = await this.handler.execute(
+      pairingDecider,
+      stream,
+      { type: 'Redeem', gatewayId, homeId, now: this.options.clock() },
+      asGateway,
+    );
     if (isPairingExpiry(redeemed.events)) throw pairingCodeExpired();
 
     const requestedBy = redeemed.state.requestedBy!;
@@ -137,7 +151,8 @@ export class PairingCommands {
         this.handler.execute(pairingDecider, stream, { type: 'RedemptionFailed', gatewayId, reason }, asGateway),
       );
       // Someone else provisioned this gateway-chosen id between the check above and the append.
-      if (input.gatewayId !== undefined && error instanceof DomainError && PROVISIONED_ELSEWHERE.has(error.code)) throw gatewayIdTaken();
+      if (input.gatewayId !== undefined && error instanceof DomainError && PROVISIONED_ELSEWHERE.has(error.code))
+        throw gatewayIdTaken();
       throw error;
     }
   }
@@ -164,14 +179,23 @@ export class PairingCommands {
     if (state.status !== 'redeemed' || gatewayId === null || state.homeId === null) return { state };
     const gateway = await this.gateways.load(gatewayId);
     if (gateway.lifecycle === 'none') {
-      const redeemedAt = lastOccurredAt(recorded, (event) => event.type === 'PairingRedeemed' && event.data.gateway_id === gatewayId);
+      const redeemedAt = lastOccurredAt(
+        recorded,
+        (event) => event.type === 'PairingRedeemed' && event.data.gateway_id === gatewayId,
+      );
       const asGateway: CommandContext = { ...context, actor: { kind: 'gateway', id: gatewayId } };
       if (redeemedAt === null) return { state };
-      if ((await this.gateways.abandonNeverProvisioned(gatewayId, state.homeId, redeemedAt, asGateway)) === null) return { state };
+      if ((await this.gateways.abandonNeverProvisioned(gatewayId, state.homeId, redeemedAt, asGateway)) === null)
+        return { state };
     } else if (gateway.lifecycle !== 'abandoned') {
       return { state };
     }
-    const failed = await this.handler.execute(pairingDecider, stream, { type: 'RedemptionFailed', gatewayId, reason: 'holder_never_written' }, context);
+    const failed = await this.handler.execute(
+      pairingDecider,
+      stream,
+      { type: 'RedemptionFailed', gatewayId, reason: 'holder_never_written' },
+      context,
+    );
     return { state: failed.state };
   }
 

@@ -63,7 +63,9 @@ export function generatePairingCode(): string {
 /** Could `code` be one we issue (8 characters of the alphabet, once normalised)? */
 export function isPairingCodeShape(code: string): boolean {
   const normalised = normalisePairingCode(code);
-  return normalised.length === PAIRING_CODE_LENGTH && [...normalised].every((char) => PAIRING_CODE_ALPHABET.includes(char));
+  return (
+    normalised.length === PAIRING_CODE_LENGTH && [...normalised].every((char) => PAIRING_CODE_ALPHABET.includes(char))
+  );
 }
 
 /** Upper case, without the spaces and dashes people type to group characters. */

@@ -27,23 +27,52 @@ export class HomeCommands {
     return roleIn(await this.load(homeId), userId);
   }
 
-  async grant(homeId: string, actorId: string, userId: string, role: GrantableRole, context: CommandContext): Promise<PermissionChange> {
-    const result = await this.handler.execute(homeDecider, homeStream(homeId), { type: 'Grant', actorId, userId, role }, context);
+  async grant(
+    homeId: string,
+    actorId: string,
+    userId: string,
+    role: GrantableRole,
+    context: CommandContext,
+  ): Promise<PermissionChange> {
+    const result = await this.handler.execute(
+      homeDecider,
+      homeStream(homeId),
+      { type: 'Grant', actorId, userId, role },
+      context,
+    );
     const first = result.events[0]?.type;
-    const outcome = first === 'PermissionGranted' ? 'granted' : first === 'PermissionRoleChanged' ? 'changed' : 'unchanged';
+    const outcome =
+      first === 'PermissionGranted' ? 'granted' : first === 'PermissionRoleChanged' ? 'changed' : 'unchanged';
     return { outcome, write: writeResultOf(result) };
   }
 
-  async changeRole(homeId: string, actorId: string, userId: string, role: GrantableRole, context: CommandContext): Promise<WriteResult> {
-    return writeResultOf(await this.handler.execute(homeDecider, homeStream(homeId), { type: 'ChangeRole', actorId, userId, role }, context));
+  async changeRole(
+    homeId: string,
+    actorId: string,
+    userId: string,
+    role: GrantableRole,
+    context: CommandContext,
+  ): Promise<WriteResult> {
+    return writeResultOf(
+      await this.handler.execute(
+        homeDecider,
+        homeStream(homeId),
+        { type: 'ChangeRole', actorId, userId, role },
+        context,
+      ),
+    );
   }
 
   /** Owner or admin; the same name again records nothing. */
   async rename(homeId: string, actorId: string, name: string, context: CommandContext): Promise<WriteResult> {
-    return writeResultOf(await this.handler.execute(homeDecider, homeStream(homeId), { type: 'Rename', actorId, name }, context));
+    return writeResultOf(
+      await this.handler.execute(homeDecider, homeStream(homeId), { type: 'Rename', actorId, name }, context),
+    );
   }
 
   async revoke(homeId: string, actorId: string, userId: string, context: CommandContext): Promise<WriteResult> {
-    return writeResultOf(await this.handler.execute(homeDecider, homeStream(homeId), { type: 'Revoke', actorId, userId }, context));
+    return writeResultOf(
+      await this.handler.execute(homeDecider, homeStream(homeId), { type: 'Revoke', actorId, userId }, context),
+    );
   }
 }

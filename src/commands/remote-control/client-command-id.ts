@@ -9,7 +9,9 @@ import { createHash } from 'node:crypto';
  * The derived id is a version-8 (RFC 9562, custom) UUID: 122 bits of SHA-256, never equal to a random (v4) id.
  */
 export function clientScopedCommandId(issuerId: string, clientCommandId: string): string {
-  const digest = createHash('sha256').update(`remote-command-id:v1:${issuerId.toLowerCase()}:${clientCommandId.toLowerCase()}`).digest();
+  const digest = createHash('sha256')
+    .update(`remote-command-id:v1:${issuerId.toLowerCase()}:${clientCommandId.toLowerCase()}`)
+    .digest();
   const bytes = Buffer.from(digest.subarray(0, 16));
   bytes[6] = (bytes[6]! & 0x0f) | 0x80; // version 8
   bytes[8] = (bytes[8]! & 0x3f) | 0x80; // RFC 9562 variant

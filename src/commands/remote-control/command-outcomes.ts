@@ -1,5 +1,8 @@
 import type { RemoteCommandState } from '../../domain/remote-control/remote-command.ts';
-import { REMOTE_COMMAND_OUTCOME_TYPES, type RemoteCommandEvent } from '../../domain/remote-control/remote-command-events.ts';
+import {
+  REMOTE_COMMAND_OUTCOME_TYPES,
+  type RemoteCommandEvent,
+} from '../../domain/remote-control/remote-command-events.ts';
 import { follow, type Following } from '../../eventstore/follow.ts';
 import type { EventStore } from '../../eventstore/port.ts';
 import type { Logger } from '../../logger.ts';
@@ -32,13 +35,21 @@ export class CommandOutcomes {
       this.store,
       { eventTypes: OUTCOMES },
       head,
-      (event) => this.deliver(String(event.data.command_id), { event: { type: event.type, data: event.data } as RemoteCommandEvent, state: null }),
+      (event) =>
+        this.deliver(String(event.data.command_id), {
+          event: { type: event.type, data: event.data } as RemoteCommandEvent,
+          state: null,
+        }),
       { name: 'command-outcomes', logger: this.logger },
     );
   }
 
   /** Outcomes this process appended: no need to wait for the subscription, nor to read the stream again. */
-  readonly observeLocal = (commandId: string, events: readonly RemoteCommandEvent[], state: RemoteCommandState): void => {
+  readonly observeLocal = (
+    commandId: string,
+    events: readonly RemoteCommandEvent[],
+    state: RemoteCommandState,
+  ): void => {
     for (const event of events) if (OUTCOMES.includes(event.type)) this.deliver(commandId, { event, state });
   };
 

@@ -32,7 +32,10 @@ export async function findRemoteCommand(
   let recorded = await commands.history(requestedId);
   if (recorded.length === 0) recorded = await commands.history(clientScopedCommandId(userId, requestedId));
   if (recorded.length === 0) return null;
-  const state = fold(remoteCommandDecider, recorded.map((event) => ({ type: event.type, data: event.data }) as RemoteCommandEvent));
+  const state = fold(
+    remoteCommandDecider,
+    recorded.map((event) => ({ type: event.type, data: event.data }) as RemoteCommandEvent),
+  );
   if (!state.homeId || !(await homeIdsOf(userId)).includes(state.homeId)) return null;
   const history = recorded.map((event) => ({
     type: event.type,

@@ -57,7 +57,11 @@ export interface DispatchSession {
  * Something that wants to hear when a command's stream changes in this process (waiting requests), with the
  * state after the change, so that it need not read the stream again.
  */
-export type LocalOutcomeListener = (commandId: string, events: readonly RemoteCommandEvent[], state: RemoteCommandState) => void;
+export type LocalOutcomeListener = (
+  commandId: string,
+  events: readonly RemoteCommandEvent[],
+  state: RemoteCommandState,
+) => void;
 
 /**
  * Remote-command use cases: every transition goes through the decider on `remote_command-<id>`. Dispatching is
@@ -105,7 +109,13 @@ export class RemoteCommands {
       ? await this.handler.execute(
           remoteCommandDecider,
           stream,
-          { ...command, type: 'IssueAndDispatch', sessionId: dispatchOn.sessionId, nodeId: dispatchOn.nodeId, dispatchedAt: dispatchOn.context.now },
+          {
+            ...command,
+            type: 'IssueAndDispatch',
+            sessionId: dispatchOn.sessionId,
+            nodeId: dispatchOn.nodeId,
+            dispatchedAt: dispatchOn.context.now,
+          },
           // Each event with its own actor: the issue is the user's, the dispatch the gateway session's.
           (event) => (event.type === 'RemoteCommandIssued' ? context : dispatchOn.context),
         )
@@ -126,7 +136,9 @@ export class RemoteCommands {
   /** The state and revision of a command, or null when there is no such command. */
   async load(commandId: string): Promise<KnownCommand | null> {
     const loaded = await this.handler.load(remoteCommandDecider, remoteCommandStream(commandId));
-    return loaded.revision === null ? null : { state: loaded.state, revision: loaded.revision, lastHash: loaded.lastHash };
+    return loaded.revision === null
+      ? null
+      : { state: loaded.state, revision: loaded.revision, lastHash: loaded.lastHash };
   }
 
   /** The state right after an observed `RemoteCommandIssued` (the first event of its stream). */
@@ -153,10 +165,21 @@ export class RemoteCommands {
     session: { sessionId: string; nodeId: string },
     context: CommandContext,
   ): Promise<{ send: boolean; state: RemoteCommandState; known: KnownCommand }> {
-    const command: RemoteCommandCommand = { type: 'Dispatch', sessionId: session.sessionId, nodeId: session.nodeId, now: context.now };
+    const command: RemoteCommandCommand = {
+      type: 'Dispatch',
+      sessionId: session.sessionId,
+      nodeId: session.nodeId,
+      now: context.now,
+    };
     let result: CommandResult<RemoteCommandEvent, RemoteCommandState> | null;
     try {
-      result = await this.handler.executeOnce(remoteCommandDecider, remoteCommandStream(known.state.commandId!), command, context, known);
+      result = await this.handler.executeOnce(
+        remoteCommandDecider,
+        remoteCommandStream(known.state.commandId!),
+        command,
+        context,
+        known,
+      );
     } catch (error) {
       // Finished, or no such command: nothing to send.
       if (error instanceof DomainError) return { send: false, state: known.state, known };
@@ -166,17 +189,32 @@ export class RemoteCommands {
     if (result === null || result.events.length === 0) return { send: false, state: known.state, known };
     this.announce(known.state.commandId!, result);
     const state = result.state;
-    return { send: result.events[0]!.type === 'RemoteCommandDispatched', state, known: { state, revision: result.revision!, lastHash: result.lastHash } };
+    return {
+      send: result.events[0]!.type === 'RemoteCommandDispatched',
+      state,
+      known: { state, revision: result.revision!, lastHash: result.lastHash },
+    };
   }
 
   /** Records the gateway's ack; `known` (what the dispatcher wrote last) spares the read when nothing came since. */
-  async acknowledge(commandId: string, gatewayId: string, outcome: AckOutcome, context: CommandContext, known?: KnownCommand): Promise<RemoteCommandEvent[]> {
+  async acknowledge(
+    commandId: string,
+    gatewayId: string,
+    outcome: AckOutcome,
+    context: CommandContext,
+    known?: KnownCommand,
+  ): Promise<RemoteCommandEvent[]> {
     return this.run(commandId, { type: 'Acknowledge', gatewayId, outcome, now: context.now }, context, known);
   }
 
   /** The waiting request gave up: records `timed_out` unless the command finished meanwhile. Returns the state. */
   async timeOut(commandId: string, context: CommandContext): Promise<RemoteCommandState> {
-    const result = await this.handler.execute(remoteCommandDecider, remoteCommandStream(commandId), { type: 'TimeOut', now: context.now }, context);
+    const result = await this.handler.execute(
+      remoteCommandDecider,
+      remoteCommandStream(commandId),
+      { type: 'TimeOut', now: context.now },
+      context,
+    );
     this.announce(commandId, result);
     return result.state;
   }
@@ -191,13 +229,22 @@ export class RemoteCommands {
     context: CommandContext,
     known?: KnownCommand,
   ): Promise<RemoteCommandEvent[]> {
-    const result = await this.handler.execute(remoteCommandDecider, remoteCommandStream(commandId), command, context, known);
+    const result = await this.handler.execute(
+      remoteCommandDecider,
+      remoteCommandStream(commandId),
+      command,
+      context,
+      known,
+    );
     this.announce(commandId, result);
     return result.events;
   }
 
   /** Tells this process's listener what a write changed (nothing when it wrote nothing). */
-  private announce(commandId: string, result: { events: readonly RemoteCommandEvent[]; state: RemoteCommandState }): void {
+  private announce(
+    commandId: string,
+    result: { events: readonly RemoteCommandEvent[]; state: RemoteCommandState },
+  ): void {
     if (result.events.length > 0) this.listener(commandId, result.events, result.state);
   }
 }

@@ -36,7 +36,11 @@ export interface GatewayLink {
   isLocal(gatewayId: string): boolean;
   dispatchIfLocal(known: KnownCommand): boolean;
   /** Issues through `issue` with a local session to dispatch on (same append), then sends; null: not here or busy. */
-  issueHere(gatewayId: string, commandId: string, issue: (session: DispatchSession) => Promise<Issued>): Promise<Issued | null>;
+  issueHere(
+    gatewayId: string,
+    commandId: string,
+    issue: (session: DispatchSession) => Promise<Issued>,
+  ): Promise<Issued | null>;
 }
 
 export interface SubmitRemoteCommandDependencies {
@@ -63,7 +67,14 @@ const QUEUE_FULL_RETRY_AFTER_S = 60;
 
 /** What makes two requests under one command id the same command (`wait` is how to answer, not what to do). */
 export function requestFingerprint(gatewayId: string, request: RemoteCommandRequest): string {
-  const defining = { gateway_id: gatewayId, device_id: request.deviceId, action: request.action, params: request.params, timeout_s: request.timeoutS, ttl_s: request.ttlS };
+  const defining = {
+    gateway_id: gatewayId,
+    device_id: request.deviceId,
+    action: request.action,
+    params: request.params,
+    timeout_s: request.timeoutS,
+    ttl_s: request.ttlS,
+  };
   return createHash('sha256').update(canonicalJson(defining)).digest('hex');
 }
 
@@ -76,14 +87,21 @@ export class SubmitRemoteCommand {
   constructor(private readonly deps: SubmitRemoteCommandDependencies) {}
 
   /** `contextNow` stamps each write with the request's context at the time of writing. */
-  async submit(gateway: GatewayAsSeen, userId: string, request: RemoteCommandRequest, contextNow: () => CommandContext): Promise<Submitted> {
+  async submit(
+    gateway: GatewayAsSeen,
+    userId: string,
+    request: RemoteCommandRequest,
+    contextNow: () => CommandContext,
+  ): Promise<Submitted> {
     const { deps } = this;
     // An early answer from the read model; the decider decides again with the role from the home stream.
-    if (!can(gateway.role, 'device.control')) throw forbidden('forbidden', `Your role (${gateway.role}) may not do device.control`);
+    if (!can(gateway.role, 'device.control'))
+      throw forbidden('forbidden', `Your role (${gateway.role}) may not do device.control`);
     if (gateway.status === 'revoked') throw conflict('gateway_revoked', 'This gateway is revoked');
 
     // A client's id is scoped to the caller (see clientScopedCommandId): no answer depends on other users' ids.
-    const commandId = request.clientCommandId === undefined ? randomUUID() : clientScopedCommandId(userId, request.clientCommandId);
+    const commandId =
+      request.clientCommandId === undefined ? randomUUID() : clientScopedCommandId(userId, request.clientCommandId);
     const context = contextNow();
     // Registered first, so an ack that beats everything below is not missed.
     const waiter = request.wait ? deps.outcomes.wait(commandId, request.timeoutS * 1000) : null;
@@ -107,7 +125,9 @@ export class SubmitRemoteCommand {
       // dispatched by whichever process holds it (this one's lane, or another's through the subscription).
       const issuedHere = existing
         ? null
-        : await deps.gatewayLink.issueHere(gateway.id, commandId, (session) => deps.remoteCommands.issue(input, context, session));
+        : await deps.gatewayLink.issueHere(gateway.id, commandId, (session) =>
+            deps.remoteCommands.issue(input, context, session),
+          );
       const issued = issuedHere ?? (await deps.remoteCommands.issue(input, context));
       const state = issued.state;
       if (issued.created && online && !issued.dispatched) deps.gatewayLink.dispatchIfLocal(issued);
@@ -120,7 +140,10 @@ export class SubmitRemoteCommand {
       if (!outcome) return { state: await deps.remoteCommands.timeOut(commandId, contextNow()), finished: true };
       // The stream, not the outcome event alone: the answer shows the dispatch too (as a retry would). This
       // process's own outcome comes with it; another process's is read back.
-      const final = outcome.state ?? (await deps.remoteCommands.load(commandId))?.state ?? remoteCommandDecider.evolve(state, outcome.event);
+      const final =
+        outcome.state ??
+        (await deps.remoteCommands.load(commandId))?.state ??
+        remoteCommandDecider.evolve(state, outcome.event);
       return { state: final, finished: true };
     } finally {
       waiter?.cancel();
@@ -130,10 +153,18 @@ export class SubmitRemoteCommand {
   /** A new command for an offline gateway is refused unless it may wait (ttl_s > 0) and the queue has room. */
   private async admit(gatewayId: string, online: boolean, ttlS: number): Promise<void> {
     if (online) return;
-    if (ttlS === 0) throw conflict('gateway_offline', 'The gateway is offline; send ttl_s > 0 to queue the command until it reconnects');
+    if (ttlS === 0)
+      throw conflict(
+        'gateway_offline',
+        'The gateway is offline; send ttl_s > 0 to queue the command until it reconnects',
+      );
     const { queueLimit } = this.deps;
     if ((await this.deps.queuedCount(gatewayId)) >= queueLimit) {
-      throw new RetryLaterError('command_queue_full', `At most ${queueLimit} commands may wait for an offline gateway`, QUEUE_FULL_RETRY_AFTER_S);
+      throw new RetryLaterError(
+        'command_queue_full',
+        `At most ${queueLimit} commands may wait for an offline gateway`,
+        QUEUE_FULL_RETRY_AFTER_S,
+      );
     }
   }
 }

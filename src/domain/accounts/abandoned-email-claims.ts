@@ -40,7 +40,12 @@ export function decideLapseEmailClaim(
   if (!state.registered || state.userId === null || state.email === command.email) throw holderIsReal();
   if (state.lapsedClaims.includes(claimKey(command.email, command.claimRevision))) return [];
   if (!holderGraceHasPassed(command.claimedAt, command.now, command.graceMs)) throw holderWithinGrace();
-  return [{ type: 'UserEmailClaimLapsed', data: { user_id: state.userId, email: command.email, claim_revision: command.claimRevision } }];
+  return [
+    {
+      type: 'UserEmailClaimLapsed',
+      data: { user_id: state.userId, email: command.email, claim_revision: command.claimRevision },
+    },
+  ];
 }
 
 /** An e-mail change whose claim lapsed meanwhile may not record the address: someone else may hold it now. */

@@ -33,7 +33,12 @@ export const emailClaimDecider: Decider<EmailClaimCommand, EmailClaimEvent, Emai
         return [{ type: 'EmailClaimed', data: { user_id: command.userId } }];
       case 'Release':
         if (state.ownerId !== command.userId) return [];
-        return [{ type: 'EmailReleased', data: { user_id: command.userId, ...(command.reason ? { reason: command.reason } : {}) } }];
+        return [
+          {
+            type: 'EmailReleased',
+            data: { user_id: command.userId, ...(command.reason ? { reason: command.reason } : {}) },
+          },
+        ];
     }
   },
 };

@@ -45,14 +45,22 @@ export type TokenFamilyCommand =
     }
   | { type: 'LogOut'; familyId: string };
 
-export const tokenRevoked = () => new DomainError('unauthenticated', 'token_revoked', 'This refresh token is no longer valid');
+export const tokenRevoked = () =>
+  new DomainError('unauthenticated', 'token_revoked', 'This refresh token is no longer valid');
 
 /** The longest user agent a re-presentation event keeps (the request context already cuts it to this). */
 export const MAX_PRESENTER_USER_AGENT = 512;
 export const MAX_PRESENTER_ADDRESS = 100;
 
 export const tokenFamilyDecider: Decider<TokenFamilyCommand, TokenFamilyEvent, TokenFamilyState> = {
-  initialState: { started: false, userId: null, currentTokenId: null, lastPresentedTokenId: null, credentialsVersion: 0, revoked: false },
+  initialState: {
+    started: false,
+    userId: null,
+    currentTokenId: null,
+    lastPresentedTokenId: null,
+    credentialsVersion: 0,
+    revoked: false,
+  },
 
   evolve(state, event) {
     switch (event.type) {
@@ -95,18 +103,31 @@ export const tokenFamilyDecider: Decider<TokenFamilyCommand, TokenFamilyEvent, T
         return decideRotation(command, state);
       case 'LogOut':
         if (!state.started || state.revoked) return []; // logging out twice is not an error
-        return [{ type: 'RefreshTokenRevoked', data: { user_id: state.userId!, family_id: command.familyId, reason: 'logout' } }];
+        return [
+          {
+            type: 'RefreshTokenRevoked',
+            data: { user_id: state.userId!, family_id: command.familyId, reason: 'logout' },
+          },
+        ];
     }
   },
 };
 
-function decideRotation(command: Extract<TokenFamilyCommand, { type: 'Rotate' }>, state: TokenFamilyState): TokenFamilyEvent[] {
+function decideRotation(
+  command: Extract<TokenFamilyCommand, { type: 'Rotate' }>,
+  state: TokenFamilyState,
+): TokenFamilyEvent[] {
   // A password change since the family started kills it, as does logout or earlier theft.
   if (!state.started || state.revoked || state.credentialsVersion !== command.credentialsVersion) throw tokenRevoked();
   const userId = state.userId!;
   const { familyId, presentedTokenId, newTokenId } = command;
   if (state.currentTokenId === presentedTokenId) {
-    return [{ type: 'RefreshTokenRotated', data: { user_id: userId, family_id: familyId, token_id: newTokenId, previous_token_id: presentedTokenId } }];
+    return [
+      {
+        type: 'RefreshTokenRotated',
+        data: { user_id: userId, family_id: familyId, token_id: newTokenId, previous_token_id: presentedTokenId },
+      },
+    ];
   }
   // The current token was issued for the presented one and never presented itself (presenting it would have made
   // it the last presented): a client ignoring rotation, or one retrying a refresh whose answer it lost.
@@ -128,5 +149,7 @@ function decideRotation(command: Extract<TokenFamilyCommand, { type: 'Rotate' }>
   }
   // An older token came back after its successor was used (or in strict mode, at all): someone holds a copy.
   // Kill the family; the caller answers 401.
-  return [{ type: 'RefreshTokenReuseDetected', data: { user_id: userId, family_id: familyId, token_id: presentedTokenId } }];
+  return [
+    { type: 'RefreshTokenReuseDetected', data: { user_id: userId, family_id: familyId, token_id: presentedTokenId } },
+  ];
 }

@@ -65,9 +65,10 @@ export const emailClaimEventSchemas = {
    * another address, or (with a `reason`) it was freed by someone else: its holder never wrote its first event,
    * or the holder's e-mail change died half-way and the holder uses another address.
    */
-  EmailReleased: z.object({ user_id: id, reason: z.enum(['holder_never_written', 'holder_uses_another_email']).optional() }).strict(),
+  EmailReleased: z
+    .object({ user_id: id, reason: z.enum(['holder_never_written', 'holder_uses_another_email']).optional() })
+    .strict(),
 };
-
 
 export type UserEvent = EventOf<typeof userEventSchemas>;
 export type TokenFamilyEvent = EventOf<typeof tokenFamilyEventSchemas>;

@@ -1,6 +1,11 @@
 import type { Decider } from '../decider.ts';
 import { conflict, notFound } from '../errors.ts';
-import { claimKey, decideAbandonRegistration, decideLapseEmailClaim, requireClaimNotLapsed } from './abandoned-email-claims.ts';
+import {
+  claimKey,
+  decideAbandonRegistration,
+  decideLapseEmailClaim,
+  requireClaimNotLapsed,
+} from './abandoned-email-claims.ts';
 import type { UserEvent } from './user-events.ts';
 
 export interface UserState {
@@ -33,7 +38,16 @@ export type UserCommand =
   | { type: 'LapseEmailClaim'; email: string; claimRevision: number; claimedAt: Date; now: Date; graceMs: number };
 
 export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
-  initialState: { registered: false, abandoned: false, userId: null, email: '', name: '', passwordHash: '', credentialsVersion: 0, lapsedClaims: [] },
+  initialState: {
+    registered: false,
+    abandoned: false,
+    userId: null,
+    email: '',
+    name: '',
+    passwordHash: '',
+    credentialsVersion: 0,
+    lapsedClaims: [],
+  },
 
   evolve(state, event) {
     switch (event.type) {
@@ -55,7 +69,10 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
       case 'UserRegistrationAbandoned':
         return { ...state, abandoned: true, userId: event.data.user_id };
       case 'UserEmailClaimLapsed':
-        return { ...state, lapsedClaims: [...state.lapsedClaims, claimKey(event.data.email, event.data.claim_revision)] };
+        return {
+          ...state,
+          lapsedClaims: [...state.lapsedClaims, claimKey(event.data.email, event.data.claim_revision)],
+        };
     }
   },
 
@@ -64,11 +81,17 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
     if (command.type === 'LapseEmailClaim') return decideLapseEmailClaim(state, command);
     if (command.type === 'Register') {
       if (state.registered) throw conflict('user_exists', 'This user is already registered');
-      if (state.abandoned) throw conflict('registration_abandoned', 'This registration took too long and was given up; try again');
+      if (state.abandoned)
+        throw conflict('registration_abandoned', 'This registration took too long and was given up; try again');
       return [
         {
           type: 'UserRegistered',
-          data: { user_id: command.userId, email: command.email, name: command.name, password_hash: command.passwordHash },
+          data: {
+            user_id: command.userId,
+            email: command.email,
+            name: command.name,
+            password_hash: command.passwordHash,
+          },
         },
       ];
     }
@@ -76,12 +99,19 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
     const userId = state.userId;
     switch (command.type) {
       case 'UpdateProfile':
-        return command.name === state.name ? [] : [{ type: 'UserProfileUpdated', data: { user_id: userId, name: command.name } }];
+        return command.name === state.name
+          ? []
+          : [{ type: 'UserProfileUpdated', data: { user_id: userId, name: command.name } }];
       case 'ChangeEmail':
         requireClaimNotLapsed(state, command.email, command.claimRevision);
         return command.email === state.email
           ? []
-          : [{ type: 'UserEmailChanged', data: { user_id: userId, email: command.email, previous_email: state.email } }];
+          : [
+              {
+                type: 'UserEmailChanged',
+                data: { user_id: userId, email: command.email, previous_email: state.email },
+              },
+            ];
       case 'ChangePassword':
         return [{ type: 'UserPasswordChanged', data: { user_id: userId, password_hash: command.passwordHash } }];
     }

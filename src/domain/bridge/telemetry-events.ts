@@ -129,4 +129,7 @@ export type TelemetryEvent = EventOf<typeof telemetryEventSchemas>;
 
 export const telemetryStream = (gatewayId: string) => `gateway_telemetry-${gatewayId}`;
 
-export const telemetryEventDefinitions: EventDefinition[] = definitionsOf(telemetryEventSchemas, 'gateway bridge telemetry');
+export const telemetryEventDefinitions: EventDefinition[] = definitionsOf(
+  telemetryEventSchemas,
+  'gateway bridge telemetry',
+);

@@ -20,7 +20,14 @@ const version = z.string().superRefine((value, ctx) => {
 export const gatewayEventSchemas = {
   /** `version`: the gateway software's version, when it reported one (the field edge does at pairing). */
   GatewayProvisioned: z
-    .object({ gateway_id: id, home_id: id, name, secret_digest: secretDigest, via: z.enum(['provision', 'pairing']), version: version.optional() })
+    .object({
+      gateway_id: id,
+      home_id: id,
+      name,
+      secret_digest: secretDigest,
+      via: z.enum(['provision', 'pairing']),
+      version: version.optional(),
+    })
     .strict(),
   GatewayRenamed: z.object({ gateway_id: id, name, previous_name: name }).strict(),
   GatewaySecretRotated: z.object({ gateway_id: id, secret_digest: secretDigest }).strict(),

@@ -23,7 +23,15 @@ export interface GatewayState {
  * handler just before (never from a read model), so the decision here is pure.
  */
 export type GatewayCommand =
-  | { type: 'Provision'; gatewayId: string; homeId: string; name: string; secretDigest: string; via: 'provision' | 'pairing'; version?: string | undefined }
+  | {
+      type: 'Provision';
+      gatewayId: string;
+      homeId: string;
+      name: string;
+      secretDigest: string;
+      via: 'provision' | 'pairing';
+      version?: string | undefined;
+    }
   | { type: 'Rename'; actorRole: Role | null; name: string }
   | { type: 'RotateSecret'; actorRole: Role | null; secretDigest: string }
   | { type: 'Revoke'; actorRole: Role | null }
@@ -76,28 +84,40 @@ export const gatewayDecider: Decider<GatewayCommand, GatewayEvent, GatewayState>
       if (state.lifecycle === 'abandoned') return [];
       if (state.lifecycle !== 'none') throw holderIsReal();
       if (!holderGraceHasPassed(command.heldSince, command.now, command.graceMs)) throw holderWithinGrace();
-      return [{ type: 'GatewayProvisioningAbandoned', data: { gateway_id: command.gatewayId, home_id: command.homeId } }];
+      return [
+        { type: 'GatewayProvisioningAbandoned', data: { gateway_id: command.gatewayId, home_id: command.homeId } },
+      ];
     }
     if (command.type === 'Provision') {
-      if (state.lifecycle === 'abandoned') throw conflict('provisioning_abandoned', 'This provisioning took too long and was given up; try again');
+      if (state.lifecycle === 'abandoned')
+        throw conflict('provisioning_abandoned', 'This provisioning took too long and was given up; try again');
       if (state.lifecycle !== 'none') throw conflict('gateway_exists', 'This gateway is already provisioned');
       const { gatewayId, homeId, name, secretDigest, via, version } = command;
       if (version !== undefined) {
         const problem = gatewayVersionProblem(version);
-        if (problem !== null) throw invalid('invalid_gateway_version', `The gateway version ${problem}`, { field: 'version' });
+        if (problem !== null)
+          throw invalid('invalid_gateway_version', `The gateway version ${problem}`, { field: 'version' });
       }
       const reported = version === undefined ? {} : { version };
-      return [{ type: 'GatewayProvisioned', data: { gateway_id: gatewayId, home_id: homeId, name, secret_digest: secretDigest, via, ...reported } }];
+      return [
+        {
+          type: 'GatewayProvisioned',
+          data: { gateway_id: gatewayId, home_id: homeId, name, secret_digest: secretDigest, via, ...reported },
+        },
+      ];
     }
     const { gatewayId, homeId } = requireExisting(state);
     switch (command.type) {
       case 'Rename':
         requirePermission(command.actorRole, 'gateway.rename', 'gateway_not_found', 'gateway');
         if (command.name === state.name) return [];
-        return [{ type: 'GatewayRenamed', data: { gateway_id: gatewayId, name: command.name, previous_name: state.name } }];
+        return [
+          { type: 'GatewayRenamed', data: { gateway_id: gatewayId, name: command.name, previous_name: state.name } },
+        ];
       case 'RotateSecret':
         requirePermission(command.actorRole, 'gateway.rotate_secret', 'gateway_not_found', 'gateway');
-        if (state.lifecycle === 'revoked') throw conflict('gateway_revoked', 'This gateway is revoked; provision a new one');
+        if (state.lifecycle === 'revoked')
+          throw conflict('gateway_revoked', 'This gateway is revoked; provision a new one');
         return [{ type: 'GatewaySecretRotated', data: { gateway_id: gatewayId, secret_digest: command.secretDigest } }];
       case 'Revoke':
         requirePermission(command.actorRole, 'gateway.revoke', 'gateway_not_found', 'gateway');

@@ -18,17 +18,29 @@ export interface PairingState {
 }
 
 export type PairingCommand =
-  | { type: 'Request'; homeId: string | null; name: string | null; homeName?: string; requestedBy: string; expiresAt: Date }
+  | {
+      type: 'Request';
+      homeId: string | null;
+      name: string | null;
+      homeName?: string;
+      requestedBy: string;
+      expiresAt: Date;
+    }
   /** `homeId`: the home the gateway says it is (must agree with the request's, when the request named one). */
   | { type: 'Redeem'; gatewayId: string; homeId: string; now: Date }
   | { type: 'RedemptionFailed'; gatewayId: string; reason: string };
 
 const invalidCode = (reason: 'unknown' | 'used' | 'expired') =>
-  invalid(`pairing_code_${reason === 'unknown' ? 'invalid' : reason}`, `The pairing code is ${reason === 'unknown' ? 'not valid' : reason}`, {
-    reason,
-  });
+  invalid(
+    `pairing_code_${reason === 'unknown' ? 'invalid' : reason}`,
+    `The pairing code is ${reason === 'unknown' ? 'not valid' : reason}`,
+    {
+      reason,
+    },
+  );
 
-export const isPairingExpiry = (events: readonly PairingEvent[]) => events.some((event) => event.type === 'PairingExpired');
+export const isPairingExpiry = (events: readonly PairingEvent[]) =>
+  events.some((event) => event.type === 'PairingExpired');
 
 export const pairingDecider: Decider<PairingCommand, PairingEvent, PairingState> = {
   initialState: {

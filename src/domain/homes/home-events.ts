@@ -28,7 +28,11 @@ export const homeEventSchemas = {
    */
   HomeGatewayAttached: z.object({ home_id: id, gateway_id: id }).strict(),
   HomeGatewayDetached: z
-    .object({ home_id: id, gateway_id: id, reason: z.enum(['revoked', 'deleted', 'provisioning_failed', 'holder_never_written']) })
+    .object({
+      home_id: id,
+      gateway_id: id,
+      reason: z.enum(['revoked', 'deleted', 'provisioning_failed', 'holder_never_written']),
+    })
     .strict(),
 };
 

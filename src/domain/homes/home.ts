@@ -78,7 +78,10 @@ function attachGateway(command: CommandOf<'AttachGateway'>, state: HomeState): H
       });
     }
   }
-  return [...created, { type: 'HomeGatewayAttached', data: { home_id: command.homeId, gateway_id: command.gatewayId } }];
+  return [
+    ...created,
+    { type: 'HomeGatewayAttached', data: { home_id: command.homeId, gateway_id: command.gatewayId } },
+  ];
 }
 
 function rename(command: CommandOf<'Rename'>, state: HomeState): HomeEvent[] {
@@ -86,12 +89,19 @@ function rename(command: CommandOf<'Rename'>, state: HomeState): HomeEvent[] {
   requirePermission(roleIn(state, command.actorId), 'home.rename', 'home_not_found', 'home');
   const name = requireHomeName(command.name);
   if (name === state.name) return [];
-  return [{ type: 'HomeRenamed', data: { home_id: homeId, name, previous_name: state.name, renamed_by: command.actorId } }];
+  return [
+    { type: 'HomeRenamed', data: { home_id: homeId, name, previous_name: state.name, renamed_by: command.actorId } },
+  ];
 }
 
 function detachGateway(command: CommandOf<'DetachGateway'>, state: HomeState): HomeEvent[] {
   if (state.homeId === null || state.activeGatewayId !== command.gatewayId) return [];
-  return [{ type: 'HomeGatewayDetached', data: { home_id: state.homeId, gateway_id: command.gatewayId, reason: command.reason } }];
+  return [
+    {
+      type: 'HomeGatewayDetached',
+      data: { home_id: state.homeId, gateway_id: command.gatewayId, reason: command.reason },
+    },
+  ];
 }
 
 /** Grants a role to a user without one, or changes the role of a member (never the owner's). */
@@ -105,12 +115,23 @@ function grant(command: Omit<CommandOf<'Grant'>, 'type'>, state: HomeState): Hom
     throw forbidden('forbidden', `Your role (${actorRole}) may not grant ${command.role}`);
   }
   if (current === null) {
-    return [{ type: 'PermissionGranted', data: { home_id: homeId, user_id: command.userId, role: command.role, granted_by: command.actorId } }];
+    return [
+      {
+        type: 'PermissionGranted',
+        data: { home_id: homeId, user_id: command.userId, role: command.role, granted_by: command.actorId },
+      },
+    ];
   }
   return [
     {
       type: 'PermissionRoleChanged',
-      data: { home_id: homeId, user_id: command.userId, role: command.role, previous_role: current, changed_by: command.actorId },
+      data: {
+        home_id: homeId,
+        user_id: command.userId,
+        role: command.role,
+        previous_role: current,
+        changed_by: command.actorId,
+      },
     },
   ];
 }
@@ -119,7 +140,8 @@ function grant(command: Omit<CommandOf<'Grant'>, 'type'>, state: HomeState): Hom
 function changeRole(command: CommandOf<'ChangeRole'>, state: HomeState): HomeEvent[] {
   requireHome(state);
   requireManager(state, command.actorId);
-  if (roleIn(state, command.userId) === null) throw notFound('permission_not_found', 'This user has no role in this home');
+  if (roleIn(state, command.userId) === null)
+    throw notFound('permission_not_found', 'This user has no role in this home');
   return grant(command, state);
 }
 
@@ -140,7 +162,12 @@ function revoke(command: CommandOf<'Revoke'>, state: HomeState): HomeEvent[] {
   if (!leaving && !canManage(actorRole, current, null)) {
     throw forbidden('forbidden', `Your role (${actorRole}) may not remove a ${current}`);
   }
-  return [{ type: 'PermissionRevoked', data: { home_id: homeId, user_id: command.userId, previous_role: current, revoked_by: command.actorId } }];
+  return [
+    {
+      type: 'PermissionRevoked',
+      data: { home_id: homeId, user_id: command.userId, previous_role: current, revoked_by: command.actorId },
+    },
+  ];
 }
 
 export const homeDecider: Decider<HomeCommand, HomeEvent, HomeState> = {
@@ -149,17 +176,29 @@ export const homeDecider: Decider<HomeCommand, HomeEvent, HomeState> = {
   evolve(state, event) {
     switch (event.type) {
       case 'HomeCreated':
-        return setMember({ ...state, homeId: event.data.home_id, ownerId: event.data.owner_id, name: event.data.name ?? DEFAULT_HOME_NAME }, event.data.owner_id, {
-          role: 'owner',
-          grantedBy: event.data.owner_id,
-        });
+        return setMember(
+          {
+            ...state,
+            homeId: event.data.home_id,
+            ownerId: event.data.owner_id,
+            name: event.data.name ?? DEFAULT_HOME_NAME,
+          },
+          event.data.owner_id,
+          {
+            role: 'owner',
+            grantedBy: event.data.owner_id,
+          },
+        );
       case 'HomeRenamed':
         return { ...state, name: event.data.name };
       case 'PermissionGranted':
         return setMember(state, event.data.user_id, { role: event.data.role, grantedBy: event.data.granted_by });
       case 'PermissionRoleChanged': {
         const current = state.members[event.data.user_id];
-        return setMember(state, event.data.user_id, { role: event.data.role, grantedBy: current?.grantedBy ?? event.data.changed_by });
+        return setMember(state, event.data.user_id, {
+          role: event.data.role,
+          grantedBy: current?.grantedBy ?? event.data.changed_by,
+        });
       }
       case 'PermissionRevoked':
         return setMember(state, event.data.user_id, null);

@@ -32,14 +32,28 @@ export const remoteCommandEventSchemas = {
     })
     .strict(),
   RemoteCommandDispatched: z
-    .object({ command_id: id, gateway_id: id, home_id: id, session_id: id, node_id: z.string(), dispatched_at: at, attempt: z.number().int().min(1) })
+    .object({
+      command_id: id,
+      gateway_id: id,
+      home_id: id,
+      session_id: id,
+      node_id: z.string(),
+      dispatched_at: at,
+      attempt: z.number().int().min(1),
+    })
     .strict(),
   RemoteCommandSucceeded: z
     .object({ command_id: id, gateway_id: id, home_id: id, result: z.unknown().optional(), completed_at: at })
     .strict(),
-  RemoteCommandFailed: z.object({ command_id: id, gateway_id: id, home_id: id, error: errorDetail, completed_at: at }).strict(),
-  RemoteCommandTimedOut: z.object({ command_id: id, gateway_id: id, home_id: id, timeout_s: z.number(), completed_at: at }).strict(),
-  RemoteCommandExpired: z.object({ command_id: id, gateway_id: id, home_id: id, expires_at: at, completed_at: at }).strict(),
+  RemoteCommandFailed: z
+    .object({ command_id: id, gateway_id: id, home_id: id, error: errorDetail, completed_at: at })
+    .strict(),
+  RemoteCommandTimedOut: z
+    .object({ command_id: id, gateway_id: id, home_id: id, timeout_s: z.number(), completed_at: at })
+    .strict(),
+  RemoteCommandExpired: z
+    .object({ command_id: id, gateway_id: id, home_id: id, expires_at: at, completed_at: at })
+    .strict(),
   RemoteCommandLateAckRecorded: z
     .object({
       command_id: id,

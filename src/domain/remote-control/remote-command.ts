@@ -4,7 +4,13 @@ import { requirePermission, type Role } from '../homes/roles.ts';
 import type { RemoteCommandEvent } from './remote-command-events.ts';
 import { isFinal, type RemoteCommandState } from './remote-command-state.ts';
 
-export { FINAL_STATUSES, isFinal, type FinalStatus, type RemoteCommandState, type RemoteCommandStatus } from './remote-command-state.ts';
+export {
+  FINAL_STATUSES,
+  isFinal,
+  type FinalStatus,
+  type RemoteCommandState,
+  type RemoteCommandStatus,
+} from './remote-command-state.ts';
 
 export interface IssueCommand {
   type: 'Issue';
@@ -35,7 +41,8 @@ export interface IssueAndDispatchCommand extends Omit<IssueCommand, 'type'> {
   dispatchedAt: Date;
 }
 
-export type AckOutcome = { status: 'ok'; result?: unknown } | { status: 'error'; error: { code: string; message: string } };
+export type AckOutcome =
+  { status: 'ok'; result?: unknown } | { status: 'error'; error: { code: string; message: string } };
 
 export type RemoteCommandCommand =
   | IssueCommand
@@ -115,7 +122,13 @@ export const remoteCommandDecider: Decider<RemoteCommandCommand, RemoteCommandEv
         };
       }
       case 'RemoteCommandDispatched':
-        return { ...state, status: 'dispatched', sessionId: event.data.session_id, dispatchedAt: event.data.dispatched_at, attempts: event.data.attempt };
+        return {
+          ...state,
+          status: 'dispatched',
+          sessionId: event.data.session_id,
+          dispatchedAt: event.data.dispatched_at,
+          attempts: event.data.attempt,
+        };
       case 'RemoteCommandSucceeded':
         return { ...state, status: 'succeeded', result: event.data.result, completedAt: event.data.completed_at };
       case 'RemoteCommandFailed':
@@ -148,34 +161,57 @@ export const remoteCommandDecider: Decider<RemoteCommandCommand, RemoteCommandEv
                 ...ids(state),
                 final_status: state.status,
                 ack_status: outcome.status,
-                ...(outcome.status === 'ok' ? (outcome.result === undefined ? {} : { result: outcome.result }) : { error: outcome.error }),
+                ...(outcome.status === 'ok'
+                  ? outcome.result === undefined
+                    ? {}
+                    : { result: outcome.result }
+                  : { error: outcome.error }),
                 received_at: now,
               },
             },
           ];
         }
         if (outcome.status === 'ok') {
-          return [{ type: 'RemoteCommandSucceeded', data: { ...ids(state), ...(outcome.result === undefined ? {} : { result: outcome.result }), completed_at: now } }];
+          return [
+            {
+              type: 'RemoteCommandSucceeded',
+              data: {
+                ...ids(state),
+                ...(outcome.result === undefined ? {} : { result: outcome.result }),
+                completed_at: now,
+              },
+            },
+          ];
         }
         return [{ type: 'RemoteCommandFailed', data: { ...ids(state), error: outcome.error, completed_at: now } }];
       }
       case 'TimeOut':
         if (isFinal(state.status)) return [];
-        return [{ type: 'RemoteCommandTimedOut', data: { ...ids(state), timeout_s: state.timeoutS, completed_at: now } }];
+        return [
+          { type: 'RemoteCommandTimedOut', data: { ...ids(state), timeout_s: state.timeoutS, completed_at: now } },
+        ];
       case 'Sweep': {
         const deadline = deadlineOf(state);
         if (deadline === null || command.now < deadline) return [];
         if (state.status === 'issued' && state.expiresAt) {
-          return [{ type: 'RemoteCommandExpired', data: { ...ids(state), expires_at: state.expiresAt, completed_at: now } }];
+          return [
+            { type: 'RemoteCommandExpired', data: { ...ids(state), expires_at: state.expiresAt, completed_at: now } },
+          ];
         }
-        return [{ type: 'RemoteCommandTimedOut', data: { ...ids(state), timeout_s: state.timeoutS, completed_at: now } }];
+        return [
+          { type: 'RemoteCommandTimedOut', data: { ...ids(state), timeout_s: state.timeoutS, completed_at: now } },
+        ];
       }
     }
   },
 };
 
-function dispatch(command: { sessionId: string; nodeId: string; now: Date }, state: RemoteCommandState): RemoteCommandEvent[] {
-  if (isFinal(state.status)) throw conflict('command_finished', `The command has already ${state.status.replace('_', ' ')}`);
+function dispatch(
+  command: { sessionId: string; nodeId: string; now: Date },
+  state: RemoteCommandState,
+): RemoteCommandEvent[] {
+  if (isFinal(state.status))
+    throw conflict('command_finished', `The command has already ${state.status.replace('_', ' ')}`);
   if (state.status === 'dispatched' && state.sessionId === command.sessionId) return []; // already sent on this session
   const now = command.now.toISOString();
   if (state.status === 'issued' && state.expiresAt && command.now >= new Date(state.expiresAt)) {
@@ -184,7 +220,13 @@ function dispatch(command: { sessionId: string; nodeId: string; now: Date }, sta
   return [
     {
       type: 'RemoteCommandDispatched',
-      data: { ...ids(state), session_id: command.sessionId, node_id: command.nodeId, dispatched_at: now, attempt: state.attempts + 1 },
+      data: {
+        ...ids(state),
+        session_id: command.sessionId,
+        node_id: command.nodeId,
+        dispatched_at: now,
+        attempt: state.attempts + 1,
+      },
     },
   ];
 }
@@ -201,8 +243,15 @@ function issue(command: IssueCommand, state: RemoteCommandState): RemoteCommandE
   requirePermission(command.actorRole, 'device.control', 'gateway_not_found', 'gateway');
   if (state.status !== 'none') {
     // The client's idempotency key: the same request again changes nothing; another request under it is refused.
-    if (state.fingerprint === command.fingerprint && state.gatewayId === command.gatewayId && state.issuedBy === command.issuedBy) return [];
-    throw conflict('command_id_conflict', 'This command_id was already used for a different command', { command_id: command.commandId });
+    if (
+      state.fingerprint === command.fingerprint &&
+      state.gatewayId === command.gatewayId &&
+      state.issuedBy === command.issuedBy
+    )
+      return [];
+    throw conflict('command_id_conflict', 'This command_id was already used for a different command', {
+      command_id: command.commandId,
+    });
   }
   const issuedAt = command.now.toISOString();
   return [

@@ -19,12 +19,7 @@ export interface JsonBounds {
 export const DEFAULT_JSON_BOUNDS: JsonBounds = { maxDepth: 32, maxNodes: 100_000, maxStringLength: 64 * 1024 };
 
 export type JsonBoundsViolation =
-  | 'too_deep'
-  | 'too_many_values'
-  | 'string_too_long'
-  | 'nul_character'
-  | 'lone_surrogate'
-  | 'not_json';
+  'too_deep' | 'too_many_values' | 'string_too_long' | 'nul_character' | 'lone_surrogate' | 'not_json';
 
 export interface JsonBoundsProblem {
   readonly violation: JsonBoundsViolation;
@@ -45,7 +40,10 @@ interface PendingValue {
 }
 
 /** Returns the first problem found (depth-first), or null when the value is within bounds. Never recurses. */
-export function findJsonBoundsProblem(value: unknown, bounds: JsonBounds = DEFAULT_JSON_BOUNDS): JsonBoundsProblem | null {
+export function findJsonBoundsProblem(
+  value: unknown,
+  bounds: JsonBounds = DEFAULT_JSON_BOUNDS,
+): JsonBoundsProblem | null {
   const pending: PendingValue[] = [{ value, depth: 1, parent: null, key: null }];
   let nodes = 0;
   while (pending.length > 0) {
@@ -142,7 +140,8 @@ const MAX_PATH_SEGMENTS_SHOWN = 8;
 
 function problem(violation: JsonBoundsViolation, at: PendingValue, message: string): JsonBoundsProblem {
   const segments: (string | number)[] = [];
-  for (let step: PendingValue | null = at; step !== null && step.key !== null; step = step.parent) segments.push(step.key);
+  for (let step: PendingValue | null = at; step !== null && step.key !== null; step = step.parent)
+    segments.push(step.key);
   segments.reverse();
   const shown = segments.slice(0, MAX_PATH_SEGMENTS_SHOWN).map(String).join('.');
   const suffix = segments.length > MAX_PATH_SEGMENTS_SHOWN ? '.…' : '';

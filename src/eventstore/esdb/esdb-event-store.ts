@@ -1,7 +1,15 @@
 /**
  * The EventStore port over EventStoreDB, through @eventstore/db-client 6.x (the production store).
  */
-import { BACKWARDS, END, EventStoreDBClient, FORWARDS, START, jsonEvent, type ReadRevision } from '@eventstore/db-client';
+import {
+  BACKWARDS,
+  END,
+  EventStoreDBClient,
+  FORWARDS,
+  START,
+  jsonEvent,
+  type ReadRevision,
+} from '@eventstore/db-client';
 import type { Observable } from 'rxjs';
 import { encodePosition } from '../position.ts';
 import type {
@@ -55,7 +63,11 @@ export class EsdbEventStore implements EventStore {
     };
   }
 
-  async appendToStream(stream: string, events: readonly EventToAppend[], options: AppendOptions): Promise<AppendResult> {
+  async appendToStream(
+    stream: string,
+    events: readonly EventToAppend[],
+    options: AppendOptions,
+  ): Promise<AppendResult> {
     const proposed = events.map((event) =>
       // Our ids go through, so a retried append with the same ids is recognised as already written.
       jsonEvent({ id: event.id, type: event.type, data: event.data, metadata: event.metadata }),
@@ -107,7 +119,8 @@ export class EsdbEventStore implements EventStore {
     })) {
       if (resolved.event !== undefined) position = positionOf(resolved.event);
     }
-    if (position === undefined) throw new Error(`EventStoreDB acknowledged ${stream}@${revision} but the event cannot be read`);
+    if (position === undefined)
+      throw new Error(`EventStoreDB acknowledged ${stream}@${revision} but the event cannot be read`);
     return position;
   }
 

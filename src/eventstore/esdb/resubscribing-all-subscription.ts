@@ -96,9 +96,12 @@ export function resubscribingAllSubscription(
         attempt++;
         if (attempt > settings.backoff.maxAttempts) {
           subscriber.error(
-            new EventStoreUnavailableError(`$all subscription lost; ${settings.backoff.maxAttempts} resubscriptions failed`, {
-              cause: failure,
-            }),
+            new EventStoreUnavailableError(
+              `$all subscription lost; ${settings.backoff.maxAttempts} resubscriptions failed`,
+              {
+                cause: failure,
+              },
+            ),
           );
           return;
         }

@@ -79,7 +79,8 @@ export class AppendAnnouncer {
    */
   private notifyOtherProcesses(types: Readonly<Record<string, Position>>): Promise<void> {
     if (this.kind !== 'postgres' || this.closed) return Promise.resolve();
-    for (const [type, position] of Object.entries(types)) this.unannounced.set(type, maxPosition(this.unannounced.get(type) ?? null, position)!);
+    for (const [type, position] of Object.entries(types))
+      this.unannounced.set(type, maxPosition(this.unannounced.get(type) ?? null, position)!);
     if (this.notifying === null) {
       const payload = appendNotificationPayload(this.senderId, this.unannounced);
       this.unannounced = new Map();

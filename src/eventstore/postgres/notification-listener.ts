@@ -37,7 +37,9 @@ export class NotificationListener {
 
   private async connect(): Promise<void> {
     const client = new pg.Client({ connectionString: this.connectionString });
-    client.on('notification', (message) => this.messages.next({ channel: message.channel, payload: message.payload ?? '' }));
+    client.on('notification', (message) =>
+      this.messages.next({ channel: message.channel, payload: message.payload ?? '' }),
+    );
     client.on('error', (error) => {
       this.onError(error);
       this.scheduleReconnect();

@@ -69,7 +69,11 @@ export class PostgresEventStore implements EventStore {
     return new PostgresEventStore(options);
   }
 
-  async appendToStream(stream: string, events: readonly EventToAppend[], options: AppendOptions): Promise<AppendResult> {
+  async appendToStream(
+    stream: string,
+    events: readonly EventToAppend[],
+    options: AppendOptions,
+  ): Promise<AppendResult> {
     if (events.length === 0) throw new TypeError('appendToStream needs at least one event');
     try {
       return await this.appendOnce(stream, events, options);
@@ -80,7 +84,11 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  private async appendOnce(stream: string, events: readonly EventToAppend[], options: AppendOptions): Promise<AppendResult> {
+  private async appendOnce(
+    stream: string,
+    events: readonly EventToAppend[],
+    options: AppendOptions,
+  ): Promise<AppendResult> {
     const expected = options.expectedRevision;
     // One statement, one round trip, its own transaction: see es_append in schema.ts.
     const result = await this.knex.raw(
@@ -111,7 +119,10 @@ export class PostgresEventStore implements EventStore {
     const outcomes = new Array<StreamAppendOutcome>(appends.length);
     let pending = appends.map((_, index) => index);
     for (let attempt = 1; pending.length > 0; attempt++) {
-      const rows = await appendBatch(this.knex, pending.map((index) => appends[index]!));
+      const rows = await appendBatch(
+        this.knex,
+        pending.map((index) => appends[index]!),
+      );
       const appended: CommittedAppend[] = [];
       const retry: number[] = [];
       rows.forEach((row, at) => {
@@ -191,7 +202,11 @@ export class PostgresEventStore implements EventStore {
 }
 
 /** es_append's answer as the port's: the result, or the error a single append throws. */
-function outcomeOf(stream: string, expected: AppendOptions['expectedRevision'], row: AppendRow | BatchAppendRow): StreamAppendOutcome {
+function outcomeOf(
+  stream: string,
+  expected: AppendOptions['expectedRevision'],
+  row: AppendRow | BatchAppendRow,
+): StreamAppendOutcome {
   if (row.outcome === 'wrong_expected_version' || row.outcome === 'id_conflict') {
     const actual = row.last_revision === null ? 'no_stream' : Number(row.last_revision);
     // Ids already stored, but not as this append: no expectation can make it succeed, reported as for 'any'.

@@ -31,7 +31,10 @@ const NO_CLAUSE: Clause = { sql: '', bindings: [] };
 function afterClause(after: Position | null | undefined): Clause {
   if (!after) return NO_CLAUSE;
   const { major, minor } = decodePosition(after);
-  return { sql: ' and (transaction_id, global_position) > (?::text::xid8, ?::bigint)', bindings: [major.toString(), minor.toString()] };
+  return {
+    sql: ' and (transaction_id, global_position) > (?::text::xid8, ?::bigint)',
+    bindings: [major.toString(), minor.toString()],
+  };
 }
 
 function filterClause(filter: AllFilter | undefined): Clause {
@@ -64,7 +67,12 @@ export async function readAllPage(knex: Knex, options: ReadAllOptions): Promise<
  * Several types: one ordered index scan per type (es_events_type_order), merged. A single `type = any(…)` makes
  * Postgres sort every matching row after the position for each page (slow on a large log).
  */
-async function readSeveralTypes(knex: Knex, eventTypes: readonly string[], after: Clause, limit: number): Promise<RecordedEvent[]> {
+async function readSeveralTypes(
+  knex: Knex,
+  eventTypes: readonly string[],
+  after: Clause,
+  limit: number,
+): Promise<RecordedEvent[]> {
   const branches = eventTypes.map(
     () => `(select transaction_id, ${EVENT_COLUMNS} from es_events
        where transaction_id < (select horizon from read_horizon)${after.sql} and type = ?

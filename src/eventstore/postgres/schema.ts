@@ -154,11 +154,11 @@ end
 $$`;
 
 const SCHEMA_STATEMENTS = [
-    `create table if not exists es_streams (
+  `create table if not exists es_streams (
         stream_name text primary key,
         revision bigint not null
       )`,
-    `create table if not exists es_events (
+  `create table if not exists es_events (
         global_position bigserial primary key,
         transaction_id xid8 not null default pg_current_xact_id(),
         event_id uuid not null,
@@ -171,13 +171,13 @@ const SCHEMA_STATEMENTS = [
         constraint es_events_event_id_key unique (event_id),
         constraint es_events_stream_revision_key unique (stream_name, revision)
       )`,
-    `create index if not exists es_events_all_order on es_events (transaction_id, global_position)`,
-    `create index if not exists es_events_type_order on es_events (type, transaction_id, global_position)`,
-    TAKE_APPEND_LOCK_FUNCTION,
-    APPEND_LOCK_TRIGGER_FUNCTION,
-    `create or replace trigger es_events_append_lock before insert on es_events
+  `create index if not exists es_events_all_order on es_events (transaction_id, global_position)`,
+  `create index if not exists es_events_type_order on es_events (type, transaction_id, global_position)`,
+  TAKE_APPEND_LOCK_FUNCTION,
+  APPEND_LOCK_TRIGGER_FUNCTION,
+  `create or replace trigger es_events_append_lock before insert on es_events
        for each statement execute function es_events_require_append_lock()`,
-    READ_HORIZON_FUNCTION,
-    APPEND_FUNCTION,
-    APPEND_BATCH_FUNCTION,
+  READ_HORIZON_FUNCTION,
+  APPEND_FUNCTION,
+  APPEND_BATCH_FUNCTION,
 ];

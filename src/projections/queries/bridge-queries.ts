@@ -20,22 +20,41 @@ export interface PresenceRow {
 export class BridgeQueries {
   constructor(private readonly knex: Knex) {}
 
-  async sessions(gatewayId: string, page: { limit: number; offset: number }): Promise<{ items: SessionRow[]; total: number }> {
+  async sessions(
+    gatewayId: string,
+    page: { limit: number; offset: number },
+  ): Promise<{ items: SessionRow[]; total: number }> {
     const [items, count] = await Promise.all([
       this.knex('bridge_sessions')
-        .select<SessionRow[]>('session_id', 'started_at', 'ended_at', 'close_reason', 'remote_address', 'frames_in', 'frames_out')
+        .select<SessionRow[]>(
+          'session_id',
+          'started_at',
+          'ended_at',
+          'close_reason',
+          'remote_address',
+          'frames_in',
+          'frames_out',
+        )
         .where({ gateway_id: gatewayId })
         .orderBy('started_at', 'desc')
         .limit(page.limit)
         .offset(page.offset),
-      this.knex('bridge_sessions').where({ gateway_id: gatewayId }).count<{ count: string | number }[]>('* as count').first(),
+      this.knex('bridge_sessions')
+        .where({ gateway_id: gatewayId })
+        .count<{ count: string | number }[]>('* as count')
+        .first(),
     ]);
     return { items, total: Number(count?.count ?? 0) };
   }
 
   /** Sessions this node left open (it crashed or was killed): closed at start-up with `server_restart`. */
-  async openSessionsOfNode(nodeId: string): Promise<Array<{ session_id: string; gateway_id: string; home_id: string; started_at: Date }>> {
-    return this.knex('bridge_sessions').select('session_id', 'gateway_id', 'home_id', 'started_at').where({ node_id: nodeId }).whereNull('ended_at');
+  async openSessionsOfNode(
+    nodeId: string,
+  ): Promise<Array<{ session_id: string; gateway_id: string; home_id: string; started_at: Date }>> {
+    return this.knex('bridge_sessions')
+      .select('session_id', 'gateway_id', 'home_id', 'started_at')
+      .where({ node_id: nodeId })
+      .whereNull('ended_at');
   }
 
   async presence(gatewayIds: readonly string[]): Promise<Map<string, PresenceRow>> {
@@ -45,7 +64,9 @@ export class BridgeQueries {
   }
 
   /** The gateway's presence with the start of its latest session (the app's status call); null before any session. */
-  async currentSession(gatewayId: string): Promise<(PresenceRow & { session_id: string | null; started_at: Date | null }) | null> {
+  async currentSession(
+    gatewayId: string,
+  ): Promise<(PresenceRow & { session_id: string | null; started_at: Date | null }) | null> {
     const row = await this.knex('gateway_presence as p')
       .leftJoin('bridge_sessions as s', 's.session_id', 'p.session_id')
       .where('p.gateway_id', gatewayId)
@@ -54,10 +75,18 @@ export class BridgeQueries {
   }
 
   async deviceStates(gatewayId: string): Promise<Array<{ device_id: string; state: unknown; reported_at: Date }>> {
-    return this.knex('device_states').select('device_id', 'state', 'reported_at').where({ gateway_id: gatewayId }).orderBy('device_id');
+    return this.knex('device_states')
+      .select('device_id', 'state', 'reported_at')
+      .where({ gateway_id: gatewayId })
+      .orderBy('device_id');
   }
 
   async homeMetadata(homeId: string): Promise<{ gateway_id: string; metadata: unknown; synced_at: Date } | null> {
-    return (await this.knex('home_metadata').select('gateway_id', 'metadata', 'synced_at').where({ home_id: homeId }).first()) ?? null;
+    return (
+      (await this.knex('home_metadata')
+        .select('gateway_id', 'metadata', 'synced_at')
+        .where({ home_id: homeId })
+        .first()) ?? null
+    );
   }
 }

@@ -46,7 +46,9 @@ export class DeviceQueries {
 
   /** Entity id → the edge's device name, for one gateway's latest inventory (the live socket's device ids). */
   async deviceNamesOf(gatewayId: string): Promise<Map<string, string>> {
-    const rows = await this.knex('device_inventory').where({ gateway_id: gatewayId }).select('entity_id', 'device_name');
+    const rows = await this.knex('device_inventory')
+      .where({ gateway_id: gatewayId })
+      .select('entity_id', 'device_name');
     return new Map(rows.map((row: { entity_id: string; device_name: string }) => [row.entity_id, row.device_name]));
   }
 }

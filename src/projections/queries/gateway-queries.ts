@@ -28,7 +28,12 @@ export class GatewayQueries {
 
   /** For answers to callers without a user (a gateway completing its pairing). */
   async byId(gatewayId: string): Promise<GatewayRow | null> {
-    return (await this.withPresence(this.knex('gateways')).where('gateways.id', gatewayId).whereNull('gateways.deleted_at').first()) ?? null;
+    return (
+      (await this.withPresence(this.knex('gateways'))
+        .where('gateways.id', gatewayId)
+        .whereNull('gateways.deleted_at')
+        .first()) ?? null
+    );
   }
 
   private visible(userId: string) {
@@ -44,20 +49,18 @@ export class GatewayQueries {
    * saw (online while a session is open, offline after it closed).
    */
   private withPresence(query: Knex.QueryBuilder) {
-    return query
-      .leftJoin('gateway_presence', 'gateway_presence.gateway_id', 'gateways.id')
-      .select(
-        'gateways.id',
-        'gateways.home_id',
-        'gateways.name',
-        'gateways.version',
-        this.knex.raw(`case when gateways.status = 'revoked' then 'revoked'
+    return query.leftJoin('gateway_presence', 'gateway_presence.gateway_id', 'gateways.id').select(
+      'gateways.id',
+      'gateways.home_id',
+      'gateways.name',
+      'gateways.version',
+      this.knex.raw(`case when gateways.status = 'revoked' then 'revoked'
           when gateway_presence.online then 'online'
           when gateway_presence.gateway_id is not null then 'offline'
           else gateways.status end as status`),
-        this.knex.raw('coalesce(gateway_presence.last_seen, gateways.last_seen) as last_seen'),
-        'gateways.created_at',
-        'gateways.revoked_at',
-      );
+      this.knex.raw('coalesce(gateway_presence.last_seen, gateways.last_seen) as last_seen'),
+      'gateways.created_at',
+      'gateways.revoked_at',
+    );
   }
 }

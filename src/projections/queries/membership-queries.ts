@@ -38,7 +38,14 @@ export class MembershipQueries {
       .join('memberships', 'memberships.home_id', 'homes.id')
       .where('memberships.user_id', userId)
       .orderBy([{ column: 'homes.created_at' }, { column: 'homes.id' }])
-      .select('homes.id', 'homes.name', 'homes.owner_id', 'homes.active_gateway_id', 'homes.created_at', 'memberships.role');
+      .select(
+        'homes.id',
+        'homes.name',
+        'homes.owner_id',
+        'homes.active_gateway_id',
+        'homes.created_at',
+        'memberships.role',
+      );
     if (homeId !== undefined) query.where('homes.id', homeId);
     return query;
   }
@@ -48,7 +55,9 @@ export class MembershipQueries {
   }
 
   async permission(homeId: string, userId: string): Promise<PermissionRow | null> {
-    return (await this.permissions().where({ 'memberships.home_id': homeId, 'memberships.user_id': userId }).first()) ?? null;
+    return (
+      (await this.permissions().where({ 'memberships.home_id': homeId, 'memberships.user_id': userId }).first()) ?? null
+    );
   }
 
   private permissions() {

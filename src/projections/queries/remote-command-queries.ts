@@ -36,14 +36,23 @@ function normalise(row: RemoteCommandRow): RemoteCommandRow {
 export class RemoteCommandQueries {
   constructor(private readonly knex: Knex) {}
 
-  async recentOfGateway(gatewayId: string, page: { limit: number; offset: number }): Promise<{ items: RemoteCommandRow[]; total: number }> {
+  async recentOfGateway(
+    gatewayId: string,
+    page: { limit: number; offset: number },
+  ): Promise<{ items: RemoteCommandRow[]; total: number }> {
     const [items, count] = await Promise.all([
       this.knex<RemoteCommandRow>('remote_commands')
         .where({ gateway_id: gatewayId })
-        .orderBy([{ column: 'issued_at', order: 'desc' }, { column: 'id', order: 'desc' }])
+        .orderBy([
+          { column: 'issued_at', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
         .limit(page.limit)
         .offset(page.offset),
-      this.knex('remote_commands').where({ gateway_id: gatewayId }).count<{ count: string | number }[]>('* as count').first(),
+      this.knex('remote_commands')
+        .where({ gateway_id: gatewayId })
+        .count<{ count: string | number }[]>('* as count')
+        .first(),
     ]);
     return { items: items.map(normalise), total: Number(count?.count ?? 0) };
   }

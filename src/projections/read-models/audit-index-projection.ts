@@ -33,7 +33,11 @@ function rowOf(event: RecordedEvent): EventRow {
   };
 }
 
-async function insertChunked(trx: Knex.Transaction, table: string, rows: ReadonlyArray<{ data: string; metadata: string }>): Promise<void> {
+async function insertChunked(
+  trx: Knex.Transaction,
+  table: string,
+  rows: ReadonlyArray<{ data: string; metadata: string }>,
+): Promise<void> {
   let chunk: Array<{ data: string; metadata: string }> = [];
   let bytes = 0;
   for (const row of rows) {
@@ -108,7 +112,9 @@ export const auditIndexProjection: Projection = {
  * before), then writes mappings, moved and new rows.
  */
 async function applyPage(trx: Knex.Transaction, events: readonly RecordedEvent[], table: TableNames): Promise<void> {
-  const wanted = [...new Set(events.flatMap((event) => [event.streamName, ...relatedStreams(event)]))].filter((s) => !s.startsWith('home-'));
+  const wanted = [...new Set(events.flatMap((event) => [event.streamName, ...relatedStreams(event)]))].filter(
+    (s) => !s.startsWith('home-'),
+  );
   const known = new Map<string, string>();
   for (let at = 0; at < wanted.length; at += INSERT_CHUNK) {
     const rows: Array<{ stream: string; home_id: string }> = await trx(table('audit_stream_homes'))
@@ -125,7 +131,9 @@ async function applyPage(trx: Knex.Transaction, events: readonly RecordedEvent[]
     if (learns) {
       known.set(learns.stream, learns.homeId);
       learnt.push({ stream: learns.stream, home_id: learns.homeId });
-      indexed.push(...parked.filter((row) => row.stream === learns.stream).map((row) => ({ home_id: learns.homeId, ...row })));
+      indexed.push(
+        ...parked.filter((row) => row.stream === learns.stream).map((row) => ({ home_id: learns.homeId, ...row })),
+      );
       parked = parked.filter((row) => row.stream !== learns.stream);
     }
     if (homeId === null) parked.push(rowOf(event));
@@ -139,9 +147,16 @@ async function applyPage(trx: Knex.Transaction, events: readonly RecordedEvent[]
       .select('position', 'stream', 'revision', 'type', 'recorded_at', 'data', 'metadata')
       .whereIn('stream', [...homeOf.keys()]);
     if (earlier.length > 0) {
-      const moved = earlier.map((row) => ({ ...row, data: JSON.stringify(row.data), metadata: JSON.stringify(row.metadata), home_id: homeOf.get(row.stream)! }));
+      const moved = earlier.map((row) => ({
+        ...row,
+        data: JSON.stringify(row.data),
+        metadata: JSON.stringify(row.metadata),
+        home_id: homeOf.get(row.stream)!,
+      }));
       await insertChunked(trx, table('audit_index'), moved);
-      await trx(table('audit_parked')).whereIn('stream', [...homeOf.keys()]).delete();
+      await trx(table('audit_parked'))
+        .whereIn('stream', [...homeOf.keys()])
+        .delete();
     }
   }
   await insertChunked(trx, table('audit_index'), indexed);

@@ -13,7 +13,11 @@ import type { TableNames } from '../projection.ts';
  * - device states keep the "an older report never overwrites a newer one" rule (`reported_at <=`) both in the
  *   fold and against the stored row.
  */
-export async function applyBridgeBatch(trx: Knex.Transaction, events: readonly RecordedEvent[], table: TableNames): Promise<void> {
+export async function applyBridgeBatch(
+  trx: Knex.Transaction,
+  events: readonly RecordedEvent[],
+  table: TableNames,
+): Promise<void> {
   let start = 0;
   while (start < events.length) {
     let end = start + 1;
@@ -58,7 +62,8 @@ function lastBy<T>(items: readonly T[], key: (item: T) => string): T[] {
 async function sessionsOpened(trx: Knex.Transaction, run: readonly RecordedEvent[], table: TableNames): Promise<void> {
   // `on conflict do nothing`: the first Opened of a session wins, as it would one by one.
   const firsts = new Map<string, RecordedEvent>();
-  for (const event of run) if (!firsts.has(String(event.data.session_id))) firsts.set(String(event.data.session_id), event);
+  for (const event of run)
+    if (!firsts.has(String(event.data.session_id))) firsts.set(String(event.data.session_id), event);
   const sessions = [...firsts.values()];
   await trx.raw(
     `insert into ?? (session_id, gateway_id, home_id, node_id, remote_address, user_agent, started_at)
@@ -192,6 +197,10 @@ async function touchPresence(trx: Knex.Transaction, run: readonly RecordedEvent[
   const touches = lastBy(run, (e) => String(e.data.gateway_id));
   await trx.raw(
     `update ?? as p set last_seen = u.t from unnest(?::uuid[], ?::timestamptz[]) as u(g, t) where p.gateway_id = u.g`,
-    [table('gateway_presence'), touches.map((e) => text(e.data.gateway_id)), touches.map((e) => e.created.toISOString())],
+    [
+      table('gateway_presence'),
+      touches.map((e) => text(e.data.gateway_id)),
+      touches.map((e) => e.created.toISOString()),
+    ],
   );
 }

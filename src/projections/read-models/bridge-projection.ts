@@ -142,7 +142,12 @@ export const bridgeProjection: Projection = {
       case 'HomeMetadataSynced': {
         const data = event.data as unknown as MetadataSynced;
         await trx(table('home_metadata'))
-          .insert({ home_id: data.home_id, gateway_id: data.gateway_id, metadata: JSON.stringify(data.metadata), synced_at: at })
+          .insert({
+            home_id: data.home_id,
+            gateway_id: data.gateway_id,
+            metadata: JSON.stringify(data.metadata),
+            synced_at: at,
+          })
           .onConflict('home_id')
           .merge();
         await touch(trx, table('gateway_presence'), data.gateway_id, at);

@@ -26,7 +26,13 @@ export const homesProjection: Projection = {
     switch (event.type) {
       case 'HomeCreated':
         await trx(table('homes'))
-          .insert({ id: data.home_id, owner_id: data.owner_id, name: data.name ?? DEFAULT_HOME_NAME, active_gateway_id: null, created_at: event.created })
+          .insert({
+            id: data.home_id,
+            owner_id: data.owner_id,
+            name: data.name ?? DEFAULT_HOME_NAME,
+            active_gateway_id: null,
+            created_at: event.created,
+          })
           .onConflict('id')
           .ignore();
         return;
@@ -37,7 +43,9 @@ export const homesProjection: Projection = {
         await trx(table('homes')).where({ id: data.home_id }).update({ active_gateway_id: data.gateway_id });
         return;
       case 'HomeGatewayDetached':
-        await trx(table('homes')).where({ id: data.home_id, active_gateway_id: data.gateway_id }).update({ active_gateway_id: null });
+        await trx(table('homes'))
+          .where({ id: data.home_id, active_gateway_id: data.gateway_id })
+          .update({ active_gateway_id: null });
         return;
     }
   },

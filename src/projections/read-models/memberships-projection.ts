@@ -30,18 +30,34 @@ export const membershipsProjection: Projection = {
     switch (event.type) {
       case 'HomeCreated':
         await trx(table('memberships'))
-          .insert({ home_id: data.home_id, user_id: data.owner_id, role: 'owner', granted_by: data.owner_id, granted_at: at, updated_at: at })
+          .insert({
+            home_id: data.home_id,
+            user_id: data.owner_id,
+            role: 'owner',
+            granted_by: data.owner_id,
+            granted_at: at,
+            updated_at: at,
+          })
           .onConflict(['home_id', 'user_id'])
           .ignore();
         return;
       case 'PermissionGranted':
         await trx(table('memberships'))
-          .insert({ home_id: data.home_id, user_id: data.user_id, role: data.role, granted_by: data.granted_by, granted_at: at, updated_at: at })
+          .insert({
+            home_id: data.home_id,
+            user_id: data.user_id,
+            role: data.role,
+            granted_by: data.granted_by,
+            granted_at: at,
+            updated_at: at,
+          })
           .onConflict(['home_id', 'user_id'])
           .merge();
         return;
       case 'PermissionRoleChanged':
-        await trx(table('memberships')).where({ home_id: data.home_id, user_id: data.user_id }).update({ role: data.role, updated_at: at });
+        await trx(table('memberships'))
+          .where({ home_id: data.home_id, user_id: data.user_id })
+          .update({ role: data.role, updated_at: at });
         return;
       case 'PermissionRevoked':
         await trx(table('memberships')).where({ home_id: data.home_id, user_id: data.user_id }).delete();

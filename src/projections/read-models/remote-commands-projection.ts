@@ -91,10 +91,20 @@ export const remoteCommandsProjection: Projection = {
         return;
       }
       case 'RemoteCommandSucceeded':
-        await rows().update({ status: 'succeeded', completed_at: data.completed_at, deadline_at: null, result: JSON.stringify(data.result ?? null) });
+        await rows().update({
+          status: 'succeeded',
+          completed_at: data.completed_at,
+          deadline_at: null,
+          result: JSON.stringify(data.result ?? null),
+        });
         return;
       case 'RemoteCommandFailed':
-        await rows().update({ status: 'failed', completed_at: data.completed_at, deadline_at: null, error: JSON.stringify(data.error) });
+        await rows().update({
+          status: 'failed',
+          completed_at: data.completed_at,
+          deadline_at: null,
+          error: JSON.stringify(data.error),
+        });
         return;
       case 'RemoteCommandTimedOut':
         await rows().update({ status: 'timed_out', completed_at: data.completed_at, deadline_at: null });

@@ -68,7 +68,13 @@ export const usersProjection: Projection = {
       switch (event.type) {
         case 'UserRegistered':
           if (row) continue; // as `onConflict().ignore()`
-          rows.set(data.user_id, { id: data.user_id, email: data.email!, name: data.name!, created_at: at, updated_at: at });
+          rows.set(data.user_id, {
+            id: data.user_id,
+            email: data.email!,
+            name: data.name!,
+            created_at: at,
+            updated_at: at,
+          });
           break;
         case 'UserProfileUpdated':
           if (!row) continue;

@@ -1,15 +1,28 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildCommand, encodeFrame, parseInboundFrame, parseOutboundFrame, retryOf } from '../../../src/bridge/protocol/index.ts';
+import {
+  buildCommand,
+  encodeFrame,
+  parseInboundFrame,
+  parseOutboundFrame,
+  retryOf,
+} from '../../../src/bridge/protocol/index.ts';
 import { hostileFrame } from '../../support/hostile-frames.ts';
 
 describe('bridge frame parser against hostile frames (property)', () => {
   it('never throws on any text, JSON or not', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ unit: 'binary' }), fc.json(), fc.jsonValue().map((v) => JSON.stringify(v))), (text) => {
-        const result = parseInboundFrame(text);
-        expect(typeof result.ok).toBe('boolean');
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: 'binary' }),
+          fc.json(),
+          fc.jsonValue().map((v) => JSON.stringify(v)),
+        ),
+        (text) => {
+          const result = parseInboundFrame(text);
+          expect(typeof result.ok).toBe('boolean');
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -34,12 +47,20 @@ describe('bridge frame parser against hostile frames (property)', () => {
   });
 
   it('a state frame with ts 1e300 is an invalid frame, never retried', () => {
-    const result = parseInboundFrame(JSON.stringify({ type: 'state', request_id: 's', payload: { device_id: 'lamp', state: {}, ts: 1e300 } }));
+    const result = parseInboundFrame(
+      JSON.stringify({ type: 'state', request_id: 's', payload: { device_id: 'lamp', state: {}, ts: 1e300 } }),
+    );
     expect(result).toMatchObject({ ok: false, error: { code: 'invalid_frame', request_id: 's' } });
   });
 
   it('a year-9999 ts is still a time (the bridge keeps the report, flagged)', () => {
-    const result = parseInboundFrame(JSON.stringify({ type: 'state', request_id: 's', payload: { device_id: 'lamp', state: {}, ts: 253_402_300_799 } }));
+    const result = parseInboundFrame(
+      JSON.stringify({
+        type: 'state',
+        request_id: 's',
+        payload: { device_id: 'lamp', state: {}, ts: 253_402_300_799 },
+      }),
+    );
     expect(result.ok).toBe(true);
   });
 });
@@ -48,7 +69,9 @@ describe('cloud → edge frames', () => {
   it('a command whose params are as deep as the API allows (32) reaches the edge', () => {
     let params: Record<string, unknown> = { level: 1 };
     for (let depth = 1; depth < 32; depth++) params = { inner: params };
-    const parsed = parseOutboundFrame(encodeFrame(buildCommand({ commandId: 'c', timestamp: 1, deviceId: 'lamp', action: 'set', params })));
+    const parsed = parseOutboundFrame(
+      encodeFrame(buildCommand({ commandId: 'c', timestamp: 1, deviceId: 'lamp', action: 'set', params })),
+    );
     expect(parsed.ok).toBe(true);
   });
 });

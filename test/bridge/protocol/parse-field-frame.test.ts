@@ -13,7 +13,16 @@ describe('field dialect parser (the edge’s core/cloud_client.py frames)', () =
       request_id: 'sync_on_connect',
       devices: [
         { id: '12', name: 'Temperature', entity_type: 'sensor', state: '21.5', device_name: 'Living room' },
-        { id: '13', name: 'Lamp', entity_type: 'light', state: { power: 'ON' }, device_name: 'Hall', unit: null, is_controllable: true, capabilities: ['power'] },
+        {
+          id: '13',
+          name: 'Lamp',
+          entity_type: 'light',
+          state: { power: 'ON' },
+          device_name: 'Hall',
+          unit: null,
+          is_controllable: true,
+          capabilities: ['power'],
+        },
       ],
     });
     expect(result).toEqual({
@@ -23,14 +32,25 @@ describe('field dialect parser (the edge’s core/cloud_client.py frames)', () =
         request_id: 'sync_on_connect',
         entities: [
           { entity_id: '12', name: 'Temperature', entity_type: 'sensor', state: '21.5', device_name: 'Living room' },
-          { entity_id: '13', name: 'Lamp', entity_type: 'light', state: { power: 'ON' }, device_name: 'Hall', unit: null, is_controllable: true, capabilities: ['power'] },
+          {
+            entity_id: '13',
+            name: 'Lamp',
+            entity_type: 'light',
+            state: { power: 'ON' },
+            device_name: 'Hall',
+            unit: null,
+            is_controllable: true,
+            capabilities: ['power'],
+          },
         ],
       },
     });
   });
 
   it('a state_update with an integer entity id and a naive timestamp keeps the timestamp as text', () => {
-    expect(parse({ type: 'state_update', entity_id: 12, state: 'ON', timestamp: '2026-03-01T10:00:00.123456' })).toEqual({
+    expect(
+      parse({ type: 'state_update', entity_id: 12, state: 'ON', timestamp: '2026-03-01T10:00:00.123456' }),
+    ).toEqual({
       ok: true,
       frame: { type: 'state_update', entity_id: '12', state: 'ON', timestamp: '2026-03-01T10:00:00.123456' },
     });
@@ -38,7 +58,10 @@ describe('field dialect parser (the edge’s core/cloud_client.py frames)', () =
 
   it('a state_update whose state is null is a state (the edge may report one), a missing state is not', () => {
     expect(parse({ type: 'state_update', entity_id: '1', state: null }).ok).toBe(true);
-    expect(parse({ type: 'state_update', entity_id: '1' })).toMatchObject({ ok: false, error: { code: 'invalid_frame' } });
+    expect(parse({ type: 'state_update', entity_id: '1' })).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_frame' },
+    });
   });
 
   it('ack success and error frames carry the message; a long message is cut, not refused', () => {
@@ -48,22 +71,38 @@ describe('field dialect parser (the edge’s core/cloud_client.py frames)', () =
     });
     const long = parse({ type: 'error', request_id: 'c2', message: 'x'.repeat(5000) });
     expect(long.ok && long.frame.type === 'error' && long.frame.message.length).toBe(1000);
-    expect(parse({ type: 'error', message: 'no request' })).toEqual({ ok: true, frame: { type: 'error', request_id: null, message: 'no request' } });
+    expect(parse({ type: 'error', message: 'no request' })).toEqual({
+      ok: true,
+      frame: { type: 'error', request_id: null, message: 'no request' },
+    });
   });
 
   it('the edge’s ping with a naive ISO timestamp is accepted', () => {
-    expect(parse({ type: 'ping', timestamp: '2026-03-01T10:00:30.5' })).toEqual({ ok: true, frame: { type: 'ping', timestamp: '2026-03-01T10:00:30.5' } });
+    expect(parse({ type: 'ping', timestamp: '2026-03-01T10:00:30.5' })).toEqual({
+      ok: true,
+      frame: { type: 'ping', timestamp: '2026-03-01T10:00:30.5' },
+    });
   });
 
   it('a frame type of our /bridge/ protocol is unknown here', () => {
-    expect(parse({ type: 'state', request_id: 'x', payload: {} })).toMatchObject({ ok: false, error: { code: 'unknown_type' } });
+    expect(parse({ type: 'state', request_id: 'x', payload: {} })).toMatchObject({
+      ok: false,
+      error: { code: 'unknown_type' },
+    });
   });
 
   it('never throws on any text, and refuses hostile field frames with a never-retry code (property)', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ unit: 'binary' }), fc.json(), fc.jsonValue().map((v) => JSON.stringify(v))), (text) => {
-        expect(typeof parseFieldFrame(text).ok).toBe('boolean');
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: 'binary' }),
+          fc.json(),
+          fc.jsonValue().map((v) => JSON.stringify(v)),
+        ),
+        (text) => {
+          expect(typeof parseFieldFrame(text).ok).toBe('boolean');
+        },
+      ),
       { numRuns: 300 },
     );
     fc.assert(
@@ -95,6 +134,10 @@ describe('field dialect commands', () => {
   });
 
   it('scene:<id> with run_scene goes out as run_scene', () => {
-    expect(buildFieldCommand({ commandId: 'c', deviceId: 'scene:4', action: 'run_scene', params: {} })).toEqual({ type: 'run_scene', request_id: 'c', scene_id: 4 });
+    expect(buildFieldCommand({ commandId: 'c', deviceId: 'scene:4', action: 'run_scene', params: {} })).toEqual({
+      type: 'run_scene',
+      request_id: 'c',
+      scene_id: 4,
+    });
   });
 });

@@ -128,15 +128,28 @@ describe('parseInboundFrame: sync', () => {
 
 describe('parseInboundFrame: ack, both dialects normalised', () => {
   it('current ok with result', () => {
-    expect(parsed({ type: 'ack', request_id: 'c1', timestamp: T, payload: { status: 'ok', result: { on: true } } }))
-      .toEqual({ type: 'ack', request_id: 'c1', timestamp: T, dialect: 'current', payload: { status: 'ok', result: { on: true } } });
+    expect(
+      parsed({ type: 'ack', request_id: 'c1', timestamp: T, payload: { status: 'ok', result: { on: true } } }),
+    ).toEqual({
+      type: 'ack',
+      request_id: 'c1',
+      timestamp: T,
+      dialect: 'current',
+      payload: { status: 'ok', result: { on: true } },
+    });
   });
 
   it('current error: string or object error, or none at all', () => {
-    expect(parsed({ type: 'ack', request_id: 'c1', payload: { status: 'error', error: 'device offline' } }).payload)
-      .toEqual({ status: 'error', error: { code: 'edge_error', message: 'device offline' } });
-    expect(parsed({ type: 'ack', request_id: 'c1', payload: { status: 'error', error: { code: 'offline', message: 'gone' } } }).payload)
-      .toEqual({ status: 'error', error: { code: 'offline', message: 'gone' } });
+    expect(
+      parsed({ type: 'ack', request_id: 'c1', payload: { status: 'error', error: 'device offline' } }).payload,
+    ).toEqual({ status: 'error', error: { code: 'edge_error', message: 'device offline' } });
+    expect(
+      parsed({
+        type: 'ack',
+        request_id: 'c1',
+        payload: { status: 'error', error: { code: 'offline', message: 'gone' } },
+      }).payload,
+    ).toEqual({ status: 'error', error: { code: 'offline', message: 'gone' } });
     expect(parsed({ type: 'ack', request_id: 'c1', payload: { status: 'error' } }).payload).toMatchObject({
       status: 'error',
       error: { code: 'edge_error' },
@@ -144,15 +157,24 @@ describe('parseInboundFrame: ack, both dialects normalised', () => {
   });
 
   it('legacy success → ok with data as result', () => {
-    expect(parsed({ type: 'ack', request_id: 'c2', timestamp: ISO, status: 'success', data: { brightness: 40 } }))
-      .toEqual({ type: 'ack', request_id: 'c2', timestamp: T, dialect: 'legacy', payload: { status: 'ok', result: { brightness: 40 } } });
+    expect(
+      parsed({ type: 'ack', request_id: 'c2', timestamp: ISO, status: 'success', data: { brightness: 40 } }),
+    ).toEqual({
+      type: 'ack',
+      request_id: 'c2',
+      timestamp: T,
+      dialect: 'legacy',
+      payload: { status: 'ok', result: { brightness: 40 } },
+    });
   });
 
   it('legacy error → error detail read from data.error / data.message / data.code', () => {
-    expect(parsed({ type: 'ack', request_id: 'c3', status: 'error', data: { error: 'no such device' } }).payload)
-      .toEqual({ status: 'error', error: { code: 'edge_error', message: 'no such device' } });
-    expect(parsed({ type: 'ack', request_id: 'c3', status: 'error', data: { code: 'busy', message: 'try later' } }).payload)
-      .toEqual({ status: 'error', error: { code: 'busy', message: 'try later' } });
+    expect(
+      parsed({ type: 'ack', request_id: 'c3', status: 'error', data: { error: 'no such device' } }).payload,
+    ).toEqual({ status: 'error', error: { code: 'edge_error', message: 'no such device' } });
+    expect(
+      parsed({ type: 'ack', request_id: 'c3', status: 'error', data: { code: 'busy', message: 'try later' } }).payload,
+    ).toEqual({ status: 'error', error: { code: 'busy', message: 'try later' } });
   });
 
   it('refuses a dialect-mixed status value', () => {
@@ -170,18 +192,36 @@ describe('parseInboundFrame: round trip of the edge builders', () => {
 
       const state = parsed(
         encodeFrame(
-          buildStateFrame({ dialect, requestId: 's', timestamp: T, devices: [{ deviceId: 'lamp', state: { on: true }, ts: T }] }),
+          buildStateFrame({
+            dialect,
+            requestId: 's',
+            timestamp: T,
+            devices: [{ deviceId: 'lamp', state: { on: true }, ts: T }],
+          }),
         ),
       );
-      expect(state).toMatchObject({ dialect, payload: { devices: [{ device_id: 'lamp', state: { on: true }, ts: T }] } });
+      expect(state).toMatchObject({
+        dialect,
+        payload: { devices: [{ device_id: 'lamp', state: { on: true }, ts: T }] },
+      });
 
-      const sync = parsed(encodeFrame(buildSyncFrame({ dialect, requestId: 'y', timestamp: T, snapshot: { rooms: [] } })));
+      const sync = parsed(
+        encodeFrame(buildSyncFrame({ dialect, requestId: 'y', timestamp: T, snapshot: { rooms: [] } })),
+      );
       expect(sync).toMatchObject({ type: 'sync', timestamp: T, payload: { rooms: [] } });
 
       const ok = parsed(
-        encodeFrame(buildCommandAck({ dialect, commandId: 'c', timestamp: T, outcome: { status: 'ok', result: { on: true } } })),
+        encodeFrame(
+          buildCommandAck({ dialect, commandId: 'c', timestamp: T, outcome: { status: 'ok', result: { on: true } } }),
+        ),
       );
-      expect(ok).toEqual({ type: 'ack', request_id: 'c', timestamp: T, dialect, payload: { status: 'ok', result: { on: true } } });
+      expect(ok).toEqual({
+        type: 'ack',
+        request_id: 'c',
+        timestamp: T,
+        dialect,
+        payload: { status: 'ok', result: { on: true } },
+      });
 
       const failed = parsed(
         encodeFrame(

@@ -21,13 +21,20 @@ function parsed(value: unknown): OutboundFrame & { payload?: unknown } {
 
 describe('cloud builders', () => {
   it('command carries both dialects’ field names', () => {
-    expect(buildCommand({ commandId: 'cmd-1', timestamp: T, deviceId: 'lamp', action: 'set', params: { brightness: 30 } }))
-      .toEqual({
-        type: 'command',
-        request_id: 'cmd-1',
-        timestamp: T,
-        payload: { device_id: 'lamp', action: 'set', params: { brightness: 30 }, entity_id: 'lamp', value: { brightness: 30 } },
-      });
+    expect(
+      buildCommand({ commandId: 'cmd-1', timestamp: T, deviceId: 'lamp', action: 'set', params: { brightness: 30 } }),
+    ).toEqual({
+      type: 'command',
+      request_id: 'cmd-1',
+      timestamp: T,
+      payload: {
+        device_id: 'lamp',
+        action: 'set',
+        params: { brightness: 30 },
+        entity_id: 'lamp',
+        value: { brightness: 30 },
+      },
+    });
   });
 
   it('welcome puts server time in the payload', () => {
@@ -46,35 +53,64 @@ describe('cloud builders', () => {
   it('ack defaults to ok; error carries the detail', () => {
     expect(buildAck({ requestId: 's1', timestamp: T }).payload).toEqual({ status: 'ok' });
     expect(
-      buildAck({ requestId: 's1', timestamp: T, outcome: { status: 'error', error: { code: 'x', message: 'y' } } }).payload,
+      buildAck({ requestId: 's1', timestamp: T, outcome: { status: 'error', error: { code: 'x', message: 'y' } } })
+        .payload,
     ).toEqual({ status: 'error', error: { code: 'x', message: 'y' } });
   });
 });
 
 describe('parseOutboundFrame', () => {
   it('round-trips every cloud builder', () => {
-    expect(parsed(encodeFrame(buildWelcome({ requestId: 'w', timestamp: T, sessionId: 's', heartbeatIntervalS: 0.05 }))))
-      .toEqual({ type: 'welcome', request_id: 'w', timestamp: T, payload: { session_id: 's', heartbeat_interval_s: 0.05, server_time: T } });
-    expect(parsed(encodeFrame(buildPong({ requestId: null, timestamp: T })))).toEqual({ type: 'pong', request_id: null, timestamp: T });
+    expect(
+      parsed(encodeFrame(buildWelcome({ requestId: 'w', timestamp: T, sessionId: 's', heartbeatIntervalS: 0.05 }))),
+    ).toEqual({
+      type: 'welcome',
+      request_id: 'w',
+      timestamp: T,
+      payload: { session_id: 's', heartbeat_interval_s: 0.05, server_time: T },
+    });
+    expect(parsed(encodeFrame(buildPong({ requestId: null, timestamp: T })))).toEqual({
+      type: 'pong',
+      request_id: null,
+      timestamp: T,
+    });
     expect(parsed(encodeFrame(buildAck({ requestId: 'a', timestamp: T })))).toEqual({
       type: 'ack',
       request_id: 'a',
       timestamp: T,
       payload: { status: 'ok' },
     });
-    expect(parsed(encodeFrame(buildError({ requestId: null, timestamp: T, error: { code: 'invalid_frame', message: 'm' } }))))
-      .toEqual({ type: 'error', request_id: null, timestamp: T, payload: { code: 'invalid_frame', message: 'm', retry: 'never' } });
-    expect(parsed(encodeFrame(buildCommand({ commandId: 'c', timestamp: T, deviceId: 'lamp', action: 'turn_on' }))))
-      .toEqual({ type: 'command', request_id: 'c', timestamp: T, payload: { device_id: 'lamp', action: 'turn_on', params: {} } });
+    expect(
+      parsed(
+        encodeFrame(buildError({ requestId: null, timestamp: T, error: { code: 'invalid_frame', message: 'm' } })),
+      ),
+    ).toEqual({
+      type: 'error',
+      request_id: null,
+      timestamp: T,
+      payload: { code: 'invalid_frame', message: 'm', retry: 'never' },
+    });
+    expect(
+      parsed(encodeFrame(buildCommand({ commandId: 'c', timestamp: T, deviceId: 'lamp', action: 'turn_on' }))),
+    ).toEqual({
+      type: 'command',
+      request_id: 'c',
+      timestamp: T,
+      payload: { device_id: 'lamp', action: 'turn_on', params: {} },
+    });
   });
 
   it('reads a command that only has the legacy names', () => {
-    expect(parsed({ type: 'command', request_id: 'c', payload: { entity_id: 'lamp', action: 'set', value: { on: true } } }).payload)
-      .toEqual({ device_id: 'lamp', action: 'set', params: { on: true } });
+    expect(
+      parsed({ type: 'command', request_id: 'c', payload: { entity_id: 'lamp', action: 'set', value: { on: true } } })
+        .payload,
+    ).toEqual({ device_id: 'lamp', action: 'set', params: { on: true } });
   });
 
   it('refuses a command that names no device', () => {
-    const result = parseOutboundFrame(JSON.stringify({ type: 'command', request_id: 'c', payload: { action: 'turn_on' } }));
+    const result = parseOutboundFrame(
+      JSON.stringify({ type: 'command', request_id: 'c', payload: { action: 'turn_on' } }),
+    );
     expect(result).toMatchObject({ ok: false, error: { code: 'invalid_frame', request_id: 'c' } });
   });
 
@@ -87,7 +123,10 @@ describe('parseOutboundFrame', () => {
       ok: false,
       error: { code: 'unknown_type' },
     });
-    expect(parseOutboundFrame(JSON.stringify({ type: 'pong' }), 5)).toMatchObject({ ok: false, error: { code: 'frame_too_large' } });
+    expect(parseOutboundFrame(JSON.stringify({ type: 'pong' }), 5)).toMatchObject({
+      ok: false,
+      error: { code: 'frame_too_large' },
+    });
     expect(parseOutboundFrame('pong')).toMatchObject({ ok: false, error: { code: 'invalid_json' } });
   });
 
@@ -95,6 +134,9 @@ describe('parseOutboundFrame', () => {
     const result = parseOutboundFrame(
       JSON.stringify({ type: 'welcome', payload: { session_id: 's', heartbeat_interval_s: 0, server_time: T } }),
     );
-    expect(result).toMatchObject({ ok: false, error: { code: 'invalid_frame', issues: [{ path: ['payload', 'heartbeat_interval_s'] }] } });
+    expect(result).toMatchObject({
+      ok: false,
+      error: { code: 'invalid_frame', issues: [{ path: ['payload', 'heartbeat_interval_s'] }] },
+    });
   });
 });

@@ -30,8 +30,16 @@ describe('json bounds', () => {
   });
 
   it('counts values and string lengths', () => {
-    expect(findJsonBoundsProblem(Array.from({ length: 60 }, () => 0), bounds)).toMatchObject({ violation: 'too_many_values' });
-    expect(findJsonBoundsProblem({ s: 'x'.repeat(11) }, bounds)).toMatchObject({ violation: 'string_too_long', path: 's' });
+    expect(
+      findJsonBoundsProblem(
+        Array.from({ length: 60 }, () => 0),
+        bounds,
+      ),
+    ).toMatchObject({ violation: 'too_many_values' });
+    expect(findJsonBoundsProblem({ s: 'x'.repeat(11) }, bounds)).toMatchObject({
+      violation: 'string_too_long',
+      path: 's',
+    });
   });
 
   it('refuses what JSON cannot carry', () => {

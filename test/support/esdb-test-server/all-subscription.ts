@@ -55,7 +55,9 @@ export class AllSubscription {
     this.#call.on('close', () => this.#close());
     this.#call.on('drain', () => this.#pump());
     this.#stopListening = this.#log.onAppend(() => this.#pump());
-    this.#write(new ReadResp().setConfirmation(new ReadResp.SubscriptionConfirmation().setSubscriptionId(randomUUID())));
+    this.#write(
+      new ReadResp().setConfirmation(new ReadResp.SubscriptionConfirmation().setSubscriptionId(randomUUID())),
+    );
     this.#pump();
   }
 

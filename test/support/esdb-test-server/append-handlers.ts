@@ -24,7 +24,10 @@ import { allStreamPosition, empty, proposedEvent, streamIdentifier, streamNameOf
 const FAILED_PRECONDITION = 9;
 
 export function handleAppend(log: MemoryLog) {
-  return (call: ServerReadableStream<AppendReqMessage, AppendRespMessage>, callback: sendUnaryData<AppendRespMessage>) => {
+  return (
+    call: ServerReadableStream<AppendReqMessage, AppendRespMessage>,
+    callback: sendUnaryData<AppendRespMessage>,
+  ) => {
     let streamName: string | undefined;
     let expectation: LogExpectation | undefined;
     const events: ProposedEvent[] = [];
@@ -121,7 +124,11 @@ export function handleBatchAppend(log: MemoryLog) {
       const options = request.getOptions();
       if (batch === undefined) {
         if (options === undefined) throw new Error('Batch append without options');
-        batch = { streamName: streamNameOf(options.getStreamIdentifier()), expectation: batchExpectation(options), events: [] };
+        batch = {
+          streamName: streamNameOf(options.getStreamIdentifier()),
+          expectation: batchExpectation(options),
+          events: [],
+        };
         pending.set(key, batch);
       }
       for (const message of request.getProposedMessagesList()) batch.events.push(proposedEvent(message));
@@ -186,9 +193,6 @@ function batchResponse(outcome: AppendOutcome, batch: PendingBatch): BatchAppend
   }
   const packed = new Any();
   packed.pack(details.serializeBinary(), 'event_store.client.WrongExpectedVersion');
-  const error = new Status()
-    .setCode(FAILED_PRECONDITION)
-    .setMessage('WrongExpectedVersion')
-    .setDetails(packed);
+  const error = new Status().setCode(FAILED_PRECONDITION).setMessage('WrongExpectedVersion').setDetails(packed);
   return response.setError(error);
 }

@@ -5,7 +5,8 @@
  */
 
 /** What the writer expects, as EventStoreDB models it on the wire. */
-export type LogExpectation = { kind: 'any' } | { kind: 'no_stream' } | { kind: 'stream_exists' } | { kind: 'revision'; revision: bigint };
+export type LogExpectation =
+  { kind: 'any' } | { kind: 'no_stream' } | { kind: 'stream_exists' } | { kind: 'revision'; revision: bigint };
 
 export interface ProposedEvent {
   id: string;
@@ -78,15 +79,27 @@ export class MemoryLog {
     for (const event of events) {
       const position = this.#nextLogPosition;
       this.#nextLogPosition +=
-        RECORD_HEADER_BYTES + BigInt(event.data.length + event.customMetadata.length + event.type.length + streamName.length);
-      last = { ...event, streamName, revision: BigInt(stream.length), commit: position, prepare: position, createdTicks };
+        RECORD_HEADER_BYTES +
+        BigInt(event.data.length + event.customMetadata.length + event.type.length + streamName.length);
+      last = {
+        ...event,
+        streamName,
+        revision: BigInt(stream.length),
+        commit: position,
+        prepare: position,
+        createdTicks,
+      };
       stream.push(last);
       this.#all.push(last);
     }
     this.#streams.set(streamName, stream);
     for (const listener of [...this.#listeners]) listener();
     const written = last as LoggedEvent;
-    return { kind: 'success', lastRevision: written.revision, position: { commit: written.commit, prepare: written.prepare } };
+    return {
+      kind: 'success',
+      lastRevision: written.revision,
+      position: { commit: written.commit, prepare: written.prepare },
+    };
   }
 
   #expectationHolds(expectation: LogExpectation, currentRevision: bigint | null): boolean {

@@ -25,14 +25,18 @@ export function oneShotRead(log: MemoryLog, request: ReadRequest): ReadResult {
     if (stream === undefined) return { kind: 'stream_not_found', streamName: target.streamName };
     const last = BigInt(stream.length - 1);
     const from = target.from === 'start' ? 0n : target.from === 'end' ? last : target.from;
-    candidates = forwards ? stream.slice(Number(from)) : stream.slice(0, Number((from > last ? last : from) + 1n)).reverse();
+    candidates = forwards
+      ? stream.slice(Number(from))
+      : stream.slice(0, Number((from > last ? last : from) + 1n)).reverse();
   } else {
     const all = log.all();
     const from = target.from;
     if (forwards) {
-      candidates = from === 'start' ? all : from === 'end' ? [] : all.filter((event) => comparePosition(event, from) >= 0);
+      candidates =
+        from === 'start' ? all : from === 'end' ? [] : all.filter((event) => comparePosition(event, from) >= 0);
     } else {
-      const before = from === 'end' ? all : from === 'start' ? [] : all.filter((event) => comparePosition(event, from) < 0);
+      const before =
+        from === 'end' ? all : from === 'start' ? [] : all.filter((event) => comparePosition(event, from) < 0);
       candidates = [...before].reverse();
     }
   }

@@ -32,5 +32,4 @@ export type BatchAppendRespMessage = InstanceType<typeof BatchAppendResp>;
 export type UUIDMessage = InstanceType<typeof UUID>;
 export type StreamIdentifierMessage = InstanceType<typeof StreamIdentifier>;
 export type ProposedMessage =
-  | InstanceType<typeof AppendReq.ProposedMessage>
-  | InstanceType<typeof BatchAppendReq.ProposedMessage>;
+  InstanceType<typeof AppendReq.ProposedMessage> | InstanceType<typeof BatchAppendReq.ProposedMessage>;

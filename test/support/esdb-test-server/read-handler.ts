@@ -39,9 +39,15 @@ export function handleRead(log: MemoryLog, subscriptions: Set<AllSubscription>, 
         return;
       }
       stats.subscriptionsOpened++;
-      const subscription = new AllSubscription(log, call, request, () => subscriptions.delete(subscription), () => {
-        stats.subscriptionEventsScanned++;
-      });
+      const subscription = new AllSubscription(
+        log,
+        call,
+        request,
+        () => subscriptions.delete(subscription),
+        () => {
+          stats.subscriptionEventsScanned++;
+        },
+      );
       subscriptions.add(subscription);
       subscription.start();
       return;

@@ -38,7 +38,8 @@ export function parseReadRequest(request: ReadReqMessage): ReadRequest {
     direction: options.getReadDirection() === ReadReq.Options.ReadDirection.BACKWARDS ? 'backwards' : 'forwards',
     count: options.hasSubscription() ? null : BigInt(options.getCount()),
     filter,
-    checkpointEvery: filterOptions === undefined ? null : window * Math.max(1, filterOptions.getCheckpointintervalmultiplier()),
+    checkpointEvery:
+      filterOptions === undefined ? null : window * Math.max(1, filterOptions.getCheckpointintervalmultiplier()),
     structuredIds: options.getUuidOption()?.hasStructured() ?? false,
   };
 }
@@ -54,7 +55,10 @@ function readTarget(options: InstanceType<typeof ReadReq.Options>): ReadTarget {
   if (all === undefined) throw new Error('Read of neither a stream nor $all');
   const position = all.getPosition();
   if (position !== undefined) {
-    return { kind: 'all', from: { commit: BigInt(position.getCommitPosition()), prepare: BigInt(position.getPreparePosition()) } };
+    return {
+      kind: 'all',
+      from: { commit: BigInt(position.getCommitPosition()), prepare: BigInt(position.getPreparePosition()) },
+    };
   }
   return { kind: 'all', from: all.hasEnd() ? 'end' : 'start' };
 }

@@ -18,8 +18,13 @@ export function handleGetSupportedMethods(options: { batchAppend: boolean }) {
     ['event_store.client.streams.streams', 'append'],
   ];
   if (options.batchAppend) methods.push(['event_store.client.streams.streams', 'batchappend']);
-  return (_call: ServerUnaryCall<EmptyMessage, SupportedMethodsMessage>, callback: sendUnaryData<SupportedMethodsMessage>) => {
-    const list = methods.map(([service, method]) => new SupportedMethod().setServiceName(service).setMethodName(method));
+  return (
+    _call: ServerUnaryCall<EmptyMessage, SupportedMethodsMessage>,
+    callback: sendUnaryData<SupportedMethodsMessage>,
+  ) => {
+    const list = methods.map(([service, method]) =>
+      new SupportedMethod().setServiceName(service).setMethodName(method),
+    );
     callback(null, new SupportedMethods().setMethodsList(list).setEventStoreServerVersion(MODELLED_SERVER_VERSION));
   };
 }

@@ -78,8 +78,13 @@ export function eventResponse(event: LoggedEvent, structuredIds: boolean): Insta
   return new ReadResp().setEvent(readEvent);
 }
 
-export function allStreamPosition(position: { commit: bigint; prepare: bigint }): InstanceType<typeof AllStreamPosition> {
-  return new AllStreamPosition().setCommitPosition(position.commit.toString()).setPreparePosition(position.prepare.toString());
+export function allStreamPosition(position: {
+  commit: bigint;
+  prepare: bigint;
+}): InstanceType<typeof AllStreamPosition> {
+  return new AllStreamPosition()
+    .setCommitPosition(position.commit.toString())
+    .setPreparePosition(position.prepare.toString());
 }
 
 export function empty(): InstanceType<typeof Empty> {

@@ -36,7 +36,11 @@ export function buildFieldCommand(input: {
   params: Record<string, unknown>;
 }): FieldControlEntityFrame | FieldRunSceneFrame {
   if (input.action === RUN_SCENE_ACTION && input.deviceId.startsWith(SCENE_DEVICE_PREFIX)) {
-    return { type: 'run_scene', request_id: input.commandId, scene_id: edgeId(input.deviceId.slice(SCENE_DEVICE_PREFIX.length)) };
+    return {
+      type: 'run_scene',
+      request_id: input.commandId,
+      scene_id: edgeId(input.deviceId.slice(SCENE_DEVICE_PREFIX.length)),
+    };
   }
   const frame: FieldControlEntityFrame = {
     type: 'control_entity',

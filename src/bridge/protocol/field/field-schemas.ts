@@ -15,10 +15,7 @@ const MAX_WIRE_TIMESTAMP_LENGTH = 64;
 
 const requestId = z.string().min(1).max(MAX_REQUEST_ID_LENGTH);
 /** The edge's database ids: strings in `devices_response`, often integers in `state_update`. */
-const entityId = z.union([
-  z.string().min(1).max(MAX_DEVICE_ID_LENGTH),
-  z.number().int().safe().transform(String),
-]);
+const entityId = z.union([z.string().min(1).max(MAX_DEVICE_ID_LENGTH), z.number().int().safe().transform(String)]);
 /** A missing message, null or long text all become something storable. */
 const message = z
   .string()

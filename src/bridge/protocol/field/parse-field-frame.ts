@@ -15,7 +15,10 @@ import {
  * Parses one edge → cloud frame of the field dialect, or says why not. The same entrance as the `/bridge/`
  * dialect (size, JSON, JSON bounds before anything recurses), then the field schemas. Never throws.
  */
-export function parseFieldFrame(text: string, maxBytes: number = DEFAULT_MAX_FRAME_BYTES): ParseResult<FieldInboundFrame> {
+export function parseFieldFrame(
+  text: string,
+  maxBytes: number = DEFAULT_MAX_FRAME_BYTES,
+): ParseResult<FieldInboundFrame> {
   const read = readFrameEnvelope(text, maxBytes);
   if (!read.ok) return read;
   const { envelope } = read;
@@ -43,16 +46,25 @@ export function parseFieldFrame(text: string, maxBytes: number = DEFAULT_MAX_FRA
         message: f.message,
       }));
     case 'error':
-      return parseWith(envelope, fieldErrorSchema, (f) => ({ type: 'error', request_id: f.request_id ?? null, message: f.message }));
+      return parseWith(envelope, fieldErrorSchema, (f) => ({
+        type: 'error',
+        request_id: f.request_id ?? null,
+        message: f.message,
+      }));
     case 'sync_request':
-      return parseWith(envelope, fieldSyncRequestSchema, (f) => ({ type: 'sync_request', request_id: f.request_id ?? null }));
+      return parseWith(envelope, fieldSyncRequestSchema, (f) => ({
+        type: 'sync_request',
+        request_id: f.request_id ?? null,
+      }));
     default:
       return { ok: false, error: unknownTypeError(envelope.type, FIELD_INBOUND_FRAME_TYPES, envelope.requestId) };
   }
 }
 
 interface Schema<Output> {
-  safeParse(value: unknown): { success: true; data: Output } | { success: false; error: Parameters<typeof invalidFrameError>[1] };
+  safeParse(
+    value: unknown,
+  ): { success: true; data: Output } | { success: false; error: Parameters<typeof invalidFrameError>[1] };
 }
 
 function parseWith<Output>(

@@ -25,7 +25,10 @@ export function homeOfEvent(event: RecordedEvent, known: StreamHomes): HomeResol
   const data = event.data as Record<string, unknown>;
   const named = typeof data.home_id === 'string' ? data.home_id : null;
   if (named !== null) {
-    const learns = !event.streamName.startsWith('home-') && !known.has(event.streamName) ? { stream: event.streamName, homeId: named } : null;
+    const learns =
+      !event.streamName.startsWith('home-') && !known.has(event.streamName)
+        ? { stream: event.streamName, homeId: named }
+        : null;
     return { homeId: named, learns };
   }
   const byStream = known.get(event.streamName);
