@@ -52,28 +52,33 @@ function profileBody(row: { id: string; email: string; name: string; created_at:
 
 export function authRoutes(deps: ApiDependencies): Router {
   const router = new Router({ prefix: '/api/auth' });
-  const authenticated = requireUser(deps.tokens);
+  addSessionRoutes(router, deps);
+  addProfileRoutes(router, deps);
+  return router;
+}
 
-  const tokensFor = (session: Session) => ({
-    access: deps.tokens.signAccess(session.userId),
-    refresh: deps.tokens.signRefresh(session),
-  });
+const tokensFor = (deps: ApiDependencies, session: Session) => ({
+  access: deps.tokens.signAccess(session.userId),
+  refresh: deps.tokens.signRefresh(session),
+});
 
-  const profileOf = async (userId: string) => {
-    const row = await deps.users.byId(userId);
-    if (!row) throw new HttpError(404, 'user_not_found', 'No such user');
-    return profileBody(row);
-  };
+async function profileOf(deps: ApiDependencies, userId: string) {
+  const row = await deps.users.byId(userId);
+  if (!row) throw new HttpError(404, 'user_not_found', 'No such user');
+  return profileBody(row);
+}
 
-  const refreshClaims = (token: string) => {
-    try {
-      return deps.tokens.verifyRefresh(token);
-    } catch (error) {
-      if (error instanceof InvalidTokenError) throw unauthorized('invalid_token', error.message);
-      throw error;
-    }
-  };
+function refreshClaims(deps: ApiDependencies, token: string) {
+  try {
+    return deps.tokens.verifyRefresh(token);
+  } catch (error) {
+    if (error instanceof InvalidTokenError) throw unauthorized('invalid_token', error.message);
+    throw error;
+  }
+}
 
+/** Register, log in, refresh, log out: the calls that start, renew and end a sign-in. */
+function addSessionRoutes(router: Router, deps: ApiDependencies): void {
   router.post('/register', async (ctx: Context) => {
     const body = validate(registerBody, ctx.request.body);
     const displayName = body.name ?? [body.first_name, body.last_name].filter(Boolean).join(' ');
@@ -87,7 +92,7 @@ export function authRoutes(deps: ApiDependencies): Router {
     ctx.status = 201;
     ctx.body = {
       user: profileBody({ ...session.profile, created_at: at, updated_at: at }),
-      ...tokensFor(session),
+      ...tokensFor(deps, session),
       homes: [],
     };
   });
@@ -110,30 +115,35 @@ export function authRoutes(deps: ApiDependencies): Router {
     deps.loginLimiter.byEmail.reset(body.email);
     await deps.settle(session.write);
     ctx.body = {
-      ...tokensFor(session),
-      user: await profileOf(session.userId),
+      ...tokensFor(deps, session),
+      user: await profileOf(deps, session.userId),
       homes: await deps.homeIdsOf(session.userId),
     };
   });
 
   const refresh = async (ctx: Context) => {
     const body = validate(refreshBody, ctx.request.body);
-    const claims = refreshClaims(body.refresh);
+    const claims = refreshClaims(deps, body.refresh);
     const session = await deps.accounts.refresh(claims, commandContext(ctx, { kind: 'user', id: claims.userId }));
-    ctx.body = tokensFor(session);
+    ctx.body = tokensFor(deps, session);
   };
   router.post('/refresh', refresh);
   router.post('/token/refresh', refresh);
 
   router.post('/logout', async (ctx: Context) => {
     const body = validate(refreshBody, ctx.request.body);
-    const claims = refreshClaims(body.refresh);
+    const claims = refreshClaims(deps, body.refresh);
     await deps.accounts.logOut(claims, commandContext(ctx, { kind: 'user', id: claims.userId }));
     ctx.status = 204;
   });
+}
+
+/** The signed-in user's profile and password. */
+function addProfileRoutes(router: Router, deps: ApiDependencies): void {
+  const authenticated = requireUser(deps.tokens);
 
   router.get('/profile', authenticated, async (ctx: Context) => {
-    ctx.body = await profileOf(ctx.state.userId as string);
+    ctx.body = await profileOf(deps, ctx.state.userId as string);
   });
 
   // PUT as the original accepted it (Django's RetrieveUpdateAPIView), with the same body as PATCH.
@@ -142,7 +152,7 @@ export function authRoutes(deps: ApiDependencies): Router {
     const userId = ctx.state.userId as string;
     const write = await deps.accounts.updateProfile(userId, body, commandContext(ctx));
     await deps.settle(write);
-    ctx.body = await profileOf(userId);
+    ctx.body = await profileOf(deps, userId);
   };
   router.patch('/profile', authenticated, updateProfile);
   router.put('/profile', authenticated, updateProfile);
@@ -168,6 +178,4 @@ export function authRoutes(deps: ApiDependencies): Router {
     attempt.refund();
     ctx.status = 204;
   });
-
-  return router;
 }
