@@ -1,6 +1,6 @@
-/* eslint-disable */
 // Test helper: the mobile app's calls and live socket (aditya2618/mobile src/api/cloudClient.ts, websocket.ts), re-created.
 import WebSocket from 'ws';
+import type { InventoryEntity } from '../../src/projections/read-models/devices-projection.ts';
 import { ChainedAppends } from '../../src/commands/chained-appends.ts';
 import { systemContext } from '../../src/commands/metadata.ts';
 import { eventCatalogue } from '../../src/domain/catalogue.ts';
@@ -34,7 +34,9 @@ export class AppClient {
     let parsed: unknown = text;
     try {
       parsed = text === '' ? null : JSON.parse(text);
-    } catch {}
+    } catch {
+      // Not JSON (a proxy's HTML error page, say): the test sees the raw text, as the app's axios would.
+    }
     return { status: response.status, headers: response.headers, body: parsed as any };
   }
 
@@ -125,16 +127,7 @@ export class AppLiveSocket {
   }
 }
 
-export interface InventoryEntity {
-  entity_id: string;
-  name: string;
-  entity_type: string;
-  device_name: string;
-  state: unknown;
-  unit?: string | null;
-  is_controllable?: boolean;
-  capabilities?: unknown;
-}
+export type { InventoryEntity };
 
 /**
  * Records a field edge's inventory (`DeviceInventoryReported`) as the edge-dialect socket would, straight into the

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { unstorableText } from './hostile-frames.ts';
 
 /**
  * Hostile frames in the field dialect (`/ws/gateway/`), as JSON text, each built so that no correct bridge may
@@ -41,14 +42,6 @@ const deepFieldFrame = fc
       ? `{"type":"state_update","entity_id":"12","state":${nested},"timestamp":null}`
       : `{"type":"devices_response","request_id":"r","devices":[{"id":"1","name":"n","entity_type":"t","device_name":"d","state":${nested}}]}`;
   });
-
-const unstorableText = fc
-  .tuple(
-    fc.string({ maxLength: 20 }),
-    fc.constantFrom('\u0000', '\ud800', '\udfff', '\udbff'),
-    fc.string({ maxLength: 20 }),
-  )
-  .map(([before, bad, after]) => `${before}${bad}${after}`);
 
 const unstorableFieldFrame = fc
   .oneof(

@@ -53,7 +53,7 @@ const deepFrame = fc
   });
 
 /** A string holding NUL or a lone surrogate somewhere (JSON.stringify writes a lone surrogate as `\udXXX`). */
-const unstorableText = fc
+export const unstorableText = fc
   .tuple(
     fc.string({ maxLength: 20 }),
     fc.constantFrom('\u0000', '\ud800', '\udfff', '\udbff'),

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { RecordedEvent } from '../../eventstore/port.ts';
 import type { Projection, TableNames } from '../projection.ts';
 
-interface InventoryEntity {
+export interface InventoryEntity {
   entity_id: string;
   name: string;
   entity_type: string;
