@@ -73,7 +73,10 @@ function watchConnection(client: Redis, logger: Logger): void {
   client.on('error', (error: Error) => {
     if (down) return;
     down = true;
-    logger.error({ err: error.message }, 'Redis for shared limits is unreachable: limits are per process until it is back');
+    logger.error(
+      { err: error.message },
+      'Redis for shared limits is unreachable: limits are per process until it is back',
+    );
   });
   client.on('ready', () => {
     if (!down) return;
