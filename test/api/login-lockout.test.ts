@@ -59,3 +59,25 @@ describe('login lockout is keyed by e-mail and address together', () => {
     expect((await login(users[5]!, PASSWORD, '203.0.113.50')).status).toBe(429);
   });
 });
+
+describe('login when the Redis of the shared limits is unreachable', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    // Port 1: nothing listens there. The server starts anyway (after a bounded wait) and fails open.
+    server = await startTestServer('pglite', { LOGIN_RATE_LIMIT: '2', REDIS_URL: 'redis://127.0.0.1:1' });
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  it('answers logins (no 500) and still limits wrong passwords, per process', async () => {
+    const owner = await registerUser(server, 'owner');
+    const client = new HttpClient(server.url);
+    expect((await client.post('/api/auth/login', { email: owner.email, password: PASSWORD })).status).toBe(200);
+    const statuses = [];
+    for (let i = 0; i < 3; i++) {
+      statuses.push((await client.post('/api/auth/login', { email: owner.email, password: 'wrong' })).status);
+    }
+    expect(statuses).toEqual([401, 401, 429]);
+  });
+});
