@@ -10,6 +10,8 @@
 const LOGGER = ['^src/logger\\.ts$', '^src/log-hygiene\\.ts$'];
 /** Knex connections and the DATA_DIR lock: the stores' adapters and read models run over them. */
 const DATABASE = ['^src/database/'];
+/** Rate limits (in memory, or shared through Redis): the REST side and the gateway bridge both count attempts. */
+const LIMITS = ['^src/limits/'];
 
 /**
  * The deciders (and the decider helpers): the write side's business. The REST side sends commands and reads queries;
@@ -88,7 +90,7 @@ const FOLDERS = [
     comment:
       'src/api (Koa routes) sends commands and reads queries; it never reaches the event store, the bridge or a decider.',
     from: '^src/api/',
-    may: ['^src/api/', '^src/commands/', '^src/projections/queries/', '^src/domain/', ...LOGGER],
+    may: ['^src/api/', '^src/commands/', '^src/projections/queries/', '^src/domain/', ...LIMITS, ...LOGGER],
     mayNot: DECIDERS,
   },
   {
@@ -96,7 +98,22 @@ const FOLDERS = [
     comment: 'src/bridge (gateway sockets) sends commands, reads queries, and subscribes to the event store.',
     from: '^src/bridge/',
     fromNot: '^src/bridge/protocol/',
-    may: ['^src/bridge/', '^src/commands/', '^src/projections/queries/', '^src/eventstore/', '^src/domain/', ...LOGGER],
+    may: [
+      '^src/bridge/',
+      '^src/commands/',
+      '^src/projections/queries/',
+      '^src/eventstore/',
+      '^src/domain/',
+      ...LIMITS,
+      ...LOGGER,
+    ],
+  },
+  {
+    name: 'limits-import-logger-only',
+    comment:
+      'src/limits (rate limits in memory or in Redis) is shared by src/api and src/bridge: it knows neither of them.',
+    from: '^src/limits/',
+    may: ['^src/limits/', ...LOGGER],
   },
   {
     name: 'audit-imports-eventstore',

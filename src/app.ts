@@ -22,6 +22,7 @@ import { listenWithSockets } from './server/listen.ts';
 import { readinessChecks } from './server/readiness.ts';
 import { shutdownOnce } from './server/shutdown.ts';
 import { apiDependencies } from './server/api-wiring.ts';
+import { openLimiters } from './server/limits.ts';
 import { buildWriteSide } from './server/write-side.ts';
 
 export interface RunningServer {
@@ -54,6 +55,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
   if (options.wrapEventStore) stores.eventStore = options.wrapEventStore(stores.eventStore);
   // Stable across restarts of one deployment slot, so a restarted node can close the sessions it left open.
   const nodeId = config.NODE_ID ?? `${os.hostname()}:${config.PORT}`;
+  const limits = await openLimiters(config, logger);
   try {
     const projections = await startProjections(stores, config, logger);
     const jwtSecret = resolveJwtSecret(config, logger);
@@ -72,6 +74,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       remoteCommands: writes.remoteCommands,
       remoteCommandViews: new RemoteCommandQueries(knex),
       bridgeViews,
+      limits,
     });
     const { bridge, relay } = gatewaySide;
     const tokens = new TokenService(jwtSecret, config.ACCESS_TOKEN_TTL_S, config.REFRESH_TOKEN_TTL_S);
@@ -90,13 +93,14 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       memberships,
       bridgeViews,
       deviceViews,
+      limits,
     });
     installApi(app, dependencies, { logger, readiness: readinessChecks(stores, projections, config.READY_MAX_LAG_S) });
 
     const appSockets = createAppSockets({ config, logger, store: stores.eventStore, deviceViews, memberships, tokens });
     const { server, port, url } = await listenWithSockets(app, { appGate: appSockets.gate, bridge }, config);
     logger.info({ port, host: config.HOST, node_id: nodeId, event_store: stores.eventStore.kind }, 'listening');
-    const close = shutdownOnce({
+    const shutdown = shutdownOnce({
       gatewaySide,
       commandOutcomes: writes.commandOutcomes,
       appSockets: appSockets.hub,
@@ -105,8 +109,13 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       stores,
       logger,
     });
+    const close = async () => {
+      await shutdown();
+      await limits.close();
+    };
     return { url, port, stores, projections, nodeId, gatewayAuthenticator: writes.gatewayAuthenticator, bridge, close };
   } catch (error) {
+    await limits.close();
     await stores.close();
     throw error;
   }

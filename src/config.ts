@@ -59,6 +59,16 @@ const envSchema = z.object({
   APP_SOCKETS_PER_USER: z.coerce.number().int().min(1).max(1000).default(10),
   TRUST_PROXY: booleanFlag.default(false),
   AUTO_REBUILD: booleanFlag.default(false),
+  /** Shared limits (login, change-password, pairing, bridge handshakes) in Redis; unset: per process, in memory. */
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
+  /** Prefix of every limit key in Redis (`<prefix>:<limit>:<key>`): several deployments may share one Redis. */
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (at most 64)')
+    .default('smarthome'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -1,3 +1,4 @@
+import type { Limiter } from '../limits/limiter.ts';
 import type { AccountCommands } from '../commands/accounts/account-commands.ts';
 import type { WriteResult } from '../commands/write-result.ts';
 import type { GatewayCommands } from '../commands/gateways/gateway-commands.ts';
@@ -15,7 +16,6 @@ import type { CommandOutcomes } from '../commands/remote-control/command-outcome
 import type { RemoteCommands } from '../commands/remote-control/remote-commands.ts';
 import type { GatewayLink } from '../commands/remote-control/submit-remote-command.ts';
 import type { TokenService } from './auth/token-service.ts';
-import type { RateLimiter } from './rate-limiter.ts';
 
 /** What the REST side may use: command handlers to write, queries over read models to read. */
 export interface ApiDependencies {
@@ -31,11 +31,16 @@ export interface ApiDependencies {
   homeIdsOf(userId: string): Promise<string[]>;
   /** Read-your-writes: resolves once the read models have applied a write (bounded wait). */
   settle(write: WriteResult): Promise<void>;
-  loginLimiter: { byEmail: RateLimiter; byAddress: RateLimiter };
-  /** Wrong current passwords on change-password, per user and per client address. */
-  passwordChangeLimiter: { byUser: RateLimiter; byAddress: RateLimiter };
-  /** Failed pairing-code redemptions per client address. */
-  pairingLimiter: RateLimiter;
+  /**
+   * Wrong passwords on login: per (e-mail, client address) — a third party at another address cannot lock the
+   * account out —, per client address (generous), and per e-mail from all addresses (much higher: distributed
+   * guessing).
+   */
+  loginLimiter: { byEmailAndAddress: Limiter; byAddress: Limiter; byEmail: Limiter };
+  /** Wrong current passwords on change-password, the same three ways with the user id for the e-mail. */
+  passwordChangeLimiter: { byUserAndAddress: Limiter; byAddress: Limiter; byUser: Limiter };
+  /** Failed pairing-code redemptions and verifications per client address. */
+  pairingLimiter: Limiter;
   remoteCommands: RemoteCommands;
   remoteCommandViews: RemoteCommandQueries;
   /** Where a waiting request learns a command's outcome (from any process). */

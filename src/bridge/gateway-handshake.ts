@@ -20,6 +20,9 @@ export function dialectOfPath(path: string): BridgeDialect | null {
   return FIELD_PATH.test(path) ? 'field' : null;
 }
 
+/** What `verifyClient` answers: let the upgrade through, or refuse it with a status. */
+type Verdict = { ok: true } | { ok: false; status: number; message: string; headers?: Record<string, string> };
+
 /** A gateway whose upgrade the handshake let through. */
 export interface AcceptedGateway {
   dialect: BridgeDialect;
@@ -48,28 +51,32 @@ export class GatewayHandshake {
 
   /** ws `verifyClient`: refuses bad paths (404), throttled callers (429) and bad credentials (401) before upgrading. */
   readonly verifyClient: VerifyClientCallbackAsync = (info, callback) => {
-    const request = info.req;
-    const path = new URL(request.url ?? '/', 'http://bridge.invalid').pathname;
-    const dialect = dialectOfPath(path);
-    if (dialect === null) return callback(false, 404, 'Not Found');
-    const address = this.clientAddress(request);
-    const credentials = readGatewayCredentials(request);
-    const throttled = this.options.failedHandshakes.retryAfter(address, credentials?.gatewayId ?? null);
-    if (throttled !== null) return callback(false, 429, 'Too Many Requests', { 'Retry-After': String(throttled) });
-    if (!credentials) return this.refuse(callback, address, null, 'missing credentials');
-    this.options.authenticate(credentials.gatewayId, credentials.secret).then(
-      (gateway) => {
-        if (!gateway) return this.refuse(callback, address, credentials.gatewayId, 'unknown gateway or wrong secret');
-        this.options.failedHandshakes.succeeded(address, credentials.gatewayId);
-        this.accepted.set(request, { ...gateway, dialect });
-        callback(true);
-      },
+    this.verdict(info.req).then(
+      (verdict) => (verdict.ok ? callback(true) : callback(false, verdict.status, verdict.message, verdict.headers)),
       (error: unknown) => {
-        this.options.logger.error({ err: error, url: redactedUrl(request) }, 'gateway authentication failed');
+        this.options.logger.error({ err: error, url: redactedUrl(info.req) }, 'gateway authentication failed');
         callback(false, 503, 'Service Unavailable');
       },
     );
   };
+
+  private async verdict(request: IncomingMessage): Promise<Verdict> {
+    const path = new URL(request.url ?? '/', 'http://bridge.invalid').pathname;
+    const dialect = dialectOfPath(path);
+    if (dialect === null) return { ok: false, status: 404, message: 'Not Found' };
+    const address = this.clientAddress(request);
+    const credentials = readGatewayCredentials(request);
+    const throttled = await this.options.failedHandshakes.retryAfter(address, credentials?.gatewayId ?? null);
+    if (throttled !== null) {
+      return { ok: false, status: 429, message: 'Too Many Requests', headers: { 'Retry-After': String(throttled) } };
+    }
+    if (!credentials) return this.refuse(address, null, 'missing credentials');
+    const gateway = await this.options.authenticate(credentials.gatewayId, credentials.secret);
+    if (!gateway) return this.refuse(address, credentials.gatewayId, 'unknown gateway or wrong secret');
+    await this.options.failedHandshakes.succeeded(address, credentials.gatewayId);
+    this.accepted.set(request, { ...gateway, dialect });
+    return { ok: true };
+  }
 
   /** The gateway `verifyClient` accepted for this upgrade request, if it did. */
   acceptedGateway(request: IncomingMessage): AcceptedGateway | undefined {
@@ -86,14 +93,15 @@ export class GatewayHandshake {
     return request.socket.remoteAddress ?? 'unknown';
   }
 
-  private refuse(
-    callback: Parameters<VerifyClientCallbackAsync>[1],
-    address: string,
-    gatewayId: string | null,
-    why: string,
-  ): void {
-    this.options.failedHandshakes.failed(address, gatewayId);
+  private async refuse(address: string, gatewayId: string | null, why: string): Promise<Verdict> {
+    // Counted before the answer, so the caller's next handshake already sees this failure.
+    await this.options.failedHandshakes.failed(address, gatewayId);
     this.options.logger.warn({ gateway_id: gatewayId, remote_address: address, why }, 'bridge handshake refused');
-    callback(false, 401, 'Unauthorized', { 'WWW-Authenticate': 'Basic realm="smarthome-bridge"' });
+    return {
+      ok: false,
+      status: 401,
+      message: 'Unauthorized',
+      headers: { 'WWW-Authenticate': 'Basic realm="smarthome-bridge"' },
+    };
   }
 }

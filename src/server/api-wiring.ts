@@ -1,10 +1,10 @@
 import type { ApiDependencies } from '../api/api-dependencies.ts';
 import type { TokenService } from '../api/auth/token-service.ts';
-import { RateLimiter } from '../api/rate-limiter.ts';
 import type { CommandRelay } from '../bridge/command-relay.ts';
 import { DeviceInventoryRequests } from '../commands/bridge/device-inventory-requests.ts';
 import type { WriteResult } from '../commands/write-result.ts';
 import type { Config } from '../config.ts';
+import type { LimiterBackend } from '../limits/limiter-backend.ts';
 import type { Logger } from '../logger.ts';
 import type { ProjectionSet } from '../projections/projection-set.ts';
 import { AuditQueries } from '../projections/queries/audit-queries.ts';
@@ -29,13 +29,13 @@ export interface ApiWiring {
   memberships: MembershipQueries;
   bridgeViews: BridgeQueries;
   deviceViews: DeviceQueries;
+  limits: LimiterBackend;
 }
 
 /** What the REST side is handed: the use cases, the queries, the limits, and how a write waits for its reads. */
 export function apiDependencies(wiring: ApiWiring): ApiDependencies {
   const { config, stores, writes, relay, memberships } = wiring;
   const knex = stores.readModels.knex;
-  const perWindow = (limit: number, windowS: number) => new RateLimiter(limit, windowS * 1000);
   return {
     accounts: writes.accounts,
     homes: writes.homes,
@@ -48,15 +48,7 @@ export function apiDependencies(wiring: ApiWiring): ApiDependencies {
     tokens: wiring.tokens,
     homeIdsOf: (userId) => memberships.homeIdsOf(userId),
     settle: settleFor(wiring),
-    loginLimiter: {
-      byEmail: perWindow(config.LOGIN_RATE_LIMIT, config.LOGIN_RATE_WINDOW_S),
-      byAddress: perWindow(config.LOGIN_RATE_LIMIT * 5, config.LOGIN_RATE_WINDOW_S),
-    },
-    passwordChangeLimiter: {
-      byUser: perWindow(config.LOGIN_RATE_LIMIT, config.LOGIN_RATE_WINDOW_S),
-      byAddress: perWindow(config.LOGIN_RATE_LIMIT * 5, config.LOGIN_RATE_WINDOW_S),
-    },
-    pairingLimiter: perWindow(config.PAIRING_RATE_LIMIT, config.PAIRING_RATE_WINDOW_S),
+    ...attemptLimiters(wiring),
     remoteCommands: writes.remoteCommands,
     remoteCommandViews: new RemoteCommandQueries(knex),
     commandOutcomes: writes.commandOutcomes,
@@ -71,6 +63,33 @@ export function apiDependencies(wiring: ApiWiring): ApiDependencies {
     auditSettled: auditSettledFor(wiring),
     devices: wiring.deviceViews,
     fieldApp: { heartbeatTimeoutS: config.HEARTBEAT_TIMEOUT_S },
+  };
+}
+
+/** Multiples of LOGIN_RATE_LIMIT for the wider keys (README "Limits"). */
+const PER_ADDRESS_FACTOR = 5;
+const PER_ACCOUNT_FACTOR = 10;
+
+/**
+ * Login and change-password count failures per (account, address) at LOGIN_RATE_LIMIT, so nobody locks a stranger
+ * out from their own address; per address at 5× (one address guessing many accounts); and per account from every
+ * address at 10× (distributed guessing). Pairing counts failures per address.
+ */
+function attemptLimiters({ config, limits }: ApiWiring) {
+  const window = config.LOGIN_RATE_WINDOW_S;
+  const limit = config.LOGIN_RATE_LIMIT;
+  return {
+    loginLimiter: {
+      byEmailAndAddress: limits.limiter('login:email-address', limit, window),
+      byAddress: limits.limiter('login:address', limit * PER_ADDRESS_FACTOR, window),
+      byEmail: limits.limiter('login:email', limit * PER_ACCOUNT_FACTOR, window),
+    },
+    passwordChangeLimiter: {
+      byUserAndAddress: limits.limiter('password:user-address', limit, window),
+      byAddress: limits.limiter('password:address', limit * PER_ADDRESS_FACTOR, window),
+      byUser: limits.limiter('password:user', limit * PER_ACCOUNT_FACTOR, window),
+    },
+    pairingLimiter: limits.limiter('pairing:address', config.PAIRING_RATE_LIMIT, config.PAIRING_RATE_WINDOW_S),
   };
 }
 

@@ -10,6 +10,7 @@ import { HandshakeThrottle, handshakeThrottleSettings } from '../bridge/handshak
 import type { Config } from '../config.ts';
 import { REMOTE_COMMAND_EVENT_TYPES } from '../domain/remote-control/remote-command-events.ts';
 import { SharedHeadReader } from '../eventstore/shared-head-reader.ts';
+import type { LimiterBackend } from '../limits/limiter-backend.ts';
 import type { Logger } from '../logger.ts';
 import type { ProjectionSet } from '../projections/projection-set.ts';
 import type { BridgeQueries } from '../projections/queries/bridge-queries.ts';
@@ -27,6 +28,8 @@ export interface GatewaySideParts {
   remoteCommands: RemoteCommands;
   remoteCommandViews: RemoteCommandQueries;
   bridgeViews: BridgeQueries;
+  /** Where the handshake back-off is counted: in memory, or in Redis (shared by every node). */
+  limits: LimiterBackend;
 }
 
 /** The running gateway side of a node: sessions, the relay of remote commands to them, and the expiry sweep. */
@@ -65,7 +68,7 @@ export async function startGatewaySide(parts: GatewaySideParts): Promise<Gateway
     store: stores.eventStore,
     logger,
     trustProxy: config.TRUST_PROXY,
-    failedHandshakes: new HandshakeThrottle(handshakeThrottleSettings(config.BRIDGE_AUTH_FAILURE_LIMIT)),
+    failedHandshakes: new HandshakeThrottle(handshakeThrottleSettings(config.BRIDGE_AUTH_FAILURE_LIMIT), parts.limits),
   });
   const head = await stores.eventStore.headPosition();
   await projections.waitFor(head, ['BridgeSessionOpened', 'BridgeSessionClosed'], 30_000);

@@ -99,20 +99,23 @@ function addSessionRoutes(router: Router, deps: ApiDependencies): void {
 
   router.post('/login', async (ctx: Context) => {
     const body = validate(loginBody, ctx.request.body);
-    const attempt = reserveAttempt([
-      [deps.loginLimiter.byEmail, body.email],
-      [deps.loginLimiter.byAddress, ctx.ip],
+    const limits = deps.loginLimiter;
+    const attempt = await reserveAttempt([
+      [limits.byEmailAndAddress, pairKey(body.email, ctx.ip)],
+      [limits.byAddress, ctx.ip],
+      [limits.byEmail, body.email],
     ]);
     let session: Session;
     try {
       session = await deps.accounts.logIn(body, commandContext(ctx));
     } catch (error) {
       // Only wrong credentials count; anything else (a store outage) gives the attempt back.
-      if (!(error instanceof DomainError && error.code === 'invalid_credentials')) attempt.refund();
+      if (!(error instanceof DomainError && error.code === 'invalid_credentials')) await attempt.refund();
       throw error;
     }
-    attempt.refund();
-    deps.loginLimiter.byEmail.reset(body.email);
+    await attempt.refund();
+    // This address knew the password: its earlier failures are forgiven (the per-e-mail count is not: others').
+    await limits.byEmailAndAddress.reset(pairKey(body.email, ctx.ip));
     await deps.settle(session.write);
     ctx.body = {
       ...tokensFor(deps, session),
@@ -161,9 +164,11 @@ function addProfileRoutes(router: Router, deps: ApiDependencies): void {
     const body = validate(changePasswordBody, ctx.request.body);
     const userId = ctx.state.userId as string;
     // A stolen access token must not become an oracle for the password: attempts are limited like logins.
-    const attempt = reserveAttempt([
-      [deps.passwordChangeLimiter.byUser, userId],
-      [deps.passwordChangeLimiter.byAddress, ctx.ip],
+    const limits = deps.passwordChangeLimiter;
+    const attempt = await reserveAttempt([
+      [limits.byUserAndAddress, pairKey(userId, ctx.ip)],
+      [limits.byAddress, ctx.ip],
+      [limits.byUser, userId],
     ]);
     try {
       await deps.accounts.changePassword(
@@ -172,10 +177,15 @@ function addProfileRoutes(router: Router, deps: ApiDependencies): void {
         commandContext(ctx),
       );
     } catch (error) {
-      if (!(error instanceof DomainError && error.code === 'wrong_password')) attempt.refund();
+      if (!(error instanceof DomainError && error.code === 'wrong_password')) await attempt.refund();
       throw error;
     }
-    attempt.refund();
+    await attempt.refund();
     ctx.status = 204;
   });
+}
+
+/** An account (e-mail or user id) tried from one client address: the key failures lock out. */
+function pairKey(account: string, address: string): string {
+  return `${account} ${address}`;
 }

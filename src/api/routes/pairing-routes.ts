@@ -2,7 +2,8 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { DomainError } from '../../domain/errors.ts';
 import type { ApiDependencies } from '../api-dependencies.ts';
-import { HttpError, rateLimited } from '../http-error.ts';
+import { reserveAttempt } from '../attempt-reservation.ts';
+import { HttpError } from '../http-error.ts';
 import { requireUser } from '../middleware/authenticate.ts';
 import { commandContext } from '../middleware/request-context.ts';
 import { validate } from '../validation.ts';
@@ -45,8 +46,8 @@ export function pairingRoutes(deps: ApiDependencies): Router {
   });
 
   router.post('/complete-pairing', async (ctx: Context) => {
-    const limited = deps.pairingLimiter.retryAfter(ctx.ip);
-    if (limited !== null) throw rateLimited(limited);
+    // Reserved before the code is checked (given back when it redeems), so concurrent guesses cannot all pass.
+    const attempt = await reserveAttempt([[deps.pairingLimiter, ctx.ip]]);
     let provisioned;
     try {
       const body = validate(completeBody, ctx.request.body);
@@ -61,9 +62,10 @@ export function pairingRoutes(deps: ApiDependencies): Router {
         commandContext(ctx),
       );
     } catch (error) {
-      if (error instanceof HttpError || error instanceof DomainError) deps.pairingLimiter.hit(ctx.ip);
+      if (!(error instanceof HttpError || error instanceof DomainError)) await attempt.refund();
       throw error;
     }
+    await attempt.refund();
     // Read-your-writes for the next requests; the answer itself comes from the write (never a 404 for it).
     await deps.settle(provisioned.write);
     ctx.status = 201;
@@ -75,11 +77,10 @@ export function pairingRoutes(deps: ApiDependencies): Router {
    * the answer never names the home or the requester, and checking never consumes the code.
    */
   router.get('/verify-pairing/:code', requireUser(deps.tokens), async (ctx: Context) => {
-    const limited = deps.pairingLimiter.retryAfter(ctx.ip);
-    if (limited !== null) throw rateLimited(limited);
     const { code } = validate(verifyParams, ctx.params, 'query');
+    const attempt = await reserveAttempt([[deps.pairingLimiter, ctx.ip]]);
     const valid = code !== null && (await deps.pairing.isValid(code));
-    if (!valid) deps.pairingLimiter.hit(ctx.ip);
+    if (valid) await attempt.refund();
     ctx.body = { valid, message: valid ? VALID_MESSAGE : INVALID_MESSAGE };
   });
 
