@@ -74,7 +74,12 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       bridgeViews,
     });
     const { bridge, relay } = gatewaySide;
-    const tokens = new TokenService(jwtSecret, config.ACCESS_TOKEN_TTL_S, config.REFRESH_TOKEN_TTL_S);
+    const tokens = new TokenService(
+      jwtSecret,
+      config.ACCESS_TOKEN_TTL_S,
+      config.REFRESH_TOKEN_TTL_S,
+      config.JWT_PREVIOUS_SECRETS,
+    );
     const memberships = new MembershipQueries(knex);
     const deviceViews = new DeviceQueries(knex);
     const app = websockify(new Koa());
@@ -91,7 +96,11 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       bridgeViews,
       deviceViews,
     });
-    installApi(app, dependencies, { logger, readiness: readinessChecks(stores, projections, config.READY_MAX_LAG_S) });
+    installApi(app, dependencies, {
+      logger,
+      readiness: readinessChecks(stores, projections, config.READY_MAX_LAG_S),
+      httpPolicy: { corsOrigins: config.CORS_ORIGINS, hsts: config.HSTS ?? config.TRUST_PROXY },
+    });
 
     const appSockets = createAppSockets({ config, logger, store: stores.eventStore, deviceViews, memberships, tokens });
     const { server, port, url } = await listenWithSockets(app, { appGate: appSockets.gate, bridge }, config);

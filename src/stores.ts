@@ -40,7 +40,11 @@ export async function openStores(config: Config, logger: Logger, purpose: string
     } else {
       if (!config.EVENT_STORE_URL) eventDatabase = pglite!;
       else {
-        eventDatabase = connectDatabase({ kind: 'postgres', url: config.EVENT_STORE_URL });
+        eventDatabase = connectDatabase({
+          kind: 'postgres',
+          url: config.EVENT_STORE_URL,
+          poolMax: config.DATABASE_POOL_MAX,
+        });
         const opened = eventDatabase;
         cleanups.push(() => opened.close());
       }
@@ -61,7 +65,7 @@ export async function openStores(config: Config, logger: Logger, purpose: string
     if (!config.DATABASE_URL) readModels = pglite!;
     else if (eventDatabase !== null && config.DATABASE_URL === config.EVENT_STORE_URL) readModels = eventDatabase;
     else {
-      readModels = connectDatabase({ kind: 'postgres', url: config.DATABASE_URL });
+      readModels = connectDatabase({ kind: 'postgres', url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX });
       const opened = readModels;
       cleanups.push(() => opened.close());
     }
