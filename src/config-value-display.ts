@@ -1,3 +1,5 @@
+import { maskUrlPassword } from './database/masked-url.ts';
+
 /** Variables whose whole value is a secret: an error names them and says how long the value was, nothing more. */
 const SECRET_VARIABLES = new Set(['JWT_SECRET', 'JWT_PREVIOUS_SECRETS', 'GATEWAY_SECRET_KEY', 'METRICS_TOKEN']);
 
@@ -15,9 +17,4 @@ export function describeRejectedValue(variable: string, value: string | undefine
   }
   if (URL_VARIABLES.has(variable) || /_URL$/.test(variable)) return JSON.stringify(maskUrlPassword(value));
   return JSON.stringify(value);
-}
-
-/** `scheme://user:password@host` → `scheme://user:***@host`; anything else as it is. */
-export function maskUrlPassword(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*):[^@/\s]*@/i, '$1:***@');
 }
