@@ -77,7 +77,12 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       limits,
     });
     const { bridge, relay } = gatewaySide;
-    const tokens = new TokenService(jwtSecret, config.ACCESS_TOKEN_TTL_S, config.REFRESH_TOKEN_TTL_S);
+    const tokens = new TokenService(
+      jwtSecret,
+      config.ACCESS_TOKEN_TTL_S,
+      config.REFRESH_TOKEN_TTL_S,
+      config.JWT_PREVIOUS_SECRETS,
+    );
     const memberships = new MembershipQueries(knex);
     const deviceViews = new DeviceQueries(knex);
     const app = websockify(new Koa());
@@ -95,7 +100,11 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       deviceViews,
       limits,
     });
-    installApi(app, dependencies, { logger, readiness: readinessChecks(stores, projections, config.READY_MAX_LAG_S) });
+    installApi(app, dependencies, {
+      logger,
+      readiness: readinessChecks(stores, projections, config.READY_MAX_LAG_S),
+      httpPolicy: { corsOrigins: config.CORS_ORIGINS, hsts: config.HSTS ?? config.TRUST_PROXY },
+    });
 
     const appSockets = createAppSockets({ config, logger, store: stores.eventStore, deviceViews, memberships, tokens });
     const { server, port, url } = await listenWithSockets(app, { appGate: appSockets.gate, bridge }, config);

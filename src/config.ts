@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { REFRESH_TOKEN_REUSE_MODES } from './domain/accounts/token-family.ts';
+import { describeRejectedValue } from './config-value-display.ts';
 
 /** Every setting comes from the environment; README.md documents each one. */
 const booleanFlag = z.enum(['0', '1', 'true', 'false']).transform((value) => value === '1' || value === 'true');
@@ -17,7 +18,18 @@ const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
     .optional(),
+  /** Connections each PostgreSQL pool (event store, read models) opens at most. */
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(20),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /**
+   * Secrets a rotation retired: tokens they signed (found by their `kid`) still verify until they expire, so a
+   * rotation logs nobody out. Comma-separated, each at least 32 characters.
+   */
+  JWT_PREVIOUS_SECRETS: z
+    .string()
+    .transform((value) => value.split(',').map((secret) => secret.trim()))
+    .pipe(z.array(z.string().min(32, 'each secret must be at least 32 characters')).max(10, 'at most 10 secrets'))
+    .default([]),
   ACCESS_TOKEN_TTL_S: z.coerce.number().int().min(30).max(86_400).default(900),
   REFRESH_TOKEN_TTL_S: z.coerce.number().int().min(300).max(31_536_000).default(2_592_000),
   /**
@@ -58,6 +70,20 @@ const envSchema = z.object({
   /** Live app sockets (`/ws/home/{id}/`) one user may hold open on one process. */
   APP_SOCKETS_PER_USER: z.coerce.number().int().min(1).max(1000).default(10),
   TRUST_PROXY: booleanFlag.default(false),
+  /**
+   * Browser origins allowed to call the API (exact `scheme://host[:port]`, comma-separated). Unset: no CORS
+   * headers at all, so browsers keep to the same origin.
+   */
+  CORS_ORIGINS: z
+    .string()
+    .transform((value) => value.split(',').map((origin) => origin.trim()))
+    .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s,]+$/, 'each origin must be scheme://host[:port], no path')))
+    .default([]),
+  /**
+   * `Strict-Transport-Security` on every answer. Default: on when TRUST_PROXY is (a TLS-terminating proxy in
+   * front); a plain-HTTP deployment must not send it.
+   */
+  HSTS: booleanFlag.optional(),
   AUTO_REBUILD: booleanFlag.default(false),
   /** Shared limits (login, change-password, pairing, bridge handshakes) in Redis; unset: per process, in memory. */
   REDIS_URL: z
@@ -86,7 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const issue = parsed.error.issues[0]!;
     const variable = issue.path.join('.');
     throw new ConfigError(
-      `Invalid configuration: ${variable} ${issue.message} (got ${JSON.stringify(present[variable] ?? null)})`,
+      `Invalid configuration: ${variable} ${issue.message} (got ${describeRejectedValue(variable, present[variable])})`,
     );
   }
   if (
@@ -100,6 +126,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (parsed.data.NODE_ENV === 'production' && !parsed.data.JWT_SECRET) {
     throw new ConfigError('Invalid configuration: JWT_SECRET is required when NODE_ENV=production');
+  }
+  if (parsed.data.NODE_ENV === 'production' && !parsed.data.GATEWAY_SECRET_KEY) {
+    throw new ConfigError(
+      'Invalid configuration: GATEWAY_SECRET_KEY is required when NODE_ENV=production (without it the gateway-secret digests are keyed by JWT_SECRET, and rotating JWT_SECRET would lock out every gateway)',
+    );
   }
   return parsed.data;
 }

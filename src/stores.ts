@@ -2,6 +2,7 @@ import path from 'node:path';
 import { ConfigError, type Config } from './config.ts';
 import { connectDatabase, type Database } from './database/connect.ts';
 import { lockDataDir } from './database/data-dir-lock.ts';
+import { probeDatabase } from './database/store-unavailable.ts';
 import { CrashAfterAppends } from './eventstore/crash-after-appends.ts';
 import { EsdbEventStore } from './eventstore/esdb/esdb-event-store.ts';
 import { openPostgresEventStore } from './eventstore/open-event-store.ts';
@@ -40,9 +41,14 @@ export async function openStores(config: Config, logger: Logger, purpose: string
     } else {
       if (!config.EVENT_STORE_URL) eventDatabase = pglite!;
       else {
-        eventDatabase = connectDatabase({ kind: 'postgres', url: config.EVENT_STORE_URL });
+        eventDatabase = connectDatabase({
+          kind: 'postgres',
+          url: config.EVENT_STORE_URL,
+          poolMax: config.DATABASE_POOL_MAX,
+        });
         const opened = eventDatabase;
         cleanups.push(() => opened.close());
+        await probeDatabase(opened, 'EVENT_STORE_URL');
       }
       eventStore = await openPostgresEventStore(eventDatabase, logger);
     }
@@ -61,9 +67,10 @@ export async function openStores(config: Config, logger: Logger, purpose: string
     if (!config.DATABASE_URL) readModels = pglite!;
     else if (eventDatabase !== null && config.DATABASE_URL === config.EVENT_STORE_URL) readModels = eventDatabase;
     else {
-      readModels = connectDatabase({ kind: 'postgres', url: config.DATABASE_URL });
+      readModels = connectDatabase({ kind: 'postgres', url: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX });
       const opened = readModels;
       cleanups.push(() => opened.close());
+      await probeDatabase(opened, 'DATABASE_URL');
     }
 
     return {

@@ -6,6 +6,9 @@ import { errorHandler } from './middleware/error-handler.ts';
 import { jsonBody } from './middleware/json-body.ts';
 import { requestId } from './middleware/request-context.ts';
 import { accessLog } from './middleware/access-log.ts';
+import { cors } from './middleware/cors.ts';
+import { noStore } from './middleware/no-store.ts';
+import { securityHeaders } from './middleware/security-headers.ts';
 import { appControlRoutes } from './routes/app-control-routes.ts';
 import { appRemoteRoutes } from './routes/app-remote-routes.ts';
 import { auditRoutes } from './routes/audit-routes.ts';
@@ -22,13 +25,31 @@ import { remoteCommandRoutes } from './routes/remote-command-routes.ts';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
-/** Installs the REST API on a Koa app: request ids, access log, JSON errors, body parsing, then the routes. */
+/** Browser-facing policy: the CORS allow-list (empty: no CORS) and whether to send HSTS. */
+export interface HttpPolicy {
+  corsOrigins: readonly string[];
+  hsts: boolean;
+}
+
+/**
+ * Installs the REST API on a Koa app: request ids, protective headers (security headers, no-store, CORS), access
+ * log, JSON errors, body parsing, then the routes.
+ */
 export function installApi(
   app: Koa,
   deps: ApiDependencies,
-  options: { logger: Logger; readiness: readonly ReadinessCheck[]; extraRoutes?: readonly Router[] },
+  options: {
+    logger: Logger;
+    readiness: readonly ReadinessCheck[];
+    extraRoutes?: readonly Router[];
+    httpPolicy?: HttpPolicy;
+  },
 ): void {
+  const policy = options.httpPolicy ?? { corsOrigins: [], hsts: false };
   app.use(requestId);
+  app.use(securityHeaders({ hsts: policy.hsts }));
+  app.use(noStore);
+  app.use(cors(policy.corsOrigins));
   app.use(accessLog(options.logger));
   app.use(errorHandler(options.logger));
   app.use(jsonBody(MAX_BODY_BYTES));

@@ -1,13 +1,11 @@
 import { Command } from 'commander';
-import { ConfigError } from '../config.ts';
-import { DataDirLockedError } from '../database/data-dir-lock.ts';
-import { StaleProjectionError } from '../projections/stale-projection-error.ts';
-import { CliUsageError, registerAuditCommand } from './audit-command.ts';
+import { registerAuditCommand } from './audit-command.ts';
 import { registerMigrateCommand } from './migrate-command.ts';
-import { MigrateEventsError, registerMigrateEventsCommand } from './migrate-events-command.ts';
+import { registerMigrateEventsCommand } from './migrate-events-command.ts';
 import { registerProjectionsCommand } from './projections-command.ts';
 import { registerServeCommand } from './serve-command.ts';
-import { registerSimulateCommand, SimulateError } from './simulate-command.ts';
+import { registerSimulateCommand } from './simulate-command.ts';
+import { EXIT_OPERATOR_ERROR, operatorErrorLine } from './startup-failure.ts';
 
 const program = new Command()
   .name('smarthome-cloud')
@@ -26,17 +24,9 @@ registerSimulateCommand(program);
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  // Expected operator mistakes get one clear line, not a stack trace.
-  if (
-    error instanceof ConfigError ||
-    error instanceof DataDirLockedError ||
-    error instanceof MigrateEventsError ||
-    error instanceof SimulateError ||
-    error instanceof StaleProjectionError ||
-    error instanceof CliUsageError
-  ) {
-    process.stderr.write(`smarthome-cloud: ${error.message}\n`);
-    process.exit(2);
-  }
-  throw error;
+  // Expected operator mistakes (configuration, an unreachable store, a busy port) get one line, not a stack trace.
+  const line = operatorErrorLine(error);
+  if (line === null) throw error;
+  process.stderr.write(`smarthome-cloud: ${line}\n`);
+  process.exit(EXIT_OPERATOR_ERROR);
 }

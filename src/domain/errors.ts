@@ -8,7 +8,8 @@ export type DomainErrorKind =
   | 'not_found' // 404 (also used to hide what a stranger may not see)
   | 'conflict' // 409
   | 'gone' // 410
-  | 'rate_limited'; // 429
+  | 'rate_limited' // 429
+  | 'unavailable'; // 503: this node cannot answer now (it is shutting down); another node or a retry can
 
 export class DomainError extends Error {
   override readonly name = 'DomainError';
@@ -40,3 +41,5 @@ export const conflict = (code: string, message: string, details?: Record<string,
 export const notFound = (code: string, message: string) => new DomainError('not_found', code, message);
 export const forbidden = (code: string, message: string) => new DomainError('forbidden', code, message);
 export const unauthenticated = (code: string, message: string) => new DomainError('unauthenticated', code, message);
+export const unavailable = (code: string, message: string, details?: Record<string, unknown>) =>
+  new DomainError('unavailable', code, message, details);

@@ -24,6 +24,16 @@ export async function listenWithSockets(
 ): Promise<Listening> {
   const { appGate, bridge } = sockets;
   const server = http.createServer(app.callback());
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.PORT, config.HOST, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  // The ws server joins once the port is ours: attached before, it re-emits a failed listen (EADDRINUSE) as an
+  // unhandled 'error' of its own, which kills the process with a stack instead of the one-line start-up error.
+  // No upgrade can arrive in between: the socket events come after this synchronous continuation.
   app.ws.use((ctx) =>
     appGate.handles(ctx.req) ? appGate.accept(ctx.websocket, ctx.req) : bridge.accept(ctx.websocket, ctx.req),
   );
@@ -32,10 +42,6 @@ export async function listenWithSockets(
     verifyClient: (info, callback) =>
       appGate.handles(info.req) ? appGate.verifyClient(info, callback) : bridge.verifyClient(info, callback),
     maxPayload: config.BRIDGE_MAX_FRAME_BYTES,
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(config.PORT, config.HOST, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
   const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;

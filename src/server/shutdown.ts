@@ -39,9 +39,10 @@ async function shutdown({
   stores,
   logger,
 }: ShutdownParts): Promise<void> {
+  // First: requests waiting for a command's outcome answer 503 shutting_down now, not after their timeout_s.
+  commandOutcomes.stop();
   gatewaySide.relay.stop();
   await gatewaySide.sweeper.stop();
-  commandOutcomes.stop();
   await gatewaySide.bridge.closeAll('server_shutdown');
   appSockets.closeAll(APP_CLOSE.shutdown, 'server shutting down');
   await new Promise<void>((resolve) => {

@@ -1,6 +1,7 @@
-import { createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import { z } from 'zod';
+import { headerKeyId, JwtKeyRing } from './jwt-keys.ts';
 
 const ALGORITHM = 'HS256';
 const ISSUER = 'smarthome-cloud';
@@ -44,19 +45,16 @@ export class InvalidTokenError extends Error {
  * so a refresh token is refused where an access token is expected and vice versa.
  */
 export class TokenService {
-  /**
-   * A KeyObject made once. Given a string, jsonwebtoken first tries to parse it as a PEM public key on every
-   * sign and verify (and catches the failure): that attempt was a large share of an authenticated GET's CPU
-   * (bench/README.md, "The JWT key").
-   */
-  private readonly secret: KeyObject;
+  /** The current secret signs (its `kid` in the header); previous secrets still verify (README "Key rotation"). */
+  private readonly keys: JwtKeyRing;
 
   constructor(
     secret: string,
     private readonly accessTtlSeconds: number,
     private readonly refreshTtlSeconds: number,
+    previousSecrets: readonly string[] = [],
   ) {
-    this.secret = createSecretKey(Buffer.from(secret, 'utf8'));
+    this.keys = new JwtKeyRing(secret, previousSecrets);
   }
 
   get accessTtl(): number {
@@ -64,8 +62,9 @@ export class TokenService {
   }
 
   signAccess(userId: string): string {
-    return jwt.sign({ type: 'access' }, this.secret, {
+    return jwt.sign({ type: 'access' }, this.keys.current.key, {
       algorithm: ALGORITHM,
+      keyid: this.keys.current.kid,
       subject: userId,
       jwtid: randomUUID(),
       expiresIn: this.accessTtlSeconds,
@@ -74,8 +73,9 @@ export class TokenService {
   }
 
   signRefresh(claims: RefreshTokenClaims): string {
-    return jwt.sign({ type: 'refresh', fam: claims.familyId }, this.secret, {
+    return jwt.sign({ type: 'refresh', fam: claims.familyId }, this.keys.current.key, {
       algorithm: ALGORITHM,
+      keyid: this.keys.current.kid,
       subject: claims.userId,
       jwtid: claims.tokenId,
       expiresIn: this.refreshTtlSeconds,
@@ -99,8 +99,10 @@ export class TokenService {
   }
 
   private verify(token: string): unknown {
+    const key = this.keys.verificationKey(headerKeyId(token));
+    if (key === null) throw new InvalidTokenError('Invalid token');
     try {
-      return jwt.verify(token, this.secret, { algorithms: [ALGORITHM], issuer: ISSUER });
+      return jwt.verify(token, key, { algorithms: [ALGORITHM], issuer: ISSUER });
     } catch (error) {
       throw new InvalidTokenError(error instanceof jwt.TokenExpiredError ? 'Token expired' : 'Invalid token');
     }

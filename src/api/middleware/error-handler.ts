@@ -11,6 +11,7 @@ const STATUS_OF: Record<DomainErrorKind, number> = {
   conflict: 409,
   gone: 410,
   rate_limited: 429,
+  unavailable: 503,
 };
 
 function toHttpError(error: unknown): HttpError | null {

@@ -15,6 +15,12 @@ export interface CommandOutcome {
   state: RemoteCommandState | null;
 }
 
+/** What a wait ends with when the process stops first: the request answers at once instead of holding the exit. */
+export const SHUTTING_DOWN = 'shutting_down';
+
+/** The outcome event, null when the wait timed out, or SHUTTING_DOWN. */
+export type WaitResult = CommandOutcome | null | typeof SHUTTING_DOWN;
+
 /**
  * Where waiting requests learn a command's outcome, whichever process recorded it: one subscription per process
  * to the outcome event types (from the head of the log at start), plus a shortcut for outcomes this process
@@ -22,6 +28,9 @@ export interface CommandOutcome {
  */
 export class CommandOutcomes {
   private readonly waiters = new Map<string, Set<(outcome: CommandOutcome) => void>>();
+  /** Every pending wait's way to end early, for `stop()`. */
+  private readonly endOnStop = new Set<() => void>();
+  private stopped = false;
   private subscription: Following | null = null;
 
   constructor(
@@ -54,29 +63,43 @@ export class CommandOutcomes {
   };
 
   /**
-   * Resolves with the command's outcome event, or null after `timeoutMs`. Call `cancel` when the answer came
-   * another way (the command was already finished).
+   * Resolves with the command's outcome event, null after `timeoutMs`, or SHUTTING_DOWN at once when the process
+   * stops first. Call `cancel` when the answer came another way (the command was already finished).
    */
-  wait(commandId: string, timeoutMs: number): { outcome: Promise<CommandOutcome | null>; cancel: () => void } {
+  wait(commandId: string, timeoutMs: number): { outcome: Promise<WaitResult>; cancel: () => void } {
     let cancel = () => {};
-    const outcome = new Promise<CommandOutcome | null>((resolve) => {
+    const outcome = new Promise<WaitResult>((resolve) => {
+      if (this.stopped) {
+        resolve(SHUTTING_DOWN);
+        return;
+      }
       const set = this.waiters.get(commandId) ?? new Set();
-      const done = (outcome: CommandOutcome | null) => {
+      const done = (outcome: WaitResult) => {
         clearTimeout(timer);
         set.delete(onEvent);
+        this.endOnStop.delete(onStop);
         if (set.size === 0 && this.waiters.get(commandId) === set) this.waiters.delete(commandId);
         resolve(outcome);
       };
       const onEvent = (outcome: CommandOutcome) => done(outcome);
+      const onStop = () => done(SHUTTING_DOWN);
       const timer = setTimeout(() => done(null), timeoutMs);
       set.add(onEvent);
       this.waiters.set(commandId, set);
+      this.endOnStop.add(onStop);
       cancel = () => done(null);
     });
     return { outcome, cancel };
   }
 
+  /**
+   * Stops following and answers every pending wait with SHUTTING_DOWN: a shutdown never waits for a gateway's ack.
+   * The commands stay in the log; their outcome is recorded by whichever process sees it (an ack on the node
+   * the gateway reconnects to, or a sweeper's timeout).
+   */
   stop(): void {
+    this.stopped = true;
+    for (const end of [...this.endOnStop]) end();
     this.subscription?.stop();
     this.subscription = null;
   }

@@ -1,12 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { conflict, forbidden, RetryLaterError } from '../../domain/errors.ts';
+import { conflict, forbidden, RetryLaterError, unavailable } from '../../domain/errors.ts';
 import { can, type Role } from '../../domain/homes/roles.ts';
 import { isFinal, remoteCommandDecider, type RemoteCommandState } from '../../domain/remote-control/remote-command.ts';
 import { canonicalJson } from '../../eventstore/canonical-json.ts';
 import type { CommandContext } from '../metadata.ts';
 import type { WriteResult } from '../write-result.ts';
 import { clientScopedCommandId } from './client-command-id.ts';
-import type { CommandOutcomes } from './command-outcomes.ts';
+import { SHUTTING_DOWN, type CommandOutcomes } from './command-outcomes.ts';
 import type { DispatchSession, Issued, KnownCommand, RemoteCommands } from './remote-commands.ts';
 
 /** What the caller asks a gateway to do, validated. */
@@ -137,6 +137,13 @@ export class SubmitRemoteCommand {
         return { state, finished: false };
       }
       const outcome = await waiter.outcome;
+      if (outcome === SHUTTING_DOWN) {
+        throw unavailable(
+          'shutting_down',
+          'This node is shutting down; the command stays recorded and its outcome will be too: read it at GET /api/commands/{id}/',
+          { command_id: commandId },
+        );
+      }
       if (!outcome) return { state: await deps.remoteCommands.timeOut(commandId, contextNow()), finished: true };
       // The stream, not the outcome event alone: the answer shows the dispatch too (as a retry would). This
       // process's own outcome comes with it; another process's is read back.
