@@ -12,6 +12,10 @@ import { allProjections } from './projections/all-projections.ts';
 import { ProjectionSet } from './projections/projection-set.ts';
 import { MembershipQueries } from './projections/queries/membership-queries.ts';
 import { openStores, type Stores } from './stores.ts';
+import { metricsRoutes } from './api/routes/metrics-routes.ts';
+import { MeteredEventStore } from './metrics/metered-event-store.ts';
+import { startMetricsServer } from './metrics/metrics-server.ts';
+import { ProcessMetrics } from './metrics/process-metrics.ts';
 import { BridgeQueries } from './projections/queries/bridge-queries.ts';
 import { DeviceQueries } from './projections/queries/device-queries.ts';
 import type { GatewayBridge } from './bridge/gateway-bridge.ts';
@@ -34,6 +38,8 @@ export interface RunningServer {
   /** Gateway credential checks (the bridge's entry point). */
   gatewayAuthenticator: GatewayAuthenticator;
   bridge: GatewayBridge;
+  /** http://host:port of the METRICS_PORT listener; null when it is not configured. */
+  metricsUrl: string | null;
   close(): Promise<void>;
 }
 
@@ -52,13 +58,17 @@ export interface ServerOptions {
 export async function startServer(config: Config, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
   const stores = await openStores(config, logger, 'serve');
   if (options.wrapEventStore) stores.eventStore = options.wrapEventStore(stores.eventStore);
+  // One registry per process (made here, handed to each part): every adapter's appends are measured.
+  const metrics = new ProcessMetrics();
+  stores.eventStore = new MeteredEventStore(stores.eventStore, metrics.appends);
   // Stable across restarts of one deployment slot, so a restarted node can close the sessions it left open.
   const nodeId = config.NODE_ID ?? `${os.hostname()}:${config.PORT}`;
   try {
     const projections = await startProjections(stores, config, logger);
+    watchStores(metrics, stores, projections);
     const jwtSecret = resolveJwtSecret(config, logger);
     const clock = options.clock ?? (() => new Date());
-    const writes = await buildWriteSide({ config, logger, store: stores.eventStore, jwtSecret, clock });
+    const writes = await buildWriteSide({ config, logger, store: stores.eventStore, jwtSecret, clock, metrics });
     const knex = stores.readModels.knex;
     const bridgeViews = new BridgeQueries(knex);
     const gatewaySide = await startGatewaySide({
@@ -72,6 +82,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       remoteCommands: writes.remoteCommands,
       remoteCommandViews: new RemoteCommandQueries(knex),
       bridgeViews,
+      metrics,
     });
     const { bridge, relay } = gatewaySide;
     const tokens = new TokenService(jwtSecret, config.ACCESS_TOKEN_TTL_S, config.REFRESH_TOKEN_TTL_S);
@@ -91,12 +102,17 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       bridgeViews,
       deviceViews,
     });
-    installApi(app, dependencies, { logger, readiness: readinessChecks(stores, projections, config.READY_MAX_LAG_S) });
+    installApi(app, dependencies, {
+      logger,
+      readiness: readinessChecks(stores, projections, config.READY_MAX_LAG_S),
+      requests: metrics.http,
+      extraRoutes: config.METRICS_TOKEN ? [metricsRoutes(metrics, config.METRICS_TOKEN)] : [],
+    });
 
     const appSockets = createAppSockets({ config, logger, store: stores.eventStore, deviceViews, memberships, tokens });
     const { server, port, url } = await listenWithSockets(app, { appGate: appSockets.gate, bridge }, config);
     logger.info({ port, host: config.HOST, node_id: nodeId, event_store: stores.eventStore.kind }, 'listening');
-    const close = shutdownOnce({
+    const closeServer = shutdownOnce({
       gatewaySide,
       commandOutcomes: writes.commandOutcomes,
       appSockets: appSockets.hub,
@@ -105,7 +121,14 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       stores,
       logger,
     });
-    return { url, port, stores, projections, nodeId, gatewayAuthenticator: writes.gatewayAuthenticator, bridge, close };
+    const metricsServer = await startMetricsPort(metrics, config, closeServer);
+    const close = async () => {
+      await metricsServer?.close();
+      await closeServer();
+    };
+    const metricsUrl = metricsServer?.url ?? null;
+    const gatewayAuthenticator = writes.gatewayAuthenticator;
+    return { url, port, stores, projections, nodeId, gatewayAuthenticator, bridge, metricsUrl, close };
   } catch (error) {
     await stores.close();
     throw error;
@@ -120,4 +143,27 @@ async function startProjections(stores: Stores, config: Config, logger: Logger):
   await projections.ensureCurrent(config.AUTO_REBUILD);
   await projections.start();
   return projections;
+}
+
+/** The series read at scrape time: projection lag (against the log) and the read-model database's pool. */
+function watchStores(metrics: ProcessMetrics, stores: Stores, projections: ProjectionSet): void {
+  metrics.watchProjections({
+    status: () => projections.status(),
+    store: stores.eventStore,
+    projections: allProjections,
+  });
+  // Embedded PGlite has no pool; a PostgreSQL server's is named by role, never by its URL (which may hold a password).
+  if (stores.readModels.target.kind === 'postgres')
+    metrics.watchPools([{ name: 'read_models', knex: stores.readModels.knex }]);
+}
+
+/** METRICS_PORT: `/metrics` on a listener of its own; if that port cannot be taken, the node stops again. */
+async function startMetricsPort(metrics: ProcessMetrics, config: Config, closeServer: () => Promise<void>) {
+  if (config.METRICS_PORT === undefined) return null;
+  try {
+    return await startMetricsServer(metrics, config.METRICS_PORT, config.HOST);
+  } catch (error) {
+    await closeServer();
+    throw error;
+  }
 }

@@ -6,6 +6,7 @@ import { errorHandler } from './middleware/error-handler.ts';
 import { jsonBody } from './middleware/json-body.ts';
 import { requestId } from './middleware/request-context.ts';
 import { accessLog } from './middleware/access-log.ts';
+import { requestMetrics, type HttpRequestRecorder } from './middleware/request-metrics.ts';
 import { appControlRoutes } from './routes/app-control-routes.ts';
 import { appRemoteRoutes } from './routes/app-remote-routes.ts';
 import { auditRoutes } from './routes/audit-routes.ts';
@@ -26,8 +27,15 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 export function installApi(
   app: Koa,
   deps: ApiDependencies,
-  options: { logger: Logger; readiness: readonly ReadinessCheck[]; extraRoutes?: readonly Router[] },
+  options: {
+    logger: Logger;
+    readiness: readonly ReadinessCheck[];
+    extraRoutes?: readonly Router[];
+    /** Counts and times every request by route template (the process metrics). */
+    requests?: HttpRequestRecorder;
+  },
 ): void {
+  if (options.requests) app.use(requestMetrics(options.requests));
   app.use(requestId);
   app.use(accessLog(options.logger));
   app.use(errorHandler(options.logger));

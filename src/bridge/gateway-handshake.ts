@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { VerifyClientCallbackAsync } from 'ws';
 import type { Logger } from '../logger.ts';
+import type { BridgeMetrics } from './bridge-metrics.ts';
 import type { GatewayAuthenticator } from './gateway-authenticator.ts';
 import { readGatewayCredentials, redactedUrl } from './gateway-credentials.ts';
 import type { HandshakeThrottle } from './handshake-throttle.ts';
@@ -35,6 +36,8 @@ export interface HandshakeOptions {
   trustProxy: boolean;
   /** Failed handshakes, limited per (gateway id, address) and per address — never per gateway id alone. */
   failedHandshakes: HandshakeThrottle;
+  /** Counts handshakes by outcome (none when absent). */
+  metrics?: BridgeMetrics | undefined;
 }
 
 /**
@@ -51,21 +54,29 @@ export class GatewayHandshake {
     const request = info.req;
     const path = new URL(request.url ?? '/', 'http://bridge.invalid').pathname;
     const dialect = dialectOfPath(path);
-    if (dialect === null) return callback(false, 404, 'Not Found');
+    if (dialect === null) {
+      this.options.metrics?.handshake('not_found');
+      return callback(false, 404, 'Not Found');
+    }
     const address = this.clientAddress(request);
     const credentials = readGatewayCredentials(request);
     const throttled = this.options.failedHandshakes.retryAfter(address, credentials?.gatewayId ?? null);
-    if (throttled !== null) return callback(false, 429, 'Too Many Requests', { 'Retry-After': String(throttled) });
+    if (throttled !== null) {
+      this.options.metrics?.handshake('throttled');
+      return callback(false, 429, 'Too Many Requests', { 'Retry-After': String(throttled) });
+    }
     if (!credentials) return this.refuse(callback, address, null, 'missing credentials');
     this.options.authenticate(credentials.gatewayId, credentials.secret).then(
       (gateway) => {
         if (!gateway) return this.refuse(callback, address, credentials.gatewayId, 'unknown gateway or wrong secret');
         this.options.failedHandshakes.succeeded(address, credentials.gatewayId);
         this.accepted.set(request, { ...gateway, dialect });
+        this.options.metrics?.handshake('accepted');
         callback(true);
       },
       (error: unknown) => {
         this.options.logger.error({ err: error, url: redactedUrl(request) }, 'gateway authentication failed');
+        this.options.metrics?.handshake('error');
         callback(false, 503, 'Service Unavailable');
       },
     );
@@ -93,6 +104,7 @@ export class GatewayHandshake {
     why: string,
   ): void {
     this.options.failedHandshakes.failed(address, gatewayId);
+    this.options.metrics?.handshake('unauthorized');
     this.options.logger.warn({ gateway_id: gatewayId, remote_address: address, why }, 'bridge handshake refused');
     callback(false, 401, 'Unauthorized', { 'WWW-Authenticate': 'Basic realm="smarthome-bridge"' });
   }

@@ -11,6 +11,7 @@ import type { Config } from '../config.ts';
 import { REMOTE_COMMAND_EVENT_TYPES } from '../domain/remote-control/remote-command-events.ts';
 import { SharedHeadReader } from '../eventstore/shared-head-reader.ts';
 import type { Logger } from '../logger.ts';
+import type { ProcessMetrics } from '../metrics/process-metrics.ts';
 import type { ProjectionSet } from '../projections/projection-set.ts';
 import type { BridgeQueries } from '../projections/queries/bridge-queries.ts';
 import type { RemoteCommandQueries } from '../projections/queries/remote-command-queries.ts';
@@ -27,6 +28,7 @@ export interface GatewaySideParts {
   remoteCommands: RemoteCommands;
   remoteCommandViews: RemoteCommandQueries;
   bridgeViews: BridgeQueries;
+  metrics?: ProcessMetrics;
 }
 
 /** The running gateway side of a node: sessions, the relay of remote commands to them, and the expiry sweep. */
@@ -66,7 +68,9 @@ export async function startGatewaySide(parts: GatewaySideParts): Promise<Gateway
     logger,
     trustProxy: config.TRUST_PROXY,
     failedHandshakes: new HandshakeThrottle(handshakeThrottleSettings(config.BRIDGE_AUTH_FAILURE_LIMIT)),
+    metrics: parts.metrics?.bridge,
   });
+  parts.metrics?.bridge.watchSessions(() => bridge.openSessionsByDialect());
   const head = await stores.eventStore.headPosition();
   await projections.waitFor(head, ['BridgeSessionOpened', 'BridgeSessionClosed'], 30_000);
   await closeOrphanedSessions(nodeId, parts.bridgeViews, parts.recorder, logger);
