@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allProjections } from '../../src/projections/all-projections.ts';
 import { connectedGateway, registerUser, provisionGateway } from '../support/fixtures.ts';
-import type { GatewaySocket } from '../support/gateway-socket.ts';
+import { GatewaySocket } from '../support/gateway-socket.ts';
 import { HttpClient } from '../support/http.ts';
 import { serverTargets } from '../support/server-targets.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
@@ -158,11 +158,16 @@ describe('/metrics without METRICS_TOKEN', () => {
     expect((await scrape(server.url)).status).toBe(404);
     expect(server.metricsUrl).not.toBeNull();
     expect(server.metricsUrl).not.toBe(server.url);
-    await registerUser(server, 'separate-port');
+    const gateway = await provisionGateway(await registerUser(server, 'separate-port'));
+    const field = await GatewaySocket.connect(server.url, gateway, { path: '/ws/gateway/' });
+    await field.next('get_devices');
     const { status, text } = await scrape(server.metricsUrl!, null);
+    field.close();
     expect(status).toBe(200);
     expect(sampleOf(text, 'smarthome_http_requests_total', { route: '/api/auth/register', status: '201' })).toBe(1);
     expect(sampleOf(text, 'smarthome_bridge_sessions_open', { dialect: 'bridge' })).toBe(0);
+    expect(sampleOf(text, 'smarthome_bridge_sessions_open', { dialect: 'field' })).toBe(1);
+    expect(sampleOf(text, 'smarthome_bridge_frames_out_total', { dialect: 'field', type: 'get_devices' })).toBe(1);
     expect((await fetch(`${server.metricsUrl}/healthz`)).status).toBe(404);
   });
 });
