@@ -110,7 +110,15 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     });
 
     const appSockets = createAppSockets({ config, logger, store: stores.eventStore, deviceViews, memberships, tokens });
-    const { server, port, url } = await listenWithSockets(app, { appGate: appSockets.gate, bridge }, config);
+    // The metrics port first: if either port is taken, start-up fails the same way, with nothing left listening.
+    const metricsServer =
+      config.METRICS_PORT === undefined ? null : await startMetricsServer(metrics, config.METRICS_PORT, config.HOST);
+    const { server, port, url } = await listenWithSockets(app, { appGate: appSockets.gate, bridge }, config).catch(
+      async (error: unknown) => {
+        await metricsServer?.close();
+        throw error;
+      },
+    );
     logger.info({ port, host: config.HOST, node_id: nodeId, event_store: stores.eventStore.kind }, 'listening');
     const closeServer = shutdownOnce({
       gatewaySide,
@@ -121,7 +129,6 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       stores,
       logger,
     });
-    const metricsServer = await startMetricsPort(metrics, config, closeServer);
     const close = async () => {
       await metricsServer?.close();
       await closeServer();
@@ -155,15 +162,4 @@ function watchStores(metrics: ProcessMetrics, stores: Stores, projections: Proje
   // Embedded PGlite has no pool; a PostgreSQL server's is named by role, never by its URL (which may hold a password).
   if (stores.readModels.target.kind === 'postgres')
     metrics.watchPools([{ name: 'read_models', knex: stores.readModels.knex }]);
-}
-
-/** METRICS_PORT: `/metrics` on a listener of its own; if that port cannot be taken, the node stops again. */
-async function startMetricsPort(metrics: ProcessMetrics, config: Config, closeServer: () => Promise<void>) {
-  if (config.METRICS_PORT === undefined) return null;
-  try {
-    return await startMetricsServer(metrics, config.METRICS_PORT, config.HOST);
-  } catch (error) {
-    await closeServer();
-    throw error;
-  }
 }

@@ -170,4 +170,9 @@ describe('/metrics without METRICS_TOKEN', () => {
     expect(sampleOf(text, 'smarthome_bridge_frames_out_total', { dialect: 'field', type: 'get_devices' })).toBe(1);
     expect((await fetch(`${server.metricsUrl}/healthz`)).status).toBe(404);
   });
+
+  it('a METRICS_PORT already taken stops start-up with the listen error', async () => {
+    const taken = new URL(server.metricsUrl!).port;
+    await expect(startTestServer('pglite', { METRICS_PORT: taken })).rejects.toThrow(/EADDRINUSE/);
+  });
 });
