@@ -116,6 +116,15 @@ const FOLDERS = [
     may: ['^src/limits/', ...LOGGER],
   },
   {
+    name: 'metrics-imports-eventstore-protocol-and-recorder-types',
+    comment:
+      'src/metrics implements the recorder interfaces src/api and src/bridge define (they never import prom-client or ' +
+      'src/metrics); it wraps the event store and knows the frame types, and borrows only types from the rest.',
+    from: '^src/metrics/',
+    may: ['^src/metrics/', '^src/eventstore/', '^src/bridge/protocol/'],
+    mayTypesOf: ['^src/api/', '^src/bridge/', '^src/domain/', '^src/projections/'],
+  },
+  {
     name: 'audit-imports-eventstore',
     comment: 'src/audit (scopes, export records, chain verification) reads the log; redaction.ts is pure.',
     from: '^src/audit/',

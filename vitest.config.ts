@@ -24,6 +24,7 @@ const UNIT = [
   'test/eventstore/shared-head-reader.test.ts',
   'test/field-clients/app-gateway-status.test.ts',
   'test/projections/apply-failure.test.ts',
+  'test/metrics/metric-labels.test.ts',
 ];
 
 // `npm test` (and CI) runs both projects; `--project unit` or `--project integration` runs one.

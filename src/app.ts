@@ -12,6 +12,10 @@ import { allProjections } from './projections/all-projections.ts';
 import { ProjectionSet } from './projections/projection-set.ts';
 import { MembershipQueries } from './projections/queries/membership-queries.ts';
 import { openStores, type Stores } from './stores.ts';
+import { metricsRoutes } from './api/routes/metrics-routes.ts';
+import { MeteredEventStore } from './metrics/metered-event-store.ts';
+import { startMetricsServer } from './metrics/metrics-server.ts';
+import { ProcessMetrics } from './metrics/process-metrics.ts';
 import { BridgeQueries } from './projections/queries/bridge-queries.ts';
 import { DeviceQueries } from './projections/queries/device-queries.ts';
 import type { GatewayBridge } from './bridge/gateway-bridge.ts';
@@ -35,6 +39,8 @@ export interface RunningServer {
   /** Gateway credential checks (the bridge's entry point). */
   gatewayAuthenticator: GatewayAuthenticator;
   bridge: GatewayBridge;
+  /** http://host:port of the METRICS_PORT listener; null when it is not configured. */
+  metricsUrl: string | null;
   close(): Promise<void>;
 }
 
@@ -53,14 +59,18 @@ export interface ServerOptions {
 export async function startServer(config: Config, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
   const stores = await openStores(config, logger, 'serve');
   if (options.wrapEventStore) stores.eventStore = options.wrapEventStore(stores.eventStore);
+  // One registry per process (made here, handed to each part): every adapter's appends are measured.
+  const metrics = new ProcessMetrics();
+  stores.eventStore = new MeteredEventStore(stores.eventStore, metrics.appends);
   // Stable across restarts of one deployment slot, so a restarted node can close the sessions it left open.
   const nodeId = config.NODE_ID ?? `${os.hostname()}:${config.PORT}`;
   const limits = await openLimiters(config, logger);
   try {
     const projections = await startProjections(stores, config, logger);
+    watchStores(metrics, stores, projections);
     const jwtSecret = resolveJwtSecret(config, logger);
     const clock = options.clock ?? (() => new Date());
-    const writes = await buildWriteSide({ config, logger, store: stores.eventStore, jwtSecret, clock });
+    const writes = await buildWriteSide({ config, logger, store: stores.eventStore, jwtSecret, clock, metrics });
     const knex = stores.readModels.knex;
     const bridgeViews = new BridgeQueries(knex);
     const gatewaySide = await startGatewaySide({
@@ -75,6 +85,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       remoteCommandViews: new RemoteCommandQueries(knex),
       bridgeViews,
       limits,
+      metrics,
     });
     const { bridge, relay } = gatewaySide;
     const tokens = new TokenService(
@@ -104,10 +115,20 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       logger,
       readiness: readinessChecks(stores, projections, config.READY_MAX_LAG_S),
       httpPolicy: { corsOrigins: config.CORS_ORIGINS, hsts: config.HSTS ?? config.TRUST_PROXY },
+      requests: metrics.http,
+      extraRoutes: config.METRICS_TOKEN ? [metricsRoutes(metrics, config.METRICS_TOKEN)] : [],
     });
 
     const appSockets = createAppSockets({ config, logger, store: stores.eventStore, deviceViews, memberships, tokens });
-    const { server, port, url } = await listenWithSockets(app, { appGate: appSockets.gate, bridge }, config);
+    // The metrics port first: if either port is taken, start-up fails the same way, with nothing left listening.
+    const metricsServer =
+      config.METRICS_PORT === undefined ? null : await startMetricsServer(metrics, config.METRICS_PORT, config.HOST);
+    const { server, port, url } = await listenWithSockets(app, { appGate: appSockets.gate, bridge }, config).catch(
+      async (error: unknown) => {
+        await metricsServer?.close();
+        throw error;
+      },
+    );
     logger.info({ port, host: config.HOST, node_id: nodeId, event_store: stores.eventStore.kind }, 'listening');
     const shutdown = shutdownOnce({
       gatewaySide,
@@ -119,10 +140,13 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       logger,
     });
     const close = async () => {
+      await metricsServer?.close();
       await shutdown();
       await limits.close();
     };
-    return { url, port, stores, projections, nodeId, gatewayAuthenticator: writes.gatewayAuthenticator, bridge, close };
+    const metricsUrl = metricsServer?.url ?? null;
+    const gatewayAuthenticator = writes.gatewayAuthenticator;
+    return { url, port, stores, projections, nodeId, gatewayAuthenticator, bridge, metricsUrl, close };
   } catch (error) {
     await limits.close();
     await stores.close();
@@ -138,4 +162,16 @@ async function startProjections(stores: Stores, config: Config, logger: Logger):
   await projections.ensureCurrent(config.AUTO_REBUILD);
   await projections.start();
   return projections;
+}
+
+/** The series read at scrape time: projection lag (against the log) and the read-model database's pool. */
+function watchStores(metrics: ProcessMetrics, stores: Stores, projections: ProjectionSet): void {
+  metrics.watchProjections({
+    status: () => projections.status(),
+    store: stores.eventStore,
+    projections: allProjections,
+  });
+  // Embedded PGlite has no pool; a PostgreSQL server's is named by role, never by its URL (which may hold a password).
+  if (stores.readModels.target.kind === 'postgres')
+    metrics.watchPools([{ name: 'read_models', knex: stores.readModels.knex }]);
 }

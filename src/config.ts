@@ -95,6 +95,10 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits, _ . - (at most 64)')
     .default('smarthome'),
+  /** `GET /metrics` on the main port needs `Authorization: Bearer <METRICS_TOKEN>`; unset, it is 404 there. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** A separate listener (on HOST) that serves only `/metrics`, without a token. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -9,6 +9,7 @@ import { accessLog } from './middleware/access-log.ts';
 import { cors } from './middleware/cors.ts';
 import { noStore } from './middleware/no-store.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
+import { requestMetrics, type HttpRequestRecorder } from './middleware/request-metrics.ts';
 import { appControlRoutes } from './routes/app-control-routes.ts';
 import { appRemoteRoutes } from './routes/app-remote-routes.ts';
 import { auditRoutes } from './routes/audit-routes.ts';
@@ -43,9 +44,12 @@ export function installApi(
     readiness: readonly ReadinessCheck[];
     extraRoutes?: readonly Router[];
     httpPolicy?: HttpPolicy;
+    /** Counts and times every request by route template (the process metrics). */
+    requests?: HttpRequestRecorder;
   },
 ): void {
   const policy = options.httpPolicy ?? { corsOrigins: [], hsts: false };
+  if (options.requests) app.use(requestMetrics(options.requests));
   app.use(requestId);
   app.use(securityHeaders({ hsts: policy.hsts }));
   app.use(noStore);

@@ -3,6 +3,7 @@ import { LRUCache } from 'lru-cache';
 import { deviceInventoryReported, deviceStatesReported } from '../commands/bridge/telemetry-events.ts';
 import type { TelemetryEvent } from '../domain/bridge/telemetry-events.ts';
 import { fieldReportTimeOf } from './field-report-time.ts';
+import type { BridgeDialect } from './gateway-handshake.ts';
 import { GatewaySession } from './gateway-session.ts';
 import type { OutgoingCommand } from './gateway-session-types.ts';
 import type { CloudErrorCode, InboundAckFrame, ProtocolIssue } from './protocol/index.ts';
@@ -39,6 +40,10 @@ export class FieldGatewaySession extends GatewaySession {
   /** Inventory requests sent and not yet answered, to tell an inventory failure from a command failure. */
   private readonly inventoryRequests = new LRUCache<string, true>({ max: REMEMBERED_INVENTORY_REQUESTS });
 
+  override get dialect(): BridgeDialect {
+    return 'field';
+  }
+
   protected override get protocolVersion(): string {
     return FIELD_PROTOCOL_VERSION;
   }
@@ -62,6 +67,7 @@ export class FieldGatewaySession extends GatewaySession {
 
   protected override handleText(text: string, frameBytes: number): void {
     const parsed = parseFieldFrame(text, this.settings.maxFrameBytes);
+    this.metrics.frameIn(this.dialect, parsed.ok ? parsed.frame.type : 'invalid');
     if (!parsed.ok) {
       this.refuse(parsed.error.request_id, parsed.error.code, parsed.error.message, parsed.error.issues);
       return;

@@ -1,12 +1,13 @@
 import type { IncomingMessage } from 'node:http';
 import type { VerifyClientCallbackAsync, WebSocket } from 'ws';
+import { NO_BRIDGE_METRICS, type BridgeMetrics } from './bridge-metrics.ts';
 import type { TelemetryRecorder } from '../commands/bridge/telemetry-recorder.ts';
 import type { EventStore } from '../eventstore/port.ts';
 import type { Logger } from '../logger.ts';
 import { CredentialFollower } from './credential-follower.ts';
 import { FieldGatewaySession } from './field-gateway-session.ts';
 import type { GatewayAuthenticator } from './gateway-authenticator.ts';
-import { GatewayHandshake, type AcceptedGateway } from './gateway-handshake.ts';
+import { GatewayHandshake, type AcceptedGateway, type BridgeDialect } from './gateway-handshake.ts';
 import { GatewaySession } from './gateway-session.ts';
 import type { CommandAckHandler, SessionSettings } from './gateway-session-types.ts';
 import type { HandshakeThrottle } from './handshake-throttle.ts';
@@ -23,6 +24,8 @@ export interface BridgeOptions {
   trustProxy: boolean;
   /** Failed handshakes, limited per (gateway id, address) and per address — never per gateway id alone. */
   failedHandshakes: HandshakeThrottle;
+  /** Handshakes and frames, counted for the process metrics (none when absent). */
+  metrics?: BridgeMetrics | undefined;
 }
 
 /**
@@ -91,6 +94,7 @@ export class GatewayBridge {
       (closed) => {
         if (this.sessions.get(closed.gatewayId) === closed) this.sessions.delete(closed.gatewayId);
       },
+      this.options.metrics ?? NO_BRIDGE_METRICS,
     );
   }
 
@@ -111,6 +115,13 @@ export class GatewayBridge {
 
   get sessionCount(): number {
     return this.sessions.size;
+  }
+
+  /** Open sessions per dialect (read at scrape time by the process metrics). */
+  openSessionsByDialect(): Record<BridgeDialect, number> {
+    const counts: Record<BridgeDialect, number> = { bridge: 0, field: 0 };
+    for (const session of this.sessions.values()) if (session.isOpen) counts[session.dialect] += 1;
+    return counts;
   }
 
   /** Follows revocations and newer sessions from every process, starting at the head of the log. */

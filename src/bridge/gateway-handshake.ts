@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { VerifyClientCallbackAsync } from 'ws';
 import type { Logger } from '../logger.ts';
+import type { BridgeMetrics } from './bridge-metrics.ts';
 import type { GatewayAuthenticator } from './gateway-authenticator.ts';
 import { readGatewayCredentials, redactedUrl } from './gateway-credentials.ts';
 import type { HandshakeThrottle } from './handshake-throttle.ts';
@@ -38,6 +39,7 @@ export interface HandshakeOptions {
   trustProxy: boolean;
   /** Failed handshakes, limited per (gateway id, address) and per address — never per gateway id alone. */
   failedHandshakes: HandshakeThrottle;
+  metrics?: BridgeMetrics | undefined;
 }
 
 /**
@@ -55,6 +57,7 @@ export class GatewayHandshake {
       (verdict) => (verdict.ok ? callback(true) : callback(false, verdict.status, verdict.message, verdict.headers)),
       (error: unknown) => {
         this.options.logger.error({ err: error, url: redactedUrl(info.req) }, 'gateway authentication failed');
+        this.options.metrics?.handshake('error');
         callback(false, 503, 'Service Unavailable');
       },
     );
@@ -63,11 +66,15 @@ export class GatewayHandshake {
   private async verdict(request: IncomingMessage): Promise<Verdict> {
     const path = new URL(request.url ?? '/', 'http://bridge.invalid').pathname;
     const dialect = dialectOfPath(path);
-    if (dialect === null) return { ok: false, status: 404, message: 'Not Found' };
+    if (dialect === null) {
+      this.options.metrics?.handshake('not_found');
+      return { ok: false, status: 404, message: 'Not Found' };
+    }
     const address = this.clientAddress(request);
     const credentials = readGatewayCredentials(request);
     const throttled = await this.options.failedHandshakes.retryAfter(address, credentials?.gatewayId ?? null);
     if (throttled !== null) {
+      this.options.metrics?.handshake('throttled');
       return { ok: false, status: 429, message: 'Too Many Requests', headers: { 'Retry-After': String(throttled) } };
     }
     if (!credentials) return this.refuse(address, null, 'missing credentials');
@@ -75,6 +82,7 @@ export class GatewayHandshake {
     if (!gateway) return this.refuse(address, credentials.gatewayId, 'unknown gateway or wrong secret');
     await this.options.failedHandshakes.succeeded(address, credentials.gatewayId);
     this.accepted.set(request, { ...gateway, dialect });
+    this.options.metrics?.handshake('accepted');
     return { ok: true };
   }
 
@@ -97,6 +105,7 @@ export class GatewayHandshake {
     // Counted before the answer, so the caller's next handshake already sees this failure.
     await this.options.failedHandshakes.failed(address, gatewayId);
     this.options.logger.warn({ gateway_id: gatewayId, remote_address: address, why }, 'bridge handshake refused');
+    this.options.metrics?.handshake('unauthorized');
     return {
       ok: false,
       status: 401,

@@ -6,7 +6,9 @@ import { reportTimeOf } from '../domain/bridge/device-report-time.ts';
 import type { SessionCloseReason, TelemetryEvent } from '../domain/bridge/telemetry-events.ts';
 import type { Position } from '../eventstore/port.ts';
 import type { Logger } from '../logger.ts';
+import { NO_BRIDGE_METRICS, type BridgeMetrics } from './bridge-metrics.ts';
 import { CLOSE_CODE } from './close-codes.ts';
+import type { BridgeDialect } from './gateway-handshake.ts';
 import { FrameRateLimiter } from './frame-rate-limiter.ts';
 import { RefusedFrameWindow } from './refused-frame-window.ts';
 import type { CommandAckHandler, OutgoingCommand, SessionOrigin, SessionSettings } from './gateway-session-types.ts';
@@ -66,6 +68,7 @@ export class GatewaySession {
     logger: Logger,
     protected readonly onCommandAck: CommandAckHandler,
     private readonly onClosed: (session: GatewaySession) => void,
+    protected readonly metrics: BridgeMetrics = NO_BRIDGE_METRICS,
   ) {
     this.logger = logger;
     this.contexts = new SessionContextFactory(this.sessionId, origin);
@@ -122,6 +125,11 @@ export class GatewaySession {
     this.heartbeat.start();
   }
 
+  /** Which dialect this session speaks (the process metrics count sessions and frames by it). */
+  get dialect(): BridgeDialect {
+    return 'bridge';
+  }
+
   /** Which protocol the session speaks, recorded in `BridgeSessionOpened` (a getter: the constructor records it). */
   protected get protocolVersion(): string {
     return PROTOCOL_VERSION;
@@ -175,6 +183,7 @@ export class GatewaySession {
     if (this.socket.readyState !== this.socket.OPEN) return false;
     this.socket.send(encodeFrame(frame as Parameters<typeof encodeFrame>[0]));
     this.telemetry.countFrameOut();
+    this.metrics.frameOut(this.dialect, (frame as { type?: unknown }).type as string);
     return true;
   }
 
@@ -215,6 +224,7 @@ export class GatewaySession {
     this.heartbeat.frameReceived();
     if (!this.withinRateLimit()) return;
     if (isBinary) {
+      this.metrics.frameIn(this.dialect, 'invalid');
       this.refuse(null, 'invalid_frame', 'Frames are JSON text');
       return;
     }
@@ -225,6 +235,7 @@ export class GatewaySession {
   /** One text frame of this dialect. */
   protected handleText(text: string, frameBytes: number): void {
     const parsed = parseInboundFrame(text, this.settings.maxFrameBytes);
+    this.metrics.frameIn(this.dialect, parsed.ok ? parsed.frame.type : 'invalid');
     if (!parsed.ok) {
       this.refuse(parsed.error.request_id, parsed.error.code, parsed.error.message, parsed.error.issues);
       return;

@@ -12,6 +12,7 @@ import { REMOTE_COMMAND_EVENT_TYPES } from '../domain/remote-control/remote-comm
 import { SharedHeadReader } from '../eventstore/shared-head-reader.ts';
 import type { LimiterBackend } from '../limits/limiter-backend.ts';
 import type { Logger } from '../logger.ts';
+import type { ProcessMetrics } from '../metrics/process-metrics.ts';
 import type { ProjectionSet } from '../projections/projection-set.ts';
 import type { BridgeQueries } from '../projections/queries/bridge-queries.ts';
 import type { RemoteCommandQueries } from '../projections/queries/remote-command-queries.ts';
@@ -30,6 +31,7 @@ export interface GatewaySideParts {
   bridgeViews: BridgeQueries;
   /** Where the handshake back-off is counted: in memory, or in Redis (shared by every node). */
   limits: LimiterBackend;
+  metrics?: ProcessMetrics;
 }
 
 /** The running gateway side of a node: sessions, the relay of remote commands to them, and the expiry sweep. */
@@ -69,7 +71,9 @@ export async function startGatewaySide(parts: GatewaySideParts): Promise<Gateway
     logger,
     trustProxy: config.TRUST_PROXY,
     failedHandshakes: new HandshakeThrottle(handshakeThrottleSettings(config.BRIDGE_AUTH_FAILURE_LIMIT), parts.limits),
+    metrics: parts.metrics?.bridge,
   });
+  parts.metrics?.bridge.watchSessions(() => bridge.openSessionsByDialect());
   const head = await stores.eventStore.headPosition();
   await projections.waitFor(head, ['BridgeSessionOpened', 'BridgeSessionClosed'], 30_000);
   await closeOrphanedSessions(nodeId, parts.bridgeViews, parts.recorder, logger);

@@ -11,11 +11,12 @@ import { PairingCommands } from '../commands/gateways/pairing-commands.ts';
 import { SecretDigester } from '../commands/gateways/secret-digester.ts';
 import { HomeCommands } from '../commands/homes/home-commands.ts';
 import { CommandOutcomes } from '../commands/remote-control/command-outcomes.ts';
-import { RemoteCommands } from '../commands/remote-control/remote-commands.ts';
+import { RemoteCommands, type LocalOutcomeListener } from '../commands/remote-control/remote-commands.ts';
 import type { Config } from '../config.ts';
 import { eventCatalogue } from '../domain/catalogue.ts';
 import type { EventStore } from '../eventstore/port.ts';
 import type { Logger } from '../logger.ts';
+import type { ProcessMetrics } from '../metrics/process-metrics.ts';
 
 /** Everything that writes: the command handler and the use cases over it, wired once per process. */
 export interface WriteSide {
@@ -36,6 +37,8 @@ export interface WriteSideOptions {
   store: EventStore;
   jwtSecret: string;
   clock: () => Date;
+  /** The process metrics: the compensation-failure counter registers there, command outcomes are counted. */
+  metrics?: ProcessMetrics;
 }
 
 export async function buildWriteSide({
@@ -44,13 +47,14 @@ export async function buildWriteSide({
   store,
   jwtSecret,
   clock,
+  metrics,
 }: WriteSideOptions): Promise<WriteSide> {
   const handler = new EventSourcedCommandHandler(store, eventCatalogue);
   const digester = SecretDigester.fromConfig(config.GATEWAY_SECRET_KEY, jwtSecret);
   const homes = new HomeCommands(handler);
   const holderGrace = { graceMs: config.ABANDONED_CLAIM_GRACE_MS, clock };
-  // Undoing a half-done write that fails itself is logged and counted (its registry is for a later /metrics).
-  const compensations = new CompensationFailures(logger);
+  // Undoing a half-done write that fails itself is logged and counted (in the process registry: /metrics).
+  const compensations = new CompensationFailures(logger, metrics?.registry);
   const gateways = new GatewayCommands(handler, homes, digester, holderGrace, compensations);
   const pairingOptions = { ttlMs: config.PAIRING_CODE_TTL_S * 1000, clock };
   const pairing = new PairingCommands(handler, homes, gateways, digester, pairingOptions, compensations);
@@ -58,7 +62,11 @@ export async function buildWriteSide({
   const accounts = new AccountCommands(handler, hasher, holderGrace, compensations, config.REFRESH_TOKEN_REUSE);
   const remoteCommands = new RemoteCommands(handler, homes);
   const commandOutcomes = new CommandOutcomes(store, logger);
-  remoteCommands.onLocalEvents(commandOutcomes.observeLocal);
+  const countOutcome: LocalOutcomeListener = metrics?.commands.observeLocal ?? (() => {});
+  remoteCommands.onLocalEvents((commandId, events, state) => {
+    commandOutcomes.observeLocal(commandId, events, state);
+    countOutcome(commandId, events, state);
+  });
   await commandOutcomes.start();
   // Many gateways' batches in flight at one moment share one multi-stream append (one transaction).
   const recorder = new TelemetryRecorder(new ChainedAppends(store, eventCatalogue), new CrossStreamAppender(store));
