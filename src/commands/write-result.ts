@@ -1,5 +1,6 @@
 import type { DomainEvent } from '../domain/decider.ts';
 import type { Position } from '../eventstore/port.ts';
+import { maxPosition } from '../eventstore/position.ts';
 
 /** What a write left behind: where it ended in the log and which event types it wrote (for read-your-writes). */
 export interface WriteResult {
@@ -16,12 +17,8 @@ export function writeResultOf(result: { events: readonly DomainEvent[]; position
 
 /** Several writes of one request: the last position (writes happen in order) and every type. */
 export function combineWrites(...writes: WriteResult[]): WriteResult {
-  const positions = writes
-    .map((write) => write.position)
-    .filter((p): p is Position => p !== null)
-    .sort();
   return {
-    position: positions[positions.length - 1] ?? null,
+    position: writes.reduce<Position | null>((last, write) => maxPosition(last, write.position), null),
     eventTypes: [...new Set(writes.flatMap((w) => w.eventTypes))],
   };
 }

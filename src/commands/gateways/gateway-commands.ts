@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DomainError } from '../../domain/errors.ts';
 import { gatewayDecider, type GatewayState } from '../../domain/gateways/gateway.ts';
 import { gatewayStream } from '../../domain/gateways/gateway-events.ts';
-import { homeDecider, type DetachReason } from '../../domain/homes/home.ts';
+import type { DetachReason } from '../../domain/homes/home.ts';
 import { homeStream } from '../../domain/homes/home-events.ts';
 import type { Role } from '../../domain/homes/roles.ts';
 import { lastOccurredAt, type HolderGrace } from '../claim-times.ts';
@@ -86,10 +86,13 @@ export class GatewayCommands {
         write: combineWrites(attached, writeResultOf(provisioned)),
       };
     } catch (error) {
-      // The gateway was not written: free the home's slot so the home is not blocked forever.
-      await this.compensations.attempt('free_gateway_slot', homeStream(homeId), () =>
-        this.detach(homeId, gatewayId, 'provisioning_failed', context),
-      );
+      // The gateway was not written: free the home's slot so the home is not blocked forever — only if this call
+      // took it (a racing provisioning of the same id may hold it, and its slot is not ours to free).
+      if (attached.eventTypes.includes('HomeGatewayAttached')) {
+        await this.compensations.attempt('free_gateway_slot', homeStream(homeId), () =>
+          this.detach(homeId, gatewayId, 'provisioning_failed', context),
+        );
+      }
       throw error;
     }
   }
@@ -176,7 +179,7 @@ export class GatewayCommands {
       ...(homeName === undefined ? {} : { homeName }),
     };
     try {
-      return writeResultOf(await this.handler.execute(homeDecider, homeStream(homeId), command, context));
+      return await this.homes.decide(homeId, command, context);
     } catch (error) {
       const holder =
         error instanceof DomainError && error.code === 'home_has_active_gateway'
@@ -185,10 +188,7 @@ export class GatewayCommands {
       if (holder === null) throw error;
       const freed = await this.freeLeftoverSlot(homeId, holder, context);
       if (freed === null) throw error;
-      return combineWrites(
-        freed,
-        writeResultOf(await this.handler.execute(homeDecider, homeStream(homeId), command, context)),
-      );
+      return combineWrites(freed, await this.homes.decide(homeId, command, context));
     }
   }
 
@@ -241,19 +241,12 @@ export class GatewayCommands {
     }
   }
 
-  private async detach(
+  private detach(
     homeId: string,
     gatewayId: string,
     reason: DetachReason,
     context: CommandContext,
   ): Promise<WriteResult> {
-    return writeResultOf(
-      await this.handler.execute(
-        homeDecider,
-        homeStream(homeId),
-        { type: 'DetachGateway', gatewayId, reason },
-        context,
-      ),
-    );
+    return this.homes.decide(homeId, { type: 'DetachGateway', gatewayId, reason }, context);
   }
 }

@@ -1,4 +1,4 @@
-import { homeDecider, roleIn, type HomeState } from '../../domain/homes/home.ts';
+import { homeDecider, roleIn, type HomeCommand, type HomeState } from '../../domain/homes/home.ts';
 import { homeStream } from '../../domain/homes/home-events.ts';
 import type { GrantableRole, Role } from '../../domain/homes/roles.ts';
 import type { EventSourcedCommandHandler } from '../event-sourced-command-handler.ts';
@@ -53,26 +53,20 @@ export class HomeCommands {
     role: GrantableRole,
     context: CommandContext,
   ): Promise<WriteResult> {
-    return writeResultOf(
-      await this.handler.execute(
-        homeDecider,
-        homeStream(homeId),
-        { type: 'ChangeRole', actorId, userId, role },
-        context,
-      ),
-    );
+    return this.decide(homeId, { type: 'ChangeRole', actorId, userId, role }, context);
   }
 
   /** Owner or admin; the same name again records nothing. */
   async rename(homeId: string, actorId: string, name: string, context: CommandContext): Promise<WriteResult> {
-    return writeResultOf(
-      await this.handler.execute(homeDecider, homeStream(homeId), { type: 'Rename', actorId, name }, context),
-    );
+    return this.decide(homeId, { type: 'Rename', actorId, name }, context);
   }
 
   async revoke(homeId: string, actorId: string, userId: string, context: CommandContext): Promise<WriteResult> {
-    return writeResultOf(
-      await this.handler.execute(homeDecider, homeStream(homeId), { type: 'Revoke', actorId, userId }, context),
-    );
+    return this.decide(homeId, { type: 'Revoke', actorId, userId }, context);
+  }
+
+  /** Any home command, decided on the home stream (the gateway slot's attach and detach come through here too). */
+  async decide(homeId: string, command: HomeCommand, context: CommandContext): Promise<WriteResult> {
+    return writeResultOf(await this.handler.execute(homeDecider, homeStream(homeId), command, context));
   }
 }
