@@ -219,7 +219,8 @@ export class EdgeClient {
     const frame = parsed.frame;
     switch (frame.type) {
       case 'welcome':
-        void this.onWelcome(socket, frame);
+        // A snapshot the host application built may fail to encode: an error event, never an unhandled rejection.
+        this.onWelcome(socket, frame).catch((cause: unknown) => this.emitError('protocol', describe(cause)));
         return;
       case 'pong':
         this.heartbeat?.pongReceived();
@@ -231,7 +232,7 @@ export class EdgeClient {
         this.onCloudError(frame);
         return;
       case 'command':
-        void this.commands.run(frame);
+        this.commands.run(frame).catch((cause: unknown) => this.emitError('command_handler', describe(cause)));
         return;
     }
   }

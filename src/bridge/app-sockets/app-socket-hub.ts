@@ -1,6 +1,6 @@
-import type { Subscription } from 'rxjs';
 import { can, type Role } from '../../domain/homes/roles.ts';
-import type { EventStore, Position, RecordedEvent } from '../../eventstore/port.ts';
+import { follow, type Following } from '../../eventstore/follow.ts';
+import type { EventStore, RecordedEvent } from '../../eventstore/port.ts';
 import type { Logger } from '../../logger.ts';
 import type { DeviceQueries } from '../../projections/queries/device-queries.ts';
 import { APP_CLOSE, type AppSocket } from './app-socket.ts';
@@ -42,9 +42,8 @@ interface HomeWatch extends HomeDevices {
 export class AppSocketHub {
   private readonly homes = new Map<string, HomeWatch>();
   private readonly byUser = new Map<string, Set<AppSocket>>();
-  private subscription: Subscription | null = null;
+  private subscription: Following | null = null;
   private starting: Promise<void> | null = null;
-  private lastPosition: Position | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
 
   constructor(
@@ -90,7 +89,7 @@ export class AppSocketHub {
 
   closeAll(code: number, reason: string): void {
     if (this.idleTimer) clearTimeout(this.idleTimer);
-    this.subscription?.unsubscribe();
+    this.subscription?.stop();
     this.subscription = null;
     for (const sockets of this.byUser.values()) for (const socket of sockets) socket.close(code, reason);
   }
@@ -115,9 +114,8 @@ export class AppSocketHub {
   private stopWhenIdle(): void {
     this.idleTimer = null;
     if (this.homes.size > 0 || !this.subscription) return;
-    this.subscription.unsubscribe();
+    this.subscription.stop();
     this.subscription = null;
-    this.lastPosition = null;
   }
 
   private async loadInventory(watch: HomeWatch, gatewayId: string): Promise<void> {
@@ -141,23 +139,24 @@ export class AppSocketHub {
     this.stopLaterWhenIdle();
   }
 
+  /**
+   * From the head (the gate subscribes before the upgrade completes); `follow` resumes from the last delivered
+   * event after a failure, so a revocation written during the gap still closes its sockets.
+   */
   private async subscribe(): Promise<void> {
-    const after = this.lastPosition ?? (await this.store.headPosition());
-    this.subscription = this.store.subscribeToAll({ after, filter: { eventTypes: FOLLOWED } }).subscribe({
-      next: (event) => {
-        this.lastPosition = event.position;
-        try {
-          this.onEvent(event);
-        } catch (error) {
-          this.logger.error({ err: error, event_type: event.type, position: event.position }, 'app socket push failed');
-        }
-      },
-      error: (error: unknown) => {
-        this.logger.error({ err: error }, 'app sockets lost their event subscription; retrying in 1 s');
-        this.subscription = null;
-        setTimeout(() => void this.ensureSubscribed(), 1000).unref();
-      },
+    const head = await this.store.headPosition();
+    this.subscription = follow(this.store, { eventTypes: FOLLOWED }, head, (event) => this.deliver(event), {
+      name: 'app-sockets',
+      logger: this.logger,
     });
+  }
+
+  private deliver(event: RecordedEvent): void {
+    try {
+      this.onEvent(event);
+    } catch (error) {
+      this.logger.error({ err: error, event_type: event.type, position: event.position }, 'app socket push failed');
+    }
   }
 
   private onEvent(event: RecordedEvent): void {
