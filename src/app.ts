@@ -9,6 +9,7 @@ import type { EventStore } from './eventstore/port.ts';
 import { resolveJwtSecret } from './jwt-secret.ts';
 import type { Logger } from './logger.ts';
 import { allProjections } from './projections/all-projections.ts';
+import { ProjectionLagSampler } from './projections/projection-lag-sampler.ts';
 import { ProjectionSet } from './projections/projection-set.ts';
 import { MembershipQueries } from './projections/queries/membership-queries.ts';
 import { openStores, type Stores } from './stores.ts';
@@ -49,6 +50,15 @@ export interface ServerOptions {
   clock?: () => Date;
   /** Tests only: wraps the opened event store (e.g. to break live subscriptions at a chosen moment). */
   wrapEventStore?: (store: EventStore) => EventStore;
+  /**
+   * False (`serve --no-projections`): this process applies no projection; `projections run` (or another node)
+   * does, and writes wait on the checkpoints it commits. Default true: apply what this process holds the lease of.
+   */
+  applyProjections?: boolean;
+  /** Tests only: how often a standing-by process tries a projection's lease (default 2 s). */
+  projectionLockRetryMs?: number;
+  /** Tests only: how often readiness and metrics sample the projections' progress (default 1 s). */
+  lagSampleIntervalMs?: number;
 }
 
 /**
@@ -65,9 +75,17 @@ export async function startServer(config: Config, logger: Logger, options: Serve
   // Stable across restarts of one deployment slot, so a restarted node can close the sessions it left open.
   const nodeId = config.NODE_ID ?? `${os.hostname()}:${config.PORT}`;
   const limits = await openLimiters(config, logger);
+  // Started loops a failed start-up must stop before closing the stores they read.
+  const startedParts: Array<() => Promise<void>> = [];
   try {
-    const projections = await startProjections(stores, config, logger);
-    watchStores(metrics, stores, projections);
+    const projections = await startProjections(stores, config, logger, options);
+    startedParts.push(() => projections.stop());
+    const sampler = new ProjectionLagSampler(stores.eventStore, stores.readModels.knex, allProjections, logger, {
+      ...(options.lagSampleIntervalMs === undefined ? {} : { intervalMs: options.lagSampleIntervalMs }),
+    });
+    await sampler.start();
+    startedParts.push(() => sampler.stop());
+    watchStores(metrics, stores, projections, sampler);
     const jwtSecret = resolveJwtSecret(config, logger);
     const clock = options.clock ?? (() => new Date());
     const writes = await buildWriteSide({ config, logger, store: stores.eventStore, jwtSecret, clock, metrics });
@@ -113,7 +131,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     });
     installApi(app, dependencies, {
       logger,
-      readiness: readinessChecks(stores, projections, config.READY_MAX_LAG_S),
+      readiness: readinessChecks(stores, projections, sampler, config.READY_MAX_LAG_S),
       httpPolicy: { corsOrigins: config.CORS_ORIGINS, hsts: config.HSTS ?? config.TRUST_PROXY },
       requests: metrics.http,
       extraRoutes: config.METRICS_TOKEN ? [metricsRoutes(metrics, config.METRICS_TOKEN)] : [],
@@ -136,6 +154,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       appSockets: appSockets.hub,
       server,
       projections,
+      sampler,
       stores,
       logger,
     });
@@ -148,15 +167,28 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     const gatewayAuthenticator = writes.gatewayAuthenticator;
     return { url, port, stores, projections, nodeId, gatewayAuthenticator, bridge, metricsUrl, close };
   } catch (error) {
+    for (const stop of startedParts.reverse()) await stop().catch(() => {});
     await limits.close();
     await stores.close();
     throw error;
   }
 }
 
-/** Migrates the read models, refuses (or rebuilds) stale ones, and starts a runner per projection. */
-async function startProjections(stores: Stores, config: Config, logger: Logger): Promise<ProjectionSet> {
-  const projections = new ProjectionSet(stores.eventStore, stores.readModels.knex, allProjections, logger);
+/**
+ * Migrates the read models, refuses (or rebuilds) stale ones, and starts the appliers: a runner for each projection
+ * whose lease this process takes (all of them on PGlite; none with `applyProjections: false`).
+ */
+async function startProjections(
+  stores: Stores,
+  config: Config,
+  logger: Logger,
+  options: ServerOptions,
+): Promise<ProjectionSet> {
+  const projections = new ProjectionSet(stores.eventStore, stores.readModels.knex, allProjections, logger, {
+    target: stores.readModels.target,
+    apply: options.applyProjections ?? true,
+    ...(options.projectionLockRetryMs === undefined ? {} : { lockRetryMs: options.projectionLockRetryMs }),
+  });
   const applied = await projections.migrate();
   if (applied.length > 0) logger.info({ migrations: applied }, 'read-model migrations applied');
   await projections.ensureCurrent(config.AUTO_REBUILD);
@@ -164,13 +196,14 @@ async function startProjections(stores: Stores, config: Config, logger: Logger):
   return projections;
 }
 
-/** The series read at scrape time: projection lag (against the log) and the read-model database's pool. */
-function watchStores(metrics: ProcessMetrics, stores: Stores, projections: ProjectionSet): void {
-  metrics.watchProjections({
-    status: () => projections.status(),
-    store: stores.eventStore,
-    projections: allProjections,
-  });
+/** The series read at scrape time: the projections' last lag sample and the read-model database's pool. */
+function watchStores(
+  metrics: ProcessMetrics,
+  stores: Stores,
+  projections: ProjectionSet,
+  sampler: ProjectionLagSampler,
+): void {
+  metrics.watchProjections({ latest: () => sampler.latest(), appliedHere: (name) => projections.applies(name) });
   // Embedded PGlite has no pool; a PostgreSQL server's is named by role, never by its URL (which may hold a password).
   if (stores.readModels.target.kind === 'postgres')
     metrics.watchPools([{ name: 'read_models', knex: stores.readModels.knex }]);

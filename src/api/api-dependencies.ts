@@ -29,8 +29,11 @@ export interface ApiDependencies {
   bridgeViews: BridgeQueries;
   tokens: TokenService;
   homeIdsOf(userId: string): Promise<string[]>;
-  /** Read-your-writes: resolves once the read models have applied a write (bounded wait). */
-  settle(write: WriteResult): Promise<void>;
+  /**
+   * Read-your-writes: resolves once the read models have applied a write (bounded wait): true, or false when
+   * READ_YOUR_WRITES_TIMEOUT_MS ran out first (answer from the write, or 202 — routes/pending-answer.ts).
+   */
+  settle(write: WriteResult): Promise<boolean>;
   /**
    * Wrong passwords on login: per (e-mail, client address) — a third party at another address cannot lock the
    * account out —, per client address (generous), and per e-mail from all addresses (much higher: distributed

@@ -7,10 +7,14 @@ export function registerServeCommand(program: Command): void {
   program
     .command('serve')
     .description('Run the API, the gateway bridge and the projections in one process')
-    .action(async () => {
+    .option(
+      '--no-projections',
+      'apply no projection here (run `projections run` beside it); writes still wait for their read models',
+    )
+    .action(async (options: { projections: boolean }) => {
       const config = loadConfig();
       const logger = createLogger(config.LOG_LEVEL);
-      const server = await startServer(config, logger);
+      const server = await startServer(config, logger, { applyProjections: options.projections });
       let stopping = false;
       const stop = (signal: string) => {
         if (stopping) return;

@@ -48,6 +48,12 @@ export interface RunnerOptions {
   /** How long a live runner woken by an event waits for more before applying, unless a write waits for it. */
   coalesceMs?: number;
   table?: TableNames;
+  /**
+   * Called after each committed batch (read-your-writes waiters of this process look again at once). With
+   * `notifyChannel` (a Postgres server) the batch's transaction also NOTIFYs it, for waiters in other processes.
+   */
+  onCommitted?: () => void;
+  notifyChannel?: string;
 }
 
 /**
@@ -85,6 +91,8 @@ export class ProjectionRunner {
   private readonly idlePollMs: number;
   private readonly coalesceMs: number;
   private readonly table: TableNames;
+  private readonly onCommitted: () => void;
+  private readonly notifyChannel: string | undefined;
   /** `waitFor` calls in progress: while there are any, the runner applies at once. */
   private waiting = 0;
 
@@ -99,6 +107,27 @@ export class ProjectionRunner {
     this.idlePollMs = options.idlePollMs ?? 5000;
     this.coalesceMs = options.coalesceMs ?? projection.gatherMs ?? DEFAULT_COALESCE_MS;
     this.table = options.table ?? liveTables;
+    this.onCommitted = options.onCommitted ?? (() => {});
+    this.notifyChannel = options.notifyChannel;
+  }
+
+  /** The head of the log this runner has applied everything of (see `horizon$`). */
+  get horizon(): Position | null {
+    return this.horizon$.value;
+  }
+
+  /**
+   * Someone waits for this runner (a read-your-writes wait over the database): apply without gathering more
+   * events, and look at the log now. Returns the call that ends the hurry.
+   */
+  hurry(): () => void {
+    this.waiting += 1;
+    this.nudge$.next();
+    let ended = false;
+    return () => {
+      if (!ended) this.waiting -= 1;
+      ended = true;
+    };
   }
 
   get checkpoint(): Position | null {
@@ -224,17 +253,26 @@ export class ProjectionRunner {
       scope: name,
       logger: this.logger,
     });
+    this.onCommitted();
     if ('moved' in outcome) {
-      this.logger.info(
-        { projection: name, checkpoint: outcome.moved },
-        'checkpoint moved (rebuilt); continuing from it',
-      );
+      this.logMoved(outcome.moved);
       this.rejected = await readRejectionSummary(this.knex, name);
       this.checkpoint$.next(outcome.moved);
       return;
     }
     this.rejected = withRejections(this.rejected, outcome.rejected, new Date());
     this.checkpoint$.next(last.position);
+  }
+
+  /**
+   * A checkpoint behind ours can only come from a rebuild's swap (worth an operator's attention). One ahead is
+   * usually another applier that held this projection's lease a moment ago, so it stays at debug level.
+   */
+  private logMoved(moved: Position | null): void {
+    const fields = { projection: this.projection.name, checkpoint: moved, ours: this.checkpoint };
+    if (this.checkpoint !== null && (moved === null || moved < this.checkpoint))
+      this.logger.info(fields, 'checkpoint moved back (rebuilt); continuing from it');
+    else this.logger.debug(fields, 'checkpoint moved ahead (another applier or a rebuild); continuing from it');
   }
 
   private commitPage(
@@ -256,6 +294,8 @@ export class ProjectionRunner {
         logger: this.logger,
       });
       await writeCheckpoint(trx, name, this.projection.version, last.position, page.length - rejected.length);
+      // Delivered at commit, so a waiter that wakes on it reads the new checkpoint.
+      if (this.notifyChannel) await trx.raw('select pg_notify(?, ?)', [this.notifyChannel, name]);
       return { rejected };
     });
   }

@@ -6,19 +6,45 @@ import { migrateReadModels } from './migrations.ts';
 import { rebuildProjection } from './rebuild.ts';
 import { StaleProjectionError } from './stale-projection-error.ts';
 import type { Projection } from './projection.ts';
-import { ProjectionRunner, type RunnerStatus } from './projection-runner.ts';
+import type { DatabaseTarget } from '../database/connect.ts';
+import { hasReached } from '../eventstore/position.ts';
+import { CheckpointWatch, type CheckpointWatchOptions } from './checkpoint-watch.ts';
+import { ProjectionWorkers, type WorkerStatus } from './projection-workers.ts';
 
-/** All projections of one process: migrations, runners, and read-your-writes waiting. */
+export interface ProjectionSetOptions {
+  /** Where the read models live: on a Postgres server, leases decide which process applies each projection. */
+  target?: DatabaseTarget;
+  /** False: this process applies nothing (`serve --no-projections`); it waits on the checkpoints others write. */
+  apply?: boolean;
+  lockRetryMs?: number;
+  watch?: CheckpointWatchOptions;
+}
+
+/**
+ * All projections of one process: migrations, the appliers (a runner per projection whose lease this process
+ * holds, projection-workers.ts), and read-your-writes waiting — on the checkpoints in the database, so a write
+ * waits the same way whichever process applies.
+ */
 export class ProjectionSet {
-  private readonly runners: ProjectionRunner[];
+  private readonly workers: ProjectionWorkers | null;
+  private readonly watch: CheckpointWatch;
 
   constructor(
     private readonly store: EventStore,
     private readonly knex: Knex,
     readonly projections: readonly Projection[],
     private readonly logger: Logger,
+    options: ProjectionSetOptions = {},
   ) {
-    this.runners = projections.map((projection) => new ProjectionRunner(store, knex, projection, logger));
+    const target = options.target ?? { kind: 'pglite', dataDir: null };
+    this.watch = new CheckpointWatch(store, knex, options.target, logger, options.watch);
+    this.workers =
+      options.apply === false
+        ? null
+        : new ProjectionWorkers(store, knex, target, projections, logger, {
+            onCommitted: () => this.watch.committed(),
+            ...(options.lockRetryMs === undefined ? {} : { lockRetryMs: options.lockRetryMs }),
+          });
   }
 
   async migrate(): Promise<string[]> {
@@ -45,15 +71,23 @@ export class ProjectionSet {
   }
 
   async start(): Promise<void> {
-    await Promise.all(this.runners.map((runner) => runner.start()));
+    await this.watch.start();
+    this.workers?.start();
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.runners.map((runner) => runner.stop()));
+    await this.workers?.stop();
+    await this.watch.stop();
   }
 
-  status(): RunnerStatus[] {
-    return this.runners.map((runner) => runner.status());
+  /** The runners of this process: every projection, with whether this process applies it (holds its lease). */
+  status(): WorkerStatus[] {
+    return this.workers?.status() ?? [];
+  }
+
+  /** Whether this process applies `name` now. */
+  applies(name: string): boolean {
+    return this.workers?.runnerOf(name) !== undefined;
   }
 
   /**
@@ -62,12 +96,11 @@ export class ProjectionSet {
    */
   async waitFor(position: Position | null, eventTypes: readonly string[], timeoutMs: number): Promise<boolean> {
     if (position === null) return true;
-    const affected = this.runners.filter(
-      (runner) =>
-        runner.projection.settlesWrites !== false &&
-        runner.projection.eventTypes.some((type) => eventTypes.includes(type)),
+    const affected = this.projections.filter(
+      (projection) =>
+        projection.settlesWrites !== false && projection.eventTypes.some((type) => eventTypes.includes(type)),
     );
-    const results = await Promise.all(affected.map((runner) => runner.waitFor(position, timeoutMs)));
+    const results = await Promise.all(affected.map((projection) => this.waitOn(projection, position, timeoutMs)));
     return results.every(Boolean);
   }
 
@@ -76,9 +109,24 @@ export class ProjectionSet {
    * everything in the log when called (false when `timeoutMs` ran out first; the caller answers anyway).
    */
   async waitForHead(name: string, timeoutMs: number): Promise<boolean> {
-    const runner = this.runners.find((candidate) => candidate.projection.name === name);
-    if (!runner) throw new Error(`No projection named ${name}`);
+    const projection = this.projections.find((candidate) => candidate.name === name);
+    if (!projection) throw new Error(`No projection named ${name}`);
     const head = await this.store.headPosition();
-    return head === null ? true : runner.waitFor(head, timeoutMs);
+    return head === null ? true : this.waitOn(projection, head, timeoutMs);
+  }
+
+  /**
+   * One projection's checkpoint in the database. A runner of this process that already passed `position` answers
+   * without a read; one that applies it is hurried (no gathering of more events while someone waits).
+   */
+  private async waitOn(projection: Projection, position: Position, timeoutMs: number): Promise<boolean> {
+    const local = this.workers?.runnerOf(projection.name);
+    if (local && hasReached(local.horizon, position)) return true;
+    const endHurry = local?.hurry();
+    try {
+      return await this.watch.waitFor(projection, position, timeoutMs);
+    } finally {
+      endHurry?.();
+    }
   }
 }

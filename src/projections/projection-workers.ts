@@ -4,6 +4,7 @@ import type { DatabaseTarget } from '../database/connect.ts';
 import type { EventStore } from '../eventstore/port.ts';
 import type { Logger } from '../logger.ts';
 import { SessionLock, workerLockKey } from './advisory-locks.ts';
+import { CHECKPOINT_NOTIFY_CHANNEL } from './checkpoint-watch.ts';
 import type { Projection } from './projection.ts';
 import { ProjectionRunner, type RunnerStatus } from './projection-runner.ts';
 import { NO_REJECTIONS } from './rejected-events.ts';
@@ -12,15 +13,19 @@ export interface ProjectionWorkersOptions {
   /** How often a waiting worker tries the lock again (and a running one checks it still holds it). */
   lockRetryMs?: number;
   runnerIdlePollMs?: number;
+  /** After each committed batch of any runner here (read-your-writes waiters of this process look again). */
+  onCommitted?: () => void;
 }
 
 export type WorkerStatus = RunnerStatus & { holdsLock: boolean };
 
 /**
- * `projections run`: the projection runners alone. On a Postgres server, each projection's runner only runs while
- * this process holds that projection's worker lock (pg_try_advisory_lock on a dedicated connection); the other
- * processes wait and take over when the holder stops or dies. On PGlite the DATA_DIR lock already makes this
- * process the only one, so every runner runs.
+ * Who applies each projection (`serve` and `projections run` alike): on a Postgres server, a projection's runner
+ * only runs while this process holds that projection's worker lock (pg_try_advisory_lock on a dedicated
+ * connection, the lease); the other processes stand by and take over when the holder stops or dies — its
+ * connection ends, and the lock with it. On PGlite the DATA_DIR lock already makes this process the only one, so
+ * every runner runs. Runners on a Postgres server NOTIFY each committed batch (checkpoint-watch.ts), so
+ * read-your-writes waiters on other processes wake.
  */
 export class ProjectionWorkers {
   private readonly stop$ = new ReplaySubject<void>(1);
@@ -58,9 +63,16 @@ export class ProjectionWorkers {
     });
   }
 
+  /** The runner applying `name` in this process, if this process holds its lease now. */
+  runnerOf(name: string): ProjectionRunner | undefined {
+    return this.runners.get(name);
+  }
+
   private newRunner(projection: Projection): ProjectionRunner {
     return new ProjectionRunner(this.store, this.knex, projection, this.logger, {
       idlePollMs: this.options.runnerIdlePollMs,
+      ...(this.options.onCommitted ? { onCommitted: this.options.onCommitted } : {}),
+      ...(this.target.kind === 'postgres' ? { notifyChannel: CHECKPOINT_NOTIFY_CHANNEL } : {}),
     });
   }
 

@@ -98,6 +98,7 @@ function settleFor({ projections, config, logger }: ApiWiring) {
   return async (write: WriteResult) => {
     const ok = await projections.waitFor(write.position, write.eventTypes, config.READ_YOUR_WRITES_TIMEOUT_MS);
     if (!ok) logger.warn({ position: write.position }, 'read models did not catch up in time; answering anyway');
+    return ok;
   };
 }
 

@@ -3,6 +3,7 @@ import { APP_CLOSE } from '../bridge/app-sockets/app-socket.ts';
 import type { AppSocketHub } from '../bridge/app-sockets/app-socket-hub.ts';
 import type { CommandOutcomes } from '../commands/remote-control/command-outcomes.ts';
 import type { Logger } from '../logger.ts';
+import type { ProjectionLagSampler } from '../projections/projection-lag-sampler.ts';
 import type { ProjectionSet } from '../projections/projection-set.ts';
 import type { Stores } from '../stores.ts';
 import type { GatewaySide } from './gateway-side.ts';
@@ -13,6 +14,8 @@ export interface ShutdownParts {
   appSockets: AppSocketHub;
   server: http.Server;
   projections: ProjectionSet;
+  /** Reads the checkpoints: stops before the stores close. */
+  sampler: ProjectionLagSampler;
   stores: Stores;
   logger: Logger;
 }
@@ -36,6 +39,7 @@ async function shutdown({
   appSockets,
   server,
   projections,
+  sampler,
   stores,
   logger,
 }: ShutdownParts): Promise<void> {
@@ -49,6 +53,7 @@ async function shutdown({
     server.close(() => resolve());
     server.closeIdleConnections();
   });
+  await sampler.stop();
   await projections.stop();
   await stores.close();
   logger.info('stopped');

@@ -11,6 +11,7 @@ import { HttpError, unauthorized } from '../http-error.ts';
 import { requireUser } from '../middleware/authenticate.ts';
 import { commandContext } from '../middleware/request-context.ts';
 import { validate } from '../validation.ts';
+import { answerPending } from './pending-answer.ts';
 
 const email = z.string().trim().max(254).email('must be a valid e-mail address').transform(normaliseEmail);
 const password = z
@@ -39,6 +40,8 @@ const profilePatch = z
   .object({ name: name.optional(), email: email.optional() })
   .refine((body) => body.name !== undefined || body.email !== undefined, { message: 'send name and/or email' });
 const changePasswordBody = z.object({ old_password: z.string().min(1).max(4096), new_password: password });
+
+const PROFILE = '/api/auth/profile/';
 
 function profileBody(row: { id: string; email: string; name: string; created_at: Date; updated_at: Date }) {
   return {
@@ -116,12 +119,13 @@ function addSessionRoutes(router: Router, deps: ApiDependencies): void {
     await attempt.refund();
     // This address knew the password: its earlier failures are forgiven (the per-e-mail count is not: others').
     await limits.byEmailAndAddress.reset(pairKey(body.email, ctx.ip));
-    await deps.settle(session.write);
-    ctx.body = {
-      ...tokensFor(deps, session),
-      user: await profileOf(deps, session.userId),
-      homes: await deps.homeIdsOf(session.userId),
-    };
+    const settled = await deps.settle(session.write);
+    const row = await deps.users.byId(session.userId);
+    const homes = await deps.homeIdsOf(session.userId);
+    // Registered on another node, and the users read model is stuck: the tokens still, and where the profile is.
+    if (!row && !settled) return answerPending(ctx, PROFILE, { ...tokensFor(deps, session), homes });
+    if (!row) throw new HttpError(404, 'user_not_found', 'No such user');
+    ctx.body = { ...tokensFor(deps, session), user: profileBody(row), homes };
   });
 
   const refresh = async (ctx: Context) => {
@@ -154,7 +158,7 @@ function addProfileRoutes(router: Router, deps: ApiDependencies): void {
     const body = validate(profilePatch, ctx.request.body);
     const userId = ctx.state.userId as string;
     const write = await deps.accounts.updateProfile(userId, body, commandContext(ctx));
-    await deps.settle(write);
+    if (!(await deps.settle(write))) return answerPending(ctx, PROFILE);
     ctx.body = await profileOf(deps, userId);
   };
   router.patch('/profile', authenticated, updateProfile);

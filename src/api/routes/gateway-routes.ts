@@ -8,6 +8,7 @@ import { commandContext } from '../middleware/request-context.ts';
 import { uuid, uuidParam } from '../path-params.ts';
 import { validate } from '../validation.ts';
 import { gatewayBody, provisionedBody } from './gateway-body.ts';
+import { answerPending } from './pending-answer.ts';
 
 export const gatewayName = z.string().trim().min(1, 'must not be empty').max(150);
 const provisionBody = z.object({ name: gatewayName.optional(), home_id: uuid.optional() });
@@ -54,7 +55,8 @@ export function gatewayRoutes(deps: ApiDependencies): Router {
   const rename = async (ctx: Context) => {
     const gatewayId = uuidParam(ctx.params, 'id');
     const body = validate(renameBody, ctx.request.body);
-    await deps.settle(await deps.gateways.rename(gatewayId, userOf(ctx), body.name, commandContext(ctx)));
+    const write = await deps.gateways.rename(gatewayId, userOf(ctx), body.name, commandContext(ctx));
+    if (!(await deps.settle(write))) return answerPending(ctx, `/api/gateways/${gatewayId}/`);
     ctx.body = await visibleGateway(ctx, gatewayId);
   };
   router.patch('/:id', rename);
@@ -68,7 +70,8 @@ export function gatewayRoutes(deps: ApiDependencies): Router {
 
   router.post('/:id/revoke', async (ctx: Context) => {
     const gatewayId = uuidParam(ctx.params, 'id');
-    await deps.settle(await deps.gateways.revoke(gatewayId, userOf(ctx), commandContext(ctx)));
+    const write = await deps.gateways.revoke(gatewayId, userOf(ctx), commandContext(ctx));
+    if (!(await deps.settle(write))) return answerPending(ctx, `/api/gateways/${gatewayId}/`);
     ctx.body = await visibleGateway(ctx, gatewayId);
   });
 

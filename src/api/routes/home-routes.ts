@@ -5,6 +5,7 @@ import { homeNameProblem } from '../../domain/homes/home-name.ts';
 import type { HomeRow } from '../../projections/queries/membership-queries.ts';
 import type { ApiDependencies } from '../api-dependencies.ts';
 import { HttpError } from '../http-error.ts';
+import { answerPending } from './pending-answer.ts';
 import { requireUser } from '../middleware/authenticate.ts';
 import { commandContext } from '../middleware/request-context.ts';
 import { uuidParam } from '../path-params.ts';
@@ -56,7 +57,8 @@ export function homeRoutes(deps: ApiDependencies): Router {
   const rename = async (ctx: Context) => {
     const homeId = uuidParam(ctx.params, 'home_id');
     const body = validate(renameBody, ctx.request.body);
-    await deps.settle(await deps.homes.rename(homeId, ctx.state.userId as string, body.name, commandContext(ctx)));
+    const write = await deps.homes.rename(homeId, ctx.state.userId as string, body.name, commandContext(ctx));
+    if (!(await deps.settle(write))) return answerPending(ctx, `/api/homes/${homeId}/`);
     ctx.body = await homeOf(ctx, homeId);
   };
   router.patch('/:home_id', rename);

@@ -10,6 +10,7 @@ import { requireUser } from '../middleware/authenticate.ts';
 import { commandContext } from '../middleware/request-context.ts';
 import { uuid, uuidParam } from '../path-params.ts';
 import { validate } from '../validation.ts';
+import { answerPending } from './pending-answer.ts';
 
 const role = z.enum(GRANTABLE_ROLES);
 const grantBody = z
@@ -33,6 +34,9 @@ function permissionBody(row: PermissionRow) {
     granted_at: new Date(row.granted_at).toISOString(),
   };
 }
+
+/** Where a grant or a role change is read back (the list: there is no GET of one permission). */
+const permissionsOf = (homeId: string) => `/api/gateways/homes/${homeId}/permissions/`;
 
 const userNotFound = () => new HttpError(404, 'user_not_found', 'No such user');
 
@@ -66,7 +70,7 @@ export function permissionRoutes(deps: ApiDependencies): Router {
       body.email !== undefined ? await deps.users.byEmail(body.email) : await deps.users.byId(body.user_id!);
     if (!grantee) throw userNotFound();
     const change = await deps.homes.grant(homeId, userOf(ctx), grantee.id, body.role, commandContext(ctx));
-    await deps.settle(change.write);
+    if (!(await deps.settle(change.write))) return answerPending(ctx, permissionsOf(homeId));
     ctx.status = change.outcome === 'granted' ? 201 : 200;
     ctx.body = await permissionOf(homeId, grantee.id);
   });
@@ -75,7 +79,8 @@ export function permissionRoutes(deps: ApiDependencies): Router {
     const homeId = uuidParam(ctx.params, 'home_id');
     const userId = uuidParam(ctx.params, 'user_id');
     const body = validate(changeBody, ctx.request.body);
-    await deps.settle(await deps.homes.changeRole(homeId, userOf(ctx), userId, body.role, commandContext(ctx)));
+    const write = await deps.homes.changeRole(homeId, userOf(ctx), userId, body.role, commandContext(ctx));
+    if (!(await deps.settle(write))) return answerPending(ctx, permissionsOf(homeId));
     ctx.body = await permissionOf(homeId, userId);
   });
 

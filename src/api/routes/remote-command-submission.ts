@@ -27,7 +27,7 @@ export function remoteControlOf(deps: ApiDependencies): SubmitRemoteCommand {
     gatewayLink: deps.gatewayLink,
     queuedCount: (gatewayId) => deps.remoteCommandViews.queuedCount(gatewayId),
     queueLimit: deps.remoteControl.queueLimit,
-    settle: (write) => deps.settle(write),
+    settle: async (write) => void (await deps.settle(write)),
   });
 }
 
