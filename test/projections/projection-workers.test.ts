@@ -5,6 +5,7 @@ import { readCheckpoint } from '../../src/projections/checkpoints.ts';
 import type { Projection } from '../../src/projections/projection.ts';
 import { ProjectionSet } from '../../src/projections/projection-set.ts';
 import { ProjectionWorkers } from '../../src/projections/projection-workers.ts';
+import { workerLockKey } from '../../src/projections/advisory-locks.ts';
 import { usersProjection } from '../../src/projections/read-models/users-projection.ts';
 import { createLogger } from '../../src/logger.ts';
 import { openStores, type Stores } from '../../src/stores.ts';
@@ -99,6 +100,58 @@ onPostgres('projection workers and rebuilds on a Postgres server', () => {
     expect(applied.a + applied.b).toBe(total);
     expect((await readCheckpoint(storesA.readModels.knex, 'users'))!.events_applied).toBe(total);
     expect(Number((await storesA.readModels.knex('users').count({ n: '*' }))[0]!.n)).toBe(30);
+  });
+
+  it('when the lease holder\'s connection dies, a standing-by ProjectionSet takes over and applies each event once; its waits read the database', async () => {
+    const { open } = await database();
+    const applied = { a: 0, b: 0 };
+    const counting = (worker: 'a' | 'b'): Projection => ({
+      ...usersProjection,
+      async applyBatch(trx, events, table) {
+        applied[worker] += events.length;
+        await usersProjection.applyBatch!(trx, events, table);
+      },
+    });
+    const storesA = await open();
+    const storesB = await open();
+    const setOf = (stores: Stores, worker: 'a' | 'b') =>
+      new ProjectionSet(stores.eventStore, stores.readModels.knex, [counting(worker)], logger, {
+        target: stores.readModels.target,
+        lockRetryMs: 50,
+      });
+    const setA = setOf(storesA, 'a');
+    const setB = setOf(storesB, 'b');
+    await setA.migrate();
+    await setA.start();
+    cleanups.push(() => setA.stop());
+    await vi.waitFor(() => expect(setA.applies('users')).toBe(true));
+    await setB.start();
+    cleanups.push(() => setB.stop());
+
+    // B applies nothing, yet its read-your-writes wait ends when A's commit reaches the checkpoint row.
+    await seedAccounts(storesB.eventStore, 5, 4);
+    expect(await setB.waitFor(await storesB.eventStore.headPosition(), ['UserRegistered'], 10_000)).toBe(true);
+    expect(setB.applies('users')).toBe(false);
+    expect(applied).toEqual({ a: 25, b: 0 });
+
+    // The holder's lock connection dies (as when its process is killed): the server frees the lock with it.
+    const key = BigInt(workerLockKey('users'));
+    await storesB.readModels.knex.raw(
+      `select pg_terminate_backend(pid) from pg_locks
+        where locktype = 'advisory' and granted and classid = ? and objid = ? and objsubid = 1`,
+      [String((key >> 32n) & 0xffffffffn), String(key & 0xffffffffn)],
+    );
+    await vi.waitFor(() => expect(setB.applies('users')).toBe(true), { timeout: 10_000 });
+    await vi.waitFor(() => expect(setA.applies('users')).toBe(false), { timeout: 10_000 });
+
+    await seedAccounts(storesA.eventStore, 5, 4);
+    // Now A stands by, and its wait is answered by B's commits.
+    expect(await setA.waitFor(await storesA.eventStore.headPosition(), ['UserRegistered'], 10_000)).toBe(true);
+    const total = await storesA.eventStore.countEvents!({ filter: { eventTypes: usersProjection.eventTypes } });
+    expect(total).toBe(50);
+    expect(applied.a + applied.b).toBe(total);
+    expect(applied.b).toBeGreaterThan(0);
+    expect((await readCheckpoint(storesA.readModels.knex, 'users'))!.events_applied).toBe(total);
   });
 
   it(
