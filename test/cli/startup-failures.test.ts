@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -101,6 +101,41 @@ describe('start-up failures an operator can fix: one line, exit code 2, no secre
     const result = await serve({ DATA_DIR: freshDataDir(), PORT: '0', JWT_SECRET: 'short-jwt-secret' });
     expectOneLine(result, 'JWT_SECRET');
     expect(result.stderr).not.toContain('short-jwt-secret');
+  });
+
+  it('an unreadable JWT_PRIVATE_KEY_FILE gives one line naming the variable and the file', async () => {
+    const missing = path.join(freshDataDir(), 'no-such-key.pem');
+    const result = await serve({
+      DATA_DIR: freshDataDir(),
+      PORT: '0',
+      JWT_SECRET: SECRET,
+      JWT_PRIVATE_KEY_FILE: missing,
+    });
+    expectOneLine(result, 'JWT_PRIVATE_KEY_FILE', missing, 'cannot be read (ENOENT)');
+  });
+
+  it('a JWT_PRIVATE_KEY_FILE that holds no Ed25519 private key gives one line, without its content', async () => {
+    const dir = freshDataDir();
+    const notAKey = path.join(dir, 'not-a-key.pem');
+    fs.writeFileSync(
+      notAKey,
+      '-----BEGIN PRIVATE KEY-----\nc2VjcmV0LWtleS1tYXRlcmlhbC10aGF0LWlzLWJyb2tlbg==\n-----END PRIVATE KEY-----\n',
+    );
+    const rsa = path.join(dir, 'rsa.pem');
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+    fs.writeFileSync(rsa, privateKey.export({ format: 'pem', type: 'pkcs8' }));
+
+    const broken = await serve({ DATA_DIR: dir, PORT: '0', JWT_SECRET: SECRET, JWT_PRIVATE_KEY_FILE: notAKey });
+    expectOneLine(
+      broken,
+      'JWT_PRIVATE_KEY_FILE',
+      'not a PEM Ed25519 private key',
+      'openssl genpkey -algorithm ed25519',
+    );
+    expect(broken.stderr).not.toContain('c2VjcmV0');
+    const wrongType = await serve({ DATA_DIR: dir, PORT: '0', JWT_SECRET: SECRET, JWT_PRIVATE_KEY_FILE: rsa });
+    expectOneLine(wrongType, 'JWT_PRIVATE_KEY_FILE', 'holds a rsa key; only Ed25519');
+    expect(wrongType.stderr).not.toContain('BEGIN');
   });
 
   it('an unexpected failure keeps its stack and exits 1', async () => {

@@ -57,9 +57,9 @@ export function authRoutes(deps: ApiDependencies): Router {
   return router;
 }
 
-const tokensFor = (deps: ApiDependencies, session: Session) => ({
-  access: deps.tokens.signAccess(session.userId),
-  refresh: deps.tokens.signRefresh(session),
+const tokensFor = async (deps: ApiDependencies, session: Session) => ({
+  access: await deps.tokens.signAccess(session.userId),
+  refresh: await deps.tokens.signRefresh(session),
 });
 
 async function profileOf(deps: ApiDependencies, userId: string) {
@@ -68,9 +68,9 @@ async function profileOf(deps: ApiDependencies, userId: string) {
   return profileBody(row);
 }
 
-function refreshClaims(deps: ApiDependencies, token: string) {
+async function refreshClaims(deps: ApiDependencies, token: string) {
   try {
-    return deps.tokens.verifyRefresh(token);
+    return await deps.tokens.verifyRefresh(token);
   } catch (error) {
     if (error instanceof InvalidTokenError) throw unauthorized('invalid_token', error.message);
     throw error;
@@ -92,7 +92,7 @@ function addSessionRoutes(router: Router, deps: ApiDependencies): void {
     ctx.status = 201;
     ctx.body = {
       user: profileBody({ ...session.profile, created_at: at, updated_at: at }),
-      ...tokensFor(deps, session),
+      ...(await tokensFor(deps, session)),
       homes: [],
     };
   });
@@ -118,7 +118,7 @@ function addSessionRoutes(router: Router, deps: ApiDependencies): void {
     await limits.byEmailAndAddress.reset(pairKey(body.email, ctx.ip));
     await deps.settle(session.write);
     ctx.body = {
-      ...tokensFor(deps, session),
+      ...(await tokensFor(deps, session)),
       user: await profileOf(deps, session.userId),
       homes: await deps.homeIdsOf(session.userId),
     };
@@ -126,16 +126,16 @@ function addSessionRoutes(router: Router, deps: ApiDependencies): void {
 
   const refresh = async (ctx: Context) => {
     const body = validate(refreshBody, ctx.request.body);
-    const claims = refreshClaims(deps, body.refresh);
+    const claims = await refreshClaims(deps, body.refresh);
     const session = await deps.accounts.refresh(claims, commandContext(ctx, { kind: 'user', id: claims.userId }));
-    ctx.body = tokensFor(deps, session);
+    ctx.body = await tokensFor(deps, session);
   };
   router.post('/refresh', refresh);
   router.post('/token/refresh', refresh);
 
   router.post('/logout', async (ctx: Context) => {
     const body = validate(refreshBody, ctx.request.body);
-    const claims = refreshClaims(deps, body.refresh);
+    const claims = await refreshClaims(deps, body.refresh);
     await deps.accounts.logOut(claims, commandContext(ctx, { kind: 'user', id: claims.userId }));
     ctx.status = 204;
   });
