@@ -6,7 +6,8 @@ import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ed25519KeyId } from '../../src/api/auth/jwt-keys.ts';
 import { TokenService } from '../../src/api/auth/token-service.ts';
-import { registerUser, type TestUser } from '../support/fixtures.ts';
+import { AppLiveSocket } from '../support/app-client.ts';
+import { provisionGateway, registerUser, type TestUser } from '../support/fixtures.ts';
 import { HttpClient } from '../support/http.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
@@ -89,6 +90,19 @@ describe('EdDSA tokens and the JWKS (/.well-known/jwks.json)', () => {
     const response = await new HttpClient(server.url).post('/api/auth/refresh', { refresh: user.refresh });
     expect(response.status, JSON.stringify(response.body)).toBe(200);
     expect(decodeProtectedHeader(response.body.access).kid).toBe(ed25519KeyId(current.publicKey));
+  });
+
+  it("the app's live socket admits by the same EdDSA tokens", async () => {
+    const { homeId } = await provisionGateway(user);
+    const socket = await AppLiveSocket.connect(server.url, homeId, user.access);
+    socket.close();
+    const stranger = generateKeyPairSync('ed25519');
+    const forged = await new TokenService(
+      { secret: SECRET, ed25519: { privateKey: stranger.privateKey, previousPublicKeys: [] } },
+      900,
+      2_592_000,
+    ).signAccess(user.id);
+    await expect(AppLiveSocket.connect(server.url, homeId, forged)).rejects.toThrow('HTTP 401');
   });
 
   it('a token signed by a key the server does not hold is 401', async () => {
