@@ -29,6 +29,7 @@ import { shutdownOnce } from './server/shutdown.ts';
 import { apiDependencies } from './server/api-wiring.ts';
 import { openLimiters } from './server/limits.ts';
 import { buildWriteSide } from './server/write-side.ts';
+import { loadEd25519Keys } from './server/jwt-key-files.ts';
 
 export interface RunningServer {
   /** http://host:port of the listening server. */
@@ -67,6 +68,8 @@ export interface ServerOptions {
  * server/readiness.ts; `close()` (server/shutdown.ts) stops accepting, drains, and closes the stores.
  */
 export async function startServer(config: Config, logger: Logger, options: ServerOptions = {}): Promise<RunningServer> {
+  // Before any store opens: a bad key file is a configuration error with nothing to clean up.
+  const ed25519Keys = loadEd25519Keys(config);
   const stores = await openStores(config, logger, 'serve');
   if (options.wrapEventStore) stores.eventStore = options.wrapEventStore(stores.eventStore);
   // One registry per process (made here, handed to each part): every adapter's appends are measured.
@@ -107,10 +110,9 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     });
     const { bridge, relay } = gatewaySide;
     const tokens = new TokenService(
-      jwtSecret,
+      { secret: jwtSecret, previousSecrets: config.JWT_PREVIOUS_SECRETS, ...(ed25519Keys && { ed25519: ed25519Keys }) },
       config.ACCESS_TOKEN_TTL_S,
       config.REFRESH_TOKEN_TTL_S,
-      config.JWT_PREVIOUS_SECRETS,
     );
     const memberships = new MembershipQueries(knex);
     const deviceViews = new DeviceQueries(knex);

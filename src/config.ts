@@ -30,6 +30,20 @@ const envSchema = z.object({
     .transform((value) => value.split(',').map((secret) => secret.trim()))
     .pipe(z.array(z.string().min(32, 'each secret must be at least 32 characters')).max(10, 'at most 10 secrets'))
     .default([]),
+  /**
+   * An Ed25519 private key (PEM, PKCS#8) that signs tokens with EdDSA instead of JWT_SECRET's HS256, so other
+   * services can verify them with the public keys at `/.well-known/jwks.json`.
+   */
+  JWT_PRIVATE_KEY_FILE: z.string().min(1).max(4096).optional(),
+  /**
+   * Ed25519 keys a rotation retired (PEM files, public or private; comma-separated): their tokens still verify and
+   * the JWKS still lists them. Needs JWT_PRIVATE_KEY_FILE.
+   */
+  JWT_PREVIOUS_PUBLIC_KEY_FILES: z
+    .string()
+    .transform((value) => value.split(',').map((file) => file.trim()))
+    .pipe(z.array(z.string().min(1, 'a file name is empty').max(4096)).max(10, 'at most 10 files'))
+    .default([]),
   ACCESS_TOKEN_TTL_S: z.coerce.number().int().min(30).max(86_400).default(900),
   REFRESH_TOKEN_TTL_S: z.coerce.number().int().min(300).max(31_536_000).default(2_592_000),
   /**

@@ -19,6 +19,7 @@ import { telemetryRoutes } from './routes/telemetry-routes.ts';
 import { deviceSyncRoutes } from './routes/device-sync-routes.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health-routes.ts';
 import { homeRoutes } from './routes/home-routes.ts';
+import { jwksRoutes } from './routes/jwks-routes.ts';
 import { openApiRoutes } from './routes/openapi-routes.ts';
 import { pairingRoutes } from './routes/pairing-routes.ts';
 import { permissionRoutes } from './routes/permission-routes.ts';
@@ -60,6 +61,7 @@ export function installApi(
   const routers = [
     healthRoutes(options.readiness),
     openApiRoutes(),
+    jwksRoutes(deps.tokens),
     authRoutes(deps),
     // Pairing and permissions before the gateway routes, whose `/:id` would otherwise claim their paths.
     pairingRoutes(deps),

@@ -21,9 +21,9 @@ export interface AppSocketParts {
 export function createAppSockets(parts: AppSocketParts): { hub: AppSocketHub; gate: AppSocketGate } {
   const hub = new AppSocketHub(parts.store, parts.deviceViews, parts.logger);
   const gate = new AppSocketGate({
-    verifyAccessToken: (token) => {
+    verifyAccessToken: async (token) => {
       try {
-        return parts.tokens.verifyAccess(token);
+        return await parts.tokens.verifyAccess(token);
       } catch (error) {
         if (error instanceof InvalidTokenError) return null;
         throw error;

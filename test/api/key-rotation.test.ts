@@ -11,7 +11,7 @@ const NEW_SECRET = 'the-secret-after-the-rotation-0123456789abcdefgh';
 const STRANGER_SECRET = 'a-secret-this-deployment-never-held-0123456789';
 
 /** What a node still running with the old secret (JWT_SECRET=OLD_SECRET) signed before the rotation. */
-const beforeRotation = new TokenService(OLD_SECRET, 900, 2_592_000);
+const beforeRotation = new TokenService({ secret: OLD_SECRET }, 900, 2_592_000);
 
 describe('key rotation: JWT_SECRET moved to JWT_PREVIOUS_SECRETS logs nobody out', () => {
   let server: TestServer;
@@ -33,7 +33,7 @@ describe('key rotation: JWT_SECRET moved to JWT_PREVIOUS_SECRETS logs nobody out
   });
 
   it('an access token signed with the previous secret still verifies', async () => {
-    const response = await profileWith(beforeRotation.signAccess(user.id));
+    const response = await profileWith(await beforeRotation.signAccess(user.id));
     expect(response.status, JSON.stringify(response.body)).toBe(200);
     expect(response.body.id ?? response.body.user?.id).toBe(user.id);
   });
@@ -41,7 +41,11 @@ describe('key rotation: JWT_SECRET moved to JWT_PREVIOUS_SECRETS logs nobody out
   it('a refresh token signed with the previous secret still refreshes, into tokens of the current secret', async () => {
     // The same family and token id the server issued, as the node before the rotation would have signed them.
     const claims = jwt.decode(user.refresh) as { sub: string; fam: string; jti: string };
-    const oldRefresh = beforeRotation.signRefresh({ userId: claims.sub, familyId: claims.fam, tokenId: claims.jti });
+    const oldRefresh = await beforeRotation.signRefresh({
+      userId: claims.sub,
+      familyId: claims.fam,
+      tokenId: claims.jti,
+    });
     const response = await new HttpClient(server.url).post('/api/auth/refresh', { refresh: oldRefresh });
     expect(response.status, JSON.stringify(response.body)).toBe(200);
     expect(jwt.decode(response.body.access, { complete: true })?.header.kid).toBe(keyIdOf(NEW_SECRET));
@@ -49,8 +53,8 @@ describe('key rotation: JWT_SECRET moved to JWT_PREVIOUS_SECRETS logs nobody out
   });
 
   it('a token with a kid this deployment does not hold is 401', async () => {
-    const stranger = new TokenService(STRANGER_SECRET, 900, 2_592_000);
-    const response = await profileWith(stranger.signAccess(user.id));
+    const stranger = new TokenService({ secret: STRANGER_SECRET }, 900, 2_592_000);
+    const response = await profileWith(await stranger.signAccess(user.id));
     expect(response.status).toBe(401);
   });
 
@@ -79,9 +83,9 @@ describe('key rotation: JWT_SECRET moved to JWT_PREVIOUS_SECRETS logs nobody out
     expect((await profileWith(withoutKid(OLD_SECRET))).status).toBe(401);
   });
 
-  it('once the previous secret is dropped from JWT_PREVIOUS_SECRETS its tokens are refused', () => {
-    const afterCleanup = new TokenService(NEW_SECRET, 900, 2_592_000);
-    expect(() => afterCleanup.verifyAccess(beforeRotation.signAccess(user.id))).toThrow('Invalid token');
-    expect(afterCleanup.verifyAccess(afterCleanup.signAccess(user.id)).userId).toBe(user.id);
+  it('once the previous secret is dropped from JWT_PREVIOUS_SECRETS its tokens are refused', async () => {
+    const afterCleanup = new TokenService({ secret: NEW_SECRET }, 900, 2_592_000);
+    await expect(afterCleanup.verifyAccess(await beforeRotation.signAccess(user.id))).rejects.toThrow('Invalid token');
+    expect((await afterCleanup.verifyAccess(await afterCleanup.signAccess(user.id))).userId).toBe(user.id);
   });
 });

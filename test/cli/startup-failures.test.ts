@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -101,6 +101,42 @@ describe('start-up failures an operator can fix: one line, exit code 2, no secre
     const result = await serve({ DATA_DIR: freshDataDir(), PORT: '0', JWT_SECRET: 'short-jwt-secret' });
     expectOneLine(result, 'JWT_SECRET');
     expect(result.stderr).not.toContain('short-jwt-secret');
+  });
+
+  describe('JWT_PRIVATE_KEY_FILE (read before any store opens)', () => {
+    // No PGlite copy: start-up stops before a store is opened.
+    const keyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smarthome-key-files-'));
+    afterAll(() => fs.rmSync(keyDir, { recursive: true, force: true }));
+    const serveWithKey = (file: string) =>
+      serve({ DATA_DIR: keyDir, PORT: '0', JWT_SECRET: SECRET, JWT_PRIVATE_KEY_FILE: file });
+
+    it('an unreadable file gives one line naming the variable and the file', async () => {
+      const missing = path.join(keyDir, 'no-such-key.pem');
+      expectOneLine(await serveWithKey(missing), 'JWT_PRIVATE_KEY_FILE', missing, 'cannot be read (ENOENT)');
+    });
+
+    it('a file that holds no PEM private key gives one line, without its content', async () => {
+      const notAKey = path.join(keyDir, 'not-a-key.pem');
+      const body = 'c2VjcmV0LWtleS1tYXRlcmlhbC10aGF0LWlzLWJyb2tlbg==';
+      fs.writeFileSync(notAKey, `-----BEGIN PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY-----\n`);
+      const result = await serveWithKey(notAKey);
+      expectOneLine(
+        result,
+        'JWT_PRIVATE_KEY_FILE',
+        'not a PEM Ed25519 private key',
+        'openssl genpkey -algorithm ed25519',
+      );
+      expect(result.stderr).not.toContain(body);
+    });
+
+    it('a key of another type gives one line naming the type, without the key', async () => {
+      const rsa = path.join(keyDir, 'rsa.pem');
+      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 1024 });
+      fs.writeFileSync(rsa, privateKey.export({ format: 'pem', type: 'pkcs8' }));
+      const result = await serveWithKey(rsa);
+      expectOneLine(result, 'JWT_PRIVATE_KEY_FILE', 'holds a rsa key; only Ed25519');
+      expect(result.stderr).not.toContain('BEGIN');
+    });
   });
 
   it('an unexpected failure keeps its stack and exits 1', async () => {

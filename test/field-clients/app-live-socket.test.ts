@@ -200,7 +200,9 @@ for (const target of serverTargets()) {
       const home = await homeWithEveryRole(server);
       // Two seconds, not one: `iat` is whole seconds, so a one-second token signed late in a second may already be
       // expired by the time the upgrade checks it (a 401 instead of the close this test is about).
-      const shortLived = new TokenService(server.env.JWT_SECRET!, 2, 60).signAccess(home.people.viewer.id);
+      const shortLived = await new TokenService({ secret: server.env.JWT_SECRET! }, 2, 60).signAccess(
+        home.people.viewer.id,
+      );
       const socket = await live(home.homeId, shortLived);
       expect(await socket.closed).toEqual({ code: 4401, reason: 'access token expired; reconnect with a new one' });
     });

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import jwt from 'jsonwebtoken';
+import { errors, jwtVerify, SignJWT } from 'jose';
 import { z } from 'zod';
-import { headerKeyId, JwtKeyRing } from './jwt-keys.ts';
+import { headerKeyId, JwtKeyRing, type JwtKeyMaterial, type PublicJwk } from './jwt-keys.ts';
 
-const ALGORITHM = 'HS256';
 const ISSUER = 'smarthome-cloud';
 
 /** Seconds of clock difference tolerated between the node that signed a token and the one that verifies it. */
@@ -41,76 +40,81 @@ export class InvalidTokenError extends Error {
 }
 
 /**
- * Signs and verifies JWTs. Verification pins HS256 (never `none`, never an algorithm switch) and the token type,
- * so a refresh token is refused where an access token is expected and vice versa.
+ * Signs and verifies JWTs (jose). The key a token's `kid` names fixes the one algorithm accepted (HS256 for a
+ * secret, EdDSA for an Ed25519 key; never `none`, never a switch), and the token type is checked, so a refresh
+ * token is refused where an access token is expected and vice versa.
  */
 export class TokenService {
-  /** The current secret signs (its `kid` in the header); previous secrets still verify (README "Key rotation"). */
+  /** The current key signs (its `kid` in the header); previous keys still verify (README "Key rotation"). */
   private readonly keys: JwtKeyRing;
 
   constructor(
-    secret: string,
+    keys: JwtKeyMaterial,
     private readonly accessTtlSeconds: number,
     private readonly refreshTtlSeconds: number,
-    previousSecrets: readonly string[] = [],
   ) {
-    this.keys = new JwtKeyRing(secret, previousSecrets);
+    this.keys = new JwtKeyRing(keys);
   }
 
   get accessTtl(): number {
     return this.accessTtlSeconds;
   }
 
-  signAccess(userId: string): string {
-    return jwt.sign({ type: 'access' }, this.keys.current.key, {
-      algorithm: ALGORITHM,
-      keyid: this.keys.current.kid,
-      subject: userId,
-      jwtid: randomUUID(),
-      expiresIn: this.accessTtlSeconds,
-      issuer: ISSUER,
-    });
+  /** The public keys other services verify our tokens with (the JWKS); empty when tokens are HS256. */
+  publicKeys(): PublicJwk[] {
+    return this.keys.publicJwks();
   }
 
-  signRefresh(claims: RefreshTokenClaims): string {
-    return jwt.sign({ type: 'refresh', fam: claims.familyId }, this.keys.current.key, {
-      algorithm: ALGORITHM,
-      keyid: this.keys.current.kid,
-      subject: claims.userId,
-      jwtid: claims.tokenId,
-      expiresIn: this.refreshTtlSeconds,
-      issuer: ISSUER,
-    });
+  signAccess(userId: string): Promise<string> {
+    return this.sign({ type: 'access' }, userId, randomUUID(), this.accessTtlSeconds);
+  }
+
+  signRefresh(claims: RefreshTokenClaims): Promise<string> {
+    return this.sign({ type: 'refresh', fam: claims.familyId }, claims.userId, claims.tokenId, this.refreshTtlSeconds);
   }
 
   /** The token's user, and when it expires (Unix seconds: a live socket opened with it ends then). */
-  verifyAccess(token: string): { userId: string; expiresAt: number } {
-    const claims = accessClaims.safeParse(this.verify(token));
+  async verifyAccess(token: string): Promise<{ userId: string; expiresAt: number }> {
+    const claims = accessClaims.safeParse(await this.verify(token));
     if (!claims.success) throw new InvalidTokenError('Not an access token');
     checkLifetime(claims.data, this.accessTtlSeconds);
     return { userId: claims.data.sub, expiresAt: claims.data.exp };
   }
 
-  verifyRefresh(token: string): RefreshTokenClaims {
-    const claims = refreshClaims.safeParse(this.verify(token));
+  async verifyRefresh(token: string): Promise<RefreshTokenClaims> {
+    const claims = refreshClaims.safeParse(await this.verify(token));
     if (!claims.success) throw new InvalidTokenError('Not a refresh token');
     checkLifetime(claims.data, this.refreshTtlSeconds);
     return { userId: claims.data.sub, familyId: claims.data.fam, tokenId: claims.data.jti };
   }
 
-  private verify(token: string): unknown {
+  private sign(payload: Record<string, string>, subject: string, jwtId: string, ttlSeconds: number): Promise<string> {
+    const { kid, alg, key } = this.keys.signing;
+    const issuedAt = Math.floor(Date.now() / 1000);
+    return new SignJWT(payload)
+      .setProtectedHeader({ alg, kid })
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(issuedAt + ttlSeconds)
+      .setIssuer(ISSUER)
+      .setSubject(subject)
+      .setJti(jwtId)
+      .sign(key);
+  }
+
+  private async verify(token: string): Promise<unknown> {
     const key = this.keys.verificationKey(headerKeyId(token));
     if (key === null) throw new InvalidTokenError('Invalid token');
     try {
-      return jwt.verify(token, key, { algorithms: [ALGORITHM], issuer: ISSUER });
+      const { payload } = await jwtVerify(token, key.key, { algorithms: [key.alg], issuer: ISSUER });
+      return payload;
     } catch (error) {
-      throw new InvalidTokenError(error instanceof jwt.TokenExpiredError ? 'Token expired' : 'Invalid token');
+      throw new InvalidTokenError(error instanceof errors.JWTExpired ? 'Token expired' : 'Invalid token');
     }
   }
 }
 
 /**
- * jsonwebtoken checks `exp` and `nbf` only when present and never looks at `iat`. A token of ours was issued in
+ * jose checks `exp` and `nbf` only when present and `iat` only for its type. A token of ours was issued in
  * the past (within the clock tolerance) and lives no longer than the lifetime this service signs with.
  */
 function checkLifetime(claims: TimeClaims, ttlSeconds: number): void {

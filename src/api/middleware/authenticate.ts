@@ -9,7 +9,7 @@ export function requireUser(tokens: TokenService) {
     const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/.exec(header);
     if (!match) throw unauthorized('not_authenticated', 'Send an access token as Authorization: Bearer <token>');
     try {
-      ctx.state.userId = tokens.verifyAccess(match[1]!).userId;
+      ctx.state.userId = (await tokens.verifyAccess(match[1]!)).userId;
     } catch (error) {
       if (error instanceof InvalidTokenError) throw unauthorized('invalid_token', error.message);
       throw error;

@@ -60,9 +60,9 @@ export function authRoutes(deps: ApiDependencies): Router {
   return router;
 }
 
-const tokensFor = (deps: ApiDependencies, session: Session) => ({
-  access: deps.tokens.signAccess(session.userId),
-  refresh: deps.tokens.signRefresh(session),
+const tokensFor = async (deps: ApiDependencies, session: Session) => ({
+  access: await deps.tokens.signAccess(session.userId),
+  refresh: await deps.tokens.signRefresh(session),
 });
 
 async function profileOf(deps: ApiDependencies, userId: string) {
@@ -71,9 +71,9 @@ async function profileOf(deps: ApiDependencies, userId: string) {
   return profileBody(row);
 }
 
-function refreshClaims(deps: ApiDependencies, token: string) {
+async function refreshClaims(deps: ApiDependencies, token: string) {
   try {
-    return deps.tokens.verifyRefresh(token);
+    return await deps.tokens.verifyRefresh(token);
   } catch (error) {
     if (error instanceof InvalidTokenError) throw unauthorized('invalid_token', error.message);
     throw error;
@@ -95,7 +95,7 @@ function addSessionRoutes(router: Router, deps: ApiDependencies): void {
     ctx.status = 201;
     ctx.body = {
       user: profileBody({ ...session.profile, created_at: at, updated_at: at }),
-      ...tokensFor(deps, session),
+      ...(await tokensFor(deps, session)),
       homes: [],
     };
   });
@@ -123,23 +123,23 @@ function addSessionRoutes(router: Router, deps: ApiDependencies): void {
     const row = await deps.users.byId(session.userId);
     const homes = await deps.homeIdsOf(session.userId);
     // Registered on another node, and the users read model is stuck: the tokens still, and where the profile is.
-    if (!row && !settled) return answerPending(ctx, PROFILE, { ...tokensFor(deps, session), homes });
+    if (!row && !settled) return answerPending(ctx, PROFILE, { ...(await tokensFor(deps, session)), homes });
     if (!row) throw new HttpError(404, 'user_not_found', 'No such user');
-    ctx.body = { ...tokensFor(deps, session), user: profileBody(row), homes };
+    ctx.body = { ...(await tokensFor(deps, session)), user: profileBody(row), homes };
   });
 
   const refresh = async (ctx: Context) => {
     const body = validate(refreshBody, ctx.request.body);
-    const claims = refreshClaims(deps, body.refresh);
+    const claims = await refreshClaims(deps, body.refresh);
     const session = await deps.accounts.refresh(claims, commandContext(ctx, { kind: 'user', id: claims.userId }));
-    ctx.body = tokensFor(deps, session);
+    ctx.body = await tokensFor(deps, session);
   };
   router.post('/refresh', refresh);
   router.post('/token/refresh', refresh);
 
   router.post('/logout', async (ctx: Context) => {
     const body = validate(refreshBody, ctx.request.body);
-    const claims = refreshClaims(deps, body.refresh);
+    const claims = await refreshClaims(deps, body.refresh);
     await deps.accounts.logOut(claims, commandContext(ctx, { kind: 'user', id: claims.userId }));
     ctx.status = 204;
   });

@@ -13,7 +13,7 @@ const LOCAL_HOME_ID = /^[0-9]{1,18}$/;
 export const USE_CLOUD_HOME_ID = 'use the cloud home id (a UUID, home_id of GET /api/remote/gateways)';
 
 /** Checks an access token: its user and expiry (Unix seconds), or null when it is not a valid access token. */
-export type AccessTokenCheck = (token: string) => { userId: string; expiresAt: number } | null;
+export type AccessTokenCheck = (token: string) => Promise<{ userId: string; expiresAt: number } | null>;
 
 export interface AppSocketGateOptions {
   verifyAccessToken: AccessTokenCheck;
@@ -60,7 +60,7 @@ export class AppSocketGate {
 
   private async admit(request: IncomingMessage): Promise<{ status: number; message: string } | null> {
     const pathId = APP_PATH.exec(pathOf(request))![1]!;
-    const user = this.options.verifyAccessToken(tokenOf(request) ?? '');
+    const user = await this.options.verifyAccessToken(tokenOf(request) ?? '');
     if (!user) return { status: 401, message: 'Unauthorized' };
     if (this.options.hub.socketsOf(user.userId) >= this.options.maxSocketsPerUser)
       return { status: 429, message: 'Too Many Requests' };
