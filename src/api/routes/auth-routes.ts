@@ -1,8 +1,6 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { z } from 'zod';
 import type { Session } from '../../commands/accounts/account-commands.ts';
-import { normaliseEmail } from '../../domain/accounts/email.ts';
 import { DomainError } from '../../domain/errors.ts';
 import type { ApiDependencies } from '../api-dependencies.ts';
 import { InvalidTokenError } from '../auth/token-service.ts';
@@ -11,36 +9,24 @@ import { HttpError, unauthorized } from '../http-error.ts';
 import { requireUser } from '../middleware/authenticate.ts';
 import { commandContext } from '../middleware/request-context.ts';
 import { validate } from '../validation.ts';
+import {
+  changePasswordBody,
+  loginBody,
+  profilePatch,
+  refreshBody,
+  registerBody,
+  type ProfileResponse,
+  type SessionResponse,
+  type TokensResponse,
+} from '../contracts/auth-contract.ts';
 
-const email = z.string().trim().max(254).email('must be a valid e-mail address').transform(normaliseEmail);
-const password = z
-  .string()
-  .min(8, 'must be at least 8 characters')
-  .refine((value) => Buffer.byteLength(value, 'utf8') <= 1024, 'must be at most 1024 bytes');
-const name = z.string().trim().max(150);
-
-const registerBody = z
-  .object({
-    email,
-    password,
-    name: name.optional(),
-    first_name: name.optional(),
-    last_name: name.optional(),
-    // Apps written for the earlier service send a confirmation field.
-    password2: z.string().max(4096).optional(),
-  })
-  .refine((body) => body.password2 === undefined || body.password2 === body.password, {
-    message: 'must equal password',
-    path: ['password2'],
-  });
-const loginBody = z.object({ email, password: z.string().min(1).max(4096) });
-const refreshBody = z.object({ refresh: z.string().min(1).max(4096) });
-const profilePatch = z
-  .object({ name: name.optional(), email: email.optional() })
-  .refine((body) => body.name !== undefined || body.email !== undefined, { message: 'send name and/or email' });
-const changePasswordBody = z.object({ old_password: z.string().min(1).max(4096), new_password: password });
-
-function profileBody(row: { id: string; email: string; name: string; created_at: Date; updated_at: Date }) {
+function profileBody(row: {
+  id: string;
+  email: string;
+  name: string;
+  created_at: Date;
+  updated_at: Date;
+}): ProfileResponse {
   return {
     id: row.id,
     email: row.email,
@@ -57,12 +43,12 @@ export function authRoutes(deps: ApiDependencies): Router {
   return router;
 }
 
-const tokensFor = (deps: ApiDependencies, session: Session) => ({
+const tokensFor = (deps: ApiDependencies, session: Session): TokensResponse => ({
   access: deps.tokens.signAccess(session.userId),
   refresh: deps.tokens.signRefresh(session),
 });
 
-async function profileOf(deps: ApiDependencies, userId: string) {
+async function profileOf(deps: ApiDependencies, userId: string): Promise<ProfileResponse> {
   const row = await deps.users.byId(userId);
   if (!row) throw new HttpError(404, 'user_not_found', 'No such user');
   return profileBody(row);
@@ -94,7 +80,7 @@ function addSessionRoutes(router: Router, deps: ApiDependencies): void {
       user: profileBody({ ...session.profile, created_at: at, updated_at: at }),
       ...tokensFor(deps, session),
       homes: [],
-    };
+    } satisfies SessionResponse;
   });
 
   router.post('/login', async (ctx: Context) => {
@@ -121,7 +107,7 @@ function addSessionRoutes(router: Router, deps: ApiDependencies): void {
       ...tokensFor(deps, session),
       user: await profileOf(deps, session.userId),
       homes: await deps.homeIdsOf(session.userId),
-    };
+    } satisfies SessionResponse;
   });
 
   const refresh = async (ctx: Context) => {
