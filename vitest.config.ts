@@ -25,6 +25,8 @@ const UNIT = [
   'test/field-clients/app-gateway-status.test.ts',
   'test/projections/apply-failure.test.ts',
   'test/metrics/metric-labels.test.ts',
+  'test/api/openapi-document.test.ts',
+  'test/api/openapi-contract-check.test.ts',
 ];
 
 // `npm test` (and CI) runs both projects; `--project unit` or `--project integration` runs one.

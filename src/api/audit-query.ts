@@ -29,7 +29,7 @@ const types = z
     }
   });
 
-const auditQuery = z
+export const auditQuery = z
   .object({
     home_id: uuid,
     from: time.optional(),

@@ -58,8 +58,16 @@ export function installApi(
   app.use(accessLog(options.logger));
   app.use(errorHandler(options.logger));
   app.use(jsonBody(MAX_BODY_BYTES));
-  const routers = [
-    healthRoutes(options.readiness),
+  for (const router of [...apiRouters(deps, options.readiness), ...(options.extraRoutes ?? [])]) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
+}
+
+/** The API's routers, in matching order (every route they hold is in the OpenAPI document; a test checks). */
+export function apiRouters(deps: ApiDependencies, readiness: readonly ReadinessCheck[]): Router[] {
+  return [
+    healthRoutes(readiness),
     openApiRoutes(),
     jwksRoutes(deps.tokens),
     authRoutes(deps),
@@ -74,10 +82,5 @@ export function installApi(
     auditRoutes(deps),
     appRemoteRoutes(deps),
     appControlRoutes(deps),
-    ...(options.extraRoutes ?? []),
   ];
-  for (const router of routers) {
-    app.use(router.routes());
-    app.use(router.allowedMethods());
-  }
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { validate } from './validation.ts';
 
-const pageQuery = z.object({
+export const pageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
 });

@@ -243,14 +243,14 @@ describe.each(serverTargets())('gateways API (%s)', (target) => {
       '/api/gateways/provision',
       '/api/gateways/request-pairing',
       '/api/gateways/complete-pairing',
-      '/api/gateways/',
-      '/api/gateways/{id}/',
+      '/api/gateways',
+      '/api/gateways/{id}',
       '/api/gateways/{id}/revoke',
       '/api/gateways/{id}/rotate-secret',
-      '/api/gateways/homes/{home_id}/permissions/',
-      '/api/gateways/homes/{home_id}/permissions/{user_id}/',
-      '/api/homes/',
-      '/api/homes/{home_id}/',
+      '/api/gateways/homes/{home_id}/permissions',
+      '/api/gateways/homes/{home_id}/permissions/{user_id}',
+      '/api/homes',
+      '/api/homes/{home_id}',
     ]) {
       expect(doc.body.paths[path], path).toBeDefined();
     }

@@ -347,10 +347,10 @@ for (const target of serverTargets()) {
       for (const path of [
         '/api/remote/gateways',
         '/api/remote/homes/{home_id}/status',
-        '/api/homes/{home_id}/devices/',
+        '/api/homes/{home_id}/devices',
         '/api/remote/homes/{home_id}/entities/{entity_id}/control',
         '/api/remote/homes/{home_id}/scenes/{scene_id}/run',
-        '/ws/home/{id}/',
+        '/ws/home/{id}',
       ]) {
         expect(doc.body.paths[path], path).toBeDefined();
       }

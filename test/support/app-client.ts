@@ -7,8 +7,12 @@ import { eventCatalogue } from '../../src/domain/catalogue.ts';
 import { telemetryStream } from '../../src/domain/bridge/telemetry-events.ts';
 import type { EventStore } from '../../src/eventstore/port.ts';
 import type { JsonResponse } from './http.ts';
+import { checkAgainstContract } from './openapi-contract.ts';
 
-/** axios' defaults plus the app's instance headers: JSON, and the Bearer token its interceptor adds. */
+/**
+ * axios' defaults plus the app's instance headers: JSON, and the Bearer token its interceptor adds. Every answer is
+ * checked against the OpenAPI document.
+ */
 export class AppClient {
   constructor(
     readonly baseUrl: string,
@@ -37,6 +41,7 @@ export class AppClient {
     } catch {
       // Not JSON (a proxy's HTML error page, say): the test sees the raw text, as the app's axios would.
     }
+    checkAgainstContract(method, `/api${path}`, response.status, response.headers.get('content-type'), parsed);
     return { status: response.status, headers: response.headers, body: parsed as any };
   }
 

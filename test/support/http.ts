@@ -1,11 +1,13 @@
 // Test helper: response bodies are asserted field by field in the tests, so they are typed loosely here (any).
-/** A small JSON client over real HTTP (Node's fetch). */
+import { checkAgainstContract } from './openapi-contract.ts';
+
 export interface JsonResponse<T = any> {
   status: number;
   headers: Headers;
   body: T;
 }
 
+/** A small JSON client over real HTTP (Node's fetch); every answer is checked against the OpenAPI document. */
 export class HttpClient {
   constructor(
     readonly baseUrl: string,
@@ -36,6 +38,7 @@ export class HttpClient {
     } catch {
       // Not JSON: keep the text, so a failing assertion shows what came back.
     }
+    checkAgainstContract(method, path, response.status, response.headers.get('content-type'), parsed);
     return { status: response.status, headers: response.headers, body: parsed as T };
   }
 

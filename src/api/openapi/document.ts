@@ -1,57 +1,78 @@
 /**
- * The OpenAPI 3.1 description served at /api/openapi.json. Each capability adds its paths in its own file.
+ * The OpenAPI 3.1 document served at /api/openapi.json, generated from the operations of every capability
+ * (`src/api/contracts/*-contract.ts`): request schemas as the routes validate them (zod input), response schemas as
+ * the routes' body builders are typed (zod output). Nothing here is written by hand but prose.
  */
-import { auditPaths, auditSchemas } from './audit-paths.ts';
-import { authPaths } from './auth-paths.ts';
-import { components } from './components.ts';
-import { fieldAppPaths, fieldAppSchemas } from './field-app-paths.ts';
-import { gatewayPaths, gatewaySchemas } from './gateway-paths.ts';
-import { deviceSyncPaths } from './device-sync-paths.ts';
-import { homePaths, homeSchemas } from './home-paths.ts';
-import { remoteCommandPaths, remoteCommandSchemas } from './remote-command-paths.ts';
+import type { z } from 'zod';
+import { apiOperations } from '../contracts/index.ts';
+import { error, type Operation, type ResponseSpec } from './operation.ts';
+import { operationObject } from './operation-object.ts';
+import { SchemaNames } from './schema-names.ts';
 
-export function openApiDocument() {
+type JsonObject = Record<string, unknown>;
+
+const INFO = {
+  title: 'Smart Home Cloud API',
+  version: '0.2.0',
+  description:
+    'REST API of the Smart Home Cloud backend. Every change is an event. Every error is ' +
+    '`{ "error": { "code", "message", "details?" } }`. Paths accept an optional trailing slash (the field clients ' +
+    'send one). Generated from the zod schemas the routes use; a readable page is at `/api/docs`.',
+};
+
+/** Answers every operation can give, besides its own: added unless the operation describes them itself. */
+function standardResponses(operation: Operation): Record<number, ResponseSpec> {
+  const extra: Record<number, ResponseSpec> = {};
+  if (operation.params || operation.query || operation.body || operation.headers) {
+    extra[400] = error(
+      'Invalid input: validation_error (details.issues [{path, message}]), invalid_json, invalid_id (a path id), or ' +
+        'json_out_of_bounds (deeper than 32 levels, over 100,000 values, a string over 65,536 characters, a ' +
+        'non-finite number, NUL or a lone surrogate; details {violation, path})',
+    );
+  }
+  if (operation.auth === 'user') {
+    extra[401] = error('not_authenticated (no Bearer token) or invalid_token (expired, malformed, ended sign-in)');
+  }
+  if (operation.body) {
+    extra[413] = error('body_too_large: the body is over 1 MiB');
+    extra[415] = error('unsupported_media_type: the body is not application/json');
+  }
+  if (!operation.upgrade) extra[500] = error('internal_error: unexpected; details.request_id names it in the logs');
+  return extra;
+}
+
+export function withStandardResponses(operation: Operation): Operation {
+  return { ...operation, responses: { ...standardResponses(operation), ...operation.responses } };
+}
+
+function sharedSchemasOf(operations: readonly Operation[]): z.ZodType[] {
+  return operations.flatMap((operation) =>
+    Object.values(operation.responses).flatMap((response) => (response.body ? [response.body] : [])),
+  );
+}
+
+export function openApiDocument(operations: readonly Operation[] = apiOperations) {
+  const names = new SchemaNames();
+  const complete = operations.map(withStandardResponses);
+  names.registerShared(sharedSchemasOf(complete));
+  const paths: Record<string, Record<string, JsonObject>> = {};
+  for (const operation of complete) {
+    (paths[operation.path] ??= {})[operation.method] = operationObject(operation, names);
+  }
   return {
     openapi: '3.1.0',
-    info: {
-      title: 'Smart Home Cloud API',
-      version: '0.1.0',
-      description:
-        'REST API of the Smart Home Cloud backend. Every change is an event; errors are `{ "error": { "code", "message", "details?" } }`. Paths accept an optional trailing slash.',
-    },
+    info: INFO,
     servers: [{ url: '/' }],
+    tags: [...new Set(complete.flatMap((operation) => operation.tags))].map((name) => ({ name })),
+    paths,
     components: {
-      ...components,
-      schemas: {
-        ...components.schemas,
-        ...gatewaySchemas,
-        ...homeSchemas,
-        ...remoteCommandSchemas,
-        ...auditSchemas,
-        ...fieldAppSchemas,
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'An access token' },
+        metricsToken: { type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN' },
       },
-    },
-    paths: {
-      '/healthz': { get: { summary: 'Process is up', responses: { 200: { description: 'ok' } } } },
-      '/readyz': {
-        get: {
-          summary: 'Stores reachable and projections caught up',
-          responses: {
-            200: {
-              description:
-                '`ready`, or `degraded`: ready, but a check reports a problem (a projection rejected events; see checks)',
-            },
-            503: { description: 'not ready (see checks)' },
-          },
-        },
-      },
-      ...authPaths,
-      ...gatewayPaths,
-      ...homePaths,
-      ...deviceSyncPaths,
-      ...remoteCommandPaths,
-      ...auditPaths,
-      ...fieldAppPaths,
+      schemas: names.components(),
     },
   };
 }
+
+export type OpenApiDocument = ReturnType<typeof openApiDocument>;

@@ -1,6 +1,5 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { z } from 'zod';
 import type { RemoteCommandState } from '../../domain/remote-control/remote-command-state.ts';
 import type { ApiDependencies } from '../api-dependencies.ts';
 import { HttpError } from '../http-error.ts';
@@ -8,6 +7,7 @@ import { boundedJsonObject, COMMAND_PARAMS_BOUNDS, COMMAND_PARAMS_MAX_BYTES } fr
 import { requireUser } from '../middleware/authenticate.ts';
 import { uuid, uuidParam } from '../path-params.ts';
 import { validate } from '../validation.ts';
+import { EDGE_ID, controlRequest, sceneRunRequest } from '../contracts/app-contract.ts';
 import { remoteControlOf, submitRemoteCommand, type RemoteCommandRequest } from './remote-command-submission.ts';
 
 /**
@@ -15,16 +15,6 @@ import { remoteControlOf, submitRemoteCommand, type RemoteCommandRequest } from 
  * timeout too, so the answer is the outcome: it never changes after the app has been told.
  */
 export const APP_COMMAND_TIMEOUT_S = 10;
-
-/** An edge entity or scene id in a path: the app sends ints, the edge knows strings like "12". */
-const EDGE_ID = /^[A-Za-z0-9._:-]{1,200}$/;
-
-const controlRequest = z.object({
-  command: z.string().trim().min(1).max(100),
-  /** Any JSON value (the app sends "ON", 40, {r,g,b}…), bounded like a command's params. */
-  value: z.unknown().optional(),
-  command_id: uuid.optional(),
-});
 
 const controlParams = boundedJsonObject(COMMAND_PARAMS_BOUNDS, COMMAND_PARAMS_MAX_BYTES);
 
@@ -128,7 +118,7 @@ export function appControlRoutes(deps: ApiDependencies): Router {
 
   router.post('/api/remote/homes/:home_id/scenes/:scene_id/run', async (ctx: Context) => {
     const sceneId = edgeIdParam(ctx, 'scene_id');
-    const body = validate(z.object({ command_id: uuid.optional() }), ctx.request.body ?? {});
+    const body = validate(sceneRunRequest, ctx.request.body ?? {});
     await run(ctx, {
       device_id: `scene:${sceneId}`,
       action: 'run_scene',

@@ -7,6 +7,7 @@ import { requireUser } from '../middleware/authenticate.ts';
 import { isoOrNull, uuidParam } from '../path-params.ts';
 import { appGatewayStatus, type AppGatewayStatus } from './app-gateway-status.ts';
 import { appDeviceList } from './device-list-body.ts';
+import type { HomeStatusResponse, RemoteGatewaysResponse } from '../contracts/app-contract.ts';
 
 const homeNotFound = () => new HttpError(404, 'home_not_found', 'No such home');
 
@@ -53,23 +54,29 @@ export function appRemoteRoutes(deps: ApiDependencies): Router {
     ctx.body = [
       ...entries.filter((entry) => entry.gateway_id !== null),
       ...entries.filter((entry) => entry.gateway_id === null),
-    ];
+    ] satisfies RemoteGatewaysResponse;
   });
 
   router.get('/api/remote/homes/:home_id/status', async (ctx: Context) => {
     const active = await activeGatewayOf(ctx, await homeOf(ctx));
     if (!active) {
-      ctx.body = { gateway_id: null, status: 'offline', last_ping: null, connected_at: null };
+      ctx.body = {
+        gateway_id: null,
+        status: 'offline',
+        last_ping: null,
+        connected_at: null,
+      } satisfies HomeStatusResponse;
       return;
     }
     const session = await deps.bridgeViews.currentSession(active.gateway.id);
-    const connected = active.status === 'online' || active.status === 'stale';
+    const status = active.status === 'online' || active.status === 'stale' ? active.status : 'offline';
+    const connected = status !== 'offline';
     ctx.body = {
       gateway_id: active.gateway.id,
-      status: connected ? active.status : 'offline',
+      status,
       last_ping: isoOrNull(session?.last_seen ?? null),
       connected_at: connected ? isoOrNull(session?.started_at ?? null) : null,
-    };
+    } satisfies HomeStatusResponse;
   });
 
   router.get('/api/homes/:home_id/devices', async (ctx: Context) => {

@@ -7,8 +7,9 @@ import { decodeAuditCursor, encodeAuditCursor } from '../audit-cursor.ts';
 import { auditQueryOf } from '../audit-query.ts';
 import { requireUser } from '../middleware/authenticate.ts';
 import { isoOrNull } from '../path-params.ts';
+import type { AuditItemResponse, AuditPageResponse } from '../contracts/audit-contract.ts';
 
-function auditItem(row: AuditRow) {
+function auditItem(row: AuditRow): AuditItemResponse {
   return {
     position: row.position,
     stream: row.stream,
@@ -49,7 +50,11 @@ export function auditRoutes(deps: ApiDependencies): Router {
       to: query.to ?? null,
       limit: query.limit,
     });
-    ctx.body = { items: rows.map(auditItem), next_cursor: more ? encodeAuditCursor(rows.at(-1)!.position) : null };
+    const body: AuditPageResponse = {
+      items: rows.map(auditItem),
+      next_cursor: more ? encodeAuditCursor(rows.at(-1)!.position) : null,
+    };
+    ctx.body = body;
   });
 
   return router;

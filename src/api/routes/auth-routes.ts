@@ -1,8 +1,6 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { z } from 'zod';
 import type { Session } from '../../commands/accounts/account-commands.ts';
-import { normaliseEmail } from '../../domain/accounts/email.ts';
 import { DomainError } from '../../domain/errors.ts';
 import type { ApiDependencies } from '../api-dependencies.ts';
 import { InvalidTokenError } from '../auth/token-service.ts';
@@ -12,38 +10,26 @@ import { requireUser } from '../middleware/authenticate.ts';
 import { commandContext } from '../middleware/request-context.ts';
 import { validate } from '../validation.ts';
 import { answerPending } from './pending-answer.ts';
-
-const email = z.string().trim().max(254).email('must be a valid e-mail address').transform(normaliseEmail);
-const password = z
-  .string()
-  .min(8, 'must be at least 8 characters')
-  .refine((value) => Buffer.byteLength(value, 'utf8') <= 1024, 'must be at most 1024 bytes');
-const name = z.string().trim().max(150);
-
-const registerBody = z
-  .object({
-    email,
-    password,
-    name: name.optional(),
-    first_name: name.optional(),
-    last_name: name.optional(),
-    // Apps written for the earlier service send a confirmation field.
-    password2: z.string().max(4096).optional(),
-  })
-  .refine((body) => body.password2 === undefined || body.password2 === body.password, {
-    message: 'must equal password',
-    path: ['password2'],
-  });
-const loginBody = z.object({ email, password: z.string().min(1).max(4096) });
-const refreshBody = z.object({ refresh: z.string().min(1).max(4096) });
-const profilePatch = z
-  .object({ name: name.optional(), email: email.optional() })
-  .refine((body) => body.name !== undefined || body.email !== undefined, { message: 'send name and/or email' });
-const changePasswordBody = z.object({ old_password: z.string().min(1).max(4096), new_password: password });
+import {
+  changePasswordBody,
+  loginBody,
+  profilePatch,
+  refreshBody,
+  registerBody,
+  type ProfileResponse,
+  type SessionResponse,
+  type TokensResponse,
+} from '../contracts/auth-contract.ts';
 
 const PROFILE = '/api/auth/profile/';
 
-function profileBody(row: { id: string; email: string; name: string; created_at: Date; updated_at: Date }) {
+function profileBody(row: {
+  id: string;
+  email: string;
+  name: string;
+  created_at: Date;
+  updated_at: Date;
+}): ProfileResponse {
   return {
     id: row.id,
     email: row.email,
@@ -60,12 +46,12 @@ export function authRoutes(deps: ApiDependencies): Router {
   return router;
 }
 
-const tokensFor = async (deps: ApiDependencies, session: Session) => ({
+const tokensFor = async (deps: ApiDependencies, session: Session): Promise<TokensResponse> => ({
   access: await deps.tokens.signAccess(session.userId),
   refresh: await deps.tokens.signRefresh(session),
 });
 
-async function profileOf(deps: ApiDependencies, userId: string) {
+async function profileOf(deps: ApiDependencies, userId: string): Promise<ProfileResponse> {
   const row = await deps.users.byId(userId);
   if (!row) throw new HttpError(404, 'user_not_found', 'No such user');
   return profileBody(row);
@@ -97,7 +83,7 @@ function addSessionRoutes(router: Router, deps: ApiDependencies): void {
       user: profileBody({ ...session.profile, created_at: at, updated_at: at }),
       ...(await tokensFor(deps, session)),
       homes: [],
-    };
+    } satisfies SessionResponse;
   });
 
   router.post('/login', async (ctx: Context) => {
@@ -125,7 +111,7 @@ function addSessionRoutes(router: Router, deps: ApiDependencies): void {
     // Registered on another node, and the users read model is stuck: the tokens still, and where the profile is.
     if (!row && !settled) return answerPending(ctx, PROFILE, { ...(await tokensFor(deps, session)), homes });
     if (!row) throw new HttpError(404, 'user_not_found', 'No such user');
-    ctx.body = { ...(await tokensFor(deps, session)), user: profileBody(row), homes };
+    ctx.body = { ...(await tokensFor(deps, session)), user: profileBody(row), homes } satisfies SessionResponse;
   });
 
   const refresh = async (ctx: Context) => {

@@ -4,6 +4,7 @@ import type { ApiDependencies } from '../api-dependencies.ts';
 import { requireUser } from '../middleware/authenticate.ts';
 import { commandContext } from '../middleware/request-context.ts';
 import { uuidParam } from '../path-params.ts';
+import type { SyncRequestedResponse } from '../contracts/device-sync-contract.ts';
 
 /**
  * `POST /api/homes/{home}/devices/sync`: asks the home's field edge for its device inventory again. Answers 202
@@ -30,7 +31,7 @@ export function deviceSyncRoutes(deps: ApiDependencies): Router {
       gateway_id: request.gatewayId,
       home_id: request.homeId,
       status: 'requested',
-    };
+    } satisfies SyncRequestedResponse;
   });
 
   return router;

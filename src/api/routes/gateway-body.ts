@@ -1,9 +1,10 @@
 import type { ProvisionedGateway } from '../../commands/gateways/gateway-commands.ts';
 import type { GatewayRow } from '../../projections/queries/gateway-queries.ts';
 import { isoOrNull } from '../path-params.ts';
+import type { GatewayResponse, ProvisionedResponse } from '../contracts/gateway-contract.ts';
 
 /** The public shape of a gateway. */
-export function gatewayBody(row: GatewayRow) {
+export function gatewayBody(row: GatewayRow): GatewayResponse {
   return {
     id: row.id,
     home_id: row.home_id,
@@ -21,7 +22,7 @@ export function gatewayBody(row: GatewayRow) {
  * never from a read model, which may not show the gateway yet: a write never answers 404 for what it committed
  * (a new gateway is `pending` until the bridge reports it).
  */
-export function provisionedBody(provisioned: ProvisionedGateway) {
+export function provisionedBody(provisioned: ProvisionedGateway): ProvisionedResponse {
   return {
     id: provisioned.gatewayId,
     gateway_id: provisioned.gatewayId,

@@ -1,18 +1,14 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { z } from 'zod';
 import type { ApiDependencies } from '../api-dependencies.ts';
 import { HttpError } from '../http-error.ts';
 import { requireUser } from '../middleware/authenticate.ts';
 import { commandContext } from '../middleware/request-context.ts';
-import { uuid, uuidParam } from '../path-params.ts';
+import { uuidParam } from '../path-params.ts';
 import { validate } from '../validation.ts';
 import { gatewayBody, provisionedBody } from './gateway-body.ts';
 import { answerPending } from './pending-answer.ts';
-
-export const gatewayName = z.string().trim().min(1, 'must not be empty').max(150);
-const provisionBody = z.object({ name: gatewayName.optional(), home_id: uuid.optional() });
-const renameBody = z.object({ name: gatewayName });
+import { provisionBody, renameGatewayBody, type SecretResponse } from '../contracts/gateway-contract.ts';
 
 const gatewayNotFound = () => new HttpError(404, 'gateway_not_found', 'No such gateway');
 
@@ -54,7 +50,7 @@ export function gatewayRoutes(deps: ApiDependencies): Router {
   // PUT as the original accepted it (Django's RetrieveUpdateDestroyAPIView), with the same body.
   const rename = async (ctx: Context) => {
     const gatewayId = uuidParam(ctx.params, 'id');
-    const body = validate(renameBody, ctx.request.body);
+    const body = validate(renameGatewayBody, ctx.request.body);
     const write = await deps.gateways.rename(gatewayId, userOf(ctx), body.name, commandContext(ctx));
     if (!(await deps.settle(write))) return answerPending(ctx, `/api/gateways/${gatewayId}/`);
     ctx.body = await visibleGateway(ctx, gatewayId);
@@ -79,7 +75,7 @@ export function gatewayRoutes(deps: ApiDependencies): Router {
     const gatewayId = uuidParam(ctx.params, 'id');
     const rotated = await deps.gateways.rotateSecret(gatewayId, userOf(ctx), commandContext(ctx));
     await deps.settle(rotated.write);
-    ctx.body = { secret: rotated.secret };
+    ctx.body = { secret: rotated.secret } satisfies SecretResponse;
   });
 
   return router;

@@ -1,7 +1,5 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { z } from 'zod';
-import { homeNameProblem } from '../../domain/homes/home-name.ts';
 import type { HomeRow } from '../../projections/queries/membership-queries.ts';
 import type { ApiDependencies } from '../api-dependencies.ts';
 import { HttpError } from '../http-error.ts';
@@ -10,20 +8,9 @@ import { requireUser } from '../middleware/authenticate.ts';
 import { commandContext } from '../middleware/request-context.ts';
 import { uuidParam } from '../path-params.ts';
 import { validate } from '../validation.ts';
+import { renameHomeBody, type HomeResponse } from '../contracts/home-contract.ts';
 
-/** Trimmed first, then 1–100 printable characters (the domain checks the same rule again). */
-const renameBody = z.object({
-  name: z
-    .string()
-    .max(400)
-    .trim()
-    .superRefine((name, ctx) => {
-      const problem = homeNameProblem(name);
-      if (problem !== null) ctx.addIssue({ code: 'custom', message: problem });
-    }),
-});
-
-function homeBody(row: HomeRow) {
+function homeBody(row: HomeRow): HomeResponse {
   return {
     id: row.id,
     name: row.name,
@@ -56,7 +43,7 @@ export function homeRoutes(deps: ApiDependencies): Router {
   // Owner or admin (decided on the home stream); PUT as the original accepted it, with the same body.
   const rename = async (ctx: Context) => {
     const homeId = uuidParam(ctx.params, 'home_id');
-    const body = validate(renameBody, ctx.request.body);
+    const body = validate(renameHomeBody, ctx.request.body);
     const write = await deps.homes.rename(homeId, ctx.state.userId as string, body.name, commandContext(ctx));
     if (!(await deps.settle(write))) return answerPending(ctx, `/api/homes/${homeId}/`);
     ctx.body = await homeOf(ctx, homeId);

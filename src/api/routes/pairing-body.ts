@@ -3,7 +3,7 @@ import { isPairingCodeShape, normalisePairingCode } from '../../commands/gateway
 import { GATEWAY_VERSION_MAX_LENGTH, gatewayVersionProblem } from '../../domain/gateways/gateway-version.ts';
 import { homeNameProblem } from '../../domain/homes/home-name.ts';
 import { uuid } from '../path-params.ts';
-import { gatewayName } from './gateway-routes.ts';
+import { gatewayName } from '../contracts/gateway-contract.ts';
 
 /** Longest code text accepted (people group the 8 characters with spaces or dashes). */
 const MAX_CODE_TEXT = 32;

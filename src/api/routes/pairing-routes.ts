@@ -9,6 +9,7 @@ import { commandContext } from '../middleware/request-context.ts';
 import { validate } from '../validation.ts';
 import { provisionedBody } from './gateway-body.ts';
 import { completeBody, pairingCodeOf, requestBody, verifyParams } from './pairing-body.ts';
+import type { PairedResponse, PairingCodeResponse, PairingValidityResponse } from '../contracts/pairing-contract.ts';
 
 const PAIRED_MESSAGE = 'Gateway paired successfully! Store the secret securely.';
 const VALID_MESSAGE = 'Pairing code is valid';
@@ -42,7 +43,7 @@ export function pairingRoutes(deps: ApiDependencies): Router {
       code: requested.code,
       expires_at: requested.expiresAt.toISOString(),
       message: `Pairing code generated. Enter this code on your gateway within ${minutes} minutes.`,
-    };
+    } satisfies PairingCodeResponse;
   });
 
   router.post('/complete-pairing', async (ctx: Context) => {
@@ -69,7 +70,7 @@ export function pairingRoutes(deps: ApiDependencies): Router {
     // Read-your-writes for the next requests; the answer itself comes from the write (never a 404 for it).
     await deps.settle(provisioned.write);
     ctx.status = 201;
-    ctx.body = { ...provisionedBody(provisioned), message: PAIRED_MESSAGE };
+    ctx.body = { ...provisionedBody(provisioned), message: PAIRED_MESSAGE } satisfies PairedResponse;
   });
 
   /**
@@ -81,7 +82,7 @@ export function pairingRoutes(deps: ApiDependencies): Router {
     const attempt = await reserveAttempt([[deps.pairingLimiter, ctx.ip]]);
     const valid = code !== null && (await deps.pairing.isValid(code));
     if (valid) await attempt.refund();
-    ctx.body = { valid, message: valid ? VALID_MESSAGE : INVALID_MESSAGE };
+    ctx.body = { valid, message: valid ? VALID_MESSAGE : INVALID_MESSAGE } satisfies PairingValidityResponse;
   });
 
   return router;

@@ -1,30 +1,17 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { z } from 'zod';
-import { normaliseEmail } from '../../domain/accounts/email.ts';
-import { requirePermission, GRANTABLE_ROLES } from '../../domain/homes/roles.ts';
+import { requirePermission } from '../../domain/homes/roles.ts';
 import type { PermissionRow } from '../../projections/queries/membership-queries.ts';
 import type { ApiDependencies } from '../api-dependencies.ts';
 import { HttpError } from '../http-error.ts';
 import { requireUser } from '../middleware/authenticate.ts';
 import { commandContext } from '../middleware/request-context.ts';
-import { uuid, uuidParam } from '../path-params.ts';
+import { uuidParam } from '../path-params.ts';
 import { validate } from '../validation.ts';
 import { answerPending } from './pending-answer.ts';
+import { changeRoleBody, grantBody, type PermissionResponse } from '../contracts/home-contract.ts';
 
-const role = z.enum(GRANTABLE_ROLES);
-const grantBody = z
-  .object({
-    email: z.string().trim().max(254).email().transform(normaliseEmail).optional(),
-    user_id: uuid.optional(),
-    role,
-  })
-  .refine((body) => (body.email === undefined) !== (body.user_id === undefined), {
-    message: 'send either email or user_id',
-  });
-const changeBody = z.object({ role });
-
-function permissionBody(row: PermissionRow) {
+function permissionBody(row: PermissionRow): PermissionResponse {
   return {
     user_id: row.user_id,
     email: row.email,
@@ -78,7 +65,7 @@ export function permissionRoutes(deps: ApiDependencies): Router {
   router.patch('/:user_id', async (ctx: Context) => {
     const homeId = uuidParam(ctx.params, 'home_id');
     const userId = uuidParam(ctx.params, 'user_id');
-    const body = validate(changeBody, ctx.request.body);
+    const body = validate(changeRoleBody, ctx.request.body);
     const write = await deps.homes.changeRole(homeId, userOf(ctx), userId, body.role, commandContext(ctx));
     if (!(await deps.settle(write))) return answerPending(ctx, permissionsOf(homeId));
     ctx.body = await permissionOf(homeId, userId);

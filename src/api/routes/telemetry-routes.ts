@@ -5,6 +5,11 @@ import { HttpError } from '../http-error.ts';
 import { requireUser } from '../middleware/authenticate.ts';
 import { pageOf } from '../pagination.ts';
 import { isoOrNull, uuidParam } from '../path-params.ts';
+import type {
+  DeviceStatesResponse,
+  HomeMetadataResponse,
+  SessionPageResponse,
+} from '../contracts/telemetry-contract.ts';
 
 /**
  * What the bridge recorded, for members of the home: sessions, the cached device states (served while the
@@ -36,7 +41,7 @@ export function telemetryRoutes(deps: ApiDependencies): Router {
       })),
       total,
       ...page,
-    };
+    } satisfies SessionPageResponse;
   });
 
   router.get('/api/gateways/:id/state', async (ctx: Context) => {
@@ -52,7 +57,7 @@ export function telemetryRoutes(deps: ApiDependencies): Router {
       as_of: isoOrNull(gateway.last_seen ?? newest),
       stale: !online,
       devices: devices.map((d) => ({ device_id: d.device_id, state: d.state, reported_at: isoOrNull(d.reported_at) })),
-    };
+    } satisfies DeviceStatesResponse;
   });
 
   router.get('/api/homes/:home_id/metadata', async (ctx: Context) => {
@@ -66,7 +71,7 @@ export function telemetryRoutes(deps: ApiDependencies): Router {
       gateway_id: row.gateway_id,
       metadata: row.metadata,
       synced_at: isoOrNull(row.synced_at),
-    };
+    } satisfies HomeMetadataResponse;
   });
 
   return router;
