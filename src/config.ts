@@ -18,6 +18,16 @@ const envSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
     .optional(),
+  /**
+   * EventStoreDB only: how long an append or a read keeps retrying through transient server states (not ready,
+   * busy, leader election, commit timeout, unreachable) before it fails with 503. Longer than an election.
+   */
+  EVENT_STORE_RETRY_TOTAL_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+  /**
+   * EventStoreDB only: deadline of one call (a read, an append, the confirmation of a subscription); a node that
+   * accepts connections and never answers fails the call after it, and the retry goes on.
+   */
+  EVENT_STORE_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
   /** Connections each PostgreSQL pool (event store, read models) opens at most. */
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(20),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),

@@ -37,7 +37,7 @@ export async function openStores(config: Config, logger: Logger, purpose: string
     let eventStore: EventStore;
     if (config.EVENT_STORE_URL !== undefined && isEsdbUrl(config.EVENT_STORE_URL)) {
       // Read models live in DATABASE_URL or in the PGlite of DATA_DIR; EventStoreDB holds only the log.
-      eventStore = openEsdbEventStore(config.EVENT_STORE_URL);
+      eventStore = openEsdbEventStore(config.EVENT_STORE_URL, config);
     } else {
       if (!config.EVENT_STORE_URL) eventDatabase = pglite!;
       else {
@@ -96,9 +96,12 @@ export function isEsdbUrl(url: string): boolean {
  * The client parses the connection string eagerly but connects lazily (on the first call): an unreachable
  * EventStoreDB does not stop start-up; `/readyz` reports it (ping) and the projections retry.
  */
-function openEsdbEventStore(url: string): EventStore {
+function openEsdbEventStore(url: string, config: Config): EventStore {
   try {
-    return new EsdbEventStore(url);
+    return new EsdbEventStore(url, {
+      retry: { totalMs: config.EVENT_STORE_RETRY_TOTAL_MS, attemptTimeoutMs: config.EVENT_STORE_CALL_TIMEOUT_MS },
+      pingTimeoutMs: Math.min(2_000, config.EVENT_STORE_CALL_TIMEOUT_MS),
+    });
   } catch (error) {
     // The message of the client's parser names the faulty part; the URL itself may carry credentials.
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);

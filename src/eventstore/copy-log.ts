@@ -3,11 +3,13 @@
  * its id, type, data, metadata (verbatim — hash-chain or any other fields included) and its stream revision.
  *
  * Each run of consecutive events of one stream within a page is appended in one call with the expected revision
- * its first event implies (`no_stream` for revision 0, else revision − 1). Event ids make a re-run idempotent: an
+ * its first event implies (`no_stream` for revision 0, else revision − 1) — in several consecutive calls when it
+ * is larger than `maxAppendBytes` (EventStoreDB refuses an append over its MaxAppendSize, 1 MiB by default). Event ids make a re-run idempotent: an
  * append whose ids are already there at that place succeeds without writing, so an interrupted copy can simply be
  * started again. Anything else already in the destination at those revisions fails with WrongExpectedVersionError.
  * Not kept: the recording time (`created`) and the positions, which belong to the destination.
  */
+import { DEFAULT_MAX_APPEND_BYTES, splitBySize } from './append-size.ts';
 import type { EventStore, EventToAppend, Position, RecordedEvent } from './port.ts';
 
 export interface CopyProgress {
@@ -19,6 +21,8 @@ export interface CopyProgress {
 
 export interface CopyLogOptions {
   pageSize?: number;
+  /** Largest append sent to the destination, by the store's own size formula (see append-size.ts). */
+  maxAppendBytes?: number;
   onProgress?: (progress: CopyProgress) => void;
 }
 
@@ -33,12 +37,14 @@ export async function copyLog(
     const page = await source.readAll({ after: progress.position, maxCount: pageSize });
     if (page.length === 0) return progress;
     for (const run of streamRuns(page)) {
-      const first = run[0]!;
-      await destination.appendToStream(first.streamName, run.map(toAppend), {
-        expectedRevision: first.revision === 0 ? 'no_stream' : first.revision - 1,
-      });
-      progress.done += run.length;
-      progress.position = run[run.length - 1]!.position;
+      for (const part of splitBySize(run, options.maxAppendBytes ?? DEFAULT_MAX_APPEND_BYTES)) {
+        const first = part[0]!;
+        await destination.appendToStream(first.streamName, part.map(toAppend), {
+          expectedRevision: first.revision === 0 ? 'no_stream' : first.revision - 1,
+        });
+        progress.done += part.length;
+        progress.position = part[part.length - 1]!.position;
+      }
     }
     options.onProgress?.({ ...progress });
     if (page.length < pageSize) return progress;

@@ -23,3 +23,22 @@ export class StreamNotFoundError extends Error {
 export class EventStoreUnavailableError extends Error {
   override readonly name = 'EventStoreUnavailableError';
 }
+
+/** The stream was deleted (hard-deleted streams can never be written again; soft-deleted ones are re-created by a write). */
+export class StreamDeletedError extends Error {
+  override readonly name = 'StreamDeletedError';
+  constructor(readonly streamName: string) {
+    super(`Stream ${streamName} is deleted`);
+  }
+}
+
+/** One append was larger than the store accepts in one call (EventStoreDB: MaxAppendSize, 1 MiB by default). */
+export class AppendTooLargeError extends Error {
+  override readonly name = 'AppendTooLargeError';
+  constructor(
+    readonly streamName: string,
+    readonly maxAppendSize: number,
+  ) {
+    super(`An append to ${streamName} exceeds the store's maximum append size of ${maxAppendSize} bytes`);
+  }
+}

@@ -15,23 +15,32 @@ import type { AllSubscription } from './esdb-test-server/all-subscription.ts';
 import { handleAppend, handleBatchAppend } from './esdb-test-server/append-handlers.ts';
 import { handleRead, newReadStats, type ReadStats } from './esdb-test-server/read-handler.ts';
 import { handleGetSupportedMethods } from './esdb-test-server/server-features-handler.ts';
+import { FaultSwitch } from './esdb-test-server/faults.ts';
+import { DEFAULT_MAX_APPEND_SIZE } from './esdb-test-server/append-limits.ts';
 
 export interface EsdbTestServerOptions {
   /** List BatchAppend in the server features (as servers since 21.10 do). Default true; false forces Append. */
   batchAppend?: boolean;
+  /** The server's MaxAppendSize (bytes by its own formula, see append-limits.ts). Default 1 MiB, as the server's. */
+  maxAppendSize?: number;
 }
 
 export class EsdbTestServer {
   readonly log = new MemoryLog();
   /** Counters of what clients asked to read (cumulative; tests take differences). */
   readonly stats: ReadStats = newReadStats();
+  /** Transient server states, switchable per test (see esdb-test-server/faults.ts). */
+  readonly faults = new FaultSwitch();
   readonly #subscriptions = new Set<AllSubscription>();
   readonly #options: Required<EsdbTestServerOptions>;
   #server: Server | null = null;
   #port = 0;
 
   private constructor(options: EsdbTestServerOptions) {
-    this.#options = { batchAppend: options.batchAppend ?? true };
+    this.#options = {
+      batchAppend: options.batchAppend ?? true,
+      maxAppendSize: options.maxAppendSize ?? DEFAULT_MAX_APPEND_SIZE,
+    };
     seedSystemEvents(this.log);
   }
 
@@ -64,6 +73,23 @@ export class EsdbTestServer {
     await this.#listen(this.#port);
   }
 
+  /**
+   * The first half of a node restart: every connection is cut and new ones are refused (ECONNREFUSED) until
+   * `comeUp`. The data stays.
+   */
+  async goDown(): Promise<void> {
+    await this.stop();
+  }
+
+  /**
+   * The second half: listens again on the same port. A restarted node answers "not ready" while it replays its
+   * log and joins the cluster: pass `notReadyFor` to serve that many calls with NotReady first.
+   */
+  async comeUp(options: { notReadyFor?: number } = {}): Promise<void> {
+    if (options.notReadyFor !== undefined) this.faults.inject('not_ready', { times: options.notReadyFor });
+    await this.#listen(this.#port);
+  }
+
   async stop(): Promise<void> {
     const server = this.#server;
     this.#server = null;
@@ -80,12 +106,13 @@ export class EsdbTestServer {
   async #listen(port: number): Promise<void> {
     const server = new Server();
     server.addService(ServerFeaturesService, {
-      getSupportedMethods: handleGetSupportedMethods({ batchAppend: this.#options.batchAppend }),
+      getSupportedMethods: handleGetSupportedMethods({ batchAppend: this.#options.batchAppend, faults: this.faults }),
     });
+    const appendContext = { log: this.log, faults: this.faults, maxAppendSize: this.#options.maxAppendSize };
     const streams = {
-      read: handleRead(this.log, this.#subscriptions, this.stats),
-      append: handleAppend(this.log),
-      ...(this.#options.batchAppend ? { batchAppend: handleBatchAppend(this.log) } : {}),
+      read: handleRead(this.log, this.#subscriptions, this.stats, this.faults),
+      append: handleAppend(appendContext),
+      ...(this.#options.batchAppend ? { batchAppend: handleBatchAppend(appendContext) } : {}),
     };
     server.addService(StreamsService, streams);
     this.#port = await new Promise<number>((resolve, reject) => {
@@ -94,6 +121,8 @@ export class EsdbTestServer {
       );
     });
     this.#server = server;
+    // After an election the client reconnects to the leader NotLeader names: here, the double itself.
+    this.faults.leader = { host: '127.0.0.1', port: this.#port };
   }
 }
 

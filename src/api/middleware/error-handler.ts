@@ -2,6 +2,7 @@ import type { Context, Next } from 'koa';
 import { DomainError, RetryLaterError, type DomainErrorKind } from '../../domain/errors.ts';
 import type { Logger } from '../../logger.ts';
 import { HttpError } from '../http-error.ts';
+import { EVENT_STORE_RETRY_AFTER_S, EventStoreUnavailableError } from '../../commands/event-store-unavailable.ts';
 
 const STATUS_OF: Record<DomainErrorKind, number> = {
   invalid: 400,
@@ -16,6 +17,11 @@ const STATUS_OF: Record<DomainErrorKind, number> = {
 
 function toHttpError(error: unknown): HttpError | null {
   if (error instanceof HttpError) return error;
+  if (error instanceof EventStoreUnavailableError) {
+    return new HttpError(503, 'event_store_unavailable', 'The event store is unavailable; retry shortly', undefined, {
+      'Retry-After': String(EVENT_STORE_RETRY_AFTER_S),
+    });
+  }
   if (error instanceof DomainError) {
     const status = STATUS_OF[error.kind];
     const headers: Record<string, string> =

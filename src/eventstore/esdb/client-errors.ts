@@ -2,10 +2,21 @@
  * Translates @eventstore/db-client errors into the port's errors, so callers never see client types.
  */
 import { ErrorType, convertToCommandError, isCommandError } from '@eventstore/db-client';
-import { EventStoreUnavailableError, StreamNotFoundError, WrongExpectedVersionError } from '../errors.ts';
+import {
+  AppendTooLargeError,
+  EventStoreUnavailableError,
+  StreamDeletedError,
+  StreamNotFoundError,
+  WrongExpectedVersionError,
+} from '../errors.ts';
 import type { ExpectedRevision } from '../port.ts';
+import { CallDeadlineError } from './call-deadline.ts';
 
-/** Errors after which the same call may succeed later: the node is down, restarting or lost the connection. */
+/**
+ * Errors after which the same call may succeed later: the node is down, restarting, electing a leader, timed out
+ * a commit, or the connection was lost. TIMEOUT is the older Append's commit timeout (ABORTED), DEADLINE_EXCEEDED
+ * BatchAppend's (Status.Timeout); NOT_LEADER fails the whole BatchAppend call during an election.
+ */
 const TRANSIENT: ReadonlySet<string> = new Set([
   ErrorType.UNAVAILABLE,
   ErrorType.DEADLINE_EXCEEDED,
@@ -14,9 +25,28 @@ const TRANSIENT: ReadonlySet<string> = new Set([
   ErrorType.NOT_LEADER,
 ]);
 
+/**
+ * NotHandled answers the client does not recognise. BatchAppend reports NotReady and TooBusy as a result Status
+ * with an Empty detail and no code, which client 6.2.1 turns into UnknownError("Could not recognize Server Is Not
+ * Ready"); a NotLeader without leader info arrives as a plain UNKNOWN status. Matched on the server's own messages
+ * (EventStore v24.10.0, Streams.BatchAppend.cs and RpcExceptions.cs).
+ */
+const TRANSIENT_UNKNOWN_MESSAGES = [
+  'Server Is Not Ready',
+  'Server Is Busy',
+  'Server Is Too Busy',
+  'No leader info available in response',
+];
+
 export function isTransientClientError(error: unknown): boolean {
+  if (error instanceof CallDeadlineError) return true;
   const converted = normalise(error);
-  return isCommandError(converted) && TRANSIENT.has(converted.type);
+  if (!isCommandError(converted)) return false;
+  if (TRANSIENT.has(converted.type)) return true;
+  return (
+    converted.type === ErrorType.UNKNOWN &&
+    TRANSIENT_UNKNOWN_MESSAGES.some((message) => converted.message.includes(message))
+  );
 }
 
 /** Some client paths rethrow raw gRPC errors (e.g. the server-features call inside appendToStream). */
@@ -31,6 +61,10 @@ export interface ErrorContext {
 }
 
 export function toPortError(raw: unknown, context: ErrorContext = {}): Error {
+  if (isTransientClientError(raw)) {
+    const message = raw instanceof Error ? raw.message : String(raw);
+    return new EventStoreUnavailableError(`EventStoreDB unavailable: ${message}`, { cause: raw });
+  }
   const error = normalise(raw);
   if (!isCommandError(error)) return error;
   switch (error.type) {
@@ -41,10 +75,11 @@ export function toPortError(raw: unknown, context: ErrorContext = {}): Error {
     }
     case ErrorType.STREAM_NOT_FOUND:
       return new StreamNotFoundError(context.streamName ?? error.streamName);
+    case ErrorType.STREAM_DELETED:
+      return new StreamDeletedError(context.streamName ?? error.streamName);
+    case ErrorType.MAXIMUM_APPEND_SIZE_EXCEEDED:
+      return new AppendTooLargeError(context.streamName ?? '(unknown stream)', error.maxAppendSize);
     default:
-      if (TRANSIENT.has(error.type)) {
-        return new EventStoreUnavailableError(`EventStoreDB unavailable: ${error.message}`, { cause: error });
-      }
       return error;
   }
 }

@@ -30,7 +30,9 @@ import { DEFAULT_BACKOFF, type BackoffPolicy } from './backoff.ts';
 import { toPortError } from './client-errors.ts';
 import { EmptyRanges } from './empty-ranges.ts';
 import { toClientExpectedRevision } from './expected-revision.ts';
-import { retryTransient } from './transient-retry.ts';
+import type { TrackRead } from './call-deadline.ts';
+import { DEFAULT_RETRY, retryTransient, type RetryPolicy } from './transient-retry.ts';
+import { DEFAULT_MAX_APPEND_BYTES, splitBySize } from '../append-size.ts';
 import { headPosition } from './head-position.ts';
 import { ping } from './ping.ts';
 import { readAllPage } from './read-all-page.ts';
@@ -44,12 +46,20 @@ export interface EsdbEventStoreOptions {
   subscriptionHighWaterMark?: number;
   /** How long ping() waits for an answer. */
   pingTimeoutMs?: number;
+  /**
+   * Retries of appends and reads through transient server states: total bound (EVENT_STORE_RETRY_TOTAL_MS), the
+   * deadline of one attempt (EVENT_STORE_CALL_TIMEOUT_MS, also how long a subscription waits for the server's
+   * confirmation), and the backoff between attempts.
+   */
+  retry?: Partial<RetryPolicy>;
+  /** The server's MaxAppendSize: appendToStreams appends a larger stream part in consecutive appends under it. */
+  maxAppendBytes?: number;
 }
 
 export class EsdbEventStore implements EventStore {
   readonly kind = 'esdb' as const;
   readonly #client: EventStoreDBClient;
-  readonly #options: Required<EsdbEventStoreOptions>;
+  readonly #options: Required<Omit<EsdbEventStoreOptions, 'retry'>> & { retry: RetryPolicy };
   /** Per filter, the stretch of `$all` after a reader's checkpoint already scanned in vain (see empty-ranges.ts). */
   readonly #emptyRanges = new EmptyRanges();
 
@@ -60,6 +70,8 @@ export class EsdbEventStore implements EventStore {
       backoff: options.backoff ?? DEFAULT_BACKOFF,
       subscriptionHighWaterMark: options.subscriptionHighWaterMark ?? 64,
       pingTimeoutMs: options.pingTimeoutMs ?? 2_000,
+      retry: { ...DEFAULT_RETRY, ...options.retry },
+      maxAppendBytes: options.maxAppendBytes ?? DEFAULT_MAX_APPEND_BYTES,
     };
   }
 
@@ -73,7 +85,8 @@ export class EsdbEventStore implements EventStore {
       jsonEvent({ id: event.id, type: event.type, data: event.data, metadata: event.metadata }),
     );
     try {
-      const result = await retryTransient(() =>
+      // Every attempt carries the same ids and expected revision: safe after a Timeout that committed anyway.
+      const result = await retryTransient(`an append to ${stream}`, this.#options.retry, () =>
         this.#client.appendToStream(stream, proposed, {
           expectedRevision: toClientExpectedRevision(options.expectedRevision),
         }),
@@ -96,12 +109,28 @@ export class EsdbEventStore implements EventStore {
   async appendToStreams(appends: readonly StreamAppend[]): Promise<StreamAppendOutcome[]> {
     checkStreamAppends(appends);
     return Promise.all(
-      appends.map(({ stream, events, expectedRevision }) =>
-        this.appendToStream(stream, events, { expectedRevision }).catch((error: unknown) =>
+      appends.map((append) =>
+        this.#appendInParts(append).catch((error: unknown) =>
           error instanceof Error ? error : new Error(String(error)),
         ),
       ),
     );
+  }
+
+  /**
+   * One stream's part of appendToStreams, in consecutive appends each under the server's MaxAppendSize (one
+   * append when it fits, the usual case). Each part expects the revision the previous one ended at, so a retry of
+   * the whole with the same ids finds the parts already written and goes on from there.
+   */
+  async #appendInParts({ stream, events, expectedRevision }: StreamAppend): Promise<AppendResult> {
+    let expected = expectedRevision;
+    let result: AppendResult | null = null;
+    for (const part of splitBySize(events, this.#options.maxAppendBytes)) {
+      result = await this.appendToStream(stream, part, { expectedRevision: expected });
+      expected = result.nextExpectedRevision;
+    }
+    if (result === null) throw new TypeError(`appendToStreams needs at least one event for ${stream}`);
+    return result;
   }
 
   /**
@@ -110,15 +139,16 @@ export class EsdbEventStore implements EventStore {
    */
   async #positionOfRevision(stream: string, revision: number): Promise<Position> {
     let position: Position | undefined;
-    // Read to the end (one event) rather than returning mid-iteration: a read abandoned early stays open in the
-    // client until dispose(), and dispose() would wait for it forever.
-    for await (const resolved of this.#client.readStream(stream, {
-      direction: BACKWARDS,
-      fromRevision: BigInt(revision),
-      maxCount: 1,
-    })) {
-      if (resolved.event !== undefined) position = positionOf(resolved.event);
-    }
+    await retryTransient(`a read of ${stream}`, this.#options.retry, async (track) => {
+      // Read to the end (one event) rather than returning mid-iteration: a read abandoned early stays open in the
+      // client until dispose(), and dispose() would wait for it forever.
+      const read = track(
+        this.#client.readStream(stream, { direction: BACKWARDS, fromRevision: BigInt(revision), maxCount: 1 }),
+      );
+      for await (const resolved of read) {
+        if (resolved.event !== undefined) position = positionOf(resolved.event);
+      }
+    });
     if (position === undefined)
       throw new Error(`EventStoreDB acknowledged ${stream}@${revision} but the event cannot be read`);
     return position;
@@ -128,20 +158,23 @@ export class EsdbEventStore implements EventStore {
     const direction = options.direction ?? 'forwards';
     const fromRevision: ReadRevision =
       options.fromRevision === undefined ? (direction === 'forwards' ? START : END) : BigInt(options.fromRevision);
-    const read = async (): Promise<RecordedEvent[]> => {
+    const read = async (track: TrackRead): Promise<RecordedEvent[]> => {
       const events: RecordedEvent[] = [];
+      const streamRead = track(
+        this.#client.readStream(stream, {
+          direction: direction === 'forwards' ? FORWARDS : BACKWARDS,
+          fromRevision,
+          ...(options.maxCount === undefined ? {} : { maxCount: options.maxCount }),
+        }),
+      );
       // The client reports a missing stream while iterating, not when readStream is called.
-      for await (const resolved of this.#client.readStream(stream, {
-        direction: direction === 'forwards' ? FORWARDS : BACKWARDS,
-        fromRevision,
-        ...(options.maxCount === undefined ? {} : { maxCount: options.maxCount }),
-      })) {
+      for await (const resolved of streamRead) {
         if (resolved.event !== undefined) events.push(toRecordedEvent(resolved.event));
       }
       return events;
     };
     try {
-      return await retryTransient(read);
+      return await retryTransient(`a read of ${stream}`, this.#options.retry, read);
     } catch (error) {
       throw toPortError(error, { streamName: stream });
     }
@@ -149,7 +182,9 @@ export class EsdbEventStore implements EventStore {
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
     try {
-      return await retryTransient(() => readAllPage(this.#client, options, this.#emptyRanges));
+      return await retryTransient('a read of $all', this.#options.retry, (track) =>
+        readAllPage(this.#client, options, this.#emptyRanges, track),
+      );
     } catch (error) {
       throw toPortError(error);
     }
@@ -157,7 +192,9 @@ export class EsdbEventStore implements EventStore {
 
   async headPosition(): Promise<Position | null> {
     try {
-      return await retryTransient(() => headPosition(this.#client));
+      return await retryTransient('a read of the head of $all', this.#options.retry, (track) =>
+        headPosition(this.#client, track),
+      );
     } catch (error) {
       throw toPortError(error);
     }
@@ -167,6 +204,7 @@ export class EsdbEventStore implements EventStore {
     return resubscribingAllSubscription(this.#client, options, {
       backoff: this.#options.backoff,
       highWaterMark: this.#options.subscriptionHighWaterMark,
+      confirmationTimeoutMs: this.#options.retry.attemptTimeoutMs,
       emptyRanges: this.#emptyRanges,
     });
   }

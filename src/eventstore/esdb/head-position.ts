@@ -5,6 +5,7 @@ import { BACKWARDS, END, type EventStoreDBClient, type ReadPosition } from '@eve
 import type { Position } from '../port.ts';
 import { toClientPosition } from './read-all-page.ts';
 import { isSystemEvent, positionOf } from './recorded-event.ts';
+import type { TrackRead } from './call-deadline.ts';
 
 /**
  * The last record is usually ours, so the first request asks for one event (the runner asks for the head on every
@@ -14,11 +15,14 @@ const FIRST_CHUNK = 1;
 const CHUNK = 32;
 
 /** Throws the client's errors; the caller maps them to the port's. */
-export async function headPosition(client: EventStoreDBClient): Promise<Position | null> {
+export async function headPosition(
+  client: EventStoreDBClient,
+  track: TrackRead = (read) => read,
+): Promise<Position | null> {
   let cursor: Position | null = null;
   for (let chunk = FIRST_CHUNK; ; chunk = CHUNK) {
     const fromPosition: ReadPosition = cursor === null ? END : toClientPosition(cursor);
-    const read = client.readAll({ direction: BACKWARDS, fromPosition, maxCount: chunk });
+    const read = track(client.readAll({ direction: BACKWARDS, fromPosition, maxCount: chunk }));
     let scanned = 0;
     let found: Position | null = null;
     // Read each (small) chunk to its end rather than cancelling mid-way: cancelling a call the server has

@@ -10,6 +10,7 @@ import type { Position, ReadAllOptions, RecordedEvent } from '../port.ts';
 import { matchesAllFilter } from './all-filter.ts';
 import type { EmptyRanges } from './empty-ranges.ts';
 import { positionOf, toRecordedEvent } from './recorded-event.ts';
+import type { TrackRead } from './call-deadline.ts';
 
 export const DEFAULT_READ_ALL_COUNT = 1000;
 /** Events scanned per request: large enough that sparse filters do not cost a round trip per event. */
@@ -21,6 +22,7 @@ export async function readAllPage(
   client: EventStoreDBClient,
   options: ReadAllOptions = {},
   emptyRanges?: EmptyRanges,
+  track: TrackRead = (read) => read,
 ): Promise<RecordedEvent[]> {
   const maxCount = options.maxCount ?? DEFAULT_READ_ALL_COUNT;
   const page: RecordedEvent[] = [];
@@ -31,7 +33,7 @@ export async function readAllPage(
   let cursor: Position | null = emptyRanges ? emptyRanges.skipTo(options.filter, after) : after;
   for (;;) {
     const fromPosition: ReadPosition = cursor === null ? START : toClientPosition(cursor);
-    const read = client.readAll({ fromPosition, maxCount: chunk });
+    const read = track(client.readAll({ fromPosition, maxCount: chunk }));
     let scanned = 0;
     for await (const resolved of read) {
       scanned++;

@@ -24,6 +24,7 @@ import { backoffDelay, type BackoffPolicy } from './backoff.ts';
 import type { EmptyRanges } from './empty-ranges.ts';
 import { isTransientClientError, toPortError } from './client-errors.ts';
 import { toClientPosition } from './read-all-page.ts';
+import { CallDeadlineError } from './call-deadline.ts';
 import { positionOf, toRecordedEvent } from './recorded-event.ts';
 
 export interface SubscriptionSettings {
@@ -32,6 +33,11 @@ export interface SubscriptionSettings {
   highWaterMark: number;
   /** Stretches known to hold nothing for the filter: the first native subscription starts past them. */
   emptyRanges?: EmptyRanges;
+  /**
+   * How long a native subscription may wait for the server's confirmation before it counts as failed (and is
+   * retried): a node that accepts the call and never answers would otherwise hold it forever.
+   */
+  confirmationTimeoutMs?: number;
 }
 
 export function resubscribingAllSubscription(
@@ -55,9 +61,12 @@ export function resubscribingAllSubscription(
         { highWaterMark: settings.highWaterMark },
       );
       current = subscription;
+      const unconfirmed = watchConfirmation(subscription, settings.confirmationTimeoutMs);
       subscription.once('confirmation', () => {
+        clearTimeout(unconfirmed);
         attempt = 0; // the server took the subscription: a later drop starts the backoff afresh
       });
+      subscription.once('close', () => clearTimeout(unconfirmed));
       for await (const resolved of subscription) {
         if (stopped) return;
         const event = resolved.event;
@@ -121,4 +130,18 @@ export function resubscribingAllSubscription(
       }
     };
   });
+}
+
+/** Fails the native subscription (a transient CallDeadlineError, so it is retried) if it is not confirmed in time. */
+function watchConfirmation(
+  subscription: AllStreamSubscription,
+  timeoutMs: number | undefined,
+): NodeJS.Timeout | undefined {
+  if (timeoutMs === undefined) return undefined;
+  return setTimeout(() => {
+    void subscription.unsubscribe().catch(() => {});
+    subscription.destroy(
+      new CallDeadlineError(`EventStoreDB did not confirm a $all subscription within ${timeoutMs} ms`),
+    );
+  }, timeoutMs);
 }

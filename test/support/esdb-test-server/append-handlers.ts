@@ -16,14 +16,32 @@ import {
   type AppendRespMessage,
   type BatchAppendReqMessage,
   type BatchAppendRespMessage,
+  Code,
 } from './proto.ts';
 import type { AppendOutcome, LogExpectation, MemoryLog, ProposedEvent } from './memory-log.ts';
 import { allStreamPosition, empty, proposedEvent, streamIdentifier, streamNameOf } from './wire.ts';
+import {
+  APPEND_FAULTS,
+  batchNotHandledStatus,
+  batchTimeoutStatus,
+  notLeaderError,
+  rpcNotHandled,
+  rpcTimeout,
+  type FaultSwitch,
+} from './faults.ts';
+import { appendSize, batchTooLargeStatus, rpcTooLarge } from './append-limits.ts';
 
-/** google.rpc.Code.FAILED_PRECONDITION, the code EventStoreDB puts on a wrong-expected-version batch result. */
-const FAILED_PRECONDITION = 9;
+/** What both append calls share: the log, the fault switch and the append size cap. */
+export interface AppendContext {
+  log: MemoryLog;
+  faults: FaultSwitch;
+  maxAppendSize: number;
+}
 
-export function handleAppend(log: MemoryLog) {
+/** Status.WrongExpectedVersion's code (google.rpc.Code.ALREADY_EXISTS), on a wrong-expected-version batch result. */
+const ALREADY_EXISTS = Code.ALREADY_EXISTS;
+
+export function handleAppend({ log, faults, maxAppendSize }: AppendContext) {
   return (
     call: ServerReadableStream<AppendReqMessage, AppendRespMessage>,
     callback: sendUnaryData<AppendRespMessage>,
@@ -54,7 +72,19 @@ export function handleAppend(log: MemoryLog) {
         callback({ code: status.INVALID_ARGUMENT, details: 'Append without options' });
         return;
       }
-      callback(null, appendResponse(log.append(streamName, expectation, events), expectation));
+      if (appendSize(events) > maxAppendSize) {
+        callback(rpcTooLarge(maxAppendSize));
+        return;
+      }
+      const fault = faults.take(APPEND_FAULTS);
+      if (fault === 'unresponsive') return;
+      if (fault === 'not_leader') callback(notLeaderError(faults.leader));
+      else if (fault === 'not_ready' || fault === 'busy') callback(rpcNotHandled(fault));
+      else {
+        const outcome = fault === 'write_timeout' ? null : log.append(streamName, expectation, events);
+        if (fault === null && outcome !== null) callback(null, appendResponse(outcome, expectation));
+        else callback(rpcTimeout());
+      }
     });
   };
 }
@@ -106,7 +136,7 @@ interface PendingBatch {
   events: ProposedEvent[];
 }
 
-export function handleBatchAppend(log: MemoryLog) {
+export function handleBatchAppend(context: AppendContext) {
   return (call: ServerDuplexStream<BatchAppendReqMessage, BatchAppendRespMessage>) => {
     // Requests of one append share a correlation id; only the first carries options, the last is_final.
     const pending = new Map<string, PendingBatch>();
@@ -123,7 +153,8 @@ export function handleBatchAppend(log: MemoryLog) {
       let batch = pending.get(key);
       const options = request.getOptions();
       if (batch === undefined) {
-        if (options === undefined) throw new Error('Batch append without options');
+        // The server ignores the later chunks of an append it already refused (e.g. too large).
+        if (options === undefined) return;
         batch = {
           streamName: streamNameOf(options.getStreamIdentifier()),
           expectation: batchExpectation(options),
@@ -132,14 +163,49 @@ export function handleBatchAppend(log: MemoryLog) {
         pending.set(key, batch);
       }
       for (const message of request.getProposedMessagesList()) batch.events.push(proposedEvent(message));
+      if (appendSize(batch.events) > context.maxAppendSize) {
+        pending.delete(key);
+        call.write(batchError(batch, batchTooLargeStatus(context.maxAppendSize)).setCorrelationId(correlation));
+        return;
+      }
       if (!request.getIsFinal()) return;
       pending.delete(key);
-      const outcome = log.append(batch.streamName, batch.expectation, batch.events);
-      const response = batchResponse(outcome, batch).setCorrelationId(correlation);
-      call.write(response);
+      const response = commitBatch(context, batch, call);
+      if (response !== null) call.write(response.setCorrelationId(correlation));
     };
     call.on('end', () => call.end());
   };
+}
+
+/** Writes the batch (unless a fault says otherwise) and says what to answer; null for no answer at all. */
+function commitBatch(
+  { log, faults }: AppendContext,
+  batch: PendingBatch,
+  call: ServerDuplexStream<BatchAppendReqMessage, BatchAppendRespMessage>,
+): BatchAppendRespMessage | null {
+  const fault = faults.take(APPEND_FAULTS);
+  switch (fault) {
+    case 'unresponsive':
+      return null;
+    case 'not_leader':
+      // The server throws from the write's callback: the whole call fails, with every append in flight on it.
+      call.emit('error', notLeaderError(faults.leader));
+      return null;
+    case 'not_ready':
+    case 'busy':
+      return batchError(batch, batchNotHandledStatus(fault));
+    case 'write_timeout':
+      return batchError(batch, batchTimeoutStatus());
+    case 'write_timeout_committed':
+      log.append(batch.streamName, batch.expectation, batch.events);
+      return batchError(batch, batchTimeoutStatus());
+    case null:
+      return batchResponse(log.append(batch.streamName, batch.expectation, batch.events), batch);
+  }
+}
+
+function batchError(batch: PendingBatch, error: InstanceType<typeof Status>): BatchAppendRespMessage {
+  return new BatchAppendResp().setStreamIdentifier(streamIdentifier(batch.streamName)).setError(error);
 }
 
 function batchExpectation(options: InstanceType<typeof BatchAppendReq.Options>): LogExpectation {
@@ -193,6 +259,6 @@ function batchResponse(outcome: AppendOutcome, batch: PendingBatch): BatchAppend
   }
   const packed = new Any();
   packed.pack(details.serializeBinary(), 'event_store.client.WrongExpectedVersion');
-  const error = new Status().setCode(FAILED_PRECONDITION).setMessage('WrongExpectedVersion').setDetails(packed);
+  const error = new Status().setCode(ALREADY_EXISTS).setMessage('WrongExpectedVersion').setDetails(packed);
   return response.setError(error);
 }

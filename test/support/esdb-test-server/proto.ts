@@ -10,15 +10,27 @@ import sharedPb from '@eventstore/db-client/generated/shared_pb.js';
 import serverFeaturesPb from '@eventstore/db-client/generated/serverfeatures_pb.js';
 import serverFeaturesGrpc from '@eventstore/db-client/generated/serverfeatures_grpc_pb.js';
 import statusPb from '@eventstore/db-client/generated/status_pb.js';
+import codePb from '@eventstore/db-client/generated/code_pb.js';
 import anyPb from 'google-protobuf/google/protobuf/any_pb.js';
 import emptyPb from 'google-protobuf/google/protobuf/empty_pb.js';
 
 export const { ReadReq, ReadResp, AppendReq, AppendResp, BatchAppendReq, BatchAppendResp } = streamsPb;
 export const { StreamsService } = streamsGrpc;
-export const { UUID, Empty, StreamIdentifier, AllStreamPosition, WrongExpectedVersion } = sharedPb;
+export const {
+  UUID,
+  Empty,
+  StreamIdentifier,
+  AllStreamPosition,
+  WrongExpectedVersion,
+  Timeout,
+  MaximumAppendSizeExceeded,
+  StreamDeleted,
+} = sharedPb;
 export const { SupportedMethods, SupportedMethod } = serverFeaturesPb;
 export const { ServerFeaturesService } = serverFeaturesGrpc;
 export const { Status } = statusPb;
+/** google.rpc.Code, the code inside a BatchAppend result's Status (same numbers as gRPC's status codes). */
+export const { Code } = codePb;
 export const { Any } = anyPb;
 /** google.protobuf.Empty, which BatchAppend uses where the other messages use event_store.client.Empty. */
 export const GoogleEmpty = emptyPb.Empty;

@@ -8,6 +8,7 @@ import { AllSubscription } from './all-subscription.ts';
 import { oneShotRead } from './one-shot-read.ts';
 import { parseReadRequest, type ReadRequest } from './read-request.ts';
 import { eventResponse, streamIdentifier } from './wire.ts';
+import { READ_FAULTS, rpcNotHandled, type FaultSwitch } from './faults.ts';
 
 /** What the double was asked to read, so tests can assert on the cost of a client path. */
 export interface ReadStats {
@@ -23,8 +24,19 @@ export function newReadStats(): ReadStats {
   return { allReads: 0, allEventsRead: 0, subscriptionsOpened: 0, subscriptionEventsScanned: 0 };
 }
 
-export function handleRead(log: MemoryLog, subscriptions: Set<AllSubscription>, stats: ReadStats = newReadStats()) {
+export function handleRead(
+  log: MemoryLog,
+  subscriptions: Set<AllSubscription>,
+  stats: ReadStats = newReadStats(),
+  faults: FaultSwitch | null = null,
+) {
   return (call: ServerWritableStream<ReadReqMessage, ReadRespMessage>) => {
+    const fault = faults?.take(READ_FAULTS) ?? null;
+    if (fault === 'unresponsive') return; // the call stays open, unanswered, until the client gives up
+    if (fault === 'not_ready' || fault === 'busy') {
+      call.emit('error', rpcNotHandled(fault));
+      return;
+    }
     let request: ReadRequest;
     try {
       request = parseReadRequest(call.request);

@@ -4,6 +4,7 @@
  */
 import type { ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
 import { Empty, SupportedMethod, SupportedMethods } from './proto.ts';
+import type { FaultSwitch } from './faults.ts';
 
 type EmptyMessage = InstanceType<typeof Empty>;
 type SupportedMethodsMessage = InstanceType<typeof SupportedMethods>;
@@ -11,7 +12,7 @@ type SupportedMethodsMessage = InstanceType<typeof SupportedMethods>;
 /** The server generation whose client-facing semantics (caughtUp, BatchAppend) the double follows. */
 const MODELLED_SERVER_VERSION = '23.10.0';
 
-export function handleGetSupportedMethods(options: { batchAppend: boolean }) {
+export function handleGetSupportedMethods(options: { batchAppend: boolean; faults?: FaultSwitch }) {
   const methods: Array<[service: string, method: string]> = [
     ['event_store.client.server_features.serverfeatures', 'getsupportedmethods'],
     ['event_store.client.streams.streams', 'read'],
@@ -22,6 +23,7 @@ export function handleGetSupportedMethods(options: { batchAppend: boolean }) {
     _call: ServerUnaryCall<EmptyMessage, SupportedMethodsMessage>,
     callback: sendUnaryData<SupportedMethodsMessage>,
   ) => {
+    if (options.faults?.take(['unresponsive']) === 'unresponsive') return;
     const list = methods.map(([service, method]) =>
       new SupportedMethod().setServiceName(service).setMethodName(method),
     );

@@ -1,0 +1,41 @@
+/**
+ * Keeps appends under a store's cap on the size of one append (EventStoreDB's MaxAppendSize, 1 MiB by default).
+ *
+ * The size of an event is counted the way EventStoreDB counts it (Event.SizeOnDisk: data bytes + metadata bytes +
+ * 2 × the type's length), with data and metadata as the JSON the client sends (UTF-8). Callers that may carry many
+ * events of one stream (migrate-events, appendToStreams) append them in consecutive parts, each under the cap.
+ */
+import type { EventToAppend } from './port.ts';
+
+/** EventStoreDB's default MaxAppendSize. */
+export const DEFAULT_MAX_APPEND_BYTES = 1_048_576;
+
+export function eventAppendSize(event: EventToAppend): number {
+  return (
+    Buffer.byteLength(JSON.stringify(event.data), 'utf8') +
+    Buffer.byteLength(JSON.stringify(event.metadata), 'utf8') +
+    event.type.length * 2
+  );
+}
+
+/**
+ * Consecutive parts of `events`, in order, each at most `maxBytes` by eventAppendSize. An event larger than the cap
+ * on its own gets a part of its own (the store will refuse it: nothing can make it fit).
+ */
+export function splitBySize<E extends EventToAppend>(events: readonly E[], maxBytes: number): E[][] {
+  const parts: E[][] = [];
+  let current: E[] = [];
+  let size = 0;
+  for (const event of events) {
+    const eventSize = eventAppendSize(event);
+    if (current.length > 0 && size + eventSize > maxBytes) {
+      parts.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(event);
+    size += eventSize;
+  }
+  if (current.length > 0) parts.push(current);
+  return parts;
+}

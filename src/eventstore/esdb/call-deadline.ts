@@ -1,0 +1,47 @@
+/**
+ * A deadline of our own around one call to EventStoreDB. Client 6.x gives reads and BatchAppend an infinite gRPC
+ * deadline whatever the options say, so a node that accepts connections and never answers would hang them
+ * forever. When the deadline passes, the read streams the call opened are cancelled and destroyed (cancelling
+ * alone leaves the client's iterator waiting, and dispose() would then wait for it too) and the call fails with
+ * CallDeadlineError, which the retry treats as transient. An append cannot be cancelled once sent: it is
+ * abandoned (it may still commit — the retry with the same event ids and expected revision is then recognised
+ * as already done).
+ */
+
+/** What `track` accepts: the client's read streams. */
+export interface CancellableRead {
+  cancel(): Promise<void>;
+  destroy(error?: Error): void;
+}
+
+export type TrackRead = <S extends CancellableRead>(read: S) => S;
+
+export class CallDeadlineError extends Error {
+  override readonly name = 'CallDeadlineError';
+}
+
+export async function withDeadline<T>(ms: number, what: string, call: (track: TrackRead) => Promise<T>): Promise<T> {
+  const reads = new Set<CancellableRead>();
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new CallDeadlineError(`EventStoreDB did not answer ${what} within ${ms} ms`);
+      for (const read of reads) {
+        void read.cancel().catch(() => {});
+        read.destroy(error);
+      }
+      reject(error);
+    }, ms);
+  });
+  const work = call((read) => {
+    reads.add(read);
+    return read;
+  });
+  // An abandoned call settles later (or never); its outcome is no longer anyone's business.
+  work.catch(() => {});
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
