@@ -9,7 +9,10 @@ const document = openApiDocument();
 
 /** The routers only keep their dependencies for later calls: building them needs no real ones. */
 function registeredRoutes(): string[] {
-  const inert: ApiDependencies = new Proxy({} as ApiDependencies, { get: () => ({}) });
+  const tokens = { publicKeys: () => [] };
+  const inert: ApiDependencies = new Proxy({} as ApiDependencies, {
+    get: (_target, key) => (key === 'tokens' ? tokens : {}),
+  });
   const metrics = metricsRoutes({ contentType: 'text/plain', scrape: async () => '' }, 'token');
   return [...apiRouters(inert, []), metrics].flatMap((router) =>
     router.stack.flatMap((layer) =>

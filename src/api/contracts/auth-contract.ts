@@ -1,6 +1,16 @@
 import { z } from 'zod';
 import { normaliseEmail } from '../../domain/accounts/email.ts';
-import { component, error, id, isoTime, json, noContent, type Operation } from '../openapi/operation.ts';
+import {
+  component,
+  error,
+  id,
+  isoTime,
+  json,
+  noContent,
+  pending,
+  pendingFields,
+  type Operation,
+} from '../openapi/operation.ts';
 
 const email = z.string().trim().max(254).email('must be a valid e-mail address').transform(normaliseEmail);
 const password = z
@@ -82,10 +92,14 @@ const profileUpdate = (method: 'patch' | 'put', operationId: string, summary: st
   body: profilePatch,
   responses: {
     200: json('The updated profile', profileResponse),
+    202: pending(),
     404: error('user_not_found: the account no longer exists'),
     409: conflict,
   },
 });
+
+/** Signed in on another node whose users read model is stuck: the tokens and homes now, the profile at Location. */
+const pendingLogin = z.object({ ...pendingFields, access: z.string(), refresh: z.string(), homes: z.array(id) });
 
 export const authOperations: readonly Operation[] = [
   {
@@ -108,6 +122,7 @@ export const authOperations: readonly Operation[] = [
     body: loginBody,
     responses: {
       200: json('Signed in', sessionResponse, tokenHeaders),
+      202: pending(pendingLogin),
       401: error('invalid_credentials: unknown e-mail or wrong password (the same answer for both)'),
       429: tooMany,
     },

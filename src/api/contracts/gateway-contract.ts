@@ -8,6 +8,7 @@ import {
   isoTimeOrNull,
   json,
   noContent,
+  pending,
   uuidParams,
   type Operation,
 } from '../openapi/operation.ts';
@@ -64,7 +65,13 @@ const rename = (method: 'patch' | 'put', operationId: string, summary: string) =
     operationId,
     summary,
     body: renameGatewayBody,
-    responses: { 200: json('The renamed gateway', gatewayResponse), 403: forbidden, 404: notFound, 409: writeConflict },
+    responses: {
+      200: json('The renamed gateway', gatewayResponse),
+      202: pending(),
+      403: forbidden,
+      404: notFound,
+      409: writeConflict,
+    },
   });
 
 export const gatewayOperations: readonly Operation[] = [
@@ -113,7 +120,13 @@ export const gatewayOperations: readonly Operation[] = [
     path: '/api/gateways/{id}/revoke',
     operationId: 'revokeGateway',
     summary: 'Revoke a gateway: its credentials stop working and its session is closed on whichever node holds it',
-    responses: { 200: json('The revoked gateway', gatewayResponse), 403: forbidden, 404: notFound, 409: writeConflict },
+    responses: {
+      200: json('The revoked gateway', gatewayResponse),
+      202: pending(),
+      403: forbidden,
+      404: notFound,
+      409: writeConflict,
+    },
   }),
   gatewayOperation({
     method: 'post',

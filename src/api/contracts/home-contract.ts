@@ -3,7 +3,17 @@ import { normaliseEmail } from '../../domain/accounts/email.ts';
 import { homeNameProblem } from '../../domain/homes/home-name.ts';
 import { GRANTABLE_ROLES, ROLES } from '../../domain/homes/roles.ts';
 import { uuid } from '../path-params.ts';
-import { component, error, id, isoTime, json, noContent, uuidParams, type Operation } from '../openapi/operation.ts';
+import {
+  component,
+  error,
+  id,
+  isoTime,
+  json,
+  noContent,
+  pending,
+  uuidParams,
+  type Operation,
+} from '../openapi/operation.ts';
 
 /** Trimmed first, then 1–100 printable characters (the domain checks the same rule again). */
 export const renameHomeBody = z.object({
@@ -69,6 +79,7 @@ const homeRename = (method: 'patch' | 'put', operationId: string, summary: strin
   body: renameHomeBody,
   responses: {
     200: json('The renamed home', homeResponse),
+    202: pending(),
     400: error('validation_error or invalid_home_name'),
     403: forbidden,
     404: homeNotFound,
@@ -120,6 +131,7 @@ export const homeOperations: readonly Operation[] = [
     responses: {
       200: json('The role was changed', permissionResponse),
       201: json('The role was granted', permissionResponse),
+      202: pending(),
       403: forbidden,
       404: error('home_not_found, or user_not_found (no account with this e-mail or id)'),
       409: error('concurrent_update: retry'),
@@ -134,6 +146,7 @@ export const homeOperations: readonly Operation[] = [
     body: changeRoleBody,
     responses: {
       200: json('The changed permission', permissionResponse),
+      202: pending(),
       403: forbidden,
       404: permissionNotFound,
       409: error('concurrent_update: retry'),

@@ -17,9 +17,39 @@ const readinessResponse = component(
   }),
 );
 const openApiResponse = z.looseObject({ openapi: z.string(), info: z.looseObject({}), paths: z.looseObject({}) });
+const jwkSet = component(
+  'JwkSet',
+  z.object({
+    keys: z.array(
+      z.object({
+        kty: z.literal('OKP'),
+        crv: z.literal('Ed25519'),
+        x: z.string(),
+        kid: z.string().describe('RFC 7638 thumbprint; the `kid` in the header of tokens signed with it'),
+        alg: z.literal('EdDSA'),
+        use: z.literal('sig'),
+      }),
+    ),
+  }),
+);
 export type ReadinessResponse = z.infer<typeof readinessResponse>;
 
 export const systemOperations: readonly Operation[] = [
+  {
+    method: 'get',
+    path: '/.well-known/jwks.json',
+    operationId: 'getJwks',
+    summary: 'The Ed25519 public keys access tokens are verified with (when JWT_PRIVATE_KEY_FILE is set)',
+    description:
+      'The signing key first, then the previous ones. Cacheable for five minutes, with an ETag (If-None-Match → 304).',
+    tags: ['operations'],
+    auth: 'none',
+    responses: {
+      200: { description: 'The key set', body: jwkSet, contentType: 'application/jwk-set+json' },
+      304: { description: 'Not modified (If-None-Match matched the ETag)' },
+      404: error('not_found: tokens are HS256 (a shared secret is never published)'),
+    },
+  },
   {
     method: 'get',
     path: '/healthz',

@@ -35,7 +35,11 @@ function responseObject(operation: Operation, status: number, response: Response
     ]),
   );
   const content = response.body
-    ? { 'application/json': { schema: names.responseRef(response.body, `${pascal(operation.operationId)}${status}`) } }
+    ? {
+        [response.contentType ?? 'application/json']: {
+          schema: names.responseRef(response.body, `${pascal(operation.operationId)}${status}`),
+        },
+      }
     : response.contentType
       ? { [response.contentType]: { schema: { type: 'string' } } }
       : undefined;

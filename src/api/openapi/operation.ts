@@ -7,7 +7,7 @@ export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
 export interface ResponseSpec {
   description: string;
   body?: z.ZodType;
-  /** A non-JSON answer (the metrics text, the docs page): its media type; the body is not schema-checked. */
+  /** Another media type than application/json: the metrics text, the docs page (no body schema), the JWK set. */
   contentType?: string;
   /** Response headers the client relies on (name → description). */
   headers?: Readonly<Record<string, string>>;
@@ -65,6 +65,22 @@ export const json = (description: string, body: z.ZodType, headers?: Record<stri
   body,
   ...(headers ? { headers } : {}),
 });
+/** The body of a 202 from a write whose read models did not catch up in time (`routes/pending-answer.ts`). */
+export const pendingFields = {
+  status: z.literal('pending'),
+  location: z.string().describe('The path to GET for the result (also the Location header)'),
+  message: z.string(),
+};
+export const pendingAnswer = component('PendingAnswer', z.object(pendingFields));
+export type PendingAnswer = z.infer<typeof pendingAnswer>;
+/** 202: recorded, but the read models the answer comes from lag (READ_YOUR_WRITES_TIMEOUT_MS passed). */
+export const pending = (body: z.ZodType = pendingAnswer): ResponseSpec =>
+  json(
+    'Recorded, but the read models have not caught up within READ_YOUR_WRITES_TIMEOUT_MS (a projection is stuck or ' +
+      'far behind): GET the Location for the result. Never a 404 for what was just written.',
+    body,
+    { Location: 'Where to GET the result' },
+  );
 export const noContent = (description = 'Done; no body'): ResponseSpec => ({ description });
 
 /** Response field types. Any 8-4-4-4-12 id (clients choose command ids), ISO 8601 times as the routes write them. */

@@ -1,4 +1,5 @@
 import type { Context } from 'koa';
+import type { PendingAnswer } from '../openapi/operation.ts';
 
 /**
  * A write is recorded, but the read models its answer is read from did not catch up within
@@ -13,5 +14,5 @@ export function answerPending(ctx: Context, location: string, extra: Record<stri
     status: 'pending',
     location,
     message: 'Recorded; the read models have not caught up yet. GET the location for the result.',
-  };
+  } satisfies PendingAnswer;
 }
