@@ -80,7 +80,8 @@ const envSchema = z.object({
    */
   FAULT_EXIT_AFTER_APPENDS: z.coerce.number().int().min(1).optional(),
   ALLOW_FAULT_INJECTION: booleanFlag.default(false),
-  READY_MAX_LAG_S: z.coerce.number().min(0).default(30),
+  /** `/readyz` is 503 when a projection has not advanced for this long while events waited for it. */
+  READY_MAX_LAG_S: z.coerce.number().min(0).max(86_400).default(30),
   HEARTBEAT_TIMEOUT_S: z.coerce.number().positive().default(90),
   HEARTBEAT_INTERVAL_S: z.coerce.number().positive().default(30),
   BRIDGE_MAX_FRAME_BYTES: z.coerce.number().int().min(1024).default(262_144),

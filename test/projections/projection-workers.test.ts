@@ -102,7 +102,7 @@ onPostgres('projection workers and rebuilds on a Postgres server', () => {
     expect(Number((await storesA.readModels.knex('users').count({ n: '*' }))[0]!.n)).toBe(30);
   });
 
-  it('when the lease holder\'s connection dies, a standing-by ProjectionSet takes over and applies each event once; its waits read the database', async () => {
+  it("when the lease holder's connection dies, a standing-by ProjectionSet takes over and applies each event once; its waits read the database", async () => {
     const { open } = await database();
     const applied = { a: 0, b: 0 };
     const counting = (worker: 'a' | 'b'): Projection => ({

@@ -19,9 +19,11 @@ export async function startServeNode(
   databaseUrl: string,
   dataDir: string,
   env: Record<string, string> = {},
+  /** More `serve` arguments (`--no-projections`). */
+  args: string[] = [],
 ): Promise<ServeNode> {
   const port = await freePort();
-  const child = spawn(process.execPath, cliArgs('serve'), {
+  const child = spawn(process.execPath, cliArgs('serve', ...args), {
     cwd: path.resolve(import.meta.dirname, '../..'),
     env: {
       ...process.env,
