@@ -78,6 +78,7 @@ const controlFailure = component(
 );
 export type RemoteGatewaysResponse = z.infer<typeof remoteGatewaysResponse>;
 export type HomeStatusResponse = z.infer<typeof homeStatusResponse>;
+export type AppDeviceListResponse = z.infer<typeof deviceListResponse>;
 
 const tags = ['mobile app'];
 const homeNotFound = error('home_not_found: no such home, or not one of yours');

@@ -1,17 +1,30 @@
 import { z } from 'zod';
+import { AUDITED_EVENT_TYPES } from '../../projections/queries/audit-queries.ts';
 import { auditQuery } from '../audit-query.ts';
-import { component, error, json, type Operation } from '../openapi/operation.ts';
+import { component, error, isoTimeOrNull, json, type Operation } from '../openapi/operation.ts';
 
-const auditItem = z.object({
-  position: z.string().describe('Global log position (a decimal string)'),
-  stream: z.string(),
-  revision: z.number().int(),
-  type: z.string(),
-  occurred_at: z.string().nullable().describe('When the client said it happened (metadata), if it did'),
-  recorded_at: z.string().nullable(),
-  data: z.record(z.string(), z.unknown()).describe('Redacted: no password hash, no secret digest'),
-  metadata: z.record(z.string(), z.unknown()),
-});
+const auditItem = component(
+  'AuditItem',
+  z.object({
+    position: z.string().describe('Global position in the event log (opaque; string order is log order)'),
+    stream: z
+      .string()
+      .describe('e.g. home-<id>, gateway-<id>, gateway_telemetry-<id>, remote_command-<id>, pairing-<digest>'),
+    revision: z.number().int().describe('Revision of the event in its stream (0 = first)'),
+    type: z.enum(AUDITED_EVENT_TYPES as [string, ...string[]]),
+    occurred_at: isoTimeOrNull.describe("When it happened (the writer's clock, metadata.occurred_at)"),
+    recorded_at: isoTimeOrNull.describe('When the event store recorded it (what from/to filter on)'),
+    data: z
+      .record(z.string(), z.unknown())
+      .describe('The event data without password hashes, secret digests or other hash-like fields'),
+    metadata: z
+      .record(z.string(), z.unknown())
+      .describe(
+        'actor {kind, id}, on_behalf_of, correlation_id, causation_id, request_id, client_address, user_agent, ' +
+          'gateway_session_id (bridge), occurred_at, schema_version, metadata_version, chain {prev, hash, alg, v}',
+      ),
+  }),
+);
 const auditPageResponse = component(
   'AuditPage',
   z.object({

@@ -23,7 +23,9 @@ const INFO = {
 /** Answers every operation can give, besides its own: added unless the operation describes them itself. */
 function standardResponses(operation: Operation): Record<number, ResponseSpec> {
   const extra: Record<number, ResponseSpec> = {};
-  if (operation.params || operation.query || operation.body || operation.headers) {
+  // The body parser runs before any route, on every method that may carry a body, whether the route reads it or not.
+  const parsesBody = operation.method !== 'get' && !operation.upgrade;
+  if (operation.params || operation.query || operation.headers || parsesBody) {
     extra[400] = error(
       'Invalid input: validation_error (details.issues [{path, message}]), invalid_json, invalid_id (a path id), or ' +
         'json_out_of_bounds (deeper than 32 levels, over 100,000 values, a string over 65,536 characters, a ' +
@@ -33,7 +35,7 @@ function standardResponses(operation: Operation): Record<number, ResponseSpec> {
   if (operation.auth === 'user') {
     extra[401] = error('not_authenticated (no Bearer token) or invalid_token (expired, malformed, ended sign-in)');
   }
-  if (operation.body) {
+  if (parsesBody) {
     extra[413] = error('body_too_large: the body is over 1 MiB');
     extra[415] = error('unsupported_media_type: the body is not application/json');
   }

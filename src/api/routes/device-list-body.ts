@@ -1,5 +1,6 @@
 import { appDeviceId, appEntityId } from '../../domain/bridge/app-device-ids.ts';
 import type { EntityRow } from '../../projections/queries/device-queries.ts';
+import type { AppDeviceListResponse } from '../contracts/app-contract.ts';
 
 export interface AppEntity {
   id: number | string;
@@ -23,7 +24,7 @@ export interface AppDevice {
  * The app's device list: entities grouped by the edge's `device_name` (the device's `name` and `node_name`), in
  * the edge's order. Absent fields get the Django original's defaults (not controllable, no capabilities).
  */
-export function appDeviceList(rows: readonly EntityRow[], gatewayOnline: boolean): AppDevice[] {
+export function appDeviceList(rows: readonly EntityRow[], gatewayOnline: boolean): AppDeviceListResponse {
   const devices = new Map<string, AppDevice>();
   for (const row of rows) {
     let device = devices.get(row.device_name);
