@@ -5,7 +5,7 @@
  * `esdb` adapter — ServerFeatures.GetSupportedMethods, Streams.Append, Streams.BatchAppend and Streams.Read
  * (stream reads, $all reads, $all subscriptions with filters, caughtUp and checkpoints) — following
  * EventStoreDB's documented semantics, so that the adapter's tests run without Docker. It keeps nothing on disk,
- * has no security, no deletes, no stream subscriptions, no projections, no cluster. Run the same tests against a
+ * has no security, no stream subscriptions, no projections, no cluster. Run the same tests against a
  * real server with TEST_EVENTSTORE_URL.
  */
 import { Server, ServerCredentials, status } from '@grpc/grpc-js';
@@ -101,6 +101,22 @@ export class EsdbTestServer {
   /** Appends a system event (`$`-prefixed type and stream), as the server writes on its own. */
   appendSystemEvent(stream = '$stats-127.0.0.1:2113', type = '$statsCollected'): void {
     this.log.append(stream, { kind: 'any' }, [systemEvent(type)]);
+  }
+
+  /**
+   * Writes a `$>` link event, as EventStoreDB's system projections do (`$ce-…`, `$et-…`): data `revision@stream`
+   * pointing at an event that is already in the log. Readers of `$all` must not take it for a second copy.
+   */
+  appendLinkEvent(linkStream: string, target: { streamName: string; revision: number }): void {
+    this.log.append(linkStream, { kind: 'any' }, [
+      {
+        id: crypto.randomUUID(),
+        type: '$>',
+        contentType: 'application/octet-stream',
+        data: Buffer.from(`${target.revision}@${target.streamName}`),
+        customMetadata: new Uint8Array(),
+      },
+    ]);
   }
 
   async #listen(port: number): Promise<void> {

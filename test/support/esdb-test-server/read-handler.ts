@@ -8,7 +8,7 @@ import { AllSubscription } from './all-subscription.ts';
 import { oneShotRead } from './one-shot-read.ts';
 import { parseReadRequest, type ReadRequest } from './read-request.ts';
 import { eventResponse, streamIdentifier } from './wire.ts';
-import { READ_FAULTS, rpcNotHandled, type FaultSwitch } from './faults.ts';
+import { READ_FAULTS, rpcNotHandled, rpcStreamDeleted, type FaultSwitch } from './faults.ts';
 
 /** What the double was asked to read, so tests can assert on the cost of a client path. */
 export interface ReadStats {
@@ -62,6 +62,10 @@ export function handleRead(
       );
       subscriptions.add(subscription);
       subscription.start();
+      return;
+    }
+    if (request.target.kind === 'stream' && log.isTombstoned(request.target.streamName)) {
+      call.emit('error', rpcStreamDeleted(request.target.streamName));
       return;
     }
     const result = oneShotRead(log, request);
