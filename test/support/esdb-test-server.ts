@@ -23,6 +23,12 @@ export interface EsdbTestServerOptions {
   batchAppend?: boolean;
   /** The server's MaxAppendSize (bytes by its own formula, see append-limits.ts). Default 1 MiB, as the server's. */
   maxAppendSize?: number;
+  /**
+   * A secure server's default ACL: reading or subscribing to `$all` needs a user in `$admins`. The double knows no
+   * users, so every `$all` read is denied (PERMISSION_DENIED "Access Denied"). Default false, like the insecure
+   * single node of docker-compose.yml.
+   */
+  allRequiresAdmin?: boolean;
 }
 
 export class EsdbTestServer {
@@ -40,6 +46,7 @@ export class EsdbTestServer {
     this.#options = {
       batchAppend: options.batchAppend ?? true,
       maxAppendSize: options.maxAppendSize ?? DEFAULT_MAX_APPEND_SIZE,
+      allRequiresAdmin: options.allRequiresAdmin ?? false,
     };
     seedSystemEvents(this.log);
   }
@@ -126,7 +133,9 @@ export class EsdbTestServer {
     });
     const appendContext = { log: this.log, faults: this.faults, maxAppendSize: this.#options.maxAppendSize };
     const streams = {
-      read: handleRead(this.log, this.#subscriptions, this.stats, this.faults),
+      read: handleRead(this.log, this.#subscriptions, this.stats, this.faults, {
+        allRequiresAdmin: this.#options.allRequiresAdmin,
+      }),
       append: handleAppend(appendContext),
       ...(this.#options.batchAppend ? { batchAppend: handleBatchAppend(appendContext) } : {}),
     };

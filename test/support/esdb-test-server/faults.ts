@@ -121,3 +121,10 @@ export function batchStreamDeletedStatus(streamName: string): InstanceType<typeo
   );
   return new Status().setCode(Code.NOT_FOUND).setMessage('StreamDeleted').setDetails(details);
 }
+
+/** RpcExceptions.AccessDenied: a read the user may not make (client: AccessDeniedError). */
+export function rpcAccessDenied(): Partial<StatusObject> {
+  const metadata = new Metadata();
+  metadata.set('exception', 'access-denied');
+  return { code: status.PERMISSION_DENIED, details: 'Access Denied', metadata };
+}
