@@ -42,3 +42,8 @@ export class AppendTooLargeError extends Error {
     super(`An append to ${streamName} exceeds the store's maximum append size of ${maxAppendSize} bytes`);
   }
 }
+
+/** The store refused the call to the configured user (EventStoreDB: reading `$all` needs a user in `$admins`). */
+export class EventStoreAccessDeniedError extends Error {
+  override readonly name = 'EventStoreAccessDeniedError';
+}

@@ -6,6 +6,8 @@ import { EsdbTestServer, type EsdbTestServerOptions } from './esdb-test-server.t
 
 export interface EsdbTarget {
   name: string;
+  /** The in-process double (tests can steer it: faults, drops, restarts), or a real server (they cannot). */
+  isDouble: boolean;
   /** Starts (or connects to) the server; `double` is set only for the test double, which tests can steer. */
   start(): Promise<{ url: string; double: EsdbTestServer | null; stop(): Promise<void> }>;
 }
@@ -13,6 +15,7 @@ export interface EsdbTarget {
 function doubleTarget(name: string, options: EsdbTestServerOptions): EsdbTarget {
   return {
     name,
+    isDouble: true,
     async start() {
       const double = await EsdbTestServer.start(options);
       return { url: double.url, double, stop: () => double.stop() };
@@ -26,6 +29,10 @@ export function esdbTargets(options: { includeLegacyAppend?: boolean } = {}): Es
     targets.push(doubleTarget('test double without BatchAppend', { batchAppend: false }));
   const url = process.env['TEST_EVENTSTORE_URL'];
   if (url)
-    targets.push({ name: `EventStoreDB at ${url}`, start: async () => ({ url, double: null, stop: async () => {} }) });
+    targets.push({
+      name: `EventStoreDB at ${url}`,
+      isDouble: false,
+      start: async () => ({ url, double: null, stop: async () => {} }),
+    });
   return targets;
 }

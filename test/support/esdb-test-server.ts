@@ -5,7 +5,7 @@
  * `esdb` adapter — ServerFeatures.GetSupportedMethods, Streams.Append, Streams.BatchAppend and Streams.Read
  * (stream reads, $all reads, $all subscriptions with filters, caughtUp and checkpoints) — following
  * EventStoreDB's documented semantics, so that the adapter's tests run without Docker. It keeps nothing on disk,
- * has no security, no deletes, no stream subscriptions, no projections, no cluster. Run the same tests against a
+ * has no security, no stream subscriptions, no projections, no cluster. Run the same tests against a
  * real server with TEST_EVENTSTORE_URL.
  */
 import { Server, ServerCredentials, status } from '@grpc/grpc-js';
@@ -23,6 +23,12 @@ export interface EsdbTestServerOptions {
   batchAppend?: boolean;
   /** The server's MaxAppendSize (bytes by its own formula, see append-limits.ts). Default 1 MiB, as the server's. */
   maxAppendSize?: number;
+  /**
+   * A secure server's default ACL: reading or subscribing to `$all` needs a user in `$admins`. The double knows no
+   * users, so every `$all` read is denied (PERMISSION_DENIED "Access Denied"). Default false, like the insecure
+   * single node of docker-compose.yml.
+   */
+  allRequiresAdmin?: boolean;
 }
 
 export class EsdbTestServer {
@@ -40,6 +46,7 @@ export class EsdbTestServer {
     this.#options = {
       batchAppend: options.batchAppend ?? true,
       maxAppendSize: options.maxAppendSize ?? DEFAULT_MAX_APPEND_SIZE,
+      allRequiresAdmin: options.allRequiresAdmin ?? false,
     };
     seedSystemEvents(this.log);
   }
@@ -103,6 +110,22 @@ export class EsdbTestServer {
     this.log.append(stream, { kind: 'any' }, [systemEvent(type)]);
   }
 
+  /**
+   * Writes a `$>` link event, as EventStoreDB's system projections do (`$ce-…`, `$et-…`): data `revision@stream`
+   * pointing at an event that is already in the log. Readers of `$all` must not take it for a second copy.
+   */
+  appendLinkEvent(linkStream: string, target: { streamName: string; revision: number }): void {
+    this.log.append(linkStream, { kind: 'any' }, [
+      {
+        id: crypto.randomUUID(),
+        type: '$>',
+        contentType: 'application/octet-stream',
+        data: Buffer.from(`${target.revision}@${target.streamName}`),
+        customMetadata: new Uint8Array(),
+      },
+    ]);
+  }
+
   async #listen(port: number): Promise<void> {
     const server = new Server();
     server.addService(ServerFeaturesService, {
@@ -110,7 +133,9 @@ export class EsdbTestServer {
     });
     const appendContext = { log: this.log, faults: this.faults, maxAppendSize: this.#options.maxAppendSize };
     const streams = {
-      read: handleRead(this.log, this.#subscriptions, this.stats, this.faults),
+      read: handleRead(this.log, this.#subscriptions, this.stats, this.faults, {
+        allRequiresAdmin: this.#options.allRequiresAdmin,
+      }),
       append: handleAppend(appendContext),
       ...(this.#options.batchAppend ? { batchAppend: handleBatchAppend(appendContext) } : {}),
     };

@@ -11,7 +11,13 @@
  */
 import type { TargetName } from './databases.ts';
 
-export type ServerTargetName = TargetName | 'esdb';
+/** 'esdb-server': a real EventStoreDB at TEST_EVENTSTORE_URL (npm run test:esdb); suites opt in to it. */
+export type ServerTargetName = TargetName | 'esdb' | 'esdb-server';
+
+/** The EventStoreDB targets of the suites that run over a real server too: the double, and TEST_EVENTSTORE_URL. */
+export function esdbServerTargets(): Array<'esdb' | 'esdb-server'> {
+  return process.env.TEST_EVENTSTORE_URL ? ['esdb', 'esdb-server'] : ['esdb'];
+}
 
 export function serverTargets(): ServerTargetName[] {
   return process.env.TEST_DATABASE_URL ? ['pglite', 'esdb', 'postgres'] : ['pglite', 'esdb'];

@@ -57,6 +57,11 @@ export async function startTestServer(
       esdb = await EsdbTestServer.start();
       env.EVENT_STORE_URL = esdb.url;
     }
+    if (target === 'esdb-server') {
+      const url = process.env.TEST_EVENTSTORE_URL;
+      if (!url) throw new Error("The 'esdb-server' target needs TEST_EVENTSTORE_URL (see README: npm run test:esdb)");
+      env.EVENT_STORE_URL = url;
+    }
   }
   let server: RunningServer;
   try {

@@ -4,6 +4,7 @@
 import { ErrorType, convertToCommandError, isCommandError } from '@eventstore/db-client';
 import {
   AppendTooLargeError,
+  EventStoreAccessDeniedError,
   EventStoreUnavailableError,
   StreamDeletedError,
   StreamNotFoundError,
@@ -77,6 +78,13 @@ export function toPortError(raw: unknown, context: ErrorContext = {}): Error {
       return new StreamNotFoundError(context.streamName ?? error.streamName);
     case ErrorType.STREAM_DELETED:
       return new StreamDeletedError(context.streamName ?? error.streamName);
+    case ErrorType.ACCESS_DENIED:
+      // Not transient: retrying cannot help, the connection string's user lacks the rights.
+      return new EventStoreAccessDeniedError(
+        `EventStoreDB denied access${context.streamName ? ` to ${context.streamName}` : ''}: reading $all and ` +
+          'subscribing to it need a user in $admins (or $ops) in EVENT_STORE_URL',
+        { cause: error },
+      );
     case ErrorType.MAXIMUM_APPEND_SIZE_EXCEEDED:
       return new AppendTooLargeError(context.streamName ?? '(unknown stream)', error.maxAppendSize);
     default:

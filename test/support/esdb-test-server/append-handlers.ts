@@ -26,7 +26,9 @@ import {
   batchTimeoutStatus,
   notLeaderError,
   rpcNotHandled,
+  rpcStreamDeleted,
   rpcTimeout,
+  batchStreamDeletedStatus,
   type FaultSwitch,
 } from './faults.ts';
 import { appendSize, batchTooLargeStatus, rpcTooLarge } from './append-limits.ts';
@@ -82,7 +84,8 @@ export function handleAppend({ log, faults, maxAppendSize }: AppendContext) {
       else if (fault === 'not_ready' || fault === 'busy') callback(rpcNotHandled(fault));
       else {
         const outcome = fault === 'write_timeout' ? null : log.append(streamName, expectation, events);
-        if (fault === null && outcome !== null) callback(null, appendResponse(outcome, expectation));
+        if (outcome?.kind === 'stream_deleted') callback(rpcStreamDeleted(streamName));
+        else if (fault === null && outcome !== null) callback(null, appendResponse(outcome, expectation));
         else callback(rpcTimeout());
       }
     });
@@ -96,7 +99,10 @@ function appendExpectation(options: InstanceType<typeof AppendReq.Options>): Log
   return { kind: 'any' };
 }
 
-function appendResponse(outcome: AppendOutcome, expectation: LogExpectation): AppendRespMessage {
+function appendResponse(
+  outcome: Exclude<AppendOutcome, { kind: 'stream_deleted' }>,
+  expectation: LogExpectation,
+): AppendRespMessage {
   if (outcome.kind === 'success') {
     const success = new AppendResp.Success();
     if (outcome.lastRevision < 0n) success.setNoStream(empty());
@@ -199,8 +205,11 @@ function commitBatch(
     case 'write_timeout_committed':
       log.append(batch.streamName, batch.expectation, batch.events);
       return batchError(batch, batchTimeoutStatus());
-    case null:
-      return batchResponse(log.append(batch.streamName, batch.expectation, batch.events), batch);
+    case null: {
+      const outcome = log.append(batch.streamName, batch.expectation, batch.events);
+      if (outcome.kind === 'stream_deleted') return batchError(batch, batchStreamDeletedStatus(batch.streamName));
+      return batchResponse(outcome, batch);
+    }
   }
 }
 
@@ -215,7 +224,10 @@ function batchExpectation(options: InstanceType<typeof BatchAppendReq.Options>):
   return { kind: 'any' };
 }
 
-function batchResponse(outcome: AppendOutcome, batch: PendingBatch): BatchAppendRespMessage {
+function batchResponse(
+  outcome: Exclude<AppendOutcome, { kind: 'stream_deleted' }>,
+  batch: PendingBatch,
+): BatchAppendRespMessage {
   const response = new BatchAppendResp().setStreamIdentifier(streamIdentifier(batch.streamName));
   const expectation = batch.expectation;
   switch (expectation.kind) {

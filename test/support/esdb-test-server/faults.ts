@@ -5,7 +5,8 @@
  * Status.cs), so the adapter meets them exactly as client 6.2.1 reports them.
  */
 import { Metadata, status, type StatusObject } from '@grpc/grpc-js';
-import { Any, GoogleEmpty, Status, Timeout, Code } from './proto.ts';
+import { Any, GoogleEmpty, Status, StreamDeleted, Timeout, Code } from './proto.ts';
+import { streamIdentifier } from './wire.ts';
 
 export type EsdbFault =
   /** NotHandled(NotReady): the node is starting, or has just become leader and is not caught up. */
@@ -101,4 +102,29 @@ export function batchTimeoutStatus(): InstanceType<typeof Status> {
 /** RpcExceptions.Timeout, as the older Append call reports a commit timeout (client: TimeoutError). */
 export function rpcTimeout(): Partial<StatusObject> {
   return { code: status.ABORTED, details: 'Operation timed out: Commit timed out.' };
+}
+
+/** RpcExceptions.StreamDeleted: how Read and the older Append call report a hard-deleted stream. */
+export function rpcStreamDeleted(streamName: string): Partial<StatusObject> {
+  const metadata = new Metadata();
+  metadata.set('exception', 'stream-deleted');
+  metadata.set('stream-name', streamName);
+  return { code: status.FAILED_PRECONDITION, details: `Event stream '${streamName}' is deleted.`, metadata };
+}
+
+/** Status.StreamDeleted, BatchAppend's answer for a hard-deleted stream (client: StreamDeletedError). */
+export function batchStreamDeletedStatus(streamName: string): InstanceType<typeof Status> {
+  const details = new Any();
+  details.pack(
+    new StreamDeleted().setStreamIdentifier(streamIdentifier(streamName)).serializeBinary(),
+    'event_store.client.StreamDeleted',
+  );
+  return new Status().setCode(Code.NOT_FOUND).setMessage('StreamDeleted').setDetails(details);
+}
+
+/** RpcExceptions.AccessDenied: a read the user may not make (client: AccessDeniedError). */
+export function rpcAccessDenied(): Partial<StatusObject> {
+  const metadata = new Metadata();
+  metadata.set('exception', 'access-denied');
+  return { code: status.PERMISSION_DENIED, details: 'Access Denied', metadata };
 }

@@ -28,7 +28,11 @@ export interface LoggedEvent extends ProposedEvent {
 
 export type AppendOutcome =
   | { kind: 'success'; lastRevision: bigint; position: { commit: bigint; prepare: bigint } | null }
-  | { kind: 'wrong_expected_version'; currentRevision: bigint | null };
+  | { kind: 'wrong_expected_version'; currentRevision: bigint | null }
+  | { kind: 'stream_deleted' };
+
+/** The revision EventStoreDB gives a tombstone (`$streamDeleted`) record: long.MaxValue. */
+export const TOMBSTONE_REVISION = 9_223_372_036_854_775_807n;
 
 /** EventStoreDB's log does not start at 0 and records have sizes: positions are sparse and increasing. */
 const FIRST_LOG_POSITION = 1_024n;
@@ -38,6 +42,10 @@ export class MemoryLog {
   readonly #all: LoggedEvent[] = [];
   readonly #streams = new Map<string, LoggedEvent[]>();
   readonly #listeners = new Set<() => void>();
+  /** Hard-deleted streams: never written again, and reading them fails with StreamDeleted. */
+  readonly #tombstoned = new Set<string>();
+  /** Soft-deleted streams: `$tb` (truncate before) from their `$$` metadata; earlier events are invisible. */
+  readonly #truncateBefore = new Map<string, bigint>();
   #nextLogPosition = FIRST_LOG_POSITION;
 
   /** Events of `$all` in log order (a snapshot array: later appends do not change it). */
@@ -45,8 +53,56 @@ export class MemoryLog {
     return this.#all;
   }
 
+  /** The stream's events; undefined when it has none a reader can see (never written, or soft-deleted). */
   stream(name: string): readonly LoggedEvent[] | undefined {
-    return this.#streams.get(name);
+    const events = this.#streams.get(name);
+    const truncateBefore = this.#truncateBefore.get(name);
+    if (events === undefined || truncateBefore === undefined) return events;
+    const visible = events.filter((event) => event.revision >= truncateBefore);
+    return visible.length === 0 ? undefined : visible;
+  }
+
+  isTombstoned(name: string): boolean {
+    return this.#tombstoned.has(name);
+  }
+
+  /**
+   * Hard delete (tombstone), as EventStoreDB does it: a `$streamDeleted` record in the stream itself at revision
+   * long.MaxValue. The events stay in `$all`; the stream can never be read or written again.
+   */
+  tombstone(name: string): void {
+    this.#writeRecord(name, TOMBSTONE_REVISION, systemRecord('$streamDeleted', {}));
+    this.#tombstoned.add(name);
+  }
+
+  /**
+   * Soft delete, as EventStoreDB does it: a `$metadata` record in `$$<stream>` with `$tb` (truncate before) = the
+   * next revision. The stream reads as not found; a later append re-creates it, its revisions going on.
+   */
+  softDelete(name: string): void {
+    const next = BigInt(this.#streams.get(name)?.length ?? 0);
+    const metadataStream = `$$${name}`;
+    const revision = BigInt(this.#streams.get(metadataStream)?.length ?? 0);
+    const record = this.#writeRecord(metadataStream, revision, systemRecord('$metadata', { $tb: Number(next) }));
+    this.#streams.set(metadataStream, [...(this.#streams.get(metadataStream) ?? []), record]);
+    this.#truncateBefore.set(name, next);
+  }
+
+  /** Writes one record to `$all` (not to the stream's own list) and wakes subscriptions. */
+  #writeRecord(streamName: string, revision: bigint, event: ProposedEvent): LoggedEvent {
+    const position = this.#nextLogPosition;
+    this.#nextLogPosition += RECORD_HEADER_BYTES + BigInt(event.data.length + event.type.length + streamName.length);
+    const record = {
+      ...event,
+      streamName,
+      revision,
+      commit: position,
+      prepare: position,
+      createdTicks: BigInt(Date.now()) * 10_000n,
+    };
+    this.#all.push(record);
+    for (const listener of [...this.#listeners]) listener();
+    return record;
   }
 
   /** Called after every successful append that wrote something (subscriptions pump from here). */
@@ -56,8 +112,11 @@ export class MemoryLog {
   }
 
   append(streamName: string, expectation: LogExpectation, events: readonly ProposedEvent[]): AppendOutcome {
+    if (this.#tombstoned.has(streamName)) return { kind: 'stream_deleted' };
     const existing = this.#streams.get(streamName) ?? [];
-    const currentRevision = existing.length === 0 ? null : BigInt(existing.length - 1);
+    // A soft-deleted stream with nothing after its truncation point is "no stream" to an expectation.
+    const currentRevision =
+      existing.length === 0 || this.stream(streamName) === undefined ? null : BigInt(existing.length - 1);
 
     const idempotent = this.#idempotentMatch(existing, expectation, events);
     if (idempotent === 'corrupted') return { kind: 'wrong_expected_version', currentRevision };
@@ -138,4 +197,15 @@ export class MemoryLog {
     }
     return BigInt(start + events.length - 1);
   }
+}
+
+/** A record the server writes itself (JSON, `$`-prefixed type). */
+function systemRecord(type: string, data: Record<string, unknown>): ProposedEvent {
+  return {
+    id: crypto.randomUUID(),
+    type,
+    contentType: 'application/json',
+    data: Buffer.from(JSON.stringify(data)),
+    customMetadata: new Uint8Array(),
+  };
 }

@@ -23,11 +23,12 @@ export function oneShotRead(log: MemoryLog, request: ReadRequest): ReadResult {
   if (target.kind === 'stream') {
     const stream = log.stream(target.streamName);
     if (stream === undefined) return { kind: 'stream_not_found', streamName: target.streamName };
-    const last = BigInt(stream.length - 1);
+    // By revision, not index: a soft-deleted stream that was written again starts past revision 0.
+    const last = stream[stream.length - 1]!.revision;
     const from = target.from === 'start' ? 0n : target.from === 'end' ? last : target.from;
     candidates = forwards
-      ? stream.slice(Number(from))
-      : stream.slice(0, Number((from > last ? last : from) + 1n)).reverse();
+      ? stream.filter((event) => event.revision >= from)
+      : stream.filter((event) => event.revision <= from).reverse();
   } else {
     const all = log.all();
     const from = target.from;

@@ -8,7 +8,7 @@ import { AllSubscription } from './all-subscription.ts';
 import { oneShotRead } from './one-shot-read.ts';
 import { parseReadRequest, type ReadRequest } from './read-request.ts';
 import { eventResponse, streamIdentifier } from './wire.ts';
-import { READ_FAULTS, rpcNotHandled, type FaultSwitch } from './faults.ts';
+import { READ_FAULTS, rpcAccessDenied, rpcNotHandled, rpcStreamDeleted, type FaultSwitch } from './faults.ts';
 
 /** What the double was asked to read, so tests can assert on the cost of a client path. */
 export interface ReadStats {
@@ -29,6 +29,7 @@ export function handleRead(
   subscriptions: Set<AllSubscription>,
   stats: ReadStats = newReadStats(),
   faults: FaultSwitch | null = null,
+  access: { allRequiresAdmin: boolean } = { allRequiresAdmin: false },
 ) {
   return (call: ServerWritableStream<ReadReqMessage, ReadRespMessage>) => {
     const fault = faults?.take(READ_FAULTS) ?? null;
@@ -42,6 +43,11 @@ export function handleRead(
       request = parseReadRequest(call.request);
     } catch (error) {
       call.emit('error', { code: status.INVALID_ARGUMENT, details: (error as Error).message });
+      return;
+    }
+    // A secure server's default ACL: only $admins (and $ops) read $all; this double has no users, so none may.
+    if (request.target.kind === 'all' && access.allRequiresAdmin) {
+      call.emit('error', rpcAccessDenied());
       return;
     }
     if (request.count === null) {
@@ -62,6 +68,10 @@ export function handleRead(
       );
       subscriptions.add(subscription);
       subscription.start();
+      return;
+    }
+    if (request.target.kind === 'stream' && log.isTombstoned(request.target.streamName)) {
+      call.emit('error', rpcStreamDeleted(request.target.streamName));
       return;
     }
     const result = oneShotRead(log, request);
