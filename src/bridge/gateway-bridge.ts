@@ -149,6 +149,8 @@ export class GatewayBridge {
 
   /** SIGTERM: every session is closed with `server_shutdown` after its event is written. */
   async closeAll(reason: 'server_shutdown' = 'server_shutdown'): Promise<void> {
+    // No new sessions while these close (503): a session opened now would outlive the lease released after.
+    this.accepting = false;
     this.follower.stop();
     await Promise.all([...this.sessions.values()].map((session) => session.close(reason)));
   }
