@@ -9,6 +9,8 @@ export const CLOSE_CODE: Record<SessionCloseReason, number> = {
   client_closed: 1000,
   server_shutdown: 1001,
   server_restart: 1012,
+  // Sent only by a node that finds it was declared lost (its sessions are closed in the log already): reconnect.
+  node_lost: 1012,
   protocol_error: 1008,
   rate_limited: 1008,
   frame_too_large: 1009,

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { VerifyClientCallbackAsync, WebSocket } from 'ws';
 import { NO_BRIDGE_METRICS, type BridgeMetrics } from './bridge-metrics.ts';
-import type { TelemetryRecorder } from '../commands/bridge/telemetry-recorder.ts';
+import type { TelemetryWriter } from '../commands/bridge/telemetry-recorder.ts';
 import type { EventStore } from '../eventstore/port.ts';
 import type { Logger } from '../logger.ts';
 import { CredentialFollower } from './credential-follower.ts';
@@ -18,7 +18,7 @@ export interface BridgeOptions {
   nodeId: string;
   settings: SessionSettings;
   authenticate: GatewayAuthenticator;
-  recorder: TelemetryRecorder;
+  recorder: TelemetryWriter;
   store: EventStore;
   logger: Logger;
   trustProxy: boolean;
@@ -39,6 +39,8 @@ export class GatewayBridge {
   private readonly follower: CredentialFollower;
   private commandAckHandler: CommandAckHandler = () => false;
   private sessionReadyHandler: (session: GatewaySession) => void = () => {};
+  /** False while this node registers again after losing its lease: handshakes are refused with 503. */
+  private accepting = true;
 
   constructor(private readonly options: BridgeOptions) {
     this.handshake = new GatewayHandshake(options);
@@ -50,7 +52,10 @@ export class GatewayBridge {
   }
 
   /** ws `verifyClient`: refuses bad paths (404), throttled callers (429) and bad credentials (401) before upgrading. */
-  readonly verifyClient: VerifyClientCallbackAsync = (info, callback) => this.handshake.verifyClient(info, callback);
+  readonly verifyClient: VerifyClientCallbackAsync = (info, callback) => {
+    if (!this.accepting) callback(false, 503, 'Service Unavailable', { 'Retry-After': '1' });
+    else this.handshake.verifyClient(info, callback);
+  };
 
   /** Takes a socket whose upgrade `verifyClient` accepted. */
   async accept(socket: WebSocket, request: IncomingMessage): Promise<void> {
@@ -129,8 +134,23 @@ export class GatewayBridge {
     return this.follower.start();
   }
 
+  /**
+   * This node lost its lease (another node closes its sessions as `node_lost`): every socket is dropped without
+   * recording anything, and new handshakes wait (503) until `resumeAccepting`.
+   */
+  abandonAll(): void {
+    this.accepting = false;
+    for (const session of [...this.sessions.values()]) session.abandon();
+  }
+
+  resumeAccepting(): void {
+    this.accepting = true;
+  }
+
   /** SIGTERM: every session is closed with `server_shutdown` after its event is written. */
   async closeAll(reason: 'server_shutdown' = 'server_shutdown'): Promise<void> {
+    // No new sessions while these close (503): a session opened now would outlive the lease released after.
+    this.accepting = false;
     this.follower.stop();
     await Promise.all([...this.sessions.values()].map((session) => session.close(reason)));
   }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import { deviceStatesReported, homeMetadataSynced, type SessionIdentity } from '../commands/bridge/telemetry-events.ts';
-import type { TelemetryRecorder } from '../commands/bridge/telemetry-recorder.ts';
+import type { TelemetryWriter } from '../commands/bridge/telemetry-recorder.ts';
 import { reportTimeOf } from '../domain/bridge/device-report-time.ts';
 import type { SessionCloseReason, TelemetryEvent } from '../domain/bridge/telemetry-events.ts';
 import type { Position } from '../eventstore/port.ts';
@@ -10,6 +10,7 @@ import { NO_BRIDGE_METRICS, type BridgeMetrics } from './bridge-metrics.ts';
 import { CLOSE_CODE } from './close-codes.ts';
 import type { BridgeDialect } from './gateway-handshake.ts';
 import { FrameRateLimiter } from './frame-rate-limiter.ts';
+import { NodeLeaseLostError } from './lease-guarded-telemetry.ts';
 import { RefusedFrameWindow } from './refused-frame-window.ts';
 import type { CommandAckHandler, OutgoingCommand, SessionOrigin, SessionSettings } from './gateway-session-types.ts';
 import { SessionContextFactory } from './session-context.ts';
@@ -63,7 +64,7 @@ export class GatewaySession {
   constructor(
     private readonly socket: WebSocket,
     readonly origin: SessionOrigin,
-    recorder: TelemetryRecorder,
+    recorder: TelemetryWriter,
     protected readonly settings: SessionSettings,
     logger: Logger,
     protected readonly onCommandAck: CommandAckHandler,
@@ -197,12 +198,27 @@ export class GatewaySession {
         await this.opened;
         await this.telemetry.recordClosed(reason);
       } catch (error) {
-        this.logger.error({ err: error, session_id: this.sessionId }, 'could not record the end of a bridge session');
+        // A node that lost its lease writes nothing: the node that declared it lost closed the session.
+        if (!(error instanceof NodeLeaseLostError))
+          this.logger.error({ err: error, session_id: this.sessionId }, 'could not record the end of a bridge session');
       } finally {
         this.onClosed(this);
       }
     })();
     return this.closing;
+  }
+
+  /**
+   * This node was declared lost: another node closed this session in the log (`node_lost`), so nothing is
+   * recorded; the socket closes with 1012 and the gateway reconnects (to this node once it registered again, or
+   * to another).
+   */
+  abandon(): void {
+    if (this.closing) return;
+    this.closing = Promise.resolve();
+    this.heartbeat.stop();
+    if (this.socket.readyState === this.socket.OPEN) this.socket.close(CLOSE_CODE.node_lost, 'node_lost');
+    this.onClosed(this);
   }
 
   /**

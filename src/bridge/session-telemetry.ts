@@ -4,7 +4,7 @@ import {
   type SessionIdentity,
   type SessionOpening,
 } from '../commands/bridge/telemetry-events.ts';
-import type { TelemetryRecorder } from '../commands/bridge/telemetry-recorder.ts';
+import type { TelemetryWriter } from '../commands/bridge/telemetry-recorder.ts';
 import type { SessionCloseReason, TelemetryEvent } from '../domain/bridge/telemetry-events.ts';
 import type { Position } from '../eventstore/port.ts';
 import type { SessionContextFactory } from './session-context.ts';
@@ -19,7 +19,7 @@ export class SessionTelemetry {
   private framesOut = 0;
 
   constructor(
-    private readonly recorder: TelemetryRecorder,
+    private readonly recorder: TelemetryWriter,
     private readonly session: SessionIdentity,
     private readonly contexts: SessionContextFactory,
   ) {}

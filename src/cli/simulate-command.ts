@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import type { Command } from 'commander';
-import { createSimulatedGateway, type SimulatedGateway } from '../edge/index.ts';
+import { cloudUrls, createSimulatedGateway, type SimulatedGateway } from '../edge/index.ts';
 
 interface SimulateOptions {
   url: string;
@@ -21,6 +21,34 @@ interface GatewayCredentials {
 
 export class SimulateError extends Error {
   override readonly name = 'SimulateError';
+}
+
+/**
+ * `--url a,b`: the servers to use, in order. REST calls go to the first that answers (the next one when a server
+ * cannot be reached); the gateways connect to the first and fail over to the next (EdgeClient).
+ */
+export function simulateTargets(url: string): { bases: string[]; wsUrls: string[] } {
+  let bases: string[];
+  try {
+    bases = cloudUrls(url).map((each) => each.replace(/\/+$/, ''));
+  } catch {
+    throw new SimulateError(`--url must be one or more comma-separated URLs (got ${url})`);
+  }
+  return { bases, wsUrls: bases.map((base) => base.replace(/^http/, 'ws')) };
+}
+
+/** Runs a REST exchange against the first base URL that can be reached (fetch rejects only when it cannot). */
+async function withFailover<T>(bases: readonly string[], exchange: (base: string) => Promise<T>): Promise<T> {
+  let lastError: unknown;
+  for (const base of bases) {
+    try {
+      return await exchange(base);
+    } catch (error) {
+      if (error instanceof SimulateError) throw error;
+      lastError = error;
+    }
+  }
+  throw new SimulateError(`no server could be reached at ${bases.join(', ')}: ${String(lastError)}`);
 }
 
 async function postJson(
@@ -65,6 +93,15 @@ async function provisionGateways(base: string, token: string, count: number): Pr
   return provisioned;
 }
 
+/** Signs in on the first server that answers, and provisions there (a failure half-way is not retried elsewhere). */
+async function signInAndProvision(bases: readonly string[], options: SimulateOptions): Promise<GatewayCredentials[]> {
+  const { base, token } = await withFailover(bases, async (base) => ({
+    base,
+    token: await accessToken(base, options),
+  }));
+  return provisionGateways(base, token, Number(options.gateways));
+}
+
 function readCredentials(file: string): GatewayCredentials[] {
   const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as unknown;
   const list = Array.isArray(parsed) ? parsed : [];
@@ -92,7 +129,10 @@ export function registerSimulateCommand(program: Command): void {
   program
     .command('simulate')
     .description('Run simulated edge gateways (devices that answer commands and report state) against a server')
-    .requiredOption('--url <url>', 'server base URL, e.g. http://localhost:8000')
+    .requiredOption(
+      '--url <urls>',
+      'server base URL, e.g. http://localhost:8000; several comma-separated for failover (http://a:8000,http://b:8000)',
+    )
     .option('--gateways <n>', 'how many gateways to provision and run', '1')
     .option('--devices <m>', 'simulated devices per gateway', '6')
     .option('--email <email>', 'account to log in with (registered if it does not exist)')
@@ -102,15 +142,14 @@ export function registerSimulateCommand(program: Command): void {
     .option('--sensor-interval-ms <ms>', 'sensor readings every this many ms (0: none)', '10000')
     .option('--summary-interval-s <s>', 'print a summary line every this many seconds', '10')
     .action(async (options: SimulateOptions) => {
-      const base = options.url.replace(/\/+$/, '');
+      const { bases, wsUrls } = simulateTargets(options.url);
       const devices = Number(options.devices);
       const credentials = options.credentials
         ? readCredentials(options.credentials)
-        : await provisionGateways(base, await accessToken(base, options), Number(options.gateways));
-      const wsUrl = base.replace(/^http/, 'ws');
+        : await signInAndProvision(bases, options);
       const gateways = credentials.map(({ gateway_id, secret }) =>
         createSimulatedGateway(
-          { url: wsUrl, gatewayId: gateway_id, secret },
+          { url: wsUrls, gatewayId: gateway_id, secret },
           { deviceCount: devices, sensorIntervalMs: Number(options.sensorIntervalMs) },
         ),
       );

@@ -25,7 +25,8 @@ export type EdgeClientErrorSource =
   | 'sync_rejected'; // the cloud refused our sync
 
 export type EdgeClientEvent =
-  | { type: 'connecting'; attempt: number }
+  /** `url` is the cloud URL this attempt goes to (without the path and credentials). */
+  | { type: 'connecting'; attempt: number; url: string }
   | { type: 'connected'; sessionId: string; heartbeatIntervalS: number; resentStateFrames: number }
   | {
       type: 'disconnected';

@@ -22,8 +22,12 @@ export interface EdgeCommand {
 export type CommandOutcome = { status: 'ok'; result?: unknown } | { status: 'error'; error: AckErrorDetail };
 
 export interface EdgeClientOptions {
-  /** `ws://host:port` or `wss://host`; `path` is appended. */
-  url: string;
+  /**
+   * `ws://host:port` or `wss://host`; `path` is appended. Several (an array, or comma-separated) for failover: the
+   * client starts with the first and moves to the next one whenever a connection fails or drops, round-robin,
+   * with the same backoff as with one.
+   */
+  url: string | readonly string[];
   gatewayId: string;
   secret: string;
   /** Default `basic`: keeps the secret out of URLs and proxy logs. */

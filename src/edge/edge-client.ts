@@ -74,9 +74,9 @@ export class EdgeClient {
       (message) => this.emitError('command_handler', message),
     );
     this.connection = new ReconnectingSocket(this.options, {
-      connecting: (attempt) => {
+      connecting: (attempt, url) => {
         this.setStatus('connecting');
-        this.emit({ type: 'connecting', attempt });
+        this.emit({ type: 'connecting', attempt, url });
       },
       opened: (socket) => this.onOpen(socket),
       message: (socket, data) => this.onMessage(socket, data),

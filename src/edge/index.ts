@@ -15,7 +15,7 @@ export {
   StateReportDroppedError,
 } from './edge-errors.ts';
 export { DEFAULT_BACKOFF_POLICY, fullJitterDelayMs, type BackoffPolicy } from './backoff.ts';
-export type { GatewayAuthMode } from './gateway-connection-target.ts';
+export { cloudUrls, type GatewayAuthMode } from './gateway-connection-target.ts';
 export {
   SimulatedHome,
   type SimulatedHomeOptions,

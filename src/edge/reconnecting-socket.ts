@@ -2,15 +2,15 @@ import WebSocket, { type RawData } from 'ws';
 import { fullJitterDelayMs } from './backoff.ts';
 import type { StopReason } from './edge-client-events.ts';
 import type { ResolvedEdgeClientOptions } from './edge-client-options.ts';
-import { gatewayConnectionTarget } from './gateway-connection-target.ts';
+import { cloudUrls, gatewayConnectionTarget } from './gateway-connection-target.ts';
 
 /** A cloud that never answers our close handshake must not hold up shutdown. */
 const CLOSE_HANDSHAKE_TIMEOUT_MS = 2_000;
 
 /** What the socket tells its owner. Each call concerns the current socket only (stale sockets are ignored). */
 export interface ReconnectingSocketHandlers {
-  /** A new attempt begins (1 for the first after start or after a session). */
-  connecting(attempt: number): void;
+  /** A new attempt begins (1 for the first after start or after a session), to this cloud URL. */
+  connecting(attempt: number, url: string): void;
   opened(socket: WebSocket): void;
   message(socket: WebSocket, data: RawData): void;
   /** A transport error, or a refused upgrade (its HTTP status in the message); the secret may appear in it. */
@@ -22,7 +22,9 @@ export interface ReconnectingSocketHandlers {
 
 /**
  * One WebSocket to the cloud bridge, reopened with jittered backoff after every close until `close()` — or until
- * the cloud refuses the credentials (a close code or HTTP status that retrying cannot heal).
+ * the cloud refuses the credentials (a close code or HTTP status that retrying cannot heal). With several cloud
+ * URLs, every close (a refused connection, a drop, a node shutting down) moves to the next one, round-robin: a
+ * node that is gone is not retried before the others, and the backoff is the same as with one URL.
  */
 export class ReconnectingSocket {
   private socket: WebSocket | null = null;
@@ -33,11 +35,20 @@ export class ReconnectingSocket {
   private handshakeHttpStatus: number | null = null;
   private stopRequested = false;
   private closeWaiters: Array<() => void> = [];
+  /** Null when the URLs are malformed (reported at the first attempt, which then stops). */
+  private readonly urls: string[] | null;
+  private urlIndex = 0;
 
   constructor(
     private readonly options: ResolvedEdgeClientOptions,
     private readonly handlers: ReconnectingSocketHandlers,
-  ) {}
+  ) {
+    try {
+      this.urls = cloudUrls(options.url);
+    } catch {
+      this.urls = null;
+    }
+  }
 
   /** The open (or opening) socket, null between attempts and once stopped. */
   get current(): WebSocket | null {
@@ -77,10 +88,12 @@ export class ReconnectingSocket {
 
   private open(): void {
     this.reconnectTimer = null;
-    this.handlers.connecting(this.failedAttempts + 1);
+    const url = this.urls?.[this.urlIndex % this.urls.length] ?? String(this.options.url);
+    this.handlers.connecting(this.failedAttempts + 1, url);
     let socket: WebSocket;
     try {
-      const target = gatewayConnectionTarget(this.options);
+      if (!this.urls) throw new TypeError(`Invalid cloud URL: ${String(this.options.url)}`);
+      const target = gatewayConnectionTarget({ ...this.options, url });
       socket = new WebSocket(target.url, {
         headers: target.headers,
         handshakeTimeout: this.options.handshakeTimeoutMs,
@@ -135,6 +148,7 @@ export class ReconnectingSocket {
     }
     const delay = fullJitterDelayMs(this.failedAttempts, this.options.reconnect, this.options.random);
     this.failedAttempts += 1;
+    this.urlIndex = (this.urlIndex + 1) % (this.urls?.length ?? 1);
     this.handlers.closed(code, reason, delay);
     this.reconnectTimer = setTimeout(() => this.open(), delay);
   }

@@ -3,6 +3,7 @@ import { createCheckpointsTable, CHECKPOINTS_TABLE, readCheckpoint, replaceCheck
 import { liveTables, type Projection } from './projection.ts';
 import { dropTables } from './projection-tables.ts';
 import { clearRejections, createRejectedEventsTable, REJECTED_EVENTS_TABLE } from './rejected-events.ts';
+import { createNodeLeasesTable, NODE_LEASES_TABLE } from './queries/node-leases.ts';
 
 interface CodeMigration {
   name: string;
@@ -28,6 +29,12 @@ function migrationsFor(projections: readonly Projection[]): CodeMigration[] {
       name: '0001_projection_rejected_events',
       up: createRejectedEventsTable,
       down: (knex) => knex.schema.dropTable(REJECTED_EVENTS_TABLE),
+    },
+    // Node liveness (bridge leases): beside the read models because every node shares this database.
+    {
+      name: '0002_bridge_node_leases',
+      up: createNodeLeasesTable,
+      down: (knex) => knex.schema.dropTable(NODE_LEASES_TABLE),
     },
     ...projections.map((projection) => ({
       name: `projection_${projection.name}`,

@@ -1,12 +1,12 @@
 import type { GatewayAuthenticator } from '../commands/gateways/gateway-authenticator.ts';
 import type { TelemetryRecorder } from '../commands/bridge/telemetry-recorder.ts';
 import type { RemoteCommands } from '../commands/remote-control/remote-commands.ts';
-import { closeOrphanedSessions } from '../bridge/close-orphaned-sessions.ts';
 import { CommandRelay } from '../bridge/command-relay.ts';
 import { CommandSweeper } from '../bridge/command-sweeper.ts';
 import { GatewayBridge } from '../bridge/gateway-bridge.ts';
 import type { SessionSettings } from '../bridge/gateway-session-types.ts';
 import { HandshakeThrottle, handshakeThrottleSettings } from '../bridge/handshake-throttle.ts';
+import { LeaseGuardedTelemetry } from '../bridge/lease-guarded-telemetry.ts';
 import type { Config } from '../config.ts';
 import { REMOTE_COMMAND_EVENT_TYPES } from '../domain/remote-control/remote-command-events.ts';
 import { SharedHeadReader } from '../eventstore/shared-head-reader.ts';
@@ -17,6 +17,7 @@ import type { ProjectionSet } from '../projections/projection-set.ts';
 import type { BridgeQueries } from '../projections/queries/bridge-queries.ts';
 import type { RemoteCommandQueries } from '../projections/queries/remote-command-queries.ts';
 import type { Stores } from '../stores.ts';
+import { NodeMembership } from './node-membership.ts';
 
 export interface GatewaySideParts {
   config: Config;
@@ -39,6 +40,8 @@ export interface GatewaySide {
   bridge: GatewayBridge;
   relay: CommandRelay;
   sweeper: CommandSweeper;
+  /** This node's lease, and the look-out for lost nodes. */
+  membership: NodeMembership;
 }
 
 export function sessionSettings(config: Config): SessionSettings {
@@ -56,17 +59,27 @@ export function sessionSettings(config: Config): SessionSettings {
 }
 
 /**
- * Builds and starts the gateway side before the API exists, so the API is handed a running relay. Sessions a
- * previous run of this node left open are closed first (once the sessions read model has caught up), then the
- * bridge follows credentials and the relay follows commands.
+ * Builds and starts the gateway side before the API exists, so the API is handed a running relay. The node takes
+ * its lease first, and closes the sessions a previous run of it left open (once the sessions read model has
+ * caught up); then the bridge follows credentials, the relay follows commands, and the node watches for lost ones.
  */
 export async function startGatewaySide(parts: GatewaySideParts): Promise<GatewaySide> {
   const { config, logger, nodeId, stores, projections } = parts;
+  const membership = new NodeMembership({
+    nodeId,
+    heartbeatTimeoutS: config.HEARTBEAT_TIMEOUT_S,
+    stores,
+    projections,
+    recorder: parts.recorder,
+    bridgeViews: parts.bridgeViews,
+    logger,
+  });
   const bridge = new GatewayBridge({
     nodeId,
     settings: sessionSettings(config),
     authenticate: (gatewayId, secret) => parts.gatewayAuthenticator.verifyGatewaySecret(gatewayId, secret),
-    recorder: parts.recorder,
+    // Every session event is written only while this node holds its lease (a lost node's are closed by another).
+    recorder: new LeaseGuardedTelemetry(parts.recorder, membership.liveness),
     store: stores.eventStore,
     logger,
     trustProxy: config.TRUST_PROXY,
@@ -74,9 +87,7 @@ export async function startGatewaySide(parts: GatewaySideParts): Promise<Gateway
     metrics: parts.metrics?.bridge,
   });
   parts.metrics?.bridge.watchSessions(() => bridge.openSessionsByDialect());
-  const head = await stores.eventStore.headPosition();
-  await projections.waitFor(head, ['BridgeSessionOpened', 'BridgeSessionClosed'], 30_000);
-  await closeOrphanedSessions(nodeId, parts.bridgeViews, parts.recorder, logger);
+  await membership.join();
   await bridge.startFollowing();
   // Every welcomed gateway asks for the head before its queued commands: shared reads keep a storm cheap.
   const sharedHead = new SharedHeadReader(stores.eventStore);
@@ -100,5 +111,6 @@ export async function startGatewaySide(parts: GatewaySideParts): Promise<Gateway
     nodeId,
   );
   sweeper.start();
-  return { bridge, relay, sweeper };
+  membership.startWatching(bridge);
+  return { bridge, relay, sweeper, membership };
 }

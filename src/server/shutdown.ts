@@ -47,7 +47,10 @@ async function shutdown({
   commandOutcomes.stop();
   gatewaySide.relay.stop();
   await gatewaySide.sweeper.stop();
+  await gatewaySide.membership.stopReaping();
   await gatewaySide.bridge.closeAll('server_shutdown');
+  // Every session's close is written: the lease goes, so no other node takes this one for lost.
+  await gatewaySide.membership.leave();
   appSockets.closeAll(APP_CLOSE.shutdown, 'server shutting down');
   await new Promise<void>((resolve) => {
     server.close(() => resolve());

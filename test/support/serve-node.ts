@@ -14,9 +14,10 @@ export interface ServeNode {
   output: string[];
 }
 
+/** `databaseUrl` null: the node keeps its events and read models in PGlite under its DATA_DIR. */
 export async function startServeNode(
   nodeId: string,
-  databaseUrl: string,
+  databaseUrl: string | null,
   dataDir: string,
   env: Record<string, string> = {},
   /** More `serve` arguments (`--no-projections`). */
@@ -32,8 +33,7 @@ export async function startServeNode(
       HOST: '127.0.0.1',
       NODE_ID: nodeId,
       DATA_DIR: path.join(dataDir, nodeId),
-      EVENT_STORE_URL: databaseUrl,
-      DATABASE_URL: databaseUrl,
+      ...(databaseUrl === null ? {} : { EVENT_STORE_URL: databaseUrl, DATABASE_URL: databaseUrl }),
       JWT_SECRET: 'two-process-test-secret-0123456789-abcdefghij',
       SCRYPT_LOG_N: '4',
       LOG_LEVEL: 'warn',
@@ -54,7 +54,8 @@ export async function startServeNode(
 }
 
 export async function stopServeNode(node: ServeNode | undefined): Promise<void> {
-  if (!node || node.child.exitCode !== null) return;
+  // A node the test killed (SIGKILL) has a signal code and no exit code: it is gone too.
+  if (!node || node.child.exitCode !== null || node.child.signalCode !== null) return;
   const exited = new Promise((resolve) => node.child.once('exit', resolve));
   node.child.kill('SIGTERM');
   await exited;

@@ -21,6 +21,11 @@ const MAX_BATCH = 200;
  */
 const MAX_TIPS = 50_000;
 
+/** What records a session's events: the recorder itself, or a wrapper that checks something first. */
+export interface TelemetryWriter {
+  record(event: TelemetryEvent, context: CommandContext): Promise<Position>;
+}
+
 /**
  * Writes a gateway's telemetry (session open/close, device states, metadata) to its telemetry stream in order
  * of arrival. Events that arrive while an append is in flight are appended together next, one transaction for
@@ -28,7 +33,7 @@ const MAX_TIPS = 50_000;
  * learns when its own event is durable (the bridge acks only then). Batches of different gateways are combined
  * further by the CrossStreamAppender, when one is given.
  */
-export class TelemetryRecorder {
+export class TelemetryRecorder implements TelemetryWriter {
   private readonly queues = new Map<string, Pending[]>();
   private readonly flushing = new Set<string>();
   /**

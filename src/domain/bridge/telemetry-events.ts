@@ -34,6 +34,8 @@ export const SESSION_CLOSE_REASONS = [
   'frame_too_large',
   'server_shutdown',
   'server_restart',
+  // Closed by another node: the node holding the session stopped renewing its lease (killed, or cut off).
+  'node_lost',
   'refused_frames',
   'telemetry_budget_exceeded',
 ] as const;
