@@ -86,6 +86,9 @@ async function oneRun(target: BenchTarget): Promise<RunResult> {
     JWT_SECRET: randomBytes(32).toString('hex'),
     GATEWAY_SECRET_KEY: randomBytes(32).toString('hex'),
     NODE_ID: 'bench-shutdown',
+    // The bench's clients never ping: on a loaded machine connecting 1,000 can outlast the default 90 s, and
+    // sessions closed by heartbeat_timeout would not be there for SIGTERM to close.
+    HEARTBEAT_TIMEOUT_S: '3600',
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
   };
   let drop: (() => Promise<void>) | null = null;
