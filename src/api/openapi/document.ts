@@ -3,9 +3,8 @@
  * (`src/api/contracts/*-contract.ts`): request schemas as the routes validate them (zod input), response schemas as
  * the routes' body builders are typed (zod output). Nothing here is written by hand but prose.
  */
-import type { z } from 'zod';
 import { apiOperations } from '../contracts/index.ts';
-import { error, type Operation, type ResponseSpec } from './operation.ts';
+import { error, namedComponents, type Operation, type ResponseSpec } from './operation.ts';
 import { operationObject } from './operation-object.ts';
 import { SchemaNames } from './schema-names.ts';
 
@@ -47,16 +46,10 @@ export function withStandardResponses(operation: Operation): Operation {
   return { ...operation, responses: { ...standardResponses(operation), ...operation.responses } };
 }
 
-function sharedSchemasOf(operations: readonly Operation[]): z.ZodType[] {
-  return operations.flatMap((operation) =>
-    Object.values(operation.responses).flatMap((response) => (response.body ? [response.body] : [])),
-  );
-}
-
 export function openApiDocument(operations: readonly Operation[] = apiOperations) {
   const names = new SchemaNames();
   const complete = operations.map(withStandardResponses);
-  names.registerShared(sharedSchemasOf(complete));
+  names.registerShared(namedComponents());
   const paths: Record<string, Record<string, JsonObject>> = {};
   for (const operation of complete) {
     (paths[operation.path] ??= {})[operation.method] = operationObject(operation, names);

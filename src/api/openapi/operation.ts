@@ -40,11 +40,13 @@ export interface Operation {
 }
 
 /** Names a shared response schema: it becomes `#/components/schemas/<name>` (others are named by operation). */
-const componentNames = new WeakMap<z.ZodType, string>();
+const componentNames = new Map<z.ZodType, string>();
 export function component<Schema extends z.ZodType>(name: string, schema: Schema): Schema {
   componentNames.set(schema, name);
   return schema;
 }
+/** Every named schema, nested ones too (a body that nests one refers to it). */
+export const namedComponents = (): z.ZodType[] => [...componentNames.keys()];
 export const componentNameOf = (schema: z.ZodType): string | undefined => componentNames.get(schema);
 
 /** `{ "error": { "code", "message", "details?" } }`: every error answer. */
