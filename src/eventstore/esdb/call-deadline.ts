@@ -41,6 +41,10 @@ export async function withDeadline<T>(ms: number, what: string, call: (track: Tr
   work.catch(() => {});
   try {
     return await Promise.race([work, expired]);
+  } catch (error) {
+    // A read that failed (e.g. "Server Is Not Ready") must not linger in the client: dispose() would wait for it.
+    for (const read of reads) read.destroy();
+    throw error;
   } finally {
     clearTimeout(timer);
   }

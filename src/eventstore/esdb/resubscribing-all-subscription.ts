@@ -67,16 +67,24 @@ export function resubscribingAllSubscription(
         attempt = 0; // the server took the subscription: a later drop starts the backoff afresh
       });
       subscription.once('close', () => clearTimeout(unconfirmed));
-      for await (const resolved of subscription) {
-        if (stopped) return;
-        const event = resolved.event;
-        if (event === undefined) continue;
-        const position = positionOf(event);
-        if (last !== null && position <= last) continue;
-        // Advance past events we skip too (system events in $-streams): resuming after them loses nothing.
-        last = position;
-        if (!matchesAllFilter(options.filter, event)) continue;
-        subscriber.next(toRecordedEvent(event));
+      try {
+        for await (const resolved of subscription) {
+          if (stopped) return;
+          const event = resolved.event;
+          if (event === undefined) continue;
+          const position = positionOf(event);
+          if (last !== null && position <= last) continue;
+          // Advance past events we skip too (system events in $-streams): resuming after them loses nothing.
+          last = position;
+          if (!matchesAllFilter(options.filter, event)) continue;
+          subscriber.next(toRecordedEvent(event));
+        }
+      } finally {
+        // A failed native subscription must not linger in the client: dispose() would wait for it forever.
+        if (!stopped) {
+          void subscription.unsubscribe().catch(() => {});
+          subscription.destroy();
+        }
       }
     };
 
