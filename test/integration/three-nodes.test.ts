@@ -16,7 +16,8 @@ import { StepTimings } from '../support/step-timings.ts';
 /**
  * Three `serve` processes on one fresh PostgreSQL database (and one Redis when TEST_REDIS_URL is set), each step
  * across processes, as an operator would run them. Steps share the people and the gateway made in the first one,
- * so they run in order. Each step's duration is printed at the end (and written to THREE_NODES_TIMINGS_FILE).
+ * so they run in order; the node-lost step kills a node and so comes last. Each step's duration is printed at the
+ * end (and written to THREE_NODES_TIMINGS_FILE).
  */
 
 /** Wrong passwords one (e-mail, address) may send before 429: spread over three nodes, 2 per node. */
@@ -24,6 +25,9 @@ const LOGIN_LIMIT = 6;
 /** A node learns what another wrote through the shared read models: the bound of the two-process tests. */
 const ACROSS_NODES = { timeout: 10_000, interval: 50 } as const;
 const STEP_TIMEOUT_MS = 30_000;
+/** Small, so the node-lost step is bounded by it (the promise: a lost node's gateways are offline within it). */
+const HEARTBEAT_TIMEOUT_S = 8;
+const METRICS_TOKEN = 'three-nodes-metrics-token-0123456789';
 
 /** `promise`, or a failure naming what did not happen within `ms` (instead of the test's own timeout). */
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -34,17 +38,50 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * Per projection, the nodes whose `/metrics` say they apply it now (`smarthome_projection_applied_here` 1): the
+ * lease decides, so each projection should have exactly one.
+ */
+async function appliersByProjection(served: ReadonlyMap<string, ServeNode>): Promise<Map<string, string[]>> {
+  const appliers = new Map<string, string[]>();
+  for (const [name, { url }] of served) {
+    const response = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    for (const [, projection, value] of text.matchAll(
+      /^smarthome_projection_applied_here\{projection="([^"]+)"\} (\d+)$/gm,
+    )) {
+      const nodes = appliers.get(projection!) ?? [];
+      if (value === '1') nodes.push(name);
+      appliers.set(projection!, nodes);
+    }
+  }
+  return appliers;
+}
+
+/** Every projection the nodes report has exactly one applier among them; answers projection → node. */
+async function expectOneApplierEach(served: ReadonlyMap<string, ServeNode>): Promise<Map<string, string>> {
+  const appliers = await appliersByProjection(served);
+  expect(appliers.size, 'projections reported by /metrics').toBeGreaterThan(0);
+  for (const [projection, nodes] of appliers) expect(nodes, projection).toHaveLength(1);
+  return new Map([...appliers].map(([projection, nodes]) => [projection, nodes[0]!]));
+}
+
 describe.runIf(process.env.TEST_DATABASE_URL)('three serve processes on one PostgreSQL database', () => {
   const timings = new StepTimings();
   let database: { url: string; drop: () => Promise<void> } | undefined;
   let dataDir: string | undefined;
   const nodes: ServeNode[] = [];
   const node = (n: 1 | 2 | 3) => nodes[n - 1]!;
+  const named = (...which: Array<1 | 2 | 3>) => new Map(which.map((n) => [`node-${n}`, node(n)]));
   const redisPrefix = freshRedisKeyPrefix();
 
   const start = (nodeId: string) =>
     startServeNode(nodeId, database!.url, dataDir!, {
       LOGIN_RATE_LIMIT: String(LOGIN_LIMIT),
+      HEARTBEAT_TIMEOUT_S: String(HEARTBEAT_TIMEOUT_S),
+      HEARTBEAT_INTERVAL_S: '1',
+      METRICS_TOKEN,
       ...(testRedisUrl && { REDIS_URL: testRedisUrl, REDIS_KEY_PREFIX: redisPrefix }),
     });
 
@@ -200,11 +237,83 @@ describe.runIf(process.env.TEST_DATABASE_URL)('three serve processes on one Post
     STEP_TIMEOUT_MS,
   );
 
-  it.todo(
-    'a projection is applied once: one node holds its lease, the others apply nothing (needs the projection leases of branch appliers)',
+  it(
+    'a projection is applied once: each one by exactly one node (its lease), and writes are read everywhere',
+    async () => {
+      const applier = await timings.measure('every projection has exactly one applier among the three nodes', () =>
+        vi.waitFor(() => expectOneApplierEach(named(1, 2, 3)), ACROSS_NODES),
+      );
+      console.log(`projection appliers: ${JSON.stringify(Object.fromEntries(applier))}`);
+      // Whichever node applies a projection, a write on any node is read on any other right after.
+      const reader = await registerUser(node(3), 'reader');
+      const profile = await new HttpClient(node(1).url, reader.access).get('/api/auth/profile');
+      expect(profile.status, JSON.stringify(profile.body)).toBe(200);
+    },
+    STEP_TIMEOUT_MS,
   );
 
-  it.todo(
-    'a node killed with SIGKILL: another node closes its sessions with node_lost and its gateways go offline (needs node leases, branch nodes)',
+  it(
+    "a node killed with SIGKILL: another closes its gateway's session (node_lost), the gateway goes offline (409), its projections move",
+    async () => {
+      // The victim is a node that applies projections, so the kill shows their take-over too.
+      const applierOf = await expectOneApplierEach(named(1, 2, 3));
+      const victim = Number([...applierOf.values()][0]!.slice('node-'.length)) as 1 | 2 | 3;
+      const [observer, taker] = ([1, 2, 3] as const).filter((n) => n !== victim) as [1 | 2 | 3, 1 | 2 | 3];
+      const lostOwner = await registerUser(node(observer), 'lost');
+      const lost = await provisionGateway(lostOwner);
+      const edge = new EdgeClient({
+        // The victim only: reconnecting elsewhere would bring the gateway back online (failover is the edge's job).
+        url: node(victim).url.replace(/^http/, 'ws'),
+        gatewayId: lost.gatewayId,
+        secret: lost.secret,
+        onCommand: async () => ({ status: 'ok' }),
+        snapshot: () => ({ devices: [], rooms: [], scenes: [] }),
+        reconnect: { baseDelayMs: 100, maxDelayMs: 500 },
+      });
+      const connected = firstValueFrom(edge.eventsOfType('connected'));
+      edge.start();
+      try {
+        const { sessionId } = await within(connected, 10_000, `the edge client connecting to node-${victim}`);
+        const onObserver = new HttpClient(node(observer).url, lostOwner.access);
+        await vi.waitFor(async () => {
+          expect((await onObserver.get(`/api/gateways/${lost.gatewayId}/`)).body.status).toBe('online');
+        }, ACROSS_NODES);
+
+        const exited = new Promise((resolve) => node(victim).child.once('exit', resolve));
+        node(victim).child.kill('SIGKILL');
+        await exited;
+        await timings.measure(
+          `node-${victim} killed (SIGKILL) → its session closed node_lost and the gateway offline on node-${observer} (HEARTBEAT_TIMEOUT_S=${HEARTBEAT_TIMEOUT_S})`,
+          () =>
+            vi.waitFor(
+              async () => {
+                const sessions = await onObserver.get(`/api/gateways/${lost.gatewayId}/sessions/`);
+                const session = sessions.body.items.find(
+                  (item: { session_id: string }) => item.session_id === sessionId,
+                );
+                expect(session?.close_reason).toBe('node_lost');
+                expect((await onObserver.get(`/api/gateways/${lost.gatewayId}/`)).body.status).toBe('offline');
+              },
+              // The promise is HEARTBEAT_TIMEOUT_S; the slack is this test's polling on a loaded machine.
+              { timeout: HEARTBEAT_TIMEOUT_S * 1000 + 2000, interval: 100 },
+            ),
+        );
+        const command = await new HttpClient(node(taker).url, lostOwner.access).post(
+          `/api/gateways/${lost.gatewayId}/commands/`,
+          { device_id: 'lamp', action: 'toggle', ttl_s: 0 },
+        );
+        expect(command.status, JSON.stringify(command.body)).toBe(409);
+        expect(command.body.error.code).toBe('gateway_offline');
+
+        const taken = [...applierOf].filter(([, applier]) => applier === `node-${victim}`).map(([name]) => name);
+        await timings.measure(
+          `the ${taken.length} projections node-${victim} applied are taken over: one applier each among the survivors`,
+          () => vi.waitFor(() => expectOneApplierEach(named(observer, taker)), ACROSS_NODES),
+        );
+      } finally {
+        await edge.close();
+      }
+    },
+    STEP_TIMEOUT_MS,
   );
 });
