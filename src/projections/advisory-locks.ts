@@ -21,47 +21,103 @@ export async function lockForTransaction(trx: Knex.Transaction, key: string): Pr
 }
 
 /**
- * A session lock held on its own connection (a Postgres server only): the lock lives exactly as long as the
- * connection, so a worker that dies (even by kill -9) releases it when the server notices the closed socket.
+ * One connection per process for its session-level locks (the worker lock of every projection it applies): a
+ * session lock lives exactly as long as its connection, so a process that dies (even by kill -9) releases them
+ * all when the server notices the closed socket. One connection, not one per lock: a `serve` node on a Postgres
+ * server tries every projection's lock, and a connection each would cost the server eight per node.
  */
-export class SessionLock {
+export class SessionLockConnection {
   private client: pg.Client | null = null;
-  private lost = false;
+  private opening: Promise<pg.Client> | null = null;
+  /** Bumped when a connection breaks: a lock taken on an earlier one is gone. */
+  private generation = 0;
+  /** pg rejects overlapping queries on one client: statements go one after another. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly url: string) {}
+
+  get currentGeneration(): number {
+    return this.generation;
+  }
+
+  /** Whether the connection a lock was taken on (its generation) is still the live one. */
+  alive(generation: number): boolean {
+    return this.client !== null && this.generation === generation;
+  }
+
+  /** Runs `sql` on the live connection (opened on first use, again after a break); answers its generation too. */
+  query<Row extends pg.QueryResultRow>(sql: string, values: unknown[]): Promise<{ rows: Row[]; generation: number }> {
+    const run = this.queue.then(async () => {
+      const client = await this.connection();
+      const generation = this.generation;
+      const result = await client.query<Row>(sql, values);
+      return { rows: result.rows, generation };
+    });
+    this.queue = run.catch(() => {});
+    return run;
+  }
+
+  private connection(): Promise<pg.Client> {
+    if (this.client) return Promise.resolve(this.client);
+    this.opening ??= this.open().finally(() => {
+      this.opening = null;
+    });
+    return this.opening;
+  }
+
+  private async open(): Promise<pg.Client> {
+    const client = new pg.Client({ connectionString: this.url });
+    client.on('error', () => this.forget(client));
+    client.on('end', () => this.forget(client));
+    await client.connect();
+    this.client = client;
+    return client;
+  }
+
+  private forget(client: pg.Client): void {
+    if (this.client !== client) return;
+    this.client = null;
+    this.generation += 1;
+  }
+
+  /** Ends the connection: every lock on it is released. */
+  async close(): Promise<void> {
+    const client = this.client;
+    if (client) this.forget(client);
+    await client?.end().catch(() => {});
+  }
+}
+
+/** One session-level lock on the process's shared lock connection. */
+export class SessionLock {
+  /** The connection generation it was taken on; null while not held. */
+  private heldOn: number | null = null;
 
   constructor(
-    private readonly url: string,
+    private readonly connection: SessionLockConnection,
     readonly key: string,
   ) {}
 
   /** True when this process now holds the lock. */
   async tryAcquire(): Promise<boolean> {
-    if (!this.client) {
-      const client = new pg.Client({ connectionString: this.url });
-      client.on('error', () => {
-        this.lost = true;
-      });
-      await client.connect();
-      this.client = client;
-      this.lost = false;
-    }
-    const result = await this.client.query<{ locked: boolean }>('select pg_try_advisory_lock($1::bigint) as locked', [
-      this.key,
-    ]);
-    return result.rows[0]!.locked;
+    if (this.held) return true;
+    const result = await this.connection.query<{ locked: boolean }>(
+      'select pg_try_advisory_lock($1::bigint) as locked',
+      [this.key],
+    );
+    if (result.rows[0]!.locked) this.heldOn = result.generation;
+    return this.heldOn !== null;
   }
 
   /** False once the connection holding the lock broke (the lock is then gone too). */
   get held(): boolean {
-    return this.client !== null && !this.lost;
+    return this.heldOn !== null && this.connection.alive(this.heldOn);
   }
 
   async release(): Promise<void> {
-    const client = this.client;
-    this.client = null;
-    if (!client) return;
-    // Best effort: a session-level advisory lock ends with its connection, so when the unlock fails (the
-    // connection is already broken) ending the client releases it anyway, and a failing end has nothing to free.
-    await client.query('select pg_advisory_unlock($1::bigint)', [this.key]).catch(() => {});
-    await client.end().catch(() => {});
+    const wasHeld = this.held;
+    this.heldOn = null;
+    // Best effort: when the unlock fails the connection is broken, and the lock ended with it.
+    if (wasHeld) await this.connection.query('select pg_advisory_unlock($1::bigint)', [this.key]).catch(() => {});
   }
 }

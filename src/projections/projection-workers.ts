@@ -3,7 +3,7 @@ import { firstValueFrom, ReplaySubject, timer, race } from 'rxjs';
 import type { DatabaseTarget } from '../database/connect.ts';
 import type { EventStore } from '../eventstore/port.ts';
 import type { Logger } from '../logger.ts';
-import { SessionLock, workerLockKey } from './advisory-locks.ts';
+import { SessionLock, SessionLockConnection, workerLockKey } from './advisory-locks.ts';
 import { CHECKPOINT_NOTIFY_CHANNEL } from './checkpoint-watch.ts';
 import type { Projection } from './projection.ts';
 import { ProjectionRunner, type RunnerStatus } from './projection-runner.ts';
@@ -32,6 +32,8 @@ export class ProjectionWorkers {
   private readonly loops: Promise<void>[] = [];
   private readonly runners = new Map<string, ProjectionRunner>();
   private readonly locks = new Map<string, SessionLock>();
+  /** Every worker lock of this process on one connection (Postgres server only). */
+  private lockConnection: SessionLockConnection | null = null;
   private stopped = false;
 
   constructor(
@@ -84,7 +86,8 @@ export class ProjectionWorkers {
       await runner.start();
       return;
     }
-    const lock = new SessionLock(this.target.url, workerLockKey(projection.name));
+    this.lockConnection ??= new SessionLockConnection(this.target.url);
+    const lock = new SessionLock(this.lockConnection, workerLockKey(projection.name));
     this.locks.set(projection.name, lock);
     let waitingLogged = false;
     while (!this.stopped) {
@@ -125,5 +128,6 @@ export class ProjectionWorkers {
     await Promise.all(this.loops);
     await Promise.all([...this.runners.values()].map((runner) => runner.stop()));
     await Promise.all([...this.locks.values()].map((lock) => lock.release()));
+    await this.lockConnection?.close();
   }
 }
