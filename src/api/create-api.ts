@@ -19,6 +19,7 @@ import { telemetryRoutes } from './routes/telemetry-routes.ts';
 import { deviceSyncRoutes } from './routes/device-sync-routes.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health-routes.ts';
 import { homeRoutes } from './routes/home-routes.ts';
+import { leavingRoutes } from './routes/leaving-routes.ts';
 import { openApiRoutes } from './routes/openapi-routes.ts';
 import { pairingRoutes } from './routes/pairing-routes.ts';
 import { permissionRoutes } from './routes/permission-routes.ts';
@@ -66,6 +67,7 @@ export function installApi(
     permissionRoutes(deps),
     gatewayRoutes(deps),
     homeRoutes(deps),
+    leavingRoutes(deps),
     telemetryRoutes(deps),
     deviceSyncRoutes(deps),
     remoteCommandRoutes(deps),
