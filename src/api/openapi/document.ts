@@ -8,6 +8,7 @@ import { fieldAppPaths, fieldAppSchemas } from './field-app-paths.ts';
 import { gatewayPaths, gatewaySchemas } from './gateway-paths.ts';
 import { deviceSyncPaths } from './device-sync-paths.ts';
 import { homePaths, homeSchemas } from './home-paths.ts';
+import { deleteHomeOperation, leavingPaths } from './leaving-paths.ts';
 import { remoteCommandPaths, remoteCommandSchemas } from './remote-command-paths.ts';
 
 export function openApiDocument() {
@@ -48,6 +49,8 @@ export function openApiDocument() {
       ...authPaths,
       ...gatewayPaths,
       ...homePaths,
+      '/api/homes/{home_id}/': { ...homePaths['/api/homes/{home_id}/'], delete: deleteHomeOperation },
+      ...leavingPaths,
       ...deviceSyncPaths,
       ...remoteCommandPaths,
       ...auditPaths,
