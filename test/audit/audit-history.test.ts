@@ -22,7 +22,13 @@ import { startTestServer, type TestServer } from '../support/test-server.ts';
  * soon as a capability's use cases join the walk (test/support/catalogue-walk.ts and the walks it runs). Every
  * type is walked today: a new capability adds its types here (with the reason) until its walk lands.
  */
+const LEAVING =
+  'leaving ends the account or home the rest of this walk audits; test/integration/crypto-shredding.test.ts and test/api/leaving.test.ts drive it over real HTTP';
 const NOT_PRODUCED_BY_THIS_WALK_YET: Record<string, string> = {
+  UserAccountDeleted: LEAVING,
+  HomeOwnershipTransferred: LEAVING,
+  HomeDeleted: LEAVING,
+  PersonalDataErased: LEAVING,
   UserRegistrationAbandoned:
     'only a registration killed between its claim and its user leaves what it closes; test/integration/crash-between-appends.test.ts drives it over real HTTP (a crashed child server, then a restart)',
   UserEmailClaimLapsed:
