@@ -263,11 +263,17 @@ describe.each(databaseTargets())('audit history (%s)', (target) => {
 
     it('one flipped byte in the exported file fails verify and names the event', async () => {
       const text = fs.readFileSync(exportFile, 'utf8');
-      const at = text.indexOf('"name":"Ada Lovelace"');
+      // The profile update's name, as exported: sealed (the chain covers the ciphertext, so one flipped byte of
+      // it breaks the chain just as a flipped byte of a plaintext value would).
+      const line = text.indexOf('"type":"UserProfileUpdated"');
+      expect(line).toBeGreaterThan(0);
+      const lineStart = text.lastIndexOf('\n', line) + 1;
+      const at = text.indexOf('"name":"pd1:', lineStart);
       expect(at).toBeGreaterThan(0);
+      expect(at).toBeLessThan(text.indexOf('\n', line));
       const bytes = Buffer.from(text);
-      const flip = at + '"name":"A'.length;
-      bytes[flip] = bytes[flip]! ^ 0x01; // 'd' -> 'e'
+      const flip = at + '"name":"'.length;
+      bytes[flip] = bytes[flip]! ^ 0x01; // 'p' -> 'q'
       const tampered = path.join(workDir, 'tampered.jsonl');
       fs.writeFileSync(tampered, bytes);
       const io = captureIo();
