@@ -91,7 +91,15 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     watchStores(metrics, stores, projections, sampler);
     const jwtSecret = resolveJwtSecret(config, logger);
     const clock = options.clock ?? (() => new Date());
-    const writes = await buildWriteSide({ config, logger, store: stores.eventStore, jwtSecret, clock, metrics });
+    const writes = await buildWriteSide({
+      config,
+      logger,
+      store: stores.eventStore,
+      dataKeys: stores.dataKeys,
+      jwtSecret,
+      clock,
+      metrics,
+    });
     const knex = stores.readModels.knex;
     const bridgeViews = new BridgeQueries(knex);
     const gatewaySide = await startGatewaySide({

@@ -65,6 +65,11 @@ const envSchema = z.object({
   LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
   LOGIN_RATE_WINDOW_S: z.coerce.number().int().min(1).default(900),
   GATEWAY_SECRET_KEY: z.string().min(32, 'must be at least 32 characters').optional(),
+  /**
+   * The master key that wraps every data key personal data is sealed under (crypto-shredding), and keys the
+   * e-mail claim digests. Unset (development): derived from the JWT secret.
+   */
+  DATA_KEY_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   PAIRING_CODE_TTL_S: z.coerce.number().int().min(1).max(86_400).default(600),
   PAIRING_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
   PAIRING_RATE_WINDOW_S: z.coerce.number().int().min(1).default(900),
@@ -159,6 +164,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (parsed.data.NODE_ENV === 'production' && !parsed.data.GATEWAY_SECRET_KEY) {
     throw new ConfigError(
       'Invalid configuration: GATEWAY_SECRET_KEY is required when NODE_ENV=production (without it the gateway-secret digests are keyed by JWT_SECRET, and rotating JWT_SECRET would lock out every gateway)',
+    );
+  }
+  if (parsed.data.NODE_ENV === 'production' && !parsed.data.DATA_KEY_SECRET) {
+    throw new ConfigError(
+      'Invalid configuration: DATA_KEY_SECRET is required when NODE_ENV=production (it wraps the data keys personal data is sealed under; without it they would be keyed by JWT_SECRET, and rotating JWT_SECRET would make every person read as erased)',
     );
   }
   return parsed.data;

@@ -63,3 +63,17 @@ export function scrubLogLine(line: string): string {
   }
   return scrubbed;
 }
+
+/**
+ * A client address as logs keep it: an IPv4 address without its last octet (`203.0.113.0`), an IPv6 address cut
+ * to its first three groups (`2001:db8:1::`). Logs cannot be crypto-shredded, so they never hold a full address:
+ * enough to see a network misbehave, not to name a household.
+ */
+export function maskedAddress(address: string | undefined | null): string | null {
+  if (!address) return null;
+  const mapped = address.startsWith('::ffff:') ? address.slice(7) : address;
+  const v4 = /^(\d{1,3}\.\d{1,3}\.\d{1,3})\.\d{1,3}$/.exec(mapped);
+  if (v4) return `${v4[1]}.0`;
+  if (mapped.includes(':')) return `${mapped.split(':').slice(0, 3).join(':')}::`;
+  return '[masked]';
+}

@@ -8,9 +8,17 @@ import { EsdbEventStore } from './eventstore/esdb/esdb-event-store.ts';
 import { openPostgresEventStore } from './eventstore/open-event-store.ts';
 import type { EventStore } from './eventstore/port.ts';
 import type { Logger } from './logger.ts';
+import { DataKeyStore } from './eventstore/personal-data/data-key-store.ts';
+import { OpeningEventStore } from './eventstore/personal-data/opening-event-store.ts';
+import { resolveDataKeySecret } from './data-key-secret.ts';
 
 export interface Stores {
+  /** The log as readers need it: sealed personal values opened, or "[erased]" (personal-data/opening-event-store.ts). */
   eventStore: EventStore;
+  /** The log as stored, ciphertext and all: what `audit export`/`verify` and `migrate-events` read. */
+  sealedEventStore: EventStore;
+  /** The data keys personal values are sealed under (a table of the read-model database). */
+  dataKeys: DataKeyStore;
   /** Where read models live (Knex). May be the same database as the event store. */
   readModels: Database;
   close(): Promise<void>;
@@ -73,8 +81,12 @@ export async function openStores(config: Config, logger: Logger, purpose: string
       await probeDatabase(opened, 'DATABASE_URL');
     }
 
+    const dataKeys = new DataKeyStore(readModels.knex, resolveDataKeySecret(config, logger));
+    await dataKeys.ensureTable();
     return {
-      eventStore,
+      eventStore: new OpeningEventStore(eventStore, dataKeys),
+      sealedEventStore: eventStore,
+      dataKeys,
       readModels,
       async close() {
         for (const cleanup of cleanups.reverse()) await cleanup();

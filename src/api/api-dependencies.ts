@@ -1,5 +1,7 @@
 import type { Limiter } from '../limits/limiter.ts';
 import type { AccountCommands } from '../commands/accounts/account-commands.ts';
+import type { AccountDeletion } from '../commands/accounts/account-deletion.ts';
+import type { HomeDeletion } from '../commands/homes/home-deletion.ts';
 import type { WriteResult } from '../commands/write-result.ts';
 import type { GatewayCommands } from '../commands/gateways/gateway-commands.ts';
 import type { PairingCommands } from '../commands/gateways/pairing-commands.ts';
@@ -20,6 +22,8 @@ import type { TokenService } from './auth/token-service.ts';
 /** What the REST side may use: command handlers to write, queries over read models to read. */
 export interface ApiDependencies {
   accounts: AccountCommands;
+  accountDeletion: AccountDeletion;
+  homeDeletion: HomeDeletion;
   homes: HomeCommands;
   gateways: GatewayCommands;
   pairing: PairingCommands;

@@ -20,6 +20,7 @@ import { deviceSyncRoutes } from './routes/device-sync-routes.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health-routes.ts';
 import { homeRoutes } from './routes/home-routes.ts';
 import { jwksRoutes } from './routes/jwks-routes.ts';
+import { leavingRoutes } from './routes/leaving-routes.ts';
 import { openApiRoutes } from './routes/openapi-routes.ts';
 import { pairingRoutes } from './routes/pairing-routes.ts';
 import { permissionRoutes } from './routes/permission-routes.ts';
@@ -76,6 +77,7 @@ export function apiRouters(deps: ApiDependencies, readiness: readonly ReadinessC
     permissionRoutes(deps),
     gatewayRoutes(deps),
     homeRoutes(deps),
+    leavingRoutes(deps),
     telemetryRoutes(deps),
     deviceSyncRoutes(deps),
     remoteCommandRoutes(deps),

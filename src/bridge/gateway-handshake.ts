@@ -5,6 +5,7 @@ import type { BridgeMetrics } from './bridge-metrics.ts';
 import type { GatewayAuthenticator } from './gateway-authenticator.ts';
 import { readGatewayCredentials, redactedUrl } from './gateway-credentials.ts';
 import type { HandshakeThrottle } from './handshake-throttle.ts';
+import { maskedAddress } from '../log-hygiene.ts';
 
 const BRIDGE_PATHS = new Set(['/bridge', '/bridge/']);
 /**
@@ -104,7 +105,7 @@ export class GatewayHandshake {
   private async refuse(address: string, gatewayId: string | null, why: string): Promise<Verdict> {
     // Counted before the answer, so the caller's next handshake already sees this failure.
     await this.options.failedHandshakes.failed(address, gatewayId);
-    this.options.logger.warn({ gateway_id: gatewayId, remote_address: address, why }, 'bridge handshake refused');
+    this.options.logger.warn({ gateway_id: gatewayId, remote_address: maskedAddress(address), why }, 'bridge handshake refused');
     this.options.metrics?.handshake('unauthorized');
     return {
       ok: false,

@@ -52,7 +52,7 @@ export async function auditExport(config: Config, options: ExportOptions, io: Cl
   return withStores(config, 'audit export', logger, async (stores) => {
     const out = options.out ? fs.createWriteStream(options.out) : io.out;
     let count = 0;
-    for await (const event of scopedEvents(stores.eventStore, scope, range)) {
+    for await (const event of scopedEvents(stores.sealedEventStore, scope, range)) {
       if (!out.write(`${JSON.stringify(toAuditRecord(event))}\n`)) await once(out, 'drain');
       count += 1;
     }
@@ -90,7 +90,7 @@ export async function auditVerify(config: Config, options: VerifyOptions, io: Cl
   } else {
     const scope = scopeOf(options, false);
     report = await withStores(config, 'audit verify', cliLogger(config), (stores) =>
-      verifyStoreChains(stores.eventStore, scope),
+      verifyStoreChains(stores.sealedEventStore, scope),
     );
   }
   if (report.breaks.length === 0) {

@@ -6,6 +6,7 @@ import { lastHashOf, linkEvents } from '../eventstore/hash-chain.ts';
 import type { EventStore, EventToAppend, RecordedEvent } from '../eventstore/port.ts';
 import type { StreamAppender } from './cross-stream-appender.ts';
 import { eventMetadata, type CommandContext } from './metadata.ts';
+import type { PersonalDataSealer } from './personal-data-sealer.ts';
 import type { AppendedTip, StreamTip } from './stream-tip.ts';
 
 /** An event to append and the context it is recorded with (actor, correlation, causation, time). */
@@ -26,6 +27,8 @@ export class ChainedAppends {
   constructor(
     private readonly store: EventStore,
     private readonly catalogue: EventCatalogue,
+    /** Seals personal values before the chain is linked; absent, they are written in the clear (tests only). */
+    private readonly sealer?: PersonalDataSealer,
   ) {}
 
   /**
@@ -33,7 +36,7 @@ export class ChainedAppends {
    * reading it again. Throws WrongExpectedVersionError when the stream moved on.
    */
   async appendAfter(stream: string, entries: readonly EventEntry[], tip: StreamTip): Promise<AppendedTip> {
-    const linked = linkEvents(tip.lastHash, this.prepare(entries));
+    const linked = linkEvents(tip.lastHash, await this.prepare(entries));
     const result = await this.store.appendToStream(stream, linked.events, {
       expectedRevision: tip.revision ?? 'no_stream',
     });
@@ -54,7 +57,7 @@ export class ChainedAppends {
     tip: StreamTip | null,
     via?: StreamAppender,
   ): Promise<AppendedTip> {
-    const prepared = this.prepare(entries);
+    const prepared = await this.prepare(entries);
     let known = tip;
     for (let attempt = 1; ; attempt++) {
       const at = known ?? (await this.readTip(stream));
@@ -72,17 +75,23 @@ export class ChainedAppends {
     }
   }
 
-  /** Validates each event against the catalogue and stamps its metadata (the chain link comes last). */
-  private prepare(entries: readonly EventEntry[]): EventToAppend[] {
-    return entries.map(({ event, context }) => {
-      const definition = this.catalogue.get(event.type);
-      return {
-        id: randomUUID(),
-        type: event.type,
-        data: this.catalogue.validate(event.type, event.data),
-        metadata: eventMetadata(context, definition.schemaVersion),
-      };
-    });
+  /**
+   * Validates each event against the catalogue, stamps its metadata and seals its personal values (the chain
+   * link comes last, over the sealed form).
+   */
+  private async prepare(entries: readonly EventEntry[]): Promise<EventToAppend[]> {
+    return Promise.all(
+      entries.map(async ({ event, context }) => {
+        const definition = this.catalogue.get(event.type);
+        const unsealed = {
+          type: event.type,
+          data: this.catalogue.validate(event.type, event.data),
+          metadata: eventMetadata(context, definition.schemaVersion),
+        };
+        const sealed = this.sealer ? await this.sealer.seal(unsealed, context.actor) : unsealed;
+        return { id: randomUUID(), ...sealed };
+      }),
+    );
   }
 
   /** Where the stream stands now: its last event, read backwards (one). */

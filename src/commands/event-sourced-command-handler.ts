@@ -6,6 +6,7 @@ import { lastHashOf } from '../eventstore/hash-chain.ts';
 import type { EventStore, Position, RecordedEvent } from '../eventstore/port.ts';
 import { ChainedAppends } from './chained-appends.ts';
 import type { CommandContext } from './metadata.ts';
+import type { PersonalDataSealer } from './personal-data-sealer.ts';
 import type { StreamTip } from './stream-tip.ts';
 
 /** A stream read and folded: its state, its events, where it stands. */
@@ -56,8 +57,9 @@ export class EventSourcedCommandHandler {
     private readonly store: EventStore,
     catalogue: EventCatalogue,
     private readonly maxAttempts = DEFAULT_MAX_ATTEMPTS,
+    sealer?: PersonalDataSealer,
   ) {
-    this.appends = new ChainedAppends(store, catalogue);
+    this.appends = new ChainedAppends(store, catalogue, sealer);
   }
 
   async load<Event extends DomainEvent, State>(

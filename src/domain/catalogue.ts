@@ -4,6 +4,7 @@ import { EventCatalogue } from './event-catalogue.ts';
 import { gatewayEventDefinitions } from './gateways/gateway-events.ts';
 import { pairingEventDefinitions } from './gateways/pairing-events.ts';
 import { homeEventDefinitions } from './homes/home-events.ts';
+import { erasureEventDefinitions } from './privacy/erasure-events.ts';
 import { remoteCommandEventDefinitions } from './remote-control/remote-command-events.ts';
 
 /** Every event the system writes. A type missing here cannot be appended. */
@@ -14,4 +15,5 @@ export const eventCatalogue = new EventCatalogue([
   ...pairingEventDefinitions,
   ...telemetryEventDefinitions,
   ...remoteCommandEventDefinitions,
+  ...erasureEventDefinitions,
 ]);

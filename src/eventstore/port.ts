@@ -42,6 +42,11 @@ export interface RecordedEvent {
   data: JsonObject;
   metadata: JsonObject;
   created: Date;
+  /**
+   * Set by the opening store (personal-data/opening-event-store.ts) when it opened sealed personal values: the
+   * data and metadata as stored, ciphertext included (what the audit index keeps, and what the hash chain covers).
+   */
+  sealed?: { data: JsonObject; metadata: JsonObject };
 }
 
 export interface AppendResult {

@@ -38,6 +38,8 @@ export function apiDependencies(wiring: ApiWiring): ApiDependencies {
   const knex = stores.readModels.knex;
   return {
     accounts: writes.accounts,
+    accountDeletion: writes.accountDeletion,
+    homeDeletion: writes.homeDeletion,
     homes: writes.homes,
     gateways: writes.gateways,
     pairing: writes.pairing,
@@ -59,7 +61,7 @@ export function apiDependencies(wiring: ApiWiring): ApiDependencies {
     },
     remoteControl: { queueLimit: config.REMOTE_COMMAND_QUEUE_LIMIT },
     deviceInventory: new DeviceInventoryRequests(writes.homes, writes.recorder),
-    auditViews: new AuditQueries(knex),
+    auditViews: new AuditQueries(knex, wiring.stores.dataKeys),
     auditSettled: auditSettledFor(wiring),
     devices: wiring.deviceViews,
     fieldApp: { heartbeatTimeoutS: config.HEARTBEAT_TIMEOUT_S },

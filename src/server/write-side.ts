@@ -1,4 +1,6 @@
 import { AccountCommands } from '../commands/accounts/account-commands.ts';
+import { AccountDeletion } from '../commands/accounts/account-deletion.ts';
+import { HomeDeletion } from '../commands/homes/home-deletion.ts';
 import { PasswordHasher } from '../commands/accounts/password-hasher.ts';
 import { TelemetryRecorder } from '../commands/bridge/telemetry-recorder.ts';
 import { ChainedAppends } from '../commands/chained-appends.ts';
@@ -15,6 +17,8 @@ import { RemoteCommands, type LocalOutcomeListener } from '../commands/remote-co
 import type { Config } from '../config.ts';
 import { eventCatalogue } from '../domain/catalogue.ts';
 import type { EventStore } from '../eventstore/port.ts';
+import type { DataKeys } from '../eventstore/personal-data/data-key-store.ts';
+import { PersonalDataSealer } from '../commands/personal-data-sealer.ts';
 import type { Logger } from '../logger.ts';
 import type { ProcessMetrics } from '../metrics/process-metrics.ts';
 
@@ -24,6 +28,10 @@ export interface WriteSide {
   gateways: GatewayCommands;
   pairing: PairingCommands;
   accounts: AccountCommands;
+  /** Leaving: account deletion (crypto-shredding the person's data key). */
+  accountDeletion: AccountDeletion;
+  /** Leaving: home deletion (gateway revoked, commands withdrawn, the home's free text shredded). */
+  homeDeletion: HomeDeletion;
   gatewayAuthenticator: GatewayAuthenticator;
   remoteCommands: RemoteCommands;
   commandOutcomes: CommandOutcomes;
@@ -35,6 +43,8 @@ export interface WriteSideOptions {
   config: Config;
   logger: Logger;
   store: EventStore;
+  /** The data keys personal values are sealed under before they reach the log. */
+  dataKeys: DataKeys;
   jwtSecret: string;
   clock: () => Date;
   /** The process metrics: the compensation-failure counter registers there, command outcomes are counted. */
@@ -45,11 +55,13 @@ export async function buildWriteSide({
   config,
   logger,
   store,
+  dataKeys,
   jwtSecret,
   clock,
   metrics,
 }: WriteSideOptions): Promise<WriteSide> {
-  const handler = new EventSourcedCommandHandler(store, eventCatalogue);
+  const sealer = new PersonalDataSealer(dataKeys);
+  const handler = new EventSourcedCommandHandler(store, eventCatalogue, undefined, sealer);
   const digester = SecretDigester.fromConfig(config.GATEWAY_SECRET_KEY, jwtSecret);
   const homes = new HomeCommands(handler);
   const holderGrace = { graceMs: config.ABANDONED_CLAIM_GRACE_MS, clock };
@@ -69,7 +81,23 @@ export async function buildWriteSide({
   });
   await commandOutcomes.start();
   // Many gateways' batches in flight at one moment share one multi-stream append (one transaction).
-  const recorder = new TelemetryRecorder(new ChainedAppends(store, eventCatalogue), new CrossStreamAppender(store));
+  const recorder = new TelemetryRecorder(
+    new ChainedAppends(store, eventCatalogue, sealer),
+    new CrossStreamAppender(store),
+  );
   const gatewayAuthenticator = new GatewayAuthenticator(handler, digester);
-  return { homes, gateways, pairing, accounts, gatewayAuthenticator, remoteCommands, commandOutcomes, recorder };
+  const accountDeletion = new AccountDeletion(handler, hasher, homes, dataKeys);
+  const homeDeletion = new HomeDeletion(handler, gateways, remoteCommands, dataKeys);
+  return {
+    homes,
+    gateways,
+    pairing,
+    accounts,
+    accountDeletion,
+    homeDeletion,
+    gatewayAuthenticator,
+    remoteCommands,
+    commandOutcomes,
+    recorder,
+  };
 }

@@ -22,7 +22,13 @@ import { startTestServer, type TestServer } from '../support/test-server.ts';
  * soon as a capability's use cases join the walk (test/support/catalogue-walk.ts and the walks it runs). Every
  * type is walked today: a new capability adds its types here (with the reason) until its walk lands.
  */
+const LEAVING =
+  'leaving ends the account or home the rest of this walk audits; test/integration/crypto-shredding.test.ts and test/api/leaving.test.ts drive it over real HTTP';
 const NOT_PRODUCED_BY_THIS_WALK_YET: Record<string, string> = {
+  UserAccountDeleted: LEAVING,
+  HomeOwnershipTransferred: LEAVING,
+  HomeDeleted: LEAVING,
+  PersonalDataErased: LEAVING,
   UserRegistrationAbandoned:
     'only a registration killed between its claim and its user leaves what it closes; test/integration/crash-between-appends.test.ts drives it over real HTTP (a crashed child server, then a restart)',
   UserEmailClaimLapsed:
@@ -257,11 +263,17 @@ describe.each(databaseTargets())('audit history (%s)', (target) => {
 
     it('one flipped byte in the exported file fails verify and names the event', async () => {
       const text = fs.readFileSync(exportFile, 'utf8');
-      const at = text.indexOf('"name":"Ada Lovelace"');
+      // The profile update's name, as exported: sealed (the chain covers the ciphertext, so one flipped byte of
+      // it breaks the chain just as a flipped byte of a plaintext value would).
+      const line = text.indexOf('"type":"UserProfileUpdated"');
+      expect(line).toBeGreaterThan(0);
+      const lineStart = text.lastIndexOf('\n', line) + 1;
+      const at = text.indexOf('"name":"pd1:', lineStart);
       expect(at).toBeGreaterThan(0);
+      expect(at).toBeLessThan(text.indexOf('\n', line));
       const bytes = Buffer.from(text);
-      const flip = at + '"name":"A'.length;
-      bytes[flip] = bytes[flip]! ^ 0x01; // 'd' -> 'e'
+      const flip = at + '"name":"'.length;
+      bytes[flip] = bytes[flip]! ^ 0x01; // 'p' -> 'q'
       const tampered = path.join(workDir, 'tampered.jsonl');
       fs.writeFileSync(tampered, bytes);
       const io = captureIo();

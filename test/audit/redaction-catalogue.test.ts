@@ -49,6 +49,7 @@ const REVIEWED_NOT_SECRET: Record<string, string> = {
   replaced_token_id: 'the jti of the unused successor a re-presentation replaced (identifier)',
   credentials_version: 'how many times the password changed (a counter that invalidates older token families)',
   'error.code': "a device error's code reported by the edge (e.g. unsupported)",
+  key_ids: 'the ids of destroyed data keys (`user:<uuid>`…): which subjects were erased, never key material',
 };
 
 describe('redaction covers the whole catalogue', () => {

@@ -13,6 +13,8 @@ import {
 const ALLOWED: Record<Action, readonly Role[]> = {
   'home.read': ['owner', 'admin', 'user', 'viewer'],
   'home.rename': ['owner', 'admin'],
+  'home.transfer_ownership': ['owner'],
+  'home.delete': ['owner'],
   'gateway.read': ['owner', 'admin', 'user', 'viewer'],
   'gateway.provision': ['owner', 'admin'],
   'gateway.rename': ['owner', 'admin'],

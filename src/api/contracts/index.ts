@@ -9,6 +9,7 @@ import { authOperations } from './auth-contract.ts';
 import { deviceSyncOperations } from './device-sync-contract.ts';
 import { gatewayOperations } from './gateway-contract.ts';
 import { homeOperations } from './home-contract.ts';
+import { leavingOperations } from './leaving-contract.ts';
 import { pairingOperations } from './pairing-contract.ts';
 import { remoteCommandOperations } from './remote-command-contract.ts';
 import { systemOperations } from './system-contract.ts';
@@ -20,6 +21,7 @@ export const apiOperations: readonly Operation[] = [
   ...pairingOperations,
   ...gatewayOperations,
   ...homeOperations,
+  ...leavingOperations,
   ...telemetryOperations,
   ...deviceSyncOperations,
   ...remoteCommandOperations,

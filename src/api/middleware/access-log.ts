@@ -1,7 +1,11 @@
 import type { Context, Next } from 'koa';
 import type { Logger } from '../../logger.ts';
+import { maskedAddress } from '../../log-hygiene.ts';
 
-/** One structured line per request. The query string is dropped: it may carry a secret. */
+/**
+ * One structured line per request. The query string is dropped: it may carry a secret. The client address is
+ * masked (personal data; a log line cannot be erased later).
+ */
 export function accessLog(logger: Logger) {
   return async (ctx: Context, next: Next) => {
     const started = process.hrtime.bigint();
@@ -16,7 +20,7 @@ export function accessLog(logger: Logger) {
           path: ctx.path,
           status: ctx.status,
           ms: Math.round(ms * 10) / 10,
-          ip: ctx.ip,
+          ip: maskedAddress(ctx.ip),
           user_id: ctx.state.userId,
         },
         'request',

@@ -65,6 +65,21 @@ export class HomeCommands {
     return this.decide(homeId, { type: 'Revoke', actorId, userId }, context);
   }
 
+  /** A member leaves the home (the owner cannot: 409 `owner_cannot_leave`, transfer ownership first). */
+  async leave(homeId: string, userId: string, context: CommandContext): Promise<WriteResult> {
+    return this.decide(homeId, { type: 'Revoke', actorId: userId, userId }, context);
+  }
+
+  /** The owner hands the home to another member and stays on as an admin. */
+  async transferOwnership(
+    homeId: string,
+    actorId: string,
+    userId: string,
+    context: CommandContext,
+  ): Promise<WriteResult> {
+    return this.decide(homeId, { type: 'TransferOwnership', actorId, userId }, context);
+  }
+
   /** Any home command, decided on the home stream (the gateway slot's attach and detach come through here too). */
   async decide(homeId: string, command: HomeCommand, context: CommandContext): Promise<WriteResult> {
     return writeResultOf(await this.handler.execute(homeDecider, homeStream(homeId), command, context));

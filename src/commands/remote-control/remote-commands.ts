@@ -219,6 +219,11 @@ export class RemoteCommands {
     return result.state;
   }
 
+  /** Its home was deleted: a queued command expires, a sent or awaited one times out (finished ones stay). */
+  async withdraw(commandId: string, context: CommandContext): Promise<RemoteCommandEvent[]> {
+    return this.run(commandId, { type: 'Withdraw', now: context.now }, context);
+  }
+
   async sweep(commandId: string, context: CommandContext): Promise<RemoteCommandEvent[]> {
     return this.run(commandId, { type: 'Sweep', now: context.now }, context);
   }

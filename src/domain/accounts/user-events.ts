@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { definitionsOf, type EventDefinition, type EventOf } from '../event-catalogue.ts';
+import type { ErasureEvent } from '../privacy/erasure-events.ts';
 
 const id = z.string().uuid();
 const email = z.string().email();
@@ -22,6 +23,11 @@ export const userEventSchemas = {
    * e-mail change still on its way with it is refused.
    */
   UserEmailClaimLapsed: z.object({ user_id: id, email, claim_revision: z.number().int().min(0) }).strict(),
+  /**
+   * The person deleted their account (`DELETE /api/auth/account`): every token family is dead (it counts as a
+   * credentials change), and a `PersonalDataErased` follows in the same append.
+   */
+  UserAccountDeleted: z.object({ user_id: id }).strict(),
 };
 
 /**
@@ -70,7 +76,8 @@ export const emailClaimEventSchemas = {
     .strict(),
 };
 
-export type UserEvent = EventOf<typeof userEventSchemas>;
+/** The user stream's events; an account deletion ends it with `PersonalDataErased` (domain/privacy). */
+export type UserEvent = EventOf<typeof userEventSchemas> | ErasureEvent;
 export type TokenFamilyEvent = EventOf<typeof tokenFamilyEventSchemas>;
 export type EmailClaimEvent = EventOf<typeof emailClaimEventSchemas>;
 

@@ -6,10 +6,13 @@ import {
   decideLapseEmailClaim,
   requireClaimNotLapsed,
 } from './abandoned-email-claims.ts';
+import { dataKeyIdOf } from '../privacy/erasure-events.ts';
 import type { UserEvent } from './user-events.ts';
 
 export interface UserState {
   registered: boolean;
+  /** The account was deleted: its personal data is erased and it accepts no command. */
+  deleted: boolean;
   /** The registration claimed an e-mail for this id and never wrote the user: the id can never register. */
   abandoned: boolean;
   userId: string | null;
@@ -28,6 +31,8 @@ export type UserCommand =
   /** `claimRevision`: the claim stream's revision after this change's claim (see LapseEmailClaim). */
   | { type: 'ChangeEmail'; email: string; claimRevision: number }
   | { type: 'ChangePassword'; passwordHash: string }
+  /** The person leaves: the account is closed and their data key destroyed (the use case checked the password). */
+  | { type: 'DeleteAccount' }
   /**
    * Recorded by whoever meets an e-mail claim held by this id while the id has no user: after the grace period
    * (counted from `claimedAt`, the claim's time) the id is closed, so a registration still on its way cannot
@@ -40,6 +45,7 @@ export type UserCommand =
 export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
   initialState: {
     registered: false,
+    deleted: false,
     abandoned: false,
     userId: null,
     email: '',
@@ -73,6 +79,12 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
           ...state,
           lapsedClaims: [...state.lapsedClaims, claimKey(event.data.email, event.data.claim_revision)],
         };
+      case 'UserAccountDeleted':
+        // A credentials change too: every token family started before is dead.
+        return { ...state, deleted: true, credentialsVersion: state.credentialsVersion + 1 };
+      case 'PersonalDataErased':
+        // The values themselves read "[erased]" from the log from now on; nothing to change here.
+        return state;
     }
   },
 
@@ -95,7 +107,7 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
         },
       ];
     }
-    if (!state.registered || state.userId === null) throw notFound('user_not_found', 'No such user');
+    if (!state.registered || state.deleted || state.userId === null) throw notFound('user_not_found', 'No such user');
     const userId = state.userId;
     switch (command.type) {
       case 'UpdateProfile':
@@ -114,6 +126,14 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
             ];
       case 'ChangePassword':
         return [{ type: 'UserPasswordChanged', data: { user_id: userId, password_hash: command.passwordHash } }];
+      case 'DeleteAccount':
+        return [
+          { type: 'UserAccountDeleted', data: { user_id: userId } },
+          {
+            type: 'PersonalDataErased',
+            data: { key_ids: [dataKeyIdOf('user', userId)], reason: 'account_deleted', user_id: userId },
+          },
+        ];
     }
   },
 };

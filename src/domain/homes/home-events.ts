@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { definitionsOf, type EventDefinition } from '../event-catalogue.ts';
 import type { EventOf } from '../event-of.ts';
 import { homeNameProblem } from './home-name.ts';
+import type { ErasureEvent } from '../privacy/erasure-events.ts';
 import { GRANTABLE_ROLES } from './roles.ts';
 
 const id = z.string().uuid();
@@ -22,6 +23,15 @@ export const homeEventSchemas = {
     .object({ home_id: id, user_id: id, role: grantableRole, previous_role: grantableRole, changed_by: id })
     .strict(),
   PermissionRevoked: z.object({ home_id: id, user_id: id, previous_role: grantableRole, revoked_by: id }).strict(),
+  /** The owner handed the home to a member, who becomes the owner; the previous owner stays as an admin. */
+  HomeOwnershipTransferred: z
+    .object({ home_id: id, previous_owner_id: id, new_owner_id: id, new_owner_previous_role: grantableRole })
+    .strict(),
+  /**
+   * The owner deleted the home: nobody has access any more, and a `PersonalDataErased` follows in the same append
+   * (the home's key and its gateways' keys: names typed into it). Its gateway was revoked before.
+   */
+  HomeDeleted: z.object({ home_id: id, deleted_by: id }).strict(),
   /**
    * The home's active-gateway slot is taken. Decided on the home stream, so two concurrent provisions for one
    * home race on its revision and only one wins.
@@ -37,7 +47,8 @@ export const homeEventSchemas = {
 };
 
 export type HomeEventType = keyof typeof homeEventSchemas;
-export type HomeEvent = EventOf<typeof homeEventSchemas>;
+/** The home stream's events; a deletion ends it with `PersonalDataErased` (domain/privacy). */
+export type HomeEvent = EventOf<typeof homeEventSchemas> | ErasureEvent;
 
 export const homeEventDefinitions: EventDefinition[] = definitionsOf(homeEventSchemas, 'home and its permissions');
 

@@ -1,5 +1,6 @@
 import type { Decider } from '../decider.ts';
 import { conflict, forbidden, invalid, notFound } from '../errors.ts';
+import { dataKeyIdOf } from '../privacy/erasure-events.ts';
 import type { HomeEvent } from './home-events.ts';
 import { DEFAULT_HOME_NAME, homeNameProblem } from './home-name.ts';
 import { canManage, requirePermission, type GrantableRole, type Role } from './roles.ts';
@@ -16,6 +17,10 @@ export interface HomeState {
   name: string;
   members: Readonly<Record<string, Membership>>;
   activeGatewayId: string | null;
+  /** Every gateway that ever held the slot: their names are the home's free text, shredded with it. */
+  gatewayIds: readonly string[];
+  /** Deleted by its owner: nobody has a role, every command is told the home does not exist. */
+  deleted: boolean;
 }
 
 /** Why a slot was freed; `holder_never_written`: its gateway's provisioning died before writing it. */
@@ -32,14 +37,18 @@ export type HomeCommand =
   | { type: 'DetachGateway'; gatewayId: string; reason: DetachReason }
   | { type: 'Grant'; actorId: string; userId: string; role: GrantableRole }
   | { type: 'ChangeRole'; actorId: string; userId: string; role: GrantableRole }
-  | { type: 'Revoke'; actorId: string; userId: string };
+  | { type: 'Revoke'; actorId: string; userId: string }
+  /** The owner hands the home to a member (`userId`), staying on as an admin. */
+  | { type: 'TransferOwnership'; actorId: string; userId: string }
+  /** The owner deletes the home (its gateway revoked before): access ends, its free text is shredded. */
+  | { type: 'DeleteHome'; actorId: string };
 
 export const roleIn = (state: HomeState, userId: string): Role | null => state.members[userId]?.role ?? null;
 
 const homeNotFound = () => notFound('home_not_found', 'No such home');
 
 function requireHome(state: HomeState): string {
-  if (state.homeId === null) throw homeNotFound();
+  if (state.homeId === null || state.deleted) throw homeNotFound();
   return state.homeId;
 }
 
@@ -170,8 +179,59 @@ function revoke(command: CommandOf<'Revoke'>, state: HomeState): HomeEvent[] {
   ];
 }
 
+function transferOwnership(command: CommandOf<'TransferOwnership'>, state: HomeState): HomeEvent[] {
+  const homeId = requireHome(state);
+  requirePermission(roleIn(state, command.actorId), 'home.transfer_ownership', 'home_not_found', 'home');
+  if (command.userId === command.actorId) return [];
+  const current = roleIn(state, command.userId);
+  if (current === null || current === 'owner')
+    throw notFound('permission_not_found', 'The new owner must be a member of this home');
+  return [
+    {
+      type: 'HomeOwnershipTransferred',
+      data: {
+        home_id: homeId,
+        previous_owner_id: command.actorId,
+        new_owner_id: command.userId,
+        new_owner_previous_role: current,
+      },
+    },
+  ];
+}
+
+function deleteHome(command: CommandOf<'DeleteHome'>, state: HomeState): HomeEvent[] {
+  const homeId = requireHome(state);
+  requirePermission(roleIn(state, command.actorId), 'home.delete', 'home_not_found', 'home');
+  if (state.activeGatewayId !== null) {
+    throw conflict('home_has_active_gateway', "Revoke the home's gateway before deleting it", {
+      gateway_id: state.activeGatewayId,
+    });
+  }
+  const keyIds = [dataKeyIdOf('home', homeId), ...state.gatewayIds.map((id) => dataKeyIdOf('gateway', id))];
+  return [
+    { type: 'HomeDeleted', data: { home_id: homeId, deleted_by: command.actorId } },
+    { type: 'PersonalDataErased', data: { key_ids: keyIds, reason: 'home_deleted', home_id: homeId } },
+  ];
+}
+
+function evolveOwnership(state: HomeState, previousOwnerId: string, newOwnerId: string): HomeState {
+  const withOwner = setMember({ ...state, ownerId: newOwnerId }, newOwnerId, {
+    role: 'owner',
+    grantedBy: previousOwnerId,
+  });
+  return setMember(withOwner, previousOwnerId, { role: 'admin', grantedBy: newOwnerId });
+}
+
 export const homeDecider: Decider<HomeCommand, HomeEvent, HomeState> = {
-  initialState: { homeId: null, ownerId: null, name: DEFAULT_HOME_NAME, members: {}, activeGatewayId: null },
+  initialState: {
+    homeId: null,
+    ownerId: null,
+    name: DEFAULT_HOME_NAME,
+    members: {},
+    activeGatewayId: null,
+    gatewayIds: [],
+    deleted: false,
+  },
 
   evolve(state, event) {
     switch (event.type) {
@@ -202,10 +262,19 @@ export const homeDecider: Decider<HomeCommand, HomeEvent, HomeState> = {
       }
       case 'PermissionRevoked':
         return setMember(state, event.data.user_id, null);
-      case 'HomeGatewayAttached':
-        return { ...state, activeGatewayId: event.data.gateway_id };
+      case 'HomeGatewayAttached': {
+        const known = state.gatewayIds.includes(event.data.gateway_id);
+        const gatewayIds = known ? state.gatewayIds : [...state.gatewayIds, event.data.gateway_id];
+        return { ...state, activeGatewayId: event.data.gateway_id, gatewayIds };
+      }
       case 'HomeGatewayDetached':
         return state.activeGatewayId === event.data.gateway_id ? { ...state, activeGatewayId: null } : state;
+      case 'HomeOwnershipTransferred':
+        return evolveOwnership(state, event.data.previous_owner_id, event.data.new_owner_id);
+      case 'HomeDeleted':
+        return { ...state, deleted: true, ownerId: null, members: {} };
+      case 'PersonalDataErased':
+        return state;
     }
   },
 
@@ -223,6 +292,10 @@ export const homeDecider: Decider<HomeCommand, HomeEvent, HomeState> = {
         return changeRole(command, state);
       case 'Revoke':
         return revoke(command, state);
+      case 'TransferOwnership':
+        return transferOwnership(command, state);
+      case 'DeleteHome':
+        return deleteHome(command, state);
     }
   },
 };

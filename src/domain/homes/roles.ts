@@ -14,6 +14,10 @@ export const ACTIONS = [
   'home.read',
   /** The home's name (`PATCH`/`PUT /api/homes/{id}/`). */
   'home.rename',
+  /** Hand the home to another member (`POST /api/homes/{id}/transfer-ownership`): owner only. */
+  'home.transfer_ownership',
+  /** Delete the home and shred its free text (`DELETE /api/homes/{id}`): owner only. */
+  'home.delete',
   'gateway.read',
   'gateway.provision',
   'gateway.rename',

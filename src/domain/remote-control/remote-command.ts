@@ -54,7 +54,12 @@ export type RemoteCommandCommand =
   /** The waiting request gave up. */
   | { type: 'TimeOut'; now: Date }
   /** The periodic sweep: expires queued commands past their time to live, times out dispatched ones past their deadline. */
-  | { type: 'Sweep'; now: Date };
+  | { type: 'Sweep'; now: Date }
+  /**
+   * Its home was deleted: a queued command (time to live) expires now, one that someone waits for or that was
+   * sent times out now. A finished command is left alone.
+   */
+  | { type: 'Withdraw'; now: Date };
 
 export const commandNotFound = () => notFound('command_not_found', 'No such command');
 
@@ -187,6 +192,16 @@ export const remoteCommandDecider: Decider<RemoteCommandCommand, RemoteCommandEv
       }
       case 'TimeOut':
         if (isFinal(state.status)) return [];
+        return [
+          { type: 'RemoteCommandTimedOut', data: { ...ids(state), timeout_s: state.timeoutS, completed_at: now } },
+        ];
+      case 'Withdraw':
+        if (state.status !== 'issued' && state.status !== 'dispatched') return [];
+        if (state.status === 'issued' && state.expiresAt) {
+          return [
+            { type: 'RemoteCommandExpired', data: { ...ids(state), expires_at: state.expiresAt, completed_at: now } },
+          ];
+        }
         return [
           { type: 'RemoteCommandTimedOut', data: { ...ids(state), timeout_s: state.timeoutS, completed_at: now } },
         ];

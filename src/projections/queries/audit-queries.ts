@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import type { DataKeys } from '../../eventstore/personal-data/data-key-store.ts';
+import { openRecords } from '../../eventstore/personal-data/open-sealed.ts';
 
 export interface AuditPageRequest {
   homeId: string;
@@ -23,9 +25,15 @@ export interface AuditRow {
   metadata: Record<string, unknown>;
 }
 
-/** A home's audit history from the `audit_index` read model (events already redacted by the projection). */
+/**
+ * A home's audit history from the `audit_index` read model (events already redacted by the projection, personal
+ * values sealed): each page is opened with the data keys, so erased people read "[erased]".
+ */
 export class AuditQueries {
-  constructor(private readonly knex: Knex) {}
+  constructor(
+    private readonly knex: Knex,
+    private readonly keys: DataKeys,
+  ) {}
 
   /**
    * One page, oldest first: a range scan of the (home_id, position) key — or of (home_id, type, position) with a
@@ -42,7 +50,8 @@ export class AuditQueries {
     if (request.from !== null) query.where('recorded_at', '>=', request.from);
     if (request.to !== null) query.where('recorded_at', '<', request.to);
     const rows = await query;
-    return { rows: rows.slice(0, request.limit), more: rows.length > request.limit };
+    const page = await openRecords(rows.slice(0, request.limit), this.keys);
+    return { rows: page.map(({ record }) => record), more: rows.length > request.limit };
   }
 }
 

@@ -20,16 +20,21 @@ interface EventRow {
   metadata: string;
 }
 
-/** The stored form of an event: data redacted once here, so no read of this table can leak a digest or hash. */
+/**
+ * The stored form of an event: data redacted once here, so no read of this table can leak a digest or hash.
+ * Personal values stay sealed as in the log (`event.sealed`): the audit API opens them when it answers, so an
+ * erasure shows at once and a rebuild writes the same rows.
+ */
 function rowOf(event: RecordedEvent): EventRow {
+  const stored = event.sealed ?? event;
   return {
     position: event.position,
     stream: event.streamName,
     revision: event.revision,
     type: event.type,
     recorded_at: event.created,
-    data: JSON.stringify(redactEventData(event.data)),
-    metadata: JSON.stringify(event.metadata),
+    data: JSON.stringify(redactEventData(stored.data)),
+    metadata: JSON.stringify(stored.metadata),
   };
 }
 
@@ -111,7 +116,9 @@ export const auditIndexProjection: Projection = {
  * order (an event that reveals a stream's home files the stream's parked events, earlier in this page or
  * before), then writes mappings, moved and new rows.
  */
-async function applyPage(trx: Knex.Transaction, events: readonly RecordedEvent[], table: TableNames): Promise<void> {
+async function applyPage(trx: Knex.Transaction, page: readonly RecordedEvent[], table: TableNames): Promise<void> {
+  // An account's erasure (on its user stream) is about a person, not a home: the history keeps home erasures.
+  const events = page.filter((event) => !event.streamName.startsWith('user-'));
   const wanted = [...new Set(events.flatMap((event) => [event.streamName, ...relatedStreams(event)]))].filter(
     (s) => !s.startsWith('home-'),
   );

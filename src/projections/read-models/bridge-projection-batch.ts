@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { orderingTimeOf } from '../../domain/bridge/device-report-time.ts';
 import type { RecordedEvent } from '../../eventstore/port.ts';
 import type { TableNames } from '../projection.ts';
+import { eraseSessionOrigins } from './erased-subjects.ts';
 
 /**
  * `bridge` projection, a page at a time: consecutive events of one type (a run) become one statement per table,
@@ -37,6 +38,9 @@ export async function applyBridgeBatch(
       case 'HomeMetadataSynced':
         await metadataSynced(trx, run, table);
         await touchPresence(trx, run, table);
+        break;
+      case 'PersonalDataErased':
+        for (const event of run) await eraseSessionOrigins(trx, event, table);
         break;
     }
     start = end;

@@ -3,6 +3,7 @@ import { orderingTimeOf } from '../../domain/bridge/device-report-time.ts';
 import type { RecordedEvent } from '../../eventstore/port.ts';
 import type { Projection, TableNames } from '../projection.ts';
 import { applyBridgeBatch } from './bridge-projection-batch.ts';
+import { eraseSessionOrigins } from './erased-subjects.ts';
 
 interface SessionOpened {
   session_id: string;
@@ -41,7 +42,13 @@ interface MetadataSynced {
 export const bridgeProjection: Projection = {
   name: 'bridge',
   version: 2,
-  eventTypes: ['BridgeSessionOpened', 'BridgeSessionClosed', 'DeviceStatesReported', 'HomeMetadataSynced'],
+  eventTypes: [
+    'BridgeSessionOpened',
+    'BridgeSessionClosed',
+    'DeviceStatesReported',
+    'HomeMetadataSynced',
+    'PersonalDataErased',
+  ],
   tables: ['bridge_sessions', 'gateway_presence', 'device_states', 'home_metadata'],
 
   async createTables(knex: Knex, table: TableNames) {
@@ -153,6 +160,9 @@ export const bridgeProjection: Projection = {
         await touch(trx, table('gateway_presence'), data.gateway_id, at);
         return;
       }
+      case 'PersonalDataErased':
+        await eraseSessionOrigins(trx, event, table);
+        return;
     }
   },
 

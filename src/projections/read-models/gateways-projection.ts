@@ -1,6 +1,8 @@
 import type { Knex } from 'knex';
 import type { RecordedEvent } from '../../eventstore/port.ts';
+import { ERASED } from '../../eventstore/personal-data/sealed-value.ts';
 import type { Projection, TableNames } from '../projection.ts';
+import { erasedIdsOf } from './erased-subjects.ts';
 
 /**
  * `gateways`: what the REST side lists. `status` is `pending` until the bridge reports a connection
@@ -11,7 +13,7 @@ export const gatewaysProjection: Projection = {
   name: 'gateways',
   // 2: `version` (the gateway software's, from GatewayProvisioned).
   version: 2,
-  eventTypes: ['GatewayProvisioned', 'GatewayRenamed', 'GatewayRevoked', 'GatewayDeleted'],
+  eventTypes: ['GatewayProvisioned', 'GatewayRenamed', 'GatewayRevoked', 'GatewayDeleted', 'PersonalDataErased'],
   tables: ['gateways'],
 
   async createTables(knex: Knex, table: TableNames) {
@@ -54,6 +56,12 @@ export const gatewaysProjection: Projection = {
       case 'GatewayDeleted':
         await gateways().update({ deleted_at: event.created });
         return;
+      case 'PersonalDataErased': {
+        // A deleted home's gateways: their names were its free text.
+        const ids = erasedIdsOf(event, 'gateway');
+        if (ids.length > 0) await trx(table('gateways')).whereIn('id', ids).update({ name: ERASED });
+        return;
+      }
     }
   },
 };

@@ -8,7 +8,14 @@ export const homesProjection: Projection = {
   name: 'homes',
   // 2: `name` (HomeCreated's, "Home" for homes created without one; HomeRenamed).
   version: 2,
-  eventTypes: ['HomeCreated', 'HomeRenamed', 'HomeGatewayAttached', 'HomeGatewayDetached'],
+  eventTypes: [
+    'HomeCreated',
+    'HomeRenamed',
+    'HomeGatewayAttached',
+    'HomeGatewayDetached',
+    'HomeOwnershipTransferred',
+    'HomeDeleted',
+  ],
   tables: ['homes'],
 
   async createTables(knex: Knex, table: TableNames) {
@@ -22,7 +29,13 @@ export const homesProjection: Projection = {
   },
 
   async apply(trx: Knex.Transaction, event: RecordedEvent, table: TableNames) {
-    const data = event.data as { home_id: string; owner_id?: string; gateway_id?: string; name?: string };
+    const data = event.data as {
+      home_id: string;
+      owner_id?: string;
+      gateway_id?: string;
+      name?: string;
+      new_owner_id?: string;
+    };
     switch (event.type) {
       case 'HomeCreated':
         await trx(table('homes'))
@@ -46,6 +59,12 @@ export const homesProjection: Projection = {
         await trx(table('homes'))
           .where({ id: data.home_id, active_gateway_id: data.gateway_id })
           .update({ active_gateway_id: null });
+        return;
+      case 'HomeOwnershipTransferred':
+        await trx(table('homes')).where({ id: data.home_id }).update({ owner_id: data.new_owner_id });
+        return;
+      case 'HomeDeleted':
+        await trx(table('homes')).where({ id: data.home_id }).delete();
         return;
     }
   },

@@ -9,7 +9,14 @@ import type { Projection, TableNames } from '../projection.ts';
 export const membershipsProjection: Projection = {
   name: 'memberships',
   version: 1,
-  eventTypes: ['HomeCreated', 'PermissionGranted', 'PermissionRoleChanged', 'PermissionRevoked'],
+  eventTypes: [
+    'HomeCreated',
+    'PermissionGranted',
+    'PermissionRoleChanged',
+    'PermissionRevoked',
+    'HomeOwnershipTransferred',
+    'HomeDeleted',
+  ],
   tables: ['memberships'],
 
   async createTables(knex: Knex, table: TableNames) {
@@ -61,6 +68,17 @@ export const membershipsProjection: Projection = {
         return;
       case 'PermissionRevoked':
         await trx(table('memberships')).where({ home_id: data.home_id, user_id: data.user_id }).delete();
+        return;
+      case 'HomeOwnershipTransferred': {
+        const transfer = event.data as { home_id: string; previous_owner_id: string; new_owner_id: string };
+        const member = (userId: string) =>
+          trx(table('memberships')).where({ home_id: transfer.home_id, user_id: userId });
+        await member(transfer.new_owner_id).update({ role: 'owner', updated_at: at });
+        await member(transfer.previous_owner_id).update({ role: 'admin', updated_at: at });
+        return;
+      }
+      case 'HomeDeleted':
+        await trx(table('memberships')).where({ home_id: data.home_id }).delete();
         return;
     }
   },

@@ -17,7 +17,8 @@ const ROWS_PER_STATEMENT = 5000;
 export const usersProjection: Projection = {
   name: 'users',
   version: 1,
-  eventTypes: ['UserRegistered', 'UserProfileUpdated', 'UserEmailChanged'],
+  // An account's deletion removes its row (its events read "[erased]" from then on, so a rebuild agrees).
+  eventTypes: ['UserRegistered', 'UserProfileUpdated', 'UserEmailChanged', 'UserAccountDeleted'],
   tables: ['users'],
 
   async createTables(knex: Knex, table: TableNames) {
@@ -46,6 +47,9 @@ export const usersProjection: Projection = {
       case 'UserEmailChanged':
         await trx(table('users')).where({ id: data.user_id }).update({ email: data.email, updated_at: at });
         return;
+      case 'UserAccountDeleted':
+        await trx(table('users')).where({ id: data.user_id }).delete();
+        return;
     }
   },
 
@@ -61,6 +65,7 @@ export const usersProjection: Projection = {
       for (const row of existing) rows.set(row.id, row);
     }
     const changed = new Set<string>();
+    const deleted = new Set<string>();
     for (const event of events) {
       const data = event.data as { user_id: string; email?: string; name?: string };
       const at = event.created;
@@ -84,6 +89,11 @@ export const usersProjection: Projection = {
           if (!row) continue;
           rows.set(data.user_id, { ...row, email: data.email!, updated_at: at });
           break;
+        case 'UserAccountDeleted':
+          rows.delete(data.user_id);
+          changed.delete(data.user_id);
+          deleted.add(data.user_id);
+          continue;
         default:
           continue;
       }
@@ -95,6 +105,12 @@ export const usersProjection: Projection = {
         .insert(upserts.slice(i, i + ROWS_PER_STATEMENT))
         .onConflict('id')
         .merge(['email', 'name', 'updated_at']);
+    }
+    const gone = [...deleted];
+    for (let i = 0; i < gone.length; i += ROWS_PER_STATEMENT) {
+      await trx(table('users'))
+        .whereIn('id', gone.slice(i, i + ROWS_PER_STATEMENT))
+        .delete();
     }
   },
 };

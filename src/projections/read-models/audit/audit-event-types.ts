@@ -2,6 +2,7 @@ import { telemetryEventDefinitions } from '../../../domain/bridge/telemetry-even
 import { gatewayEventDefinitions } from '../../../domain/gateways/gateway-events.ts';
 import { pairingEventDefinitions } from '../../../domain/gateways/pairing-events.ts';
 import { homeEventDefinitions } from '../../../domain/homes/home-events.ts';
+import { erasureEventDefinitions } from '../../../domain/privacy/erasure-events.ts';
 import { remoteCommandEventDefinitions } from '../../../domain/remote-control/remote-command-events.ts';
 
 /**
@@ -17,4 +18,6 @@ export const AUDITED_EVENT_TYPES: readonly string[] = [
   ...pairingEventDefinitions,
   ...telemetryEventDefinitions,
   ...remoteCommandEventDefinitions,
+  // A deleted home's erasure (its account counterpart, on a user stream, is left out by the projection).
+  ...erasureEventDefinitions,
 ].map((definition) => definition.type);

@@ -1,0 +1,124 @@
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
+import { LRUCache } from 'lru-cache';
+
+/** Where the data keys live: a table of the read-model database, NOT a read model (no rebuild can recreate it). */
+export const DATA_KEYS_TABLE = 'personal_data_keys';
+
+/** Data keys: one per person, home or gateway whose personal data the log holds sealed. */
+export interface DataKeys {
+  /** For sealing: the subject's key, created on first use; null once it was destroyed (nothing new is sealed). */
+  keyFor(keyId: string): Promise<Buffer | null>;
+  /** For opening: each id's key, null when destroyed or unknown. */
+  keysOf(keyIds: ReadonlySet<string>): Promise<Map<string, Buffer | null>>;
+  /** Crypto-shredding: the wrapped keys are overwritten; a tombstone keeps the id from being created again. */
+  destroy(keyIds: readonly string[]): Promise<void>;
+}
+
+const WRAP_IV_BYTES = 12;
+const WRAP_TAG_BYTES = 16;
+/**
+ * Keys are cached per process for a short while: an erasure on another node takes effect here within this time
+ * (this node's own erasures at once).
+ */
+const CACHE_TTL_MS = 30_000;
+
+interface KeyRow {
+  key_id: string;
+  wrapped: string | null;
+}
+
+/**
+ * The key store in the read-model database. Each data key (256 random bits) is stored wrapped with AES-256-GCM
+ * under a key derived from DATA_KEY_SECRET (HKDF), its id as additional data: a dump of the table alone opens
+ * nothing, and a wrapped key cannot be passed off as another subject's.
+ */
+export class DataKeyStore implements DataKeys {
+  private readonly wrappingKey: Buffer;
+  private readonly cache = new LRUCache<string, { key: Buffer | null }>({ max: 50_000, ttl: CACHE_TTL_MS });
+
+  constructor(
+    private readonly knex: Knex,
+    masterSecret: string,
+  ) {
+    this.wrappingKey = Buffer.from(hkdfSync('sha256', masterSecret, 'smarthome-cloud', 'data-key-wrap', 32));
+  }
+
+  /** Creates the table once (under an advisory lock: nodes starting together do not race on the catalogue). */
+  async ensureTable(): Promise<void> {
+    await this.knex.transaction(async (trx) => {
+      await trx.raw(`select pg_advisory_xact_lock(hashtext('personal-data-keys-schema'))`);
+      if (await trx.schema.hasTable(DATA_KEYS_TABLE)) return;
+      await trx.schema.createTable(DATA_KEYS_TABLE, (t) => {
+        t.text('key_id').primary();
+        t.text('wrapped');
+        t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(trx.fn.now());
+        t.timestamp('destroyed_at', { useTz: true });
+      });
+    });
+  }
+
+  async keyFor(keyId: string): Promise<Buffer | null> {
+    const cached = this.cache.get(keyId);
+    if (cached) return cached.key;
+    const fresh = randomBytes(32);
+    await this.knex(DATA_KEYS_TABLE)
+      .insert({ key_id: keyId, wrapped: this.wrap(keyId, fresh) })
+      .onConflict('key_id')
+      .ignore();
+    // Whoever inserted first (this call, another request, another node) holds the key: read it back.
+    return (await this.keysOf(new Set([keyId]))).get(keyId) ?? null;
+  }
+
+  async keysOf(keyIds: ReadonlySet<string>): Promise<Map<string, Buffer | null>> {
+    const found = new Map<string, Buffer | null>();
+    const missing: string[] = [];
+    for (const keyId of keyIds) {
+      const cached = this.cache.get(keyId);
+      if (cached) found.set(keyId, cached.key);
+      else missing.push(keyId);
+    }
+    if (missing.length === 0) return found;
+    const rows = await this.knex<KeyRow>(DATA_KEYS_TABLE).select('key_id', 'wrapped').whereIn('key_id', missing);
+    const byId = new Map(rows.map((row) => [row.key_id, row.wrapped]));
+    for (const keyId of missing) {
+      const wrapped = byId.get(keyId);
+      const key = wrapped ? this.unwrap(keyId, wrapped) : null;
+      // An id never created is not cached: its first seal creates it.
+      if (byId.has(keyId)) this.cache.set(keyId, { key });
+      found.set(keyId, key);
+    }
+    return found;
+  }
+
+  async destroy(keyIds: readonly string[]): Promise<void> {
+    if (keyIds.length === 0) return;
+    const now = new Date();
+    await this.knex(DATA_KEYS_TABLE)
+      .insert(keyIds.map((keyId) => ({ key_id: keyId, wrapped: null, destroyed_at: now })))
+      .onConflict('key_id')
+      .merge({ wrapped: null, destroyed_at: now });
+    for (const keyId of keyIds) this.cache.set(keyId, { key: null });
+  }
+
+  private wrap(keyId: string, key: Buffer): string {
+    const iv = randomBytes(WRAP_IV_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', this.wrappingKey, iv);
+    cipher.setAAD(Buffer.from(keyId));
+    const body = Buffer.concat([cipher.update(key), cipher.final()]);
+    return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
+  }
+
+  /** Throws when DATA_KEY_SECRET is not the one the key was wrapped with: reading on would show data as erased. */
+  private unwrap(keyId: string, wrapped: string): Buffer {
+    const raw = Buffer.from(wrapped, 'base64');
+    const decipher = createDecipheriv('aes-256-gcm', this.wrappingKey, raw.subarray(0, WRAP_IV_BYTES));
+    decipher.setAAD(Buffer.from(keyId));
+    decipher.setAuthTag(raw.subarray(WRAP_IV_BYTES, WRAP_IV_BYTES + WRAP_TAG_BYTES));
+    try {
+      return Buffer.concat([decipher.update(raw.subarray(WRAP_IV_BYTES + WRAP_TAG_BYTES)), decipher.final()]);
+    } catch {
+      throw new Error(`Data key ${keyId} does not unwrap: is DATA_KEY_SECRET the one it was written with?`);
+    }
+  }
+}

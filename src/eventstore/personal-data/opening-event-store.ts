@@ -1,0 +1,48 @@
+import { concatMap, from, of, type Observable } from 'rxjs';
+import { DelegatingEventStore } from '../delegating-event-store.ts';
+import type { EventStore, ReadAllOptions, ReadStreamOptions, RecordedEvent, SubscribeToAllOptions } from '../port.ts';
+import type { DataKeys } from './data-key-store.ts';
+import { openRecords, sealedKeyIds } from './open-sealed.ts';
+
+/**
+ * The log as its readers need it: every read (streams, `$all`, subscriptions) with sealed personal values opened
+ * (or "[erased]"), the event as stored kept in `sealed` for the audit index. Appends pass through untouched: the
+ * writer path seals before it links the hash chain, so the chain covers the ciphertext. The auditors' export and
+ * chain verification read the store underneath, never this.
+ */
+export class OpeningEventStore extends DelegatingEventStore {
+  constructor(
+    inner: EventStore,
+    private readonly keys: DataKeys,
+  ) {
+    super(inner);
+  }
+
+  override async readStream(stream: string, options?: ReadStreamOptions): Promise<RecordedEvent[]> {
+    return this.open(await this.inner.readStream(stream, options));
+  }
+
+  override async readAll(options?: ReadAllOptions): Promise<RecordedEvent[]> {
+    return this.open(await this.inner.readAll(options));
+  }
+
+  override subscribeToAll(options?: SubscribeToAllOptions): Observable<RecordedEvent> {
+    // In order: an event with nothing sealed (telemetry, most of the log) passes without waiting for the key store.
+    return this.inner
+      .subscribeToAll(options)
+      .pipe(
+        concatMap((event) =>
+          sealedKeyIds([event]).size === 0 ? of(event) : from(this.open([event]).then((opened) => opened[0]!)),
+        ),
+      );
+  }
+
+  private async open(events: RecordedEvent[]): Promise<RecordedEvent[]> {
+    const opened = await openRecords(events, this.keys);
+    return opened.map(({ record, changed }, index) => {
+      if (!changed) return record;
+      const stored = events[index]!;
+      return { ...record, sealed: { data: stored.data, metadata: stored.metadata } };
+    });
+  }
+}
