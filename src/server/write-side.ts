@@ -1,5 +1,6 @@
 import { AccountCommands } from '../commands/accounts/account-commands.ts';
 import { PasswordHasher } from '../commands/accounts/password-hasher.ts';
+import { StaffCommands } from '../commands/accounts/staff-commands.ts';
 import { TelemetryRecorder } from '../commands/bridge/telemetry-recorder.ts';
 import { ChainedAppends } from '../commands/chained-appends.ts';
 import { CompensationFailures } from '../commands/compensation-failures.ts';
@@ -24,6 +25,8 @@ export interface WriteSide {
   gateways: GatewayCommands;
   pairing: PairingCommands;
   accounts: AccountCommands;
+  /** Staff actions (admin API): deactivate and reactivate users, revoke gateways, each with a reason. */
+  staff: StaffCommands;
   gatewayAuthenticator: GatewayAuthenticator;
   remoteCommands: RemoteCommands;
   commandOutcomes: CommandOutcomes;
@@ -71,5 +74,6 @@ export async function buildWriteSide({
   // Many gateways' batches in flight at one moment share one multi-stream append (one transaction).
   const recorder = new TelemetryRecorder(new ChainedAppends(store, eventCatalogue), new CrossStreamAppender(store));
   const gatewayAuthenticator = new GatewayAuthenticator(handler, digester);
-  return { homes, gateways, pairing, accounts, gatewayAuthenticator, remoteCommands, commandOutcomes, recorder };
+  const staff = new StaffCommands(handler, gateways);
+  return { homes, gateways, pairing, accounts, staff, gatewayAuthenticator, remoteCommands, commandOutcomes, recorder };
 }

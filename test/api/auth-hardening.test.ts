@@ -35,7 +35,22 @@ describe('access tokens', () => {
   });
 
   it('an access token the service signed is accepted', () => {
-    expect(tokens.verifyAccess(tokens.signAccess(USER_ID))).toEqual({ userId: USER_ID, expiresAt: expect.any(Number) });
+    expect(tokens.verifyAccess(tokens.signAccess(USER_ID))).toEqual({
+      userId: USER_ID,
+      expiresAt: expect.any(Number),
+      staff: false,
+    });
+  });
+
+  it("a staff member's access token says so", () => {
+    expect(tokens.verifyAccess(tokens.signAccess(USER_ID, { staff: true })).staff).toBe(true);
+  });
+
+  it('a refused user (deactivated) has their valid access token refused', () => {
+    const refusing = new TokenService('x'.repeat(40), 900, 3600);
+    const token = refusing.signAccess(USER_ID);
+    refusing.refuseUsers((userId) => userId === USER_ID);
+    expect(() => refusing.verifyAccess(token)).toThrow(/deactivated/);
   });
 });
 

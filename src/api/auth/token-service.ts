@@ -19,6 +19,8 @@ const accessClaims = z.object({
   sub: z.string().uuid(),
   jti: z.string().max(100),
   type: z.literal('access'),
+  /** Present (true) only in a staff member's token; the admin API also checks the role is still held. */
+  staff: z.literal(true).optional(),
   ...timeClaims,
 });
 const refreshClaims = z.object({
@@ -61,8 +63,19 @@ export class TokenService {
     return this.accessTtlSeconds;
   }
 
-  signAccess(userId: string): string {
-    return jwt.sign({ type: 'access' }, this.keys.current.key, {
+  /**
+   * Users whose access tokens are refused although valid (deactivated accounts), checked on every verification:
+   * the API's next call and a live socket's upgrade answer 401 at once, without waiting for the token to expire.
+   */
+  refuseUsers(isRefused: (userId: string) => boolean): void {
+    this.isRefused = isRefused;
+  }
+
+  private isRefused: (userId: string) => boolean = () => false;
+
+  signAccess(userId: string, role: { staff?: boolean } = {}): string {
+    const claims = role.staff ? { type: 'access', staff: true } : { type: 'access' };
+    return jwt.sign(claims, this.keys.current.key, {
       algorithm: ALGORITHM,
       keyid: this.keys.current.kid,
       subject: userId,
@@ -84,11 +97,12 @@ export class TokenService {
   }
 
   /** The token's user, and when it expires (Unix seconds: a live socket opened with it ends then). */
-  verifyAccess(token: string): { userId: string; expiresAt: number } {
+  verifyAccess(token: string): { userId: string; expiresAt: number; staff: boolean } {
     const claims = accessClaims.safeParse(this.verify(token));
     if (!claims.success) throw new InvalidTokenError('Not an access token');
     checkLifetime(claims.data, this.accessTtlSeconds);
-    return { userId: claims.data.sub, expiresAt: claims.data.exp };
+    if (this.isRefused(claims.data.sub)) throw new InvalidTokenError('This account is deactivated');
+    return { userId: claims.data.sub, expiresAt: claims.data.exp, staff: claims.data.staff === true };
   }
 
   verifyRefresh(token: string): RefreshTokenClaims {

@@ -58,7 +58,7 @@ export function authRoutes(deps: ApiDependencies): Router {
 }
 
 const tokensFor = (deps: ApiDependencies, session: Session) => ({
-  access: deps.tokens.signAccess(session.userId),
+  access: deps.tokens.signAccess(session.userId, { staff: session.staff }),
   refresh: deps.tokens.signRefresh(session),
 });
 
