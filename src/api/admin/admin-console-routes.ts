@@ -31,10 +31,9 @@ async function serve(ctx: Context, file: string, type: string): Promise<void> {
   ctx.body = await fs.readFile(new URL(file, CONSOLE_DIR));
 }
 
-/** `/admin/`: the staff console (one page; everything it shows comes from `/api/admin/…`). */
+/** `/admin/` (and `/admin`): the staff console (one page; everything it shows comes from `/api/admin/…`). */
 export function adminConsoleRoutes(): Router {
   const router = new Router();
-  router.get('/admin', (ctx: Context) => ctx.redirect('/admin/'));
   router.get('/admin/', (ctx: Context) => serve(ctx, 'index.html', 'text/html; charset=utf-8'));
   router.get('/admin/assets/:file', async (ctx: Context) => {
     const file = ctx.params.file ?? '';
