@@ -31,4 +31,27 @@ export default defineConfig(
       globals: { process: 'readonly', console: 'readonly', URL: 'readonly', module: 'writable', require: 'readonly' },
     },
   },
+  {
+    // The admin console's script runs in the browser (no bundler, no dependencies).
+    files: ['src/admin-console/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        [
+          'window',
+          'document',
+          'location',
+          'fetch',
+          'atob',
+          'setTimeout',
+          'clearTimeout',
+          'Node',
+          'URL',
+          'URLSearchParams',
+          'AbortController',
+          'TextDecoderStream',
+          'Blob',
+        ].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
 );

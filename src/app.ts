@@ -30,6 +30,9 @@ import { apiDependencies } from './server/api-wiring.ts';
 import { openLimiters } from './server/limits.ts';
 import { buildWriteSide } from './server/write-side.ts';
 import { loadEd25519Keys } from './server/jwt-key-files.ts';
+import { startAdminSide } from './server/admin-side.ts';
+import { adminRoutes } from './api/admin/admin-routes.ts';
+import { adminConsoleRoutes } from './api/admin/admin-console-routes.ts';
 
 export interface RunningServer {
   /** http://host:port of the listening server. */
@@ -139,12 +142,18 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       deviceViews,
       limits,
     });
+    // Staff administration: the admin API and the console at /admin/ (README "Admin").
+    const adminSide = await startAdminSide({ logger, stores, writes, tokens, settle: dependencies.settle });
     installApi(app, dependencies, {
       logger,
       readiness: readinessChecks(stores, projections, sampler, config.READY_MAX_LAG_S),
       httpPolicy: { corsOrigins: config.CORS_ORIGINS, hsts: config.HSTS ?? config.TRUST_PROXY },
       requests: metrics.http,
-      extraRoutes: config.METRICS_TOKEN ? [metricsRoutes(metrics, config.METRICS_TOKEN)] : [],
+      extraRoutes: [
+        ...(config.METRICS_TOKEN ? [metricsRoutes(metrics, config.METRICS_TOKEN)] : []),
+        adminRoutes(tokens, adminSide.admin),
+        adminConsoleRoutes(),
+      ],
     });
 
     const appSockets = createAppSockets({ config, logger, store: stores.eventStore, deviceViews, memberships, tokens });
@@ -169,6 +178,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       logger,
     });
     const close = async () => {
+      adminSide.stop();
       await metricsServer?.close();
       await shutdown();
       await limits.close();

@@ -105,7 +105,10 @@ export class GatewayHandshake {
   private async refuse(address: string, gatewayId: string | null, why: string): Promise<Verdict> {
     // Counted before the answer, so the caller's next handshake already sees this failure.
     await this.options.failedHandshakes.failed(address, gatewayId);
-    this.options.logger.warn({ gateway_id: gatewayId, remote_address: maskedAddress(address), why }, 'bridge handshake refused');
+    this.options.logger.warn(
+      { gateway_id: gatewayId, remote_address: maskedAddress(address), why },
+      'bridge handshake refused',
+    );
     this.options.metrics?.handshake('unauthorized');
     return {
       ok: false,

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerAdminCommand } from './admin-command.ts';
 import { registerAuditCommand } from './audit-command.ts';
 import { registerMigrateCommand } from './migrate-command.ts';
 import { registerMigrateEventsCommand } from './migrate-events-command.ts';
@@ -20,6 +21,7 @@ registerProjectionsCommand(program);
 registerAuditCommand(program);
 registerMigrateEventsCommand(program);
 registerSimulateCommand(program);
+registerAdminCommand(program);
 
 try {
   await program.parseAsync(process.argv);

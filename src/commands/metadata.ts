@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
-export type ActorKind = 'user' | 'gateway' | 'operator' | 'system' | 'anonymous';
+/** `staff`: a staff member acting through the admin API (every such event also carries a reason). */
+export type ActorKind = 'user' | 'staff' | 'gateway' | 'operator' | 'system' | 'anonymous';
 
 export interface Actor {
   kind: ActorKind;

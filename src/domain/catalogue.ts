@@ -1,3 +1,4 @@
+import { staffEventDefinitions } from './accounts/staff-events.ts';
 import { accountEventDefinitions } from './accounts/user-events.ts';
 import { telemetryEventDefinitions } from './bridge/telemetry-events.ts';
 import { EventCatalogue } from './event-catalogue.ts';
@@ -10,6 +11,7 @@ import { remoteCommandEventDefinitions } from './remote-control/remote-command-e
 /** Every event the system writes. A type missing here cannot be appended. */
 export const eventCatalogue = new EventCatalogue([
   ...accountEventDefinitions,
+  ...staffEventDefinitions,
   ...homeEventDefinitions,
   ...gatewayEventDefinitions,
   ...pairingEventDefinitions,

@@ -1,4 +1,5 @@
 import type { Projection } from './projection.ts';
+import { accountAdminProjection } from './read-models/account-admin-projection.ts';
 import { auditIndexProjection } from './read-models/audit-index-projection.ts';
 import { bridgeProjection } from './read-models/bridge-projection.ts';
 import { devicesProjection } from './read-models/devices-projection.ts';
@@ -18,4 +19,5 @@ export const allProjections: readonly Projection[] = [
   remoteCommandsProjection,
   auditIndexProjection,
   devicesProjection,
+  accountAdminProjection,
 ];

@@ -2,6 +2,7 @@ import { AccountCommands } from '../commands/accounts/account-commands.ts';
 import { AccountDeletion } from '../commands/accounts/account-deletion.ts';
 import { HomeDeletion } from '../commands/homes/home-deletion.ts';
 import { PasswordHasher } from '../commands/accounts/password-hasher.ts';
+import { StaffCommands } from '../commands/accounts/staff-commands.ts';
 import { TelemetryRecorder } from '../commands/bridge/telemetry-recorder.ts';
 import { ChainedAppends } from '../commands/chained-appends.ts';
 import { CompensationFailures } from '../commands/compensation-failures.ts';
@@ -32,6 +33,8 @@ export interface WriteSide {
   accountDeletion: AccountDeletion;
   /** Leaving: home deletion (gateway revoked, commands withdrawn, the home's free text shredded). */
   homeDeletion: HomeDeletion;
+  /** Staff actions (admin API): deactivate and reactivate users, revoke gateways, each with a reason. */
+  staff: StaffCommands;
   gatewayAuthenticator: GatewayAuthenticator;
   remoteCommands: RemoteCommands;
   commandOutcomes: CommandOutcomes;
@@ -86,6 +89,7 @@ export async function buildWriteSide({
     new CrossStreamAppender(store),
   );
   const gatewayAuthenticator = new GatewayAuthenticator(handler, digester);
+  const staff = new StaffCommands(handler, gateways);
   const accountDeletion = new AccountDeletion(handler, hasher, homes, dataKeys);
   const homeDeletion = new HomeDeletion(handler, gateways, remoteCommands, dataKeys);
   return {
@@ -95,6 +99,7 @@ export async function buildWriteSide({
     accounts,
     accountDeletion,
     homeDeletion,
+    staff,
     gatewayAuthenticator,
     remoteCommands,
     commandOutcomes,

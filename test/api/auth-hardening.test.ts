@@ -42,7 +42,19 @@ describe('access tokens', () => {
     expect(await tokens.verifyAccess(await tokens.signAccess(USER_ID))).toEqual({
       userId: USER_ID,
       expiresAt: expect.any(Number),
+      staff: false,
     });
+  });
+
+  it("a staff member's access token says so", async () => {
+    expect((await tokens.verifyAccess(await tokens.signAccess(USER_ID, { staff: true }))).staff).toBe(true);
+  });
+
+  it('a refused user (deactivated) has their valid access token refused', async () => {
+    const refusing = new TokenService({ secret: 'x'.repeat(40) }, 900, 3600);
+    const token = await refusing.signAccess(USER_ID);
+    refusing.refuseUsers((userId) => userId === USER_ID);
+    await expect(refusing.verifyAccess(token)).rejects.toThrow(/deactivated/);
   });
 });
 

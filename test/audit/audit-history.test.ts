@@ -96,7 +96,7 @@ describe.each(databaseTargets())('audit history (%s)', (target) => {
       );
       expect(missing, `${event.type} in ${event.streamName} lacks metadata`).toEqual([]);
       const actor = event.metadata.actor as { kind: string; id: string | null };
-      expect(['user', 'gateway', 'operator', 'system', 'anonymous']).toContain(actor.kind);
+      expect(['user', 'staff', 'gateway', 'operator', 'system', 'anonymous']).toContain(actor.kind);
       if (actor.kind !== 'anonymous') expect(typeof actor.id).toBe('string');
       // A gateway acts over its bridge session, or over HTTP when it redeems a pairing code.
       if (actor.kind === 'gateway') expect(event.metadata.gateway_session_id ?? event.metadata.request_id).toBeTruthy();
@@ -130,6 +130,11 @@ describe.each(databaseTargets())('audit history (%s)', (target) => {
             where,
           ).toContain(metadata.causation_id);
         }
+      } else if (actor.kind === 'operator') {
+        // The CLI at a machine (the staff role): no request; the host and the CLI as user agent.
+        expect(metadata.request_id, where).toBeNull();
+        expect(typeof metadata.client_address, where).toBe('string');
+        expect(metadata.user_agent, where).toBe('smarthome-cloud cli');
       } else if (actor.kind === 'gateway' && metadata.gateway_session_id !== undefined) {
         // Over the bridge: the session, the socket's address and user agent, and the frame that caused it.
         expect(typeof metadata.client_address, where).toBe('string');
@@ -146,7 +151,7 @@ describe.each(databaseTargets())('audit history (%s)', (target) => {
         expect(typeof metadata.user_agent, where).toBe('string');
       }
     }
-    expect([...seen].sort()).toEqual(['anonymous', 'gateway', 'system', 'user']);
+    expect([...seen].sort()).toEqual(['anonymous', 'gateway', 'operator', 'staff', 'system', 'user']);
     const expired = events.find((event) => event.type === 'RemoteCommandExpired')!;
     expect(expired.metadata.actor).toEqual({ kind: 'system', id: 'remote_command_sweep' });
   });

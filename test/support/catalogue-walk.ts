@@ -4,6 +4,7 @@ import { walkFieldEdge } from './field-edge-walk.ts';
 import { finishHomes, walkHomes, type HomeWalkResult } from './home-walk.ts';
 import type { MovableClock } from './movable-clock.ts';
 import { walkRemoteCommands } from './remote-command-walk.ts';
+import { walkStaff } from './staff-walk.ts';
 import type { TestServer } from './test-server.ts';
 
 export interface CatalogueWalkResult {
@@ -19,6 +20,7 @@ export interface CatalogueWalkResult {
  */
 export async function walkCatalogue(server: TestServer, clock: MovableClock): Promise<CatalogueWalkResult> {
   const account = await walkAccounts(server.url);
+  await walkStaff(server);
   const homes = await walkHomes(server, clock);
   const socket = await walkBridge(server.url, homes.gateway);
   await walkRemoteCommands(homes.owner.http, socket, homes.gateway.gatewayId);

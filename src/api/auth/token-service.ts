@@ -19,6 +19,8 @@ const accessClaims = z.object({
   sub: z.string().uuid(),
   jti: z.string().max(100),
   type: z.literal('access'),
+  /** Present (true) only in a staff member's token; the admin API also checks the role is still held. */
+  staff: z.literal(true).optional(),
   ...timeClaims,
 });
 const refreshClaims = z.object({
@@ -66,8 +68,20 @@ export class TokenService {
     return this.keys.publicJwks();
   }
 
-  signAccess(userId: string): Promise<string> {
-    return this.sign({ type: 'access' }, userId, randomUUID(), this.accessTtlSeconds);
+  /**
+   * Users whose access tokens are refused although valid (deactivated accounts), checked on every verification:
+   * the API's next call and a live socket's upgrade answer 401 at once, without waiting for the token to expire.
+   */
+  refuseUsers(isRefused: (userId: string) => boolean): void {
+    this.isRefused = isRefused;
+  }
+
+  private isRefused: (userId: string) => boolean = () => false;
+
+  signAccess(userId: string, role: { staff?: boolean } = {}): Promise<string> {
+    // A staff member's token says so (the admin API checks the role on the user stream again).
+    const claims: Record<string, string | boolean> = role.staff ? { type: 'access', staff: true } : { type: 'access' };
+    return this.sign(claims, userId, randomUUID(), this.accessTtlSeconds);
   }
 
   signRefresh(claims: RefreshTokenClaims): Promise<string> {
@@ -75,11 +89,12 @@ export class TokenService {
   }
 
   /** The token's user, and when it expires (Unix seconds: a live socket opened with it ends then). */
-  async verifyAccess(token: string): Promise<{ userId: string; expiresAt: number }> {
+  async verifyAccess(token: string): Promise<{ userId: string; expiresAt: number; staff: boolean }> {
     const claims = accessClaims.safeParse(await this.verify(token));
     if (!claims.success) throw new InvalidTokenError('Not an access token');
     checkLifetime(claims.data, this.accessTtlSeconds);
-    return { userId: claims.data.sub, expiresAt: claims.data.exp };
+    if (this.isRefused(claims.data.sub)) throw new InvalidTokenError('This account is deactivated');
+    return { userId: claims.data.sub, expiresAt: claims.data.exp, staff: claims.data.staff === true };
   }
 
   async verifyRefresh(token: string): Promise<RefreshTokenClaims> {
@@ -89,7 +104,12 @@ export class TokenService {
     return { userId: claims.data.sub, familyId: claims.data.fam, tokenId: claims.data.jti };
   }
 
-  private sign(payload: Record<string, string>, subject: string, jwtId: string, ttlSeconds: number): Promise<string> {
+  private sign(
+    payload: Record<string, string | boolean>,
+    subject: string,
+    jwtId: string,
+    ttlSeconds: number,
+  ): Promise<string> {
     const { kid, alg, key } = this.keys.signing;
     if (alg === 'HS256') {
       const options = { algorithm: alg, keyid: kid, subject, jwtid: jwtId, expiresIn: ttlSeconds, issuer: ISSUER };

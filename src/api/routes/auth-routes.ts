@@ -47,7 +47,7 @@ export function authRoutes(deps: ApiDependencies): Router {
 }
 
 const tokensFor = async (deps: ApiDependencies, session: Session): Promise<TokensResponse> => ({
-  access: await deps.tokens.signAccess(session.userId),
+  access: await deps.tokens.signAccess(session.userId, { staff: session.staff }),
   refresh: await deps.tokens.signRefresh(session),
 });
 

@@ -18,11 +18,17 @@ const FOLLOWED = [
   'RefreshTokenRevoked',
   'RefreshTokenReuseDetected',
   'UserPasswordChanged',
+  'UserDeactivated',
 ];
 /** How long the subscription outlives the last socket (an app reconnecting keeps it). */
 const IDLE_UNSUBSCRIBE_MS = 60_000;
-/** After these the user's sockets close: their sign-in ended (logout, a stolen token, a new password). */
-const SESSION_ENDING = new Set(['RefreshTokenRevoked', 'RefreshTokenReuseDetected', 'UserPasswordChanged']);
+/** After these the user's sockets close: their sign-in ended (logout, a stolen token, a new password, staff deactivated the account). */
+const SESSION_ENDING = new Set([
+  'RefreshTokenRevoked',
+  'RefreshTokenReuseDetected',
+  'UserPasswordChanged',
+  'UserDeactivated',
+]);
 
 interface HomeWatch extends HomeDevices {
   gatewayId: string | null;

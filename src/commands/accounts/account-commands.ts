@@ -17,6 +17,8 @@ export interface Session {
   userId: string;
   familyId: string;
   tokenId: string;
+  /** The user holds the staff role (their access token says so). */
+  staff: boolean;
   write: WriteResult;
 }
 
@@ -40,6 +42,9 @@ export interface Registration extends Session {
 
 const invalidCredentials = () =>
   new DomainError('unauthenticated', 'invalid_credentials', 'E-mail or password is incorrect');
+
+const accountDeactivated = () =>
+  new DomainError('unauthenticated', 'account_deactivated', 'This account is deactivated; contact support');
 
 /**
  * Account use cases. Every decision is taken on the user's own stream (strongly consistent), never on a read
@@ -95,7 +100,7 @@ export class AccountCommands {
       { type: 'Start', userId, familyId, tokenId, credentialsVersion },
       context,
     );
-    return { userId, familyId, tokenId, write: writeResultOf(result) };
+    return { userId, familyId, tokenId, staff: false, write: writeResultOf(result) };
   }
 
   async logIn(input: { email: string; password: string }, context: CommandContext): Promise<Session> {
@@ -109,7 +114,11 @@ export class AccountCommands {
     // A claim left on an address the user moved away from (an e-mail change that died half-way) logs nobody in.
     const verified = user.state.registered && (await this.hasher.verify(user.state.passwordHash, input.password));
     if (!verified || user.state.email !== input.email) throw invalidCredentials();
-    const session = await this.startFamily(ownerId, user.state.credentialsVersion, context);
+    if (user.state.deactivated) throw accountDeactivated();
+    const session = {
+      ...(await this.startFamily(ownerId, user.state.credentialsVersion, context)),
+      staff: user.state.staff,
+    };
     // Settling on the user's own stream too: the answer reads the profile from the users read model, which may lag
     // a registration taken by another node.
     return { ...session, write: combineWrites(writeResultOf(user), session.write) };
@@ -141,7 +150,13 @@ export class AccountCommands {
       context,
     );
     if (result.events.some((event) => event.type === 'RefreshTokenReuseDetected')) throw tokenRevoked();
-    return { userId: token.userId, familyId: token.familyId, tokenId: newTokenId, write: writeResultOf(result) };
+    return {
+      userId: token.userId,
+      familyId: token.familyId,
+      tokenId: newTokenId,
+      staff: user.state.staff,
+      write: writeResultOf(result),
+    };
   }
 
   async logOut(

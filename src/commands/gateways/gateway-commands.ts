@@ -138,6 +138,26 @@ export class GatewayCommands {
     return combineWrites(writeResultOf(result), detached);
   }
 
+  /**
+   * A staff action: any gateway, no home role, a required reason (on the event). `actorIsStaff` is the staff
+   * member's standing read from their own stream just before. The bridge's follower kicks the live session.
+   */
+  async revokeAsStaff(
+    gatewayId: string,
+    staff: { actorIsStaff: boolean; reason: string },
+    context: CommandContext,
+  ): Promise<WriteResult> {
+    const result = await this.handler.execute(
+      gatewayDecider,
+      gatewayStream(gatewayId),
+      { type: 'RevokeAsStaff', ...staff },
+      context,
+    );
+    if (result.events.length === 0) return writeResultOf(result);
+    const detached = await this.detach(result.state.homeId!, gatewayId, 'revoked', context);
+    return combineWrites(writeResultOf(result), detached);
+  }
+
   async delete(gatewayId: string, actorId: string, context: CommandContext): Promise<WriteResult> {
     const actorRole = await this.roleFor(gatewayId, actorId);
     const result = await this.handler.execute(

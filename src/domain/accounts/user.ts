@@ -7,7 +7,11 @@ import {
   requireClaimNotLapsed,
 } from './abandoned-email-claims.ts';
 import { dataKeyIdOf } from '../privacy/erasure-events.ts';
-import type { UserEvent } from './user-events.ts';
+import type { StaffEvent } from './staff-events.ts';
+import type { UserEvent as AccountEvent } from './user-events.ts';
+
+/** Everything on a user's stream: the account's own events and the staff administration ones. */
+export type UserEvent = AccountEvent | StaffEvent;
 
 export interface UserState {
   registered: boolean;
@@ -23,6 +27,10 @@ export interface UserState {
   credentialsVersion: number;
   /** Claims this user held without using them, freed by others (`claimKey`): a late e-mail change with one fails. */
   lapsedClaims: readonly string[];
+  /** Given and taken by an operator (CLI); see staff-administration.ts. */
+  staff: boolean;
+  /** Deactivated by staff: no login, no refresh, no API call until reactivated. */
+  deactivated: boolean;
 }
 
 export type UserCommand =
@@ -53,6 +61,8 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
     passwordHash: '',
     credentialsVersion: 0,
     lapsedClaims: [],
+    staff: false,
+    deactivated: false,
   },
 
   evolve(state, event) {
@@ -85,6 +95,15 @@ export const userDecider: Decider<UserCommand, UserEvent, UserState> = {
       case 'PersonalDataErased':
         // The values themselves read "[erased]" from the log from now on; nothing to change here.
         return state;
+      case 'StaffRoleGranted':
+        return { ...state, staff: true };
+      case 'StaffRoleRevoked':
+        return { ...state, staff: false };
+      case 'UserDeactivated':
+        // Every token family started before it is dead, as after a password change.
+        return { ...state, deactivated: true, credentialsVersion: state.credentialsVersion + 1 };
+      case 'UserReactivated':
+        return { ...state, deactivated: false };
     }
   },
 

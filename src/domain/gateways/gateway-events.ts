@@ -31,7 +31,10 @@ export const gatewayEventSchemas = {
     .strict(),
   GatewayRenamed: z.object({ gateway_id: id, name, previous_name: name }).strict(),
   GatewaySecretRotated: z.object({ gateway_id: id, secret_digest: secretDigest }).strict(),
-  GatewayRevoked: z.object({ gateway_id: id, home_id: id }).strict(),
+  /** `reason`: present when staff revoked it (a staff action always says why; a home's owner or admin need not). */
+  GatewayRevoked: z
+    .object({ gateway_id: id, home_id: id, reason: z.string().trim().min(3).max(500).optional() })
+    .strict(),
   /** Soft delete: gone from every answer; the stream stays for auditors. */
   GatewayDeleted: z.object({ gateway_id: id, home_id: id }).strict(),
   /**

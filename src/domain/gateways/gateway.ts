@@ -1,5 +1,5 @@
 import type { Decider } from '../decider.ts';
-import { conflict, invalid, notFound } from '../errors.ts';
+import { conflict, forbidden, invalid, notFound } from '../errors.ts';
 import { holderGraceHasPassed, holderIsReal, holderWithinGrace } from '../holder-grace.ts';
 import { requirePermission, type Role } from '../homes/roles.ts';
 import type { GatewayEvent } from './gateway-events.ts';
@@ -35,6 +35,8 @@ export type GatewayCommand =
   | { type: 'Rename'; actorRole: Role | null; name: string }
   | { type: 'RotateSecret'; actorRole: Role | null; secretDigest: string }
   | { type: 'Revoke'; actorRole: Role | null }
+  /** Staff revoke any gateway, with a reason; `actorIsStaff` is read from the staff member's own stream. */
+  | { type: 'RevokeAsStaff'; actorIsStaff: boolean; reason: string }
   | { type: 'Delete'; actorRole: Role | null }
   /**
    * Closes an id that holds a home's slot or a pairing code since `heldSince` and was never provisioned, once the
@@ -123,6 +125,10 @@ export const gatewayDecider: Decider<GatewayCommand, GatewayEvent, GatewayState>
         requirePermission(command.actorRole, 'gateway.revoke', 'gateway_not_found', 'gateway');
         if (state.lifecycle === 'revoked') return [];
         return [{ type: 'GatewayRevoked', data: { gateway_id: gatewayId, home_id: homeId } }];
+      case 'RevokeAsStaff':
+        if (!command.actorIsStaff) throw forbidden('staff_only', 'Only staff may do this');
+        if (state.lifecycle === 'revoked') return [];
+        return [{ type: 'GatewayRevoked', data: { gateway_id: gatewayId, home_id: homeId, reason: command.reason } }];
       case 'Delete':
         requirePermission(command.actorRole, 'gateway.delete', 'gateway_not_found', 'gateway');
         return [{ type: 'GatewayDeleted', data: { gateway_id: gatewayId, home_id: homeId } }];

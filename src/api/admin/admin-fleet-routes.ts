@@ -1,0 +1,96 @@
+import type { ServerResponse } from 'node:http';
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { combineWrites, NOTHING_WRITTEN, type WriteResult } from '../../commands/write-result.ts';
+import { isoOrNull } from '../path-params.ts';
+import type { AdminDependencies } from './admin-dependencies.ts';
+import { page, pageBody, queryOf } from './admin-query.ts';
+
+const sessionsQuery = z.object({ node_id: z.string().trim().min(1).max(200).optional(), ...page }).strict();
+
+/** A burst of events (a reconnect storm) becomes one overview per this interval, not one per event. */
+const FEED_COALESCE_MS = 250;
+/** A comment line now and then keeps proxies from closing an idle feed. */
+const FEED_KEEPALIVE_MS = 15_000;
+
+async function overview(admin: AdminDependencies) {
+  const now = new Date();
+  const [fleet, projections] = await Promise.all([admin.views.fleet(now), admin.projections()]);
+  return {
+    at: now.toISOString(),
+    ...fleet,
+    projections: projections.map((p) => ({
+      name: p.name,
+      state: p.state,
+      lag_events: p.lagEvents,
+      lag_seconds: p.lagSeconds,
+    })),
+    max_projection_lag_seconds: Math.max(0, ...projections.map((p) => p.lagSeconds)),
+  };
+}
+
+/**
+ * `/api/admin/sessions` (open bridge sessions with node and duration), `/api/admin/overview` (the fleet in
+ * numbers) and `/api/admin/overview/stream`: server-sent events, a fresh overview whenever the event store says
+ * the fleet changed (sessions, gateways, homes, commands — from any node), coalesced.
+ */
+export function addAdminFleetRoutes(router: Router, admin: AdminDependencies): void {
+  router.get('/sessions', async (ctx: Context) => {
+    const query = queryOf(sessionsQuery, ctx);
+    const listing = await admin.views.openSessions({ nodeId: query.node_id }, query);
+    const now = Date.now();
+    ctx.body = pageBody(listing, query, (row) => ({
+      ...row,
+      started_at: isoOrNull(row.started_at),
+      duration_s: Math.max(0, Math.round((now - new Date(row.started_at).getTime()) / 1000)),
+    }));
+  });
+
+  router.get('/overview', async (ctx: Context) => {
+    ctx.body = await overview(admin);
+  });
+
+  router.get('/overview/stream', (ctx: Context) => {
+    // Written straight to the response (Koa does not end it): the feed lasts until the client goes away.
+    ctx.respond = false;
+    ctx.req.socket.setTimeout(0);
+    ctx.req.socket.setNoDelay(true);
+    ctx.res.writeHead(200, {
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      'X-Accel-Buffering': 'no',
+    });
+    feedOverviews(admin, ctx.res);
+  });
+}
+
+function feedOverviews(admin: AdminDependencies, stream: ServerResponse): void {
+  let timer: NodeJS.Timeout | null = null;
+  let closed = false;
+  let latest: WriteResult = NOTHING_WRITTEN;
+  const send = async () => {
+    timer = null;
+    try {
+      // The numbers come from read models: wait until they hold the change that woke us.
+      await admin.settle(latest);
+      const body = await overview(admin);
+      if (!closed) stream.write(`event: overview\ndata: ${JSON.stringify(body)}\n\n`);
+    } catch (error) {
+      if (!closed) stream.write(`event: error\ndata: ${JSON.stringify({ message: (error as Error).message })}\n\n`);
+    }
+  };
+  const schedule = (change: WriteResult) => {
+    latest = combineWrites(latest, change);
+    if (!closed && timer === null) timer = setTimeout(() => void send(), FEED_COALESCE_MS);
+  };
+  const unsubscribe = admin.watchFleet(schedule, () => stream.end());
+  const keepalive = setInterval(() => stream.write(': keepalive\n\n'), FEED_KEEPALIVE_MS);
+  stream.on('close', () => {
+    closed = true;
+    unsubscribe();
+    clearInterval(keepalive);
+    if (timer) clearTimeout(timer);
+  });
+  void send();
+}

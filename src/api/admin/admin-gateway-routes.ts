@@ -1,0 +1,89 @@
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { z } from 'zod';
+import type { AdminGatewayRow } from '../../projections/queries/admin-queries.ts';
+import { HttpError } from '../http-error.ts';
+import { isoOrNull, uuid, uuidParam } from '../path-params.ts';
+import { validate } from '../validation.ts';
+import type { AdminDependencies } from './admin-dependencies.ts';
+import { flag, page, pageBody, queryOf, reasonBody, searchTerm, staffContext } from './admin-query.ts';
+
+const gatewaysQuery = z
+  .object({
+    q: searchTerm,
+    status: z.enum(['pending', 'online', 'offline', 'revoked']).optional(),
+    online: flag,
+    home_id: uuid.optional(),
+    ...page,
+  })
+  .strict();
+
+const SESSION_HISTORY = 20;
+const QUEUED_SHOWN = 50;
+
+const gatewayItem = (row: AdminGatewayRow) => ({
+  id: row.id,
+  home_id: row.home_id,
+  name: row.name,
+  version: row.version,
+  status: row.status,
+  online: Boolean(row.online),
+  last_seen: isoOrNull(row.last_seen),
+  node_id: row.node_id,
+  session_id: row.session_id,
+  created_at: isoOrNull(row.created_at),
+  revoked_at: isoOrNull(row.revoked_at),
+});
+
+/**
+ * `/api/admin/gateways`: search (name or id) with status, version, last seen and node; detail with the session
+ * history and queued commands; revoke with a reason (the bridge that holds the socket closes it: `revoked`).
+ */
+export function addAdminGatewayRoutes(router: Router, admin: AdminDependencies): void {
+  router.get('/gateways', async (ctx: Context) => {
+    const query = queryOf(gatewaysQuery, ctx);
+    const listing = await admin.views.gateways({ ...query, homeId: query.home_id }, query);
+    ctx.body = pageBody(listing, query, gatewayItem);
+  });
+
+  router.get('/gateways/:id', async (ctx: Context) => {
+    ctx.body = await gatewayDetail(admin, uuidParam(ctx.params, 'id'));
+  });
+
+  router.post('/gateways/:id/revoke', async (ctx: Context) => {
+    const id = uuidParam(ctx.params, 'id');
+    const { reason } = validate(reasonBody, ctx.request.body);
+    if (!(await admin.views.gateway(id))) throw new HttpError(404, 'gateway_not_found', 'No such gateway');
+    const write = await admin.staff.revokeGateway(ctx.state.userId as string, id, reason, staffContext(ctx));
+    await admin.settle(write);
+    ctx.body = await gatewayDetail(admin, id);
+  });
+}
+
+async function gatewayDetail(admin: AdminDependencies, id: string) {
+  const row = await admin.views.gateway(id);
+  if (!row) throw new HttpError(404, 'gateway_not_found', 'No such gateway');
+  const [sessions, queued] = await Promise.all([
+    admin.views.sessionsOfGateway(id, SESSION_HISTORY),
+    admin.views.queuedCommands(id, QUEUED_SHOWN),
+  ]);
+  return {
+    ...gatewayItem(row),
+    sessions: sessions.map((session) => ({
+      session_id: session.session_id,
+      node_id: session.node_id,
+      remote_address: session.remote_address,
+      started_at: isoOrNull(session.started_at),
+      ended_at: isoOrNull(session.ended_at),
+      close_reason: session.close_reason,
+    })),
+    queued_commands: queued.map((command) => ({
+      id: command.id,
+      device_id: command.device_id,
+      action: command.action,
+      status: command.status,
+      issued_at: isoOrNull(command.issued_at),
+      attempts: command.attempts,
+    })),
+  };
+}
