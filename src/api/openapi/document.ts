@@ -38,12 +38,28 @@ function standardResponses(operation: Operation): Record<number, ResponseSpec> {
     extra[413] = error('body_too_large: the body is over 1 MiB');
     extra[415] = error('unsupported_media_type: the body is not application/json');
   }
-  if (!operation.upgrade) extra[500] = error('internal_error: unexpected; details.request_id names it in the logs');
+  if (!operation.upgrade) {
+    extra[500] = error('internal_error: unexpected; details.request_id names it in the logs');
+    extra[503] = storeUnavailable;
+  }
   return extra;
 }
 
+const STORE_UNAVAILABLE =
+  'event_store_unavailable: the event store did not answer within EVENT_STORE_RETRY_TOTAL_MS (a restart, a leader ' +
+  'election, an overloaded node); retry after Retry-After seconds';
+const storeUnavailable: ResponseSpec = {
+  ...error(STORE_UNAVAILABLE),
+  headers: { 'Retry-After': 'Seconds to wait before retrying' },
+};
+
 export function withStandardResponses(operation: Operation): Operation {
-  return { ...operation, responses: { ...standardResponses(operation), ...operation.responses } };
+  const own = operation.responses[503];
+  const responses = { ...standardResponses(operation), ...operation.responses };
+  // A route with its own 503 (shutting_down, gateway busy) can still meet an unavailable store.
+  if (own && !operation.upgrade)
+    responses[503] = { ...own, description: `${own.description}; or ${STORE_UNAVAILABLE}` };
+  return { ...operation, responses };
 }
 
 export function openApiDocument(operations: readonly Operation[] = apiOperations) {
