@@ -54,7 +54,8 @@ export async function startAdminSide(options: {
     views: new AdminQueries(knex),
     auditViews: new AdminAuditQueries(knex),
     projections: () => Promise.all(allProjections.map((projection) => projectionStatus(store, knex, projection))),
-    auditExport: (scope, range) => exportLines(store, scope, range),
+    // As `audit export`: the events as stored (personal values sealed), which is what the hash chains cover.
+    auditExport: (scope, range) => exportLines(stores.sealedEventStore, scope, range),
     watchFleet: fleet.watch,
     noteAccountChange: (event) => access.note(event),
     settle: options.settle,

@@ -215,7 +215,7 @@ describe.each(serverTargets())('GET /api/audit/ (%s)', (target) => {
       'cursor',
       'limit',
     ]);
-    expect(Object.keys(operation.responses).sort()).toEqual(['200', '400', '401', '403', '404', '500']);
+    expect(Object.keys(operation.responses).sort()).toEqual(['200', '400', '401', '403', '404', '500', '503']);
     expect(doc.body.components.schemas.AuditItem.properties.type.enum).toContain('RemoteCommandExpired');
   });
 
