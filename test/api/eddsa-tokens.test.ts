@@ -27,7 +27,7 @@ describe('EdDSA tokens (JWT_PRIVATE_KEY_FILE)', () => {
     const kid = await calculateJwkThumbprint(await exportJWK(current.publicKey));
     expect(decodeProtectedHeader(access)).toEqual({ alg: 'EdDSA', kid });
     expect(ed25519KeyId(current.publicKey)).toBe(kid);
-    expect(await tokens.verifyAccess(access)).toEqual({ userId: USER_ID, expiresAt: expect.any(Number) });
+    expect(await tokens.verifyAccess(access)).toEqual({ userId: USER_ID, expiresAt: expect.any(Number), staff: false });
     const refresh = await tokens.signRefresh({ userId: USER_ID, familyId: USER_ID, tokenId: USER_ID });
     expect((await tokens.verifyRefresh(refresh)).familyId).toBe(USER_ID);
   });
