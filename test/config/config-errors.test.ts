@@ -60,10 +60,10 @@ describe('configuration errors', () => {
     expect(message).not.toContain(SECRET);
   });
 
-  it('production starts with both keys', () => {
-    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, GATEWAY_SECRET_KEY: GATEWAY_KEY }).NODE_ENV).toBe(
-      'production',
-    );
+  it('production starts with the three keys, and refuses to start without DATA_KEY_SECRET', () => {
+    const keys = { NODE_ENV: 'production', JWT_SECRET: SECRET, GATEWAY_SECRET_KEY: GATEWAY_KEY };
+    expect(loadConfig({ ...keys, DATA_KEY_SECRET: 'd'.repeat(40) }).NODE_ENV).toBe('production');
+    expect(refusal(keys)).toContain('DATA_KEY_SECRET');
   });
 
   it('DATABASE_POOL_MAX is bounded and defaults to 20', () => {
