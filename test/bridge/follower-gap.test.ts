@@ -15,9 +15,11 @@ import { startTestServer, type TestServer } from '../support/test-server.ts';
 const isBridgeFollower = (options: SubscribeToAllOptions | undefined) => {
   const filter = options?.filter;
   if (filter === undefined || !('eventTypes' in filter)) return false;
+  // DeviceInventoryRequested tells it from the admin console's fleet feed, which follows revocations and openings too.
   return (
     filter.eventTypes.includes('GatewayRevoked') &&
     filter.eventTypes.includes('BridgeSessionOpened') &&
+    filter.eventTypes.includes('DeviceInventoryRequested') &&
     filter.eventTypes.length < 10
   );
 };
