@@ -109,6 +109,9 @@ export class ProjectionWorkers {
         this.runners.delete(projection.name);
         if (!this.stopped) this.logger.warn({ projection: projection.name }, 'worker lock lost; waiting for it again');
         await lock.release();
+        // Lost while this process lived (its connection broke): a standby that is healthy takes it first; this
+        // process tries again after two of its rounds (alone, it takes the lease back then).
+        if (!this.stopped) await this.pause(retryMs * 2);
       } else {
         if (!waitingLogged)
           this.logger.info({ projection: projection.name }, 'another worker holds this projection; waiting');
