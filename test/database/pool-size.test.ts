@@ -21,8 +21,9 @@ describe.runIf(process.env.TEST_DATABASE_URL)('DATABASE_POOL_MAX', () => {
         const config = loadConfig({ EVENT_STORE_URL: events.url, DATABASE_URL: readModels.url, ...env });
         const stores = await openStores(config, logger, 'test');
         try {
-          // The PostgreSQL event store keeps its Knex private; the pool is what this test is about.
-          const eventKnex = (stores.eventStore as unknown as { knex: Knex }).knex;
+          // The PostgreSQL event store (as stored: the opening store wraps it) keeps its Knex private; the pool is
+          // what this test is about.
+          const eventKnex = (stores.sealedEventStore as unknown as { knex: Knex }).knex;
           expect(stores.eventStore.kind).toBe('postgres');
           expect(poolMaxOf(stores.readModels.knex)).toBe(expected);
           expect(poolMaxOf(eventKnex)).toBe(expected);
