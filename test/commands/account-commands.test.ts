@@ -77,6 +77,22 @@ describe.each(databaseTargets())('account use cases (%s)', (target) => {
     expect(events[1]!.data).toEqual({ user_id: holder, reason: 'holder_never_written' });
   });
 
+  it('an address whose account deletion died before releasing it is freed at once, then claimed', async () => {
+    const address = email();
+    const holder = await givenUser(address);
+    await spec.given(userStream(holder), [{ type: 'UserAccountDeleted', data: { user_id: holder } }]);
+    const { answer, events } = await spec.when(() =>
+      spec.useCases.accounts.register({ email: address, password: PASSWORD, name: 'Bob' }, spec.contextOf(null)),
+    );
+    expect(streamsAndTypes(events)).toEqual([
+      [emailClaimStream(address), 'EmailReleased'],
+      [emailClaimStream(address), 'EmailClaimed'],
+      [userStream(answer.userId), 'UserRegistered'],
+      [tokenFamilyStream(answer.familyId), 'UserLoggedIn'],
+    ]);
+    expect(events[0]!.data).toEqual({ user_id: holder, reason: 'holder_deleted' });
+  });
+
   it('log-in with the right password starts a family; a wrong one or an unknown address is refused alike, writing nothing', async () => {
     const address = email();
     const userId = await givenUser(address);

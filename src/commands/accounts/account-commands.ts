@@ -288,6 +288,14 @@ export class AccountCommands {
     if (holder === null || claimedAt === null) return null;
     const timing = { claimedAt, now: this.grace.clock(), graceMs: this.grace.graceMs };
     const user = await this.handler.load(userDecider, userStream(holder));
+    // An account deletion that died before releasing the address: the deleted stream takes no write any more, so
+    // nothing needs closing and no grace is due; the address is released at once.
+    if (user.state.deleted) {
+      const reason = 'holder_deleted';
+      return writeResultOf(
+        await this.handler.execute(emailClaimDecider, stream, { type: 'Release', userId: holder, reason }, context),
+      );
+    }
     const command: UserCommand = user.state.registered
       ? { type: 'LapseEmailClaim', email, claimRevision: recorded.at(-1)!.revision, ...timing }
       : { type: 'AbandonRegistration', userId: holder, ...timing };

@@ -13,7 +13,11 @@ export interface EmailClaimState {
 export type EmailClaimCommand =
   | { type: 'Claim'; userId: string }
   /** With a reason: freed by someone else, after the holder's stream was closed (userDecider's AbandonRegistration, LapseEmailClaim). */
-  | { type: 'Release'; userId: string; reason?: 'holder_never_written' | 'holder_uses_another_email' };
+  | {
+      type: 'Release';
+      userId: string;
+      reason?: 'holder_never_written' | 'holder_uses_another_email' | 'holder_deleted';
+    };
 
 export const emailClaimDecider: Decider<EmailClaimCommand, EmailClaimEvent, EmailClaimState> = {
   initialState: { ownerId: null },

@@ -72,7 +72,10 @@ export const emailClaimEventSchemas = {
    * or the holder's e-mail change died half-way and the holder uses another address.
    */
   EmailReleased: z
-    .object({ user_id: id, reason: z.enum(['holder_never_written', 'holder_uses_another_email']).optional() })
+    .object({
+      user_id: id,
+      reason: z.enum(['holder_never_written', 'holder_uses_another_email', 'holder_deleted']).optional(),
+    })
     .strict(),
 };
 
