@@ -99,6 +99,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       logger,
       store: stores.eventStore,
       dataKeys: stores.dataKeys,
+      claimStreams: stores.claimStreams,
       jwtSecret,
       clock,
       metrics,

@@ -11,6 +11,7 @@ import type { Logger } from './logger.ts';
 import { DataKeyStore } from './eventstore/personal-data/data-key-store.ts';
 import { OpeningEventStore } from './eventstore/personal-data/opening-event-store.ts';
 import { resolveDataKeySecret } from './data-key-secret.ts';
+import { EmailClaimStreams } from './domain/accounts/email.ts';
 
 export interface Stores {
   /** The log as readers need it: sealed personal values opened, or "[erased]" (personal-data/opening-event-store.ts). */
@@ -19,6 +20,8 @@ export interface Stores {
   sealedEventStore: EventStore;
   /** The data keys personal values are sealed under (a table of the read-model database). */
   dataKeys: DataKeyStore;
+  /** The names of e-mail claim streams, keyed by DATA_KEY_SECRET (domain/accounts/email.ts). */
+  claimStreams: EmailClaimStreams;
   /** Where read models live (Knex). May be the same database as the event store. */
   readModels: Database;
   close(): Promise<void>;
@@ -81,12 +84,14 @@ export async function openStores(config: Config, logger: Logger, purpose: string
       await probeDatabase(opened, 'DATABASE_URL');
     }
 
-    const dataKeys = new DataKeyStore(readModels.knex, resolveDataKeySecret(config, logger));
+    const dataKeySecret = resolveDataKeySecret(config, logger);
+    const dataKeys = new DataKeyStore(readModels.knex, dataKeySecret);
     await dataKeys.ensureTable();
     return {
       eventStore: new OpeningEventStore(eventStore, dataKeys),
       sealedEventStore: eventStore,
       dataKeys,
+      claimStreams: EmailClaimStreams.fromSecret(dataKeySecret),
       readModels,
       async close() {
         for (const cleanup of cleanups.reverse()) await cleanup();

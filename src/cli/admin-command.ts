@@ -3,10 +3,12 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import { AccountCommands } from '../commands/accounts/account-commands.ts';
+import { EmailClaims } from '../commands/accounts/email-claims.ts';
 import { PasswordHasher } from '../commands/accounts/password-hasher.ts';
 import { StaffRoles } from '../commands/accounts/staff-roles.ts';
 import { CompensationFailures } from '../commands/compensation-failures.ts';
 import { EventSourcedCommandHandler } from '../commands/event-sourced-command-handler.ts';
+import { PersonalDataSealer } from '../commands/personal-data-sealer.ts';
 import type { CommandContext } from '../commands/metadata.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { eventCatalogue } from '../domain/catalogue.ts';
@@ -32,7 +34,13 @@ export function operatorContext(): CommandContext {
 }
 
 function staffRoles(config: Config, stores: Stores): StaffRoles {
-  const handler = new EventSourcedCommandHandler(stores.eventStore, eventCatalogue);
+  // Sealed like the server's writes: a staff user registered here keeps no plaintext e-mail in the log.
+  const handler = new EventSourcedCommandHandler(
+    stores.eventStore,
+    eventCatalogue,
+    undefined,
+    new PersonalDataSealer(stores.dataKeys),
+  );
   const grace = { graceMs: config.ABANDONED_CLAIM_GRACE_MS, clock: () => new Date() };
   const compensations = new CompensationFailures(cliLogger(config));
   const accounts = new AccountCommands(
@@ -40,6 +48,7 @@ function staffRoles(config: Config, stores: Stores): StaffRoles {
     new PasswordHasher(config.SCRYPT_LOG_N),
     grace,
     compensations,
+    new EmailClaims(handler, stores.claimStreams),
     config.REFRESH_TOKEN_REUSE,
   );
   return new StaffRoles(handler, accounts);

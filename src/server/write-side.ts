@@ -1,5 +1,6 @@
 import { AccountCommands } from '../commands/accounts/account-commands.ts';
 import { AccountDeletion } from '../commands/accounts/account-deletion.ts';
+import { EmailClaims } from '../commands/accounts/email-claims.ts';
 import { HomeDeletion } from '../commands/homes/home-deletion.ts';
 import { PasswordHasher } from '../commands/accounts/password-hasher.ts';
 import { StaffCommands } from '../commands/accounts/staff-commands.ts';
@@ -17,6 +18,7 @@ import { CommandOutcomes } from '../commands/remote-control/command-outcomes.ts'
 import { RemoteCommands, type LocalOutcomeListener } from '../commands/remote-control/remote-commands.ts';
 import type { Config } from '../config.ts';
 import { eventCatalogue } from '../domain/catalogue.ts';
+import type { EmailClaimStreams } from '../domain/accounts/email.ts';
 import type { EventStore } from '../eventstore/port.ts';
 import type { DataKeys } from '../eventstore/personal-data/data-key-store.ts';
 import { PersonalDataSealer } from '../commands/personal-data-sealer.ts';
@@ -48,6 +50,8 @@ export interface WriteSideOptions {
   store: EventStore;
   /** The data keys personal values are sealed under before they reach the log. */
   dataKeys: DataKeys;
+  /** The names of e-mail claim streams (keyed by DATA_KEY_SECRET). */
+  claimStreams: EmailClaimStreams;
   jwtSecret: string;
   clock: () => Date;
   /** The process metrics: the compensation-failure counter registers there, command outcomes are counted. */
@@ -59,6 +63,7 @@ export async function buildWriteSide({
   logger,
   store,
   dataKeys,
+  claimStreams,
   jwtSecret,
   clock,
   metrics,
@@ -74,7 +79,8 @@ export async function buildWriteSide({
   const pairingOptions = { ttlMs: config.PAIRING_CODE_TTL_S * 1000, clock };
   const pairing = new PairingCommands(handler, homes, gateways, digester, pairingOptions, compensations);
   const hasher = new PasswordHasher(config.SCRYPT_LOG_N);
-  const accounts = new AccountCommands(handler, hasher, holderGrace, compensations, config.REFRESH_TOKEN_REUSE);
+  const claims = new EmailClaims(handler, claimStreams);
+  const accounts = new AccountCommands(handler, hasher, holderGrace, compensations, claims, config.REFRESH_TOKEN_REUSE);
   const remoteCommands = new RemoteCommands(handler, homes);
   const commandOutcomes = new CommandOutcomes(store, logger);
   const countOutcome: LocalOutcomeListener = metrics?.commands.observeLocal ?? (() => {});
@@ -90,7 +96,7 @@ export async function buildWriteSide({
   );
   const gatewayAuthenticator = new GatewayAuthenticator(handler, digester);
   const staff = new StaffCommands(handler, gateways);
-  const accountDeletion = new AccountDeletion(handler, hasher, homes, dataKeys);
+  const accountDeletion = new AccountDeletion(handler, hasher, homes, dataKeys, claims);
   const homeDeletion = new HomeDeletion(handler, gateways, remoteCommands, dataKeys);
   return {
     homes,

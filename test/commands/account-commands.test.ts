@@ -1,13 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { PasswordHasher } from '../../src/commands/accounts/password-hasher.ts';
-import { emailClaimStream, tokenFamilyStream, userStream } from '../../src/domain/accounts/email.ts';
+import { tokenFamilyStream, userStream } from '../../src/domain/accounts/email.ts';
 import { databaseTargets } from '../support/databases.ts';
-import { SPEC_GRACE_MS, SPEC_NOW, streamsAndTypes, useHandlerSpec } from '../support/handler-spec.ts';
+import {
+  SPEC_CLAIM_STREAMS,
+  SPEC_GRACE_MS,
+  SPEC_NOW,
+  streamsAndTypes,
+  useHandlerSpec,
+} from '../support/handler-spec.ts';
 
 // Handler specs: given e-mail claim, user and token-family streams, when an account use case runs, then the
 // events it appended on each stream, or the refusal and nothing written.
 const PASSWORD = 'correct horse battery';
+const claimStream = (address: string) => SPEC_CLAIM_STREAMS.keyed(address);
 
 describe.each(databaseTargets())('account use cases (%s)', (target) => {
   const spec = useHandlerSpec(target);
@@ -17,7 +24,7 @@ describe.each(databaseTargets())('account use cases (%s)', (target) => {
   async function givenUser(address: string) {
     const userId = randomUUID();
     const passwordHash = await new PasswordHasher(4).hash(PASSWORD);
-    await spec.given(emailClaimStream(address), [{ type: 'EmailClaimed', data: { user_id: userId } }]);
+    await spec.given(claimStream(address), [{ type: 'EmailClaimed', data: { user_id: userId } }]);
     await spec.given(userStream(userId), [
       { type: 'UserRegistered', data: { user_id: userId, email: address, name: 'Ann', password_hash: passwordHash } },
     ]);
@@ -31,7 +38,7 @@ describe.each(databaseTargets())('account use cases (%s)', (target) => {
     );
     const { userId, familyId, tokenId } = answer;
     expect(streamsAndTypes(events)).toEqual([
-      [emailClaimStream(address), 'EmailClaimed'],
+      [claimStream(address), 'EmailClaimed'],
       [userStream(userId), 'UserRegistered'],
       [tokenFamilyStream(familyId), 'UserLoggedIn'],
     ]);
@@ -60,7 +67,7 @@ describe.each(databaseTargets())('account use cases (%s)', (target) => {
   it('an address held by a registration that died before writing its user is freed after the grace period, then claimed', async () => {
     const address = email();
     const holder = randomUUID();
-    await spec.given(emailClaimStream(address), [{ type: 'EmailClaimed', data: { user_id: holder } }], SPEC_NOW);
+    await spec.given(claimStream(address), [{ type: 'EmailClaimed', data: { user_id: holder } }], SPEC_NOW);
     const register = () =>
       spec.useCases.accounts.register({ email: address, password: PASSWORD, name: 'Bob' }, spec.contextOf(null));
     spec.setClock(new Date(SPEC_NOW.getTime() + SPEC_GRACE_MS - 1));
@@ -69,8 +76,8 @@ describe.each(databaseTargets())('account use cases (%s)', (target) => {
     const { answer, events } = await spec.when(register);
     expect(streamsAndTypes(events)).toEqual([
       [userStream(holder), 'UserRegistrationAbandoned'],
-      [emailClaimStream(address), 'EmailReleased'],
-      [emailClaimStream(address), 'EmailClaimed'],
+      [claimStream(address), 'EmailReleased'],
+      [claimStream(address), 'EmailClaimed'],
       [userStream(answer.userId), 'UserRegistered'],
       [tokenFamilyStream(answer.familyId), 'UserLoggedIn'],
     ]);
@@ -85,8 +92,8 @@ describe.each(databaseTargets())('account use cases (%s)', (target) => {
       spec.useCases.accounts.register({ email: address, password: PASSWORD, name: 'Bob' }, spec.contextOf(null)),
     );
     expect(streamsAndTypes(events)).toEqual([
-      [emailClaimStream(address), 'EmailReleased'],
-      [emailClaimStream(address), 'EmailClaimed'],
+      [claimStream(address), 'EmailReleased'],
+      [claimStream(address), 'EmailClaimed'],
       [userStream(answer.userId), 'UserRegistered'],
       [tokenFamilyStream(answer.familyId), 'UserLoggedIn'],
     ]);
@@ -124,13 +131,13 @@ describe.each(databaseTargets())('account use cases (%s)', (target) => {
       spec.useCases.accounts.updateProfile(userId, { email: after }, spec.contextOf(userId)),
     );
     expect(events).toEqual([
-      { stream: emailClaimStream(after), type: 'EmailClaimed', data: { user_id: userId } },
+      { stream: claimStream(after), type: 'EmailClaimed', data: { user_id: userId } },
       {
         stream: userStream(userId),
         type: 'UserEmailChanged',
         data: { user_id: userId, email: after, previous_email: before },
       },
-      { stream: emailClaimStream(before), type: 'EmailReleased', data: { user_id: userId } },
+      { stream: claimStream(before), type: 'EmailReleased', data: { user_id: userId } },
     ]);
   });
 

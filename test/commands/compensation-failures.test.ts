@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { AccountCommands } from '../../src/commands/accounts/account-commands.ts';
+import { EmailClaims } from '../../src/commands/accounts/email-claims.ts';
 import { PasswordHasher } from '../../src/commands/accounts/password-hasher.ts';
 import { COMPENSATION_FAILURES_METRIC, CompensationFailures } from '../../src/commands/compensation-failures.ts';
 import { EventSourcedCommandHandler } from '../../src/commands/event-sourced-command-handler.ts';
@@ -8,13 +9,14 @@ import { GatewayCommands } from '../../src/commands/gateways/gateway-commands.ts
 import { SecretDigester } from '../../src/commands/gateways/secret-digester.ts';
 import { HomeCommands } from '../../src/commands/homes/home-commands.ts';
 import { systemContext } from '../../src/commands/metadata.ts';
-import { emailClaimStream, normaliseEmail } from '../../src/domain/accounts/email.ts';
+import { normaliseEmail } from '../../src/domain/accounts/email.ts';
 import { eventCatalogue } from '../../src/domain/catalogue.ts';
 import { homeStream } from '../../src/domain/homes/home-events.ts';
 import { DelegatingEventStore } from '../../src/eventstore/delegating-event-store.ts';
 import type { AppendOptions, AppendResult, EventToAppend } from '../../src/eventstore/port.ts';
 import { createLogger } from '../../src/logger.ts';
 import { useEventStore } from '../support/event-store-fixture.ts';
+import { SPEC_CLAIM_STREAMS } from '../support/handler-spec.ts';
 
 /** A store whose appends to some streams fail: the n-th append (1-based) to a stream with a given prefix and later. */
 class FailingAppends extends DelegatingEventStore {
@@ -65,11 +67,13 @@ describe('a failing compensation is logged and counted (pglite)', () => {
     const store = new FailingAppends(fixture.store, { 'user-': 1, 'email-': 2 });
     const { lines, logger } = captureLog();
     const failures = new CompensationFailures(logger);
+    const handler = new EventSourcedCommandHandler(store, eventCatalogue);
     const accounts = new AccountCommands(
-      new EventSourcedCommandHandler(store, eventCatalogue),
+      handler,
       new PasswordHasher(4),
       grace,
       failures,
+      new EmailClaims(handler, SPEC_CLAIM_STREAMS),
     );
     const email = 'Blocked@Example.com';
 
@@ -81,7 +85,7 @@ describe('a failing compensation is logged and counted (pglite)', () => {
     const failure = lines.find((line) => line['compensation'] === 'release_email_claim');
     expect(failure).toMatchObject({
       level: 50,
-      stream: emailClaimStream(normaliseEmail(email)),
+      stream: SPEC_CLAIM_STREAMS.keyed(normaliseEmail(email)),
       msg: 'compensation failed: the e-mail address stays claimed',
     });
     expect(JSON.stringify(failure)).toContain('store refused the append to email-…');
@@ -113,11 +117,13 @@ describe('a failing compensation is logged and counted (pglite)', () => {
     const store = new FailingAppends(fixture.store, { 'user-': 1 });
     const { lines, logger } = captureLog();
     const failures = new CompensationFailures(logger);
+    const handler = new EventSourcedCommandHandler(store, eventCatalogue);
     const accounts = new AccountCommands(
-      new EventSourcedCommandHandler(store, eventCatalogue),
+      handler,
       new PasswordHasher(4),
       grace,
       failures,
+      new EmailClaims(handler, SPEC_CLAIM_STREAMS),
     );
     await expect(
       accounts.register({ email: 'free@example.com', password: 'correct horse battery', name: 'Bo' }, context()),

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { eventCatalogue } from '../../src/domain/catalogue.ts';
-import { emailClaimStream, tokenFamilyStream, userStream } from '../../src/domain/accounts/email.ts';
+import { legacyEmailClaimStream, tokenFamilyStream, userStream } from '../../src/domain/accounts/email.ts';
 import type { EventStore, EventToAppend } from '../../src/eventstore/port.ts';
 
 const fakePasswordHash = () => `c2NyeXB0${randomBytes(48).toString('base64')}`;
@@ -63,7 +63,7 @@ export function accountHistory(shape: HistoryShape = {}): Array<{ stream: string
   userEvents.push(event('UserEmailChanged', { user_id: userId, email: `new-${email}`, previous_email: email }));
   const later = Array.from({ length: shape.logins ?? 1 }, login);
   return [
-    { stream: emailClaimStream(email), events: [event('EmailClaimed', { user_id: userId })] },
+    { stream: legacyEmailClaimStream(email), events: [event('EmailClaimed', { user_id: userId })] },
     { stream: userStream(userId), events: userEvents },
     { stream: tokenFamilyStream(first.family), events: first.events },
     ...later.map((l) => ({ stream: tokenFamilyStream(l.family), events: l.events })),

@@ -1,6 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { beforeEach, expect } from 'vitest';
 import { AccountCommands } from '../../src/commands/accounts/account-commands.ts';
+import { EmailClaims } from '../../src/commands/accounts/email-claims.ts';
+import { EmailClaimStreams } from '../../src/domain/accounts/email.ts';
 import { PasswordHasher } from '../../src/commands/accounts/password-hasher.ts';
 import { CompensationFailures } from '../../src/commands/compensation-failures.ts';
 import { EventSourcedCommandHandler } from '../../src/commands/event-sourced-command-handler.ts';
@@ -24,6 +26,9 @@ export interface WrittenEvent {
 }
 
 export const SPEC_NOW = new Date('2030-01-01T00:00:00.000Z');
+/** The claim-stream names the use cases get here (keyed by a fixed secret). */
+export const SPEC_CLAIM_STREAMS = EmailClaimStreams.fromSecret('handler-spec-data-key-secret-0123456789abcdef');
+
 /** The abandoned-claim grace the use cases get here. */
 export const SPEC_GRACE_MS = 30_000;
 export const PAIRING_TTL_MS = 600_000;
@@ -50,7 +55,14 @@ export function useHandlerSpec(target: 'pglite' | 'postgres') {
     const homes = new HomeCommands(handler);
     const gateways = new GatewayCommands(handler, homes, digester, grace, compensations);
     return {
-      accounts: new AccountCommands(handler, new PasswordHasher(4), grace, compensations, 'strict'),
+      accounts: new AccountCommands(
+        handler,
+        new PasswordHasher(4),
+        grace,
+        compensations,
+        new EmailClaims(handler, SPEC_CLAIM_STREAMS),
+        'strict',
+      ),
       homes,
       gateways,
       pairing: new PairingCommands(handler, homes, gateways, digester, { ttlMs: PAIRING_TTL_MS, clock }, compensations),

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'vitest';
 import { AccountCommands } from '../../src/commands/accounts/account-commands.ts';
+import { EmailClaims } from '../../src/commands/accounts/email-claims.ts';
 import { PasswordHasher } from '../../src/commands/accounts/password-hasher.ts';
 import { StaffRoles } from '../../src/commands/accounts/staff-roles.ts';
 import { CompensationFailures } from '../../src/commands/compensation-failures.ts';
@@ -29,7 +30,13 @@ export async function makeStaff(server: TestServer, label = 'staff'): Promise<Te
   const handler = new EventSourcedCommandHandler(server.stores.eventStore, eventCatalogue);
   const logger = createLogger('silent');
   const grace = { graceMs: 30_000, clock: () => new Date() };
-  const accounts = new AccountCommands(handler, new PasswordHasher(4), grace, new CompensationFailures(logger));
+  const accounts = new AccountCommands(
+    handler,
+    new PasswordHasher(4),
+    grace,
+    new CompensationFailures(logger),
+    new EmailClaims(handler, server.stores.claimStreams),
+  );
   const email = `${label}-${randomUUID().slice(0, 8)}@example.com`;
   await new StaffRoles(handler, accounts).createStaff(
     { email, password: STAFF_PASSWORD, name: label },
@@ -48,5 +55,12 @@ export async function makeStaff(server: TestServer, label = 'staff'): Promise<Te
 /** What `admin revoke-staff --email` does, over the running server's event store. */
 export async function revokeStaffRole(server: TestServer, email: string): Promise<void> {
   const handler = new EventSourcedCommandHandler(server.stores.eventStore, eventCatalogue);
-  await new StaffRoles(handler, null as never).revokeStaff(email, operatorContext());
+  const accounts = new AccountCommands(
+    handler,
+    new PasswordHasher(4),
+    { graceMs: 30_000, clock: () => new Date() },
+    new CompensationFailures(createLogger('silent')),
+    new EmailClaims(handler, server.stores.claimStreams),
+  );
+  await new StaffRoles(handler, accounts).revokeStaff(email, operatorContext());
 }

@@ -1,16 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { emailClaimDecider, type EmailClaimState } from '../../domain/accounts/email-claim.ts';
-import { emailClaimStream, tokenFamilyStream, userStream } from '../../domain/accounts/email.ts';
+import { tokenFamilyStream, userStream } from '../../domain/accounts/email.ts';
 import { tokenFamilyDecider, tokenRevoked, type RefreshTokenReuse } from '../../domain/accounts/token-family.ts';
 import { userDecider, type UserCommand, type UserState } from '../../domain/accounts/user.ts';
-import type { EmailClaimEvent } from '../../domain/accounts/user-events.ts';
-import { fold } from '../../domain/decider.ts';
 import { DomainError } from '../../domain/errors.ts';
-import { asDomainEvent, lastOccurredAt, type HolderGrace } from '../claim-times.ts';
+import { lastOccurredAt, type HolderGrace } from '../claim-times.ts';
 import type { CompensationFailures } from '../compensation-failures.ts';
 import type { EventSourcedCommandHandler } from '../event-sourced-command-handler.ts';
 import { combineWrites, NOTHING_WRITTEN, writeResultOf, type WriteResult } from '../write-result.ts';
 import type { CommandContext } from '../metadata.ts';
+import type { EmailClaims, ClaimTaken } from './email-claims.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 
 export interface Session {
@@ -26,12 +24,6 @@ export interface Profile {
   id: string;
   email: string;
   name: string;
-}
-
-interface EmailClaimed {
-  write: WriteResult;
-  /** The claim stream's revision once the claim is ours: names this claim (see the user's LapseEmailClaim). */
-  revision: number;
 }
 
 /** A registration's session and what it recorded (the answer is built from it, never from a read model). */
@@ -56,6 +48,8 @@ export class AccountCommands {
     private readonly hasher: PasswordHasher,
     private readonly grace: HolderGrace,
     private readonly compensations: CompensationFailures,
+    /** E-mail uniqueness: keyed claim streams, legacy ones honoured (email-claims.ts). */
+    private readonly claims: EmailClaims,
     /** REFRESH_TOKEN_REUSE: whether a family accepts its last presented token again (see token-family.ts). */
     private readonly refreshTokenReuse: RefreshTokenReuse = 'tolerant',
   ) {}
@@ -104,8 +98,7 @@ export class AccountCommands {
   }
 
   async logIn(input: { email: string; password: string }, context: CommandContext): Promise<Session> {
-    const claim = await this.handler.load(emailClaimDecider, emailClaimStream(input.email));
-    const ownerId = claim.state.ownerId;
+    const ownerId = await this.claims.ownerOf(input.email);
     if (ownerId === null) {
       await this.hasher.verifyNothing(input.password);
       throw invalidCredentials();
@@ -196,7 +189,7 @@ export class AccountCommands {
           await this.releaseEmailAfterFailure(changes.email, userId, context);
           throw error;
         }
-        writes.push(await this.releaseEmail(current.email, userId, context));
+        writes.push(await this.claims.release(current.email, userId, context));
       }
     }
     if (changes.name !== undefined) {
@@ -235,33 +228,18 @@ export class AccountCommands {
     return writeResultOf(result);
   }
 
-  /** The claim's write, and the claim stream's revision once it is ours (which names this claim). */
-  private async claimEmail(email: string, userId: string, context: CommandContext): Promise<EmailClaimed> {
-    const result = await this.handler.execute(
-      emailClaimDecider,
-      emailClaimStream(email),
-      { type: 'Claim', userId },
-      context,
-    );
-    return { write: writeResultOf(result), revision: result.revision! };
-  }
-
   /**
    * Claims the address; when it is held by a registration that died before writing its user (crash between the
    * two appends), and the grace period passed, frees it first and claims it again.
    */
-  private async claimEmailOrFreeAbandoned(
-    email: string,
-    userId: string,
-    context: CommandContext,
-  ): Promise<EmailClaimed> {
+  private async claimEmailOrFreeAbandoned(email: string, userId: string, context: CommandContext): Promise<ClaimTaken> {
     try {
-      return await this.claimEmail(email, userId, context);
+      return await this.claims.claim(email, userId, context);
     } catch (error) {
       if (!(error instanceof DomainError && error.code === 'email_taken')) throw error;
       const freed = await this.freeAbandonedClaim(email, context);
       if (freed === null) throw error;
-      const claimed = await this.claimEmail(email, userId, context);
+      const claimed = await this.claims.claim(email, userId, context);
       return { ...claimed, write: combineWrites(freed, claimed.write) };
     }
   }
@@ -275,14 +253,10 @@ export class AccountCommands {
    * still within the grace period).
    */
   private async freeAbandonedClaim(email: string, context: CommandContext): Promise<WriteResult | null> {
-    const stream = emailClaimStream(email);
-    const recorded = await this.handler.readStream(stream);
-    const holder = fold<EmailClaimEvent, EmailClaimState>(
-      emailClaimDecider,
-      recorded.map(asDomainEvent<EmailClaimEvent>),
-    ).ownerId;
+    const located = await this.claims.locate(email);
+    const holder = located.ownerId;
     const claimedAt = lastOccurredAt(
-      recorded,
+      located.recorded,
       (event) => event.type === 'EmailClaimed' && event.data.user_id === holder,
     );
     if (holder === null || claimedAt === null) return null;
@@ -290,14 +264,10 @@ export class AccountCommands {
     const user = await this.handler.load(userDecider, userStream(holder));
     // An account deletion that died before releasing the address: the deleted stream takes no write any more, so
     // nothing needs closing and no grace is due; the address is released at once.
-    if (user.state.deleted) {
-      const reason = 'holder_deleted';
-      return writeResultOf(
-        await this.handler.execute(emailClaimDecider, stream, { type: 'Release', userId: holder, reason }, context),
-      );
-    }
+    if (user.state.deleted) return this.claims.release(email, holder, context, 'holder_deleted');
+    const claimRevision = located.base + located.recorded.at(-1)!.revision;
     const command: UserCommand = user.state.registered
-      ? { type: 'LapseEmailClaim', email, claimRevision: recorded.at(-1)!.revision, ...timing }
+      ? { type: 'LapseEmailClaim', email, claimRevision, ...timing }
       : { type: 'AbandonRegistration', userId: holder, ...timing };
     let closed;
     try {
@@ -307,25 +277,19 @@ export class AccountCommands {
       throw error;
     }
     const reason = user.state.registered ? 'holder_uses_another_email' : 'holder_never_written';
-    const released = await this.handler.execute(
-      emailClaimDecider,
-      stream,
-      { type: 'Release', userId: holder, reason },
-      context,
-    );
-    return combineWrites(writeResultOf(closed), writeResultOf(released));
+    const released = await this.claims.release(email, holder, context, reason);
+    return combineWrites(writeResultOf(closed), released);
   }
 
   /** The compensation of a claim whose user write failed; its own failure is logged and counted, not thrown. */
   private async releaseEmailAfterFailure(email: string, userId: string, context: CommandContext): Promise<void> {
-    await this.compensations.attempt('release_email_claim', emailClaimStream(email), () =>
-      this.releaseEmail(email, userId, context),
+    await this.compensations.attempt('release_email_claim', this.claims.streams.keyed(email), () =>
+      this.claims.release(email, userId, context),
     );
   }
 
-  private async releaseEmail(email: string, userId: string, context: CommandContext): Promise<WriteResult> {
-    return writeResultOf(
-      await this.handler.execute(emailClaimDecider, emailClaimStream(email), { type: 'Release', userId }, context),
-    );
+  /** Who holds the address (keyed or legacy claim), null when it is free. */
+  async emailOwner(email: string): Promise<string | null> {
+    return this.claims.ownerOf(email);
   }
 }

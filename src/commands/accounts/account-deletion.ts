@@ -1,5 +1,4 @@
-import { emailClaimDecider } from '../../domain/accounts/email-claim.ts';
-import { emailClaimStream, userStream } from '../../domain/accounts/email.ts';
+import { userStream } from '../../domain/accounts/email.ts';
 import { userDecider } from '../../domain/accounts/user.ts';
 import { conflict, invalid, notFound } from '../../domain/errors.ts';
 import { roleIn } from '../../domain/homes/home.ts';
@@ -9,6 +8,7 @@ import type { HomeCommands } from '../homes/home-commands.ts';
 import type { CommandContext } from '../metadata.ts';
 import { destroyErasedKeys } from '../privacy/erasure.ts';
 import { combineWrites, writeResultOf, type WriteResult } from '../write-result.ts';
+import type { EmailClaims } from './email-claims.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 
 /** A home the person still owns alone: it must be transferred or deleted before the account can go. */
@@ -27,6 +27,7 @@ export class AccountDeletion {
     private readonly hasher: PasswordHasher,
     private readonly homes: HomeCommands,
     private readonly keys: DataKeys,
+    private readonly claims: EmailClaims,
   ) {}
 
   /**
@@ -65,13 +66,8 @@ export class AccountDeletion {
       user,
     );
     writes.push(writeResultOf(closed));
-    const released = await this.handler.execute(
-      emailClaimDecider,
-      emailClaimStream(email),
-      { type: 'Release', userId },
-      context,
-    );
-    writes.push(writeResultOf(released));
+    // Where the claim stands: a keyed stream, or a legacy one written before claim streams were keyed.
+    writes.push(await this.claims.release(email, userId, context));
     await destroyErasedKeys(this.keys, closed.events);
     return combineWrites(...writes);
   }

@@ -1,5 +1,4 @@
-import { emailClaimDecider } from '../../domain/accounts/email-claim.ts';
-import { emailClaimStream, userStream } from '../../domain/accounts/email.ts';
+import { userStream } from '../../domain/accounts/email.ts';
 import { staffAdministrationDecider } from '../../domain/accounts/staff-administration.ts';
 import { notFound } from '../../domain/errors.ts';
 import type { EventSourcedCommandHandler } from '../event-sourced-command-handler.ts';
@@ -59,6 +58,6 @@ export class StaffRoles {
   }
 
   private async ownerOf(email: string): Promise<string | null> {
-    return (await this.handler.load(emailClaimDecider, emailClaimStream(email))).state.ownerId;
+    return this.accounts.emailOwner(email);
   }
 }
