@@ -3,6 +3,7 @@ import { registerAdminCommand } from './admin-command.ts';
 import { registerAuditCommand } from './audit-command.ts';
 import { registerMigrateCommand } from './migrate-command.ts';
 import { registerMigrateEventsCommand } from './migrate-events-command.ts';
+import { registerResealEventsCommand } from './reseal-events-command.ts';
 import { registerProjectionsCommand } from './projections-command.ts';
 import { registerServeCommand } from './serve-command.ts';
 import { registerSimulateCommand } from './simulate-command.ts';
@@ -20,6 +21,7 @@ registerMigrateCommand(program);
 registerProjectionsCommand(program);
 registerAuditCommand(program);
 registerMigrateEventsCommand(program);
+registerResealEventsCommand(program);
 registerSimulateCommand(program);
 registerAdminCommand(program);
 

@@ -58,7 +58,7 @@ export class MigrateEventsError extends Error {
 }
 
 /** EventStoreDB cannot count `$all` cheaply: read it once, pages of 4096 (the copy reads it again). */
-async function countByReading(store: EventStore): Promise<number> {
+export async function countByReading(store: EventStore): Promise<number> {
   let count = 0;
   let after: string | null = null;
   for (;;) {
@@ -69,13 +69,19 @@ async function countByReading(store: EventStore): Promise<number> {
   }
 }
 
-interface ProgressReporter {
+export interface ProgressReporter {
   update(done: number): void;
   stop(): void;
 }
 
-function progressReporter(output: NodeJS.WritableStream, total: number, lineIntervalS: number): ProgressReporter {
-  if ((output as NodeJS.WriteStream).isTTY) {
+/** A progress bar on a terminal (`interactive`, by default when `output` is one), else plain lines. */
+export function progressReporter(
+  output: NodeJS.WritableStream,
+  total: number,
+  lineIntervalS: number,
+  interactive = Boolean((output as NodeJS.WriteStream).isTTY),
+): ProgressReporter {
+  if (interactive) {
     const bar = new cliProgress.SingleBar(
       {
         stream: output,

@@ -52,7 +52,7 @@ export async function copyLog(
 }
 
 /** Splits a page into runs of consecutive events of one stream with consecutive revisions. */
-function streamRuns(page: readonly RecordedEvent[]): RecordedEvent[][] {
+export function streamRuns(page: readonly RecordedEvent[]): RecordedEvent[][] {
   const runs: RecordedEvent[][] = [];
   let current: RecordedEvent[] = [];
   for (const event of page) {

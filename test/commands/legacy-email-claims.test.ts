@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { PasswordHasher } from '../../src/commands/accounts/password-hasher.ts';
-import { legacyEmailClaimStream, tokenFamilyStream, userStream } from '../../src/domain/accounts/email.ts';
+import {
+  EmailClaimStreams,
+  legacyEmailClaimStream,
+  tokenFamilyStream,
+  userStream,
+} from '../../src/domain/accounts/email.ts';
 import { databaseTargets } from '../support/databases.ts';
 import {
   SPEC_CLAIM_STREAMS,
@@ -36,10 +41,14 @@ describe.each(databaseTargets())('claims under the legacy unkeyed stream name (%
   const register = (address: string) => () =>
     spec.useCases.accounts.register({ email: address, password: PASSWORD, name: 'Bob' }, spec.contextOf(null));
 
-  it('the keyed stream name is neither the legacy one nor the same under another secret', () => {
+  it('the keyed stream name depends on the secret; a legacy name renames to it without the address', () => {
     const address = email();
-    expect(keyed(address)).toMatch(/^email-[0-9a-f]{64}$/);
-    expect(keyed(address)).not.toBe(legacy(address));
+    expect(keyed(address)).toMatch(/^email-k1-[0-9a-f]{64}$/);
+    expect(keyed(address)).not.toBe(
+      EmailClaimStreams.fromSecret('another-data-key-secret-0123456789abcdef').keyed(address),
+    );
+    expect(SPEC_CLAIM_STREAMS.keyedNameOfLegacy(legacy(address))).toBe(keyed(address));
+    expect(SPEC_CLAIM_STREAMS.keyedNameOfLegacy(keyed(address))).toBeNull();
   });
 
   it('an address held by a legacy claim cannot be registered again, and nothing is written', async () => {

@@ -7,12 +7,16 @@ export function normaliseEmail(email: string): string {
 
 /** The HKDF label of the claim-stream key: unrelated to the data-key wrapping key derived from the same secret. */
 const CLAIM_KEY_LABEL = 'email-claim-stream';
+const LEGACY_CLAIM_STREAM = /^email-([0-9a-f]{64})$/;
+
+const digestOf = (normalisedEmail: string) => createHash('sha256').update(normalisedEmail).digest('hex');
 
 /**
- * The names of an address's claim streams. Keyed: `email-<HMAC-SHA256(claim key, address)>`, the claim key
- * derived from DATA_KEY_SECRET, so a stream name tells nobody without the secret which address it is (an erased
- * person's address cannot be confirmed by hashing guesses). Legacy: `email-<sha256(address)>`, what logs written
- * before the key hold; read (and released) only, never claimed again (see commands/accounts/email-claims.ts).
+ * The names of an address's claim streams. Keyed: `email-k1-<HMAC-SHA256(claim key, sha256(address))>`, the claim
+ * key derived from DATA_KEY_SECRET, so a stream name tells nobody without the secret which address it is (an
+ * erased person's address cannot be confirmed by hashing guesses). Legacy: `email-<sha256(address)>`, what logs
+ * written before the key hold; read (and released) only, never claimed again (commands/accounts/email-claims.ts).
+ * The key goes over the legacy digest, so `reseal-events` renames a legacy stream without knowing its address.
  */
 export class EmailClaimStreams {
   private constructor(private readonly key: Buffer) {}
@@ -24,17 +28,27 @@ export class EmailClaimStreams {
   }
 
   keyed(normalisedEmail: string): string {
-    return `email-${createHmac('sha256', this.key).update(normalisedEmail).digest('hex')}`;
+    return this.keyedFromDigest(digestOf(normalisedEmail));
   }
 
   legacy(normalisedEmail: string): string {
     return legacyEmailClaimStream(normalisedEmail);
   }
+
+  /** The keyed name of a legacy claim stream; null for any other stream (a keyed one included). */
+  keyedNameOfLegacy(stream: string): string | null {
+    const digest = LEGACY_CLAIM_STREAM.exec(stream)?.[1];
+    return digest === undefined ? null : this.keyedFromDigest(digest);
+  }
+
+  private keyedFromDigest(digest: string): string {
+    return `email-k1-${createHmac('sha256', this.key).update(digest).digest('hex')}`;
+  }
 }
 
 /** The claim stream name logs written before claim streams were keyed use: an unkeyed digest of the address. */
 export function legacyEmailClaimStream(normalisedEmail: string): string {
-  return `email-${createHash('sha256').update(normalisedEmail).digest('hex')}`;
+  return `email-${digestOf(normalisedEmail)}`;
 }
 
 export const userStream = (userId: string) => `user-${userId}`;
