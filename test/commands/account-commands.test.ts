@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { PasswordHasher } from '../../src/commands/accounts/password-hasher.ts';
-import { tokenFamilyStream, userStream } from '../../src/domain/accounts/email.ts';
+import { legacyEmailClaimStream, tokenFamilyStream, userStream } from '../../src/domain/accounts/email.ts';
 import { databaseTargets } from '../support/databases.ts';
 import {
   SPEC_CLAIM_STREAMS,
@@ -21,10 +21,10 @@ describe.each(databaseTargets())('account use cases (%s)', (target) => {
   const email = () => `${randomUUID().slice(0, 8)}@example.com`;
 
   /** A registered user holding `address`, with PASSWORD. */
-  async function givenUser(address: string) {
+  async function givenUser(address: string, claimedOn = claimStream) {
     const userId = randomUUID();
     const passwordHash = await new PasswordHasher(4).hash(PASSWORD);
-    await spec.given(claimStream(address), [{ type: 'EmailClaimed', data: { user_id: userId } }]);
+    await spec.given(claimedOn(address), [{ type: 'EmailClaimed', data: { user_id: userId } }]);
     await spec.given(userStream(userId), [
       { type: 'UserRegistered', data: { user_id: userId, email: address, name: 'Ann', password_hash: passwordHash } },
     ]);
@@ -64,41 +64,53 @@ describe.each(databaseTargets())('account use cases (%s)', (target) => {
     expect(events).toEqual([]);
   });
 
-  it('an address held by a registration that died before writing its user is freed after the grace period, then claimed', async () => {
-    const address = email();
-    const holder = randomUUID();
-    await spec.given(claimStream(address), [{ type: 'EmailClaimed', data: { user_id: holder } }], SPEC_NOW);
-    const register = () =>
-      spec.useCases.accounts.register({ email: address, password: PASSWORD, name: 'Bob' }, spec.contextOf(null));
-    spec.setClock(new Date(SPEC_NOW.getTime() + SPEC_GRACE_MS - 1));
-    expect((await spec.whenRefused(register, 'email_taken')).events).toEqual([]);
-    spec.setClock(new Date(SPEC_NOW.getTime() + SPEC_GRACE_MS));
-    const { answer, events } = await spec.when(register);
-    expect(streamsAndTypes(events)).toEqual([
-      [userStream(holder), 'UserRegistrationAbandoned'],
-      [claimStream(address), 'EmailReleased'],
-      [claimStream(address), 'EmailClaimed'],
-      [userStream(answer.userId), 'UserRegistered'],
-      [tokenFamilyStream(answer.familyId), 'UserLoggedIn'],
-    ]);
-    expect(events[1]!.data).toEqual({ user_id: holder, reason: 'holder_never_written' });
-  });
+  // A claim under the legacy unkeyed name (written before claim streams were keyed) is freed where it stands.
+  const generations = [
+    ['keyed', claimStream],
+    ['legacy', legacyEmailClaimStream],
+  ] as const;
 
-  it('an address whose account deletion died before releasing it is freed at once, then claimed', async () => {
-    const address = email();
-    const holder = await givenUser(address);
-    await spec.given(userStream(holder), [{ type: 'UserAccountDeleted', data: { user_id: holder } }]);
-    const { answer, events } = await spec.when(() =>
-      spec.useCases.accounts.register({ email: address, password: PASSWORD, name: 'Bob' }, spec.contextOf(null)),
-    );
-    expect(streamsAndTypes(events)).toEqual([
-      [claimStream(address), 'EmailReleased'],
-      [claimStream(address), 'EmailClaimed'],
-      [userStream(answer.userId), 'UserRegistered'],
-      [tokenFamilyStream(answer.familyId), 'UserLoggedIn'],
-    ]);
-    expect(events[0]!.data).toEqual({ user_id: holder, reason: 'holder_deleted' });
-  });
+  it.each(generations)(
+    'an address held (%s claim) by a registration that died before writing its user is freed after the grace period, then claimed',
+    async (_, claimedOn) => {
+      const address = email();
+      const holder = randomUUID();
+      await spec.given(claimedOn(address), [{ type: 'EmailClaimed', data: { user_id: holder } }], SPEC_NOW);
+      const register = () =>
+        spec.useCases.accounts.register({ email: address, password: PASSWORD, name: 'Bob' }, spec.contextOf(null));
+      spec.setClock(new Date(SPEC_NOW.getTime() + SPEC_GRACE_MS - 1));
+      expect((await spec.whenRefused(register, 'email_taken')).events).toEqual([]);
+      spec.setClock(new Date(SPEC_NOW.getTime() + SPEC_GRACE_MS));
+      const { answer, events } = await spec.when(register);
+      expect(streamsAndTypes(events)).toEqual([
+        [userStream(holder), 'UserRegistrationAbandoned'],
+        [claimedOn(address), 'EmailReleased'],
+        [claimStream(address), 'EmailClaimed'],
+        [userStream(answer.userId), 'UserRegistered'],
+        [tokenFamilyStream(answer.familyId), 'UserLoggedIn'],
+      ]);
+      expect(events[1]!.data).toEqual({ user_id: holder, reason: 'holder_never_written' });
+    },
+  );
+
+  it.each(generations)(
+    'an address (%s claim) whose account deletion died before releasing it is freed at once, then claimed',
+    async (_, claimedOn) => {
+      const address = email();
+      const holder = await givenUser(address, claimedOn);
+      await spec.given(userStream(holder), [{ type: 'UserAccountDeleted', data: { user_id: holder } }]);
+      const { answer, events } = await spec.when(() =>
+        spec.useCases.accounts.register({ email: address, password: PASSWORD, name: 'Bob' }, spec.contextOf(null)),
+      );
+      expect(streamsAndTypes(events)).toEqual([
+        [claimedOn(address), 'EmailReleased'],
+        [claimStream(address), 'EmailClaimed'],
+        [userStream(answer.userId), 'UserRegistered'],
+        [tokenFamilyStream(answer.familyId), 'UserLoggedIn'],
+      ]);
+      expect(events[0]!.data).toEqual({ user_id: holder, reason: 'holder_deleted' });
+    },
+  );
 
   it('log-in with the right password starts a family; a wrong one or an unknown address is refused alike, writing nothing', async () => {
     const address = email();
