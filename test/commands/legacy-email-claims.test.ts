@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { AccountDeletion } from '../../src/commands/accounts/account-deletion.ts';
+import { EmailClaims } from '../../src/commands/accounts/email-claims.ts';
 import { PasswordHasher } from '../../src/commands/accounts/password-hasher.ts';
+import { EventSourcedCommandHandler } from '../../src/commands/event-sourced-command-handler.ts';
+import { HomeCommands } from '../../src/commands/homes/home-commands.ts';
+import { eventCatalogue } from '../../src/domain/catalogue.ts';
+import type { DataKeys } from '../../src/eventstore/personal-data/data-key-store.ts';
 import { EmailClaimStreams, legacyEmailClaimStream, userStream } from '../../src/domain/accounts/email.ts';
 import { databaseTargets } from '../support/databases.ts';
 import {
@@ -18,6 +24,20 @@ import {
 const PASSWORD = 'correct horse battery';
 const keyed = (address: string) => SPEC_CLAIM_STREAMS.keyed(address);
 const legacy = (address: string) => legacyEmailClaimStream(address);
+
+/** The key store's contract in memory: this spec looks at the claim streams, not at sealing. */
+class DestroyedKeys implements DataKeys {
+  readonly destroyed: string[] = [];
+  async keyFor(): Promise<Buffer | null> {
+    return null;
+  }
+  async keysOf(keyIds: ReadonlySet<string>): Promise<Map<string, Buffer | null>> {
+    return new Map([...keyIds].map((id) => [id, null]));
+  }
+  async destroy(keyIds: readonly string[]): Promise<void> {
+    this.destroyed.push(...keyIds);
+  }
+}
 
 describe.each(databaseTargets())('claims under the legacy unkeyed stream name (%s)', (target) => {
   const spec = useHandlerSpec(target);
@@ -126,5 +146,23 @@ describe.each(databaseTargets())('claims under the legacy unkeyed stream name (%
       [userStream(userId), 'UserEmailChanged'],
       [legacy(current), 'EmailReleased'],
     ]);
+  });
+
+  it('deleting the account of a legacy holder releases the legacy claim; the address then registers under the keyed name', async () => {
+    const address = email();
+    const userId = await givenLegacyUser(address);
+    const handler = new EventSourcedCommandHandler(spec.store, eventCatalogue);
+    const keys = new DestroyedKeys();
+    const claims = new EmailClaims(handler, SPEC_CLAIM_STREAMS);
+    const deletion = new AccountDeletion(handler, new PasswordHasher(4), new HomeCommands(handler), keys, claims);
+    const { events } = await spec.when(() => deletion.deleteAccount(userId, PASSWORD, [], spec.contextOf(userId)));
+    expect(streamsAndTypes(events)).toEqual([
+      [userStream(userId), 'UserAccountDeleted'],
+      [userStream(userId), 'PersonalDataErased'],
+      [legacy(address), 'EmailReleased'],
+    ]);
+    expect(keys.destroyed).toEqual([`user:${userId}`]);
+    const registered = await spec.when(register(address));
+    expect(streamsAndTypes(registered.events)[0]).toEqual([keyed(address), 'EmailClaimed']);
   });
 });
