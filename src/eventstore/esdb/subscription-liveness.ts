@@ -71,7 +71,8 @@ export class SubscriptionLiveness {
     try {
       head = await this.settings.head();
     } catch (error) {
-      if (!this.#stopped) this.onStall(new SubscriptionStalledError('the head of $all could not be read', { cause: error }));
+      if (!this.#stopped)
+        this.onStall(new SubscriptionStalledError('the head of $all could not be read', { cause: error }));
       return;
     }
     if (this.#stopped) return;
