@@ -23,7 +23,8 @@ import type { GatewayBridge } from './bridge/gateway-bridge.ts';
 import { RemoteCommandQueries } from './projections/queries/remote-command-queries.ts';
 import { createAppSockets } from './server/app-socket-side.ts';
 import { startGatewaySide } from './server/gateway-side.ts';
-import { listenWithSockets } from './server/listen.ts';
+import { listenEarly } from './server/listen.ts';
+import { waitForEventStore, type StartupStatus } from './server/wait-for-event-store.ts';
 import { readinessChecks } from './server/readiness.ts';
 import { shutdownOnce } from './server/shutdown.ts';
 import { apiDependencies } from './server/api-wiring.ts';
@@ -83,15 +84,23 @@ export async function startServer(config: Config, logger: Logger, options: Serve
   const limits = await openLimiters(config, logger);
   // Started loops a failed start-up must stop before closing the stores they read.
   const startedParts: Array<() => Promise<void>> = [];
+  const startup: StartupStatus = { reason: 'starting' };
   try {
+    // The port first: while start-up waits for the store, /healthz answers 200 and /readyz 503 (starting-responder).
+    const listening = await listenEarly(config, () => startup.reason);
+    startedParts.push(() => listening.close());
+    await waitForEventStore(stores.eventStore, logger, { totalMs: config.EVENT_STORE_STARTUP_WAIT_MS }, startup);
+    startup.reason = 'migrating and starting the projections';
     const projections = await startProjections(stores, config, logger, options);
     startedParts.push(() => projections.stop());
+    startup.reason = 'starting the projection lag sampler';
     const sampler = new ProjectionLagSampler(stores.eventStore, stores.readModels.knex, allProjections, logger, {
       ...(options.lagSampleIntervalMs === undefined ? {} : { intervalMs: options.lagSampleIntervalMs }),
     });
     await sampler.start();
     startedParts.push(() => sampler.stop());
     watchStores(metrics, stores, projections, sampler);
+    startup.reason = 'starting the write and gateway sides';
     const jwtSecret = resolveJwtSecret(config, logger);
     const clock = options.clock ?? (() => new Date());
     const writes = await buildWriteSide({
@@ -158,15 +167,11 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     });
 
     const appSockets = createAppSockets({ config, logger, store: stores.eventStore, deviceViews, memberships, tokens });
-    // The metrics port first: if either port is taken, start-up fails the same way, with nothing left listening.
+    // A taken metrics port fails start-up like a taken main port, with nothing left listening (startedParts).
     const metricsServer =
       config.METRICS_PORT === undefined ? null : await startMetricsServer(metrics, config.METRICS_PORT, config.HOST);
-    const { server, port, url } = await listenWithSockets(app, { appGate: appSockets.gate, bridge }, config).catch(
-      async (error: unknown) => {
-        await metricsServer?.close();
-        throw error;
-      },
-    );
+    listening.serve(app, { appGate: appSockets.gate, bridge });
+    const { server, port, url } = listening;
     logger.info({ port, host: config.HOST, node_id: nodeId, event_store: stores.eventStore.kind }, 'listening');
     const shutdown = shutdownOnce({
       gatewaySide,

@@ -28,6 +28,16 @@ const envSchema = z.object({
    * accepts connections and never answers fails the call after it, and the retry goes on.
    */
   EVENT_STORE_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(5_000),
+  /**
+   * EventStoreDB only: silence after which a confirmed `$all` subscription is checked against the head of the log
+   * and, if the log has grown past it, resubscribed (a server that stalls one subscription but answers keepalives).
+   */
+  EVENT_STORE_SUBSCRIPTION_IDLE_MS: z.coerce.number().int().min(1_000).max(600_000).default(30_000),
+  /**
+   * EventStoreDB only: how long start-up waits for an unreachable or not-ready store (reading the head of `$all`)
+   * before it gives up; meanwhile /healthz answers 200 and /readyz 503.
+   */
+  EVENT_STORE_STARTUP_WAIT_MS: z.coerce.number().int().min(0).max(3_600_000).default(600_000),
   /** Connections each PostgreSQL pool (event store, read models) opens at most. */
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(20),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),

@@ -118,6 +118,7 @@ function openEsdbEventStore(url: string, config: Config): EventStore {
     return new EsdbEventStore(url, {
       retry: { totalMs: config.EVENT_STORE_RETRY_TOTAL_MS, attemptTimeoutMs: config.EVENT_STORE_CALL_TIMEOUT_MS },
       pingTimeoutMs: Math.min(2_000, config.EVENT_STORE_CALL_TIMEOUT_MS),
+      subscriptionIdleMs: config.EVENT_STORE_SUBSCRIPTION_IDLE_MS,
     });
   } catch (error) {
     // The message of the client's parser names the faulty part; the URL itself may carry credentials.

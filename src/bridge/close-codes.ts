@@ -20,3 +20,9 @@ export const CLOSE_CODE: Record<SessionCloseReason, number> = {
   refused_frames: 4400,
   telemetry_budget_exceeded: 4429,
 };
+
+/**
+ * A session that could not be opened because the event store is unavailable (its BridgeSessionOpened could not be
+ * stored): the WebSocket "Try Again Later" code. Nothing was recorded; the gateway reconnects after its backoff.
+ */
+export const TRY_AGAIN_LATER = 1013;

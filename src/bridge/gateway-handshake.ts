@@ -1,3 +1,4 @@
+import { EVENT_STORE_RETRY_AFTER_S, EventStoreUnavailableError } from '../commands/event-store-unavailable.ts';
 import type { IncomingMessage } from 'node:http';
 import type { VerifyClientCallbackAsync } from 'ws';
 import type { Logger } from '../logger.ts';
@@ -57,8 +58,14 @@ export class GatewayHandshake {
     this.verdict(info.req).then(
       (verdict) => (verdict.ok ? callback(true) : callback(false, verdict.status, verdict.message, verdict.headers)),
       (error: unknown) => {
-        this.options.logger.error({ err: error, url: redactedUrl(info.req) }, 'gateway authentication failed');
         this.options.metrics?.handshake('error');
+        if (error instanceof EventStoreUnavailableError) {
+          // The REST side's answer to the same state (503 event_store_unavailable): come back after Retry-After.
+          this.options.logger.warn({ err: error }, 'gateway handshake refused: the event store is unavailable');
+          callback(false, 503, 'Service Unavailable', { 'Retry-After': String(EVENT_STORE_RETRY_AFTER_S) });
+          return;
+        }
+        this.options.logger.error({ err: error, url: redactedUrl(info.req) }, 'gateway authentication failed');
         callback(false, 503, 'Service Unavailable');
       },
     );

@@ -7,7 +7,8 @@ import type { SessionCloseReason, TelemetryEvent } from '../domain/bridge/teleme
 import type { Position } from '../eventstore/port.ts';
 import type { Logger } from '../logger.ts';
 import { NO_BRIDGE_METRICS, type BridgeMetrics } from './bridge-metrics.ts';
-import { CLOSE_CODE } from './close-codes.ts';
+import { CLOSE_CODE, TRY_AGAIN_LATER } from './close-codes.ts';
+import { EventStoreUnavailableError } from '../commands/event-store-unavailable.ts';
 import type { BridgeDialect } from './gateway-handshake.ts';
 import { FrameRateLimiter } from './frame-rate-limiter.ts';
 import { NodeLeaseLostError } from './lease-guarded-telemetry.ts';
@@ -116,7 +117,9 @@ export class GatewaySession {
       await this.opened;
     } catch (error) {
       this.logger.error({ err: error, gateway_id: this.gatewayId }, 'could not record the bridge session; closing it');
-      this.socket.close(1011, 'session could not be recorded');
+      // An unavailable store is passing (1013 Try Again Later: reconnect after a backoff); anything else is ours.
+      if (error instanceof EventStoreUnavailableError) this.socket.close(TRY_AGAIN_LATER, 'store_unavailable');
+      else this.socket.close(1011, 'session could not be recorded');
       this.onClosed(this);
       return;
     }

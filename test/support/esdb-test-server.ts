@@ -17,6 +17,7 @@ import { handleRead, newReadStats, type ReadStats } from './esdb-test-server/rea
 import { handleGetSupportedMethods } from './esdb-test-server/server-features-handler.ts';
 import { FaultSwitch } from './esdb-test-server/faults.ts';
 import { DEFAULT_MAX_APPEND_SIZE } from './esdb-test-server/append-limits.ts';
+import type { ServerGeneration } from './esdb-test-server/slow-subscribers.ts';
 
 export interface EsdbTestServerOptions {
   /** List BatchAppend in the server features (as servers since 21.10 do). Default true; false forces Append. */
@@ -29,6 +30,12 @@ export interface EsdbTestServerOptions {
    * single node of docker-compose.yml.
    */
   allRequiresAdmin?: boolean;
+  /**
+   * The server generation the double plays: the version it reports and what it does with a live subscriber that
+   * stops reading (esdb-test-server/slow-subscribers.ts: 23.10 drops it, 24.10 falls back to catch-up). Default
+   * 24.10, the version docker-compose.yml runs.
+   */
+  generation?: ServerGeneration;
 }
 
 export class EsdbTestServer {
@@ -41,12 +48,14 @@ export class EsdbTestServer {
   readonly #options: Required<EsdbTestServerOptions>;
   #server: Server | null = null;
   #port = 0;
+  #clientsStopReading = false;
 
   private constructor(options: EsdbTestServerOptions) {
     this.#options = {
       batchAppend: options.batchAppend ?? true,
       maxAppendSize: options.maxAppendSize ?? DEFAULT_MAX_APPEND_SIZE,
       allRequiresAdmin: options.allRequiresAdmin ?? false,
+      generation: options.generation ?? '24.10',
     };
     seedSystemEvents(this.log);
   }
@@ -72,6 +81,27 @@ export class EsdbTestServer {
     for (const subscription of [...this.#subscriptions]) {
       subscription.drop({ code, details: 'Subscription dropped by the test server' });
     }
+  }
+
+  /**
+   * Until `clientsReadAgain`, the server treats every subscribing client as one that stopped reading (its HTTP/2
+   * window full): live events pile up, and past the server's buffers the generation decides (slow-subscribers.ts).
+   */
+  clientsStopReading(): void {
+    this.#clientsStopReading = true;
+  }
+
+  clientsReadAgain(): void {
+    this.#clientsStopReading = false;
+    for (const subscription of [...this.#subscriptions]) subscription.pump();
+  }
+
+  /**
+   * Every subscription open now stalls on the server: confirmed, its call and connection up, but nothing more is
+   * sent on it (no event, no checkpoint). Subscriptions opened later are served normally.
+   */
+  stallSubscriptions(): void {
+    for (const subscription of this.#subscriptions) subscription.stall();
   }
 
   /** Stops listening (cutting every connection) and listens again on the same port with the same data. */
@@ -129,12 +159,18 @@ export class EsdbTestServer {
   async #listen(port: number): Promise<void> {
     const server = new Server();
     server.addService(ServerFeaturesService, {
-      getSupportedMethods: handleGetSupportedMethods({ batchAppend: this.#options.batchAppend, faults: this.faults }),
+      getSupportedMethods: handleGetSupportedMethods({
+        batchAppend: this.#options.batchAppend,
+        faults: this.faults,
+        generation: this.#options.generation,
+      }),
     });
     const appendContext = { log: this.log, faults: this.faults, maxAppendSize: this.#options.maxAppendSize };
     const streams = {
       read: handleRead(this.log, this.#subscriptions, this.stats, this.faults, {
+        generation: this.#options.generation,
         allRequiresAdmin: this.#options.allRequiresAdmin,
+        clientsStopReading: () => this.#clientsStopReading,
       }),
       append: handleAppend(appendContext),
       ...(this.#options.batchAppend ? { batchAppend: handleBatchAppend(appendContext) } : {}),

@@ -30,6 +30,8 @@ export async function startTestServer(
   overrides: Record<string, string> = {},
   options: ServerOptions = {},
   logging: { destination?: DestinationStream } = {},
+  /** 'esdb' only: runs on the new test double before the server starts (e.g. `goDown` for a start-up outage). */
+  beforeStart: (double: EsdbTestServer) => Promise<void> = async () => {},
 ): Promise<TestServer> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smarthome-server-'));
   const env: Record<string, string> = {
@@ -56,6 +58,7 @@ export async function startTestServer(
     if (target === 'esdb') {
       esdb = await EsdbTestServer.start();
       env.EVENT_STORE_URL = esdb.url;
+      await beforeStart(esdb);
     }
     if (target === 'esdb-server') {
       const url = process.env.TEST_EVENTSTORE_URL;

@@ -3,7 +3,8 @@
  * a predicate for reads (client 6.x sends no filter with readAll).
  */
 import { eventTypeFilter, excludeSystemEvents, streamNameFilter, type Filter } from '@eventstore/db-client';
-import type { AllFilter } from '../port.ts';
+import type { AllFilter, Position } from '../port.ts';
+import { encodePosition } from '../position.ts';
 import { isSystemEvent } from './recorded-event.ts';
 
 /** Exact event type names as one anchored alternation: `^(a|b)$`, with names escaped. */
@@ -12,10 +13,21 @@ export function eventTypesRegex(eventTypes: readonly string[]): string {
   return `^(${escaped.join('|')})$`;
 }
 
-export function toSubscriptionFilter(filter: AllFilter | undefined): Filter {
-  if (filter === undefined) return excludeSystemEvents();
-  if ('eventTypes' in filter) return eventTypeFilter({ regex: eventTypesRegex(filter.eventTypes) });
-  return streamNameFilter({ prefixes: [...filter.streamPrefixes] });
+/** `onCheckpoint` hears the server's checkpoints (every subscription of ours is filtered, so every one gets them). */
+export function toSubscriptionFilter(
+  filter: AllFilter | undefined,
+  onCheckpoint?: (position: Position) => void,
+): Filter {
+  const checkpoints =
+    onCheckpoint === undefined
+      ? {}
+      : {
+          checkpointReached: (_subscription: unknown, at: { commit: bigint; prepare: bigint }) =>
+            onCheckpoint(encodePosition(at.commit, at.prepare)),
+        };
+  if (filter === undefined) return excludeSystemEvents(checkpoints);
+  if ('eventTypes' in filter) return eventTypeFilter({ regex: eventTypesRegex(filter.eventTypes), ...checkpoints });
+  return streamNameFilter({ prefixes: [...filter.streamPrefixes], ...checkpoints });
 }
 
 /**

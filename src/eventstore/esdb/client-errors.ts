@@ -12,6 +12,7 @@ import {
 } from '../errors.ts';
 import type { ExpectedRevision } from '../port.ts';
 import { CallDeadlineError } from './call-deadline.ts';
+import { SubscriptionStalledError } from './subscription-liveness.ts';
 
 /**
  * Errors after which the same call may succeed later: the node is down, restarting, electing a leader, timed out
@@ -40,7 +41,7 @@ const TRANSIENT_UNKNOWN_MESSAGES = [
 ];
 
 export function isTransientClientError(error: unknown): boolean {
-  if (error instanceof CallDeadlineError) return true;
+  if (error instanceof CallDeadlineError || error instanceof SubscriptionStalledError) return true;
   const converted = normalise(error);
   if (!isCommandError(converted)) return false;
   if (TRANSIENT.has(converted.type)) return true;

@@ -54,6 +54,11 @@ export interface EsdbEventStoreOptions {
   retry?: Partial<RetryPolicy>;
   /** The server's MaxAppendSize: appendToStreams appends a larger stream part in consecutive appends under it. */
   maxAppendBytes?: number;
+  /**
+   * Silence after which a confirmed subscription's server is suspected of a stall (EVENT_STORE_SUBSCRIPTION_IDLE_MS,
+   * subscription-liveness.ts): the head is read, and a subscription the log has grown past is resubscribed.
+   */
+  subscriptionIdleMs?: number;
 }
 
 export class EsdbEventStore implements EventStore {
@@ -72,6 +77,7 @@ export class EsdbEventStore implements EventStore {
       pingTimeoutMs: options.pingTimeoutMs ?? 2_000,
       retry: { ...DEFAULT_RETRY, ...options.retry },
       maxAppendBytes: options.maxAppendBytes ?? DEFAULT_MAX_APPEND_BYTES,
+      subscriptionIdleMs: options.subscriptionIdleMs ?? 30_000,
     };
   }
 
@@ -206,6 +212,7 @@ export class EsdbEventStore implements EventStore {
       highWaterMark: this.#options.subscriptionHighWaterMark,
       confirmationTimeoutMs: this.#options.retry.attemptTimeoutMs,
       emptyRanges: this.#emptyRanges,
+      liveness: { idleMs: this.#options.subscriptionIdleMs, head: () => this.headPosition() },
     });
   }
 

@@ -7,6 +7,11 @@
  * so nothing is repeated — after a capped exponential backoff. A guard drops anything at or before the last
  * delivered position, in case a server ever replays it. Positions keep both commit and prepare.
  *
+ * A native subscription that is never confirmed, or that goes silent while the log grows past it, is failed and
+ * resubscribed the same way (`confirmationTimeoutMs`, `liveness`). A 23.10 server drops a live subscriber that
+ * does not keep up (ABORTED "Consumer too slow", a TimeoutError here): also a drop, resubscribed from the last
+ * delivered position; a 24.10 server falls back to catch-up by itself and the call goes on.
+ *
  * Backpressure: events are pulled one at a time from the client stream (async iteration) and handed to
  * `subscriber.next` synchronously, so this layer holds no queue of its own. When the subscriber is slow (its
  * `next` takes time), the client stream's buffer fills to `highWaterMark` events, the stream pauses its gRPC
@@ -26,6 +31,7 @@ import { isTransientClientError, toPortError } from './client-errors.ts';
 import { toClientPosition } from './read-all-page.ts';
 import { CallDeadlineError } from './call-deadline.ts';
 import { positionOf, toRecordedEvent } from './recorded-event.ts';
+import { SubscriptionLiveness, type LivenessSettings } from './subscription-liveness.ts';
 
 export interface SubscriptionSettings {
   backoff: BackoffPolicy;
@@ -38,6 +44,8 @@ export interface SubscriptionSettings {
    * retried): a node that accepts the call and never answers would otherwise hold it forever.
    */
   confirmationTimeoutMs?: number;
+  /** A confirmed subscription that goes silent while `$all` grows is resubscribed (subscription-liveness.ts). */
+  liveness?: LivenessSettings;
 }
 
 export function resubscribingAllSubscription(
@@ -54,25 +62,46 @@ export function resubscribingAllSubscription(
     let current: AllStreamSubscription | null = null;
     let cancelSleep: (() => void) | null = null;
 
+    /** Heads a resubscription was already made for (see subscription-liveness.ts). */
+    const answered = { head: null as Position | null };
+
     /** Runs one native subscription until it ends (resolves) or fails (throws). */
     const runNativeSubscription = async (): Promise<void> => {
+      const watch: { liveness: SubscriptionLiveness | null } = { liveness: null };
       const subscription = client.subscribeToAll(
-        { fromPosition: last === null ? START : toClientPosition(last), filter: toSubscriptionFilter(options.filter) },
+        {
+          fromPosition: last === null ? START : toClientPosition(last),
+          // Checkpoints only tell the liveness watch the server is alive: they may overtake events still buffered
+          // in the client stream, so they never move the resume position.
+          filter: toSubscriptionFilter(options.filter, (position) => watch.liveness?.heard(position)),
+        },
         { highWaterMark: settings.highWaterMark },
       );
       current = subscription;
-      const unconfirmed = watchConfirmation(subscription, settings.confirmationTimeoutMs);
+      const fail = (error: Error) => {
+        void subscription.unsubscribe().catch(() => {});
+        subscription.destroy(error);
+      };
+      const unconfirmed = watchConfirmation(fail, settings.confirmationTimeoutMs);
       subscription.once('confirmation', () => {
         clearTimeout(unconfirmed);
         attempt = 0; // the server took the subscription: a later drop starts the backoff afresh
+        if (settings.liveness === undefined || stopped) return;
+        watch.liveness = new SubscriptionLiveness(settings.liveness, last, answered, fail);
+        watch.liveness.start();
       });
-      subscription.once('close', () => clearTimeout(unconfirmed));
+      subscription.on('caughtUp', () => watch.liveness?.heard());
+      subscription.once('close', () => {
+        clearTimeout(unconfirmed);
+        watch.liveness?.stop();
+      });
       try {
         for await (const resolved of subscription) {
           if (stopped) return;
           const event = resolved.event;
           if (event === undefined) continue;
           const position = positionOf(event);
+          watch.liveness?.heard(position);
           if (last !== null && position <= last) continue;
           // Advance past events we skip too (system events in $-streams): resuming after them loses nothing.
           last = position;
@@ -80,6 +109,8 @@ export function resubscribingAllSubscription(
           subscriber.next(toRecordedEvent(event));
         }
       } finally {
+        clearTimeout(unconfirmed);
+        watch.liveness?.stop();
         // A failed native subscription must not linger in the client: dispose() would wait for it forever.
         if (!stopped) {
           void subscription.unsubscribe().catch(() => {});
@@ -141,15 +172,10 @@ export function resubscribingAllSubscription(
 }
 
 /** Fails the native subscription (a transient CallDeadlineError, so it is retried) if it is not confirmed in time. */
-function watchConfirmation(
-  subscription: AllStreamSubscription,
-  timeoutMs: number | undefined,
-): NodeJS.Timeout | undefined {
+function watchConfirmation(fail: (error: Error) => void, timeoutMs: number | undefined): NodeJS.Timeout | undefined {
   if (timeoutMs === undefined) return undefined;
-  return setTimeout(() => {
-    void subscription.unsubscribe().catch(() => {});
-    subscription.destroy(
-      new CallDeadlineError(`EventStoreDB did not confirm a $all subscription within ${timeoutMs} ms`),
-    );
-  }, timeoutMs);
+  return setTimeout(
+    () => fail(new CallDeadlineError(`EventStoreDB did not confirm a $all subscription within ${timeoutMs} ms`)),
+    timeoutMs,
+  );
 }

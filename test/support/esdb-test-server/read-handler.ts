@@ -8,6 +8,7 @@ import { AllSubscription } from './all-subscription.ts';
 import { oneShotRead } from './one-shot-read.ts';
 import { parseReadRequest, type ReadRequest } from './read-request.ts';
 import { eventResponse, streamIdentifier } from './wire.ts';
+import type { ServerGeneration } from './slow-subscribers.ts';
 import { READ_FAULTS, rpcAccessDenied, rpcNotHandled, rpcStreamDeleted, type FaultSwitch } from './faults.ts';
 
 /** What the double was asked to read, so tests can assert on the cost of a client path. */
@@ -18,18 +19,42 @@ export interface ReadStats {
   /** `$all` subscriptions opened, and the events they scanned (catch-up and live, matching or not). */
   subscriptionsOpened: number;
   subscriptionEventsScanned: number;
+  /** Live subscriptions whose client did not read: dropped (23.10) or sent back to catch-up (24.10). */
+  slowSubscribersDropped: number;
+  slowSubscribersFellBehind: number;
 }
 
 export function newReadStats(): ReadStats {
-  return { allReads: 0, allEventsRead: 0, subscriptionsOpened: 0, subscriptionEventsScanned: 0 };
+  return {
+    allReads: 0,
+    allEventsRead: 0,
+    subscriptionsOpened: 0,
+    subscriptionEventsScanned: 0,
+    slowSubscribersDropped: 0,
+    slowSubscribersFellBehind: 0,
+  };
 }
+
+/** How the double's server behaves towards readers: its generation, its ACL, and the test's switches. */
+export interface ReadBehaviour {
+  generation: ServerGeneration;
+  allRequiresAdmin: boolean;
+  /** See SubscriptionHooks.clientsStopReading. */
+  clientsStopReading: () => boolean;
+}
+
+const DEFAULT_BEHAVIOUR: ReadBehaviour = {
+  generation: '24.10',
+  allRequiresAdmin: false,
+  clientsStopReading: () => false,
+};
 
 export function handleRead(
   log: MemoryLog,
   subscriptions: Set<AllSubscription>,
   stats: ReadStats = newReadStats(),
   faults: FaultSwitch | null = null,
-  access: { allRequiresAdmin: boolean } = { allRequiresAdmin: false },
+  behaviour: ReadBehaviour = DEFAULT_BEHAVIOUR,
 ) {
   return (call: ServerWritableStream<ReadReqMessage, ReadRespMessage>) => {
     const fault = faults?.take(READ_FAULTS) ?? null;
@@ -46,7 +71,7 @@ export function handleRead(
       return;
     }
     // A secure server's default ACL: only $admins (and $ops) read $all; this double has no users, so none may.
-    if (request.target.kind === 'all' && access.allRequiresAdmin) {
+    if (request.target.kind === 'all' && behaviour.allRequiresAdmin) {
       call.emit('error', rpcAccessDenied());
       return;
     }
@@ -57,15 +82,18 @@ export function handleRead(
         return;
       }
       stats.subscriptionsOpened++;
-      const subscription = new AllSubscription(
-        log,
-        call,
-        request,
-        () => subscriptions.delete(subscription),
-        () => {
+      const subscription = new AllSubscription(log, call, request, {
+        generation: behaviour.generation,
+        clientsStopReading: behaviour.clientsStopReading,
+        onClose: () => subscriptions.delete(subscription),
+        onScan: () => {
           stats.subscriptionEventsScanned++;
         },
-      );
+        onSlowClient: (outcome) => {
+          if (outcome === 'dropped') stats.slowSubscribersDropped++;
+          else stats.slowSubscribersFellBehind++;
+        },
+      });
       subscriptions.add(subscription);
       subscription.start();
       return;

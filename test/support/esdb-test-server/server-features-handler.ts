@@ -5,14 +5,18 @@
 import type { ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
 import { Empty, SupportedMethod, SupportedMethods } from './proto.ts';
 import type { FaultSwitch } from './faults.ts';
+import { SERVER_VERSION, type ServerGeneration } from './slow-subscribers.ts';
 
 type EmptyMessage = InstanceType<typeof Empty>;
 type SupportedMethodsMessage = InstanceType<typeof SupportedMethods>;
 
-/** The server generation whose client-facing semantics (caughtUp, BatchAppend) the double follows. */
-const MODELLED_SERVER_VERSION = '23.10.0';
-
-export function handleGetSupportedMethods(options: { batchAppend: boolean; faults?: FaultSwitch }) {
+export function handleGetSupportedMethods(options: {
+  batchAppend: boolean;
+  faults?: FaultSwitch;
+  /** The generation the double plays (slow-subscribers.ts): its version is what the server reports. */
+  generation?: ServerGeneration;
+}) {
+  const version = SERVER_VERSION[options.generation ?? '24.10'];
   const methods: Array<[service: string, method: string]> = [
     ['event_store.client.server_features.serverfeatures', 'getsupportedmethods'],
     ['event_store.client.streams.streams', 'read'],
@@ -27,6 +31,6 @@ export function handleGetSupportedMethods(options: { batchAppend: boolean; fault
     const list = methods.map(([service, method]) =>
       new SupportedMethod().setServiceName(service).setMethodName(method),
     );
-    callback(null, new SupportedMethods().setMethodsList(list).setEventStoreServerVersion(MODELLED_SERVER_VERSION));
+    callback(null, new SupportedMethods().setMethodsList(list).setEventStoreServerVersion(version));
   };
 }
