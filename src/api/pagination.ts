@@ -47,9 +47,12 @@ export function pageOf(query: Record<string, unknown>): PageRequest {
   return { limit, after: cursor === undefined ? null : pageKeyOf(cursor) };
 }
 
-/** Whether the caller asked for a page (lists the field clients read whole are paged only when asked). */
+/**
+ * Whether the caller asked for a page (lists the field clients read whole are paged only when asked). An `offset`
+ * counts, so that it is refused with a 400 rather than ignored.
+ */
 export const asksForPage = (query: Record<string, unknown>): boolean =>
-  query.limit !== undefined || query.cursor !== undefined;
+  query.limit !== undefined || query.cursor !== undefined || query.offset !== undefined;
 
 export const cursorOf = (next: PageKey | null): string | null => (next ? encodeCursor(`${next.at}|${next.id}`) : null);
 
