@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pageBy, pageOfRows, type Keyset, type PageKey } from '../../src/projections/queries/keyset-page.ts';
+import { pageBy, pageOfRows, type Keyset, type PageKey, type PageRequest } from '../../src/projections/queries/keyset-page.ts';
 import { databaseTargets, openTestDatabase, type TestDatabase } from '../support/databases.ts';
 
 interface Item {
@@ -34,7 +34,7 @@ describe.each(databaseTargets())('keyset pages (%s)', (target) => {
     const seen: string[] = [];
     let after: PageKey | null = null;
     for (let pages = 0; pages < 100; pages++) {
-      const page = { limit, after };
+      const page: PageRequest = { limit, after };
       const query = db.database.knex(table).select('id');
       const rows = await pageBy(db.database.knex, query, { ...keyset }, page);
       const { items, next } = pageOfRows<Pick<Item, 'id'>>(rows, page, (row) => row.id);
