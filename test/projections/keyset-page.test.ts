@@ -1,6 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pageBy, pageOfRows, type Keyset, type PageKey, type PageRequest } from '../../src/projections/queries/keyset-page.ts';
+import {
+  pageBy,
+  pageOfRows,
+  type Keyset,
+  type PageKey,
+  type PageRequest,
+} from '../../src/projections/queries/keyset-page.ts';
 import { databaseTargets, openTestDatabase, type TestDatabase } from '../support/databases.ts';
 
 interface Item {
