@@ -27,18 +27,20 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import type { ClientCommand, ClientReply } from './support/bridge-clients.ts';
+import { quickBench, recordRow } from './support/bench-report.ts';
 import { benchTargets, fmt, median, startBenchServer, type BenchTarget } from './support/bench-server.ts';
 import { provisionGateways } from './support/provision-gateways.ts';
 
 /** PGlite (single-threaded, in this process) connects ~20 gateways/s here: smaller defaults keep a run in minutes. */
+const defaultSize = (target: BenchTarget) => (quickBench ? 300 : target === 'pglite' ? 500 : 2000);
 const sizesFor = (target: BenchTarget) => ({
-  sessions: Number(process.env.BENCH_SESSIONS ?? (target === 'pglite' ? 500 : 2000)),
-  storm: Number(process.env.BENCH_STORM_GATEWAYS ?? (target === 'pglite' ? 500 : 2000)),
+  sessions: Number(process.env.BENCH_SESSIONS ?? defaultSize(target)),
+  storm: Number(process.env.BENCH_STORM_GATEWAYS ?? defaultSize(target)),
 });
-const STATE_GATEWAYS = Number(process.env.BENCH_STATE_GATEWAYS ?? 200);
+const STATE_GATEWAYS = Number(process.env.BENCH_STATE_GATEWAYS ?? (quickBench ? 50 : 200));
 const STATE_WINDOW = Number(process.env.BENCH_STATE_WINDOW ?? 16);
-const STATE_SECONDS = Number(process.env.BENCH_STATE_SECONDS ?? 10);
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const STATE_SECONDS = Number(process.env.BENCH_STATE_SECONDS ?? (quickBench ? 3 : 10));
+const RUNS = Number(process.env.BENCH_RUNS ?? (quickBench ? 1 : 3));
 const CONNECT_CONCURRENCY = Number(process.env.BENCH_CONNECT_CONCURRENCY ?? 200);
 const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'idle,storm,state').split(','));
 /** Prints the statements each scenario sent to the read-model database (the event store's too when it is the same). */
@@ -91,6 +93,8 @@ async function until(condition: () => boolean, timeoutMs: number, what: string):
 
 interface RunResult {
   kibPerSession?: number;
+  /** Resident set growth per session (this process: server and store; the clients are in another). */
+  rssKibPerSession?: number;
   connectMs?: number;
   stormMs?: number;
   stormRetries?: number;
@@ -140,6 +144,7 @@ async function runOnce(target: BenchTarget): Promise<RunResult> {
     let connected = 0;
     if (SCENARIOS.has('idle')) {
       const before = await settledHeap();
+      const rssBefore = process.memoryUsage().rss;
       const reply = await ask(child, {
         cmd: 'connect',
         url: wsUrl,
@@ -153,11 +158,12 @@ async function runOnce(target: BenchTarget): Promise<RunResult> {
       await sleep(1000);
       const after = await settledHeap();
       result.kibPerSession = (after - before) / SESSIONS / 1024;
+      result.rssKibPerSession = (process.memoryUsage().rss - rssBefore) / SESSIONS / 1024;
       result.connectMs = reply.cmd === 'connect' ? reply.ms : 0;
       result.loads.push(`idle ${load()}`);
       console.log(
         `  [${target}] idle: ${SESSIONS} sessions, heap ${(before / 2 ** 20).toFixed(1)} → ${(after / 2 ** 20).toFixed(1)} MiB = ` +
-          `${result.kibPerSession.toFixed(1)} KiB/session; connected in ${(result.connectMs / 1000).toFixed(1)} s (load ${load()})`,
+          `${result.kibPerSession.toFixed(1)} KiB/session (RSS ${result.rssKibPerSession.toFixed(1)} KiB/session); connected in ${(result.connectMs / 1000).toFixed(1)} s (load ${load()})`,
       );
     }
 
@@ -245,19 +251,34 @@ for (const target of chosen.length > 0 ? chosen : benchTargets()) {
     console.log(`[${target}] run ${run}/${RUNS} (load ${load()})`);
     results.push(await runOnce(target));
   }
-  const pick = (field: 'kibPerSession' | 'connectMs' | 'stormMs' | 'statesPerSecond') =>
+  const pick = (field: 'kibPerSession' | 'rssKibPerSession' | 'connectMs' | 'stormMs' | 'statesPerSecond') =>
     results.map((r) => r[field]).filter((v): v is number => v !== undefined);
   console.log(`[${target}] ${RUNS} runs, median [min … max]:`);
-  if (pick('kibPerSession').length > 0)
-    console.log(`  idle ${SESSIONS} sessions: ${fmt(summarise(pick('kibPerSession')), 1)} KiB heap/session`);
+  if (pick('kibPerSession').length > 0) {
+    const rss = summarise(pick('rssKibPerSession'));
+    console.log(
+      `  idle ${SESSIONS} sessions: ${fmt(summarise(pick('kibPerSession')), 1)} KiB heap/session, ${fmt(rss, 1)} KiB RSS/session`,
+    );
+    recordRow({
+      row: `idle bridge sessions (${SESSIONS})`,
+      store: target,
+      unit: 'KiB heap/session',
+      values: pick('kibPerSession'),
+      note: `RSS ${rss.median.toFixed(1)} KiB/session`,
+    });
+  }
   if (pick('stormMs').length > 0) {
     console.log(
       `  storm ${STORM} gateways: ${fmt(summarise(pick('stormMs')))} ms until all welcomed ` +
         `(${fmt(summarise(pick('stormMs').map((ms) => (STORM / ms) * 1000)))} connects/s)`,
     );
+    const row = `reconnect storm, ${STORM} gateways`;
+    recordRow({ row, store: target, unit: 'ms until all welcomed', values: pick('stormMs') });
   }
   if (pick('statesPerSecond').length > 0) {
     console.log(`  state ${STATE_GATEWAYS}×${STATE_WINDOW}: ${fmt(summarise(pick('statesPerSecond')))} acked frames/s`);
+    const row = `state frames stored + acked (${STATE_GATEWAYS} gateways × window ${STATE_WINDOW})`;
+    recordRow({ row, store: target, unit: 'frames/s', values: pick('statesPerSecond') });
   }
   console.log(
     `  load averages (1/5/15 min) at each measurement: ${results.map((r) => r.loads.join(', ')).join(' | ')}`,

@@ -18,12 +18,26 @@ import path from 'node:path';
 import { firstValueFrom } from 'rxjs';
 import { createSimulatedGateway, type SimulatedGateway } from '../src/edge/index.ts';
 import { freePort } from '../test/support/free-port.ts';
-import { benchTargets, fmt, percentile, postJson, startBenchServer } from './support/bench-server.ts';
+import { quickBench, recordRow } from './support/bench-report.ts';
+import { benchTargets, fmt, percentile, postJson, startBenchServer, type BenchTarget } from './support/bench-server.ts';
 
-const GATEWAYS = Number(process.env.BENCH_GATEWAYS ?? 100);
+const GATEWAYS = Number(process.env.BENCH_GATEWAYS ?? (quickBench ? 20 : 100));
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? '1,16').split(',').map(Number);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? (quickBench ? 2 : 5));
+const RUNS = Number(process.env.BENCH_RUNS ?? (quickBench ? 1 : 3));
+
+/** The table's rows (issue 16): a lone command's latency, and 16 clients' throughput, in one process. */
+function recordRows(target: BenchTarget, shape: string, concurrency: number, results: RunResult[]): void {
+  if (shape !== 'same process') return;
+  const p99 = summarise(results.map((r) => r.p99)).median.toFixed(1);
+  if (concurrency === 1) {
+    const row = 'lone remote command, REST → edge ack → 200';
+    recordRow({ row, store: target, unit: 'ms p50', values: results.map((r) => r.p50), note: `p99 ${p99} ms` });
+  } else {
+    const row = `remote commands, ${concurrency} clients`;
+    recordRow({ row, store: target, unit: 'cmd/s', values: results.map((r) => r.rate), note: `p99 ${p99} ms` });
+  }
+}
 
 async function startChild(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
@@ -131,7 +145,7 @@ for (const target of chosen.length > 0 ? chosen : benchTargets()) {
     }
     const shapes: Array<[string, string]> = [['same process', server.url]];
     // Across two processes: a `serve` child over the same database and secret takes the REST calls.
-    if (target === 'postgres') {
+    if (target === 'postgres' && !quickBench) {
       const started = await startChild({ ...server.env, DATA_DIR: `${server.env.DATA_DIR}-child` });
       child = started.child;
       shapes.push(['two processes', started.url]);
@@ -143,6 +157,7 @@ for (const target of chosen.length > 0 ? chosen : benchTargets()) {
         const results: RunResult[] = [];
         for (let i = 0; i < RUNS; i++)
           results.push(await run(restUrl, token, gatewayIds, concurrency, () => statementCount));
+        recordRows(target, shape, concurrency, results);
         console.log(
           `[${target}, ${shape}] ${GATEWAYS} gateways, ${concurrency} client(s), ${RUNS}×${SECONDS} s: ` +
             `p50 ${fmt(summarise(results.map((r) => r.p50)), 1)} ms, p99 ${fmt(summarise(results.map((r) => r.p99)), 1)} ms, ` +

@@ -21,6 +21,7 @@ import type { EventStore, EventToAppend } from '../src/eventstore/port.ts';
 import { createLogger } from '../src/logger.ts';
 import { EsdbTestServer } from '../test/support/esdb-test-server.ts';
 import { createScratchDatabase } from '../test/support/scratch-postgres.ts';
+import { quickBench, recordRow } from './support/bench-report.ts';
 
 type AdapterName = 'pglite' | 'postgres' | 'esdb';
 
@@ -36,8 +37,9 @@ interface Adapter {
   open(): Promise<OpenStore>;
 }
 
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const APPEND_SECONDS = Number(process.env.BENCH_APPEND_SECONDS ?? 3);
+const RUNS = Number(process.env.BENCH_RUNS ?? (quickBench ? 1 : 3));
+const APPEND_SECONDS = Number(process.env.BENCH_APPEND_SECONDS ?? (quickBench ? 1 : 3));
+const QUICK_READ_EVENTS = 5_000;
 const READ_PAGE = 1000;
 const logger = createLogger('silent');
 const postgresUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
@@ -46,7 +48,7 @@ const adapters: Adapter[] = [
   {
     name: 'pglite',
     label: 'PGlite (embedded, on disk)',
-    readEvents: Number(process.env.BENCH_READ_EVENTS ?? 100_000),
+    readEvents: Number(process.env.BENCH_READ_EVENTS ?? (quickBench ? QUICK_READ_EVENTS : 100_000)),
     async open() {
       const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'smarthome-bench-'));
       const database = connectDatabase({ kind: 'pglite', dataDir: path.join(dir, 'pgdata') });
@@ -56,7 +58,7 @@ const adapters: Adapter[] = [
   {
     name: 'postgres',
     label: 'PostgreSQL server',
-    readEvents: Number(process.env.BENCH_READ_EVENTS ?? 100_000),
+    readEvents: Number(process.env.BENCH_READ_EVENTS ?? (quickBench ? QUICK_READ_EVENTS : 100_000)),
     async open() {
       if (!postgresUrl) throw new Error('set BENCH_DATABASE_URL or TEST_DATABASE_URL');
       const scratch = await createScratchDatabase(postgresUrl, 'smarthome_bench');
@@ -68,7 +70,7 @@ const adapters: Adapter[] = [
   {
     name: 'esdb',
     label: 'EventStoreDB adapter — client path over gRPC to the in-memory test double, not EventStoreDB',
-    readEvents: Number(process.env.BENCH_READ_EVENTS ?? 20_000),
+    readEvents: Number(process.env.BENCH_READ_EVENTS ?? (quickBench ? QUICK_READ_EVENTS : 20_000)),
     async open() {
       const double = await EsdbTestServer.start();
       const store = new EsdbEventStore(double.url);
@@ -162,6 +164,7 @@ for (const name of requested) {
 }
 const selected = adapters.filter((adapter) => {
   if (requested.length > 0) return requested.includes(adapter.name);
+  if (adapter.name === 'esdb' && quickBench) return false;
   return adapter.name !== 'postgres' || postgresUrl !== undefined;
 });
 
@@ -183,6 +186,7 @@ for (const adapter of selected) {
   }
   process.stdout.write(`  appends/s, 1 writer          ${summary(results.one)}\n`);
   process.stdout.write(`  appends/s, 32 writers        ${summary(results.many)}\n`);
+  recordRow({ row: 'single-event appends, 32 writers', store: adapter.name, unit: 'appends/s', values: results.many });
   process.stdout.write(
     `  catch-up read, events/s      ${summary(results.read)}   (readAll pages of ${READ_PAGE} over ${adapter.readEvents.toLocaleString('en-US')} events)\n`,
   );

@@ -10,7 +10,6 @@
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -19,9 +18,8 @@ import { createLogger } from '../src/logger.ts';
 import { openStores } from '../src/stores.ts';
 import { cliArgs } from '../test/support/cli-process.ts';
 import { freePort } from '../test/support/free-port.ts';
-import { createScratchDatabase } from '../test/support/scratch-postgres.ts';
 import { untilReadyOrExit } from './support/serve-child.ts';
-import { benchDatabaseUrl, benchTargets, median, type BenchTarget } from './support/bench-server.ts';
+import { benchStore, benchTargets, median, type BenchTarget } from './support/bench-server.ts';
 import type { BenchGateway, ClientCommand, ClientReply } from './support/bridge-clients.ts';
 import { provisionGateways } from './support/provision-gateways.ts';
 
@@ -76,28 +74,18 @@ async function countShutdownCloses(env: Record<string, string>): Promise<number>
 }
 
 async function oneRun(target: BenchTarget): Promise<RunResult> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smarthome-bench-shutdown-'));
   const port = await freePort();
-  const env: Record<string, string> = {
+  const store = await benchStore(target, {
     NODE_ENV: 'production',
     PORT: String(port),
-    HOST: '127.0.0.1',
-    DATA_DIR: dataDir,
-    JWT_SECRET: randomBytes(32).toString('hex'),
     GATEWAY_SECRET_KEY: randomBytes(32).toString('hex'),
     NODE_ID: 'bench-shutdown',
     // The bench's clients never ping: on a loaded machine connecting 1,000 can outlast the default 90 s, and
     // sessions closed by heartbeat_timeout would not be there for SIGTERM to close.
     HEARTBEAT_TIMEOUT_S: '3600',
     LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
-  };
-  let drop: (() => Promise<void>) | null = null;
-  if (target === 'postgres') {
-    const scratch = await createScratchDatabase(benchDatabaseUrl()!, 'smarthome_bench');
-    env.EVENT_STORE_URL = scratch.url;
-    env.DATABASE_URL = scratch.url;
-    drop = scratch.drop;
-  }
+  });
+  const env = store.env;
   const clients = fork(path.join(import.meta.dirname, 'support', 'bridge-clients.ts'), [], {
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
@@ -125,8 +113,7 @@ async function oneRun(target: BenchTarget): Promise<RunResult> {
   } finally {
     if (server && server.exitCode === null && server.signalCode === null) server.kill('SIGKILL');
     clients.disconnect();
-    await drop?.();
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    await store.remove();
   }
 }
 

@@ -17,11 +17,15 @@ export function benchTargets(): BenchTarget[] {
   return benchDatabaseUrl() ? ['pglite', 'postgres'] : ['pglite'];
 }
 
-/** Starts the real server on 127.0.0.1 over a fresh store; `stop()` removes everything it made. */
-export async function startBenchServer(
-  target: BenchTarget,
-  overrides: Record<string, string> = {},
-): Promise<RunningServer & { env: Record<string, string>; stop(): Promise<void> }> {
+export interface BenchStore {
+  /** The server's environment: a fresh DATA_DIR, secrets, 127.0.0.1, and the scratch database on `postgres`. */
+  env: Record<string, string>;
+  /** Drops the scratch database and removes DATA_DIR. */
+  remove(): Promise<void>;
+}
+
+/** A fresh store for one server (PGlite in a temporary DATA_DIR, or a scratch database on the Postgres server). */
+export async function benchStore(target: BenchTarget, overrides: Record<string, string> = {}): Promise<BenchStore> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'smarthome-bench-'));
   const env: Record<string, string> = {
     PORT: '0',
@@ -39,15 +43,29 @@ export async function startBenchServer(
     env.DATABASE_URL = scratch.url;
     drop = scratch.drop;
   }
-  const config = loadConfig(env);
+  return {
+    env,
+    async remove() {
+      await drop?.();
+      fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Starts the real server on 127.0.0.1 over a fresh store; `stop()` removes everything it made. */
+export async function startBenchServer(
+  target: BenchTarget,
+  overrides: Record<string, string> = {},
+): Promise<RunningServer & { env: Record<string, string>; stop(): Promise<void> }> {
+  const store = await benchStore(target, overrides);
+  const config = loadConfig(store.env);
   const server = await startServer(config, createLogger(config.LOG_LEVEL));
   return {
     ...server,
-    env,
+    env: store.env,
     async stop() {
       await server.close();
-      await drop?.();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      await store.remove();
     },
   };
 }
@@ -76,12 +94,20 @@ export async function repeat(
 export const fmt = (r: { median: number; min: number; max: number }, digits = 0) =>
   `${r.median.toFixed(digits)} [${r.min.toFixed(digits)} … ${r.max.toFixed(digits)}]`;
 
+/** A keep-alive socket the server closed while idle resets the next request on it; that one is sent again. */
+const resetOnIdle = (error: unknown) => (error as { cause?: { code?: string } }).cause?.code === 'ECONNRESET';
+
 // Bench helper: callers read a field or two of the answer; typing every response shape here buys nothing.
 export async function postJson(url: string, body: unknown, token?: string): Promise<{ status: number; body: any }> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: JSON.stringify(body),
+  const send = () =>
+    fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+  const response = await send().catch((error: unknown) => {
+    if (resetOnIdle(error)) return send();
+    throw error;
   });
   return { status: response.status, body: response.status === 204 ? null : await response.json() };
 }

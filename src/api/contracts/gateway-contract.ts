@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { pageHeaders, pageQuery } from '../pagination.ts';
 import { uuid } from '../path-params.ts';
 import {
   component,
@@ -94,10 +95,17 @@ export const gatewayOperations: readonly Operation[] = [
     method: 'get',
     path: '/api/gateways',
     operationId: 'listGateways',
-    summary: 'The gateways of your homes',
+    summary: 'The gateways of your homes, a page at a time (oldest first)',
+    description:
+      'Always paged: `limit` (1–100, default 50) and `cursor`. The body is the array it always was; when more ' +
+      'follow, the `Link` header (rel="next") and `X-Next-Cursor` carry the next page.',
     tags,
     auth: 'user',
-    responses: { 200: json('Gateways, oldest first', z.array(gatewayResponse)) },
+    query: pageQuery,
+    responses: {
+      200: json('Gateways, oldest first', z.array(gatewayResponse), pageHeaders),
+      400: error('validation_error (details.issues), or invalid_cursor'),
+    },
   },
   gatewayOperation({
     method: 'get',

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { normaliseEmail } from '../../domain/accounts/email.ts';
 import { homeNameProblem } from '../../domain/homes/home-name.ts';
 import { GRANTABLE_ROLES, ROLES } from '../../domain/homes/roles.ts';
+import { pageHeaders, pageQuery } from '../pagination.ts';
 import { uuid } from '../path-params.ts';
 import {
   component,
@@ -98,10 +99,17 @@ export const homeOperations: readonly Operation[] = [
     method: 'get',
     path: '/api/homes',
     operationId: 'listHomes',
-    summary: 'Your homes, with your role in each',
+    summary: 'Your homes, with your role in each (oldest first)',
+    description:
+      'The whole list unless you ask for a page with `limit` (1–100, default 50) or `cursor` (the mobile app reads ' +
+      'it whole). A page is the same array; when more follow, `Link` (rel="next") and `X-Next-Cursor` say where.',
     tags: ['homes'],
     auth: 'user',
-    responses: { 200: json('Your homes', z.array(homeResponse)) },
+    query: pageQuery,
+    responses: {
+      200: json('Your homes', z.array(homeResponse), pageHeaders),
+      400: error('validation_error (details.issues), or invalid_cursor'),
+    },
   },
   {
     method: 'get',
@@ -119,8 +127,17 @@ export const homeOperations: readonly Operation[] = [
     method: 'get',
     path: permissions,
     operationId: 'listPermissions',
-    summary: 'Who may use a home, and with which role',
-    responses: { 200: json('Members', z.array(permissionResponse)), 403: forbidden, 404: homeNotFound },
+    summary: 'Who may use a home, and with which role (earliest grant first), a page at a time',
+    description:
+      'Always paged: `limit` (1–100, default 50) and `cursor`. The body is the array it always was; when more ' +
+      'follow, the `Link` header (rel="next") and `X-Next-Cursor` carry the next page.',
+    query: pageQuery,
+    responses: {
+      200: json('Members', z.array(permissionResponse), pageHeaders),
+      400: error('validation_error (details.issues), or invalid_cursor'),
+      403: forbidden,
+      404: homeNotFound,
+    },
   }),
   permissionOperation({
     method: 'post',

@@ -73,9 +73,9 @@ const commandPageResponse = component(
   'RemoteCommandPage',
   z.object({
     items: z.array(remoteCommandResponse),
-    total: z.number().int(),
+    total: z.number().int().describe('How many there are in all'),
     limit: z.number().int(),
-    offset: z.number().int(),
+    next_cursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page'),
   }),
 );
 
@@ -124,7 +124,11 @@ export const remoteCommandOperations: readonly Operation[] = [
     auth: 'user',
     params: uuidParams('id'),
     query: pageQuery,
-    responses: { 200: json('A page of commands', commandPageResponse), 404: gatewayNotFound },
+    responses: {
+      200: json('A page of commands', commandPageResponse),
+      400: error('validation_error (details.issues; offset is not supported), or invalid_cursor'),
+      404: gatewayNotFound,
+    },
   },
   {
     method: 'get',

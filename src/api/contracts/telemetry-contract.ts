@@ -19,9 +19,9 @@ const sessionPageResponse = component(
         frames_out: z.number().int(),
       }),
     ),
-    total: z.number().int(),
+    total: z.number().int().describe('How many there are in all'),
     limit: z.number().int(),
-    offset: z.number().int(),
+    next_cursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page'),
   }),
 );
 const deviceStatesResponse = component(
@@ -54,7 +54,11 @@ export const telemetryOperations: readonly Operation[] = [
     auth: 'user',
     params: uuidParams('id'),
     query: pageQuery,
-    responses: { 200: json('A page of sessions', sessionPageResponse), 404: gatewayNotFound },
+    responses: {
+      200: json('A page of sessions', sessionPageResponse),
+      400: error('validation_error (details.issues; offset is not supported), or invalid_cursor'),
+      404: gatewayNotFound,
+    },
   },
   {
     method: 'get',

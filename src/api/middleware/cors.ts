@@ -4,7 +4,7 @@ import type { Context, Next } from 'koa';
 const ALLOWED_HEADERS = 'Authorization, Content-Type, Idempotency-Key, X-Request-Id, X-Correlation-Id';
 const ALLOWED_METHODS = 'GET, POST, PUT, PATCH, DELETE';
 /** Response headers a browser client may read besides the CORS-safelisted ones. */
-const EXPOSED_HEADERS = 'Location, Retry-After, X-Request-Id';
+const EXPOSED_HEADERS = 'Link, Location, Retry-After, X-Next-Cursor, X-Request-Id';
 const PREFLIGHT_MAX_AGE_S = 600;
 
 /**

@@ -4,6 +4,7 @@ import type { ApiDependencies } from '../api-dependencies.ts';
 import { HttpError } from '../http-error.ts';
 import { requireUser } from '../middleware/authenticate.ts';
 import { commandContext } from '../middleware/request-context.ts';
+import { linkNextPage, pageOf } from '../pagination.ts';
 import { uuidParam } from '../path-params.ts';
 import { validate } from '../validation.ts';
 import { gatewayBody, provisionedBody } from './gateway-body.ts';
@@ -39,8 +40,12 @@ export function gatewayRoutes(deps: ApiDependencies): Router {
     ctx.body = provisionedBody(provisioned);
   });
 
+  // Always paged (default 50); the body stays the array it always was, the next page is in the Link header.
   router.get('/', async (ctx: Context) => {
-    ctx.body = (await deps.gatewayViews.visibleTo(userOf(ctx))).map(gatewayBody);
+    const page = pageOf(ctx.query);
+    const { items, next } = await deps.gatewayViews.pageVisibleTo(userOf(ctx), page);
+    linkNextPage(ctx, page, next);
+    ctx.body = items.map(gatewayBody);
   });
 
   router.get('/:id', async (ctx: Context) => {

@@ -6,6 +6,7 @@ import { HttpError } from '../http-error.ts';
 import { answerPending } from './pending-answer.ts';
 import { requireUser } from '../middleware/authenticate.ts';
 import { commandContext } from '../middleware/request-context.ts';
+import { asksForPage, linkNextPage, pageOf } from '../pagination.ts';
 import { uuidParam } from '../path-params.ts';
 import { validate } from '../validation.ts';
 import { renameHomeBody, type HomeResponse } from '../contracts/home-contract.ts';
@@ -32,8 +33,18 @@ export function homeRoutes(deps: ApiDependencies): Router {
     return homeBody(row);
   };
 
+  // The mobile app may read this list whole as an array: it is paged only when asked (`limit` or `cursor`), and
+  // then the body is still an array, the next page in the Link header.
   router.get('/', async (ctx: Context) => {
-    ctx.body = (await deps.memberships.homesOf(ctx.state.userId as string)).map(homeBody);
+    const userId = ctx.state.userId as string;
+    if (!asksForPage(ctx.query)) {
+      ctx.body = (await deps.memberships.homesOf(userId)).map(homeBody);
+      return;
+    }
+    const page = pageOf(ctx.query);
+    const { items, next } = await deps.memberships.homePage(userId, page);
+    linkNextPage(ctx, page, next);
+    ctx.body = items.map(homeBody);
   });
 
   router.get('/:home_id', async (ctx: Context) => {

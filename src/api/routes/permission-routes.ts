@@ -6,6 +6,7 @@ import type { ApiDependencies } from '../api-dependencies.ts';
 import { HttpError } from '../http-error.ts';
 import { requireUser } from '../middleware/authenticate.ts';
 import { commandContext } from '../middleware/request-context.ts';
+import { linkNextPage, pageOf } from '../pagination.ts';
 import { uuidParam } from '../path-params.ts';
 import { validate } from '../validation.ts';
 import { answerPending } from './pending-answer.ts';
@@ -45,7 +46,10 @@ export function permissionRoutes(deps: ApiDependencies): Router {
   router.get('/', async (ctx: Context) => {
     const homeId = uuidParam(ctx.params, 'home_id');
     requirePermission(await deps.memberships.roleOf(homeId, userOf(ctx)), 'permission.list', 'home_not_found', 'home');
-    ctx.body = (await deps.memberships.permissionsOf(homeId)).map(permissionBody);
+    const page = pageOf(ctx.query);
+    const { items, next } = await deps.memberships.permissionPage(homeId, page);
+    linkNextPage(ctx, page, next);
+    ctx.body = items.map(permissionBody);
   });
 
   router.post('/', async (ctx: Context) => {

@@ -5,7 +5,7 @@ import { findRemoteCommand } from '../../commands/remote-control/find-remote-com
 import type { ApiDependencies } from '../api-dependencies.ts';
 import { HttpError } from '../http-error.ts';
 import { requireUser } from '../middleware/authenticate.ts';
-import { pageOf } from '../pagination.ts';
+import { cursorOf, pageOf } from '../pagination.ts';
 import { uuidParam } from '../path-params.ts';
 import { validate } from '../validation.ts';
 import { commandRowBody, commandStateBody, historyEntry } from './remote-command-body.ts';
@@ -68,8 +68,8 @@ export function remoteCommandRoutes(deps: ApiDependencies): Router {
     const gateway = await deps.gatewayViews.byIdVisibleTo(gatewayId, userOf(ctx));
     if (!gateway) throw gatewayNotFound();
     const page = pageOf(ctx.query);
-    const { items, total } = await deps.remoteCommandViews.recentOfGateway(gatewayId, page);
-    ctx.body = { items: items.map(commandRowBody), total, ...page };
+    const { items, next, total } = await deps.remoteCommandViews.recentOfGateway(gatewayId, page);
+    ctx.body = { items: items.map(commandRowBody), total, limit: page.limit, next_cursor: cursorOf(next) };
   });
 
   router.get('/api/commands/:id', async (ctx: Context) => {

@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import type { ApiDependencies } from '../api-dependencies.ts';
 import { HttpError } from '../http-error.ts';
 import { requireUser } from '../middleware/authenticate.ts';
-import { pageOf } from '../pagination.ts';
+import { cursorOf, pageOf } from '../pagination.ts';
 import { isoOrNull, uuidParam } from '../path-params.ts';
 import type {
   DeviceStatesResponse,
@@ -28,7 +28,7 @@ export function telemetryRoutes(deps: ApiDependencies): Router {
   router.get('/api/gateways/:id/sessions', async (ctx: Context) => {
     const gateway = await visibleGateway(ctx);
     const page = pageOf(ctx.query);
-    const { items, total } = await deps.bridgeViews.sessions(gateway.id, page);
+    const { items, next, total } = await deps.bridgeViews.sessions(gateway.id, page);
     ctx.body = {
       items: items.map((row) => ({
         session_id: row.session_id,
@@ -40,7 +40,8 @@ export function telemetryRoutes(deps: ApiDependencies): Router {
         frames_out: row.frames_out,
       })),
       total,
-      ...page,
+      limit: page.limit,
+      next_cursor: cursorOf(next),
     } satisfies SessionPageResponse;
   });
 

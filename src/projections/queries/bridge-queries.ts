@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { pageBy, pageOfRows, type Page, type PageRequest } from './keyset-page.ts';
 
 export interface SessionRow {
   session_id: string;
@@ -20,31 +21,23 @@ export interface PresenceRow {
 export class BridgeQueries {
   constructor(private readonly knex: Knex) {}
 
-  async sessions(
-    gatewayId: string,
-    page: { limit: number; offset: number },
-  ): Promise<{ items: SessionRow[]; total: number }> {
-    const [items, count] = await Promise.all([
-      this.knex('bridge_sessions')
-        .select<SessionRow[]>(
-          'session_id',
-          'started_at',
-          'ended_at',
-          'close_reason',
-          'remote_address',
-          'frames_in',
-          'frames_out',
-        )
-        .where({ gateway_id: gatewayId })
-        .orderBy('started_at', 'desc')
-        .limit(page.limit)
-        .offset(page.offset),
+  /** A page of the gateway's sessions, newest first, and how many it has had in all. */
+  async sessions(gatewayId: string, page: PageRequest): Promise<Page<SessionRow> & { total: number }> {
+    const [rows, count] = await Promise.all([
+      pageBy(
+        this.knex,
+        this.knex('bridge_sessions')
+          .select('session_id', 'started_at', 'ended_at', 'close_reason', 'remote_address', 'frames_in', 'frames_out')
+          .where({ gateway_id: gatewayId }),
+        { at: 'bridge_sessions.started_at', id: 'bridge_sessions.session_id', order: 'desc' },
+        page,
+      ),
       this.knex('bridge_sessions')
         .where({ gateway_id: gatewayId })
         .count<{ count: string | number }[]>('* as count')
         .first(),
     ]);
-    return { items, total: Number(count?.count ?? 0) };
+    return { ...pageOfRows<SessionRow>(rows, page, (row) => row.session_id), total: Number(count?.count ?? 0) };
   }
 
   /** Sessions this node left open (it crashed or was killed): closed at start-up with `server_restart`. */

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Role } from '../../domain/homes/roles.ts';
+import { pageBy, pageOfRows, type Keyset, type Page, type PageRequest } from './keyset-page.ts';
 
 export interface GatewayRow {
   id: string;
@@ -13,12 +14,20 @@ export interface GatewayRow {
   revoked_at: Date | null;
 }
 
+const GATEWAY_ORDER: Keyset = { at: 'gateways.created_at', id: 'gateways.id', order: 'asc' };
+
 /** Gateways the caller can see: those of homes they are a member of, never deleted ones. */
 export class GatewayQueries {
   constructor(private readonly knex: Knex) {}
 
   async visibleTo(userId: string): Promise<GatewayRow[]> {
     return this.visible(userId).orderBy([{ column: 'gateways.created_at' }, { column: 'gateways.id' }]);
+  }
+
+  /** One page of `visibleTo`, in the same order (oldest first). */
+  async pageVisibleTo(userId: string, page: PageRequest): Promise<Page<GatewayRow & { role: Role }>> {
+    const rows = await pageBy(this.knex, this.visible(userId), GATEWAY_ORDER, page);
+    return pageOfRows(rows, page, (row) => row.id);
   }
 
   /** The gateway and the caller's role in its home, or null when it does not exist for them. */

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import type { Role } from '../../domain/homes/roles.ts';
+import { pageBy, pageOfRows, type Keyset, type Page, type PageRequest } from './keyset-page.ts';
 
 export interface PermissionRow {
   user_id: string;
@@ -19,6 +20,9 @@ export interface HomeRow {
   role: Role;
 }
 
+const HOME_ORDER: Keyset = { at: 'homes.created_at', id: 'homes.id', order: 'asc' };
+const MEMBER_ORDER: Keyset = { at: 'memberships.granted_at', id: 'memberships.user_id', order: 'asc' };
+
 /** Homes and memberships, always seen through the caller's membership (tenant isolation lives in the SQL). */
 export class MembershipQueries {
   constructor(private readonly knex: Knex) {}
@@ -34,10 +38,21 @@ export class MembershipQueries {
   }
 
   async homesOf(userId: string, homeId?: string): Promise<HomeRow[]> {
-    const query = this.knex('homes')
+    const query = this.homes(userId).orderBy([{ column: 'homes.created_at' }, { column: 'homes.id' }]);
+    if (homeId !== undefined) query.where('homes.id', homeId);
+    return query;
+  }
+
+  /** One page of `homesOf`, in the same order (oldest first). */
+  async homePage(userId: string, page: PageRequest): Promise<Page<HomeRow>> {
+    const rows = await pageBy(this.knex, this.homes(userId), HOME_ORDER, page);
+    return pageOfRows(rows, page, (row) => row.id);
+  }
+
+  private homes(userId: string) {
+    return this.knex('homes')
       .join('memberships', 'memberships.home_id', 'homes.id')
       .where('memberships.user_id', userId)
-      .orderBy([{ column: 'homes.created_at' }, { column: 'homes.id' }])
       .select(
         'homes.id',
         'homes.name',
@@ -46,12 +61,18 @@ export class MembershipQueries {
         'homes.created_at',
         'memberships.role',
       );
-    if (homeId !== undefined) query.where('homes.id', homeId);
-    return query;
   }
 
   async permissionsOf(homeId: string): Promise<PermissionRow[]> {
-    return this.permissions().where('memberships.home_id', homeId);
+    return this.permissions()
+      .where('memberships.home_id', homeId)
+      .orderBy([{ column: 'memberships.granted_at' }, { column: 'memberships.user_id' }]);
+  }
+
+  /** One page of `permissionsOf`, in the same order (earliest grant first). */
+  async permissionPage(homeId: string, page: PageRequest): Promise<Page<PermissionRow>> {
+    const rows = await pageBy(this.knex, this.permissions().where('memberships.home_id', homeId), MEMBER_ORDER, page);
+    return pageOfRows(rows, page, (row) => row.user_id);
   }
 
   async permission(homeId: string, userId: string): Promise<PermissionRow | null> {
@@ -63,7 +84,6 @@ export class MembershipQueries {
   private permissions() {
     return this.knex('memberships')
       .leftJoin('users', 'users.id', 'memberships.user_id')
-      .orderBy([{ column: 'memberships.granted_at' }, { column: 'memberships.user_id' }])
       .select(
         'memberships.user_id',
         'users.email',

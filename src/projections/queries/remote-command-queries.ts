@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { pageBy, pageOfRows, type Page, type PageRequest } from './keyset-page.ts';
 
 export interface RemoteCommandRow {
   id: string;
@@ -36,25 +37,22 @@ function normalise(row: RemoteCommandRow): RemoteCommandRow {
 export class RemoteCommandQueries {
   constructor(private readonly knex: Knex) {}
 
-  async recentOfGateway(
-    gatewayId: string,
-    page: { limit: number; offset: number },
-  ): Promise<{ items: RemoteCommandRow[]; total: number }> {
-    const [items, count] = await Promise.all([
-      this.knex<RemoteCommandRow>('remote_commands')
-        .where({ gateway_id: gatewayId })
-        .orderBy([
-          { column: 'issued_at', order: 'desc' },
-          { column: 'id', order: 'desc' },
-        ])
-        .limit(page.limit)
-        .offset(page.offset),
+  /** A page of the gateway's commands, newest first, and how many it has in all. */
+  async recentOfGateway(gatewayId: string, page: PageRequest): Promise<Page<RemoteCommandRow> & { total: number }> {
+    const [rows, count] = await Promise.all([
+      pageBy(
+        this.knex,
+        this.knex('remote_commands').select('remote_commands.*').where({ gateway_id: gatewayId }),
+        { at: 'remote_commands.issued_at', id: 'remote_commands.id', order: 'desc' },
+        page,
+      ),
       this.knex('remote_commands')
         .where({ gateway_id: gatewayId })
         .count<{ count: string | number }[]>('* as count')
         .first(),
     ]);
-    return { items: items.map(normalise), total: Number(count?.count ?? 0) };
+    const { items, next } = pageOfRows<RemoteCommandRow>(rows, page, (row) => row.id);
+    return { items: items.map(normalise), next, total: Number(count?.count ?? 0) };
   }
 
   /** Commands waiting for this gateway (never sent, or sent on a session that ended unacked), oldest first. */
