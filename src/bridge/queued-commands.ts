@@ -6,6 +6,7 @@ import type { RecordedEvent } from '../eventstore/port.ts';
 
 /** Events after which a command still waits for its gateway (sent again on the next session while unacked). */
 const UNFINISHED_TYPES = ['RemoteCommandIssued', 'RemoteCommandDispatched'] as const;
+const UNFINISHED = new Set<string>(UNFINISHED_TYPES);
 const FINISHED_TYPES = new Set<string>(REMOTE_COMMAND_OUTCOME_TYPES);
 
 /** The events the relay's subscription follows to keep its view of the queues. */
@@ -32,7 +33,7 @@ export class QueuedCommands {
     const data = event.data as { command_id?: unknown; gateway_id?: unknown };
     if (typeof data.command_id !== 'string' || typeof data.gateway_id !== 'string') return;
     if (FINISHED_TYPES.has(event.type)) this.remove(data.gateway_id, data.command_id);
-    else this.add(data.gateway_id, data.command_id);
+    else if (UNFINISHED.has(event.type)) this.add(data.gateway_id, data.command_id);
   }
 
   /** The gateway's unfinished commands, oldest first (empty for most). */
