@@ -1,7 +1,9 @@
 import { LRUCache } from 'lru-cache';
 import { follow, type Following } from '../eventstore/follow.ts';
-import type { EventStore, RecordedEvent } from '../eventstore/port.ts';
+import type { EventStore, Position, RecordedEvent } from '../eventstore/port.ts';
+import { hasReached } from '../eventstore/position.ts';
 import type { Logger } from '../logger.ts';
+import type { SessionCloseReason } from '../domain/bridge/telemetry-events.ts';
 import type { GatewaySession } from './gateway-session.ts';
 
 /** Events after which a live session's credentials are no longer valid. */
@@ -13,6 +15,8 @@ const FOLLOWED_EVENTS = [...CREDENTIAL_ENDING_EVENTS, 'BridgeSessionOpened', 'De
  * arrive between a handshake's credential check and its session being registered (milliseconds).
  */
 const REMEMBERED_REVOCATIONS = 10_000;
+/** How long a session admitted on a cached credential check waits for the follower before it is sent away. */
+const ADMISSION_TIMEOUT_MS = 10_000;
 
 /** The sessions of this process, as the follower needs them. */
 export interface LiveSessions {
@@ -31,11 +35,17 @@ export class CredentialFollower {
   /** Per gateway, the revision of the latest revocation/rotation/deletion seen (bounded, least recent out). */
   private readonly credentialsEndedAt = new LRUCache<string, number>({ max: REMEMBERED_REVOCATIONS });
   private following: Following | null = null;
+  /** Position of the last event delivered to this follower. */
+  private delivered: Position | null = null;
+  /** Sessions waiting for the follower to pass a position (their own BridgeSessionOpened), oldest first. */
+  private waiters: Array<{ position: Position; done: (reached: boolean) => void }> = [];
 
   constructor(
     private readonly store: EventStore,
     private readonly sessions: LiveSessions,
     private readonly logger: Logger,
+    /** Told of every gateway whose credentials ended (the credential cache forgets it). */
+    private readonly onCredentialsEnded: (gatewayId: string) => void = () => {},
   ) {}
 
   /** Starts at the head of the log; after a failure it resumes from its cursor (see follow.ts). */
@@ -49,6 +59,53 @@ export class CredentialFollower {
 
   stop(): void {
     this.following?.stop();
+    for (const waiter of this.waiters.splice(0)) waiter.done(false);
+  }
+
+  /** Whether the gateway's credentials ended (as far as this follower has seen) after `revision`. */
+  endedAfter(gatewayId: string, revision: number): boolean {
+    const endedAt = this.credentialsEndedAt.peek(gatewayId);
+    return endedAt !== undefined && endedAt > revision;
+  }
+
+  /**
+   * For a session admitted on a cached credential check: null once the follower has passed the session's own
+   * `BridgeSessionOpened` at `openedAt` — it has then seen every revocation committed before the gateway
+   * connected — and the credentials did not end since the check; else why the session must go.
+   */
+  async admission(session: GatewaySession, openedAt: Position): Promise<SessionCloseReason | null> {
+    if (!(await this.reached(openedAt))) return 'server_restart';
+    return this.credentialsEnded(session) ? 'revoked' : null;
+  }
+
+  private reached(position: Position): Promise<boolean> {
+    if (hasReached(this.delivered, position)) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((waiter) => waiter !== entry);
+        resolve(false);
+      }, ADMISSION_TIMEOUT_MS);
+      const entry = {
+        position,
+        done: (reached: boolean) => {
+          clearTimeout(timer);
+          resolve(reached);
+        },
+      };
+      this.waiters.push(entry);
+    });
+  }
+
+  /** Wakes the sessions whose position the follower has now passed. */
+  private release(position: Position): void {
+    this.delivered = position;
+    if (this.waiters.length === 0) return;
+    const waiting: typeof this.waiters = [];
+    for (const waiter of this.waiters) {
+      if (hasReached(position, waiter.position)) waiter.done(true);
+      else waiting.push(waiter);
+    }
+    this.waiters = waiting;
   }
 
   /**
@@ -57,11 +114,16 @@ export class CredentialFollower {
    * before the session in the log, yet after what was checked.
    */
   credentialsEnded(session: GatewaySession): boolean {
-    const endedAt = this.credentialsEndedAt.peek(session.gatewayId);
-    return endedAt !== undefined && endedAt > session.origin.credentialsRevision;
+    return this.endedAfter(session.gatewayId, session.origin.credentialsRevision);
   }
 
   private onEvent(event: RecordedEvent): void {
+    this.handle(event);
+    // After the event is handled: a session waiting for this position sees its revocation.
+    this.release(event.position);
+  }
+
+  private handle(event: RecordedEvent): void {
     const data = event.data as { gateway_id?: string; session_id?: string; request_id?: string };
     if (!data.gateway_id) return;
     if (event.type === 'DeviceInventoryRequested') {
@@ -70,6 +132,7 @@ export class CredentialFollower {
     }
     if (CREDENTIAL_ENDING_EVENTS.has(event.type)) {
       this.rememberCredentialsEnded(data.gateway_id, event.revision);
+      this.onCredentialsEnded(data.gateway_id);
       const session = this.sessions.registered(data.gateway_id);
       if (session && this.credentialsEnded(session)) void session.close('revoked');
       return;
