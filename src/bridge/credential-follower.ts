@@ -1,7 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import { follow, type Following } from '../eventstore/follow.ts';
-import type { EventStore, Position, RecordedEvent } from '../eventstore/port.ts';
-import { hasReached } from '../eventstore/position.ts';
+import type { EventStore, RecordedEvent } from '../eventstore/port.ts';
 import type { Logger } from '../logger.ts';
 import type { SessionCloseReason } from '../domain/bridge/telemetry-events.ts';
 import type { GatewaySession } from './gateway-session.ts';
@@ -35,10 +34,10 @@ export class CredentialFollower {
   /** Per gateway, the revision of the latest revocation/rotation/deletion seen (bounded, least recent out). */
   private readonly credentialsEndedAt = new LRUCache<string, number>({ max: REMEMBERED_REVOCATIONS });
   private following: Following | null = null;
-  /** Position of the last event delivered to this follower. */
-  private delivered: Position | null = null;
-  /** Sessions waiting for the follower to pass a position (their own BridgeSessionOpened), oldest first. */
-  private waiters: Array<{ position: Position; done: (reached: boolean) => void }> = [];
+  /** Sessions whose `BridgeSessionOpened` this follower delivered lately (bounded): an admission may come after. */
+  private readonly seenOpened = new LRUCache<string, true>({ max: REMEMBERED_REVOCATIONS });
+  /** Sessions waiting for the follower to deliver their own `BridgeSessionOpened`, by session id. */
+  private readonly waiters = new Map<string, (reached: boolean) => void>();
 
   constructor(
     private readonly store: EventStore,
@@ -59,7 +58,8 @@ export class CredentialFollower {
 
   stop(): void {
     this.following?.stop();
-    for (const waiter of this.waiters.splice(0)) waiter.done(false);
+    for (const done of this.waiters.values()) done(false);
+    this.waiters.clear();
   }
 
   /** Whether the gateway's credentials ended (as far as this follower has seen) after `revision`. */
@@ -69,43 +69,36 @@ export class CredentialFollower {
   }
 
   /**
-   * For a session admitted on a cached credential check: null once the follower has passed the session's own
-   * `BridgeSessionOpened` at `openedAt` — it has then seen every revocation committed before the gateway
+   * For a session admitted on a cached credential check: null once the follower has delivered the session's own
+   * `BridgeSessionOpened` — in log order, so it has then seen every revocation committed before the gateway
    * connected — and the credentials did not end since the check; else why the session must go.
    */
-  async admission(session: GatewaySession, openedAt: Position): Promise<SessionCloseReason | null> {
-    if (!(await this.reached(openedAt))) return 'server_restart';
+  async admission(session: GatewaySession): Promise<SessionCloseReason | null> {
+    if (!(await this.openedSeen(session.sessionId))) return 'server_restart';
     return this.credentialsEnded(session) ? 'revoked' : null;
   }
 
-  private reached(position: Position): Promise<boolean> {
-    if (hasReached(this.delivered, position)) return Promise.resolve(true);
+  private openedSeen(sessionId: string): Promise<boolean> {
+    if (this.seenOpened.has(sessionId)) return Promise.resolve(true);
     return new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((waiter) => waiter !== entry);
+        this.waiters.delete(sessionId);
         resolve(false);
       }, ADMISSION_TIMEOUT_MS);
-      const entry = {
-        position,
-        done: (reached: boolean) => {
-          clearTimeout(timer);
-          resolve(reached);
-        },
-      };
-      this.waiters.push(entry);
+      this.waiters.set(sessionId, (seen) => {
+        clearTimeout(timer);
+        resolve(seen);
+      });
     });
   }
 
-  /** Wakes the sessions whose position the follower has now passed. */
-  private release(position: Position): void {
-    this.delivered = position;
-    if (this.waiters.length === 0) return;
-    const waiting: typeof this.waiters = [];
-    for (const waiter of this.waiters) {
-      if (hasReached(position, waiter.position)) waiter.done(true);
-      else waiting.push(waiter);
-    }
-    this.waiters = waiting;
+  /** The follower delivered a session's `BridgeSessionOpened`: a session waiting for it may be greeted. */
+  private sawOpened(sessionId: string): void {
+    this.seenOpened.set(sessionId, true);
+    const done = this.waiters.get(sessionId);
+    if (!done) return;
+    this.waiters.delete(sessionId);
+    done(true);
   }
 
   /**
@@ -118,12 +111,6 @@ export class CredentialFollower {
   }
 
   private onEvent(event: RecordedEvent): void {
-    this.handle(event);
-    // After the event is handled: a session waiting for this position sees its revocation.
-    this.release(event.position);
-  }
-
-  private handle(event: RecordedEvent): void {
     const data = event.data as { gateway_id?: string; session_id?: string; request_id?: string };
     if (!data.gateway_id) return;
     if (event.type === 'DeviceInventoryRequested') {
@@ -137,6 +124,7 @@ export class CredentialFollower {
       if (session && this.credentialsEnded(session)) void session.close('revoked');
       return;
     }
+    if (data.session_id) this.sawOpened(data.session_id);
     this.replaceOlderSession(data.gateway_id, data.session_id, event.position);
   }
 

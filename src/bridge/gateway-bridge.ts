@@ -82,7 +82,7 @@ export class GatewayBridge {
       return;
     }
     // A cached check may predate a revocation the follower has not seen yet: greet only once it has caught up.
-    await session.start(gateway.cached ? (openedAt) => this.follower.admission(session, openedAt) : undefined);
+    await session.start(gateway.cached ? () => this.follower.admission(session) : undefined);
     if (session.isOpen && this.sessions.get(gateway.gatewayId) === session) this.sessionReadyHandler(session);
   }
 

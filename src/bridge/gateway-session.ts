@@ -109,7 +109,7 @@ export class GatewaySession {
    * Records the session, greets the gateway, and starts listening. `admit`, when given, decides once the session
    * is recorded whether it may be greeted (null) or must close, and why.
    */
-  async start(admit?: (openedAt: Position) => Promise<SessionCloseReason | null>): Promise<void> {
+  async start(admit?: () => Promise<SessionCloseReason | null>): Promise<void> {
     this.socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     this.socket.on('close', (code) => void this.close(code === 1009 ? 'frame_too_large' : 'client_closed', null));
     this.socket.on('error', (error) =>
@@ -117,8 +117,8 @@ export class GatewaySession {
     );
     let refused: SessionCloseReason | null = null;
     try {
-      const openedAt = await this.opened;
-      refused = admit ? await admit(openedAt) : null;
+      await this.opened;
+      refused = admit ? await admit() : null;
     } catch (error) {
       this.logger.error({ err: error, gateway_id: this.gatewayId }, 'could not record the bridge session; closing it');
       this.socket.close(1011, 'session could not be recorded');
