@@ -20,7 +20,9 @@
  *   knobs: BENCH_SESSIONS (2000; PGlite 500), BENCH_STORM_GATEWAYS (2000; PGlite 500), BENCH_STATE_GATEWAYS (200),
  *          BENCH_STATE_WINDOW (16),
  *          BENCH_STATE_SECONDS (10), BENCH_RUNS (3), BENCH_SCENARIOS (idle,storm,state), BENCH_CONNECT_CONCURRENCY (200),
- *          BENCH_QUERY_STATS=1 (statements per scenario, by shape)
+ *          BENCH_QUERY_STATS=1 (statements per scenario, by shape),
+ *          BENCH_STORM_PROFILE=<prefix> (a CPU profile of this process — the server — during each storm, written to
+ *          <prefix>-<store>-<time>.cpuprofile)
  */
 import { execSync, fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -29,6 +31,7 @@ import path from 'node:path';
 import type { ClientCommand, ClientReply } from './support/bridge-clients.ts';
 import { quickBench, recordRow } from './support/bench-report.ts';
 import { benchTargets, fmt, median, startBenchServer, type BenchTarget } from './support/bench-server.ts';
+import { profiled } from './support/cpu-profile.ts';
 import { provisionGateways } from './support/provision-gateways.ts';
 
 /** PGlite (single-threaded, in this process) connects ~20 gateways/s here: smaller defaults keep a run in minutes. */
@@ -43,6 +46,7 @@ const STATE_SECONDS = Number(process.env.BENCH_STATE_SECONDS ?? (quickBench ? 3 
 const RUNS = Number(process.env.BENCH_RUNS ?? (quickBench ? 1 : 3));
 const CONNECT_CONCURRENCY = Number(process.env.BENCH_CONNECT_CONCURRENCY ?? 200);
 const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'idle,storm,state').split(','));
+const STORM_PROFILE = process.env.BENCH_STORM_PROFILE;
 /** Prints the statements each scenario sent to the read-model database (the event store's too when it is the same). */
 const QUERY_STATS = process.env.BENCH_QUERY_STATS === '1';
 
@@ -189,7 +193,10 @@ async function runOnce(target: BenchTarget): Promise<RunResult> {
         connected = STORM;
       }
       statements.clear();
-      const reply = await ask(child, { cmd: 'storm' });
+      const storm = () => ask(child, { cmd: 'storm' });
+      const reply = STORM_PROFILE
+        ? await profiled(`${STORM_PROFILE}-${target}-${Date.now()}.cpuprofile`, storm)
+        : await storm();
       if (reply.cmd !== 'storm') throw new Error('unexpected reply');
       result.stormMs = reply.ms;
       result.stormRetries = reply.retries;

@@ -13,6 +13,7 @@ import type { RemoteCommandQueries } from '../projections/queries/remote-command
 import type { GatewayBridge } from './gateway-bridge.ts';
 import type { GatewaySession } from './gateway-session.ts';
 import type { InboundAckFrame } from './protocol/index.ts';
+import { QUEUE_EVENT_TYPES, QueuedCommands } from './queued-commands.ts';
 import { RecentDispatches } from './recent-dispatches.ts';
 
 export interface CommandRelayOptions {
@@ -22,14 +23,15 @@ export interface CommandRelayOptions {
   store: EventStore;
   nodeId: string;
   logger: Logger;
-  /** Resolves once this process's read models include everything in the log now (before reading the queue). */
-  readModelCaughtUp: () => Promise<void>;
+  /** Whether this process's read models came to include everything in the log now (false: not in time). */
+  readModelCaughtUp: () => Promise<boolean>;
 }
 
 /**
  * Carries remote commands to the gateways this process holds, whichever process issued them:
  * - follows `RemoteCommandIssued` from every process and dispatches those for local sessions;
- * - on a gateway's (re)connect, delivers its waiting commands in the order they were issued;
+ * - keeps, from the same subscription, which commands wait for each gateway (QueuedCommands), so a (re)connect
+ *   costs no query at all unless the gateway has commands waiting — which it then delivers in issue order;
  * - records the gateway's acks (either dialect, already normalised by the protocol module).
  * Every send is preceded by the `RemoteCommandDispatched` append (the lock), so triggers never double-send.
  */
@@ -38,28 +40,43 @@ export class CommandRelay {
   /** Per gateway: deliveries run one after another, so queued commands go out in order. */
   private readonly lanes = new Map<string, Promise<void>>();
   private readonly recent = new RecentDispatches();
+  /** Null until the start-up snapshot is taken (the read model did not catch up in time): connects then ask it. */
+  private queued: QueuedCommands | null = null;
 
   constructor(private readonly options: CommandRelayOptions) {
     options.bridge.onCommandAck((session, requestId, frame) => this.onAck(session, requestId, frame));
     options.bridge.onSessionReady((session) => this.deliverQueued(session));
   }
 
+  /**
+   * The queue view is the read model as of at least `head` (one query, here), then the log followed from `head`:
+   * events both include are applied again, which leaves a command where its latest event puts it.
+   */
   async start(): Promise<void> {
     const head = await this.options.store.headPosition();
+    if (await this.options.readModelCaughtUp()) {
+      const queued = new QueuedCommands();
+      queued.load(await this.options.queries.unfinished());
+      this.queued = queued;
+    } else {
+      this.options.logger.warn('remote-command read model behind at start: reconnects look up their queues');
+    }
     this.following = follow(
       this.options.store,
-      { eventTypes: ['RemoteCommandIssued'] },
+      { eventTypes: QUEUE_EVENT_TYPES },
       head,
-      (event) => this.onIssued(event),
-      {
-        name: 'command-relay',
-        logger: this.options.logger,
-      },
+      (event) => this.onEvent(event),
+      { name: 'command-relay', logger: this.options.logger },
     );
   }
 
   stop(): void {
     this.following?.stop();
+  }
+
+  private onEvent(event: RecordedEvent): void {
+    this.queued?.apply(event);
+    if (event.type === 'RemoteCommandIssued') this.onIssued(event);
   }
 
   private onIssued(event: RecordedEvent): void {
@@ -156,17 +173,27 @@ export class CommandRelay {
     });
   }
 
-  /** After the welcome: every command still waiting for this gateway, oldest first (expired ones are recorded as such). */
+  /**
+   * After the welcome: every command still waiting for this gateway, oldest first (expired ones are recorded as
+   * such). One issued just before, that the subscription has not brought yet, comes through `onIssued`: the
+   * session is open by then.
+   */
   private deliverQueued(session: GatewaySession): void {
+    const queued = this.queued?.of(session.gatewayId);
+    if (queued?.length === 0) return;
     this.enqueue(session.gatewayId, async () => {
-      await this.options.readModelCaughtUp();
-      const pending = await this.options.queries.pendingForGateway(session.gatewayId);
-      for (const { id } of pending) {
+      for (const id of queued ?? (await this.lookUpQueue(session.gatewayId))) {
         if (!session.isOpen) return;
         const known = await this.options.commands.load(id);
         if (known) await this.deliver(known);
       }
     });
+  }
+
+  /** Without the view: the read model, once it includes everything in the log now. */
+  private async lookUpQueue(gatewayId: string): Promise<string[]> {
+    await this.options.readModelCaughtUp();
+    return (await this.options.queries.pendingForGateway(gatewayId)).map(({ id }) => id);
   }
 
   private onAck(session: GatewaySession, requestId: string, frame: InboundAckFrame): boolean {

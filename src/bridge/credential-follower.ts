@@ -2,6 +2,7 @@ import { LRUCache } from 'lru-cache';
 import { follow, type Following } from '../eventstore/follow.ts';
 import type { EventStore, RecordedEvent } from '../eventstore/port.ts';
 import type { Logger } from '../logger.ts';
+import type { SessionCloseReason } from '../domain/bridge/telemetry-events.ts';
 import type { GatewaySession } from './gateway-session.ts';
 
 /** Events after which a live session's credentials are no longer valid. */
@@ -13,6 +14,8 @@ const FOLLOWED_EVENTS = [...CREDENTIAL_ENDING_EVENTS, 'BridgeSessionOpened', 'De
  * arrive between a handshake's credential check and its session being registered (milliseconds).
  */
 const REMEMBERED_REVOCATIONS = 10_000;
+/** How long a session admitted on a cached credential check waits for the follower before it is sent away. */
+const ADMISSION_TIMEOUT_MS = 10_000;
 
 /** The sessions of this process, as the follower needs them. */
 export interface LiveSessions {
@@ -31,11 +34,17 @@ export class CredentialFollower {
   /** Per gateway, the revision of the latest revocation/rotation/deletion seen (bounded, least recent out). */
   private readonly credentialsEndedAt = new LRUCache<string, number>({ max: REMEMBERED_REVOCATIONS });
   private following: Following | null = null;
+  /** Sessions whose `BridgeSessionOpened` this follower delivered lately (bounded): an admission may come after. */
+  private readonly seenOpened = new LRUCache<string, true>({ max: REMEMBERED_REVOCATIONS });
+  /** Sessions waiting for the follower to deliver their own `BridgeSessionOpened`, by session id. */
+  private readonly waiters = new Map<string, (reached: boolean) => void>();
 
   constructor(
     private readonly store: EventStore,
     private readonly sessions: LiveSessions,
     private readonly logger: Logger,
+    /** Told of every gateway whose credentials ended (the credential cache forgets it). */
+    private readonly onCredentialsEnded: (gatewayId: string) => void = () => {},
   ) {}
 
   /** Starts at the head of the log; after a failure it resumes from its cursor (see follow.ts). */
@@ -49,6 +58,47 @@ export class CredentialFollower {
 
   stop(): void {
     this.following?.stop();
+    for (const done of this.waiters.values()) done(false);
+    this.waiters.clear();
+  }
+
+  /** Whether the gateway's credentials ended (as far as this follower has seen) after `revision`. */
+  endedAfter(gatewayId: string, revision: number): boolean {
+    const endedAt = this.credentialsEndedAt.peek(gatewayId);
+    return endedAt !== undefined && endedAt > revision;
+  }
+
+  /**
+   * For a session admitted on a cached credential check: null once the follower has delivered the session's own
+   * `BridgeSessionOpened` — in log order, so it has then seen every revocation committed before the gateway
+   * connected — and the credentials did not end since the check; else why the session must go.
+   */
+  async admission(session: GatewaySession): Promise<SessionCloseReason | null> {
+    if (!(await this.openedSeen(session.sessionId))) return 'server_restart';
+    return this.credentialsEnded(session) ? 'revoked' : null;
+  }
+
+  private openedSeen(sessionId: string): Promise<boolean> {
+    if (this.seenOpened.has(sessionId)) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(sessionId);
+        resolve(false);
+      }, ADMISSION_TIMEOUT_MS);
+      this.waiters.set(sessionId, (seen) => {
+        clearTimeout(timer);
+        resolve(seen);
+      });
+    });
+  }
+
+  /** The follower delivered a session's `BridgeSessionOpened`: a session waiting for it may be greeted. */
+  private sawOpened(sessionId: string): void {
+    this.seenOpened.set(sessionId, true);
+    const done = this.waiters.get(sessionId);
+    if (!done) return;
+    this.waiters.delete(sessionId);
+    done(true);
   }
 
   /**
@@ -57,8 +107,7 @@ export class CredentialFollower {
    * before the session in the log, yet after what was checked.
    */
   credentialsEnded(session: GatewaySession): boolean {
-    const endedAt = this.credentialsEndedAt.peek(session.gatewayId);
-    return endedAt !== undefined && endedAt > session.origin.credentialsRevision;
+    return this.endedAfter(session.gatewayId, session.origin.credentialsRevision);
   }
 
   private onEvent(event: RecordedEvent): void {
@@ -70,10 +119,12 @@ export class CredentialFollower {
     }
     if (CREDENTIAL_ENDING_EVENTS.has(event.type)) {
       this.rememberCredentialsEnded(data.gateway_id, event.revision);
+      this.onCredentialsEnded(data.gateway_id);
       const session = this.sessions.registered(data.gateway_id);
       if (session && this.credentialsEnded(session)) void session.close('revoked');
       return;
     }
+    if (data.session_id) this.sawOpened(data.session_id);
     this.replaceOlderSession(data.gateway_id, data.session_id, event.position);
   }
 

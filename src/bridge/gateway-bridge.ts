@@ -4,6 +4,7 @@ import { NO_BRIDGE_METRICS, type BridgeMetrics } from './bridge-metrics.ts';
 import type { TelemetryWriter } from '../commands/bridge/telemetry-recorder.ts';
 import type { EventStore } from '../eventstore/port.ts';
 import type { Logger } from '../logger.ts';
+import { CredentialCache } from './credential-cache.ts';
 import { CredentialFollower } from './credential-follower.ts';
 import { FieldGatewaySession } from './field-gateway-session.ts';
 import type { GatewayAuthenticator } from './gateway-authenticator.ts';
@@ -43,12 +44,17 @@ export class GatewayBridge {
   private accepting = true;
 
   constructor(private readonly options: BridgeOptions) {
-    this.handshake = new GatewayHandshake(options);
+    // A reconnect reads no stream when the gateway's credentials are known and nothing ended them.
+    const credentials = new CredentialCache(options.authenticate, {
+      endedAfter: (gatewayId, revision) => this.follower.endedAfter(gatewayId, revision),
+    });
     this.follower = new CredentialFollower(
       options.store,
       { registered: (gatewayId) => this.sessions.get(gatewayId), open: (gatewayId) => this.sessionFor(gatewayId) },
       options.logger,
+      (gatewayId) => credentials.forget(gatewayId),
     );
+    this.handshake = new GatewayHandshake({ ...options, authenticate: credentials.authenticate });
   }
 
   /** ws `verifyClient`: refuses bad paths (404), throttled callers (429) and bad credentials (401) before upgrading. */
@@ -75,7 +81,8 @@ export class GatewayBridge {
       void session.close('revoked');
       return;
     }
-    await session.start();
+    // A cached check may predate a revocation the follower has not seen yet: greet only once it has caught up.
+    await session.start(gateway.cached ? () => this.follower.admission(session) : undefined);
     if (session.isOpen && this.sessions.get(gateway.gatewayId) === session) this.sessionReadyHandler(session);
   }
 

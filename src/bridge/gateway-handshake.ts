@@ -33,6 +33,8 @@ export interface AcceptedGateway {
   homeId: string;
   /** Revision of the gateway stream the credential check read. */
   revision: number;
+  /** The check answered from the cached view: the session is greeted only once the follower confirms it. */
+  cached?: boolean;
 }
 
 export interface HandshakeOptions {

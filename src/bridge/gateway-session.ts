@@ -106,15 +106,20 @@ export class GatewaySession {
     return this.closing === null;
   }
 
-  /** Records the session, greets the gateway, and starts listening. */
-  async start(): Promise<void> {
+  /**
+   * Records the session, greets the gateway, and starts listening. `admit`, when given, decides once the session
+   * is recorded whether it may be greeted (null) or must close, and why.
+   */
+  async start(admit?: () => Promise<SessionCloseReason | null>): Promise<void> {
     this.socket.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     this.socket.on('close', (code) => void this.close(code === 1009 ? 'frame_too_large' : 'client_closed', null));
     this.socket.on('error', (error) =>
       this.logger.warn({ err: error, session_id: this.sessionId }, 'bridge socket error'),
     );
+    let refused: SessionCloseReason | null = null;
     try {
       await this.opened;
+      refused = admit ? await admit() : null;
     } catch (error) {
       this.logger.error({ err: error, gateway_id: this.gatewayId }, 'could not record the bridge session; closing it');
       // An unavailable store is passing (1013 Try Again Later: reconnect after a backoff); anything else is ours.
@@ -123,6 +128,7 @@ export class GatewaySession {
       this.onClosed(this);
       return;
     }
+    if (refused !== null && !this.closing) void this.close(refused);
     // Closed while the session was being recorded (replaced, revoked): no welcome, no timers.
     if (this.closing) return;
     this.greet();

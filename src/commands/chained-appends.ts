@@ -4,7 +4,6 @@ import type { EventCatalogue } from '../domain/event-catalogue.ts';
 import { StreamNotFoundError, WrongExpectedVersionError } from '../eventstore/errors.ts';
 import { lastHashOf, linkEvents } from '../eventstore/hash-chain.ts';
 import type { EventStore, EventToAppend, RecordedEvent } from '../eventstore/port.ts';
-import type { StreamAppender } from './cross-stream-appender.ts';
 import { eventMetadata, type CommandContext } from './metadata.ts';
 import type { PersonalDataSealer } from './personal-data-sealer.ts';
 import type { AppendedTip, StreamTip } from './stream-tip.ts';
@@ -47,16 +46,9 @@ export class ChainedAppends {
    * Appends wherever the stream stands (expected revision "any"), for a writer that remembers where its last
    * append left the stream (`tip`, null when unknown): it links to that and appends with that exact revision,
    * skipping the read of the last event. When another writer got in between, the append fails on the revision and
-   * this reads the last event and tries again. Returns the new tip for the next call. `via` (a
-   * CrossStreamAppender) lets the append share a transaction with other streams' appends; each retry goes
-   * through it again.
+   * this reads the last event and tries again. Returns the new tip for the next call.
    */
-  async appendEachAfter(
-    stream: string,
-    entries: readonly EventEntry[],
-    tip: StreamTip | null,
-    via?: StreamAppender,
-  ): Promise<AppendedTip> {
+  async appendEachAfter(stream: string, entries: readonly EventEntry[], tip: StreamTip | null): Promise<AppendedTip> {
     const prepared = await this.prepare(entries);
     let known = tip;
     for (let attempt = 1; ; attempt++) {
@@ -65,9 +57,7 @@ export class ChainedAppends {
       const linked = linkEvents(at.lastHash, prepared);
       const expectedRevision = at.revision ?? 'no_stream';
       try {
-        const result = via
-          ? await via.append(stream, linked.events, expectedRevision)
-          : await this.store.appendToStream(stream, linked.events, { expectedRevision });
+        const result = await this.store.appendToStream(stream, linked.events, { expectedRevision });
         return { revision: result.nextExpectedRevision, lastHash: linked.last, position: result.position };
       } catch (error) {
         if (!(error instanceof WrongExpectedVersionError) || attempt >= MAX_CHAIN_ATTEMPTS) throw error;

@@ -7,7 +7,7 @@ import { NotificationListener } from '../eventstore/postgres/notification-listen
 import type { Logger } from '../logger.ts';
 import { CHECKPOINTS_TABLE } from './checkpoints.ts';
 import type { Projection } from './projection.ts';
-import { SharedRead } from './shared-read.ts';
+import { SharedRead } from '../eventstore/shared-read.ts';
 
 /** The channel an applier NOTIFYs (payload: the projection's name) when a batch and its checkpoint committed. */
 export const CHECKPOINT_NOTIFY_CHANNEL = 'projection_checkpoints';

@@ -9,7 +9,7 @@ import { HandshakeThrottle, handshakeThrottleSettings } from '../bridge/handshak
 import { LeaseGuardedTelemetry } from '../bridge/lease-guarded-telemetry.ts';
 import type { Config } from '../config.ts';
 import { REMOTE_COMMAND_EVENT_TYPES } from '../domain/remote-control/remote-command-events.ts';
-import { SharedHeadReader } from '../eventstore/shared-head-reader.ts';
+import { SharedRead } from '../eventstore/shared-read.ts';
 import type { LimiterBackend } from '../limits/limiter-backend.ts';
 import type { Logger } from '../logger.ts';
 import type { ProcessMetrics } from '../metrics/process-metrics.ts';
@@ -89,8 +89,9 @@ export async function startGatewaySide(parts: GatewaySideParts): Promise<Gateway
   parts.metrics?.bridge.watchSessions(() => bridge.openSessionsByDialect());
   await membership.join();
   await bridge.startFollowing();
-  // Every welcomed gateway asks for the head before its queued commands: shared reads keep a storm cheap.
-  const sharedHead = new SharedHeadReader(stores.eventStore);
+  // The relay's start-up snapshot waits for the read model to reach the head (and, only if that timed out, every
+  // welcomed gateway too): shared head reads keep a burst of them cheap.
+  const sharedHead = new SharedRead(() => stores.eventStore.headPosition());
   const relay = new CommandRelay({
     bridge,
     commands: parts.remoteCommands,
@@ -98,9 +99,7 @@ export async function startGatewaySide(parts: GatewaySideParts): Promise<Gateway
     store: stores.eventStore,
     nodeId,
     logger,
-    readModelCaughtUp: async () => {
-      await projections.waitFor(await sharedHead.read(), REMOTE_COMMAND_EVENT_TYPES, 5000);
-    },
+    readModelCaughtUp: async () => projections.waitFor(await sharedHead.get(), REMOTE_COMMAND_EVENT_TYPES, 5000),
   });
   await relay.start();
   const sweeper = new CommandSweeper(

@@ -7,7 +7,6 @@ import { StaffCommands } from '../commands/accounts/staff-commands.ts';
 import { TelemetryRecorder } from '../commands/bridge/telemetry-recorder.ts';
 import { ChainedAppends } from '../commands/chained-appends.ts';
 import { CompensationFailures } from '../commands/compensation-failures.ts';
-import { CrossStreamAppender } from '../commands/cross-stream-appender.ts';
 import { EventSourcedCommandHandler } from '../commands/event-sourced-command-handler.ts';
 import { GatewayAuthenticator } from '../commands/gateways/gateway-authenticator.ts';
 import { GatewayCommands } from '../commands/gateways/gateway-commands.ts';
@@ -89,11 +88,8 @@ export async function buildWriteSide({
     countOutcome(commandId, events, state);
   });
   await commandOutcomes.start();
-  // Many gateways' batches in flight at one moment share one multi-stream append (one transaction).
-  const recorder = new TelemetryRecorder(
-    new ChainedAppends(store, eventCatalogue, sealer),
-    new CrossStreamAppender(store),
-  );
+  // Many gateways' batches in flight at one moment share one transaction: the store's group commit.
+  const recorder = new TelemetryRecorder(new ChainedAppends(store, eventCatalogue, sealer));
   const gatewayAuthenticator = new GatewayAuthenticator(handler, digester);
   const staff = new StaffCommands(handler, gateways);
   const accountDeletion = new AccountDeletion(handler, hasher, homes, dataKeys, claims);

@@ -3,7 +3,6 @@ import type { TelemetryEvent } from '../../domain/bridge/telemetry-events.ts';
 import { telemetryStream } from '../../domain/bridge/telemetry-events.ts';
 import type { Position } from '../../eventstore/port.ts';
 import type { ChainedAppends } from '../chained-appends.ts';
-import type { StreamAppender } from '../cross-stream-appender.ts';
 import type { CommandContext } from '../metadata.ts';
 import type { StreamTip } from '../stream-tip.ts';
 
@@ -30,8 +29,8 @@ export interface TelemetryWriter {
  * Writes a gateway's telemetry (session open/close, device states, metadata) to its telemetry stream in order
  * of arrival. Events that arrive while an append is in flight are appended together next, one transaction for
  * many frames — this is what lets one process store thousands of state frames per second — and each caller
- * learns when its own event is durable (the bridge acks only then). Batches of different gateways are combined
- * further by the CrossStreamAppender, when one is given.
+ * learns when its own event is durable (the bridge acks only then). Batches of different gateways in flight at
+ * the same moment share a transaction too: the event store's group commit (src/eventstore/group-commit.ts).
  */
 export class TelemetryRecorder implements TelemetryWriter {
   private readonly queues = new Map<string, Pending[]>();
@@ -43,15 +42,7 @@ export class TelemetryRecorder implements TelemetryWriter {
    */
   private readonly tips = new LRUCache<string, StreamTip>({ max: MAX_TIPS });
 
-  /**
-   * `appender` (the process's CrossStreamAppender) puts every gateway's batch in flight at the same moment into one
-   * multi-stream append: a reconnect storm's session closes and opens, or many busy gateways' state frames, share
-   * transactions. Without it each gateway's batch is its own append.
-   */
-  constructor(
-    private readonly appends: ChainedAppends,
-    private readonly appender?: StreamAppender,
-  ) {}
+  constructor(private readonly appends: ChainedAppends) {}
 
   record(event: TelemetryEvent, context: CommandContext): Promise<Position> {
     const gatewayId = event.data.gateway_id;
@@ -78,7 +69,6 @@ export class TelemetryRecorder implements TelemetryWriter {
             telemetryStream(gatewayId),
             batch,
             this.tips.peek(gatewayId) ?? null,
-            this.appender,
           );
           this.tips.set(gatewayId, tip);
           for (const pending of batch) pending.resolve(tip.position);

@@ -61,6 +61,9 @@ export class DataKeyStore implements DataKeys {
   async keyFor(keyId: string): Promise<Buffer | null> {
     const cached = this.cache.get(keyId);
     if (cached) return cached.key;
+    // Most subjects have a key already (a reconnecting gateway's, once the cache let it go): one read finds it.
+    const stored = await this.storedKey(keyId);
+    if (stored !== undefined) return stored;
     const fresh = randomBytes(32);
     await this.knex(DATA_KEYS_TABLE)
       .insert({ key_id: keyId, wrapped: this.wrap(keyId, fresh) })
@@ -68,6 +71,15 @@ export class DataKeyStore implements DataKeys {
       .ignore();
     // Whoever inserted first (this call, another request, another node) holds the key: read it back.
     return (await this.keysOf(new Set([keyId]))).get(keyId) ?? null;
+  }
+
+  /** The key as stored (null: destroyed), undefined when the id was never created. */
+  private async storedKey(keyId: string): Promise<Buffer | null | undefined> {
+    const row = await this.knex<KeyRow>(DATA_KEYS_TABLE).select('wrapped').where({ key_id: keyId }).first();
+    if (row === undefined) return undefined;
+    const key = row.wrapped ? this.unwrap(keyId, row.wrapped) : null;
+    this.cache.set(keyId, { key });
+    return key;
   }
 
   async keysOf(keyIds: ReadonlySet<string>): Promise<Map<string, Buffer | null>> {

@@ -4,6 +4,7 @@ import { wakeupFor } from '../append-signal.ts';
 import { StreamNotFoundError, WrongExpectedVersionError } from '../errors.ts';
 import { catchUpSubscription } from '../catch-up-subscription.ts';
 import { checkStreamAppends } from '../check-stream-appends.ts';
+import { GroupCommit } from '../group-commit.ts';
 import { encodePosition } from '../position.ts';
 import type {
   AppendOptions,
@@ -12,6 +13,7 @@ import type {
   EventStore,
   EventStoreKind,
   EventToAppend,
+  ExpectedRevision,
   Position,
   ReadAllOptions,
   ReadStreamOptions,
@@ -45,6 +47,8 @@ export interface PostgresEventStoreOptions {
   listener?: NotificationListener | undefined;
   /** Fallback poll while idle (also covers a NOTIFY lost while reconnecting). */
   pollIntervalMs?: number;
+  /** Group-commit batches in flight at once (GroupCommit's maxInFlight; default 1). */
+  appendBatchesInFlight?: number;
 }
 
 /**
@@ -56,12 +60,21 @@ export class PostgresEventStore implements EventStore {
   private readonly knex: Knex;
   private readonly announcer: AppendAnnouncer;
   private readonly pollIntervalMs: number;
+  /** Every single-stream append goes through it: concurrent appends share one transaction and one WAL flush. */
+  private readonly groupCommit: GroupCommit;
 
   private constructor(options: PostgresEventStoreOptions) {
     this.knex = options.knex;
     this.kind = options.kind;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.announcer = new AppendAnnouncer(options.knex, options.kind, options.listener);
+    this.groupCommit = new GroupCommit(
+      {
+        appendOne: ({ stream, events, expectedRevision }) => this.appendAlone(stream, events, expectedRevision),
+        appendMany: (appends) => this.appendToStreams(appends),
+      },
+      { maxInFlight: options.appendBatchesInFlight, isStatementError },
+    );
   }
 
   static async open(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
@@ -75,11 +88,20 @@ export class PostgresEventStore implements EventStore {
     options: AppendOptions,
   ): Promise<AppendResult> {
     if (events.length === 0) throw new TypeError('appendToStream needs at least one event');
+    return this.groupCommit.append(stream, events, options.expectedRevision);
+  }
+
+  /** One append in its own statement (es_append): what a group of one costs, no subtransaction. */
+  private async appendAlone(
+    stream: string,
+    events: readonly EventToAppend[],
+    expected: ExpectedRevision,
+  ): Promise<AppendResult> {
     try {
-      return await this.appendOnce(stream, events, options);
+      return await this.appendOnce(stream, events, expected);
     } catch (error) {
       // Two identical appends raced: the loser now finds the winner's events and answers idempotently.
-      if (isUniqueViolation(error, 'es_events_event_id_key')) return this.appendOnce(stream, events, options);
+      if (isUniqueViolation(error, 'es_events_event_id_key')) return this.appendOnce(stream, events, expected);
       throw error;
     }
   }
@@ -87,9 +109,8 @@ export class PostgresEventStore implements EventStore {
   private async appendOnce(
     stream: string,
     events: readonly EventToAppend[],
-    options: AppendOptions,
+    expected: ExpectedRevision,
   ): Promise<AppendResult> {
-    const expected = options.expectedRevision;
     // One statement, one round trip, its own transaction: see es_append in schema.ts.
     const result = await this.knex.raw(
       'select outcome, last_revision, txid, last_position from es_append(?, ?, ?::uuid[], ?::text[], ?::jsonb[], ?::jsonb[])',
@@ -213,6 +234,16 @@ function outcomeOf(
     return new WrongExpectedVersionError(stream, row.outcome === 'id_conflict' ? 'any' : expected, actual);
   }
   return { nextExpectedRevision: Number(row.last_revision), position: encodePosition(row.txid!, row.last_position!) };
+}
+
+/**
+ * A failure caused by what an append holds, not by the connection: a value Postgres refuses (data exception,
+ * constraint, a raise in es_append) or one that cannot be sent at all (JSON.stringify of a BigInt).
+ */
+function isStatementError(error: unknown): boolean {
+  if (error instanceof TypeError) return true;
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  return typeof code === 'string' && ['22', '23', '42', 'P0'].includes(code.slice(0, 2));
 }
 
 function isUniqueViolation(error: unknown, constraint: string): boolean {

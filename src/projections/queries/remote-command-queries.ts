@@ -64,6 +64,15 @@ export class RemoteCommandQueries {
       .orderBy([{ column: 'issued_at' }, { column: 'id' }]);
   }
 
+  /** Every unfinished command (issued or dispatched) of every gateway, oldest first: the relay's view at start-up. */
+  async unfinished(): Promise<Array<{ id: string; gatewayId: string }>> {
+    const rows: Array<{ id: string; gateway_id: string }> = await this.knex('remote_commands')
+      .select('id', 'gateway_id')
+      .whereIn('status', ['issued', 'dispatched'])
+      .orderBy([{ column: 'issued_at' }, { column: 'id' }]);
+    return rows.map((row) => ({ id: row.id, gatewayId: row.gateway_id }));
+  }
+
   /** How many commands are queued for an offline gateway (never sent, with a time to live). */
   async queuedCount(gatewayId: string): Promise<number> {
     const row = await this.knex('remote_commands')

@@ -1,18 +1,23 @@
-import type { AppendResult, EventStore, EventToAppend, ExpectedRevision, StreamAppend } from '../eventstore/port.ts';
+import type { AppendResult, EventToAppend, ExpectedRevision, StreamAppend, StreamAppendOutcome } from './port.ts';
 
-/** Appends to one stream: the store itself, or a CrossStreamAppender in front of it. */
-export interface StreamAppender {
-  /** As `EventStore.appendToStream`: throws WrongExpectedVersionError when the expectation does not hold. */
-  append(stream: string, events: readonly EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult>;
+/** How a group commit writes: one stream alone, or many in one transaction (each stream with its own outcome). */
+export interface GroupCommitTarget {
+  appendOne(append: StreamAppend): Promise<AppendResult>;
+  appendMany(appends: readonly StreamAppend[]): Promise<StreamAppendOutcome[]>;
 }
 
-export interface CrossStreamAppenderOptions {
+export interface GroupCommitOptions {
   /** Streams per batch (each a subtransaction on Postgres). */
   maxStreams?: number;
   /** Approximate JSON bytes per batch; a single larger append still goes, alone. */
   maxBytes?: number;
   /** Batches in flight at once; appends wait (and gather) only while this many are. */
-  maxInFlight?: number;
+  maxInFlight?: number | undefined;
+  /**
+   * Whether a batch that failed as a whole failed because of what one append holds (a malformed value, a
+   * constraint) rather than the connection: its appends then go again one by one, so only that caller fails.
+   */
+  isStatementError?: (error: unknown) => boolean;
 }
 
 interface Pending extends StreamAppend {
@@ -24,23 +29,22 @@ interface Pending extends StreamAppend {
 const DEFAULT_MAX_STREAMS = 500;
 const DEFAULT_MAX_BYTES = 2 ** 20;
 /**
- * More batches in flight raise the sustained frame rate but slow a reconnect storm: appends then mostly go alone,
- * each waking every subscriber, instead of in a few large batches. One keeps the storm as fast as before (the
- * figures: bench/README.md, "Cross-stream append batching").
+ * More batches in flight let more appends go alone (no waiting for a batch to return) but give up sharing: each
+ * append then costs its own transaction and WAL flush. One is the pure group commit (figures: bench/README.md,
+ * "Group commit").
  */
 const DEFAULT_MAX_IN_FLIGHT = 1;
 
 /**
- * One per process: gathers single-stream appends from every caller (all gateways' telemetry, session opens and
- * closes) into multi-stream appends (`EventStore.appendToStreams`: one transaction and one WAL flush on Postgres
- * instead of one per stream). Natural batching, no timer: appends go at once (in a microtask, so appends made in
- * the same turn share a batch) while fewer than `maxInFlight` batches (default 1) are in flight; otherwise they
- * wait and go together when one returns. Each caller gets its own stream's outcome — a conflict on one stream
- * fails only that caller — and only after its batch committed. One stream's appends keep their order: a stream is
- * in at most one batch in flight, and an append passed over holds back its stream's later ones. A batch of one is
- * a plain `appendToStream`; a store without `appendToStreams` gets every append that way.
+ * Group commit: concurrent single-stream appends from every caller share one multi-stream append (one transaction
+ * and one WAL flush on Postgres instead of one per append). Natural batching, no timer: an append goes at once (in
+ * a microtask, so appends made in the same turn share a batch) while fewer than `maxInFlight` batches are in
+ * flight; otherwise it waits and goes with everything else that queued meanwhile when one returns. Each caller gets
+ * its own stream's outcome — a conflict on one stream fails only that caller — and only after its batch committed.
+ * One stream's appends keep their order: a stream is in at most one batch in flight, and an append passed over
+ * holds back its stream's later ones. A batch of one is `appendOne`.
  */
-export class CrossStreamAppender implements StreamAppender {
+export class GroupCommit {
   private queue: Pending[] = [];
   private scheduled = false;
   private inFlight = 0;
@@ -49,18 +53,19 @@ export class CrossStreamAppender implements StreamAppender {
   private readonly maxStreams: number;
   private readonly maxBytes: number;
   private readonly maxInFlight: number;
+  private readonly isStatementError: (error: unknown) => boolean;
 
   constructor(
-    private readonly store: EventStore,
-    options: CrossStreamAppenderOptions = {},
+    private readonly target: GroupCommitTarget,
+    options: GroupCommitOptions = {},
   ) {
     this.maxStreams = options.maxStreams ?? DEFAULT_MAX_STREAMS;
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
     this.maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
+    this.isStatementError = options.isStatementError ?? (() => false);
   }
 
   append(stream: string, events: readonly EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
-    if (!this.store.appendToStreams) return this.store.appendToStream(stream, events, { expectedRevision });
     if (events.length === 0) return Promise.reject(new TypeError('append needs at least one event'));
     return new Promise<AppendResult>((resolve, reject) => {
       this.queue.push({ stream, events, expectedRevision, bytes: approximateBytes(events), resolve, reject });
@@ -112,7 +117,7 @@ export class CrossStreamAppender implements StreamAppender {
   }
 
   private async write(batch: readonly Pending[]): Promise<void> {
-    let outcomes: Array<AppendResult | Error> | null = null;
+    let outcomes: StreamAppendOutcome[] | null = null;
     let failure: unknown = null;
     try {
       outcomes = await this.send(batch);
@@ -132,17 +137,16 @@ export class CrossStreamAppender implements StreamAppender {
     if (this.queue.length > 0) this.schedule();
   }
 
-  private async send(batch: readonly Pending[]): Promise<Array<AppendResult | Error>> {
-    if (batch.length === 1) {
-      const { stream, events, expectedRevision } = batch[0]!;
-      // Alone: the single-stream append, which skips the batch's per-stream subtransaction.
-      return [
-        await this.store.appendToStream(stream, events, { expectedRevision }).catch((error: unknown) => toError(error)),
-      ];
+  private async send(batch: readonly Pending[]): Promise<StreamAppendOutcome[]> {
+    const appends = batch.map(({ stream, events, expectedRevision }) => ({ stream, events, expectedRevision }));
+    if (appends.length === 1) return [await this.target.appendOne(appends[0]!).catch(toError)];
+    try {
+      return await this.target.appendMany(appends);
+    } catch (error) {
+      if (!this.isStatementError(error)) throw error;
+      // The transaction rolled back: appending each alone tells the one caller whose append it was.
+      return Promise.all(appends.map((append) => this.target.appendOne(append).catch(toError)));
     }
-    return this.store.appendToStreams!(
-      batch.map(({ stream, events, expectedRevision }) => ({ stream, events, expectedRevision })),
-    );
   }
 }
 

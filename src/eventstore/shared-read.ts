@@ -1,7 +1,9 @@
 /**
  * A read shared between concurrent callers, where each caller needs a read that *started after* its call (what a
  * read-your-writes wait needs: a read that started earlier may predate the commit it waits for). A burst of
- * waiters woken together costs one or two reads, not one each.
+ * waiters woken together — or a reconnect storm, where every welcomed gateway asks for the head — costs one or two
+ * reads, not one each. Used for the log's head (`new SharedRead(() => store.headPosition())`) and for projection
+ * checkpoints.
  */
 export class SharedRead<T> {
   private inFlight: Promise<T> | null = null;

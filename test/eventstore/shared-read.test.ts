@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Position } from '../../src/eventstore/port.ts';
 import { encodePosition } from '../../src/eventstore/position.ts';
-import { SharedHeadReader } from '../../src/eventstore/shared-head-reader.ts';
+import { SharedRead } from '../../src/eventstore/shared-read.ts';
 
 /** A store whose head reads the test answers by hand, recording when each started. */
 function manualStore() {
@@ -16,12 +16,12 @@ function manualStore() {
 }
 const flush = () => new Promise((resolve) => setImmediate(resolve));
 
-describe('SharedHeadReader', () => {
+describe('SharedRead', () => {
   it('answers a burst of callers with two reads, each caller with one that started after its call', async () => {
     const store = manualStore();
-    const reader = new SharedHeadReader(store);
-    const first = reader.read();
-    const during = [reader.read(), reader.read(), reader.read()];
+    const reader = new SharedRead(() => store.headPosition());
+    const first = reader.get();
+    const during = [reader.get(), reader.get(), reader.get()];
     expect(store.reads).toHaveLength(1);
 
     store.reads[0]!.resolve(encodePosition(1, 1));
@@ -32,7 +32,7 @@ describe('SharedHeadReader', () => {
     store.reads[1]!.resolve(encodePosition(2, 5));
     expect(await Promise.all(during)).toEqual([encodePosition(2, 5), encodePosition(2, 5), encodePosition(2, 5)]);
 
-    const later = reader.read();
+    const later = reader.get();
     expect(store.reads).toHaveLength(3);
     store.reads[2]!.resolve(encodePosition(3, 1));
     expect(await later).toBe(encodePosition(3, 1));
@@ -40,9 +40,9 @@ describe('SharedHeadReader', () => {
 
   it('passes a failed read to its callers and keeps serving the next ones', async () => {
     const store = manualStore();
-    const reader = new SharedHeadReader(store);
-    const failing = reader.read();
-    const waiting = reader.read();
+    const reader = new SharedRead(() => store.headPosition());
+    const failing = reader.get();
+    const waiting = reader.get();
     store.reads[0]!.reject(new Error('connection lost'));
     await expect(failing).rejects.toThrow('connection lost');
     await flush();
