@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { erasedKeyIdsOf } from '../domain/privacy/erasure-events.ts';
+import { erasedKeyIdsOf } from '../eventstore/personal-data/erased-key-ids.ts';
 import type { RecordedEvent } from '../eventstore/port.ts';
 import { destroyDataKeys, ensureDataKeysTable } from '../eventstore/personal-data/data-key-store.ts';
 import type { Projection } from './projection.ts';

@@ -1,5 +1,5 @@
 import type { DomainEvent } from '../../domain/decider.ts';
-import { erasedKeyIdsOf } from '../../domain/privacy/erasure-events.ts';
+import { erasedKeyIdsOf } from '../../eventstore/personal-data/erased-key-ids.ts';
 import type { DataKeys } from '../../eventstore/personal-data/data-key-store.ts';
 
 /**

@@ -30,11 +30,4 @@ export const erasureEventSchemas = {
 
 export type ErasureEvent = EventOf<typeof erasureEventSchemas>;
 
-/** The data keys an event destroys: the `key_ids` of a `PersonalDataErased`, none for any other event. */
-export function erasedKeyIdsOf(event: { type: string; data: unknown }): string[] {
-  if (event.type !== 'PersonalDataErased' || typeof event.data !== 'object' || event.data === null) return [];
-  const keyIds = (event.data as { key_ids?: unknown }).key_ids;
-  return Array.isArray(keyIds) ? keyIds.filter((keyId): keyId is string => typeof keyId === 'string') : [];
-}
-
 export const erasureEventDefinitions: EventDefinition[] = definitionsOf(erasureEventSchemas, 'personal data erasure');

@@ -1,5 +1,5 @@
 import { concatMap, from, of, tap, type Observable } from 'rxjs';
-import { erasedKeyIdsOf } from '../../domain/privacy/erasure-events.ts';
+import { erasedKeyIdsOf } from './erased-key-ids.ts';
 import { DelegatingEventStore } from '../delegating-event-store.ts';
 import type { EventStore, ReadAllOptions, ReadStreamOptions, RecordedEvent, SubscribeToAllOptions } from '../port.ts';
 import type { DataKeys } from './data-key-store.ts';
