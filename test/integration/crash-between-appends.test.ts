@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CrashHarness } from '../support/crash-harness.ts';
 import { HttpClient } from '../support/http.ts';
+import { makeStaff } from '../support/staff.ts';
 
 const PASSWORD = 'correct horse battery';
 const email = (label: string) => `crash-${label}-${randomUUID().slice(0, 8)}@example.com`;
@@ -297,6 +298,99 @@ describe('a crash between the appends of a multi-stream command never blocks any
         const active = (await gatewaysIn(http, homeId)).filter((gateway) => gateway.status !== 'revoked');
         expect(active).toHaveLength(1);
         expect((await http.post(`/api/gateways/${active[0]!.id}/rotate-secret`)).status).toBe(200);
+      });
+    }, 120_000);
+  });
+
+  describe('leaving: PersonalDataErased is appended, then its keys are destroyed', () => {
+    /** Until the key_shredding follower of the restarted server has caught up (it starts with the server). */
+    const FOLLOWER = { timeout: 30_000, interval: 100 };
+    type AuditItem = { type: string; data: Record<string, unknown>; metadata: Record<string, unknown> };
+    const erased = (items: AuditItem[], type: string, field: string) =>
+      items.filter((item) => item.type === type).map((item) => item.data[field]);
+
+    it('a crash after PersonalDataErased still destroys the keys (account deletion): the values read "[erased]"', async () => {
+      const tag = randomUUID().slice(0, 8);
+      const agent = `LeaverPhone/${tag}`;
+      const { homeId, leaver } = await harness.restarted(async (url) => {
+        const http = new HttpClient(url, owner.access);
+        const home = await freeHome(http);
+        const registered = await new HttpClient(url).post('/api/auth/register', {
+          email: email('leaver'),
+          password: PASSWORD,
+        });
+        expect(registered.status).toBe(201);
+        const leaverId = registered.body.user.id as string;
+        const granted = await http.post(`/api/gateways/homes/${home}/permissions/`, {
+          user_id: leaverId,
+          role: 'viewer',
+        });
+        expect(granted.status, JSON.stringify(granted.body)).toBe(201);
+        return { homeId: home, leaver: { id: leaverId, access: registered.body.access as string } };
+      });
+      // Appends: PermissionRevoked (leaving the home), UserAccountDeleted + PersonalDataErased, EmailReleased.
+      await harness.crashDuring(2, (url) =>
+        new HttpClient(url, leaver.access).request(
+          'DELETE',
+          '/api/auth/account',
+          { password: PASSWORD, confirm: 'DELETE' },
+          { 'user-agent': agent },
+        ),
+      );
+      await harness.restarted(async (url) => {
+        const http = new HttpClient(url, owner.access);
+        await vi.waitFor(async () => {
+          const history = await http.get(`/api/audit/?home_id=${homeId}&limit=100`);
+          expect(history.status).toBe(200);
+          const left = (history.body.items as AuditItem[]).filter(
+            (item) => item.type === 'PermissionRevoked' && item.data.user_id === leaver.id,
+          );
+          expect(left.map((item) => item.metadata.user_agent)).toEqual(['[erased]']);
+        }, FOLLOWER);
+      });
+    }, 120_000);
+
+    for (const appends of [1, 2, 3]) {
+      it(`a crash during a home deletion (after append ${appends} of 3): the owner's retry completes it, the names read "[erased]"`, async () => {
+        const name = `Crash Hall ${randomUUID().slice(0, 8)}`;
+        const { homeId } = await harness.restarted(async (url) => {
+          const provisioned = await new HttpClient(url, owner.access).post('/api/gateways/provision', { name });
+          expect(provisioned.status).toBe(201);
+          return { homeId: provisioned.body.home_id as string };
+        });
+        // Appends: GatewayRevoked, HomeGatewayDetached, HomeDeleted + PersonalDataErased.
+        await harness.crashDuring(appends, (url) => new HttpClient(url, owner.access).delete(`/api/homes/${homeId}`));
+        await harness.restarted(async (url, _clock, server) => {
+          const http = new HttpClient(url, owner.access);
+          const retried = await http.delete(`/api/homes/${homeId}`);
+          expect(retried.status, JSON.stringify(retried.body)).toBe(204);
+          expect((await http.get(`/api/homes/${homeId}/`)).status).toBe(404);
+          expect((await http.delete(`/api/homes/${homeId}`)).status, 'and again').toBe(204);
+          const staff = await makeStaff(server, `staff-${appends}`);
+          await vi.waitFor(async () => {
+            const history = await staff.http.get(`/api/admin/audit?home_id=${homeId}&limit=100`);
+            expect(history.status).toBe(200);
+            expect(erased(history.body.items, 'GatewayProvisioned', 'name')).toEqual(['[erased]']);
+            expect(erased(history.body.items, 'HomeDeleted', 'home_id')).toEqual([homeId]);
+          }, FOLLOWER);
+        });
+      }, 120_000);
+    }
+
+    it("a crash after PersonalDataErased, with no retry: the follower alone destroys the home's keys", async () => {
+      const name = `Crash Den ${randomUUID().slice(0, 8)}`;
+      const { homeId } = await harness.restarted(async (url) => {
+        const provisioned = await new HttpClient(url, owner.access).post('/api/gateways/provision', { name });
+        expect(provisioned.status).toBe(201);
+        return { homeId: provisioned.body.home_id as string };
+      });
+      await harness.crashDuring(3, (url) => new HttpClient(url, owner.access).delete(`/api/homes/${homeId}`));
+      await harness.restarted(async (_url, _clock, server) => {
+        const staff = await makeStaff(server, 'staff-follower');
+        await vi.waitFor(async () => {
+          const history = await staff.http.get(`/api/admin/audit?home_id=${homeId}&limit=100`);
+          expect(erased(history.body.items, 'GatewayProvisioned', 'name')).toEqual(['[erased]']);
+        }, FOLLOWER);
       });
     }, 120_000);
   });

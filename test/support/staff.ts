@@ -25,7 +25,7 @@ export interface TestStaff {
  * running server's own event store — the CLI itself cannot open a PGlite directory the server holds — then signed
  * in through the API, whose access token then says staff.
  */
-export async function makeStaff(server: TestServer, label = 'staff'): Promise<TestStaff> {
+export async function makeStaff(server: Pick<TestServer, 'stores' | 'url'>, label = 'staff'): Promise<TestStaff> {
   const handler = new EventSourcedCommandHandler(server.stores.eventStore, eventCatalogue);
   const logger = createLogger('silent');
   const grace = { graceMs: 30_000, clock: () => new Date() };
