@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { RunningServer } from '../../src/app.ts';
+import { DATA_KEYS_TABLE } from '../../src/eventstore/personal-data/data-key-store.ts';
 import { CrashHarness } from '../support/crash-harness.ts';
 import { HttpClient } from '../support/http.ts';
 import { makeStaff } from '../support/staff.ts';
@@ -305,6 +307,18 @@ describe('a crash between the appends of a multi-stream command never blocks any
   describe('leaving: PersonalDataErased is appended, then its keys are destroyed', () => {
     /** Until the key_shredding follower of the restarted server has caught up (it starts with the server). */
     const FOLLOWER = { timeout: 30_000, interval: 100 };
+    /**
+     * The keys as stored: this node stops using the keys of an erasure it reads at once (cache), so the
+     * "[erased]" answers alone would not show that the follower destroyed them in the key store.
+     */
+    const destroyed = async (server: RunningServer, keyIds: string[]) =>
+      expect(
+        await server.stores.readModels
+          .knex(DATA_KEYS_TABLE)
+          .whereIn('key_id', keyIds)
+          .whereNull('wrapped')
+          .pluck('key_id'),
+      ).toEqual(expect.arrayContaining(keyIds));
     type AuditItem = { type: string; data: Record<string, unknown>; metadata: Record<string, unknown> };
     const erased = (items: AuditItem[], type: string, field: string) =>
       items.filter((item) => item.type === type).map((item) => item.data[field]);
@@ -337,8 +351,9 @@ describe('a crash between the appends of a multi-stream command never blocks any
           { 'user-agent': agent },
         ),
       );
-      await harness.restarted(async (url) => {
+      await harness.restarted(async (url, _clock, server) => {
         const http = new HttpClient(url, owner.access);
+        await vi.waitFor(() => destroyed(server, [`user:${leaver.id}`]), FOLLOWER);
         await vi.waitFor(async () => {
           const history = await http.get(`/api/audit/?home_id=${homeId}&limit=100`);
           expect(history.status).toBe(200);
@@ -379,13 +394,14 @@ describe('a crash between the appends of a multi-stream command never blocks any
 
     it("a crash after PersonalDataErased, with no retry: the follower alone destroys the home's keys", async () => {
       const name = `Crash Den ${randomUUID().slice(0, 8)}`;
-      const { homeId } = await harness.restarted(async (url) => {
+      const { homeId, gatewayId } = await harness.restarted(async (url) => {
         const provisioned = await new HttpClient(url, owner.access).post('/api/gateways/provision', { name });
         expect(provisioned.status).toBe(201);
-        return { homeId: provisioned.body.home_id as string };
+        return { homeId: provisioned.body.home_id as string, gatewayId: provisioned.body.id as string };
       });
       await harness.crashDuring(3, (url) => new HttpClient(url, owner.access).delete(`/api/homes/${homeId}`));
       await harness.restarted(async (_url, _clock, server) => {
+        await vi.waitFor(() => destroyed(server, [`home:${homeId}`, `gateway:${gatewayId}`]), FOLLOWER);
         const staff = await makeStaff(server, 'staff-follower');
         await vi.waitFor(async () => {
           const history = await staff.http.get(`/api/admin/audit?home_id=${homeId}&limit=100`);
