@@ -39,9 +39,16 @@ export class CrashHarness {
     fs.cpSync(inject('pgliteTemplateDir'), path.join(this.dataDir, 'pglite'), { recursive: true });
   }
 
-  /** Runs `use` against an in-process server on the directory, then stops it. */
-  async restarted<T>(use: (url: string, clock: MovableClock, server: RunningServer) => Promise<T>): Promise<T> {
-    const clock = this.crashedAt === null ? new MovableClock() : MovableClock.stopped(this.crashedAt);
+  /**
+   * Runs `use` against an in-process server on the directory, then stops it. `clockStoppedAt`: where its clock
+   * stands instead of the last crash (a claim the crashed command did not make ages from when it was made).
+   */
+  async restarted<T>(
+    use: (url: string, clock: MovableClock, server: RunningServer) => Promise<T>,
+    options: { clockStoppedAt?: Date } = {},
+  ): Promise<T> {
+    const stoppedAt = options.clockStoppedAt ?? this.crashedAt;
+    const clock = stoppedAt === null ? new MovableClock() : MovableClock.stopped(stoppedAt);
     const config = loadConfig({ ...this.env, PORT: '0' });
     const server: RunningServer = await startServer(config, createLogger(config.LOG_LEVEL), { clock: clock.now });
     try {
