@@ -18,6 +18,7 @@ const UNIT = [
   'test/bridge/handshake-throttle.test.ts',
   'test/bridge/recent-dispatches.test.ts',
   'test/bridge/session-limits.test.ts',
+  'test/commands/personal-data-sealer.test.ts',
   'test/commands/secret-digester.test.ts',
   'test/eventstore/append-signal.test.ts',
   'test/eventstore/canonical-json.test.ts',

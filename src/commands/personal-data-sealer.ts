@@ -29,7 +29,9 @@ export class PersonalDataSealer {
 
   async seal(event: UnsealedEvent, actor: Actor): Promise<UnsealedEvent> {
     const policy = PERSONAL_FIELDS[event.type];
-    const data = policy ? await this.sealFields(event.data, policy.fields, policy.subject(event.data)) : event.data;
+    const data = policy
+      ? await this.sealFields(event.data, policy.fields, policy.subject(event.data, actor))
+      : event.data;
     const metadata = await this.sealFields(
       event.metadata,
       PERSONAL_METADATA_FIELDS,

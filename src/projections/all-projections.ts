@@ -1,3 +1,4 @@
+import { keyShreddingProjection } from './key-shredding-projection.ts';
 import type { Projection } from './projection.ts';
 import { accountAdminProjection } from './read-models/account-admin-projection.ts';
 import { auditIndexProjection } from './read-models/audit-index-projection.ts';
@@ -9,7 +10,7 @@ import { membershipsProjection } from './read-models/memberships-projection.ts';
 import { remoteCommandsProjection } from './read-models/remote-commands-projection.ts';
 import { usersProjection } from './read-models/users-projection.ts';
 
-/** Every read model of the system, in the order they are migrated. */
+/** Every read model of the system, and the key-shredding follower (owns no table), in the order they are migrated. */
 export const allProjections: readonly Projection[] = [
   usersProjection,
   homesProjection,
@@ -20,4 +21,5 @@ export const allProjections: readonly Projection[] = [
   auditIndexProjection,
   devicesProjection,
   accountAdminProjection,
+  keyShreddingProjection,
 ];

@@ -51,8 +51,8 @@ export async function startAdminSide(options: {
   const fleet = await watchFleetChanges(store, logger);
   const admin: AdminDependencies = {
     staff: writes.staff,
-    views: new AdminQueries(knex),
-    auditViews: new AdminAuditQueries(knex),
+    views: new AdminQueries(knex, stores.dataKeys),
+    auditViews: new AdminAuditQueries(knex, stores.dataKeys),
     projections: () => Promise.all(allProjections.map((projection) => projectionStatus(store, knex, projection))),
     // As `audit export`: the events as stored (personal values sealed), which is what the hash chains cover.
     auditExport: (scope, range) => exportLines(stores.sealedEventStore, scope, range),

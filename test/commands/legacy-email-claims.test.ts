@@ -37,6 +37,7 @@ class DestroyedKeys implements DataKeys {
   async destroy(keyIds: readonly string[]): Promise<void> {
     this.destroyed.push(...keyIds);
   }
+  forgetErased(): void {}
 }
 
 describe.each(databaseTargets())('claims under the legacy unkeyed stream name (%s)', (target) => {

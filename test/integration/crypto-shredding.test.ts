@@ -13,6 +13,7 @@ import { rebuildProjection } from '../../src/projections/rebuild.ts';
 import { captureIo, cliConfig } from '../support/cli.ts';
 import { connectedGateway, READ_MODEL_LAG, registerUser } from '../support/fixtures.ts';
 import { HttpClient, type JsonResponse } from '../support/http.ts';
+import { makeStaff, type TestStaff } from '../support/staff.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
 class LogBuffer extends Writable {
@@ -54,6 +55,9 @@ const ERIN = {
   gatewayName: `Erin Hub ${tag}`,
   pairingHomeName: `Erin Cabin ${tag}`,
   gatewayAgent: `ErinGatewayOS/${tag}`,
+  // Free text she typed as staff: hers, sealed under her key (not under the key of whom she acted on).
+  deactivationReason: `Erin deactivated this one: ${tag}`,
+  revokeReason: `Erin revoked this hub: ${tag}`,
 };
 const SECRETS = Object.values(ERIN);
 
@@ -105,6 +109,9 @@ describe('crypto-shredding: a person leaves, the history stays and verifies', ()
   let olgaHomeId: string;
   let olga: HttpClient;
   let exportBefore: AuditRecord[];
+  /** Someone Erin deactivated as staff, whose gateway she revoked; and a colleague who reads the staff views. */
+  let victim: { id: string; gatewayId: string };
+  let colleague: TestStaff;
 
   beforeAll(async () => {
     server = await startTestServer('pglite', { TRUST_PROXY: '1', LOG_LEVEL: 'debug' }, {}, { destination: log });
@@ -145,6 +152,17 @@ describe('crypto-shredding: a person leaves, the history stays and verifies', ()
     olgaHomeId = ok(await olga.post('/api/gateways/provision', { name: 'olga hub' }), 201).home_id;
     ok(await olga.post(`/api/gateways/homes/${olgaHomeId}/permissions/`, { user_id: erinId, role: 'admin' }), 201);
     ok(await erin.patch(`/api/homes/${olgaHomeId}/`, { name: `Olga's place ${tag}` }), 200);
+
+    // Erin is staff too: she revokes someone's gateway and deactivates them, each with a reason she types.
+    erin = anonymous.withToken(
+      (await makeStaff(server, 'erin', { email: ERIN.newEmail, password: `${PASSWORD}!` })).access,
+    );
+    const victimUser = await registerUser(server, 'victim');
+    const victimHub = ok(await victimUser.http.post('/api/gateways/provision', { name: 'victim hub' }), 201);
+    victim = { id: victimUser.id, gatewayId: victimHub.id };
+    ok(await erin.post(`/api/admin/gateways/${victim.gatewayId}/revoke`, { reason: ERIN.revokeReason }), 200);
+    ok(await erin.post(`/api/admin/users/${victim.id}/deactivate`, { reason: ERIN.deactivationReason }), 200);
+    colleague = await makeStaff(server, 'colleague');
     exportBefore = await exportAll(server);
   });
   let socketClosed: Promise<{ code: number; reason: string }>;
@@ -152,6 +170,21 @@ describe('crypto-shredding: a person leaves, the history stays and verifies', ()
   afterAll(async () => {
     await server?.stop();
   });
+
+  /** Erin's two staff reasons as a colleague reads them: the deactivated account, the revocation in the audit log. */
+  async function staffViewsOfReasons(): Promise<unknown[]> {
+    const account = ok(await colleague.http.get(`/api/admin/users/${victim.id}`), 200);
+    let revoked: unknown;
+    await vi.waitFor(async () => {
+      const page = ok(
+        await colleague.http.get(`/api/admin/audit?type=GatewayRevoked&gateway_id=${victim.gatewayId}`),
+        200,
+      );
+      expect(page.items).toHaveLength(1);
+      revoked = page.items[0].data.reason;
+    }, READ_MODEL_LAG);
+    return [account.deactivation_reason, revoked];
+  }
 
   it('before: the log holds her values sealed only; the read models and the API show them', async () => {
     expect(found(await rawRows(knex))).toEqual([]);
@@ -162,6 +195,7 @@ describe('crypto-shredding: a person leaves, the history stays and verifies', ()
     const audit = ok(await olga.get(`/api/audit/?home_id=${olgaHomeId}`), 200);
     expect(JSON.stringify(audit)).toContain(ERIN.userAgent);
     expect(verifyRecordChains(exportBefore).breaks).toEqual([]);
+    expect(await staffViewsOfReasons()).toEqual([ERIN.deactivationReason, ERIN.revokeReason]);
   });
 
   it('refuses while she owns a home (409 listing it), and without the password or the confirmation', async () => {
@@ -203,6 +237,7 @@ describe('crypto-shredding: a person leaves, the history stays and verifies', ()
     expect(found(audit)).toEqual([]);
     expect(audit).toContain('[erased]');
     expect(audit).toContain(`Olga's place ${tag}`);
+    expect(await staffViewsOfReasons(), 'her reasons, as a colleague sees them').toEqual(['[erased]', '[erased]']);
     for (const projection of allProjections) {
       const verified = await verifyProjection(server.stores.eventStore, knex, projection);
       expect(verified.differences, projection.name).toEqual([]);

@@ -26,7 +26,12 @@ export interface TestStaff {
  * running server's own event store — the CLI itself cannot open a PGlite directory the server holds — then signed
  * in through the API, whose access token then says staff.
  */
-export async function makeStaff(server: TestServer, label = 'staff'): Promise<TestStaff> {
+export async function makeStaff(
+  server: Pick<TestServer, 'stores' | 'url'>,
+  label = 'staff',
+  /** An existing account to make staff (its password signs in); a new one by default. */
+  existing?: { email: string; password: string },
+): Promise<TestStaff> {
   const handler = new EventSourcedCommandHandler(server.stores.eventStore, eventCatalogue);
   const logger = createLogger('silent');
   const grace = { graceMs: 30_000, clock: () => new Date() };
@@ -37,12 +42,10 @@ export async function makeStaff(server: TestServer, label = 'staff'): Promise<Te
     new CompensationFailures(logger),
     new EmailClaims(handler, server.stores.claimStreams),
   );
-  const email = `${label}-${randomUUID().slice(0, 8)}@example.com`;
-  await new StaffRoles(handler, accounts).createStaff(
-    { email, password: STAFF_PASSWORD, name: label },
-    operatorContext(),
-  );
-  const login = await new HttpClient(server.url).post('/api/auth/login', { email, password: STAFF_PASSWORD });
+  const email = existing?.email ?? `${label}-${randomUUID().slice(0, 8)}@example.com`;
+  const password = existing?.password ?? STAFF_PASSWORD;
+  await new StaffRoles(handler, accounts).createStaff({ email, password, name: label }, operatorContext());
+  const login = await new HttpClient(server.url).post('/api/auth/login', { email, password });
   expect(login.status, JSON.stringify(login.body)).toBe(200);
   return {
     id: login.body.user.id,

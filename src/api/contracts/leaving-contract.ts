@@ -78,7 +78,8 @@ export const leavingOperations: readonly Operation[] = [
     operationId: 'deleteHome',
     summary:
       'Delete the home (owner): its gateway is revoked and its session closed, waiting commands are withdrawn, ' +
-      'members lose access, its free text is shredded',
+      'members lose access, its free text is shredded. Idempotent for the owner who deleted it: a retry answers 204 ' +
+      'and completes what a failed attempt left undone',
     tags: ['homes'],
     auth: 'user',
     params: homeParams,

@@ -21,6 +21,10 @@ export interface HomeState {
   gatewayIds: readonly string[];
   /** Deleted by its owner: nobody has a role, every command is told the home does not exist. */
   deleted: boolean;
+  /** Who deleted it: their retry of the deletion is answered as done (the one who just deleted it is not told 404). */
+  deletedBy: string | null;
+  /** The data keys its erasure names: a retried deletion destroys them again (idempotent), after a crash too. */
+  erasedKeyIds: readonly string[];
 }
 
 /** Why a slot was freed; `holder_never_written`: its gateway's provisioning died before writing it. */
@@ -200,6 +204,8 @@ function transferOwnership(command: CommandOf<'TransferOwnership'>, state: HomeS
 }
 
 function deleteHome(command: CommandOf<'DeleteHome'>, state: HomeState): HomeEvent[] {
+  // A retry by the one who deleted it (their request died after the append): done already, nothing to write.
+  if (state.deleted && state.deletedBy === command.actorId) return [];
   const homeId = requireHome(state);
   requirePermission(roleIn(state, command.actorId), 'home.delete', 'home_not_found', 'home');
   if (state.activeGatewayId !== null) {
@@ -231,6 +237,8 @@ export const homeDecider: Decider<HomeCommand, HomeEvent, HomeState> = {
     activeGatewayId: null,
     gatewayIds: [],
     deleted: false,
+    deletedBy: null,
+    erasedKeyIds: [],
   },
 
   evolve(state, event) {
@@ -272,9 +280,9 @@ export const homeDecider: Decider<HomeCommand, HomeEvent, HomeState> = {
       case 'HomeOwnershipTransferred':
         return evolveOwnership(state, event.data.previous_owner_id, event.data.new_owner_id);
       case 'HomeDeleted':
-        return { ...state, deleted: true, ownerId: null, members: {} };
+        return { ...state, deleted: true, deletedBy: event.data.deleted_by, ownerId: null, members: {} };
       case 'PersonalDataErased':
-        return state;
+        return { ...state, erasedKeyIds: [...state.erasedKeyIds, ...event.data.key_ids] };
     }
   },
 

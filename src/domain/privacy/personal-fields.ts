@@ -10,9 +10,15 @@ export interface DataSubject {
   id: string;
 }
 
+/** Who wrote the event (metadata.actor): `staff` and `user` actors are people, with a data key of their own. */
+export interface ActingParty {
+  kind: string;
+  id: string | null;
+}
+
 export interface PersonalFields {
   /** Whose key seals the fields; null leaves them in the clear (nothing to attach them to). */
-  subject(data: Readonly<Record<string, unknown>>): DataSubject | null;
+  subject(data: Readonly<Record<string, unknown>>, actor: ActingParty): DataSubject | null;
   fields: readonly string[];
 }
 
@@ -31,6 +37,21 @@ const subjectFrom =
 const user = (...fields: string[]): PersonalFields => ({ subject: subjectFrom('user', 'user_id'), fields });
 const home = (...fields: string[]): PersonalFields => ({ subject: subjectFrom('home', 'home_id'), fields });
 const gateway = (...fields: string[]): PersonalFields => ({ subject: subjectFrom('gateway', 'gateway_id'), fields });
+
+/**
+ * Free text a person typed belongs to the typist, under their own key: a staff member's reason for deactivating,
+ * reactivating or revoking says what THEY thought and wrote, it is not a fact about the account or gateway acted
+ * on (which keeps its own key for its own data). So it is shredded when the staff member leaves, and survives the
+ * target's erasure, as the staff member's other acts do. Not written by a person (no such actor): left clear.
+ */
+const typedByActor = (...fields: string[]): PersonalFields => ({
+  subject: (_data, actor) => personOf(actor),
+  fields,
+});
+
+function personOf(actor: ActingParty): DataSubject | null {
+  return (actor.kind === 'user' || actor.kind === 'staff') && actor.id !== null ? { kind: 'user', id: actor.id } : null;
+}
 
 /** A pairing code's names belong to its home, or (a code for a new home) to the person who asked for it. */
 const pairingNames: PersonalFields = {
@@ -53,26 +74,30 @@ export const PERSONAL_FIELDS: Readonly<Record<string, PersonalFields>> = {
   GatewayRenamed: gateway('name', 'previous_name'),
   PairingRequested: pairingNames,
   BridgeSessionOpened: gateway('remote_address', 'user_agent'),
+  UserDeactivated: typedByActor('reason'),
+  UserReactivated: typedByActor('reason'),
+  GatewayRevoked: typedByActor('reason'),
 };
 
 /** The metadata fields that say where a request came from: personal data of whoever sent it. */
 export const PERSONAL_METADATA_FIELDS = ['client_address', 'user_agent'] as const;
 
 /**
- * Whose key seals an event's `client_address` and `user_agent`: the acting user or gateway; for an anonymous
+ * Whose key seals an event's `client_address` and `user_agent`: the acting user, staff member or gateway; for an anonymous
  * caller (a registration, a gateway pairing) the subject of the event. A system actor's address is the node id,
  * not personal: left in the clear, as are events with no subject.
  */
 export function metadataSubject(
-  actor: { kind: string; id: string | null },
+  actor: ActingParty,
   type: string,
   data: Readonly<Record<string, unknown>>,
 ): DataSubject | null {
-  if (actor.kind === 'user' && actor.id !== null) return { kind: 'user', id: actor.id };
+  const person = personOf(actor);
+  if (person !== null) return person;
   if (actor.kind === 'gateway' && actor.id !== null) return { kind: 'gateway', id: actor.id };
   if (actor.kind === 'system') return null;
   return (
-    PERSONAL_FIELDS[type]?.subject(data) ??
+    PERSONAL_FIELDS[type]?.subject(data, actor) ??
     subjectFrom('user', 'user_id')(data) ??
     subjectFrom('home', 'home_id')(data) ??
     subjectFrom('gateway', 'gateway_id')(data)

@@ -13,6 +13,40 @@ export interface DataKeys {
   keysOf(keyIds: ReadonlySet<string>): Promise<Map<string, Buffer | null>>;
   /** Crypto-shredding: the wrapped keys are overwritten; a tombstone keeps the id from being created again. */
   destroy(keyIds: readonly string[]): Promise<void>;
+  /**
+   * A reader met these keys' erasure in the log: this process opens nothing with them from now on, even while the
+   * row is not yet destroyed (the `key_shredding` follower destroys it) or while its cache still holds them.
+   */
+  forgetErased(keyIds: readonly string[]): void;
+}
+
+/** Creates the table once (under an advisory lock: nodes starting together do not race on the catalogue). */
+export async function ensureDataKeysTable(knex: Knex): Promise<void> {
+  await knex.transaction(async (trx) => {
+    await trx.raw(`select pg_advisory_xact_lock(hashtext('personal-data-keys-schema'))`);
+    if (await trx.schema.hasTable(DATA_KEYS_TABLE)) return;
+    await trx.schema.createTable(DATA_KEYS_TABLE, (t) => {
+      t.text('key_id').primary();
+      t.text('wrapped');
+      t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(trx.fn.now());
+      t.timestamp('destroyed_at', { useTz: true });
+    });
+  });
+}
+
+/**
+ * Overwrites the wrapped keys and leaves tombstones (an id never created gets one too, so it never will be), in
+ * the caller's transaction or not. Idempotent: destroying again changes nothing, the first `destroyed_at` stays.
+ */
+export async function destroyDataKeys(knex: Knex, keyIds: readonly string[], at: Date): Promise<void> {
+  if (keyIds.length === 0) return;
+  await knex(DATA_KEYS_TABLE)
+    .insert([...new Set(keyIds)].map((keyId) => ({ key_id: keyId, wrapped: null, destroyed_at: at })))
+    .onConflict('key_id')
+    .merge({
+      wrapped: null,
+      destroyed_at: knex.raw('coalesce(??, excluded.destroyed_at)', [`${DATA_KEYS_TABLE}.destroyed_at`]),
+    });
 }
 
 const WRAP_IV_BYTES = 12;
@@ -44,18 +78,8 @@ export class DataKeyStore implements DataKeys {
     this.wrappingKey = Buffer.from(hkdfSync('sha256', masterSecret, 'smarthome-cloud', 'data-key-wrap', 32));
   }
 
-  /** Creates the table once (under an advisory lock: nodes starting together do not race on the catalogue). */
   async ensureTable(): Promise<void> {
-    await this.knex.transaction(async (trx) => {
-      await trx.raw(`select pg_advisory_xact_lock(hashtext('personal-data-keys-schema'))`);
-      if (await trx.schema.hasTable(DATA_KEYS_TABLE)) return;
-      await trx.schema.createTable(DATA_KEYS_TABLE, (t) => {
-        t.text('key_id').primary();
-        t.text('wrapped');
-        t.timestamp('created_at', { useTz: true }).notNullable().defaultTo(trx.fn.now());
-        t.timestamp('destroyed_at', { useTz: true });
-      });
-    });
+    await ensureDataKeysTable(this.knex);
   }
 
   async keyFor(keyId: string): Promise<Buffer | null> {
@@ -104,12 +128,11 @@ export class DataKeyStore implements DataKeys {
   }
 
   async destroy(keyIds: readonly string[]): Promise<void> {
-    if (keyIds.length === 0) return;
-    const now = new Date();
-    await this.knex(DATA_KEYS_TABLE)
-      .insert(keyIds.map((keyId) => ({ key_id: keyId, wrapped: null, destroyed_at: now })))
-      .onConflict('key_id')
-      .merge({ wrapped: null, destroyed_at: now });
+    await destroyDataKeys(this.knex, keyIds, new Date());
+    this.forgetErased(keyIds);
+  }
+
+  forgetErased(keyIds: readonly string[]): void {
     for (const keyId of keyIds) this.cache.set(keyId, { key: null });
   }
 

@@ -53,3 +53,12 @@ export async function openRecords<Record extends SealedParts>(
     return { record: changed ? { ...record, data, metadata } : record, changed };
   });
 }
+
+/** Opens single values (a read-model column that keeps a value sealed): plaintext, "[erased]", or as it was. */
+export async function openValues<Value extends string | null>(values: readonly Value[], keys: DataKeys) {
+  const opened = await openRecords(
+    values.map((value) => ({ data: { value }, metadata: {} })),
+    keys,
+  );
+  return opened.map(({ record }) => record.data.value as Value);
+}

@@ -1,4 +1,5 @@
-import { concatMap, from, of, type Observable } from 'rxjs';
+import { concatMap, from, of, tap, type Observable } from 'rxjs';
+import { erasedKeyIdsOf } from './erased-key-ids.ts';
 import { DelegatingEventStore } from '../delegating-event-store.ts';
 import type { EventStore, ReadAllOptions, ReadStreamOptions, RecordedEvent, SubscribeToAllOptions } from '../port.ts';
 import type { DataKeys } from './data-key-store.ts';
@@ -28,21 +29,33 @@ export class OpeningEventStore extends DelegatingEventStore {
 
   override subscribeToAll(options?: SubscribeToAllOptions): Observable<RecordedEvent> {
     // In order: an event with nothing sealed (telemetry, most of the log) passes without waiting for the key store.
-    return this.inner
-      .subscribeToAll(options)
-      .pipe(
-        concatMap((event) =>
-          sealedKeyIds([event]).size === 0 ? of(event) : from(this.open([event]).then((opened) => opened[0]!)),
-        ),
-      );
+    return this.inner.subscribeToAll(options).pipe(
+      concatMap((event) =>
+        sealedKeyIds([event]).size === 0 ? of(event) : from(this.open([event]).then((opened) => opened[0]!)),
+      ),
+      tap((event) => this.noteErasures([event])),
+    );
   }
 
   private async open(events: RecordedEvent[]): Promise<RecordedEvent[]> {
     const opened = await openRecords(events, this.keys);
+    this.noteErasures(events);
     return opened.map(({ record, changed }, index) => {
       if (!changed) return record;
       const stored = events[index]!;
       return { ...record, sealed: { data: stored.data, metadata: stored.metadata } };
     });
+  }
+
+  /**
+   * An erasure read from the log ends this process's use of its keys at once, whether or not the key_shredding
+   * follower has destroyed them yet (after a crash it has not) and whatever this process cached: the erasure
+   * already happened. Events of the same page before it were opened with the keys, as they were when written.
+   */
+  private noteErasures(events: readonly RecordedEvent[]): void {
+    for (const event of events) {
+      const keyIds = erasedKeyIdsOf(event);
+      if (keyIds.length > 0) this.keys.forgetErased(keyIds);
+    }
   }
 }

@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import type { DataKeys } from '../../eventstore/personal-data/data-key-store.ts';
+import { openRecords } from '../../eventstore/personal-data/open-sealed.ts';
 import type { AuditRow } from './audit-queries.ts';
 
 export interface AdminAuditRequest {
@@ -17,10 +19,14 @@ export interface AdminAuditRequest {
 
 /**
  * The audit history across every home (`audit_index`, already redacted), newest first. Staff only: each row says
- * which home it belongs to.
+ * which home it belongs to. Rows keep personal values sealed; each page is opened with the data keys, as the
+ * members' history is (AuditQueries), so erased values read "[erased]".
  */
 export class AdminAuditQueries {
-  constructor(private readonly knex: Knex) {}
+  constructor(
+    private readonly knex: Knex,
+    private readonly keys: DataKeys,
+  ) {}
 
   async page(request: AdminAuditRequest): Promise<{ rows: Array<AuditRow & { home_id: string }>; more: boolean }> {
     const query = this.knex('audit_index')
@@ -45,6 +51,7 @@ export class AdminAuditQueries {
     if (request.from !== null) query.where('recorded_at', '>=', request.from);
     if (request.to !== null) query.where('recorded_at', '<', request.to);
     const rows = (await query) as Array<AuditRow & { home_id: string }>;
-    return { rows: rows.slice(0, request.limit), more: rows.length > request.limit };
+    const page = await openRecords(rows.slice(0, request.limit), this.keys);
+    return { rows: page.map(({ record }) => record), more: rows.length > request.limit };
   }
 }

@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import type { DataKeys } from '../../eventstore/personal-data/data-key-store.ts';
+import { openValues } from '../../eventstore/personal-data/open-sealed.ts';
 
 export interface Page {
   limit: number;
@@ -79,7 +81,10 @@ async function listing<Row>(query: Knex.QueryBuilder, page: Page, order: (q: Kne
  * never the whole table: the console stays usable with tens of thousands of gateways.
  */
 export class AdminQueries {
-  constructor(private readonly knex: Knex) {}
+  constructor(
+    private readonly knex: Knex,
+    private readonly keys: DataKeys,
+  ) {}
 
   async users(
     filter: { q?: string | undefined; staff?: boolean | undefined; deactivated?: boolean | undefined },
@@ -93,11 +98,24 @@ export class AdminQueries {
     if (filter.staff !== undefined) query.whereRaw('coalesce(account_admin.staff, false) = ?', [filter.staff]);
     if (filter.deactivated !== undefined)
       query.whereRaw('coalesce(account_admin.deactivated, false) = ?', [filter.deactivated]);
-    return listing<AdminUserRow>(query, page, (q) => q.orderBy([{ column: 'users.created_at' }, 'users.id']));
+    const found = await listing<AdminUserRow>(query, page, (q) =>
+      q.orderBy([{ column: 'users.created_at' }, 'users.id']),
+    );
+    return { ...found, items: await this.openReasons(found.items) };
   }
 
   async user(id: string): Promise<AdminUserRow | null> {
-    return ((await this.usersQuery().where('users.id', id).first()) as AdminUserRow | undefined) ?? null;
+    const row = (await this.usersQuery().where('users.id', id).first()) as AdminUserRow | undefined;
+    return row ? (await this.openReasons([row]))[0]! : null;
+  }
+
+  /** The deactivation reason is kept sealed (the staff member's key): opened, or "[erased]", when answered. */
+  private async openReasons(rows: AdminUserRow[]): Promise<AdminUserRow[]> {
+    const reasons = await openValues(
+      rows.map((row) => row.deactivation_reason),
+      this.keys,
+    );
+    return rows.map((row, index) => ({ ...row, deactivation_reason: reasons[index]! }));
   }
 
   async homesOfUser(userId: string): Promise<Array<{ id: string; name: string; role: string }>> {

@@ -26,7 +26,11 @@ export const accountAdminProjection: Projection = {
 
   async apply(trx: Knex.Transaction, event: RecordedEvent, table: TableNames) {
     const data = event.data as { user_id: string; reason?: string };
-    const change = changeOf(event.type, data.reason ?? null, event.created);
+    // The reason as stored (sealed under the staff member's key, AdminQueries opens it when it answers): so it
+    // reads "[erased]" once that person is erased, and a rebuild writes the same row. A reason recorded before
+    // sealing existed is stored (and kept) in the clear, as before: no version bump, the rows stay identical.
+    const stored = (event.sealed?.data as { reason?: string } | undefined)?.reason ?? data.reason ?? null;
+    const change = changeOf(event.type, stored, event.created);
     if (change === null) return;
     await trx(table('account_admin'))
       .insert({ user_id: data.user_id, ...change })

@@ -144,7 +144,7 @@ describe('home decider: leaving, transferring, deleting', () => {
     ];
     expect(home.stateOf(history).members).toEqual({});
     for (const command of [
-      { type: 'DeleteHome', actorId: OWNER },
+      { type: 'DeleteHome', actorId: ADMIN },
       { type: 'Rename', actorId: OWNER, name: 'Again' },
       { type: 'Grant', actorId: OWNER, userId: STRANGER, role: 'viewer' },
       { type: 'Revoke', actorId: ADMIN, userId: ADMIN },
@@ -153,6 +153,19 @@ describe('home decider: leaving, transferring, deleting', () => {
     ] as const) {
       home.given(history).when(command).thenThrows('home_not_found', 'not_found');
     }
+  });
+
+  it('a retry of the deletion by the owner who deleted it is done already: nothing new, the erased keys still known', () => {
+    const history = [
+      ...withoutGateway,
+      ...homeDecider.decide({ type: 'DeleteHome', actorId: OWNER }, home.stateOf(withoutGateway)),
+    ];
+    home.given(history).when({ type: 'DeleteHome', actorId: OWNER }).then([]);
+    expect(home.stateOf(history)).toMatchObject({
+      deleted: true,
+      deletedBy: OWNER,
+      erasedKeyIds: [`home:${HOME}`, `gateway:${GW1}`, `gateway:${GW2}`],
+    });
   });
 });
 
