@@ -84,7 +84,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
   // Started loops a failed start-up must stop before closing the stores they read.
   const startedParts: Array<() => Promise<void>> = [];
   try {
-    const projections = await startProjections(stores, config, logger, options);
+    const projections = await startProjections(stores, config, logger, { ...options, nodeId });
     startedParts.push(() => projections.stop());
     const sampler = new ProjectionLagSampler(stores.eventStore, stores.readModels.knex, allProjections, logger, {
       ...(options.lagSampleIntervalMs === undefined ? {} : { intervalMs: options.lagSampleIntervalMs }),
@@ -143,7 +143,16 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       limits,
     });
     // Staff administration: the admin API and the console at /admin/ (README "Admin").
-    const adminSide = await startAdminSide({ logger, stores, writes, tokens, settle: dependencies.settle });
+    const adminSide = await startAdminSide({
+      logger,
+      stores,
+      writes,
+      tokens,
+      config,
+      nodeId,
+      projections,
+      settle: dependencies.settle,
+    });
     installApi(app, dependencies, {
       logger,
       readiness: readinessChecks(stores, projections, sampler, config.READY_MAX_LAG_S),
@@ -178,7 +187,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       logger,
     });
     const close = async () => {
-      adminSide.stop();
+      await adminSide.stop();
       await metricsServer?.close();
       await shutdown();
       await limits.close();
@@ -202,11 +211,12 @@ async function startProjections(
   stores: Stores,
   config: Config,
   logger: Logger,
-  options: ServerOptions,
+  options: ServerOptions & { nodeId: string },
 ): Promise<ProjectionSet> {
   const projections = new ProjectionSet(stores.eventStore, stores.readModels.knex, allProjections, logger, {
     target: stores.readModels.target,
     apply: options.applyProjections ?? true,
+    holder: options.nodeId,
     ...(options.projectionLockRetryMs === undefined ? {} : { lockRetryMs: options.projectionLockRetryMs }),
   });
   const applied = await projections.migrate();

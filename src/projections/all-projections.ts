@@ -5,6 +5,8 @@ import { bridgeProjection } from './read-models/bridge-projection.ts';
 import { devicesProjection } from './read-models/devices-projection.ts';
 import { gatewaysProjection } from './read-models/gateways-projection.ts';
 import { homesProjection } from './read-models/homes-projection.ts';
+import { projectionRebuildsProjection } from './read-models/projection-rebuilds-projection.ts';
+import { tokenFamiliesProjection } from './read-models/token-families-projection.ts';
 import { membershipsProjection } from './read-models/memberships-projection.ts';
 import { remoteCommandsProjection } from './read-models/remote-commands-projection.ts';
 import { usersProjection } from './read-models/users-projection.ts';
@@ -20,4 +22,6 @@ export const allProjections: readonly Projection[] = [
   auditIndexProjection,
   devicesProjection,
   accountAdminProjection,
+  projectionRebuildsProjection,
+  tokenFamiliesProjection,
 ];

@@ -3,6 +3,7 @@ import { AccountDeletion } from '../commands/accounts/account-deletion.ts';
 import { HomeDeletion } from '../commands/homes/home-deletion.ts';
 import { PasswordHasher } from '../commands/accounts/password-hasher.ts';
 import { StaffCommands } from '../commands/accounts/staff-commands.ts';
+import { ProjectionRebuildCommands } from '../commands/projections/projection-rebuild-commands.ts';
 import { TelemetryRecorder } from '../commands/bridge/telemetry-recorder.ts';
 import { ChainedAppends } from '../commands/chained-appends.ts';
 import { CompensationFailures } from '../commands/compensation-failures.ts';
@@ -35,6 +36,7 @@ export interface WriteSide {
   homeDeletion: HomeDeletion;
   /** Staff actions (admin API): deactivate and reactivate users, revoke gateways, each with a reason. */
   staff: StaffCommands;
+  rebuildRecords: ProjectionRebuildCommands;
   gatewayAuthenticator: GatewayAuthenticator;
   remoteCommands: RemoteCommands;
   commandOutcomes: CommandOutcomes;
@@ -100,6 +102,7 @@ export async function buildWriteSide({
     accountDeletion,
     homeDeletion,
     staff,
+    rebuildRecords: new ProjectionRebuildCommands(handler),
     gatewayAuthenticator,
     remoteCommands,
     commandOutcomes,
