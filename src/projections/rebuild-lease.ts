@@ -18,7 +18,9 @@ export interface RebuildLease {
  * itself is still serialised with the live runner by the batch lock: rebuild.ts.)
  */
 export class RebuildLeases {
-  private readonly local = new Set<string>();
+  /** Process-wide (every instance in this process shares it): on PGlite the process is the whole deployment. */
+  private static readonly taken = new Set<string>();
+  private readonly local = RebuildLeases.taken;
 
   constructor(
     private readonly target: DatabaseTarget,

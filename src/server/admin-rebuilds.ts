@@ -78,7 +78,9 @@ export class AdminRebuilds {
   private launch(rebuildId: string, projection: Projection, lease: RebuildLease, context: CommandContext): void {
     const abort = new AbortController();
     const done = this.run(rebuildId, projection, abort.signal, context)
-      .catch((error: unknown) => this.parts.logger.error({ err: error, rebuild_id: rebuildId }, 'rebuild record failed'))
+      .catch((error: unknown) =>
+        this.parts.logger.error({ err: error, rebuild_id: rebuildId }, 'rebuild record failed'),
+      )
       .finally(async () => {
         await lease.release().catch(() => {});
         this.running.delete(rebuildId);
@@ -112,7 +114,9 @@ export class AdminRebuilds {
   }
 
   /** Progress events at a bounded rate, one after another (never two appends racing on the stream). */
-  private progressRecorder(record: (command: { type: 'RecordProgress'; done: number; total: number | null }) => Promise<unknown>) {
+  private progressRecorder(
+    record: (command: { type: 'RecordProgress'; done: number; total: number | null }) => Promise<unknown>,
+  ) {
     const interval = this.parts.progressIntervalMs ?? DEFAULT_REBUILD_PROGRESS_INTERVAL_MS;
     let last = Date.now();
     let chain: Promise<unknown> = Promise.resolve();

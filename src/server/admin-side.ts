@@ -112,7 +112,11 @@ async function* exportLines(
 }
 
 /** Every projection's status, with who applies it and its newest rebuild (and whether that one still runs). */
-function projectionViews(stores: Stores, rebuilds: AdminRebuilds, self: { nodeId: string; applies(name: string): boolean }) {
+function projectionViews(
+  stores: Stores,
+  rebuilds: AdminRebuilds,
+  self: { nodeId: string; applies(name: string): boolean },
+) {
   const { knex, target } = stores.readModels;
   const names = allProjections.map((projection) => projection.name);
   const all = async (): Promise<ProjectionView[]> => {
@@ -148,7 +152,11 @@ async function watchFleetChanges(store: EventStore, logger: Logger) {
     await store.headPosition(),
     (event) => {
       if (REBUILD_EVENTS.includes(event.type)) {
-        const rebuild = { type: event.type, data: event.data as RebuildFeedEvent['data'], at: event.created.toISOString() };
+        const rebuild = {
+          type: event.type,
+          data: event.data as RebuildFeedEvent['data'],
+          at: event.created.toISOString(),
+        };
         for (const listener of listeners) listener.onRebuild?.(rebuild);
         return;
       }
@@ -157,7 +165,11 @@ async function watchFleetChanges(store: EventStore, logger: Logger) {
     },
     { name: 'admin-fleet-overview', logger },
   );
-  const watch = (onChange: FleetListener['onChange'], onEnd: FleetListener['onEnd'], onRebuild?: FleetListener['onRebuild']) => {
+  const watch = (
+    onChange: FleetListener['onChange'],
+    onEnd: FleetListener['onEnd'],
+    onRebuild?: FleetListener['onRebuild'],
+  ) => {
     const listener = { onChange, onEnd, onRebuild };
     listeners.add(listener);
     return () => void listeners.delete(listener);

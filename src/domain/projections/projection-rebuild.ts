@@ -65,7 +65,9 @@ export const projectionRebuildDecider: Decider<
     switch (command.type) {
       case 'RecordProgress':
         if (command.done <= state.done) return [];
-        return [{ type: 'ProjectionRebuildProgressed', data: { ...ids(state), done: command.done, total: command.total } }];
+        return [
+          { type: 'ProjectionRebuildProgressed', data: { ...ids(state), done: command.done, total: command.total } },
+        ];
       case 'Complete':
         return [
           {

@@ -31,7 +31,10 @@ export class RebuildQueries {
 
   /** The rebuilds of one projection, newest first. */
   async ofProjection(projection: string, limit: number): Promise<RebuildRow[]> {
-    return this.knex<RebuildRow>('projection_rebuilds').where({ projection }).orderBy('started_at', 'desc').limit(limit);
+    return this.knex<RebuildRow>('projection_rebuilds')
+      .where({ projection })
+      .orderBy('started_at', 'desc')
+      .limit(limit);
   }
 
   /** Rebuilds recorded as running (a caller holding the projection's rebuild lease knows their node died). */

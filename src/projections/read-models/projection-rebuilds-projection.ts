@@ -76,7 +76,14 @@ export const projectionRebuildsProjection: Projection = {
         return;
       case 'ProjectionRebuildCompleted': {
         const done = (data.applied ?? 0) + (data.rejected ?? 0);
-        await rows().update({ state: 'completed', done, total: done, rejected: data.rejected, updated_at: at, finished_at: at });
+        await rows().update({
+          state: 'completed',
+          done,
+          total: done,
+          rejected: data.rejected,
+          updated_at: at,
+          finished_at: at,
+        });
         return;
       }
       case 'ProjectionRebuildFailed':
