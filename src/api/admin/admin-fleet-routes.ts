@@ -1,13 +1,11 @@
 import type { ServerResponse } from 'node:http';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { z } from 'zod';
 import { combineWrites, NOTHING_WRITTEN, type WriteResult } from '../../commands/write-result.ts';
 import { isoOrNull } from '../path-params.ts';
 import type { AdminDependencies, ProjectionView, RebuildFeedEvent } from './admin-dependencies.ts';
-import { page, pageBody, queryOf } from './admin-query.ts';
-
-const sessionsQuery = z.object({ node_id: z.string().trim().min(1).max(200).optional(), ...page }).strict();
+import { sessionsQuery } from '../contracts/admin-contract.ts';
+import { pageBody, queryOf } from './admin-query.ts';
 
 /** A burst of events (a reconnect storm) becomes one overview per this interval, not one per event. */
 const FEED_COALESCE_MS = 250;
@@ -72,6 +70,8 @@ export function addAdminFleetRoutes(router: Router, admin: AdminDependencies): v
     const now = Date.now();
     ctx.body = pageBody(listing, query, (row) => ({
       ...row,
+      frames_in: Number(row.frames_in),
+      frames_out: Number(row.frames_out),
       started_at: isoOrNull(row.started_at),
       duration_s: Math.max(0, Math.round((now - new Date(row.started_at).getTime()) / 1000)),
     }));

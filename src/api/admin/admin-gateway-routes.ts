@@ -1,22 +1,12 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { z } from 'zod';
 import type { AdminGatewayRow } from '../../projections/queries/admin-queries.ts';
 import { HttpError } from '../http-error.ts';
-import { isoOrNull, uuid, uuidParam } from '../path-params.ts';
+import { isoOrNull, uuidParam } from '../path-params.ts';
 import { validate } from '../validation.ts';
 import type { AdminDependencies } from './admin-dependencies.ts';
-import { addListRoutes, answerWrite, flag, page, reasonBody, searchTerm, staffContext } from './admin-query.ts';
-
-const gatewaysQuery = z
-  .object({
-    q: searchTerm,
-    status: z.enum(['pending', 'online', 'offline', 'revoked']).optional(),
-    online: flag,
-    home_id: uuid.optional(),
-    ...page,
-  })
-  .strict();
+import { gatewaysQuery } from '../contracts/admin-contract.ts';
+import { addListRoutes, answerWrite, reasonBody, staffContext } from './admin-query.ts';
 
 const SESSION_HISTORY = 20;
 const QUEUED_SHOWN = 50;

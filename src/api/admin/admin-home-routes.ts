@@ -1,12 +1,11 @@
 import type Router from '@koa/router';
-import { z } from 'zod';
 import type { AdminHomeRow } from '../../projections/queries/admin-queries.ts';
 import { isoOrNull } from '../path-params.ts';
 import type { AdminDependencies } from './admin-dependencies.ts';
 import { auditItem } from './admin-audit-routes.ts';
-import { addListRoutes, page, searchTerm } from './admin-query.ts';
+import { homesQuery } from '../contracts/admin-contract.ts';
+import { addListRoutes } from './admin-query.ts';
 
-const homesQuery = z.object({ q: searchTerm, ...page }).strict();
 const RECENT_AUDIT = 20;
 
 const homeItem = (row: AdminHomeRow) => ({

@@ -1,17 +1,12 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { z } from 'zod';
 import type { RebuildRow } from '../../projections/queries/rebuild-queries.ts';
+import { projectionName } from '../contracts/admin-contract.ts';
 import { HttpError } from '../http-error.ts';
 import { isoOrNull } from '../path-params.ts';
 import { validate } from '../validation.ts';
 import type { AdminDependencies, ProjectionView } from './admin-dependencies.ts';
 import { reasonBody, staffContext } from './admin-query.ts';
-
-const projectionName = z
-  .string()
-  .max(100)
-  .regex(/^[a-z][a-z0-9_]*$/);
 
 function nameParam(ctx: Context): string {
   const result = projectionName.safeParse(ctx.params.name);

@@ -1,14 +1,13 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { z } from 'zod';
 import type { AdminUserRow } from '../../projections/queries/admin-queries.ts';
 import type { TokenFamilyRow } from '../../projections/queries/token-family-queries.ts';
 import { isoOrNull, uuidParam } from '../path-params.ts';
 import { validate } from '../validation.ts';
 import type { AdminDependencies } from './admin-dependencies.ts';
-import { addListRoutes, answerWrite, flag, page, reasonBody, searchTerm, staffContext } from './admin-query.ts';
+import { usersQuery } from '../contracts/admin-contract.ts';
+import { addListRoutes, answerWrite, reasonBody, staffContext } from './admin-query.ts';
 
-const usersQuery = z.object({ q: searchTerm, staff: flag, deactivated: flag, ...page }).strict();
 /** The newest families shown in a user's detail (a family per login: an old account has many). */
 const TOKEN_FAMILIES_SHOWN = 50;
 
