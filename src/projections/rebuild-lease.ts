@@ -60,7 +60,8 @@ export class RebuildLeases {
     if (this.target.kind !== 'postgres') return new Set(projections.filter((name) => this.local.has(name)));
     const held = await this.knex.raw<{ rows: { key: string }[] }>(
       `select ((classid::bigint << 32) | objid::bigint)::text as key
-         from pg_locks where locktype = 'advisory' and objsubid = 1 and granted`,
+         from pg_locks where locktype = 'advisory' and objsubid = 1 and granted
+          and database = (select oid from pg_database where datname = current_database())`,
     );
     const keys = new Set(held.rows.map((row) => row.key));
     return new Set(projections.filter((name) => keys.has(rebuildLockKey(name)) || this.local.has(name)));

@@ -18,7 +18,8 @@ export async function projectionWorkerHolders(
   const result = await knex.raw<{ rows: { key: string; holder: string | null }[] }>(
     `select ((l.classid::bigint << 32) | l.objid::bigint)::text as key, a.application_name as holder
        from pg_locks l left join pg_stat_activity a on a.pid = l.pid
-      where l.locktype = 'advisory' and l.objsubid = 1 and l.granted`,
+      where l.locktype = 'advisory' and l.objsubid = 1 and l.granted
+        and l.database = (select oid from pg_database where datname = current_database())`,
   );
   const byKey = new Map(result.rows.map((row) => [row.key, row.holder]));
   return new Map(

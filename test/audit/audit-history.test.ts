@@ -24,7 +24,11 @@ import { startTestServer, type TestServer } from '../support/test-server.ts';
  */
 const LEAVING =
   'leaving ends the account or home the rest of this walk audits; test/integration/crypto-shredding.test.ts and test/api/leaving.test.ts drive it over real HTTP';
+const REBUILDS =
+  'a rebuild of the few events of a walk is one page, reported at most every second; test/api/admin-rebuild.test.ts drives progress and failure over real HTTP';
 const NOT_PRODUCED_BY_THIS_WALK_YET: Record<string, string> = {
+  ProjectionRebuildProgressed: REBUILDS,
+  ProjectionRebuildFailed: REBUILDS,
   UserAccountDeleted: LEAVING,
   HomeOwnershipTransferred: LEAVING,
   HomeDeleted: LEAVING,
