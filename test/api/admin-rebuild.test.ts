@@ -12,7 +12,9 @@ import { EventSourcedCommandHandler } from '../../src/commands/event-sourced-com
 import { systemContext } from '../../src/commands/metadata.ts';
 import { ProjectionRebuildCommands } from '../../src/commands/projections/projection-rebuild-commands.ts';
 import { eventCatalogue } from '../../src/domain/catalogue.ts';
+import { projectionsRebuild } from '../../src/cli/projections-command.ts';
 import { RebuildLeases } from '../../src/projections/rebuild-lease.ts';
+import { captureIo, cliConfig } from '../support/cli.ts';
 import { homeWithEveryRole, MEMBERS, READ_MODEL_LAG, registerUser, type TestHome } from '../support/fixtures.ts';
 import { HttpClient } from '../support/http.ts';
 import { serverTargets } from '../support/server-targets.ts';
@@ -32,8 +34,8 @@ describe.each(serverTargets())('admin API: rebuilds, token families, leases (%s)
     server = await startTestServer(target, { REBUILD_PAGE_SIZE: '10', REBUILD_PROGRESS_INTERVAL_MS: '0' });
     staff = await makeStaff(server);
     home = await homeWithEveryRole(server);
-  });
-  afterAll(() => server?.stop());
+  }, 180_000);
+  afterAll(() => server?.stop(), 120_000);
 
   const rebuildOf = async (name: string) => (await staff.http.get(`/api/admin/projections/${name}`)).body;
   const completedRebuild = async (name: string, id: string) => {
@@ -115,6 +117,11 @@ describe.each(serverTargets())('admin API: rebuilds, token families, leases (%s)
       const refused = await staff.http.post('/api/admin/projections/homes/rebuild', { reason: REASON });
       expect(refused.status).toBe(409);
       expect(refused.body.error.code).toBe('rebuild_running');
+      // The CLI takes the same lease (on PGlite it cannot open the server's data directory at all).
+      if (target === 'postgres') {
+        const cli = projectionsRebuild(cliConfig(server.env), ['homes'], {}, captureIo());
+        await expect(cli).rejects.toThrow(/running already/);
+      }
     } finally {
       await lease!.release();
     }
