@@ -635,7 +635,8 @@ async function projectionsPage() {
   await listPage(
     'Projections',
     [],
-    () => api('/api/admin/projections'),
+    // Every projection on one page: no pager (the list is short and not paginated).
+    async () => ({ items: (await api('/api/admin/projections')).items }),
     (listing) => {
       for (const p of listing.items) rebuilds.set(p.name, p.rebuild);
       return table(
