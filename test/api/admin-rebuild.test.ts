@@ -107,7 +107,7 @@ describe.each(serverTargets())('admin API: rebuilds, token families, leases (%s)
     expect(listed.body.items).toContainEqual(
       expect.objectContaining({ name: 'users', rebuild: expect.objectContaining({ id }) }),
     );
-  });
+  }, 120_000);
 
   it('refuses a second rebuild of a projection while one holds its lease (409), on any node', async () => {
     const leases = new RebuildLeases(server.stores.readModels.target, server.stores.readModels.knex);
