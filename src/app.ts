@@ -91,7 +91,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     startedParts.push(() => listening.close());
     await waitForEventStore(stores.eventStore, logger, { totalMs: config.EVENT_STORE_STARTUP_WAIT_MS }, startup);
     startup.reason = 'migrating and starting the projections';
-    const projections = await startProjections(stores, config, logger, options);
+    const projections = await startProjections(stores, config, logger, { ...options, nodeId });
     startedParts.push(() => projections.stop());
     startup.reason = 'starting the projection lag sampler';
     const sampler = new ProjectionLagSampler(stores.eventStore, stores.readModels.knex, allProjections, logger, {
@@ -153,7 +153,16 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       limits,
     });
     // Staff administration: the admin API and the console at /admin/ (README "Admin").
-    const adminSide = await startAdminSide({ logger, stores, writes, tokens, settle: dependencies.settle });
+    const adminSide = await startAdminSide({
+      logger,
+      stores,
+      writes,
+      tokens,
+      config,
+      nodeId,
+      projections,
+      settle: dependencies.settle,
+    });
     installApi(app, dependencies, {
       logger,
       readiness: readinessChecks(stores, projections, sampler, config.READY_MAX_LAG_S),
@@ -184,7 +193,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       logger,
     });
     const close = async () => {
-      adminSide.stop();
+      await adminSide.stop();
       await metricsServer?.close();
       await shutdown();
       await limits.close();
@@ -208,11 +217,12 @@ async function startProjections(
   stores: Stores,
   config: Config,
   logger: Logger,
-  options: ServerOptions,
+  options: ServerOptions & { nodeId: string },
 ): Promise<ProjectionSet> {
   const projections = new ProjectionSet(stores.eventStore, stores.readModels.knex, allProjections, logger, {
     target: stores.readModels.target,
     apply: options.applyProjections ?? true,
+    holder: options.nodeId,
     ...(options.projectionLockRetryMs === undefined ? {} : { lockRetryMs: options.projectionLockRetryMs }),
   });
   const applied = await projections.migrate();

@@ -125,6 +125,10 @@ const envSchema = z.object({
    */
   HSTS: booleanFlag.optional(),
   AUTO_REBUILD: booleanFlag.default(false),
+  /** A rebuild started from the admin API records its progress as an event at most this often. */
+  REBUILD_PROGRESS_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  /** Events per page of a rebuild started from the admin API (smaller pages: finer progress, more round trips). */
+  REBUILD_PAGE_SIZE: z.coerce.number().int().min(1).max(50_000).default(5000),
   /** Shared limits (login, change-password, pairing, bridge handshakes) in Redis; unset: per process, in memory. */
   REDIS_URL: z
     .string()

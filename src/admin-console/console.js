@@ -238,12 +238,73 @@ function stopFeed() {
   feed = null;
 }
 
-/** The live overview: server-sent events read through fetch (so the token goes in a header, never the URL). */
+/**
+ * The live feed: server-sent events read through fetch (so the token goes in a header, never the URL). Calls
+ * `on(name, data)` for each event (`overview`, `rebuild`) until the page changes or the session ends.
+ */
+async function followFeed(on) {
+  stopFeed();
+  const controller = new AbortController();
+  feed = controller;
+  try {
+    const response = await fetch('/api/admin/overview/stream', {
+      headers: { authorization: `Bearer ${session.access}`, accept: 'text/event-stream' },
+      signal: controller.signal,
+    });
+    if (!response.ok) throw new ApiError(response.status, await response.json());
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value;
+      let end;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const message = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const name = message.split('\n').find((line) => line.startsWith('event: '));
+        const data = message.split('\n').find((line) => line.startsWith('data: '));
+        if (name && data) on(name.slice(7), JSON.parse(data.slice(6)));
+      }
+    }
+  } catch (error) {
+    if (error.name !== 'AbortError') say(`Live feed stopped: ${error.message}`);
+  }
+}
+
+/** Nodes: each bridge node lease (live or lapsed) and the projections the node applies (worker leases). */
+function nodesTable(nodes) {
+  return table(
+    [
+      { title: 'Node', value: (n) => n.node_id },
+      {
+        title: 'Bridge lease',
+        value: (n) =>
+          n.bridge_lease
+            ? `${n.bridge_lease.live ? 'live' : 'lapsed'} until ${when(n.bridge_lease.expires_at)}`
+            : 'none (projections only)',
+      },
+      { title: 'Applies', value: (n) => n.projections.join(', ') || '—' },
+    ],
+    nodes,
+    'Nodes',
+  );
+}
+
+/** The live overview: numbers, projection lag and nodes, redrawn on every `overview` event of the feed. */
 async function overviewPage() {
   const numbers = el('dl', { class: 'numbers', id: 'overview-numbers' });
   const projections = el('div');
+  const nodes = el('div', { id: 'overview-nodes' });
   const updated = el('p', { class: 'muted', id: 'overview-updated' });
-  $('page').replaceChildren(el('h2', { tabindex: -1, text: 'Fleet overview (live)' }), numbers, updated, projections);
+  $('page').replaceChildren(
+    el('h2', { tabindex: -1, text: 'Fleet overview (live)' }),
+    numbers,
+    updated,
+    projections,
+    el('h3', { text: 'Nodes' }),
+    nodes,
+  );
   $('page').querySelector('h2').focus();
   const render = (o) => {
     const entries = [
@@ -266,38 +327,15 @@ async function overviewPage() {
           { title: 'Projection', value: (p) => p.name },
           { title: 'State', value: (p) => p.state },
           { title: 'Lag (events)', value: (p) => String(p.lag_events) },
+          { title: 'Applied by', value: (p) => p.applied_by ?? 'nobody now' },
         ],
         o.projections,
         'Projection lag',
       ),
     );
+    nodes.replaceChildren(nodesTable(o.nodes));
   };
-  stopFeed();
-  const controller = new AbortController();
-  feed = controller;
-  try {
-    const response = await fetch('/api/admin/overview/stream', {
-      headers: { authorization: `Bearer ${session.access}`, accept: 'text/event-stream' },
-      signal: controller.signal,
-    });
-    if (!response.ok) throw new ApiError(response.status, await response.json());
-    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-    let buffer = '';
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += value;
-      let end;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const message = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const data = message.split('\n').find((line) => line.startsWith('data: '));
-        if (message.startsWith('event: overview') && data) render(JSON.parse(data.slice(6)));
-      }
-    }
-  } catch (error) {
-    if (error.name !== 'AbortError') say(`Live feed stopped: ${error.message}`);
-  }
+  await followFeed((name, data) => name === 'overview' && render(data));
 }
 
 async function act(path, dialog, after) {
@@ -337,6 +375,11 @@ function usersPage() {
           { title: 'Last login', value: (u) => when(u.last_login_at) },
           { title: 'State', value: (u) => (u.deactivated ? `deactivated: ${u.deactivation_reason}` : 'active') },
           {
+            title: 'Sign-ins',
+            value: (u) =>
+              el('button', { type: 'button', text: `Sign-ins of ${u.email}`, onclick: () => showSignIns(u.id) }),
+          },
+          {
             title: 'Action',
             value: (u) =>
               el('button', {
@@ -362,6 +405,38 @@ function usersPage() {
         'Users',
       ),
   );
+}
+
+/** A user's refresh-token families (one per sign-in): when, from where, and whether each still works. */
+async function showSignIns(userId) {
+  try {
+    const user = await api(`/api/admin/users/${userId}`);
+    const section = el(
+      'section',
+      { id: 'user-detail', 'aria-label': `Sign-ins of ${user.email}` },
+      el('h3', { tabindex: -1, text: `Sign-ins of ${user.email}` }),
+      table(
+        [
+          { title: 'Started', value: (f) => when(f.created_at) },
+          { title: 'Last used', value: (f) => when(f.last_used_at) },
+          { title: 'From', value: (f) => f.client_address },
+          { title: 'User agent', value: (f) => f.user_agent },
+          {
+            title: 'Latest from',
+            value: (f) => [f.last_client_address, f.last_user_agent].filter(Boolean).join(' — '),
+          },
+          { title: 'State', value: (f) => (f.revoked ? `revoked (${f.revoked_reason})` : 'active') },
+        ],
+        user.token_families,
+        'Token families',
+      ),
+    );
+    $('user-detail')?.remove();
+    $('page').append(section);
+    section.querySelector('h3').focus();
+  } catch (error) {
+    say(error.message);
+  }
 }
 
 function homesPage() {
@@ -514,13 +589,57 @@ async function exportAudit(params) {
   }
 }
 
-function projectionsPage() {
-  return listPage(
+/** A rebuild's progress: a bar (done of total events) and its state in words, both updated from the feed. */
+function rebuildProgress(p) {
+  const bar = el('progress', { 'data-rebuild-bar': p.name, 'aria-label': `Rebuild of ${p.name}` });
+  const words = el('span', { 'data-rebuild-state': p.name });
+  const box = el('div', { class: 'rebuild' }, bar, words);
+  showProgress(bar, words, p.rebuild);
+  return box;
+}
+
+function showProgress(bar, words, rebuild) {
+  if (!rebuild) {
+    bar.hidden = true;
+    words.textContent = 'never rebuilt here';
+    return;
+  }
+  bar.hidden = false;
+  const finished = rebuild.state === 'completed';
+  const total = rebuild.total ?? Math.max(rebuild.done, 1);
+  bar.max = Math.max(total, 1);
+  bar.value = finished ? bar.max : Math.min(rebuild.done, bar.max);
+  const counts = `${rebuild.done} of ${rebuild.total ?? '?'} events`;
+  words.textContent = rebuild.error ? `${rebuild.state}: ${rebuild.error}` : `${rebuild.state} (${counts})`;
+}
+
+/** What a rebuild event of the feed changes in the rebuild it belongs to. */
+function foldRebuildEvent(rebuild, event) {
+  const next = { ...(rebuild ?? { done: 0, total: null, error: null }) };
+  next.id = event.data.rebuild_id;
+  if (rebuild?.id !== event.data.rebuild_id) Object.assign(next, { done: 0, total: null, error: null });
+  if (event.type === 'ProjectionRebuildStarted') next.state = 'running';
+  if (event.type === 'ProjectionRebuildProgressed')
+    Object.assign(next, { state: 'running', done: event.data.done, total: event.data.total });
+  if (event.type === 'ProjectionRebuildCompleted') {
+    const done = event.data.applied + event.data.rejected;
+    Object.assign(next, { state: 'completed', done, total: done });
+  }
+  if (event.type === 'ProjectionRebuildFailed') Object.assign(next, { state: 'failed', error: event.data.error });
+  return next;
+}
+
+/** Projections: state, lag, who applies each, and rebuilds with live progress (the feed's `rebuild` events). */
+async function projectionsPage() {
+  const rebuilds = new Map();
+  await listPage(
     'Projections',
     [],
-    () => api('/api/admin/projections'),
-    (listing) =>
-      table(
+    // Every projection on one page: no pager (the list is short and not paginated).
+    async () => ({ items: (await api('/api/admin/projections')).items }),
+    (listing) => {
+      for (const p of listing.items) rebuilds.set(p.name, p.rebuild);
+      return table(
         [
           { title: 'Projection', value: (p) => p.name },
           { title: 'Version', value: (p) => String(p.version) },
@@ -528,11 +647,40 @@ function projectionsPage() {
           { title: 'Lag (events)', value: (p) => `${p.lag_capped ? '≥' : ''}${p.lag_events}` },
           { title: 'Lag (s)', value: (p) => p.lag_seconds.toFixed(1) },
           { title: 'Rejected', value: (p) => String(p.rejected_events) },
+          { title: 'Applied by', value: (p) => p.applied_by ?? 'nobody now' },
+          { title: 'Rebuild', value: rebuildProgress },
+          {
+            title: 'Action',
+            value: (p) =>
+              el('button', {
+                type: 'button',
+                text: `Rebuild ${p.name}`,
+                onclick: () =>
+                  act(
+                    `/api/admin/projections/${p.name}/rebuild`,
+                    {
+                      title: `Rebuild ${p.name}`,
+                      text: 'Replays the whole log into fresh tables, then swaps them in; readers are served meanwhile.',
+                      action: 'Rebuild',
+                    },
+                    () => {},
+                  ),
+              }),
+          },
         ],
         listing.items,
         'Projections',
-      ),
+      );
+    },
   );
+  await followFeed((name, event) => {
+    if (name !== 'rebuild') return;
+    const rebuild = foldRebuildEvent(rebuilds.get(event.data.projection), event);
+    rebuilds.set(event.data.projection, rebuild);
+    const bar = document.querySelector(`[data-rebuild-bar="${event.data.projection}"]`);
+    const words = document.querySelector(`[data-rebuild-state="${event.data.projection}"]`);
+    if (bar && words) showProgress(bar, words, rebuild);
+  });
 }
 
 const PAGES = {
@@ -549,7 +697,7 @@ function show() {
   if (!session.access) return;
   const name = location.hash.slice(1) || 'overview';
   const render = PAGES[name] ?? PAGES.overview;
-  if (name !== 'overview') stopFeed();
+  stopFeed();
   for (const link of document.querySelectorAll('#nav a'))
     link.toggleAttribute('aria-current', link.getAttribute('href') === `#${name}`);
   void render();

@@ -14,6 +14,7 @@ import {
   type RebuildProgress,
   type RebuildResult,
 } from '../projections/rebuild.ts';
+import { RebuildLeases } from '../projections/rebuild-lease.ts';
 import { CliUsageError } from './audit-command.ts';
 import type { Stores } from '../stores.ts';
 import { cliLogger, processIo, withStores, type CliIo } from './cli-context.ts';
@@ -139,7 +140,11 @@ export async function projectionsRebuild(
   return withStores(config, 'projections rebuild', cliLogger(config), async (stores) => {
     await migrate(stores, config, projections);
     const results: RebuildResult[] = [];
+    const leases = new RebuildLeases(stores.readModels.target, stores.readModels.knex);
     for (const projection of chosen) {
+      // The same lease as a rebuild started from the admin API: one rebuild of a projection at a time.
+      const lease = await leases.tryTake(projection.name);
+      if (!lease) throw new CliUsageError(`A rebuild of ${projection.name} is running already (admin API or CLI)`);
       const progress = progressReporter(io);
       progress.start();
       try {
@@ -162,6 +167,7 @@ export async function projectionsRebuild(
         results.push(result);
       } finally {
         progress.stop();
+        await lease.release();
       }
     }
     return results;

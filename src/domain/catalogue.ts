@@ -6,6 +6,7 @@ import { gatewayEventDefinitions } from './gateways/gateway-events.ts';
 import { pairingEventDefinitions } from './gateways/pairing-events.ts';
 import { homeEventDefinitions } from './homes/home-events.ts';
 import { erasureEventDefinitions } from './privacy/erasure-events.ts';
+import { projectionRebuildEventDefinitions } from './projections/projection-rebuild-events.ts';
 import { remoteCommandEventDefinitions } from './remote-control/remote-command-events.ts';
 
 /** Every event the system writes. A type missing here cannot be appended. */
@@ -18,4 +19,5 @@ export const eventCatalogue = new EventCatalogue([
   ...telemetryEventDefinitions,
   ...remoteCommandEventDefinitions,
   ...erasureEventDefinitions,
+  ...projectionRebuildEventDefinitions,
 ]);

@@ -34,7 +34,14 @@ export class SessionLockConnection {
   /** pg rejects overlapping queries on one client: statements go one after another. */
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly url: string) {}
+  /**
+   * `holder` becomes the connection's `application_name`, so who holds which lock can be read from `pg_locks`
+   * joined with `pg_stat_activity` (worker-holders.ts).
+   */
+  constructor(
+    private readonly url: string,
+    private readonly holder?: string,
+  ) {}
 
   get currentGeneration(): number {
     return this.generation;
@@ -66,7 +73,10 @@ export class SessionLockConnection {
   }
 
   private async open(): Promise<pg.Client> {
-    const client = new pg.Client({ connectionString: this.url });
+    const client = new pg.Client({
+      connectionString: this.url,
+      ...(this.holder === undefined ? {} : { application_name: lockHolderName(this.holder) }),
+    });
     client.on('error', () => this.forget(client));
     client.on('end', () => this.forget(client));
     await client.connect();
@@ -87,6 +97,10 @@ export class SessionLockConnection {
     await client?.end().catch(() => {});
   }
 }
+
+/** The `application_name` of a lock connection held for `holder` (a node id); Postgres keeps 63 bytes. */
+export const LOCK_HOLDER_PREFIX = 'smarthome-lock:';
+export const lockHolderName = (holder: string) => `${LOCK_HOLDER_PREFIX}${holder}`.slice(0, 63);
 
 /** One session-level lock on the process's shared lock connection. */
 export class SessionLock {

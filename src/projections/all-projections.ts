@@ -6,6 +6,8 @@ import { bridgeProjection } from './read-models/bridge-projection.ts';
 import { devicesProjection } from './read-models/devices-projection.ts';
 import { gatewaysProjection } from './read-models/gateways-projection.ts';
 import { homesProjection } from './read-models/homes-projection.ts';
+import { projectionRebuildsProjection } from './read-models/projection-rebuilds-projection.ts';
+import { tokenFamiliesProjection } from './read-models/token-families-projection.ts';
 import { membershipsProjection } from './read-models/memberships-projection.ts';
 import { remoteCommandsProjection } from './read-models/remote-commands-projection.ts';
 import { usersProjection } from './read-models/users-projection.ts';
@@ -22,4 +24,6 @@ export const allProjections: readonly Projection[] = [
   devicesProjection,
   accountAdminProjection,
   keyShreddingProjection,
+  projectionRebuildsProjection,
+  tokenFamiliesProjection,
 ];

@@ -17,6 +17,8 @@ export interface ProjectionSetOptions {
   /** False: this process applies nothing (`serve --no-projections`); it waits on the checkpoints others write. */
   apply?: boolean;
   lockRetryMs?: number;
+  /** This process's node id, named on its lease connection (who applies what, for the admin API). */
+  holder?: string;
   watch?: CheckpointWatchOptions;
 }
 
@@ -44,6 +46,7 @@ export class ProjectionSet {
         : new ProjectionWorkers(store, knex, target, projections, logger, {
             onCommitted: () => this.watch.committed(),
             ...(options.lockRetryMs === undefined ? {} : { lockRetryMs: options.lockRetryMs }),
+            holder: options.holder,
           });
   }
 

@@ -15,6 +15,8 @@ export interface ProjectionWorkersOptions {
   runnerIdlePollMs?: number;
   /** After each committed batch of any runner here (read-your-writes waiters of this process look again). */
   onCommitted?: () => void;
+  /** Who this process is (the node id): named on its lock connection, so others can see who applies what. */
+  holder?: string | undefined;
 }
 
 export type WorkerStatus = RunnerStatus & { holdsLock: boolean };
@@ -86,7 +88,7 @@ export class ProjectionWorkers {
       await runner.start();
       return;
     }
-    this.lockConnection ??= new SessionLockConnection(this.target.url);
+    this.lockConnection ??= new SessionLockConnection(this.target.url, this.options.holder);
     const lock = new SessionLock(this.lockConnection, workerLockKey(projection.name));
     this.locks.set(projection.name, lock);
     let waitingLogged = false;

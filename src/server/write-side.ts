@@ -4,6 +4,7 @@ import { EmailClaims } from '../commands/accounts/email-claims.ts';
 import { HomeDeletion } from '../commands/homes/home-deletion.ts';
 import { PasswordHasher } from '../commands/accounts/password-hasher.ts';
 import { StaffCommands } from '../commands/accounts/staff-commands.ts';
+import { ProjectionRebuildCommands } from '../commands/projections/projection-rebuild-commands.ts';
 import { TelemetryRecorder } from '../commands/bridge/telemetry-recorder.ts';
 import { ChainedAppends } from '../commands/chained-appends.ts';
 import { CompensationFailures } from '../commands/compensation-failures.ts';
@@ -36,6 +37,7 @@ export interface WriteSide {
   homeDeletion: HomeDeletion;
   /** Staff actions (admin API): deactivate and reactivate users, revoke gateways, each with a reason. */
   staff: StaffCommands;
+  rebuildRecords: ProjectionRebuildCommands;
   gatewayAuthenticator: GatewayAuthenticator;
   remoteCommands: RemoteCommands;
   commandOutcomes: CommandOutcomes;
@@ -102,6 +104,7 @@ export async function buildWriteSide({
     accountDeletion,
     homeDeletion,
     staff,
+    rebuildRecords: new ProjectionRebuildCommands(handler),
     gatewayAuthenticator,
     remoteCommands,
     commandOutcomes,

@@ -2,7 +2,8 @@
  * The staff console in a real browser (Debian's chromium driven by playwright-core) against a started server:
  * staff sign in; a simulated gateway connects and the live overview shows it online; staff revoke it with a
  * reason and its session closes; the audit log, filtered, shows the revocation with its reason; staff deactivate
- * a user, whose next API call is 401; a user who is not staff is refused. Every page is screenshotted into
+ * a user, whose next API call is 401; staff rebuild a projection and watch its progress bar, moved by the live
+ * feed, reach completion; a user who is not staff is refused. Every page is screenshotted into
  * test/artifacts/ (not committed), also on a narrow screen. Skipped, saying so, when no chromium is installed.
  */
 import fs from 'node:fs';
@@ -38,7 +39,8 @@ describe.skipIf(!HAVE_CHROMIUM)('admin console in chromium', () => {
 
   beforeAll(async () => {
     fs.mkdirSync(ARTIFACTS, { recursive: true });
-    server = await startTestServer('pglite');
+    // Rebuild pages of one event, each reported: the progress bar moves through every step.
+    server = await startTestServer('pglite', { REBUILD_PAGE_SIZE: '1', REBUILD_PROGRESS_INTERVAL_MS: '0' });
     [staff, gateway, victim, outsider] = await Promise.all([
       makeStaff(server),
       ownerWithGateway(server, 'console-owner'),
@@ -129,6 +131,42 @@ describe.skipIf(!HAVE_CHROMIUM)('admin console in chromium', () => {
     await page.getByRole('button', { name: `Reactivate ${victim.email}` }).waitFor();
     expect((await victim.http.get('/api/auth/profile')).status).toBe(401);
     await shoot('users');
+  });
+
+  it('rebuilds a projection with a reason, its progress bar moved by the live feed to completion', async () => {
+    let projectionReads = 0;
+    page.on('request', (request) => {
+      if (new URL(request.url()).pathname === '/api/admin/projections') projectionReads += 1;
+    });
+    await page.getByRole('link', { name: 'Projections', exact: true }).click();
+    const rebuild = page.getByRole('button', { name: 'Rebuild users' });
+    await rebuild.waitFor();
+    // Every value the bar shows on the way (old values too: several feed events may arrive in one task).
+    await page.evaluate(`(() => {
+      window.seen = [];
+      const bar = document.querySelector('[data-rebuild-bar="users"]');
+      new MutationObserver((records) => {
+        for (const record of records) if (record.attributeName === 'value') window.seen.push(Number(record.oldValue));
+      }).observe(bar, { attributes: true, attributeOldValue: true });
+    })()`);
+    await rebuild.click();
+    const dialog = page.getByRole('dialog', { name: 'Rebuild users' });
+    await dialog.getByLabel(/Reason/).fill('Handler fixed (ticket 88)');
+    await dialog.getByRole('button', { name: 'Rebuild' }).click();
+    await page.locator('[data-rebuild-state="users"]', { hasText: /^completed/ }).waitFor({ timeout: 30_000 });
+    const final = await page.evaluate<[number, number]>(
+      `(() => { const bar = document.querySelector('[data-rebuild-bar="users"]'); return [bar.value, bar.max]; })()`,
+    );
+    expect(final[0]).toBe(final[1]);
+    // A step on the way: a value set after the start and before the end.
+    const seen = await page.evaluate<number[]>('window.seen');
+    expect(
+      seen.some((value) => value > 0 && value < final[1]),
+      JSON.stringify(seen),
+    ).toBe(true);
+    // The progress came from the event feed: the table was read once, when the page opened.
+    expect(projectionReads).toBe(1);
+    await shoot('projections-rebuilt');
   });
 
   it('shows homes, sessions and projections, and fits a narrow screen', async () => {

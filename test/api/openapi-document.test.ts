@@ -1,6 +1,9 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { describe, expect, it } from 'vitest';
 import type { ApiDependencies } from '../../src/api/api-dependencies.ts';
+import { adminRoutes } from '../../src/api/admin/admin-routes.ts';
+import type { AdminDependencies } from '../../src/api/admin/admin-dependencies.ts';
+import type { TokenService } from '../../src/api/auth/token-service.ts';
 import { apiRouters } from '../../src/api/create-api.ts';
 import { openApiDocument } from '../../src/api/openapi/document.ts';
 import { metricsRoutes } from '../../src/api/routes/metrics-routes.ts';
@@ -14,7 +17,8 @@ function registeredRoutes(): string[] {
     get: (_target, key) => (key === 'tokens' ? tokens : {}),
   });
   const metrics = metricsRoutes({ contentType: 'text/plain', scrape: async () => '' }, 'token');
-  return [...apiRouters(inert, []), metrics].flatMap((router) =>
+  const admin = adminRoutes(tokens as unknown as TokenService, {} as AdminDependencies);
+  return [...apiRouters(inert, []), metrics, admin].flatMap((router) =>
     router.stack.flatMap((layer) =>
       layer.methods
         .filter((method) => method !== 'HEAD')

@@ -1,42 +1,13 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { AuditRow } from '../../projections/queries/audit-queries.ts';
-import { AUDITED_EVENT_TYPES } from '../../projections/queries/audit-queries.ts';
 import { decodeAuditCursor, encodeAuditCursor } from '../audit-cursor.ts';
 import { HttpError } from '../http-error.ts';
-import { isoOrNull, uuid } from '../path-params.ts';
+import { adminAuditQuery as auditQuery, adminExportQuery as exportQuery } from '../contracts/admin-contract.ts';
+import { isoOrNull } from '../path-params.ts';
 import type { AdminDependencies, AuditExportScope } from './admin-dependencies.ts';
 import { queryOf } from './admin-query.ts';
-
-const time = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
-const typeList = z
-  .string()
-  .max(2_000)
-  .transform((value) =>
-    value
-      .split(',')
-      .map((name) => name.trim())
-      .filter(Boolean),
-  )
-  .refine((names) => names.every((name) => AUDITED_EVENT_TYPES.includes(name)), 'not an audited event type');
-
-const filters = {
-  home_id: uuid.optional(),
-  user_id: uuid.optional(),
-  gateway_id: uuid.optional(),
-  from: time.optional(),
-  to: time.optional(),
-};
-const auditQuery = z
-  .object({
-    ...filters,
-    type: typeList.optional(),
-    cursor: z.string().max(200).optional(),
-    limit: z.coerce.number().int().min(1).max(200).default(50),
-  })
-  .strict();
-const exportQuery = z.object(filters).strict();
 
 export function auditItem(row: AuditRow & { home_id?: string }) {
   return {

@@ -1,22 +1,12 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { z } from 'zod';
 import type { AdminGatewayRow } from '../../projections/queries/admin-queries.ts';
 import { HttpError } from '../http-error.ts';
-import { isoOrNull, uuid, uuidParam } from '../path-params.ts';
+import { isoOrNull, uuidParam } from '../path-params.ts';
 import { validate } from '../validation.ts';
 import type { AdminDependencies } from './admin-dependencies.ts';
-import { flag, page, pageBody, queryOf, reasonBody, searchTerm, staffContext } from './admin-query.ts';
-
-const gatewaysQuery = z
-  .object({
-    q: searchTerm,
-    status: z.enum(['pending', 'online', 'offline', 'revoked']).optional(),
-    online: flag,
-    home_id: uuid.optional(),
-    ...page,
-  })
-  .strict();
+import { gatewaysQuery } from '../contracts/admin-contract.ts';
+import { addListRoutes, answerWrite, reasonBody, staffContext } from './admin-query.ts';
 
 const SESSION_HISTORY = 20;
 const QUEUED_SHOWN = 50;
@@ -40,14 +30,12 @@ const gatewayItem = (row: AdminGatewayRow) => ({
  * history and queued commands; revoke with a reason (the bridge that holds the socket closes it: `revoked`).
  */
 export function addAdminGatewayRoutes(router: Router, admin: AdminDependencies): void {
-  router.get('/gateways', async (ctx: Context) => {
-    const query = queryOf(gatewaysQuery, ctx);
-    const listing = await admin.views.gateways({ ...query, homeId: query.home_id }, query);
-    ctx.body = pageBody(listing, query, gatewayItem);
-  });
-
-  router.get('/gateways/:id', async (ctx: Context) => {
-    ctx.body = await gatewayDetail(admin, uuidParam(ctx.params, 'id'));
+  addListRoutes(router, '/gateways', {
+    query: gatewaysQuery,
+    list: (query) => admin.views.gateways({ ...query, homeId: query.home_id }, query),
+    item: gatewayItem,
+    detail: (id) => gatewayDetail(admin, id),
+    notFound: { code: 'gateway_not_found', message: 'No such gateway' },
   });
 
   router.post('/gateways/:id/revoke', async (ctx: Context) => {
@@ -55,14 +43,13 @@ export function addAdminGatewayRoutes(router: Router, admin: AdminDependencies):
     const { reason } = validate(reasonBody, ctx.request.body);
     if (!(await admin.views.gateway(id))) throw new HttpError(404, 'gateway_not_found', 'No such gateway');
     const write = await admin.staff.revokeGateway(ctx.state.userId as string, id, reason, staffContext(ctx));
-    await admin.settle(write);
-    ctx.body = await gatewayDetail(admin, id);
+    await answerWrite(ctx, admin, write, `/api/admin/gateways/${id}`, () => gatewayDetail(admin, id));
   });
 }
 
 async function gatewayDetail(admin: AdminDependencies, id: string) {
   const row = await admin.views.gateway(id);
-  if (!row) throw new HttpError(404, 'gateway_not_found', 'No such gateway');
+  if (!row) return null;
   const [sessions, queued] = await Promise.all([
     admin.views.sessionsOfGateway(id, SESSION_HISTORY),
     admin.views.queuedCommands(id, QUEUED_SHOWN),

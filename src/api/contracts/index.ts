@@ -3,6 +3,7 @@
  * `<capability>-contract.ts` listed here); the tests fail while a router route is missing from this list.
  */
 import type { Operation } from '../openapi/operation.ts';
+import { adminOperations } from './admin-contract.ts';
 import { appOperations } from './app-contract.ts';
 import { auditOperations } from './audit-contract.ts';
 import { authOperations } from './auth-contract.ts';
@@ -27,4 +28,5 @@ export const apiOperations: readonly Operation[] = [
   ...remoteCommandOperations,
   ...auditOperations,
   ...appOperations,
+  ...adminOperations,
 ];

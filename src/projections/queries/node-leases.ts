@@ -20,6 +20,15 @@ export async function createNodeLeasesTable(knex: Knex): Promise<void> {
   });
 }
 
+export interface NodeLeaseRow {
+  node_id: string;
+  expires_at: Date | string;
+  registered_at: Date | string;
+  reaper: string | null;
+  reaper_until: Date | string | null;
+  live: boolean;
+}
+
 /** Rows returned by a `returning` clause, from pg (`{rows}`) and from PGlite through knex-pglite alike. */
 function rowsOf<Row>(result: unknown): Row[] {
   return ((result as { rows?: Row[] }).rows ?? []) as Row[];
@@ -49,6 +58,15 @@ export class NodeLeases {
       [nodeId, incarnation, leaseMs],
     );
     return rowsOf(result).length === 1;
+  }
+
+  /** Every node's row for staff: whether its lease holds now (by the database's clock) and who reaps it. */
+  async list(): Promise<NodeLeaseRow[]> {
+    const result = await this.knex.raw(
+      `select node_id, expires_at, registered_at, reaper, reaper_until, expires_at > now() as live
+         from ${NODE_LEASES_TABLE} order by node_id limit 1000`,
+    );
+    return rowsOf<NodeLeaseRow>(result);
   }
 
   /** Extends this run's lease; false when the row is no longer this run's, or another node claimed it as lost. */
