@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { DataKeys } from '../eventstore/personal-data/data-key-store.ts';
 import type { StaffCommands } from '../commands/accounts/staff-commands.ts';
 import { systemContext, type CommandContext } from '../commands/metadata.ts';
 import type { ProjectionRebuildCommands } from '../commands/projections/projection-rebuild-commands.ts';
@@ -18,6 +19,8 @@ export const DEFAULT_REBUILD_PROGRESS_INTERVAL_MS = 1000;
 export interface AdminRebuildsParts {
   store: EventStore;
   readModels: Database;
+  /** Opens the sealed reasons the rebuild records keep. */
+  dataKeys: DataKeys;
   projections: readonly Projection[];
   records: ProjectionRebuildCommands;
   staff: StaffCommands;
@@ -43,7 +46,7 @@ export class AdminRebuilds {
   private stopping = false;
 
   constructor(private readonly parts: AdminRebuildsParts) {
-    this.views = new RebuildQueries(parts.readModels.knex);
+    this.views = new RebuildQueries(parts.readModels.knex, parts.dataKeys);
     this.leases = new RebuildLeases(parts.readModels.target, parts.readModels.knex);
   }
 

@@ -65,6 +65,7 @@ export async function startAdminSide(options: {
   const rebuilds = new AdminRebuilds({
     store,
     readModels: stores.readModels,
+    dataKeys: stores.dataKeys,
     projections: allProjections,
     records: writes.rebuildRecords,
     staff: writes.staff,

@@ -77,6 +77,7 @@ export const PERSONAL_FIELDS: Readonly<Record<string, PersonalFields>> = {
   UserDeactivated: typedByActor('reason'),
   UserReactivated: typedByActor('reason'),
   GatewayRevoked: typedByActor('reason'),
+  ProjectionRebuildStarted: typedByActor('reason'),
 };
 
 /** The metadata fields that say where a request came from: personal data of whoever sent it. */
