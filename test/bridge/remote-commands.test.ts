@@ -209,8 +209,13 @@ for (const target of serverTargets()) {
       expect(received.map((command) => command.commandId)).toEqual(ids);
       const listed = await home.people.viewer.http.get(`/api/gateways/${home.gatewayId}/commands/?limit=2`);
       expect(listed.status).toBe(200);
-      expect(listed.body).toMatchObject({ total: QUEUE_LIMIT, limit: 2, offset: 0 });
+      expect(listed.body).toMatchObject({ total: QUEUE_LIMIT, limit: 2 });
       expect(listed.body.items).toHaveLength(2);
+      const rest = await home.people.viewer.http.get(
+        `/api/gateways/${home.gatewayId}/commands/?limit=2&cursor=${encodeURIComponent(listed.body.next_cursor)}`,
+      );
+      expect(rest.body.items).toHaveLength(QUEUE_LIMIT - 2);
+      expect(rest.body.next_cursor).toBeNull();
     });
 
     it('expires a queued command that was not delivered in time', async () => {
