@@ -22,7 +22,7 @@ const UNIT = [
   'test/commands/secret-digester.test.ts',
   'test/eventstore/append-signal.test.ts',
   'test/eventstore/canonical-json.test.ts',
-  'test/eventstore/shared-head-reader.test.ts',
+  'test/eventstore/shared-read.test.ts',
   'test/field-clients/app-gateway-status.test.ts',
   'test/projections/apply-failure.test.ts',
   'test/metrics/metric-labels.test.ts',
