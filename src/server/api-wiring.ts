@@ -10,12 +10,14 @@ import type { ProjectionSet } from '../projections/projection-set.ts';
 import { AuditQueries } from '../projections/queries/audit-queries.ts';
 import type { BridgeQueries } from '../projections/queries/bridge-queries.ts';
 import type { DeviceQueries } from '../projections/queries/device-queries.ts';
-import { GatewayQueries } from '../projections/queries/gateway-queries.ts';
 import type { MembershipQueries } from '../projections/queries/membership-queries.ts';
 import { RemoteCommandQueries } from '../projections/queries/remote-command-queries.ts';
 import { UserQueries } from '../projections/queries/user-queries.ts';
 import { auditIndexProjection } from '../projections/read-models/audit-index-projection.ts';
+import { gatewaysProjection } from '../projections/read-models/gateways-projection.ts';
+import { membershipsProjection } from '../projections/read-models/memberships-projection.ts';
 import type { Stores } from '../stores.ts';
+import { CatchingUpGatewayQueries } from './catching-up-gateway-queries.ts';
 import type { WriteSide } from './write-side.ts';
 
 export interface ApiWiring {
@@ -45,7 +47,7 @@ export function apiDependencies(wiring: ApiWiring): ApiDependencies {
     pairing: writes.pairing,
     users: new UserQueries(knex),
     memberships,
-    gatewayViews: new GatewayQueries(knex),
+    gatewayViews: new CatchingUpGatewayQueries(knex, gatewaysCaughtUpFor(wiring)),
     bridgeViews: wiring.bridgeViews,
     tokens: wiring.tokens,
     homeIdsOf: (userId) => memberships.homeIdsOf(userId),
@@ -102,6 +104,16 @@ function settleFor({ projections, config, logger }: ApiWiring) {
     if (!ok) logger.warn({ position: write.position }, 'read models did not catch up in time; answering anyway');
     return ok;
   };
+}
+
+/** A gateway lookup that missed waits for the read models it joins to reach the head of the log, then looks again. */
+function gatewaysCaughtUpFor({ projections, config }: ApiWiring) {
+  return () =>
+    Promise.all(
+      [gatewaysProjection.name, membershipsProjection.name].map((name) =>
+        projections.waitForHead(name, config.READ_YOUR_WRITES_TIMEOUT_MS),
+      ),
+    );
 }
 
 /** The audit history waits for the head of the log seen at request time (it does not hold up writes). */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchLockKey } from '../../src/projections/advisory-locks.ts';
+import { registerUser } from '../support/fixtures.ts';
 import { HttpClient } from '../support/http.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
 
@@ -59,5 +60,45 @@ onPostgres('a stuck projection on a Postgres server', () => {
     const profile = await new HttpClient(server.url, login.body.access).get('/api/auth/profile/');
     expect(profile.status).toBe(200);
     expect(profile.body).toMatchObject({ email: credentials.email, name: 'Stuck' });
+  });
+});
+
+/**
+ * "A write never answers 404 for what it just wrote": a gateway just provisioned, whose read model is held back,
+ * is not "No such gateway" to the next command — the lookup that misses waits for the read models to reach the
+ * head of the log (bounded by READ_YOUR_WRITES_TIMEOUT_MS) and looks again. (It failed under load in the
+ * two-process suite: node B answered 404 to a command for the gateway it had just provisioned.)
+ */
+onPostgres('a gateway whose read model lags behind its provisioning', () => {
+  let server: TestServer;
+  let blocker: pg.Client;
+
+  beforeAll(async () => {
+    server = await startTestServer('postgres', { READ_YOUR_WRITES_TIMEOUT_MS: '5000' });
+    blocker = new pg.Client({ connectionString: server.env.DATABASE_URL });
+    await blocker.connect();
+  });
+  afterAll(async () => {
+    await blocker.end();
+    await server.stop();
+  });
+
+  it('a command for it waits for the read model instead of answering 404 gateway_not_found', async () => {
+    const owner = await registerUser(server, 'lagging');
+    await blocker.query('select pg_advisory_lock($1::bigint)', [batchLockKey('gateways')]);
+    // Provisioning answers from what it wrote (after its own bounded wait), while the gateways read model is held.
+    const provisioned = await owner.http.post('/api/gateways/provision', { name: 'Hall' });
+    expect(provisioned.status, JSON.stringify(provisioned.body)).toBe(201);
+    const hidden = await server.stores.readModels.knex('gateways').where({ id: provisioned.body.id }).first();
+    expect(hidden, 'the read model does not show the gateway yet').toBeUndefined();
+
+    const command = owner.http.post(`/api/gateways/${provisioned.body.id}/commands/`, {
+      device_id: 'switch-1',
+      action: 'toggle',
+      ttl_s: 600,
+    });
+    await blocker.query('select pg_advisory_unlock($1::bigint)', [batchLockKey('gateways')]);
+    const answer = await command;
+    expect(answer.status, JSON.stringify(answer.body)).toBe(202);
   });
 });
