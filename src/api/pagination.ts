@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import type { PageKey, PageRequest } from '../projections/queries/keyset-page.ts';
 import { HttpError } from './http-error.ts';
-import { decodeCursor, encodeCursor } from './page-cursor.ts';
+import { decodeCursor, encodeCursor, invalidCursor } from './page-cursor.ts';
 import { validate } from './validation.ts';
 
 export const PAGE_DEFAULT = 50;
@@ -32,7 +32,7 @@ function pageKeyOf(cursor: string): PageKey {
   // The pattern lets 2026-13-45 through; Date does not (it would reach the query as an error otherwise).
   const millis = `${at.slice(0, 23)}Z`;
   const valid = !Number.isNaN(Date.parse(millis)) && new Date(millis).toISOString() === millis;
-  if (!valid) throw new HttpError(400, 'invalid_cursor', 'cursor is not one this API returned; start again without it');
+  if (!valid) throw invalidCursor();
   return { at, id };
 }
 

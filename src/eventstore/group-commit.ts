@@ -1,3 +1,4 @@
+import { eventAppendSize } from './append-size.ts';
 import type { AppendResult, EventToAppend, ExpectedRevision, StreamAppend, StreamAppendOutcome } from './port.ts';
 
 /** How a group commit writes: one stream alone, or many in one transaction (each stream with its own outcome). */
@@ -21,7 +22,8 @@ export interface GroupCommitOptions {
 }
 
 interface Pending extends StreamAppend {
-  bytes: number;
+  /** Measured only when the append may share a batch: a lone append is never sized. */
+  bytes?: number;
   resolve: (result: AppendResult) => void;
   reject: (error: unknown) => void;
 }
@@ -68,7 +70,7 @@ export class GroupCommit {
   append(stream: string, events: readonly EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
     if (events.length === 0) return Promise.reject(new TypeError('append needs at least one event'));
     return new Promise<AppendResult>((resolve, reject) => {
-      this.queue.push({ stream, events, expectedRevision, bytes: approximateBytes(events), resolve, reject });
+      this.queue.push({ stream, events, expectedRevision, resolve, reject });
       this.schedule();
     });
   }
@@ -103,11 +105,11 @@ export class GroupCommit {
         !held.has(pending.stream) &&
         !this.busyStreams.has(pending.stream) &&
         batch.length < this.maxStreams &&
-        (batch.length === 0 || bytes + pending.bytes <= this.maxBytes);
+        (batch.length === 0 || (bytes ||= sizeOf(batch[0]!)) + sizeOf(pending) <= this.maxBytes);
       held.add(pending.stream);
       if (fits) {
+        if (batch.length > 0) bytes += sizeOf(pending);
         batch.push(pending);
-        bytes += pending.bytes;
       } else {
         rest.push(pending);
       }
@@ -154,9 +156,8 @@ function toError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
-/** What the events weigh on the wire, roughly (the batch cap needs no precision). */
-function approximateBytes(events: readonly EventToAppend[]): number {
-  let bytes = 0;
-  for (const event of events) bytes += JSON.stringify(event.data).length + JSON.stringify(event.metadata).length + 100;
-  return bytes;
+/** What an append weighs as the store counts it (`eventAppendSize`), measured once and only when it may share. */
+function sizeOf(pending: Pending): number {
+  pending.bytes ??= pending.events.reduce((sum, event) => sum + eventAppendSize(event), 0);
+  return pending.bytes;
 }
