@@ -123,6 +123,39 @@ describe('SubmitRemoteCommand (handler spec, pglite)', () => {
     expect(link.sentHere).toEqual([submitted.state.commandId]);
   });
 
+  it('a command under an id made here is issued without reading its stream first (it cannot exist yet)', async () => {
+    const { gateway, submit } = await setUp({ gatewayHere: true });
+    const reads = vi.spyOn(fixture.store, 'readStream');
+    const submitted = await submit(gateway('online'), request());
+    const readStreams = reads.mock.calls.map(([stream]) => stream);
+    reads.mockRestore();
+    expect(submitted.state.status).toBe('dispatched');
+    expect(readStreams).not.toContain(remoteCommandStream(submitted.state.commandId!));
+  });
+
+  it('an id "made here" whose stream exists after all is decided against that stream, not written twice', async () => {
+    const { handler, remoteCommands, owner, homeId, gatewayId } = await setUp();
+    const input = {
+      commandId: randomUUID(),
+      gatewayId,
+      homeId,
+      actorId: owner,
+      deviceId: 'lamp-1',
+      action: 'turn_on',
+      params: {},
+      timeoutS: 10,
+      ttlS: 0,
+      fingerprint: 'f'.repeat(64),
+      newId: true,
+    };
+    const first = await remoteCommands.issue(input, userContext(owner));
+    const again = await remoteCommands.issue(input, userContext(owner));
+    expect(first.created).toBe(true);
+    expect(again).toMatchObject({ created: false, revision: 0, state: { status: 'issued' } });
+    const recorded = await handler.readStream(remoteCommandStream(input.commandId));
+    expect(recorded.map((event) => event.type)).toEqual(['RemoteCommandIssued']);
+  });
+
   it('a command to a gateway online elsewhere is only issued here (the socket holder dispatches it)', async () => {
     const { handler, link, gateway, submit } = await setUp({ gatewayHere: false });
     const submitted = await submit(gateway('online'), request());

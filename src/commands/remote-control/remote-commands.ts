@@ -13,7 +13,7 @@ import type { RecordedEvent } from '../../eventstore/port.ts';
 import type { CommandResult, EventSourcedCommandHandler } from '../event-sourced-command-handler.ts';
 import type { HomeCommands } from '../homes/home-commands.ts';
 import type { CommandContext } from '../metadata.ts';
-import type { StreamTip } from '../stream-tip.ts';
+import { NO_STREAM, type StreamTip } from '../stream-tip.ts';
 import { writeResultOf, type WriteResult } from '../write-result.ts';
 
 export interface IssueInput {
@@ -27,6 +27,11 @@ export interface IssueInput {
   timeoutS: number;
   ttlS: number;
   fingerprint: string;
+  /**
+   * The id was made here (a random UUID), not sent by the client: its stream cannot exist yet, so it is not read
+   * first. Should it exist after all, the append's "no stream" expectation refuses it and the retry reads it.
+   */
+  newId?: boolean;
 }
 
 /**
@@ -105,6 +110,7 @@ export class RemoteCommands {
       fingerprint: input.fingerprint,
       now: context.now,
     };
+    const known = input.newId ? { ...NO_STREAM, state: remoteCommandDecider.initialState } : undefined;
     const result = dispatchOn
       ? await this.handler.execute(
           remoteCommandDecider,
@@ -118,8 +124,9 @@ export class RemoteCommands {
           },
           // Each event with its own actor: the issue is the user's, the dispatch the gateway session's.
           (event) => (event.type === 'RemoteCommandIssued' ? context : dispatchOn.context),
+          known,
         )
-      : await this.handler.execute(remoteCommandDecider, stream, command, context);
+      : await this.handler.execute(remoteCommandDecider, stream, command, context, known);
     if (dispatchOn) this.announce(command.commandId, result);
     // Nothing written means the id was already issued (with this body: the decider refuses another): the stream
     // exists, so its revision is known.

@@ -120,6 +120,7 @@ export class SubmitRemoteCommand {
         timeoutS: request.timeoutS,
         ttlS: request.ttlS,
         fingerprint: requestFingerprint(gateway.id, request),
+        newId: request.clientCommandId === undefined,
       };
       // This process holds the socket: issued and dispatched in one append, and sent. Otherwise issued here and
       // dispatched by whichever process holds it (this one's lane, or another's through the subscription).
