@@ -28,7 +28,9 @@ export async function readCheckpoint(knex: Knex | Knex.Transaction, name: string
 
 /**
  * Moves a projection's checkpoint forward after a page (same transaction as its rows). The version is only set
- * when the row is new: tables built by an older handler stay marked stale until a rebuild replaces them.
+ * when the row is new: tables built by an older handler stay marked stale until a rebuild replaces them. With
+ * `notifyChannel`, the same statement NOTIFYs it with the projection's name (delivered at commit, so a waiter that
+ * wakes on it reads the new checkpoint): one round trip per batch instead of two.
  */
 export async function writeCheckpoint(
   trx: Knex.Transaction,
@@ -36,13 +38,19 @@ export async function writeCheckpoint(
   version: number,
   position: Position,
   applied: number,
+  notifyChannel?: string,
 ): Promise<void> {
-  await trx.raw(
-    `insert into ${CHECKPOINTS_TABLE} (name, version, position, events_applied, updated_at) values (?, ?, ?, ?, now())
+  const upsert = `insert into ${CHECKPOINTS_TABLE} (name, version, position, events_applied, updated_at)
+     values (?, ?, ?, ?, now())
      on conflict (name) do update set position = excluded.position,
-       events_applied = ${CHECKPOINTS_TABLE}.events_applied + excluded.events_applied, updated_at = now()`,
-    [name, version, position, applied],
-  );
+       events_applied = ${CHECKPOINTS_TABLE}.events_applied + excluded.events_applied, updated_at = now()`;
+  const values = [name, version, position, applied];
+  if (notifyChannel === undefined) await trx.raw(upsert, values);
+  else
+    await trx.raw(`with written as (${upsert} returning name) select pg_notify(?, written.name) from written`, [
+      ...values,
+      notifyChannel,
+    ]);
 }
 
 /** Sets the whole checkpoint row: after a rebuild's swap, or when a projection's tables are first created. */

@@ -293,9 +293,8 @@ export class ProjectionRunner {
         scope: name,
         logger: this.logger,
       });
-      await writeCheckpoint(trx, name, this.projection.version, last.position, page.length - rejected.length);
-      // Delivered at commit, so a waiter that wakes on it reads the new checkpoint.
-      if (this.notifyChannel) await trx.raw('select pg_notify(?, ?)', [this.notifyChannel, name]);
+      const applied = page.length - rejected.length;
+      await writeCheckpoint(trx, name, this.projection.version, last.position, applied, this.notifyChannel);
       return { rejected };
     });
   }
