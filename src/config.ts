@@ -104,6 +104,11 @@ const envSchema = z.object({
   BRIDGE_AUTH_FAILURE_LIMIT: z.coerce.number().int().min(1).max(10_000).default(10),
   BRIDGE_TELEMETRY_BYTES_PER_MIN: z.coerce.number().int().min(1024).max(1_073_741_824).default(4_194_304),
   BRIDGE_MAX_REFUSED_FRAMES: z.coerce.number().int().min(1).max(100_000).default(20),
+  /**
+   * How long a reconnect answered from the credential cache waits for the credential follower before the gateway's
+   * stream is read instead (the session stays while its credentials hold).
+   */
+  BRIDGE_ADMISSION_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
   NODE_ID: z.string().min(1).optional(),
   REMOTE_COMMAND_QUEUE_LIMIT: z.coerce.number().int().min(1).default(100),
   REMOTE_COMMAND_SWEEP_INTERVAL_MS: z.coerce.number().int().min(10).default(5000),

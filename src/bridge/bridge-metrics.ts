@@ -4,6 +4,12 @@ import type { BridgeDialect } from './gateway-handshake.ts';
 export type HandshakeOutcome = 'accepted' | 'unauthorized' | 'throttled' | 'not_found' | 'error';
 
 /**
+ * A reconnect admitted on a cached credential check whose follower was late (cached-admission.ts): the gateway's
+ * stream was read instead, and the session kept (`kept`) or closed because its credentials ended (`refused`).
+ */
+export type LateAdmissionOutcome = 'kept' | 'refused';
+
+/**
  * What the bridge reports to the process metrics. Defined here and implemented in src/metrics, so the bridge does
  * not depend on prom-client; the implementation bounds `type` to the known frame types.
  */
@@ -12,6 +18,7 @@ export interface BridgeMetrics {
   /** A frame received; `type` is the parsed frame type, or `invalid` when it could not be parsed. */
   frameIn(dialect: BridgeDialect, type: string): void;
   frameOut(dialect: BridgeDialect, type: string): void;
+  lateAdmission(outcome: LateAdmissionOutcome): void;
 }
 
 /** The bridge without metrics (tests that build sessions by hand, tools). */
@@ -19,4 +26,5 @@ export const NO_BRIDGE_METRICS: BridgeMetrics = {
   handshake: () => {},
   frameIn: () => {},
   frameOut: () => {},
+  lateAdmission: () => {},
 };

@@ -13,7 +13,8 @@ import type { RemoteCommandQueries } from '../projections/queries/remote-command
 import type { GatewayBridge } from './gateway-bridge.ts';
 import type { GatewaySession } from './gateway-session.ts';
 import type { InboundAckFrame } from './protocol/index.ts';
-import { QUEUE_EVENT_TYPES, QueuedCommands } from './queued-commands.ts';
+import { QUEUE_EVENT_TYPES } from './queued-commands.ts';
+import { QueueView } from './queue-view.ts';
 import { RecentDispatches } from './recent-dispatches.ts';
 
 export interface CommandRelayOptions {
@@ -30,7 +31,7 @@ export interface CommandRelayOptions {
 /**
  * Carries remote commands to the gateways this process holds, whichever process issued them:
  * - follows `RemoteCommandIssued` from every process and dispatches those for local sessions;
- * - keeps, from the same subscription, which commands wait for each gateway (QueuedCommands), so a (re)connect
+ * - keeps, from the same subscription, which commands wait for each gateway (QueueView), so a (re)connect
  *   costs no query at all unless the gateway has commands waiting — which it then delivers in issue order;
  * - records the gateway's acks (either dialect, already normalised by the protocol module).
  * Every send is preceded by the `RemoteCommandDispatched` append (the lock), so triggers never double-send.
@@ -40,27 +41,26 @@ export class CommandRelay {
   /** Per gateway: deliveries run one after another, so queued commands go out in order. */
   private readonly lanes = new Map<string, Promise<void>>();
   private readonly recent = new RecentDispatches();
-  /** Null until the start-up snapshot is taken (the read model did not catch up in time): connects then ask it. */
-  private queued: QueuedCommands | null = null;
+  /** Which commands wait for each gateway; until its snapshot is built (retried in the background), connects ask. */
+  private readonly queued: QueueView;
 
   constructor(private readonly options: CommandRelayOptions) {
+    this.queued = new QueueView({
+      readModelCaughtUp: options.readModelCaughtUp,
+      unfinished: () => options.queries.unfinished(),
+      logger: options.logger,
+    });
     options.bridge.onCommandAck((session, requestId, frame) => this.onAck(session, requestId, frame));
     options.bridge.onSessionReady((session) => this.deliverQueued(session));
   }
 
   /**
-   * The queue view is the read model as of at least `head` (one query, here), then the log followed from `head`:
-   * events both include are applied again, which leaves a command where its latest event puts it.
+   * Follows the log from its head now, and builds the queue view: the read model as of at least that head (one
+   * query), with the followed events applied over it — events both include leave a command where its latest event
+   * puts it. When the read model does not catch up in time the view is retried in the background (queue-view.ts).
    */
   async start(): Promise<void> {
     const head = await this.options.store.headPosition();
-    if (await this.options.readModelCaughtUp()) {
-      const queued = new QueuedCommands();
-      queued.load(await this.options.queries.unfinished());
-      this.queued = queued;
-    } else {
-      this.options.logger.warn('remote-command read model behind at start: reconnects look up their queues');
-    }
     this.following = follow(
       this.options.store,
       { eventTypes: QUEUE_EVENT_TYPES },
@@ -68,14 +68,16 @@ export class CommandRelay {
       (event) => this.onEvent(event),
       { name: 'command-relay', logger: this.options.logger },
     );
+    await this.queued.build();
   }
 
   stop(): void {
     this.following?.stop();
+    this.queued.stop();
   }
 
   private onEvent(event: RecordedEvent): void {
-    this.queued?.apply(event);
+    this.queued.apply(event);
     if (event.type === 'RemoteCommandIssued') this.onIssued(event);
   }
 
@@ -179,7 +181,7 @@ export class CommandRelay {
    * session is open by then.
    */
   private deliverQueued(session: GatewaySession): void {
-    const queued = this.queued?.of(session.gatewayId);
+    const queued = this.queued.of(session.gatewayId);
     if (queued?.length === 0) return;
     this.enqueue(session.gatewayId, async () => {
       for (const id of queued ?? (await this.lookUpQueue(session.gatewayId))) {

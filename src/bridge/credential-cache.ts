@@ -17,8 +17,9 @@ const MAX_VERDICTS = 100_000;
  * without its stream being read again. The credential follower forgets a gateway when it sees its revocation,
  * deletion or secret rotation, and a verdict read before one it already saw is never kept. The follower sees a
  * revocation only after it committed, so a verdict from here is `cached`: the bridge greets such a session only
- * once the follower has passed the session's own `BridgeSessionOpened` (see GatewayBridge.accept) — every
- * revocation acknowledged before the gateway connected is then seen, and ends the session before its welcome.
+ * once the follower has passed the session's own `BridgeSessionOpened` (cached-admission.ts) — every revocation
+ * acknowledged before the gateway connected is then seen, and ends the session before its welcome; a follower too
+ * late for that hands the decision to a read of the gateway's stream.
  * Only the SHA-256 of an accepted secret is kept; a wrong secret is always checked on the stream (and throttled).
  */
 export class CredentialCache {

@@ -1,8 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { follow, type Following } from '../eventstore/follow.ts';
-import type { EventStore, RecordedEvent } from '../eventstore/port.ts';
+import type { EventStore, Position, RecordedEvent } from '../eventstore/port.ts';
 import type { Logger } from '../logger.ts';
-import type { SessionCloseReason } from '../domain/bridge/telemetry-events.ts';
 import type { GatewaySession } from './gateway-session.ts';
 
 /** Events after which a live session's credentials are no longer valid. */
@@ -14,8 +13,12 @@ const FOLLOWED_EVENTS = [...CREDENTIAL_ENDING_EVENTS, 'BridgeSessionOpened', 'De
  * arrive between a handshake's credential check and its session being registered (milliseconds).
  */
 const REMEMBERED_REVOCATIONS = 10_000;
-/** How long a session admitted on a cached credential check waits for the follower before it is sent away. */
-const ADMISSION_TIMEOUT_MS = 10_000;
+
+/**
+ * Whether the follower delivered a session's own `BridgeSessionOpened` in time (`delivered`), not within the bound
+ * (`late`), or stopped first (`stopped`: the process is shutting down).
+ */
+export type OpeningDelivery = 'delivered' | 'late' | 'stopped';
 
 /** The sessions of this process, as the follower needs them. */
 export interface LiveSessions {
@@ -37,7 +40,7 @@ export class CredentialFollower {
   /** Sessions whose `BridgeSessionOpened` this follower delivered lately (bounded): an admission may come after. */
   private readonly seenOpened = new LRUCache<string, true>({ max: REMEMBERED_REVOCATIONS });
   /** Sessions waiting for the follower to deliver their own `BridgeSessionOpened`, by session id. */
-  private readonly waiters = new Map<string, (reached: boolean) => void>();
+  private readonly waiters = new Map<string, (delivery: OpeningDelivery) => void>();
 
   constructor(
     private readonly store: EventStore,
@@ -58,7 +61,7 @@ export class CredentialFollower {
 
   stop(): void {
     this.following?.stop();
-    for (const done of this.waiters.values()) done(false);
+    for (const done of this.waiters.values()) done('stopped');
     this.waiters.clear();
   }
 
@@ -68,26 +71,26 @@ export class CredentialFollower {
     return endedAt !== undefined && endedAt > revision;
   }
 
-  /**
-   * For a session admitted on a cached credential check: null once the follower has delivered the session's own
-   * `BridgeSessionOpened` — in log order, so it has then seen every revocation committed before the gateway
-   * connected — and the credentials did not end since the check; else why the session must go.
-   */
-  async admission(session: GatewaySession): Promise<SessionCloseReason | null> {
-    if (!(await this.openedSeen(session.sessionId))) return 'server_restart';
-    return this.credentialsEnded(session) ? 'revoked' : null;
+  /** The position of the last event the follower delivered (or where it started): how far it got, for logs. */
+  get cursor(): Position | null {
+    return this.following?.cursor ?? null;
   }
 
-  private openedSeen(sessionId: string): Promise<boolean> {
-    if (this.seenOpened.has(sessionId)) return Promise.resolve(true);
-    return new Promise<boolean>((resolve) => {
+  /**
+   * For a session admitted on a cached credential check: `delivered` once the follower has delivered the session's
+   * own `BridgeSessionOpened` — in log order, so it has then seen every revocation committed before the gateway
+   * connected (`credentialsEnded` tells) — or `late` when it has not within `timeoutMs`.
+   */
+  ownOpeningDelivered(sessionId: string, timeoutMs: number): Promise<OpeningDelivery> {
+    if (this.seenOpened.has(sessionId)) return Promise.resolve('delivered');
+    return new Promise<OpeningDelivery>((resolve) => {
       const timer = setTimeout(() => {
         this.waiters.delete(sessionId);
-        resolve(false);
-      }, ADMISSION_TIMEOUT_MS);
-      this.waiters.set(sessionId, (seen) => {
+        resolve('late');
+      }, timeoutMs);
+      this.waiters.set(sessionId, (delivery) => {
         clearTimeout(timer);
-        resolve(seen);
+        resolve(delivery);
       });
     });
   }
@@ -98,7 +101,7 @@ export class CredentialFollower {
     const done = this.waiters.get(sessionId);
     if (!done) return;
     this.waiters.delete(sessionId);
-    done(true);
+    done('delivered');
   }
 
   /**

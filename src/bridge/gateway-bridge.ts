@@ -4,10 +4,12 @@ import { NO_BRIDGE_METRICS, type BridgeMetrics } from './bridge-metrics.ts';
 import type { TelemetryWriter } from '../commands/bridge/telemetry-recorder.ts';
 import type { EventStore } from '../eventstore/port.ts';
 import type { Logger } from '../logger.ts';
+import { CachedAdmission, DEFAULT_ADMISSION_TIMEOUT_MS } from './cached-admission.ts';
 import { CredentialCache } from './credential-cache.ts';
 import { CredentialFollower } from './credential-follower.ts';
 import { FieldGatewaySession } from './field-gateway-session.ts';
 import type { GatewayAuthenticator } from './gateway-authenticator.ts';
+import { readGatewayCredentials } from './gateway-credentials.ts';
 import { GatewayHandshake, type AcceptedGateway, type BridgeDialect } from './gateway-handshake.ts';
 import { GatewaySession } from './gateway-session.ts';
 import type { CommandAckHandler, SessionSettings } from './gateway-session-types.ts';
@@ -27,6 +29,11 @@ export interface BridgeOptions {
   failedHandshakes: HandshakeThrottle;
   /** Handshakes and frames, counted for the process metrics (none when absent). */
   metrics?: BridgeMetrics | undefined;
+  /**
+   * How long a reconnect admitted on a cached credential check waits for the credential follower before the
+   * gateway's stream is read instead (default 10 s; cached-admission.ts).
+   */
+  admissionTimeoutMs?: number | undefined;
 }
 
 /**
@@ -38,6 +45,7 @@ export class GatewayBridge {
   private readonly sessions = new Map<string, GatewaySession>();
   private readonly handshake: GatewayHandshake;
   private readonly follower: CredentialFollower;
+  private readonly cachedAdmission: CachedAdmission;
   private commandAckHandler: CommandAckHandler = () => false;
   private sessionReadyHandler: (session: GatewaySession) => void = () => {};
   /** False while this node registers again after losing its lease: handshakes are refused with 503. */
@@ -55,6 +63,13 @@ export class GatewayBridge {
       (gatewayId) => credentials.forget(gatewayId),
     );
     this.handshake = new GatewayHandshake({ ...options, authenticate: credentials.authenticate });
+    this.cachedAdmission = new CachedAdmission({
+      follower: this.follower,
+      check: options.authenticate,
+      logger: options.logger,
+      metrics: options.metrics ?? NO_BRIDGE_METRICS,
+      timeoutMs: options.admissionTimeoutMs ?? DEFAULT_ADMISSION_TIMEOUT_MS,
+    });
   }
 
   /** ws `verifyClient`: refuses bad paths (404), throttled callers (429) and bad credentials (401) before upgrading. */
@@ -81,8 +96,10 @@ export class GatewayBridge {
       void session.close('revoked');
       return;
     }
-    // A cached check may predate a revocation the follower has not seen yet: greet only once it has caught up.
-    await session.start(gateway.cached ? () => this.follower.admission(session) : undefined);
+    // A cached check may predate a revocation the follower has not seen yet: greet only once it has caught up (or,
+    // when it is late, once the gateway's stream still holds the credentials).
+    const admit = () => this.cachedAdmission.decide(session, readGatewayCredentials(request));
+    await session.start(gateway.cached ? admit : undefined);
     if (session.isOpen && this.sessions.get(gateway.gatewayId) === session) this.sessionReadyHandler(session);
   }
 

@@ -1,11 +1,12 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { BridgeMetrics, HandshakeOutcome } from '../bridge/bridge-metrics.ts';
+import type { BridgeMetrics, HandshakeOutcome, LateAdmissionOutcome } from '../bridge/bridge-metrics.ts';
 import type { BridgeDialect } from '../bridge/gateway-handshake.ts';
 import { INBOUND_FRAME_TYPES, OUTBOUND_FRAME_TYPES } from '../bridge/protocol/frame-types.ts';
 import type { FieldInboundFrame, FieldOutboundFrame } from '../bridge/protocol/field/field-frames.ts';
 
 const DIALECTS: readonly BridgeDialect[] = ['bridge', 'field'];
 const HANDSHAKE_OUTCOMES: readonly HandshakeOutcome[] = ['accepted', 'unauthorized', 'throttled', 'not_found', 'error'];
+const LATE_ADMISSION_OUTCOMES: readonly LateAdmissionOutcome[] = ['kept', 'refused'];
 const FIELD_INBOUND = [
   'ping',
   'devices_response',
@@ -40,9 +41,13 @@ function count(children: FrameChildren, dialect: BridgeDialect, type: string): v
   (byType.get(type) ?? byType.get('other')!).inc();
 }
 
-/** The bridge's series: handshakes by outcome, frames in and out by dialect and type, open sessions by dialect. */
+/**
+ * The bridge's series: handshakes by outcome, frames in and out by dialect and type, open sessions by dialect, and
+ * cached admissions the credential follower was too late for.
+ */
 export class PromBridgeMetrics implements BridgeMetrics {
   private readonly handshakes = new Map<HandshakeOutcome, Counter.Internal>();
+  private readonly lateAdmissions = new Map<LateAdmissionOutcome, Counter.Internal>();
   private readonly framesIn: FrameChildren;
   private readonly framesOut: FrameChildren;
   private openSessions: () => Record<BridgeDialect, number> = () => ({ bridge: 0, field: 0 });
@@ -55,6 +60,15 @@ export class PromBridgeMetrics implements BridgeMetrics {
       registers: [registry],
     });
     for (const outcome of HANDSHAKE_OUTCOMES) this.handshakes.set(outcome, handshakes.labels({ outcome }));
+    const lateAdmissions = new Counter({
+      name: 'smarthome_bridge_late_admissions_total',
+      help:
+        'Reconnects on a cached credential check the credential follower did not confirm in time, so the gateway ' +
+        'stream was read: kept (credentials hold) or refused (revoked or unknown, closed 4401)',
+      labelNames: ['outcome'],
+      registers: [registry],
+    });
+    for (const outcome of LATE_ADMISSION_OUTCOMES) this.lateAdmissions.set(outcome, lateAdmissions.labels({ outcome }));
     const frames = (direction: string) =>
       new Counter({
         name: `smarthome_bridge_frames_${direction}_total`,
@@ -84,6 +98,10 @@ export class PromBridgeMetrics implements BridgeMetrics {
 
   handshake(outcome: HandshakeOutcome): void {
     this.handshakes.get(outcome)?.inc();
+  }
+
+  lateAdmission(outcome: LateAdmissionOutcome): void {
+    this.lateAdmissions.get(outcome)?.inc();
   }
 
   frameIn(dialect: BridgeDialect, type: string): void {

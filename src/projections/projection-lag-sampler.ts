@@ -34,6 +34,8 @@ export interface ProjectionLagSample {
 
 export interface ProjectionLagSnapshot {
   sampledAt: Date;
+  /** The head of the log this sample measured against (every projection's lag is behind it). */
+  head: Position | null;
   projections: readonly ProjectionLagSample[];
 }
 
@@ -103,7 +105,7 @@ export class ProjectionLagSampler {
         return this.describe(projection.name, tracked, now);
       }),
     );
-    this.snapshot = { sampledAt: new Date(now), projections };
+    this.snapshot = { sampledAt: new Date(now), head, projections };
     return this.snapshot;
   }
 

@@ -112,10 +112,23 @@ export class ProjectionSet {
    * everything in the log when called (false when `timeoutMs` ran out first; the caller answers anyway).
    */
   async waitForHead(name: string, timeoutMs: number): Promise<boolean> {
-    const projection = this.projections.find((candidate) => candidate.name === name);
-    if (!projection) throw new Error(`No projection named ${name}`);
+    const projection = this.named(name);
     const head = await this.store.headPosition();
     return head === null ? true : this.waitOn(projection, head, timeoutMs);
+  }
+
+  /**
+   * Resolves once projection `name` has applied `position` — at once, without a read, when a runner of this process
+   * is past it (false when `timeoutMs` ran out first).
+   */
+  waitForProjection(name: string, position: Position, timeoutMs: number): Promise<boolean> {
+    return this.waitOn(this.named(name), position, timeoutMs);
+  }
+
+  private named(name: string): Projection {
+    const projection = this.projections.find((candidate) => candidate.name === name);
+    if (!projection) throw new Error(`No projection named ${name}`);
+    return projection;
   }
 
   /**

@@ -13,11 +13,12 @@ import type { DeviceQueries } from '../projections/queries/device-queries.ts';
 import type { MembershipQueries } from '../projections/queries/membership-queries.ts';
 import { RemoteCommandQueries } from '../projections/queries/remote-command-queries.ts';
 import { UserQueries } from '../projections/queries/user-queries.ts';
+import type { Position } from '../eventstore/port.ts';
+import type { ProjectionLagSnapshot } from '../projections/projection-lag-sampler.ts';
 import { auditIndexProjection } from '../projections/read-models/audit-index-projection.ts';
-import { gatewaysProjection } from '../projections/read-models/gateways-projection.ts';
-import { membershipsProjection } from '../projections/read-models/memberships-projection.ts';
 import type { Stores } from '../stores.ts';
-import { CatchingUpGatewayQueries } from './catching-up-gateway-queries.ts';
+import { CatchingUpGatewayQueries, GATEWAY_LOOKUP_PROJECTIONS } from './catching-up-gateway-queries.ts';
+import { GatewayLookupCatchUp } from './gateway-lookup-catch-up.ts';
 import type { WriteSide } from './write-side.ts';
 
 export interface ApiWiring {
@@ -32,6 +33,10 @@ export interface ApiWiring {
   bridgeViews: BridgeQueries;
   deviceViews: DeviceQueries;
   limits: LimiterBackend;
+  /** The projection lag sampler's last sample (which read models are behind which head). */
+  lagSamples: { latest(): ProjectionLagSnapshot | null };
+  /** Where this process last appended an event a gateway lookup's read models handle (app.ts wraps the store). */
+  gatewayWrites: { readonly latest: Position | null };
 }
 
 /** What the REST side is handed: the use cases, the queries, the limits, and how a write waits for its reads. */
@@ -47,7 +52,7 @@ export function apiDependencies(wiring: ApiWiring): ApiDependencies {
     pairing: writes.pairing,
     users: new UserQueries(knex),
     memberships,
-    gatewayViews: new CatchingUpGatewayQueries(knex, gatewaysCaughtUpFor(wiring)),
+    gatewayViews: new CatchingUpGatewayQueries(knex, gatewayLookupCatchUpFor(wiring)),
     bridgeViews: wiring.bridgeViews,
     tokens: wiring.tokens,
     homeIdsOf: (userId) => memberships.homeIdsOf(userId),
@@ -106,14 +111,26 @@ function settleFor({ projections, config, logger }: ApiWiring) {
   };
 }
 
-/** A gateway lookup that missed waits for the read models it joins to reach the head of the log, then looks again. */
-function gatewaysCaughtUpFor({ projections, config }: ApiWiring) {
-  return () =>
-    Promise.all(
-      [gatewaysProjection.name, membershipsProjection.name].map((name) =>
-        projections.waitForHead(name, config.READ_YOUR_WRITES_TIMEOUT_MS),
-      ),
-    );
+/**
+ * A gateway lookup that missed waits for the read models it joins only when a write known here may be missing from
+ * them: this process's own latest such write, or the head the lag sampler last saw them behind.
+ */
+function gatewayLookupCatchUpFor({ projections, config, lagSamples, gatewayWrites }: ApiWiring) {
+  const names: readonly string[] = GATEWAY_LOOKUP_PROJECTIONS.map((projection) => projection.name);
+  const catchUp = new GatewayLookupCatchUp({
+    ownLatestWrite: () => gatewayWrites.latest,
+    sampledLagHead: () => {
+      const sample = lagSamples.latest();
+      if (!sample?.projections.some((lag) => names.includes(lag.name) && lag.lagEvents > 0)) return null;
+      return sample.head;
+    },
+    reach: async (position) => {
+      const timeoutMs = config.READ_YOUR_WRITES_TIMEOUT_MS;
+      const reached = await Promise.all(names.map((name) => projections.waitForProjection(name, position, timeoutMs)));
+      return reached.every(Boolean);
+    },
+  });
+  return () => catchUp.caughtUp();
 }
 
 /** The audit history waits for the head of the log seen at request time (it does not hold up writes). */

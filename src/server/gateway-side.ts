@@ -85,6 +85,7 @@ export async function startGatewaySide(parts: GatewaySideParts): Promise<Gateway
     trustProxy: config.TRUST_PROXY,
     failedHandshakes: new HandshakeThrottle(handshakeThrottleSettings(config.BRIDGE_AUTH_FAILURE_LIMIT), parts.limits),
     metrics: parts.metrics?.bridge,
+    admissionTimeoutMs: config.BRIDGE_ADMISSION_TIMEOUT_MS,
   });
   parts.metrics?.bridge.watchSessions(() => bridge.openSessionsByDialect());
   await membership.join();

@@ -36,7 +36,7 @@ describe('credential cache', () => {
   });
 });
 
-describe('credential follower admission (pglite)', () => {
+describe('credential follower, for a cached admission (pglite)', () => {
   const fixture = useEventStore('pglite');
   const sessionOf = (gatewayId: string, sessionId: string, credentialsRevision: number) =>
     ({ gatewayId, sessionId, origin: { credentialsRevision } }) as unknown as GatewaySession;
@@ -47,7 +47,7 @@ describe('credential follower admission (pglite)', () => {
       { expectedRevision: 'any' },
     );
 
-  it('admits a session only once the follower passed its opening, and refuses it after a revocation before it', async () => {
+  it('tells when it passed a session’s opening, and whether a revocation before it ended the checked credentials', async () => {
     const forgotten: string[] = [];
     const none = { registered: () => undefined, open: () => undefined };
     const follower = new CredentialFollower(fixture.store, none, createLogger('silent'), (id) => forgotten.push(id));
@@ -62,8 +62,13 @@ describe('credential follower admission (pglite)', () => {
       await append(`gateway_telemetry-${kept}`, 'BridgeSessionOpened', kept, keptSession);
       await append(`gateway_telemetry-${kept}`, 'DeviceStatesReported', kept);
       // Checked on a cached view at revision 0: only the follower's catching up can tell.
-      expect(await follower.admission(sessionOf(revoked, revokedSession, 0))).toBe('revoked');
-      expect(await follower.admission(sessionOf(kept, keptSession, 0))).toBeNull();
+      const revokedOne = sessionOf(revoked, revokedSession, 0);
+      expect(await follower.ownOpeningDelivered(revokedSession, 10_000)).toBe('delivered');
+      expect(follower.credentialsEnded(revokedOne)).toBe(true);
+      expect(await follower.ownOpeningDelivered(keptSession, 10_000)).toBe('delivered');
+      expect(follower.credentialsEnded(sessionOf(kept, keptSession, 0))).toBe(false);
+      // An opening that is not in the log is never delivered: the caller is told so once its bound ran out.
+      expect(await follower.ownOpeningDelivered(randomUUID(), 50)).toBe('late');
       expect(forgotten).toEqual([revoked]);
     } finally {
       follower.stop();

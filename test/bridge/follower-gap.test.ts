@@ -1,28 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SubscribeToAllOptions } from '../../src/eventstore/port.ts';
 import { AppLiveSocket } from '../support/app-client.ts';
+import { isBridgeFollower } from '../support/bridge-follower-filter.ts';
 import { homeWithEveryRole } from '../support/fixtures.ts';
 import { GatewaySocket } from '../support/gateway-socket.ts';
 import { HttpClient } from '../support/http.ts';
 import { serverTargets } from '../support/server-targets.ts';
 import { SubscriptionBreaker } from '../support/subscription-breaker.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
-
-/**
- * The bridge's follower is the one subscription to credential-ending events and session openings that follows only a
- * handful of types (the audit projection follows every home event type).
- */
-const isBridgeFollower = (options: SubscribeToAllOptions | undefined) => {
-  const filter = options?.filter;
-  if (filter === undefined || !('eventTypes' in filter)) return false;
-  // DeviceInventoryRequested tells it from the admin console's fleet feed, which follows revocations and openings too.
-  return (
-    filter.eventTypes.includes('GatewayRevoked') &&
-    filter.eventTypes.includes('BridgeSessionOpened') &&
-    filter.eventTypes.includes('DeviceInventoryRequested') &&
-    filter.eventTypes.length < 10
-  );
-};
 
 for (const target of serverTargets().filter((name) => name !== 'esdb')) {
   describe(`the bridge's follower resumes where it stopped (${target})`, () => {
