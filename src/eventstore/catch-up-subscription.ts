@@ -1,4 +1,5 @@
 import { Observable, type Subscription } from 'rxjs';
+import type { IdlePoll } from './idle-poll.ts';
 import type { Position, RecordedEvent } from './port.ts';
 import { hasReached, maxPosition } from './position.ts';
 
@@ -11,23 +12,30 @@ export interface CatchUpSource {
    * says that an event this subscription wants committed at or after it (see AppendSignal.types).
    */
   wakeups: Observable<Position | null>;
-  /** Fallback poll while idle: covers wake-ups that cannot be signalled (e.g. a transaction that aborted). */
-  pollIntervalMs: number;
+  /**
+   * The store's fallback poll while idle, shared by its subscriptions (idle-poll.ts): covers wake-ups that cannot
+   * be signalled (a transaction that aborted, a NOTIFY lost during a reconnect).
+   */
+  idlePoll: IdlePoll;
 }
 
-/** First re-read after a wake-up whose event was not readable yet; doubles up to the poll interval. */
+/** First re-read after a wake-up whose event was not readable yet; doubles below the poll interval. */
 const FIRST_RETRY_MS = 2;
 
 /**
  * Catch-up then live, built on paged reads: read pages until one comes back short, then wait for a wake-up (or
- * the fallback poll) and read again. Every event is emitted once, in order, because the cursor only ever moves
- * to the position of an event already emitted. A wake-up that announced an event the read did not return yet (an
- * older transaction still holds the read horizon back) is retried after 2, 4, 8… ms rather than at the poll:
- * wake-ups are filtered, so no unrelated append comes to give it another chance.
+ * the shared idle poll finding the head past what was read) and read again. Every event is emitted once, in order,
+ * because the cursor only ever moves to the position of an event already emitted. A wake-up that announced an
+ * event the read did not return yet (an older transaction still holds the read horizon back) is retried after 2,
+ * 4, 8… ms below the poll interval, then left to the idle poll: wake-ups are filtered, so no unrelated append
+ * comes to give it another chance, and the head moves past the subscription's reads as soon as the event is
+ * readable.
  */
 export function catchUpSubscription(source: CatchUpSource, after: Position | null): Observable<RecordedEvent> {
   return new Observable<RecordedEvent>((subscriber) => {
     let cursor = after;
+    /** Everything up to here has been read (the cursor, or a head polled before the last short page). */
+    let readThrough = after;
     let stopped = false;
     let signalled = false;
     /** The highest announced position not read past yet. */
@@ -40,39 +48,53 @@ export function catchUpSubscription(source: CatchUpSource, after: Position | nul
       wake?.();
     });
 
-    const waitForWakeup = (ms: number) =>
+    /** Waits until `arm`'s trigger, a wake-up or the end, whichever comes first; `arm` returns its own disarm. */
+    const sleepUntil = (arm: (done: () => void) => () => void) =>
       new Promise<void>((resolve) => {
         if (signalled || stopped) return resolve();
+        let disarm: (() => void) | null = null;
         const done = () => {
-          clearTimeout(timeout);
+          disarm?.();
           wake = null;
           resolve();
         };
-        const timeout = setTimeout(done, ms);
+        disarm = arm(done);
         wake = done;
+      });
+
+    const retryAfter = (ms: number) =>
+      sleepUntil((done) => {
+        const timeout = setTimeout(done, ms);
+        return () => clearTimeout(timeout);
       });
 
     const idleWait = () => {
       if (announced !== null && hasReached(cursor, announced)) announced = null;
-      if (announced === null) {
-        retryMs = FIRST_RETRY_MS;
-        return waitForWakeup(source.pollIntervalMs);
+      if (announced !== null && retryMs < source.idlePoll.intervalMs) {
+        const wait = retryAfter(retryMs);
+        retryMs *= 2;
+        return wait;
       }
-      const wait = waitForWakeup(retryMs);
-      retryMs = Math.min(retryMs * 2, source.pollIntervalMs);
-      return wait;
+      announced = null;
+      retryMs = FIRST_RETRY_MS;
+      return sleepUntil((done) => source.idlePoll.whenHeadPasses(readThrough, done));
     };
 
     const run = async () => {
       while (!stopped) {
         signalled = false;
+        // Polled before this read starts, so a short page reads through it (see IdlePoll.latestHead).
+        const headBefore = source.idlePoll.latestHead ?? null;
         const page = await source.readPage(cursor);
         for (const event of page) {
           if (stopped) return;
           subscriber.next(event);
           cursor = event.position;
         }
-        if (page.length < source.pageSize) await idleWait();
+        if (page.length < source.pageSize) {
+          readThrough = maxPosition(cursor, headBefore);
+          await idleWait();
+        }
       }
     };
     run().catch((error: unknown) => {

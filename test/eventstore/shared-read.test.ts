@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Position } from '../../src/eventstore/port.ts';
 import { encodePosition } from '../../src/eventstore/position.ts';
 import { SharedRead } from '../../src/eventstore/shared-read.ts';
@@ -48,5 +48,35 @@ describe('SharedRead', () => {
     await flush();
     store.reads[1]!.resolve(null);
     expect(await waiting).toBeNull();
+  });
+
+  it('answers `recent` callers from a read that started within the age they accept, and never from a failure', async () => {
+    vi.useFakeTimers();
+    try {
+      const store = manualStore();
+      const reader = new SharedRead(() => store.headPosition());
+      const first = reader.recent(100);
+      const joining = reader.recent(100);
+      expect(store.reads).toHaveLength(1);
+      store.reads[0]!.resolve(encodePosition(1, 1));
+      expect(await Promise.all([first, joining])).toEqual([encodePosition(1, 1), encodePosition(1, 1)]);
+
+      vi.advanceTimersByTime(60);
+      expect(await reader.recent(100)).toBe(encodePosition(1, 1));
+      expect(store.reads).toHaveLength(1);
+
+      vi.advanceTimersByTime(60);
+      const fresh = reader.recent(100);
+      expect(store.reads).toHaveLength(2);
+      store.reads[1]!.reject(new Error('connection lost'));
+      await expect(fresh).rejects.toThrow('connection lost');
+      // The failure is not an answer to reuse: the next caller gets a new read.
+      const retried = reader.recent(100);
+      expect(store.reads).toHaveLength(3);
+      store.reads[2]!.resolve(encodePosition(2, 2));
+      expect(await retried).toBe(encodePosition(2, 2));
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -38,6 +38,7 @@ import { ping } from './ping.ts';
 import { readAllPage } from './read-all-page.ts';
 import { positionOf, toRecordedEvent } from './recorded-event.ts';
 import { resubscribingAllSubscription } from './resubscribing-all-subscription.ts';
+import { SharedRead } from '../shared-read.ts';
 
 export interface EsdbEventStoreOptions {
   /** Resubscription after a dropped `$all` subscription. */
@@ -67,6 +68,8 @@ export class EsdbEventStore implements EventStore {
   readonly #options: Required<Omit<EsdbEventStoreOptions, 'retry'>> & { retry: RetryPolicy };
   /** Per filter, the stretch of `$all` after a reader's checkpoint already scanned in vain (see empty-ranges.ts). */
   readonly #emptyRanges = new EmptyRanges();
+  /** The head as the liveness watches of all subscriptions probe it: one read per idle period, not one each. */
+  readonly #probedHead = new SharedRead(() => this.headPosition());
 
   /** `connectionString` as EventStoreDB documents it, e.g. `esdb://localhost:2113?tls=false`. */
   constructor(connectionString: string, options: EsdbEventStoreOptions = {}) {
@@ -212,7 +215,10 @@ export class EsdbEventStore implements EventStore {
       highWaterMark: this.#options.subscriptionHighWaterMark,
       confirmationTimeoutMs: this.#options.retry.attemptTimeoutMs,
       emptyRanges: this.#emptyRanges,
-      liveness: { idleMs: this.#options.subscriptionIdleMs, head: () => this.headPosition() },
+      liveness: {
+        idleMs: this.#options.subscriptionIdleMs,
+        head: () => this.#probedHead.recent(this.#options.subscriptionIdleMs),
+      },
     });
   }
 

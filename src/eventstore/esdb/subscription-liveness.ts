@@ -16,7 +16,12 @@ import type { Position } from '../port.ts';
 export interface LivenessSettings {
   /** Silence after which the head is probed (EVENT_STORE_SUBSCRIPTION_IDLE_MS). */
   idleMs: number;
-  /** The head of `$all` as readers see it (system events skipped); throws when the store does not answer. */
+  /**
+   * The head of `$all` as readers see it (system events skipped); throws when the store does not answer. The
+   * adapter shares one read between its subscriptions' watches (SharedRead.recent): an answer up to `idleMs` old,
+   * so a stall may be noticed one idle period later, and a store with many quiet subscriptions answers about one
+   * head read per idle period.
+   */
   head: () => Promise<Position | null>;
 }
 

@@ -5,6 +5,7 @@ import { StreamNotFoundError, WrongExpectedVersionError } from '../errors.ts';
 import { catchUpSubscription } from '../catch-up-subscription.ts';
 import { checkStreamAppends } from '../check-stream-appends.ts';
 import { GroupCommit } from '../group-commit.ts';
+import { IdlePoll } from '../idle-poll.ts';
 import { encodePosition } from '../position.ts';
 import type {
   AppendOptions,
@@ -45,7 +46,10 @@ export interface PostgresEventStoreOptions {
   kind: Extract<EventStoreKind, 'pglite' | 'postgres'>;
   /** LISTEN/NOTIFY on a Postgres server: events appended by other processes wake subscribers at once. */
   listener?: NotificationListener | undefined;
-  /** Fallback poll while idle (also covers a NOTIFY lost while reconnecting). */
+  /**
+   * Fallback poll while idle (also covers a NOTIFY lost while reconnecting): one head read per period for all of
+   * this store's idle subscriptions (idle-poll.ts).
+   */
   pollIntervalMs?: number;
   /** Group-commit batches in flight at once (GroupCommit's maxInFlight; default 1). */
   appendBatchesInFlight?: number;
@@ -59,14 +63,15 @@ export class PostgresEventStore implements EventStore {
   readonly kind: Extract<EventStoreKind, 'pglite' | 'postgres'>;
   private readonly knex: Knex;
   private readonly announcer: AppendAnnouncer;
-  private readonly pollIntervalMs: number;
+  /** Shared by every subscription of this store while it waits (one head read per period). */
+  private readonly idlePoll: IdlePoll;
   /** Every single-stream append goes through it: concurrent appends share one transaction and one WAL flush. */
   private readonly groupCommit: GroupCommit;
 
   private constructor(options: PostgresEventStoreOptions) {
     this.knex = options.knex;
     this.kind = options.kind;
-    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.idlePoll = new IdlePoll(() => this.headPosition(), options.pollIntervalMs ?? 1000);
     this.announcer = new AppendAnnouncer(options.knex, options.kind, options.listener);
     this.groupCommit = new GroupCommit(
       {
@@ -207,7 +212,7 @@ export class PostgresEventStore implements EventStore {
         readPage: (after) => this.readAll({ after, filter: options.filter, maxCount: DEFAULT_PAGE }),
         pageSize: DEFAULT_PAGE,
         wakeups,
-        pollIntervalMs: this.pollIntervalMs,
+        idlePoll: this.idlePoll,
       },
       options.after ?? null,
     );
