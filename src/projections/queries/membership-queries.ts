@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Role } from '../../domain/homes/roles.ts';
-import { pageBy, pageOfRows, type Keyset, type Page, type PageRequest } from './keyset-page.ts';
+import { prepareRead } from '../../database/prepared-read.ts';
+import { pageBy, pageOfRows, preparePage, readPage, type Keyset, type Page, type PageRequest } from './keyset-page.ts';
 
 export interface PermissionRow {
   user_id: string;
@@ -23,13 +24,45 @@ export interface HomeRow {
 const HOME_ORDER: Keyset = { at: 'homes.created_at', id: 'homes.id', order: 'asc' };
 const MEMBER_ORDER: Keyset = { at: 'memberships.granted_at', id: 'memberships.user_id', order: 'asc' };
 
+/** The user's homes with their role in each. */
+function homesOfUser(knex: Knex, userId: string) {
+  return knex('homes')
+    .join('memberships', 'memberships.home_id', 'homes.id')
+    .where('memberships.user_id', userId)
+    .select(
+      'homes.id',
+      'homes.name',
+      'homes.owner_id',
+      'homes.active_gateway_id',
+      'homes.created_at',
+      'memberships.role',
+    );
+}
+
+const homesInOrder = (knex: Knex, userId: string) =>
+  homesOfUser(knex, userId).orderBy([{ column: 'homes.created_at' }, { column: 'homes.id' }]);
+
+/** The hot reads, compiled once (`database/prepared-read.ts`); exported for the spec that compares them with Knex. */
+export const membershipStatements = {
+  roleOf: prepareRead('membership_role', { home: 'text', user: 'text' }, (knex, { home, user }) =>
+    knex('memberships').where({ home_id: home, user_id: user }).select('role').limit(1),
+  ),
+  homes: prepareRead('membership_homes', { user: 'text' }, (knex, { user }) => homesInOrder(knex, user)),
+  home: prepareRead('membership_home', { user: 'text', home: 'text' }, (knex, { user, home }) =>
+    homesInOrder(knex, user).where('homes.id', home),
+  ),
+  homePage: preparePage('membership_home_page', { user: 'text' }, HOME_ORDER, (knex, { user }) =>
+    homesOfUser(knex, user),
+  ),
+};
+
 /** Homes and memberships, always seen through the caller's membership (tenant isolation lives in the SQL). */
 export class MembershipQueries {
   constructor(private readonly knex: Knex) {}
 
   async roleOf(homeId: string, userId: string): Promise<Role | null> {
-    const row = await this.knex('memberships').where({ home_id: homeId, user_id: userId }).first('role');
-    return (row?.role as Role | undefined) ?? null;
+    const [row] = await membershipStatements.roleOf.read<{ role: Role }>(this.knex, { home: homeId, user: userId });
+    return row?.role ?? null;
   }
 
   async homeIdsOf(userId: string): Promise<string[]> {
@@ -38,29 +71,13 @@ export class MembershipQueries {
   }
 
   async homesOf(userId: string, homeId?: string): Promise<HomeRow[]> {
-    const query = this.homes(userId).orderBy([{ column: 'homes.created_at' }, { column: 'homes.id' }]);
-    if (homeId !== undefined) query.where('homes.id', homeId);
-    return query;
+    if (homeId === undefined) return membershipStatements.homes.read<HomeRow>(this.knex, { user: userId });
+    return membershipStatements.home.read<HomeRow>(this.knex, { user: userId, home: homeId });
   }
 
   /** One page of `homesOf`, in the same order (oldest first). */
   async homePage(userId: string, page: PageRequest): Promise<Page<HomeRow>> {
-    const rows = await pageBy(this.knex, this.homes(userId), HOME_ORDER, page);
-    return pageOfRows(rows, page, (row) => row.id);
-  }
-
-  private homes(userId: string) {
-    return this.knex('homes')
-      .join('memberships', 'memberships.home_id', 'homes.id')
-      .where('memberships.user_id', userId)
-      .select(
-        'homes.id',
-        'homes.name',
-        'homes.owner_id',
-        'homes.active_gateway_id',
-        'homes.created_at',
-        'memberships.role',
-      );
+    return readPage(this.knex, membershipStatements.homePage, { user: userId }, page, (row: HomeRow) => row.id);
   }
 
   async permissionsOf(homeId: string): Promise<PermissionRow[]> {
