@@ -28,6 +28,7 @@ const UNIT = [
   'test/metrics/metric-labels.test.ts',
   'test/api/openapi-document.test.ts',
   'test/api/openapi-contract-check.test.ts',
+  'test/bench/wrk-report.test.ts',
 ];
 
 // `npm test` (and CI) runs both projects; `--project unit` or `--project integration` runs one.

@@ -94,8 +94,13 @@ export async function repeat(
 export const fmt = (r: { median: number; min: number; max: number }, digits = 0) =>
   `${r.median.toFixed(digits)} [${r.min.toFixed(digits)} … ${r.max.toFixed(digits)}]`;
 
-/** A keep-alive socket the server closed while idle resets the next request on it; that one is sent again. */
+/**
+ * A keep-alive socket the server closed while idle resets the next request on it; that one is sent again, up to
+ * three times: after a slow phase (a loaded machine, a `serve` child on PGlite) several pooled sockets can have
+ * gone stale at once, and the retry may draw another of them.
+ */
 const resetOnIdle = (error: unknown) => (error as { cause?: { code?: string } }).cause?.code === 'ECONNRESET';
+const SENDS_ON_RESET = 3;
 
 // Bench helper: callers read a field or two of the answer; typing every response shape here buys nothing.
 export async function postJson(url: string, body: unknown, token?: string): Promise<{ status: number; body: any }> {
@@ -105,9 +110,11 @@ export async function postJson(url: string, body: unknown, token?: string): Prom
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify(body),
     });
-  const response = await send().catch((error: unknown) => {
-    if (resetOnIdle(error)) return send();
-    throw error;
-  });
+  const sendAgainOnReset = (attempt: number): Promise<Response> =>
+    send().catch((error: unknown) => {
+      if (resetOnIdle(error) && attempt < SENDS_ON_RESET) return sendAgainOnReset(attempt + 1);
+      throw error;
+    });
+  const response = await sendAgainOnReset(1);
   return { status: response.status, body: response.status === 204 ? null : await response.json() };
 }
