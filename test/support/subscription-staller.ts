@@ -1,43 +1,19 @@
-import { Observable, type Subscriber } from 'rxjs';
-import { DelegatingEventStore } from '../../src/eventstore/delegating-event-store.ts';
-import type { EventStore, RecordedEvent, SubscribeToAllOptions } from '../../src/eventstore/port.ts';
+import type { Subscriber } from 'rxjs';
+import type { RecordedEvent } from '../../src/eventstore/port.ts';
+import { SubscriptionInterposer } from './subscription-interposer.ts';
 
 /**
  * An event store whose live subscriptions a test can stall: while `stall()` holds, the subscriptions `affects`
  * picks receive nothing (their events wait, in order); `resume()` hands them over and lets the rest through. The
  * subscription itself stays up, as behind a slow store or a blocked consumer — no error, no resubscription.
  */
-export class SubscriptionStaller extends DelegatingEventStore {
+export class SubscriptionStaller extends SubscriptionInterposer {
   private stalled = false;
   private readonly held: Array<{ subscriber: Subscriber<RecordedEvent>; event: RecordedEvent }> = [];
-  private readonly live = new Set<Subscriber<RecordedEvent>>();
 
-  constructor(
-    inner: EventStore,
-    private readonly affects: (options: SubscribeToAllOptions | undefined) => boolean,
-  ) {
-    super(inner);
-  }
-
-  override subscribeToAll(options?: SubscribeToAllOptions): Observable<RecordedEvent> {
-    if (!this.affects(options)) return this.inner.subscribeToAll(options);
-    return new Observable<RecordedEvent>((subscriber) => {
-      this.live.add(subscriber);
-      const inner = this.inner.subscribeToAll(options).subscribe({
-        next: (event) => (this.stalled ? this.held.push({ subscriber, event }) : subscriber.next(event)),
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      });
-      return () => {
-        this.live.delete(subscriber);
-        inner.unsubscribe();
-      };
-    });
-  }
-
-  /** How many affected subscriptions are live now. */
-  get liveCount(): number {
-    return this.live.size;
+  protected override deliver(subscriber: Subscriber<RecordedEvent>, event: RecordedEvent): void {
+    if (this.stalled) this.held.push({ subscriber, event });
+    else subscriber.next(event);
   }
 
   /** How many events wait for a stalled subscriber. */
@@ -52,7 +28,7 @@ export class SubscriptionStaller extends DelegatingEventStore {
   resume(): void {
     this.stalled = false;
     for (const { subscriber, event } of this.held.splice(0)) {
-      if (this.live.has(subscriber)) subscriber.next(event);
+      if (this.isLive(subscriber)) subscriber.next(event);
     }
   }
 }
