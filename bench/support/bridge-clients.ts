@@ -27,6 +27,8 @@ export type ClientReply =
 
 interface Connection {
   gateway: BenchGateway;
+  /** The loopback address this connection's socket binds to (see `sourceAddress`). */
+  localAddress: string;
   socket: WebSocket | null;
   /** Called for every frame the cloud sends on this connection. */
   onFrame: (frame: { type: string; request_id?: string }) => void;
@@ -35,6 +37,15 @@ interface Connection {
 let url = '';
 let connections: Connection[] = [];
 
+/**
+ * One source address has one ephemeral port range towards the server's one address and port (Linux default
+ * 32768–60999: ~28,000 sockets), so more sessions than that fail with EADDRNOTAVAIL. Every 127.0.0.0/8 address
+ * is loopback: the connections take 127.0.0.1, 127.0.0.2, … in turn, 16 of them giving room for ~450,000.
+ */
+const SOURCE_ADDRESSES = 16;
+let opened = 0;
+const sourceAddress = () => `127.0.0.${1 + (opened++ % SOURCE_ADDRESSES)}`;
+
 const authorization = (gateway: BenchGateway) =>
   `Basic ${Buffer.from(`${gateway.id}:${gateway.secret}`).toString('base64')}`;
 
@@ -42,7 +53,10 @@ const authorization = (gateway: BenchGateway) =>
 function open(connection: Connection, counters: { retries: number }): Promise<void> {
   return new Promise((resolve) => {
     const attempt = () => {
-      const socket = new WebSocket(`${url}/bridge/`, { headers: { authorization: authorization(connection.gateway) } });
+      const socket = new WebSocket(`${url}/bridge/`, {
+        headers: { authorization: authorization(connection.gateway) },
+        localAddress: connection.localAddress,
+      });
       let welcomed = false;
       const retry = () => {
         if (welcomed) return;
@@ -151,7 +165,12 @@ async function handle(command: ClientCommand): Promise<ClientReply> {
   switch (command.cmd) {
     case 'connect': {
       url = command.url;
-      const added = command.gateways.map((gateway): Connection => ({ gateway, socket: null, onFrame: () => {} }));
+      const added = command.gateways.map((gateway): Connection => ({
+        gateway,
+        localAddress: sourceAddress(),
+        socket: null,
+        onFrame: () => {},
+      }));
       connections.push(...added);
       const counters = { retries: 0 };
       const started = performance.now();
