@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -37,6 +38,12 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // vitest's default is one worker fewer than the cores: on CI's 2 cores that is 1, and the suite ran one file at
+    // a time while most of a file's time is spent waiting (for a server child, PostgreSQL, a WebSocket). At least
+    // two files at a time are safe: every file has its own stores (a PGlite copy, a database of its own, a Redis key
+    // prefix), ports are the kernel's (port 0), and a server's pool is at most 20 of PostgreSQL's 300 connections.
+    // `--maxWorkers=1` on the command line still runs one file at a time (to read a file's timings undisturbed).
+    maxWorkers: Math.max(2, os.availableParallelism() - 1),
     projects: [
       { extends: true, test: { name: 'unit', include: UNIT } },
       {

@@ -36,7 +36,8 @@ export class CrashHarness {
   };
 
   constructor() {
-    fs.cpSync(inject('pgliteTemplateDir'), path.join(this.dataDir, 'pglite'), { recursive: true });
+    // Migrated already (server-templates.ts): the first child does not spend its start-up on the schema.
+    fs.cpSync(inject('pgliteServerTemplateDir'), path.join(this.dataDir, 'pglite'), { recursive: true });
   }
 
   /**

@@ -19,11 +19,14 @@ export function freshPgliteDir(): string {
   return dir;
 }
 
-/** A new, empty database on the TEST_DATABASE_URL server; dropped by the returned function. */
-export async function freshPostgresDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+/**
+ * A new database on the TEST_DATABASE_URL server, dropped by the returned function: empty, or (`template`) a copy
+ * of the database of that name.
+ */
+export async function freshPostgresDatabase(template?: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) throw new Error('TEST_DATABASE_URL is not set');
-  return createScratchDatabase(adminUrl, 'smarthome_test');
+  return createScratchDatabase(adminUrl, 'smarthome_test', template);
 }
 
 export interface TestDatabase {

@@ -20,7 +20,8 @@ export interface TestServer extends RunningServer {
 }
 
 /**
- * Starts the real server (API + bridge + projections) on a random port over fresh stores:
+ * Starts the real server (API + bridge + projections) on a random port over fresh stores, copied from templates
+ * that hold the schema a first start would create (server-templates.ts), so no test pays for the migrations:
  * - 'pglite': events and read models in a PGlite copy of the initialised template;
  * - 'postgres': both in a new database on the TEST_DATABASE_URL server;
  * - 'esdb': events in an EventStoreDB test double of its own (real client, real gRPC), read models in a PGlite copy.
@@ -49,12 +50,13 @@ export async function startTestServer(
   let dropDatabase: (() => Promise<void>) | null = null;
   let esdb: EsdbTestServer | null = null;
   if (target === 'postgres') {
-    const database = await freshPostgresDatabase();
+    const database = await freshPostgresDatabase(inject('postgresServerTemplate') || undefined);
     env.EVENT_STORE_URL = database.url;
     env.DATABASE_URL = database.url;
     dropDatabase = database.drop;
   } else {
-    fs.cpSync(inject('pgliteTemplateDir'), path.join(dataDir, 'pglite'), { recursive: true });
+    const template = inject(target === 'pglite' ? 'pgliteServerTemplateDir' : 'pgliteEsdbServerTemplateDir');
+    fs.cpSync(template, path.join(dataDir, 'pglite'), { recursive: true });
     if (target === 'esdb') {
       esdb = await EsdbTestServer.start();
       env.EVENT_STORE_URL = esdb.url;
