@@ -36,8 +36,7 @@ export class CrashHarness {
   };
 
   constructor() {
-    // Migrated already (server-templates.ts): the first child does not spend its start-up on the schema.
-    fs.cpSync(inject('pgliteServerTemplateDir'), path.join(this.dataDir, 'pglite'), { recursive: true });
+    fs.cpSync(inject('pgliteTemplateDir'), path.join(this.dataDir, 'pglite'), { recursive: true });
   }
 
   /**
