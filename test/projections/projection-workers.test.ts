@@ -135,10 +135,12 @@ onPostgres('projection workers and rebuilds on a Postgres server', () => {
     expect(applied).toEqual({ a: 25, b: 0 });
 
     // The holder's lock connection dies (as when its process is killed): the server frees the lock with it.
+    // pg_locks spans the cluster: only this database's holder, not the servers of the test files running beside.
     const key = BigInt(workerLockKey('users'));
     await storesB.readModels.knex.raw(
       `select pg_terminate_backend(pid) from pg_locks
-        where locktype = 'advisory' and granted and classid = ? and objid = ? and objsubid = 1`,
+        where locktype = 'advisory' and granted and classid = ? and objid = ? and objsubid = 1
+          and database = (select oid from pg_database where datname = current_database())`,
       [String((key >> 32n) & 0xffffffffn), String(key & 0xffffffffn)],
     );
     await vi.waitFor(() => expect(setB.applies('users')).toBe(true), { timeout: 10_000 });
