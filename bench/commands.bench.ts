@@ -84,6 +84,14 @@ async function measure(
   }
 }
 
+/** A statement's first 90 characters; reads of `$all` named by their filter (their text starts alike). */
+function shapeOf(sql: string): string {
+  const flat = sql.replace(/\s+/g, ' ');
+  if (!/^(with read_horizon|select global_position)/.test(flat)) return flat.slice(0, 90);
+  if (flat.includes(' union all ')) return '$all page, several types (union all)';
+  return flat.includes('type = any(') ? '$all page, one type' : '$all page, unfiltered';
+}
+
 /** The statements counted since the runs began, per command, most frequent first. */
 function printShapes(commands: number): void {
   const top = [...statementShapes!].sort((a, b) => b[1] - a[1]).slice(0, 20);
@@ -118,7 +126,7 @@ async function inProcessShapes(target: BenchTarget): Promise<void> {
   server.stores.readModels.knex.on('query', (query: { sql: string }) => {
     statementCount += 1;
     if (!statementShapes) return;
-    const shape = query.sql.replace(/\s+/g, ' ').slice(0, 90);
+    const shape = shapeOf(query.sql);
     statementShapes.set(shape, (statementShapes.get(shape) ?? 0) + 1);
   });
   const childDataDir = `${server.env.DATA_DIR}-child`;
