@@ -24,6 +24,7 @@ const UNIT = [
   'test/eventstore/append-signal.test.ts',
   'test/eventstore/canonical-json.test.ts',
   'test/eventstore/shared-read.test.ts',
+  'test/eventstore/shared-tail.test.ts',
   'test/field-clients/app-gateway-status.test.ts',
   'test/projections/apply-failure.test.ts',
   'test/metrics/metric-labels.test.ts',

@@ -18,7 +18,8 @@
  * average (1 min) before and after. 127.0.0.1 only; stops by itself.
  *
  *   npm run bench:commands [-- pglite postgres]
- *   knobs: BENCH_GATEWAYS (100; quick 20), BENCH_CONCURRENCY (1,16), BENCH_SECONDS (5; quick 2), BENCH_RUNS (3; quick 1)
+ *   knobs: BENCH_GATEWAYS (100; quick 20), BENCH_CONCURRENCY (1,16), BENCH_SECONDS (5; quick 2), BENCH_RUNS (3; quick 1),
+ *          BENCH_QUERY_STATS=1 (the `same process` shape's statements per command, by shape)
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -31,6 +32,8 @@ const GATEWAYS = Number(process.env.BENCH_GATEWAYS ?? (quickBench ? 20 : 100));
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? '1,16').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? (quickBench ? 2 : 5));
 const RUNS = Number(process.env.BENCH_RUNS ?? (quickBench ? 1 : 3));
+/** Statements of this process by shape (the first 90 characters), when BENCH_QUERY_STATS=1. */
+const statementShapes = process.env.BENCH_QUERY_STATS === '1' ? new Map<string, number>() : null;
 
 type Shape = 'serve child' | 'same process' | 'two processes';
 
@@ -66,6 +69,7 @@ async function measure(
   for (const concurrency of CONCURRENCIES) {
     const loadBefore = load();
     const results: CommandRun[] = [];
+    statementShapes?.clear();
     for (let i = 0; i < RUNS; i++) results.push(await runCommands(restUrl, fleet, concurrency, SECONDS, statements));
     if (shape === 'serve child') recordRows(target, concurrency, results);
     const counted = results.flatMap((r) => (r.statementsPerCommand === null ? [] : [r.statementsPerCommand]));
@@ -76,7 +80,24 @@ async function measure(
         (counted.length > 0 ? `, statements/command in this process ${fmt(summarise(counted), 1)}` : '') +
         `; load ${loadBefore} → ${load()}`,
     );
+    if (statements && statementShapes) printShapes(results.reduce((sum, r) => sum + r.commands, 0));
   }
+}
+
+/** A statement's first 90 characters; reads of `$all` named by their filter (their text starts alike). */
+function shapeOf(sql: string): string {
+  const flat = sql.replace(/\s+/g, ' ');
+  if (!/^(with read_horizon|select global_position)/.test(flat)) return flat.slice(0, 90);
+  if (flat.includes(' union all ')) return '$all page, several types (union all)';
+  return flat.includes('type = any(') ? '$all page, one type' : '$all page, unfiltered';
+}
+
+/** The statements counted since the runs began, per command, most frequent first. */
+function printShapes(commands: number): void {
+  const top = [...statementShapes!].sort((a, b) => b[1] - a[1]).slice(0, 20);
+  console.log(
+    `  statements per command by shape:\n${top.map(([sql, n]) => `    ${(n / commands).toFixed(2)}  ${sql}`).join('\n')}`,
+  );
 }
 
 /** The table's shape: the server a `serve` child, gateways and REST clients here. */
@@ -102,7 +123,12 @@ async function inProcessShapes(target: BenchTarget): Promise<void> {
   const server = await startBenchServer(target, { SCRYPT_LOG_N: '4' });
   // Event store and read models share one Knex here (PGlite, or one Postgres database).
   let statementCount = 0;
-  server.stores.readModels.knex.on('query', () => (statementCount += 1));
+  server.stores.readModels.knex.on('query', (query: { sql: string }) => {
+    statementCount += 1;
+    if (!statementShapes) return;
+    const shape = shapeOf(query.sql);
+    statementShapes.set(shape, (statementShapes.get(shape) ?? 0) + 1);
+  });
   const childDataDir = `${server.env.DATA_DIR}-child`;
   let fleet: Fleet | null = null;
   try {

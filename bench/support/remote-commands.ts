@@ -49,6 +49,8 @@ export interface CommandRun {
   p50: number;
   p99: number;
   rate: number;
+  /** Commands answered. */
+  commands: number;
   /** Statements per command on the counter given, or null without one. */
   statementsPerCommand: number | null;
 }
@@ -88,6 +90,7 @@ export async function runCommands(
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     rate: latencies.length / ((performance.now() - started) / 1000),
+    commands: latencies.length,
     statementsPerCommand: statements ? (statements() - statementsBefore) / latencies.length : null,
   };
 }

@@ -1,110 +1,85 @@
 import { Observable, type Subscription } from 'rxjs';
 import type { IdlePoll } from './idle-poll.ts';
-import type { Position, RecordedEvent } from './port.ts';
-import { hasReached, maxPosition } from './position.ts';
+import type { AllFilter, Position, RecordedEvent } from './port.ts';
+import { maxPosition } from './position.ts';
+import type { SharedTail, TailMember } from './shared-tail.ts';
 
 export interface CatchUpSource {
-  /** One page strictly after `after`, in global order. */
+  /** One page of this subscription's events strictly after `after`, in global order. */
   readPage(after: Position | null): Promise<RecordedEvent[]>;
   pageSize: number;
+  filter: AllFilter | undefined;
   /**
-   * Fires when new events may have become readable (a local append, a NOTIFY from another process). A position
-   * says that an event this subscription wants committed at or after it (see AppendSignal.types).
+   * Fires when events this subscription wants may have become readable (see AppendSignal.types), with the lowest
+   * position such an event can have when known. Only listened to while it reads its own pages.
    */
   wakeups: Observable<Position | null>;
-  /**
-   * The store's fallback poll while idle, shared by its subscriptions (idle-poll.ts): covers wake-ups that cannot
-   * be signalled (a transaction that aborted, a NOTIFY lost during a reconnect).
-   */
+  /** The store's head reads (shared, idle-poll.ts): where a stopped shared tail starts. */
   idlePoll: IdlePoll;
+  /** The store's reader of the log's tail, shared by its live subscriptions. */
+  tail: SharedTail;
 }
 
-/** First re-read after a wake-up whose event was not readable yet; doubles below the poll interval. */
-const FIRST_RETRY_MS = 2;
-
 /**
- * Catch-up then live, built on paged reads: read pages until one comes back short, then wait for a wake-up (or
- * the shared idle poll finding the head past what was read) and read again. Every event is emitted once, in order,
- * because the cursor only ever moves to the position of an event already emitted. A wake-up that announced an
- * event the read did not return yet (an older transaction still holds the read horizon back) is retried after 2,
- * 4, 8… ms below the poll interval, then left to the idle poll: wake-ups are filtered, so no unrelated append
- * comes to give it another chance, and the head moves past the subscription's reads as soon as the event is
- * readable.
+ * Catch-up then live. A subscription that starts inside the shared tail's window (shared-tail.ts) joins it at
+ * once: the window's events after its position, then every later one, with no read of its own. One that starts
+ * further behind reads its own filtered pages until a short page has read through the tail's window, then joins;
+ * when the tail is stopped, it starts it from there. Every event is emitted once, in order: the cursor only ever
+ * moves to the position of an event already emitted, and the tail hands a member only events after its cursor.
  */
 export function catchUpSubscription(source: CatchUpSource, after: Position | null): Observable<RecordedEvent> {
   return new Observable<RecordedEvent>((subscriber) => {
-    let cursor = after;
-    /** Everything up to here has been read (the cursor, or a head polled before the last short page). */
-    let readThrough = after;
     let stopped = false;
-    let signalled = false;
-    /** The highest announced position not read past yet. */
-    let announced: Position | null = null;
-    let retryMs = FIRST_RETRY_MS;
-    let wake: (() => void) | null = null;
-    const wakeupSubscription: Subscription = source.wakeups.subscribe((position) => {
-      if (position !== null) announced = maxPosition(announced, position);
-      signalled = true;
-      wake?.();
-    });
-
-    /** Waits until `arm`'s trigger, a wake-up or the end, whichever comes first; `arm` returns its own disarm. */
-    const sleepUntil = (arm: (done: () => void) => () => void) =>
-      new Promise<void>((resolve) => {
-        if (signalled || stopped) return resolve();
-        let disarm: (() => void) | null = null;
-        const done = () => {
-          disarm?.();
-          wake = null;
-          resolve();
-        };
-        disarm = arm(done);
-        wake = done;
-      });
-
-    const retryAfter = (ms: number) =>
-      sleepUntil((done) => {
-        const timeout = setTimeout(done, ms);
-        return () => clearTimeout(timeout);
-      });
-
-    const idleWait = () => {
-      if (announced !== null && hasReached(cursor, announced)) announced = null;
-      if (announced !== null && retryMs < source.idlePoll.intervalMs) {
-        const wait = retryAfter(retryMs);
-        retryMs *= 2;
-        return wait;
-      }
-      announced = null;
-      retryMs = FIRST_RETRY_MS;
-      return sleepUntil((done) => source.idlePoll.whenHeadPasses(readThrough, done));
+    let wakeups: Subscription | null = null;
+    const member: TailMember = {
+      filter: source.filter,
+      cursor: after,
+      next: (event) => subscriber.next(event),
+      error: (error) => subscriber.error(error),
     };
 
-    const run = async () => {
-      while (!stopped) {
-        signalled = false;
-        // Polled before this read starts, so a short page reads through it (see IdlePoll.latestHead).
-        const headBefore = source.idlePoll.latestHead ?? null;
-        const page = await source.readPage(cursor);
+    const catchUp = async () => {
+      // Not inside subscribe(): a caller may not hold its Subscription yet when the first event comes.
+      await Promise.resolve();
+      if (stopped || source.tail.join(member)) return;
+      /** A wake-up since the current read began: handed to the tail when joining. */
+      let pending: { reach: Position | null } | undefined;
+      wakeups = source.wakeups.subscribe((reach) => {
+        pending = { reach: maxPosition(pending?.reach ?? null, reach) };
+      });
+      for (;;) {
+        pending = undefined;
+        // A read that starts after these were read sees everything up to them: a short page reads through them.
+        const readBefore = maxPosition(source.idlePoll.latestHead ?? null, await tailOrHead(source));
+        const page = await source.readPage(member.cursor);
         for (const event of page) {
           if (stopped) return;
+          member.cursor = event.position;
           subscriber.next(event);
-          cursor = event.position;
         }
-        if (page.length < source.pageSize) {
-          readThrough = maxPosition(cursor, headBefore);
-          await idleWait();
-        }
+        if (stopped) return;
+        if (page.length < source.pageSize && source.tail.join(member, maxPosition(member.cursor, readBefore), pending))
+          break;
       }
+      wakeups.unsubscribe();
     };
-    run().catch((error: unknown) => {
+    catchUp().catch((error: unknown) => {
       if (!stopped) subscriber.error(error);
     });
 
     return () => {
       stopped = true;
-      wakeupSubscription.unsubscribe();
-      wake?.();
+      wakeups?.unsubscribe();
+      source.tail.leave(member);
     };
   });
+}
+
+/**
+ * Where the running tail has read through; when it is stopped, the head of the log (the subscription that
+ * starts it must have read through a recent position, or the tail would read the log from an old cursor).
+ */
+async function tailOrHead(source: CatchUpSource): Promise<Position | null> {
+  const through = source.tail.through;
+  return through !== undefined ? through : source.idlePoll.readHead();
 }

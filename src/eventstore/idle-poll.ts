@@ -1,5 +1,5 @@
 import type { Position } from './port.ts';
-import { hasReached } from './position.ts';
+import { hasReached, maxPosition } from './position.ts';
 import { SharedRead } from './shared-read.ts';
 
 interface IdleWaiter {
@@ -40,6 +40,16 @@ export class IdlePoll {
    */
   get latestHead(): Position | null | undefined {
     return this.#latestHead;
+  }
+
+  /**
+   * Reads the head now (shared with concurrent callers and the poll, see SharedRead) and remembers it as the
+   * latest: a subscription that starts the shared tail starts it there, not from an old cursor of its own.
+   */
+  async readHead(): Promise<Position | null> {
+    const head = await this.#head.get();
+    this.#latestHead = maxPosition(this.#latestHead ?? null, head);
+    return head;
   }
 
   /**

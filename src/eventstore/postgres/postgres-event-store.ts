@@ -6,6 +6,7 @@ import { catchUpSubscription } from '../catch-up-subscription.ts';
 import { checkStreamAppends } from '../check-stream-appends.ts';
 import { GroupCommit } from '../group-commit.ts';
 import { IdlePoll } from '../idle-poll.ts';
+import { SharedTail } from '../shared-tail.ts';
 import { encodePosition } from '../position.ts';
 import type {
   AppendOptions,
@@ -65,6 +66,8 @@ export class PostgresEventStore implements EventStore {
   private readonly announcer: AppendAnnouncer;
   /** Shared by every subscription of this store while it waits (one head read per period). */
   private readonly idlePoll: IdlePoll;
+  /** One reader of the log's tail for every live subscription of this store (shared-tail.ts). */
+  private readonly tail: SharedTail;
   /** Every single-stream append goes through it: concurrent appends share one transaction and one WAL flush. */
   private readonly groupCommit: GroupCommit;
 
@@ -73,6 +76,12 @@ export class PostgresEventStore implements EventStore {
     this.kind = options.kind;
     this.idlePoll = new IdlePoll(() => this.headPosition(), options.pollIntervalMs ?? 1000);
     this.announcer = new AppendAnnouncer(options.knex, options.kind, options.listener);
+    this.tail = new SharedTail({
+      readPage: (after) => this.readAll({ after, maxCount: DEFAULT_PAGE }),
+      pageSize: DEFAULT_PAGE,
+      appends: this.announcer.appends,
+      idlePoll: this.idlePoll,
+    });
     this.groupCommit = new GroupCommit(
       {
         appendOne: ({ stream, events, expectedRevision }) => this.appendAlone(stream, events, expectedRevision),
@@ -201,7 +210,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   subscribeToAll(options: SubscribeToAllOptions = {}): Observable<RecordedEvent> {
-    // Only appends that may carry an event this subscription wants wake it.
+    // While it reads its own pages, only appends that may carry an event it wants wake it.
     const wakeups = this.announcer.appends.pipe(
       map((signal) => wakeupFor(options.filter, signal)),
       filter((wakeup) => wakeup !== false),
@@ -211,8 +220,10 @@ export class PostgresEventStore implements EventStore {
       {
         readPage: (after) => this.readAll({ after, filter: options.filter, maxCount: DEFAULT_PAGE }),
         pageSize: DEFAULT_PAGE,
+        filter: options.filter,
         wakeups,
         idlePoll: this.idlePoll,
+        tail: this.tail,
       },
       options.after ?? null,
     );
