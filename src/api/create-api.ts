@@ -23,6 +23,7 @@ import { jwksRoutes } from './routes/jwks-routes.ts';
 import { leavingRoutes } from './routes/leaving-routes.ts';
 import { openApiRoutes } from './routes/openapi-routes.ts';
 import { pairingRoutes } from './routes/pairing-routes.ts';
+import { dispatchByPrefix } from './route-dispatch.ts';
 import { permissionRoutes } from './routes/permission-routes.ts';
 import { remoteCommandRoutes } from './routes/remote-command-routes.ts';
 
@@ -59,10 +60,8 @@ export function installApi(
   app.use(accessLog(options.logger));
   app.use(errorHandler(options.logger));
   app.use(jsonBody(MAX_BODY_BYTES));
-  for (const router of [...apiRouters(deps, options.readiness), ...(options.extraRoutes ?? [])]) {
-    app.use(router.routes());
-    app.use(router.allowedMethods());
-  }
+  // One middleware for all routers: a request runs only the matchers of routers that could hold its route.
+  app.use(dispatchByPrefix([...apiRouters(deps, options.readiness), ...(options.extraRoutes ?? [])]));
 }
 
 /** The API's routers, in matching order (every route they hold is in the OpenAPI document; a test checks). */

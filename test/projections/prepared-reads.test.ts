@@ -109,6 +109,7 @@ async function knexPage<Row extends { id: string }, Kinds extends ParamKinds>(
   statements: PreparedPage<Kinds>,
   params: ParamsOf<Kinds>,
   page: PageRequest,
+  idOf: (row: Row) => string = (row) => row.id,
 ): Promise<Page<Row>> {
   const rows = page.after
     ? await statements.later.viaKnex(knex, {
@@ -120,7 +121,7 @@ async function knexPage<Row extends { id: string }, Kinds extends ParamKinds>(
     : await statements.first.viaKnex(knex, { ...params, rows: page.limit + 1 } as unknown as ParamsOf<
         Kinds & { rows: 'integer' }
       >);
-  return pageOfRows<Row>(rows, page, (row) => row.id);
+  return pageOfRows<Row>(rows, page, idOf);
 }
 
 /** Walks every page with both paths side by side; returns the ids in page order. */
@@ -141,6 +142,12 @@ async function walkBoth<Row extends { id: string }>(
   }
   throw new Error('more than 20 pages');
 }
+
+/** A member page with `id` for `walkBoth` (members are keyed by their user id). */
+const withIds = (page: Page<{ user_id: string }>): Page<{ id: string; user_id: string }> => ({
+  ...page,
+  items: page.items.map((item) => ({ ...item, id: item.user_id })),
+});
 
 const first = async <Row>(query: Knex.QueryBuilder): Promise<Row | null> => ((await query) as Row[])[0] ?? null;
 
@@ -218,6 +225,51 @@ describe.each(databaseTargets())('prepared reads answer as their Knex queries (%
       expect(await users.byId(id)).toEqual(await first(userStatements.byId.viaKnex(knex, { user: id })));
     }
     expect(await users.byId(user)).toMatchObject({ email: 'u@example.com', name: 'U' });
+  });
+
+  it('answers member lists, one member, home ids, all visible gateways and users by e-mail as Knex does', async () => {
+    const memberships = new MembershipQueries(knex);
+    const statement = membershipStatements.permissionPage;
+    for (const limit of [1, 2, 50]) {
+      for (const home of [homeA, homeB, homeC, randomUUID()]) {
+        const members = await walkBoth(
+          limit,
+          async (page) => withIds(await memberships.permissionPage(home, page)),
+          async (page) => {
+            type Member = { id: string; user_id: string };
+            const userIdOf = (row: Member) => row.user_id;
+            const params = { home };
+            return withIds(await knexPage<Member, { home: 'text' }>(knex, statement, params, page, userIdOf));
+          },
+        );
+        if (home === homeB) expect(members).toEqual([user, other].sort());
+      }
+    }
+    for (const [home, who] of [
+      [homeA, user],
+      [homeB, other],
+      [homeC, user],
+    ] as const) {
+      const viaKnex = await first(membershipStatements.permission.viaKnex(knex, { home, user: who }));
+      expect(await memberships.permission(home, who)).toEqual(viaKnex);
+    }
+    expect(await memberships.permission(homeB, other)).toMatchObject({ email: 'o@example.com', role: 'owner' });
+    expect(await memberships.permission(homeC, user)).toBeNull();
+    for (const who of [user, other, stranger, randomUUID()]) {
+      const viaKnex = (await membershipStatements.homeIds.viaKnex(knex, { user: who })) as Array<{ home_id: string }>;
+      // Granted in the same microsecond: the order between them is PostgreSQL's either way.
+      expect((await memberships.homeIdsOf(who)).sort()).toEqual(viaKnex.map((row) => row.home_id).sort());
+    }
+    expect((await memberships.homeIdsOf(user)).sort()).toEqual([homeA, homeB].sort());
+    const gateways = new GatewayQueries(knex);
+    const visible = await gateways.visibleTo(user);
+    expect(visible).toEqual(await gatewayStatements.visibleAll.viaKnex(knex, { user }));
+    expect(visible.map((row) => row.id).sort()).toEqual([...seeded.visible].sort());
+    const users = new UserQueries(knex);
+    for (const email of ['u@example.com', 'o@example.com', 'nobody@example.com']) {
+      expect(await users.byEmail(email)).toEqual(await first(userStatements.byEmail.viaKnex(knex, { email })));
+    }
+    expect(await users.byEmail('u@example.com')).toMatchObject({ id: user, name: 'U' });
   });
 
   it("reads inside a transaction on the transaction's connection", async () => {

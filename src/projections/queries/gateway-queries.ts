@@ -54,6 +54,9 @@ export const gatewayStatements = {
   visibleById: prepareRead('gateways_visible_by_id', { gateway: 'text', user: 'text' }, (knex, params) =>
     visible(knex, params.user).where('gateways.id', params.gateway).limit(1),
   ),
+  visibleAll: prepareRead('gateways_visible_all', { user: 'text' }, (knex, { user }) =>
+    visible(knex, user).orderBy([{ column: 'gateways.created_at' }, { column: 'gateways.id' }]),
+  ),
   byId: prepareRead('gateways_by_id', { gateway: 'text' }, (knex, { gateway }) =>
     withPresence(knex, knex('gateways')).where('gateways.id', gateway).whereNull('gateways.deleted_at').limit(1),
   ),
@@ -64,7 +67,7 @@ export class GatewayQueries {
   constructor(private readonly knex: Knex) {}
 
   async visibleTo(userId: string): Promise<GatewayRow[]> {
-    return visible(this.knex, userId).orderBy([{ column: 'gateways.created_at' }, { column: 'gateways.id' }]);
+    return gatewayStatements.visibleAll.read<GatewayRow>(this.knex, { user: userId });
   }
 
   /** One page of `visibleTo`, in the same order (oldest first). */

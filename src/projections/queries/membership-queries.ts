@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Role } from '../../domain/homes/roles.ts';
 import { prepareRead } from '../../database/prepared-read.ts';
-import { pageBy, pageOfRows, preparePage, readPage, type Keyset, type Page, type PageRequest } from './keyset-page.ts';
+import { preparePage, readPage, type Keyset, type Page, type PageRequest } from './keyset-page.ts';
 
 export interface PermissionRow {
   user_id: string;
@@ -39,6 +39,20 @@ function homesOfUser(knex: Knex, userId: string) {
     );
 }
 
+/** Members of homes with their e-mail and name (null once the user is gone). */
+function permissions(knex: Knex) {
+  return knex('memberships')
+    .leftJoin('users', 'users.id', 'memberships.user_id')
+    .select(
+      'memberships.user_id',
+      'users.email',
+      'users.name',
+      'memberships.role',
+      'memberships.granted_by',
+      'memberships.granted_at',
+    );
+}
+
 const homesInOrder = (knex: Knex, userId: string) =>
   homesOfUser(knex, userId).orderBy([{ column: 'homes.created_at' }, { column: 'homes.id' }]);
 
@@ -54,6 +68,15 @@ export const membershipStatements = {
   homePage: preparePage('membership_home_page', { user: 'text' }, HOME_ORDER, (knex, { user }) =>
     homesOfUser(knex, user),
   ),
+  homeIds: prepareRead('membership_home_ids', { user: 'text' }, (knex, { user }) =>
+    knex('memberships').where({ user_id: user }).orderBy('granted_at').select('home_id'),
+  ),
+  permissionPage: preparePage('membership_permission_page', { home: 'text' }, MEMBER_ORDER, (knex, { home }) =>
+    permissions(knex).where('memberships.home_id', home),
+  ),
+  permission: prepareRead('membership_permission', { home: 'text', user: 'text' }, (knex, { home, user }) =>
+    permissions(knex).where({ 'memberships.home_id': home, 'memberships.user_id': user }).limit(1),
+  ),
 };
 
 /** Homes and memberships, always seen through the caller's membership (tenant isolation lives in the SQL). */
@@ -66,8 +89,8 @@ export class MembershipQueries {
   }
 
   async homeIdsOf(userId: string): Promise<string[]> {
-    const rows = await this.knex('memberships').where({ user_id: userId }).orderBy('granted_at').select('home_id');
-    return rows.map((row: { home_id: string }) => row.home_id);
+    const rows = await membershipStatements.homeIds.read<{ home_id: string }>(this.knex, { user: userId });
+    return rows.map((row) => row.home_id);
   }
 
   async homesOf(userId: string, homeId?: string): Promise<HomeRow[]> {
@@ -81,33 +104,24 @@ export class MembershipQueries {
   }
 
   async permissionsOf(homeId: string): Promise<PermissionRow[]> {
-    return this.permissions()
+    return permissions(this.knex)
       .where('memberships.home_id', homeId)
       .orderBy([{ column: 'memberships.granted_at' }, { column: 'memberships.user_id' }]);
   }
 
   /** One page of `permissionsOf`, in the same order (earliest grant first). */
   async permissionPage(homeId: string, page: PageRequest): Promise<Page<PermissionRow>> {
-    const rows = await pageBy(this.knex, this.permissions().where('memberships.home_id', homeId), MEMBER_ORDER, page);
-    return pageOfRows(rows, page, (row) => row.user_id);
-  }
-
-  async permission(homeId: string, userId: string): Promise<PermissionRow | null> {
-    return (
-      (await this.permissions().where({ 'memberships.home_id': homeId, 'memberships.user_id': userId }).first()) ?? null
+    return readPage(
+      this.knex,
+      membershipStatements.permissionPage,
+      { home: homeId },
+      page,
+      (row: PermissionRow) => row.user_id,
     );
   }
 
-  private permissions() {
-    return this.knex('memberships')
-      .leftJoin('users', 'users.id', 'memberships.user_id')
-      .select(
-        'memberships.user_id',
-        'users.email',
-        'users.name',
-        'memberships.role',
-        'memberships.granted_by',
-        'memberships.granted_at',
-      );
+  async permission(homeId: string, userId: string): Promise<PermissionRow | null> {
+    const [row] = await membershipStatements.permission.read<PermissionRow>(this.knex, { home: homeId, user: userId });
+    return row ?? null;
   }
 }

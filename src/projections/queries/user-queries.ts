@@ -9,10 +9,17 @@ export interface UserRow {
   updated_at: Date;
 }
 
-/** The profile read on every `/api/auth/profile/`, compiled once (`database/prepared-read.ts`). */
+/**
+ * The profile read on every `/api/auth/profile/` and the look-up by e-mail of a grant, compiled once
+ * (`database/prepared-read.ts`).
+ */
 export const userStatements = {
   byId: prepareRead('users_by_id', { user: 'text' }, (knex, { user }) =>
     knex('users').where({ id: user }).select('id', 'email', 'name', 'created_at', 'updated_at').limit(1),
+  ),
+  // `select *`, as `.first()` read it before it was prepared.
+  byEmail: prepareRead('users_by_email', { email: 'text' }, (knex, { email }) =>
+    knex('users').where({ email }).select('*').limit(1),
   ),
 };
 
@@ -25,6 +32,7 @@ export class UserQueries {
   }
 
   async byEmail(email: string): Promise<UserRow | null> {
-    return (await this.knex<UserRow>('users').where({ email }).first()) ?? null;
+    const [row] = await userStatements.byEmail.read<UserRow>(this.knex, { email });
+    return row ?? null;
   }
 }
