@@ -12,7 +12,7 @@ import type Koa from 'koa';
  * innermost of the chained ones did (every router has the same default method list, so which one answers is moot).
  *
  * A route can match only a path that starts with its literal part (up to its first parameter, wildcard, group
- * or escape), compared case-insensitively, as @koa/router compiles routes (`sensitive: false`).
+ * or escape), compared case-sensitively, as every router is built (case-sensitive-router.ts).
  */
 export function dispatchByPrefix(routers: readonly Router[]): Koa.Middleware {
   if (routers.length === 0) throw new Error('dispatchByPrefix needs at least one router');
@@ -31,7 +31,7 @@ export function dispatchByPrefix(routers: readonly Router[]): Koa.Middleware {
     return chain;
   };
   return (ctx, next) => {
-    const path = ctx.path.toLowerCase();
+    const path = ctx.path;
     let mask = 0;
     for (let index = 0; index < prefixes.length; index++) {
       if (startsWithAny(path, prefixes[index]!)) mask |= 1 << index;
@@ -49,13 +49,13 @@ function startsWithAny(path: string, prefixes: readonly string[] | null): boolea
   return false;
 }
 
-/** Lower-case literal parts of a router's routes; null when a route is a regular expression (always a candidate). */
+/** The literal parts of a router's routes; null when a route is a regular expression (always a candidate). */
 function routePrefixes(router: Router): string[] | null {
   const literals: string[] = [];
   for (const layer of router.stack) {
     if (layer.methods.length === 0) continue; // `router.use()` middleware: runs only when a route of it matched
     if (typeof layer.path !== 'string') return null;
-    literals.push(literalPart(layer.path).toLowerCase());
+    literals.push(literalPart(layer.path));
   }
   return [...new Set(literals)];
 }

@@ -139,4 +139,40 @@ describe('routing by prefix', () => {
     // The grid reaches routes, refusals and every routing answer, so the comparison covers them all.
     for (const status of [200, 400, 401, 404, 405, 500, 501]) expect([...statuses]).toContain(status);
   });
+
+  it('a path in another case than its route reaches no route: 404 with or without a token, never its handler', async () => {
+    const templates = routers().flatMap((router) =>
+      router.stack.filter((layer) => layer.methods.length > 0).map((layer) => String(layer.path)),
+    );
+    const misspelled = [
+      // The spellings that reached the gateway list and the admin user list with no token before the routers were
+      // case-sensitive.
+      '/API/GATEWAYS/',
+      '/Api/Homes/',
+      '/API/ADMIN/users',
+      ...[...new Set(templates)]
+        .filter((template) => !template.endsWith('/stream') && /[a-z]/.test(template))
+        .flatMap((template) => {
+          const path = template.replace(/:[a-z_]+/g, ID);
+          return [path.toUpperCase(), path.replace(/\/([a-z])/g, (_all, letter: string) => `/${letter.toUpperCase()}`)];
+        }),
+    ];
+    const reached: string[] = [];
+    for (const path of misspelled) {
+      for (const method of ['GET', 'POST', 'DELETE']) {
+        for (const authorization of ['', 'Bearer good']) {
+          // Both apps: the routers' own matching is case-sensitive, not only the dispatch by prefix.
+          for (const [app, url] of [
+            ['chained', chained.url],
+            ['by prefix', byPrefix.url],
+          ]) {
+            const { status, body } = await answer(url!, method, path, authorization);
+            if (status !== 404)
+              reached.push(`${app}: ${method} ${path} (${authorization || 'no token'}): ${status} ${body}`);
+          }
+        }
+      }
+    }
+    expect(reached).toEqual([]);
+  });
 });

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { HttpError } from '../http-error.ts';
+import { caseSensitiveRouter } from '../case-sensitive-router.ts';
 
 /** The console's files, beside the compiled code in src/ and dist/ alike (`npm run build` copies them). */
 const CONSOLE_DIR = new URL('../../admin-console/', import.meta.url);
@@ -33,7 +34,7 @@ async function serve(ctx: Context, file: string, type: string): Promise<void> {
 
 /** `/admin/` (and `/admin`): the staff console (one page; everything it shows comes from `/api/admin/…`). */
 export function adminConsoleRoutes(): Router {
-  const router = new Router();
+  const router = caseSensitiveRouter();
   router.get('/admin/', (ctx: Context) => serve(ctx, 'index.html', 'text/html; charset=utf-8'));
   router.get('/admin/assets/:file', async (ctx: Context) => {
     const file = ctx.params.file ?? '';

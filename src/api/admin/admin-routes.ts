@@ -9,10 +9,11 @@ import { addAdminHomeRoutes } from './admin-home-routes.ts';
 import { addAdminProjectionRoutes } from './admin-projection-routes.ts';
 import { addAdminUserRoutes } from './admin-user-routes.ts';
 import { requireStaff } from './require-staff.ts';
+import { caseSensitiveRouter } from '../case-sensitive-router.ts';
 
 /** `/api/admin/…`: staff only (401 without a token, 403 for anyone who is not staff in good standing). */
 export function adminRoutes(tokens: TokenService, admin: AdminDependencies): Router {
-  const router = new Router({ prefix: '/api/admin' });
+  const router = caseSensitiveRouter('/api/admin');
   router.use(requireUser(tokens));
   router.use(requireStaff(admin));
   addAdminUserRoutes(router, admin);

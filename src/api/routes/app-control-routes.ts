@@ -9,6 +9,7 @@ import { uuid, uuidParam } from '../path-params.ts';
 import { validate } from '../validation.ts';
 import { EDGE_ID, controlRequest, sceneRunRequest } from '../contracts/app-contract.ts';
 import { remoteControlOf, submitRemoteCommand, type RemoteCommandRequest } from './remote-command-submission.ts';
+import { caseSensitiveRouter } from '../case-sensitive-router.ts';
 
 /**
  * How long a control request waits for the edge's ack. Below the app's 15 s request timeout, and the command's own
@@ -84,7 +85,7 @@ function answer(ctx: Context, state: RemoteCommandState, finished: boolean): voi
  * `scene:<id>`, action `run_scene`, params {}.
  */
 export function appControlRoutes(deps: ApiDependencies): Router {
-  const router = new Router();
+  const router = caseSensitiveRouter();
   router.use(requireUser(deps.tokens));
   const remoteControl = remoteControlOf(deps);
 

@@ -8,6 +8,7 @@ import { isoOrNull, uuidParam } from '../path-params.ts';
 import { appGatewayStatus, type AppGatewayStatus } from './app-gateway-status.ts';
 import { appDeviceList } from './device-list-body.ts';
 import type { HomeStatusResponse, RemoteGatewaysResponse } from '../contracts/app-contract.ts';
+import { caseSensitiveRouter } from '../case-sensitive-router.ts';
 
 const homeNotFound = () => new HttpError(404, 'home_not_found', 'No such home');
 
@@ -16,7 +17,7 @@ const homeNotFound = () => new HttpError(404, 'home_not_found', 'No such home');
  * (`/api/remote/gateways`, the app's cloud-mode gate), a home's gateway status, and its device list.
  */
 export function appRemoteRoutes(deps: ApiDependencies): Router {
-  const router = new Router();
+  const router = caseSensitiveRouter();
   router.use(requireUser(deps.tokens));
   const userOf = (ctx: Context) => ctx.state.userId as string;
 

@@ -8,6 +8,7 @@ import { auditQueryOf } from '../audit-query.ts';
 import { requireUser } from '../middleware/authenticate.ts';
 import { isoOrNull } from '../path-params.ts';
 import type { AuditItemResponse, AuditPageResponse } from '../contracts/audit-contract.ts';
+import { caseSensitiveRouter } from '../case-sensitive-router.ts';
 
 function auditItem(row: AuditRow): AuditItemResponse {
   return {
@@ -28,7 +29,7 @@ function auditItem(row: AuditRow): AuditItemResponse {
  * `audit_index` read model (already redacted: no password hash or secret digest). Paginated by an opaque cursor.
  */
 export function auditRoutes(deps: ApiDependencies): Router {
-  const router = new Router({ prefix: '/api/audit' });
+  const router = caseSensitiveRouter('/api/audit');
   router.use(requireUser(deps.tokens));
 
   router.get('/', async (ctx: Context) => {

@@ -20,6 +20,7 @@ import {
   type SessionResponse,
   type TokensResponse,
 } from '../contracts/auth-contract.ts';
+import { caseSensitiveRouter } from '../case-sensitive-router.ts';
 
 const PROFILE = '/api/auth/profile/';
 
@@ -40,7 +41,7 @@ function profileBody(row: {
 }
 
 export function authRoutes(deps: ApiDependencies): Router {
-  const router = new Router({ prefix: '/api/auth' });
+  const router = caseSensitiveRouter('/api/auth');
   addSessionRoutes(router, deps);
   addProfileRoutes(router, deps);
   return router;

@@ -5,13 +5,14 @@ import { requireUser } from '../middleware/authenticate.ts';
 import { commandContext } from '../middleware/request-context.ts';
 import { uuidParam } from '../path-params.ts';
 import type { SyncRequestedResponse } from '../contracts/device-sync-contract.ts';
+import { caseSensitiveRouter } from '../case-sensitive-router.ts';
 
 /**
  * `POST /api/homes/{home}/devices/sync`: asks the home's field edge for its device inventory again. Answers 202
  * with the request id at once; the inventory arrives as `DeviceInventoryReported` with that `request_id`.
  */
 export function deviceSyncRoutes(deps: ApiDependencies): Router {
-  const router = new Router();
+  const router = caseSensitiveRouter();
   router.use(requireUser(deps.tokens));
 
   router.post('/api/homes/:home_id/devices/sync', async (ctx: Context) => {

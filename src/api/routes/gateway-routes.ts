@@ -10,6 +10,7 @@ import { validate } from '../validation.ts';
 import { gatewayBody, provisionedBody } from './gateway-body.ts';
 import { answerPending } from './pending-answer.ts';
 import { provisionBody, renameGatewayBody, type SecretResponse } from '../contracts/gateway-contract.ts';
+import { caseSensitiveRouter } from '../case-sensitive-router.ts';
 
 const gatewayNotFound = () => new HttpError(404, 'gateway_not_found', 'No such gateway');
 
@@ -18,7 +19,7 @@ const gatewayNotFound = () => new HttpError(404, 'gateway_not_found', 'No such g
  * through the caller's memberships (strangers get 404, never a hint that the gateway exists).
  */
 export function gatewayRoutes(deps: ApiDependencies): Router {
-  const router = new Router({ prefix: '/api/gateways' });
+  const router = caseSensitiveRouter('/api/gateways');
   router.use(requireUser(deps.tokens));
   const userOf = (ctx: Context) => ctx.state.userId as string;
 

@@ -1,5 +1,6 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
+import { caseSensitiveRouter } from '../case-sensitive-router.ts';
 
 export interface ReadinessCheck {
   name: string;
@@ -13,7 +14,7 @@ export interface ReadinessCheck {
  * `not_ready`.
  */
 export function healthRoutes(checks: readonly ReadinessCheck[]): Router {
-  const router = new Router();
+  const router = caseSensitiveRouter();
   router.get('/healthz', (ctx: Context) => {
     ctx.body = { status: 'ok' };
   });

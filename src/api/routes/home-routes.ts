@@ -10,6 +10,7 @@ import { asksForPage, linkNextPage, pageOf } from '../pagination.ts';
 import { uuidParam } from '../path-params.ts';
 import { validate } from '../validation.ts';
 import { renameHomeBody, type HomeResponse } from '../contracts/home-contract.ts';
+import { caseSensitiveRouter } from '../case-sensitive-router.ts';
 
 function homeBody(row: HomeRow): HomeResponse {
   return {
@@ -24,7 +25,7 @@ function homeBody(row: HomeRow): HomeResponse {
 
 /** `/api/homes`: the caller's homes with their role. A home they are not in does not exist for them. */
 export function homeRoutes(deps: ApiDependencies): Router {
-  const router = new Router({ prefix: '/api/homes' });
+  const router = caseSensitiveRouter('/api/homes');
   router.use(requireUser(deps.tokens));
 
   const homeOf = async (ctx: Context, homeId: string) => {

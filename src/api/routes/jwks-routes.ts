@@ -3,6 +3,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { TokenService } from '../auth/token-service.ts';
 import { HttpError } from '../http-error.ts';
+import { caseSensitiveRouter } from '../case-sensitive-router.ts';
 
 /**
  * Five minutes: a consumer that caches this long sees a new key that soon, and consumers that refetch on an unknown
@@ -16,7 +17,7 @@ const MAX_AGE_S = 300;
  * never published. Cacheable, with an ETag so a revalidation costs a 304.
  */
 export function jwksRoutes(tokens: TokenService): Router {
-  const router = new Router();
+  const router = caseSensitiveRouter();
   const keys = tokens.publicKeys();
   const body = JSON.stringify({ keys });
   const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;

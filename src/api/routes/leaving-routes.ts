@@ -11,6 +11,7 @@ import { validate } from '../validation.ts';
 import { deleteAccountBody, transferOwnershipBody } from '../contracts/leaving-contract.ts';
 import type { HomeResponse } from '../contracts/home-contract.ts';
 import { answerPending } from './pending-answer.ts';
+import { caseSensitiveRouter } from '../case-sensitive-router.ts';
 
 /**
  * Leaving: delete one's account, leave a home, hand a home over, delete a home. Each is decided on the streams and
@@ -18,7 +19,7 @@ import { answerPending } from './pending-answer.ts';
  * values read "[erased]").
  */
 export function leavingRoutes(deps: ApiDependencies): Router {
-  const router = new Router();
+  const router = caseSensitiveRouter();
   const authenticated = requireUser(deps.tokens);
 
   router.delete('/api/auth/account', authenticated, async (ctx: Context) => {

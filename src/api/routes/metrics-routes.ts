@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { unauthorized } from '../http-error.ts';
+import { caseSensitiveRouter } from '../case-sensitive-router.ts';
 
 /** The process metrics in the Prometheus text format (implemented in src/metrics). */
 export interface MetricsSource {
@@ -20,7 +21,7 @@ function sameToken(presented: string, expected: Buffer): boolean {
  */
 export function metricsRoutes(source: MetricsSource, token: string): Router {
   const expected = createHash('sha256').update(token).digest();
-  const router = new Router();
+  const router = caseSensitiveRouter();
   router.get('/metrics', async (ctx: Context) => {
     const header = ctx.get('authorization');
     const presented = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : null;

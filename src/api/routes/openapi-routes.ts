@@ -2,10 +2,11 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { openApiDocument } from '../openapi/document.ts';
 import { DOCS_CSP, renderDocsPage } from '../openapi/docs-page.ts';
+import { caseSensitiveRouter } from '../case-sensitive-router.ts';
 
 /** `/api/openapi.json`: the generated document; `/api/docs`: the same as a readable page (built once). */
 export function openApiRoutes(): Router {
-  const router = new Router();
+  const router = caseSensitiveRouter();
   const document = openApiDocument();
   const page = renderDocsPage(document);
   router.get('/api/openapi.json', (ctx: Context) => {

@@ -10,6 +10,7 @@ import { validate } from '../validation.ts';
 import { provisionedBody } from './gateway-body.ts';
 import { completeBody, pairingCodeOf, requestBody, verifyParams } from './pairing-body.ts';
 import type { PairedResponse, PairingCodeResponse, PairingValidityResponse } from '../contracts/pairing-contract.ts';
+import { caseSensitiveRouter } from '../case-sensitive-router.ts';
 
 const PAIRED_MESSAGE = 'Gateway paired successfully! Store the secret securely.';
 const VALID_MESSAGE = 'Pairing code is valid';
@@ -22,7 +23,7 @@ const INVALID_MESSAGE = 'Pairing code is not valid';
  * per-address limit, so neither path is an oracle for guessing codes.
  */
 export function pairingRoutes(deps: ApiDependencies): Router {
-  const router = new Router({ prefix: '/api/gateways' });
+  const router = caseSensitiveRouter('/api/gateways');
 
   router.post('/request-pairing', requireUser(deps.tokens), async (ctx: Context) => {
     const body = validate(requestBody, ctx.request.body);

@@ -11,6 +11,7 @@ import { uuidParam } from '../path-params.ts';
 import { validate } from '../validation.ts';
 import { answerPending } from './pending-answer.ts';
 import { changeRoleBody, grantBody, type PermissionResponse } from '../contracts/home-contract.ts';
+import { caseSensitiveRouter } from '../case-sensitive-router.ts';
 
 function permissionBody(row: PermissionRow): PermissionResponse {
   return {
@@ -33,7 +34,7 @@ const userNotFound = () => new HttpError(404, 'user_not_found', 'No such user');
  * on the home stream; the list reads the memberships read model.
  */
 export function permissionRoutes(deps: ApiDependencies): Router {
-  const router = new Router({ prefix: '/api/gateways/homes/:home_id/permissions' });
+  const router = caseSensitiveRouter('/api/gateways/homes/:home_id/permissions');
   router.use(requireUser(deps.tokens));
   const userOf = (ctx: Context) => ctx.state.userId as string;
 

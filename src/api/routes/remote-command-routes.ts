@@ -10,6 +10,7 @@ import { uuidParam } from '../path-params.ts';
 import { validate } from '../validation.ts';
 import { commandRowBody, commandStateBody, historyEntry } from './remote-command-body.ts';
 import { remoteCommandRequest, remoteControlOf, submitRemoteCommand } from './remote-command-submission.ts';
+import { caseSensitiveRouter } from '../case-sensitive-router.ts';
 
 const gatewayNotFound = () => new HttpError(404, 'gateway_not_found', 'No such gateway');
 const commandNotFound = () => new HttpError(404, 'command_not_found', 'No such command');
@@ -19,7 +20,7 @@ const commandNotFound = () => new HttpError(404, 'command_not_found', 'No such c
  * whichever process holds its socket; the request waits for the outcome event (from any process) or answers 202.
  */
 export function remoteCommandRoutes(deps: ApiDependencies): Router {
-  const router = new Router();
+  const router = caseSensitiveRouter();
   router.use(requireUser(deps.tokens));
   const userOf = (ctx: Context) => ctx.state.userId as string;
   const remoteControl = remoteControlOf(deps);

@@ -10,13 +10,14 @@ import type {
   HomeMetadataResponse,
   SessionPageResponse,
 } from '../contracts/telemetry-contract.ts';
+import { caseSensitiveRouter } from '../case-sensitive-router.ts';
 
 /**
  * What the bridge recorded, for members of the home: sessions, the cached device states (served while the
  * gateway is offline, marked stale) and the home's latest metadata snapshot.
  */
 export function telemetryRoutes(deps: ApiDependencies): Router {
-  const router = new Router();
+  const router = caseSensitiveRouter();
   router.use(requireUser(deps.tokens));
 
   const visibleGateway = async (ctx: Context) => {
