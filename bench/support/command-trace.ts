@@ -6,7 +6,8 @@
  * statement from the server's Knex (`query` / `query-response`), classified by what it does.
  *
  *   npm run bench:command-trace [-- pglite postgres]
- *   knobs: BENCH_TRACE_COMMANDS (200), BENCH_GATEWAYS (10)
+ *   knobs: BENCH_TRACE_COMMANDS (200), BENCH_GATEWAYS (10), BENCH_TRACE_SQL=1 (every distinct statement, per command),
+ *          BENCH_TRACE_PROFILE=<file prefix> (a CPU profile of the traced commands, <prefix>.<store>.cpuprofile)
  *
  * Prints, per store: each hop's median time since the client sent the request (and since the previous hop); the
  * statements per command started before the answer (the critical path and what ran beside it) and after it, by
@@ -16,6 +17,7 @@
 import { firstValueFrom } from 'rxjs';
 import { onCommandHops, type CommandHopMark } from '../../src/commands/remote-control/command-trace.ts';
 import { EdgeClient, SimulatedHome, type EdgeCommand } from '../../src/edge/index.ts';
+import { profiled } from './cpu-profile.ts';
 import { benchTargets, median, postJson, startBenchServer, type BenchTarget } from './bench-server.ts';
 
 const COMMANDS = Number(process.env.BENCH_TRACE_COMMANDS ?? 200);
@@ -200,7 +202,8 @@ async function trace(target: BenchTarget): Promise<void> {
   const open = new Map<string, Statement>();
   const knex = server.stores.readModels.knex;
   knex.on('query', (q: { sql: string; __knexQueryUid: string }) => {
-    const statement = { kind: statementKind(q.sql), sql: q.sql, start: performance.now(), end: null };
+    // Classified after the run (statementKind), so the trace costs the event loop next to nothing while it runs.
+    const statement = { kind: '', sql: q.sql, start: performance.now(), end: null };
     statements.push(statement);
     open.set(q.__knexQueryUid, statement);
   });
@@ -223,7 +226,10 @@ async function trace(target: BenchTarget): Promise<void> {
     marks.length = 0;
     statements.length = 0;
     stopMarks = onCommandHops((mark: CommandHopMark) => marks.push(mark));
-    const traced = await sendCommands(server.url, token, gatewayIds, COMMANDS);
+    const send = () => sendCommands(server.url, token, gatewayIds, COMMANDS);
+    const profileFile = process.env.BENCH_TRACE_PROFILE;
+    const traced = profileFile ? await profiled(`${profileFile}.${target}.cpuprofile`, send) : await send();
+    for (const statement of statements) statement.kind = statementKind(statement.sql);
     const answers = traced.map((t) => t.received - t.sent);
     console.log(
       `\n### ${target}: ${COMMANDS} lone commands, ${GATEWAYS} gateways (p50 ${fixed(median(answers))} ms, ` +
