@@ -41,16 +41,19 @@ interface Statement {
 export function statementKind(sql: string): string {
   const s = sql.replace(/\s+/g, ' ').trim().toLowerCase();
   const rules: [RegExp, string][] = [
-    [/es_append_batch/, 'append (batch)'],
+    [/es_append_batch/, 'append (batch of streams)'],
     [/es_append/, 'append'],
-    [/^notify|pg_notify/, 'notify'],
+    [/pg_notify/, 'notify'],
     [/^(begin|commit|rollback|savepoint|release)/, 'transaction control'],
-    [/projection_checkpoints/, 'projection checkpoint'],
-    [/max\(position\)|order by position desc limit 1|es_head/, 'head read'],
-    [/from "?es_events"? .*position"? >/, 'log read ($all after a position)'],
-    [/from "?es_events"? .*stream/, 'stream read'],
+    [/pg_advisory_xact_lock/, 'projection batch lock'],
+    [/projection_checkpoints/, 'projection checkpoint (read / upsert)'],
+    [/read_horizon as materialized/, 'subscription catch-up read ($all)'],
+    [/order by es_events\.transaction_id desc/, 'head read'],
+    [/from es_events where transaction_id < \(select es_read_horizon/, 'page read ($all, projection runner)'],
+    [/where "stream_name" = /, 'stream read'],
     [/^(insert|update|delete)/, `read-model write (${s.split(' ').slice(0, 3).join(' ')})`],
-    [/^select .* from "?(gateways|memberships|homes)/, 'gateway view / role read'],
+    [/^select .* from "?(audit_stream_homes|audit_parked)/, 'read-model read (audit)'],
+    [/projection_rejected_events/, 'rejected-events count (lag sampler)'],
   ];
   for (const [pattern, kind] of rules) if (pattern.test(s)) return kind;
   return `other: ${s.slice(0, 70)}`;
