@@ -43,10 +43,10 @@ export function statementKind(sql: string): string {
   const rules: [RegExp, string][] = [
     [/es_append_batch/, 'append (batch of streams)'],
     [/es_append/, 'append'],
-    [/pg_notify/, 'notify'],
+    [/projection_checkpoints/, 'projection checkpoint (read / upsert)'],
+    [/pg_notify/, 'notify (after an append)'],
     [/^(begin|commit|rollback|savepoint|release)/, 'transaction control'],
     [/pg_advisory_xact_lock/, 'projection batch lock'],
-    [/projection_checkpoints/, 'projection checkpoint (read / upsert)'],
     [/read_horizon as materialized/, 'subscription catch-up read ($all)'],
     [/order by es_events\.transaction_id desc/, 'head read'],
     [/from es_events where transaction_id < \(select es_read_horizon/, 'page read ($all, projection runner)'],
