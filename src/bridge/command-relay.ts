@@ -4,6 +4,7 @@ import {
   type Issued,
   type KnownCommand,
 } from '../commands/remote-control/remote-commands.ts';
+import { markCommandHop } from '../commands/remote-control/command-trace.ts';
 import { DomainError } from '../domain/errors.ts';
 import { isUuid } from '../domain/values/uuid.ts';
 import { follow, type Following } from '../eventstore/follow.ts';
@@ -82,6 +83,7 @@ export class CommandRelay {
   }
 
   private onIssued(event: RecordedEvent): void {
+    markCommandHop('relay_woken', String(event.data.command_id));
     const gatewayId = String(event.data.gateway_id);
     if (!this.options.bridge.sessionFor(gatewayId)) return;
     this.enqueue(gatewayId, () => this.deliver(RemoteCommands.fromIssued(event)));
@@ -173,6 +175,7 @@ export class CommandRelay {
       action: state.action!,
       params: state.params ?? {},
     });
+    markCommandHop('frame_sent', state.commandId!);
   }
 
   /**
@@ -201,6 +204,7 @@ export class CommandRelay {
   private onAck(session: GatewaySession, requestId: string, frame: InboundAckFrame): boolean {
     if (!isUuid(requestId)) return false;
     const commandId = requestId.toLowerCase();
+    markCommandHop('ack_received', commandId);
     const known = this.recent.lastView(commandId);
     this.options.commands
       .acknowledge(commandId, session.gatewayId, frame.payload, session.contexts.forCommand(requestId), known)

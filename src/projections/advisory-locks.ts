@@ -21,6 +21,18 @@ export async function lockForTransaction(trx: Knex.Transaction, key: string): Pr
 }
 
 /**
+ * `lockForTransaction` for a live runner's batch, whose commit does not wait for the WAL flush (`synchronous_commit`
+ * off for this transaction, set in the same statement: no extra round trip). A batch is derived from the log and
+ * its rows and checkpoint commit together, so a database crash can only lose the last batches whole: the runner
+ * finds the checkpoint behind its own under the lock and applies them again (the "moved" path). Appends keep
+ * their synchronous commit; the batches no longer add two WAL flushes per remote command to the ones the
+ * command's own appends wait for (issue 16).
+ */
+export async function lockForAsyncCommitTransaction(trx: Knex.Transaction, key: string): Promise<void> {
+  await trx.raw("select set_config('synchronous_commit', 'off', true), pg_advisory_xact_lock(?::bigint)", [key]);
+}
+
+/**
  * One connection per process for its session-level locks (the worker lock of every projection it applies): a
  * session lock lives exactly as long as its connection, so a process that dies (even by kill -9) releases them
  * all when the server notices the closed socket. One connection, not one per lock: a `serve` node on a Postgres

@@ -15,7 +15,7 @@ import {
 import type { EventStore, Position, RecordedEvent } from '../eventstore/port.ts';
 import { hasReached, maxPosition } from '../eventstore/position.ts';
 import type { Logger } from '../logger.ts';
-import { batchLockKey, lockForTransaction } from './advisory-locks.ts';
+import { batchLockKey, lockForAsyncCommitTransaction } from './advisory-locks.ts';
 import { readCheckpoint, writeCheckpoint } from './checkpoints.ts';
 import { applyPageOrReject, withPoisonFallback, type ApplyMode } from './poison-events.ts';
 import { liveTables, type Projection, type TableNames } from './projection.ts';
@@ -282,7 +282,7 @@ export class ProjectionRunner {
     const last = page[page.length - 1]!;
     const name = this.projection.name;
     return this.knex.transaction(async (trx) => {
-      await lockForTransaction(trx, batchLockKey(name));
+      await lockForAsyncCommitTransaction(trx, batchLockKey(name));
       const saved = await readCheckpoint(trx, name);
       if (saved && saved.version !== this.projection.version) {
         throw new StaleProjectionError(name, saved.version, this.projection.version);

@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { RemoteCommandState } from '../../domain/remote-control/remote-command-state.ts';
+import { markCommandHop } from '../../commands/remote-control/command-trace.ts';
 import { findRemoteCommand } from '../../commands/remote-control/find-remote-command.ts';
 import type { ApiDependencies } from '../api-dependencies.ts';
 import { HttpError } from '../http-error.ts';
@@ -57,11 +58,14 @@ export function remoteCommandRoutes(deps: ApiDependencies): Router {
   router.post('/api/gateways/:id/commands', async (ctx: Context) => {
     const gatewayId = uuidParam(ctx.params, 'id');
     const body = validate(remoteCommandRequest, ctx.request.body);
+    markCommandHop('request_parsed');
     const gateway = await deps.gatewayViews.byIdVisibleTo(gatewayId, userOf(ctx));
     if (!gateway) throw gatewayNotFound();
+    markCommandHop('authorised');
     const submitted = await submitRemoteCommand(remoteControl, ctx, gateway, body);
     if (submitted.finished) finished(ctx, submitted.state, body.command_id);
     else accepted(ctx, submitted.state, body.command_id);
+    markCommandHop('response_written', submitted.state.commandId ?? undefined);
   });
 
   router.get('/api/gateways/:id/commands', async (ctx: Context) => {

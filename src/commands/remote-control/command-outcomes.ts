@@ -6,6 +6,7 @@ import {
 import { follow, type Following } from '../../eventstore/follow.ts';
 import type { EventStore } from '../../eventstore/port.ts';
 import type { Logger } from '../../logger.ts';
+import { markCommandHop } from './command-trace.ts';
 
 const OUTCOMES: readonly string[] = REMOTE_COMMAND_OUTCOME_TYPES;
 
@@ -107,6 +108,7 @@ export class CommandOutcomes {
   private deliver(commandId: string, outcome: CommandOutcome): void {
     const set = this.waiters.get(commandId);
     if (!set) return;
+    markCommandHop(outcome.state ? 'waiter_woken_local' : 'waiter_woken_subscription', commandId);
     for (const waiter of [...set]) waiter(outcome);
   }
 }

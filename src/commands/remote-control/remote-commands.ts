@@ -14,6 +14,7 @@ import type { CommandResult, EventSourcedCommandHandler } from '../event-sourced
 import type { HomeCommands } from '../homes/home-commands.ts';
 import type { CommandContext } from '../metadata.ts';
 import { NO_STREAM, type StreamTip } from '../stream-tip.ts';
+import { markCommandHop } from './command-trace.ts';
 import { writeResultOf, type WriteResult } from '../write-result.ts';
 
 export interface IssueInput {
@@ -211,7 +212,14 @@ export class RemoteCommands {
     context: CommandContext,
     known?: KnownCommand,
   ): Promise<RemoteCommandEvent[]> {
-    return this.run(commandId, { type: 'Acknowledge', gatewayId, outcome, now: context.now }, context, known);
+    const events = await this.run(
+      commandId,
+      { type: 'Acknowledge', gatewayId, outcome, now: context.now },
+      context,
+      known,
+    );
+    markCommandHop('ack_appended', commandId);
+    return events;
   }
 
   /** The waiting request gave up: records `timed_out` unless the command finished meanwhile. Returns the state. */

@@ -7,6 +7,7 @@ import type { CommandContext } from '../metadata.ts';
 import type { WriteResult } from '../write-result.ts';
 import { clientScopedCommandId } from './client-command-id.ts';
 import { SHUTTING_DOWN, type CommandOutcomes } from './command-outcomes.ts';
+import { markCommandHop } from './command-trace.ts';
 import type { DispatchSession, Issued, KnownCommand, RemoteCommands } from './remote-commands.ts';
 
 /** What the caller asks a gateway to do, validated. */
@@ -131,6 +132,7 @@ export class SubmitRemoteCommand {
           );
       const issued = issuedHere ?? (await deps.remoteCommands.issue(input, context));
       const state = issued.state;
+      markCommandHop('command_appended', commandId);
       if (issued.created && online && !issued.dispatched) deps.gatewayLink.dispatchIfLocal(issued);
       if (isFinal(state.status)) return { state, finished: true };
       if (!waiter || !online) {

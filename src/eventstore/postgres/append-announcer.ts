@@ -47,7 +47,10 @@ export class AppendAnnouncer {
     this.appends = remoteAppends ? merge(this.localAppends, remoteAppends) : this.localAppends;
   }
 
-  /** Wakes this process's subscribers at once, and other processes' after the commit (see notifyOtherProcesses). */
+  /**
+   * Wakes this process's subscribers at once, and other processes' after the commit (see notifyOtherProcesses).
+   * The returned promise (it never rejects) settles once the NOTIFY is sent; appenders do not wait for it.
+   */
   announce(appends: readonly CommittedAppend[]): Promise<void> {
     const all: Record<string, Position> = {};
     for (const { stream, events, txid } of appends) {
@@ -72,10 +75,13 @@ export class AppendAnnouncer {
    * Wakes other processes' subscribers (LISTEN) after the append committed. Not inside the append: a transaction
    * that NOTIFYs holds a global lock through its commit, which serialises every appending transaction (no group
    * commit). Coalesced: while one notification is in flight, every append that committed meanwhile shares the
-   * next one. The append waits for it, so no transaction of ours is still open when the append returns (readers
-   * of `$all` only see events older than every open transaction). `synchronous_commit` is off for the
-   * notification's own commit: a lost wake-up only delays subscribers until their poll. The payload names the
-   * event types of every append it covers (append-notification.ts).
+   * next one. The append does not wait for it (issue 16: it was a second round trip on every append's path, and
+   * held the group commit's batch slot): the NOTIFY's own transaction never holds the append lock, so
+   * es_read_horizon ignores it while it runs, and once it has finished it can only hold back events appended after
+   * it started — never the events it announces, which committed before it began. `close()` still waits for the
+   * notifications in flight. `synchronous_commit` is off for the notification's own commit: a lost wake-up only
+   * delays subscribers until their poll. The payload names the event types of every append it covers
+   * (append-notification.ts).
    */
   private notifyOtherProcesses(types: Readonly<Record<string, Position>>): Promise<void> {
     if (this.kind !== 'postgres' || this.closed) return Promise.resolve();

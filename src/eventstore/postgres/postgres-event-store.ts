@@ -140,7 +140,8 @@ export class PostgresEventStore implements EventStore {
     const row = (result.rows as AppendRow[])[0]!;
     const outcome = outcomeOf(stream, expected, row);
     if (outcome instanceof Error) throw outcome;
-    if (row.outcome === 'appended') await this.announcer.announce([{ stream, events, txid: row.txid! }]);
+    // Not awaited: the NOTIFY is for other processes (see AppendAnnouncer.announce); the append is committed.
+    if (row.outcome === 'appended') void this.announcer.announce([{ stream, events, txid: row.txid! }]);
     return outcome;
   }
 
@@ -171,7 +172,7 @@ export class PostgresEventStore implements EventStore {
         outcomes[index] = outcomeOf(stream, expectedRevision, row);
         if (row.outcome === 'appended') appended.push({ stream, events, txid: row.txid! });
       });
-      if (appended.length > 0) await this.announcer.announce(appended);
+      if (appended.length > 0) void this.announcer.announce(appended);
       pending = retry;
     }
     return outcomes;

@@ -79,14 +79,14 @@ export const remoteCommandsProjection: Projection = {
         return;
       }
       case 'RemoteCommandDispatched': {
-        const row = await rows().first('timeout_s');
-        if (!row) return;
         const at = data.dispatched_at as string;
+        // The ack is overdue timeout_s after this dispatch: computed from the row's own timeout_s in the update,
+        // not read first (one statement per dispatch instead of two; no row, no update, as before).
         await rows().update({
           status: 'dispatched',
           dispatched_at: at,
           attempts: data.attempt,
-          deadline_at: addSeconds(at, row.timeout_s as number),
+          deadline_at: trx.raw("?::timestamptz + timeout_s * interval '1 second'", [at]),
         });
         return;
       }
