@@ -18,6 +18,12 @@ export interface DataKeys {
    * row is not yet destroyed (the `key_shredding` follower destroys it) or while its cache still holds them.
    */
   forgetErased(keyIds: readonly string[]): void;
+  /**
+   * Each id's key when this process holds them all already (no read), else undefined: lets a reader open a
+   * telemetry event in the turn it arrives instead of waiting a promise per event. Optional: without it readers
+   * always ask `keysOf`.
+   */
+  heldKeysOf?(keyIds: ReadonlySet<string>): Map<string, Buffer | null> | undefined;
 }
 
 /** Creates the table once (under an advisory lock: nodes starting together do not race on the catalogue). */
@@ -123,6 +129,16 @@ export class DataKeyStore implements DataKeys {
       // An id never created is not cached: its first seal creates it.
       if (byId.has(keyId)) this.cache.set(keyId, { key });
       found.set(keyId, key);
+    }
+    return found;
+  }
+
+  heldKeysOf(keyIds: ReadonlySet<string>): Map<string, Buffer | null> | undefined {
+    const found = new Map<string, Buffer | null>();
+    for (const keyId of keyIds) {
+      const cached = this.cache.get(keyId);
+      if (cached === undefined) return undefined;
+      found.set(keyId, cached.key);
     }
     return found;
   }
