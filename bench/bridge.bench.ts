@@ -22,7 +22,7 @@
  *          BENCH_STATE_SECONDS (10), BENCH_RUNS (3), BENCH_SCENARIOS (idle,storm,state), BENCH_CONNECT_CONCURRENCY (200),
  *          BENCH_QUERY_STATS=1 (statements per scenario, by shape),
  *          BENCH_STORM_PROFILE=<prefix> (a CPU profile of this process — the server — during each storm, written to
- *          <prefix>-<store>-<time>.cpuprofile)
+ *          <prefix>-<store>-<time>.cpuprofile), BENCH_STATE_PROFILE=<prefix> (the same during each state run)
  */
 import { execSync, fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -47,6 +47,7 @@ const RUNS = Number(process.env.BENCH_RUNS ?? (quickBench ? 1 : 3));
 const CONNECT_CONCURRENCY = Number(process.env.BENCH_CONNECT_CONCURRENCY ?? 200);
 const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'idle,storm,state').split(','));
 const STORM_PROFILE = process.env.BENCH_STORM_PROFILE;
+const STATE_PROFILE = process.env.BENCH_STATE_PROFILE;
 /** Prints the statements each scenario sent to the read-model database (the event store's too when it is the same). */
 const QUERY_STATS = process.env.BENCH_QUERY_STATS === '1';
 
@@ -60,6 +61,12 @@ if (hardLimit !== 'unlimited' && Number(hardLimit) < needed) {
     `open-file hard limit ${hardLimit} < ${needed} needed; raise it (ulimit -Hn as root) or lower BENCH_SESSIONS`,
   );
 }
+
+/** Microseconds of CPU (user + system) this process spent since `since`: unlike a rate, it barely moves with load. */
+const cpuMicros = (since: NodeJS.CpuUsage) => {
+  const used = process.cpuUsage(since);
+  return used.user + used.system;
+};
 
 const load = () =>
   os
@@ -103,6 +110,9 @@ interface RunResult {
   stormMs?: number;
   stormRetries?: number;
   statesPerSecond?: number;
+  /** CPU time (user + system) of this process — the server, and PGlite on pglite — per reconnect and per acked frame. */
+  stormCpuUsPerGateway?: number;
+  stateCpuUsPerFrame?: number;
   loads: string[];
 }
 
@@ -202,6 +212,7 @@ async function runOnce(target: BenchTarget): Promise<RunResult> {
         connected = STORM;
       }
       statements.clear();
+      const stormCpu = process.cpuUsage();
       const storm = () => ask(child, { cmd: 'storm' });
       const reply = STORM_PROFILE
         ? await profiled(`${STORM_PROFILE}-${target}-${Date.now()}.cpuprofile`, storm)
@@ -209,10 +220,12 @@ async function runOnce(target: BenchTarget): Promise<RunResult> {
       if (reply.cmd !== 'storm') throw new Error('unexpected reply');
       result.stormMs = reply.ms;
       result.stormRetries = reply.retries;
+      result.stormCpuUsPerGateway = cpuMicros(stormCpu) / STORM;
       result.loads.push(`storm ${load()}`);
       console.log(
         `  [${target}] storm: ${reply.welcomed} gateways back in ${reply.ms.toFixed(0)} ms ` +
-          `(${((reply.welcomed / reply.ms) * 1000).toFixed(0)} connects/s, ${reply.retries} retried handshakes; load ${load()})`,
+          `(${((reply.welcomed / reply.ms) * 1000).toFixed(0)} connects/s, ${reply.retries} retried handshakes; ` +
+          `server process CPU ${result.stormCpuUsPerGateway.toFixed(0)} µs per reconnect; load ${load()})`,
       );
       await until(() => bridge.sessionCount === STORM, 60_000, 'the sessions after the storm');
       await server.projections.waitFor(await server.stores.eventStore.headPosition(), ['BridgeSessionClosed'], 120_000);
@@ -229,19 +242,21 @@ async function runOnce(target: BenchTarget): Promise<RunResult> {
         });
       }
       statements.clear();
-      const reply = await ask(child, {
-        cmd: 'state',
-        gateways: STATE_GATEWAYS,
-        window: STATE_WINDOW,
-        seconds: STATE_SECONDS,
-      });
+      const stateCpu = process.cpuUsage();
+      const state = () =>
+        ask(child, { cmd: 'state', gateways: STATE_GATEWAYS, window: STATE_WINDOW, seconds: STATE_SECONDS });
+      const reply = STATE_PROFILE
+        ? await profiled(`${STATE_PROFILE}-${target}-${Date.now()}.cpuprofile`, state)
+        : await state();
       if (reply.cmd !== 'state') throw new Error('unexpected reply');
       if (reply.errors > 0) throw new Error(`${reply.errors} state frames answered with an error`);
       result.statesPerSecond = reply.acked / reply.seconds;
+      result.stateCpuUsPerFrame = cpuMicros(stateCpu) / reply.acked;
       printStatements('state (per acked frame)', reply.acked);
       result.loads.push(`state ${load()}`);
       console.log(
-        `  [${target}] state: ${STATE_GATEWAYS} gateways × window ${STATE_WINDOW}: ${result.statesPerSecond.toFixed(0)} acked frames/s (load ${load()})`,
+        `  [${target}] state: ${STATE_GATEWAYS} gateways × window ${STATE_WINDOW}: ${result.statesPerSecond.toFixed(0)} acked frames/s ` +
+          `(server process CPU ${result.stateCpuUsPerFrame.toFixed(0)} µs per frame; load ${load()})`,
       );
     }
     return result;
@@ -267,8 +282,16 @@ for (const target of chosen.length > 0 ? chosen : benchTargets()) {
     console.log(`[${target}] run ${run}/${RUNS} (load ${load()})`);
     results.push(await runOnce(target));
   }
-  const pick = (field: 'kibPerSession' | 'rssKibPerSession' | 'connectMs' | 'stormMs' | 'statesPerSecond') =>
-    results.map((r) => r[field]).filter((v): v is number => v !== undefined);
+  const pick = (
+    field:
+      | 'kibPerSession'
+      | 'rssKibPerSession'
+      | 'connectMs'
+      | 'stormMs'
+      | 'statesPerSecond'
+      | 'stormCpuUsPerGateway'
+      | 'stateCpuUsPerFrame',
+  ) => results.map((r) => r[field]).filter((v): v is number => v !== undefined);
   console.log(`[${target}] ${RUNS} runs, median [min … max]:`);
   if (pick('kibPerSession').length > 0) {
     const rss = summarise(pick('rssKibPerSession'));
@@ -288,13 +311,21 @@ for (const target of chosen.length > 0 ? chosen : benchTargets()) {
       `  storm ${STORM} gateways: ${fmt(summarise(pick('stormMs')))} ms until all welcomed ` +
         `(${fmt(summarise(pick('stormMs').map((ms) => (STORM / ms) * 1000)))} connects/s)`,
     );
+    const cpu = summarise(pick('stormCpuUsPerGateway'));
+    console.log(`  storm: server process CPU ${fmt(cpu)} µs per reconnect`);
     const row = `reconnect storm, ${STORM} gateways`;
-    recordRow({ row, store: target, unit: 'ms until all welcomed', values: pick('stormMs') });
+    const note = `CPU ${cpu.median.toFixed(0)} µs/reconnect`;
+    recordRow({ row, store: target, unit: 'ms until all welcomed', values: pick('stormMs'), note });
   }
   if (pick('statesPerSecond').length > 0) {
-    console.log(`  state ${STATE_GATEWAYS}×${STATE_WINDOW}: ${fmt(summarise(pick('statesPerSecond')))} acked frames/s`);
+    const cpu = summarise(pick('stateCpuUsPerFrame'));
+    console.log(
+      `  state ${STATE_GATEWAYS}×${STATE_WINDOW}: ${fmt(summarise(pick('statesPerSecond')))} acked frames/s, ` +
+        `server process CPU ${fmt(cpu)} µs per frame`,
+    );
     const row = `state frames stored + acked (${STATE_GATEWAYS} gateways × window ${STATE_WINDOW})`;
-    recordRow({ row, store: target, unit: 'frames/s', values: pick('statesPerSecond') });
+    const note = `CPU ${cpu.median.toFixed(0)} µs/frame`;
+    recordRow({ row, store: target, unit: 'frames/s', values: pick('statesPerSecond'), note });
   }
   console.log(
     `  load averages (1/5/15 min) at each measurement: ${results.map((r) => r.loads.join(', ')).join(' | ')}`,

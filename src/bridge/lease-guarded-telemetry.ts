@@ -19,10 +19,19 @@ export class NodeLeaseLostError extends Error {
 export class LeaseGuardedTelemetry implements TelemetryWriter {
   constructor(
     private readonly inner: TelemetryWriter,
-    private readonly lease: { confirmHeld(): Promise<boolean> },
+    private readonly lease: { readonly trustedNow: boolean; confirmHeld(): Promise<boolean> },
   ) {}
 
-  async record(event: TelemetryEvent, context: CommandContext): Promise<Position> {
+  /**
+   * While the lease is trusted (nearly always) the event goes to the recorder in the same turn: a state frame
+   * then joins the batch its gateway's other frames of this turn are in, with no wait for a microtask per frame.
+   */
+  record(event: TelemetryEvent, context: CommandContext): Promise<Position> {
+    if (this.lease.trustedNow) return this.inner.record(event, context);
+    return this.recordOnceConfirmed(event, context);
+  }
+
+  private async recordOnceConfirmed(event: TelemetryEvent, context: CommandContext): Promise<Position> {
     if (!(await this.lease.confirmHeld())) throw new NodeLeaseLostError();
     return this.inner.record(event, context);
   }

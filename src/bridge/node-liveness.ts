@@ -82,6 +82,11 @@ export class NodeLiveness {
     this.timer.unref();
   }
 
+  /** Whether the lease is held and trusted on this node's own clock now (no need to ask the database). */
+  get trustedNow(): boolean {
+    return this.state === 'held' && this.now() < this.trustedUntil;
+  }
+
   /** Whether session events may be written: at once while the lease is trusted, else after asking the database. */
   async confirmHeld(): Promise<boolean> {
     while (this.state === 'held' && this.now() >= this.trustedUntil) {

@@ -11,11 +11,30 @@ import type { EventToAppend } from './port.ts';
 export const DEFAULT_MAX_APPEND_BYTES = 1_048_576;
 
 export function eventAppendSize(event: EventToAppend): number {
-  return (
-    Buffer.byteLength(JSON.stringify(event.data), 'utf8') +
-    Buffer.byteLength(JSON.stringify(event.metadata), 'utf8') +
-    event.type.length * 2
-  );
+  const json = eventJson(event);
+  return Buffer.byteLength(json.data, 'utf8') + Buffer.byteLength(json.metadata, 'utf8') + event.type.length * 2;
+}
+
+/** An event's data and metadata as the JSON text a store sends. */
+export interface EventJson {
+  data: string;
+  metadata: string;
+}
+
+/**
+ * Encoded once per event object: the group commit sizes an append that may share a batch, and the batch statement
+ * then sends the same text (it was encoded twice per event before). Events on their way to the log are not changed
+ * after they are built (the hash chain links over them), so the text cannot go stale.
+ */
+const encoded = new WeakMap<EventToAppend, EventJson>();
+
+export function eventJson(event: EventToAppend): EventJson {
+  let json = encoded.get(event);
+  if (json === undefined) {
+    json = { data: JSON.stringify(event.data), metadata: JSON.stringify(event.metadata) };
+    encoded.set(event, json);
+  }
+  return json;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { LRUCache } from 'lru-cache';
+import { BatchedReads } from './batched-reads.ts';
 
 /** Where the data keys live: a table of the read-model database, NOT a read model (no rebuild can recreate it). */
 export const DATA_KEYS_TABLE = 'personal_data_keys';
@@ -18,6 +19,12 @@ export interface DataKeys {
    * row is not yet destroyed (the `key_shredding` follower destroys it) or while its cache still holds them.
    */
   forgetErased(keyIds: readonly string[]): void;
+  /**
+   * Each id's key when this process holds them all already (no read), else undefined: lets a reader open a
+   * telemetry event in the turn it arrives instead of waiting a promise per event. Optional: without it readers
+   * always ask `keysOf`.
+   */
+  heldKeysOf?(keyIds: ReadonlySet<string>): Map<string, Buffer | null> | undefined;
 }
 
 /** Creates the table once (under an advisory lock: nodes starting together do not race on the catalogue). */
@@ -99,12 +106,18 @@ export class DataKeyStore implements DataKeys {
 
   /** The key as stored (null: destroyed), undefined when the id was never created. */
   private async storedKey(keyId: string): Promise<Buffer | null | undefined> {
-    const row = await this.knex<KeyRow>(DATA_KEYS_TABLE).select('wrapped').where({ key_id: keyId }).first();
+    const row = await this.storedRows.read(keyId);
     if (row === undefined) return undefined;
     const key = row.wrapped ? this.unwrap(keyId, row.wrapped) : null;
     this.cache.set(keyId, { key });
     return key;
   }
+
+  /** Concurrent misses of `keyFor` share one read (batched-reads.ts). */
+  private readonly storedRows = new BatchedReads<KeyRow>(async (keyIds) => {
+    const rows = await this.knex<KeyRow>(DATA_KEYS_TABLE).select('key_id', 'wrapped').whereIn('key_id', keyIds);
+    return new Map(rows.map((row) => [row.key_id, row]));
+  });
 
   async keysOf(keyIds: ReadonlySet<string>): Promise<Map<string, Buffer | null>> {
     const found = new Map<string, Buffer | null>();
@@ -123,6 +136,16 @@ export class DataKeyStore implements DataKeys {
       // An id never created is not cached: its first seal creates it.
       if (byId.has(keyId)) this.cache.set(keyId, { key });
       found.set(keyId, key);
+    }
+    return found;
+  }
+
+  heldKeysOf(keyIds: ReadonlySet<string>): Map<string, Buffer | null> | undefined {
+    const found = new Map<string, Buffer | null>();
+    for (const keyId of keyIds) {
+      const cached = this.cache.get(keyId);
+      if (cached === undefined) return undefined;
+      found.set(keyId, cached.key);
     }
     return found;
   }

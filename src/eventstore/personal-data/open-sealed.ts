@@ -45,7 +45,14 @@ export async function openRecords<Record extends SealedParts>(
 ): Promise<Array<{ record: Record; changed: boolean }>> {
   const ids = sealedKeyIds(records);
   if (ids.size === 0) return records.map((record) => ({ record, changed: false }));
-  const found = await keys.keysOf(ids);
+  return openRecordsWith(records, await keys.keysOf(ids));
+}
+
+/** The same with the keys in hand (`found`: every key id the records' sealed values name). */
+export function openRecordsWith<Record extends SealedParts>(
+  records: readonly Record[],
+  found: ReadonlyMap<string, Buffer | null>,
+): Array<{ record: Record; changed: boolean }> {
   return records.map((record) => {
     const data = openPart(record.data, found);
     const metadata = openPart(record.metadata, found);

@@ -3,7 +3,7 @@ import { erasedKeyIdsOf } from './erased-key-ids.ts';
 import { DelegatingEventStore } from '../delegating-event-store.ts';
 import type { EventStore, ReadAllOptions, ReadStreamOptions, RecordedEvent, SubscribeToAllOptions } from '../port.ts';
 import type { DataKeys } from './data-key-store.ts';
-import { openRecords, sealedKeyIds } from './open-sealed.ts';
+import { openRecords, openRecordsWith, sealedKeyIds } from './open-sealed.ts';
 
 /**
  * The log as its readers need it: every read (streams, `$all`, subscriptions) with sealed personal values opened
@@ -28,11 +28,16 @@ export class OpeningEventStore extends DelegatingEventStore {
   }
 
   override subscribeToAll(options?: SubscribeToAllOptions): Observable<RecordedEvent> {
-    // In order: an event with nothing sealed (telemetry, most of the log) passes without waiting for the key store.
+    // In order: an event with nothing sealed, or whose keys this process holds (a session's telemetry: its
+    // address and user agent, under the gateway's key), passes in its turn without waiting for the key store.
     return this.inner.subscribeToAll(options).pipe(
-      concatMap((event) =>
-        sealedKeyIds([event]).size === 0 ? of(event) : from(this.open([event]).then((opened) => opened[0]!)),
-      ),
+      concatMap((event) => {
+        const ids = sealedKeyIds([event]);
+        if (ids.size === 0) return of(event);
+        const held = this.keys.heldKeysOf?.(ids);
+        if (held !== undefined) return of(this.withOpened([event], openRecordsWith([event], held))[0]!);
+        return from(this.open([event]).then((opened) => opened[0]!));
+      }),
       tap((event) => this.noteErasures([event])),
     );
   }
@@ -40,6 +45,14 @@ export class OpeningEventStore extends DelegatingEventStore {
   private async open(events: RecordedEvent[]): Promise<RecordedEvent[]> {
     const opened = await openRecords(events, this.keys);
     this.noteErasures(events);
+    return this.withOpened(events, opened);
+  }
+
+  /** The opened records, each changed one keeping the event as stored in `sealed`. */
+  private withOpened(
+    events: readonly RecordedEvent[],
+    opened: ReadonlyArray<{ record: RecordedEvent; changed: boolean }>,
+  ): RecordedEvent[] {
     return opened.map(({ record, changed }, index) => {
       if (!changed) return record;
       const stored = events[index]!;

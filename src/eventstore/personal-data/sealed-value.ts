@@ -41,9 +41,33 @@ export function sealValue(plaintext: string, keyId: string, key: Buffer): string
  * like an envelope (a plaintext home name written before sealing, say) is returned as it is.
  */
 export function openValue(value: string, key: Buffer | null): string {
+  if (key === null) return ENVELOPE.test(value) ? ERASED : value;
+  let opened = openedUnder.get(key);
+  if (opened === undefined) {
+    opened = new Map();
+    openedUnder.set(key, opened);
+  }
+  let plaintext = opened.get(value);
+  if (plaintext === undefined) {
+    plaintext = decrypt(value, key);
+    if (opened.size >= MAX_OPENED_PER_KEY) opened.clear();
+    opened.set(value, plaintext);
+  }
+  return plaintext;
+}
+
+/**
+ * Envelopes already opened, per key object: one gateway session's events all carry the same envelopes (see
+ * PersonalDataSealer), and every reader of the log (each projection, the relay, the followers) opens them. The
+ * answer for (key, envelope) never changes; a destroyed key is null (never looked up here) and a key the store
+ * loads again is another object, so nothing outlives the key it was opened with.
+ */
+const openedUnder = new WeakMap<Buffer, Map<string, string>>();
+const MAX_OPENED_PER_KEY = 32;
+
+function decrypt(value: string, key: Buffer): string {
   const match = ENVELOPE.exec(value);
   if (!match) return value;
-  if (key === null) return ERASED;
   const raw = Buffer.from(match[2]!, 'base64url');
   if (raw.length < IV_BYTES + TAG_BYTES) return value;
   try {

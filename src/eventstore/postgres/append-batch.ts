@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { eventJson } from '../append-size.ts';
 import type { StreamAppend } from '../port.ts';
 
 /** es_append's answer for one stream of a batch, plus `retry` (an identical append raced it; see es_append_batch). */
@@ -21,8 +22,8 @@ export async function appendBatch(knex: Knex, appends: readonly StreamAppend[]):
       appends.map((append) => append.events.length),
       events.map((event) => event.id),
       events.map((event) => event.type),
-      events.map((event) => JSON.stringify(event.data)),
-      events.map((event) => JSON.stringify(event.metadata)),
+      events.map((event) => eventJson(event).data),
+      events.map((event) => eventJson(event).metadata),
     ],
   );
   const rows = new Array<BatchAppendRow>(appends.length);
