@@ -23,17 +23,24 @@ export interface EventJson {
 
 /**
  * Encoded once per event object: the group commit sizes an append that may share a batch, and the batch statement
- * then sends the same text (it was encoded twice per event before). Events on their way to the log are not changed
- * after they are built (the hash chain links over them), so the text cannot go stale.
+ * then sends the same text (it was encoded twice per event before). Kept with the data and metadata objects it was
+ * encoded from: an event whose `data` or `metadata` was replaced since (a caller sizing an event, then filling it
+ * to a size) is encoded again. Events are not changed in place on their way to the log (the hash chain links over
+ * them).
  */
-const encoded = new WeakMap<EventToAppend, EventJson>();
+interface Encoded {
+  data: unknown;
+  metadata: unknown;
+  json: EventJson;
+}
+
+const encoded = new WeakMap<EventToAppend, Encoded>();
 
 export function eventJson(event: EventToAppend): EventJson {
-  let json = encoded.get(event);
-  if (json === undefined) {
-    json = { data: JSON.stringify(event.data), metadata: JSON.stringify(event.metadata) };
-    encoded.set(event, json);
-  }
+  const cached = encoded.get(event);
+  if (cached !== undefined && cached.data === event.data && cached.metadata === event.metadata) return cached.json;
+  const json = { data: JSON.stringify(event.data), metadata: JSON.stringify(event.metadata) };
+  encoded.set(event, { data: event.data, metadata: event.metadata, json });
   return json;
 }
 
