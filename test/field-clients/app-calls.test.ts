@@ -4,6 +4,8 @@ import { AppClient, recordInventory, type InventoryEntity } from '../support/app
 import { GatewaySocket } from '../support/gateway-socket.ts';
 import { serverTargets } from '../support/server-targets.ts';
 import { startTestServer, type TestServer } from '../support/test-server.ts';
+import type { Position } from '../../src/eventstore/port.ts';
+import { maxPosition } from '../../src/eventstore/position.ts';
 
 /** An edge's inventory as its `devices_response` lists it: string ids, bare states, grouped by device_name. */
 const INVENTORY: InventoryEntity[] = [
@@ -59,9 +61,16 @@ for (const target of serverTargets()) {
     }
 
     /** Until the read models hold everything in the log now (telemetry is read back from them). */
-    async function settled() {
+    /**
+     * Waits until the read models hold the log's head — and `written`, an append of the test's own: the head obeys
+     * the read horizon, so it can lie below an append that committed while an older one (a session's telemetry) was
+     * still open.
+     */
+    async function settled(written?: Position) {
       const types = ['DeviceInventoryReported', 'DeviceStatesReported', 'BridgeSessionOpened', 'BridgeSessionClosed'];
-      expect(await server.projections.waitFor(await headOf(server), types, 15_000)).toBe(true);
+      const head = await headOf(server);
+      const target = written === undefined ? head : maxPosition(head, written);
+      expect(await server.projections.waitFor(target, types, 15_000)).toBe(true);
     }
 
     /** Waits (through the app's own call) until the read model shows the gateway online since a session. */
@@ -131,7 +140,7 @@ for (const target of serverTargets()) {
     it('GET /api/homes/{home}/devices/ groups the inventory by device_name, keeps "21.5" a string, and a newer state wins', async () => {
       const home = await homeWithEveryRole(server);
       expect((await app(home).getDevices(home.homeId)).body).toEqual([]);
-      await recordInventory(server.stores.eventStore, home.gatewayId, home.homeId, INVENTORY);
+      const inventoryAt = await recordInventory(server.stores.eventStore, home.gatewayId, home.homeId, INVENTORY);
       const socket = await connectGateway(home);
       socket.send({
         type: 'state',
@@ -140,7 +149,7 @@ for (const target of serverTargets()) {
         payload: { device_id: '12', state: { power: 'ON' } },
       });
       await socket.next('ack');
-      await settled();
+      await settled(inventoryAt);
 
       const response = await app(home, 'viewer').getDevices(home.homeId);
       expect(response.status).toBe(200);
@@ -174,8 +183,13 @@ for (const target of serverTargets()) {
       });
       expect(bedroom.id).not.toBe(living.id);
       // The device ids stay the same across a new inventory (the app keys its list by them).
-      await recordInventory(server.stores.eventStore, home.gatewayId, home.homeId, INVENTORY.slice(0, 1));
-      await settled();
+      const replacedAt = await recordInventory(
+        server.stores.eventStore,
+        home.gatewayId,
+        home.homeId,
+        INVENTORY.slice(0, 1),
+      );
+      await settled(replacedAt);
       const replaced = await app(home).raw('GET', `/homes/${home.homeId}/devices`);
       expect(replaced.body).toEqual([
         expect.objectContaining({ id: living.id, entities: [expect.objectContaining({ id: 12 })] }),

@@ -5,7 +5,7 @@ import { ChainedAppends } from '../../src/commands/chained-appends.ts';
 import { systemContext } from '../../src/commands/metadata.ts';
 import { eventCatalogue } from '../../src/domain/catalogue.ts';
 import { telemetryStream } from '../../src/domain/bridge/telemetry-events.ts';
-import type { EventStore } from '../../src/eventstore/port.ts';
+import type { EventStore, Position } from '../../src/eventstore/port.ts';
 import type { JsonResponse } from './http.ts';
 import { checkAgainstContract } from './openapi-contract.ts';
 
@@ -143,7 +143,7 @@ export async function recordInventory(
   gatewayId: string,
   homeId: string,
   entities: InventoryEntity[],
-): Promise<void> {
+): Promise<Position> {
   const appends = new ChainedAppends(store, eventCatalogue);
   const event = {
     type: 'DeviceInventoryReported',
@@ -155,9 +155,10 @@ export async function recordInventory(
       entities,
     },
   };
-  await appends.appendEachAfter(
+  const appended = await appends.appendEachAfter(
     telemetryStream(gatewayId),
     [{ event: event as any, context: systemContext('test_inventory', { nodeId: 'test' }) }],
     null,
   );
+  return appended.position;
 }
