@@ -58,11 +58,11 @@ export class FieldGatewaySession extends GatewaySession {
 
   override requestInventory(requestId: string): boolean {
     this.inventoryRequests.set(requestId, true);
-    return this.send(buildGetDevices(requestId));
+    return this.sendExpectingReply(buildGetDevices(requestId));
   }
 
   override sendCommand(command: OutgoingCommand): boolean {
-    return this.send(buildFieldCommand(command));
+    return this.sendExpectingReply(buildFieldCommand(command));
   }
 
   protected override handleText(text: string, frameBytes: number): void {

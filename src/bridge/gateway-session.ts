@@ -164,7 +164,7 @@ export class GatewaySession {
 
   /** Sends a remote command whose dispatch on this session is recorded. */
   sendCommand(command: OutgoingCommand): boolean {
-    return this.send(
+    return this.sendExpectingReply(
       buildCommand({
         commandId: command.commandId,
         timestamp: nowSeconds(),
@@ -186,6 +186,13 @@ export class GatewaySession {
    */
   requestInventory(_requestId: string): boolean {
     return false;
+  }
+
+  /** Sends a frame the gateway answers (a command, an inventory request): its answer passes the rate limit. */
+  protected sendExpectingReply(frame: object): boolean {
+    const sent = this.send(frame);
+    if (sent) this.rateLimiter.expectReply();
+    return sent;
   }
 
   /** Sends a frame (JSON) if the socket is open; returns whether it was written. */

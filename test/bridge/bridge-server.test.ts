@@ -168,6 +168,36 @@ for (const target of serverTargets()) {
       expect(closed.code).toBe(1008);
     });
 
+    it('records every ack of a burst of commands over the frame rate limit (acks are answers, not a flood)', async () => {
+      const gateway = await provision();
+      const { socket } = await connected(gateway);
+      const COMMANDS = 30; // over BRIDGE_RATE_LIMIT_PER_S (20), all acked within the same second
+      const answers = Array.from({ length: COMMANDS }, () =>
+        gateway.user.post(`/api/gateways/${gateway.gatewayId}/commands/`, {
+          device_id: 'light-1',
+          action: 'turn_on',
+          timeout_s: 5,
+        }),
+      );
+      const frames = [];
+      for (let i = 0; i < COMMANDS; i++) frames.push(await socket.next('command'));
+      for (const frame of frames)
+        socket.send({
+          type: 'ack',
+          request_id: frame.request_id,
+          timestamp: Date.now() / 1000,
+          payload: { status: 'ok', result: { on: true } },
+        });
+      const responses = await Promise.all(answers);
+      expect(responses.map((response) => `${response.status} ${response.body.status}`)).toEqual(
+        Array(COMMANDS).fill('200 succeeded'),
+      );
+      // The credit was spent on the acks: frames of the gateway's own beyond the limit are limited as before.
+      for (let i = 0; i < 25; i++) socket.send({ type: 'ping', request_id: `r${i}` });
+      expect((await socket.next('error')).payload.code).toBe('rate_limited');
+      socket.close();
+    });
+
     it('a second connection replaces the first, which is closed with reason replaced', async () => {
       const gateway = await provision();
       const first = await connected(gateway);
