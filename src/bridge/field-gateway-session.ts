@@ -3,6 +3,7 @@ import { LRUCache } from 'lru-cache';
 import { deviceInventoryReported, deviceStatesReported } from '../commands/bridge/telemetry-events.ts';
 import type { TelemetryEvent } from '../domain/bridge/telemetry-events.ts';
 import { fieldReportTimeOf } from './field-report-time.ts';
+import { COMMAND_REPLY_FRAMES } from './frame-rate-limiter.ts';
 import type { BridgeDialect } from './gateway-handshake.ts';
 import { GatewaySession } from './gateway-session.ts';
 import type { OutgoingCommand } from './gateway-session-types.ts';
@@ -58,11 +59,11 @@ export class FieldGatewaySession extends GatewaySession {
 
   override requestInventory(requestId: string): boolean {
     this.inventoryRequests.set(requestId, true);
-    return this.sendExpectingReply(buildGetDevices(requestId));
+    return this.sendExpectingReplies(buildGetDevices(requestId), 1);
   }
 
   override sendCommand(command: OutgoingCommand): boolean {
-    return this.sendExpectingReply(buildFieldCommand(command));
+    return this.sendExpectingReplies(buildFieldCommand(command), COMMAND_REPLY_FRAMES);
   }
 
   protected override handleText(text: string, frameBytes: number): void {

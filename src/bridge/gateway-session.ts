@@ -10,7 +10,7 @@ import { NO_BRIDGE_METRICS, type BridgeMetrics } from './bridge-metrics.ts';
 import { CLOSE_CODE, TRY_AGAIN_LATER } from './close-codes.ts';
 import { EventStoreUnavailableError } from '../commands/event-store-unavailable.ts';
 import type { BridgeDialect } from './gateway-handshake.ts';
-import { FrameRateLimiter } from './frame-rate-limiter.ts';
+import { COMMAND_REPLY_FRAMES, FrameRateLimiter } from './frame-rate-limiter.ts';
 import { NodeLeaseLostError } from './lease-guarded-telemetry.ts';
 import { RefusedFrameWindow } from './refused-frame-window.ts';
 import type { CommandAckHandler, OutgoingCommand, SessionOrigin, SessionSettings } from './gateway-session-types.ts';
@@ -164,7 +164,7 @@ export class GatewaySession {
 
   /** Sends a remote command whose dispatch on this session is recorded. */
   sendCommand(command: OutgoingCommand): boolean {
-    return this.sendExpectingReply(
+    return this.sendExpectingReplies(
       buildCommand({
         commandId: command.commandId,
         timestamp: nowSeconds(),
@@ -172,6 +172,7 @@ export class GatewaySession {
         action: command.action,
         params: command.params as JsonObject,
       }),
+      COMMAND_REPLY_FRAMES,
     );
   }
 
@@ -188,10 +189,14 @@ export class GatewaySession {
     return false;
   }
 
-  /** Sends a frame the gateway answers (a command, an inventory request): its answer passes the rate limit. */
-  protected sendExpectingReply(frame: object): boolean {
+  /**
+   * Sends a frame the gateway answers with `replies` frames (a command: its ack and the state report its effect
+   * causes — the field edge's `state_update` has no ack and is not sent again if dropped; an inventory request: one
+   * answer). The answers pass the rate limit.
+   */
+  protected sendExpectingReplies(frame: object, replies: number): boolean {
     const sent = this.send(frame);
-    if (sent) this.rateLimiter.expectReply();
+    if (sent) this.rateLimiter.expectReplies(replies);
     return sent;
   }
 

@@ -168,10 +168,11 @@ for (const target of serverTargets()) {
       expect(closed.code).toBe(1008);
     });
 
-    it('records every ack of a burst of commands over the frame rate limit (acks are answers, not a flood)', async () => {
+    it('records every ack and state report of a burst of commands over the frame rate limit', async () => {
       const gateway = await provision();
       const { socket } = await connected(gateway);
-      const COMMANDS = 30; // over BRIDGE_RATE_LIMIT_PER_S (20), all acked within the same second
+      // Over BRIDGE_RATE_LIMIT_PER_S (20): each command's ack and state report (60 frames) within one second.
+      const COMMANDS = 30;
       const answers = Array.from({ length: COMMANDS }, () =>
         gateway.user.post(`/api/gateways/${gateway.gatewayId}/commands/`, {
           device_id: 'light-1',
@@ -181,19 +182,21 @@ for (const target of serverTargets()) {
       );
       const frames = [];
       for (let i = 0; i < COMMANDS; i++) frames.push(await socket.next('command'));
-      for (const frame of frames)
-        socket.send({
-          type: 'ack',
-          request_id: frame.request_id,
-          timestamp: Date.now() / 1000,
-          payload: { status: 'ok', result: { on: true } },
-        });
+      const now = Math.floor(Date.now() / 1000);
+      for (const [i, frame] of frames.entries()) {
+        socket.send({ type: 'ack', request_id: frame.request_id, timestamp: now, payload: { status: 'ok' } });
+        const report = { device_id: 'light-1', state: { on: true, n: i }, ts: now };
+        socket.send({ type: 'state', request_id: `s-${i}`, timestamp: now, payload: report });
+      }
       const responses = await Promise.all(answers);
       expect(responses.map((response) => `${response.status} ${response.body.status}`)).toEqual(
         Array(COMMANDS).fill('200 succeeded'),
       );
-      // The credit was spent on the acks: frames of the gateway's own beyond the limit are limited as before.
-      for (let i = 0; i < 25; i++) socket.send({ type: 'ping', request_id: `r${i}` });
+      const stateAcks = new Set<string>();
+      while (stateAcks.size < COMMANDS) stateAcks.add(String((await socket.next('ack')).request_id));
+      // The credit is bounded by what was sent (2 frames per command, some left when the burst spread over two
+      // seconds): beyond it, the gateway's own frames are limited as before.
+      for (let i = 0; i < 2 * COMMANDS + 25; i++) socket.send({ type: 'ping', request_id: `r${i}` });
       expect((await socket.next('error')).payload.code).toBe('rate_limited');
       socket.close();
     });

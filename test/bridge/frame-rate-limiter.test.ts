@@ -24,9 +24,9 @@ describe('frame rate limiter', () => {
     expect(admitMany(6).at(-1)).toBe('close');
   });
 
-  it('lets the reply to every command sent pass over the limit, uncounted', () => {
+  it('lets every answer the cloud asked for pass over the limit, uncounted', () => {
     const { limiter, admitMany } = limiterAt(5);
-    for (let i = 0; i < 20; i++) limiter.expectReply();
+    for (let i = 0; i < 20; i++) limiter.expectReplies(1);
     // 5 within the limit, then the 20 replies the cloud asked for; the next frame is the first one over.
     expect(admitted(admitMany(25))).toBe(25);
     expect(limiter.admit()).toBe('drop_and_warn');
@@ -34,7 +34,7 @@ describe('frame rate limiter', () => {
 
   it('does not spend the credit while the second has room, and keeps it for a later burst', () => {
     const { clock, limiter, admitMany } = limiterAt(5);
-    for (let i = 0; i < 3; i++) limiter.expectReply();
+    for (let i = 0; i < 3; i++) limiter.expectReplies(1);
     expect(admitted(admitMany(5))).toBe(5);
     clock.now = 1000;
     expect(admitted(admitMany(8))).toBe(8);
@@ -43,15 +43,22 @@ describe('frame rate limiter', () => {
 
   it('credited frames do not count towards closing: a burst of replies is not a flood', () => {
     const { clock, limiter, admitMany } = limiterAt(5, 0);
-    for (let i = 0; i < 50; i++) limiter.expectReply();
+    for (let i = 0; i < 50; i++) limiter.expectReplies(1);
     expect(admitted(admitMany(30))).toBe(30);
     clock.now = 1000;
     expect(admitted(admitMany(5))).toBe(5);
   });
 
+  it('credits as many frames as the answer takes', () => {
+    const { limiter, admitMany } = limiterAt(5);
+    limiter.expectReplies(2);
+    expect(admitted(admitMany(7))).toBe(7);
+    expect(limiter.admit()).toBe('drop_and_warn');
+  });
+
   it(`caps the credit at ${MAX_REPLY_CREDIT}: commands never answered do not build a budget for a flood`, () => {
     const { limiter, admitMany } = limiterAt(5);
-    for (let i = 0; i < MAX_REPLY_CREDIT + 500; i++) limiter.expectReply();
+    for (let i = 0; i < MAX_REPLY_CREDIT + 500; i++) limiter.expectReplies(1);
     expect(admitted(admitMany(5 + MAX_REPLY_CREDIT + 10))).toBe(5 + MAX_REPLY_CREDIT);
   });
 });
