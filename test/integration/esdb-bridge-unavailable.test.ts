@@ -1,7 +1,8 @@
 /**
  * The gateway bridge while EventStoreDB is unavailable (the test double's fault switches), through real
  * WebSockets: a handshake whose credential check cannot read the store is refused 503 with Retry-After (the REST
- * side's answer), a frame that cannot be stored is answered `store_unavailable` with `retry: "later"` and no ack,
+ * side's answer), a session that passed the handshake on cached credentials but cannot be recorded is closed with
+ * 1013 Try Again Later (nothing recorded; the next connect is welcomed), a frame that cannot be stored is answered `store_unavailable` with `retry: "later"` and no ack,
  * and the same frame is acked once the store is back. README "Bridge protocol" documents this.
  */
 import { randomUUID } from 'node:crypto';
@@ -22,6 +23,18 @@ function handshake(url: string, gateway: ProvisionedGateway): Promise<{ status: 
       resolve({ status: response.statusCode ?? 0, retryAfter: typeof retryAfter === 'string' ? retryAfter : null });
       socket.terminate();
     });
+    socket.once('error', reject);
+  });
+}
+
+/** How the server closes a gateway's socket that it accepted (a refused handshake fails the spec). */
+function closeOf(url: string, gateway: ProvisionedGateway): Promise<{ code: number; reason: string }> {
+  const query = `gateway_id=${encodeURIComponent(gateway.gatewayId)}&secret=${encodeURIComponent(gateway.secret)}`;
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(`${url.replace(/^http/, 'ws')}/bridge/?${query}`);
+    socket.once('message', (data) => reject(new Error(`a frame came instead: ${String(data)}`)));
+    socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+    socket.once('unexpected-response', (_request, response) => reject(new Error(`handshake ${response.statusCode}`)));
     socket.once('error', reject);
   });
 }
@@ -48,6 +61,21 @@ describe('the gateway bridge while EventStoreDB is unavailable (test double faul
     expect(welcome.payload.session_id).toEqual(expect.any(String));
     socket.close();
     await socket.closed;
+  });
+
+  it('closes a session it cannot record with 1013 Try Again Later (the handshake passed on cached credentials)', async () => {
+    const gateway = await ownerWithGateway(server, 'open-down');
+    const first = await connectedGateway(server, gateway);
+    first.socket.close();
+    await first.socket.closed;
+    double.faults.inject('busy');
+    const closed = await closeOf(server.url, gateway);
+    double.faults.clear();
+    expect(closed).toEqual({ code: 1013, reason: 'store_unavailable' });
+    const again = await connectedGateway(server, gateway);
+    expect(again.welcome.payload.session_id).toEqual(expect.any(String));
+    again.socket.close();
+    await again.socket.closed;
   });
 
   it('answers a frame it cannot store with store_unavailable (retry later), then acks the same frame', async () => {
