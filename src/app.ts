@@ -14,6 +14,7 @@ import { ProjectionLagSampler } from './projections/projection-lag-sampler.ts';
 import { ProjectionSet } from './projections/projection-set.ts';
 import { MembershipQueries } from './projections/queries/membership-queries.ts';
 import { openStores, type Stores } from './stores.ts';
+import { watchErasures } from './eventstore/personal-data/erasure-watch.ts';
 import { metricsRoutes } from './api/routes/metrics-routes.ts';
 import { MeteredEventStore } from './metrics/metered-event-store.ts';
 import { startMetricsServer } from './metrics/metrics-server.ts';
@@ -95,6 +96,10 @@ export async function startServer(config: Config, logger: Logger, options: Serve
     const listening = await listenEarly(config, () => startup.reason);
     startedParts.push(() => listening.close());
     await waitForEventStore(stores.eventStore, logger, { totalMs: config.EVENT_STORE_STARTUP_WAIT_MS }, startup);
+    // From the head: an erasure already in the log destroyed its keys in the key store (key_shredding).
+    const erasures = watchErasures(stores.eventStore, stores.dataKeys, await stores.eventStore.headPosition(), logger);
+    const stopErasures = async () => erasures.stop();
+    startedParts.push(stopErasures);
     startup.reason = 'migrating and starting the projections';
     const projections = await startProjections(stores, config, logger, { ...options, nodeId });
     startedParts.push(() => projections.stop());
@@ -200,6 +205,7 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       logger,
     });
     const close = async () => {
+      await stopErasures();
       await adminSide.stop();
       await metricsServer?.close();
       await shutdown();
