@@ -22,6 +22,7 @@ const UNIT = [
   'test/commands/personal-data-sealer.test.ts',
   'test/commands/secret-digester.test.ts',
   'test/eventstore/append-signal.test.ts',
+  'test/eventstore/call-deadline.test.ts',
   'test/eventstore/canonical-json.test.ts',
   'test/eventstore/shared-read.test.ts',
   'test/eventstore/shared-tail.test.ts',

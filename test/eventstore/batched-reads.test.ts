@@ -42,4 +42,17 @@ describe('BatchedReads', () => {
     table.statements[1]!.answer();
     expect(await next).toBe('row a');
   });
+
+  it('a reconnect storm is read in statements of bounded size (PostgreSQL takes at most 65,535 parameters)', async () => {
+    const ids = Array.from({ length: 70_000 }, (_, index) => `key-${index}`);
+    const table = manualTable(Object.fromEntries(ids.map((id) => [id, `row ${id}`])));
+    const reads = new BatchedReads(table.readMany);
+    let settled = false;
+    const answers = Promise.all(ids.map((id) => reads.read(id))).finally(() => (settled = true));
+    for (let answered = 0; !settled; await flush()) {
+      while (answered < table.statements.length) table.statements[answered++]!.answer();
+    }
+    expect(await answers).toEqual(ids.map((id) => `row ${id}`));
+    expect(Math.max(...table.statements.map((statement) => statement.ids.length))).toBeLessThanOrEqual(1000);
+  });
 });

@@ -7,14 +7,27 @@
  * abandoned (it may still commit — the retry with the same event ids and expected revision is then recognised
  * as already done).
  */
+import { Readable } from 'node:stream';
 
 /** What `track` accepts: the client's read streams. */
 export interface CancellableRead {
   cancel(): Promise<void>;
   destroy(error?: Error): void;
+  /** The gRPC call's stream is piped into the read (client 6.x ReadStream): 'unpipe' when the read goes away. */
+  on(event: string | symbol, listener: (...args: unknown[]) => void): unknown;
 }
 
 export type TrackRead = <S extends CancellableRead>(read: S) => S;
+
+/**
+ * A read destroyed before its end (deadline, failure, a page filled early) unpipes the gRPC call's stream, which
+ * pauses it. Cancelling ends a call still running, but one whose answer had arrived in full is only marked ended:
+ * paused, it never emits 'end', the client keeps it among the streams `dispose()` waits for, and closing the store
+ * hung (a test server's stop ran into the 60 s hook timeout). Read on to its end, with nobody listening.
+ */
+function drain(call: unknown): void {
+  if (call instanceof Readable) call.resume();
+}
 
 export class CallDeadlineError extends Error {
   override readonly name = 'CallDeadlineError';
@@ -35,6 +48,7 @@ export async function withDeadline<T>(ms: number, what: string, call: (track: Tr
   });
   const work = call((read) => {
     reads.add(read);
+    read.on('unpipe', drain);
     return read;
   });
   // An abandoned call settles later (or never); its outcome is no longer anyone's business.

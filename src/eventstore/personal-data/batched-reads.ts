@@ -4,6 +4,13 @@ interface Waiting<Row> {
 }
 
 /**
+ * Ids per statement at most: a storm of 20,000 reconnecting gateways queues that many reads behind the first, and
+ * PostgreSQL refuses a statement with more than 65,535 parameters (every waiter of it failed). Big enough that a
+ * statement costs far less than its rows' round trips would.
+ */
+const MAX_IDS_PER_READ = 1000;
+
+/**
  * Reads of one row by id that share a statement: a read goes at once when none is in flight, and the reads asked
  * for meanwhile go together in the next one (`readMany`, e.g. `where id in (…)`) when it returns. A reconnect storm
  * after the key cache let the gateways' keys go makes a few reads instead of one per gateway; a lone read waits for
@@ -29,8 +36,7 @@ export class BatchedReads<Row> {
     this.reading = true;
     try {
       while (this.queued.size > 0) {
-        const batch = this.queued;
-        this.queued = new Map();
+        const batch = this.takeBatch();
         try {
           const rows = await this.readMany([...batch.keys()]);
           for (const [id, waiting] of batch) for (const { resolve } of waiting) resolve(rows.get(id));
@@ -41,5 +47,21 @@ export class BatchedReads<Row> {
     } finally {
       this.reading = false;
     }
+  }
+
+  /** The oldest queued ids, at most MAX_IDS_PER_READ of them (a Map keeps the order they were asked in). */
+  private takeBatch(): Map<string, Array<Waiting<Row>>> {
+    if (this.queued.size <= MAX_IDS_PER_READ) {
+      const all = this.queued;
+      this.queued = new Map();
+      return all;
+    }
+    const batch = new Map<string, Array<Waiting<Row>>>();
+    for (const [id, waiting] of this.queued) {
+      if (batch.size === MAX_IDS_PER_READ) break;
+      batch.set(id, waiting);
+      this.queued.delete(id);
+    }
+    return batch;
   }
 }

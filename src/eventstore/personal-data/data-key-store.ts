@@ -108,7 +108,15 @@ export class DataKeyStore implements DataKeys {
   private async storedKey(keyId: string): Promise<Buffer | null | undefined> {
     const row = await this.storedRows.read(keyId);
     if (row === undefined) return undefined;
-    const key = row.wrapped ? this.unwrap(keyId, row.wrapped) : null;
+    return this.remember(keyId, row.wrapped ? this.unwrap(keyId, row.wrapped) : null);
+  }
+
+  /**
+   * Caches a key read from the table and returns it — unless an erasure was noted (`forgetErased`) while the read
+   * was in flight: the row was read before it, and caching it would bring the key back for the cache's lifetime.
+   */
+  private remember(keyId: string, key: Buffer | null): Buffer | null {
+    if (this.cache.get(keyId)?.key === null) return null;
     this.cache.set(keyId, { key });
     return key;
   }
@@ -134,8 +142,7 @@ export class DataKeyStore implements DataKeys {
       const wrapped = byId.get(keyId);
       const key = wrapped ? this.unwrap(keyId, wrapped) : null;
       // An id never created is not cached: its first seal creates it.
-      if (byId.has(keyId)) this.cache.set(keyId, { key });
-      found.set(keyId, key);
+      found.set(keyId, byId.has(keyId) ? this.remember(keyId, key) : key);
     }
     return found;
   }
