@@ -111,9 +111,10 @@ interface TextQueryable {
  * that altered a column): PostgreSQL keeps refusing that name there, so those connections read unnamed from then on.
  */
 const unnamedOnly = new WeakSet<object>();
+/** Told by the server function that raises it, not by the message: `lc_messages` may translate the message. */
 const resultTypeChanged = (error: unknown): boolean =>
   (error as { code?: unknown }).code === '0A000' &&
-  (error as { message?: unknown }).message === 'cached plan must not change result type';
+  (error as { routine?: unknown }).routine === 'RevalidateCachedQuery';
 
 async function readOnPooledConnection<Row>(knex: Knex, name: string, text: string, values: unknown[]): Promise<Row[]> {
   const lender = knex.client as ConnectionLender;
