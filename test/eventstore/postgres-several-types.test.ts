@@ -1,24 +1,26 @@
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { EventToAppend, RecordedEvent } from '../../src/eventstore/port.ts';
 import { PostgresEventStore } from '../../src/eventstore/postgres/postgres-event-store.ts';
 import { databaseTargets, openTestDatabase } from '../support/databases.ts';
 
-const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-async function openStore(name: 'pglite' | 'postgres'): Promise<PostgresEventStore> {
+/** Runs `check` against a store over a fresh database, closed and removed afterwards. */
+async function withStore(name: 'pglite' | 'postgres', check: (store: PostgresEventStore) => Promise<void>) {
   const db = await openTestDatabase(name);
-  cleanups.push(() => db.cleanup());
-  const store = await PostgresEventStore.open({
-    knex: db.database.knex,
-    kind: db.target.kind,
-    pollIntervalMs: 600_000,
-  });
-  cleanups.push(() => store.close());
-  return store;
+  try {
+    const store = await PostgresEventStore.open({
+      knex: db.database.knex,
+      kind: db.target.kind,
+      pollIntervalMs: 600_000,
+    });
+    try {
+      await check(store);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await db.cleanup();
+  }
 }
 
 const event = (type: string): EventToAppend => ({ id: randomUUID(), type, data: {}, metadata: {} });
@@ -44,38 +46,38 @@ async function writeLog(store: PostgresEventStore): Promise<RecordedEvent[]> {
 
 for (const name of databaseTargets()) {
   describe(`Postgres adapter: pages of several event types (${name})`, () => {
-    it('a page holds the first wanted events after the position, near the head and far behind it', async () => {
-      const store = await openStore(name);
-      const log = await writeLog(store);
-      const wanted = ['Wanted', 'AlsoWanted'];
-      for (const start of [-1, 0, 5, 28, 29, 40, 88, 100, log.length - 3, log.length - 1]) {
-        for (const maxCount of [1, 2, 3, 10, 100]) {
-          const after = start < 0 ? null : log[start]!.position;
-          const page = await store.readAll({ after, filter: { eventTypes: wanted }, maxCount });
-          const expected = log.slice(start + 1).filter((recorded) => wanted.includes(recorded.type));
-          expect(
-            page.map((recorded) => recorded.id),
-            `after #${start}, ${maxCount} per page`,
-          ).toEqual(expected.slice(0, maxCount).map((recorded) => recorded.id));
+    it('a page holds the first wanted events after the position, near the head and far behind it', () =>
+      withStore(name, async (store) => {
+        const log = await writeLog(store);
+        const wanted = ['Wanted', 'AlsoWanted'];
+        for (const start of [-1, 0, 5, 28, 29, 40, 88, 100, log.length - 3, log.length - 1]) {
+          for (const maxCount of [1, 2, 3, 10, 100]) {
+            const after = start < 0 ? null : log[start]!.position;
+            const page = await store.readAll({ after, filter: { eventTypes: wanted }, maxCount });
+            const expected = log.slice(start + 1).filter((recorded) => wanted.includes(recorded.type));
+            expect(
+              page.map((recorded) => recorded.id),
+              `after #${start}, ${maxCount} per page`,
+            ).toEqual(expected.slice(0, maxCount).map((recorded) => recorded.id));
+          }
         }
-      }
-    });
+      }));
 
-    it('reading page after page far behind the head returns every wanted event once, in order', async () => {
-      const store = await openStore(name);
-      const log = await writeLog(store);
-      const wanted = ['AlsoWanted', 'Unrelated'];
-      const read: RecordedEvent[] = [];
-      let after: string | null = null;
-      for (;;) {
-        const page: RecordedEvent[] = await store.readAll({ after, filter: { eventTypes: wanted }, maxCount: 1 });
-        if (page.length === 0) break;
-        read.push(...page);
-        after = page.at(-1)!.position;
-      }
-      expect(read.map((recorded) => recorded.id)).toEqual(
-        log.filter((recorded) => wanted.includes(recorded.type)).map((recorded) => recorded.id),
-      );
-    });
+    it('reading page after page far behind the head returns every wanted event once, in order', () =>
+      withStore(name, async (store) => {
+        const log = await writeLog(store);
+        const wanted = ['AlsoWanted', 'Unrelated'];
+        const read: RecordedEvent[] = [];
+        let after: string | null = null;
+        for (;;) {
+          const page: RecordedEvent[] = await store.readAll({ after, filter: { eventTypes: wanted }, maxCount: 1 });
+          if (page.length === 0) break;
+          read.push(...page);
+          after = page.at(-1)!.position;
+        }
+        expect(read.map((recorded) => recorded.id)).toEqual(
+          log.filter((recorded) => wanted.includes(recorded.type)).map((recorded) => recorded.id),
+        );
+      }));
   });
 }
