@@ -22,7 +22,11 @@
  *          BENCH_STATE_SECONDS (10), BENCH_RUNS (3), BENCH_SCENARIOS (idle,storm,state), BENCH_CONNECT_CONCURRENCY (200),
  *          BENCH_QUERY_STATS=1 (statements per scenario, by shape),
  *          BENCH_STORM_PROFILE=<prefix> (a CPU profile of this process — the server — during each storm, written to
- *          <prefix>-<store>-<time>.cpuprofile), BENCH_STATE_PROFILE=<prefix> (the same during each state run)
+ *          <prefix>-<store>-<time>.cpuprofile), BENCH_STATE_PROFILE=<prefix> (the same during each state run),
+ *          BENCH_STORM_PERF=<prefix> (Linux `perf record` of this process during each storm, <prefix>-<store>-<time>.data;
+ *          BENCH_STORM_PERF_ALL=1: of the whole machine, PostgreSQL included; run under `node --perf-basic-prof`)
+ * The storm line gives CPU per reconnect of the server process (this one), of the gateways' process, and on
+ * `postgres` of the PostgreSQL backends serving the bench database (read from /proc: a server on this machine).
  */
 import { execSync, fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -31,7 +35,8 @@ import path from 'node:path';
 import type { ClientCommand, ClientReply } from './support/bridge-clients.ts';
 import { quickBench, recordRow } from './support/bench-report.ts';
 import { benchTargets, fmt, median, startBenchServer, type BenchTarget } from './support/bench-server.ts';
-import { profiled } from './support/cpu-profile.ts';
+import { backendCpuMicros, databaseOf } from './support/backend-cpu.ts';
+import { perfRecorded, profiled } from './support/cpu-profile.ts';
 import { provisionGateways } from './support/provision-gateways.ts';
 
 /** PGlite (single-threaded, in this process) connects ~20 gateways/s here: smaller defaults keep a run in minutes. */
@@ -48,6 +53,8 @@ const CONNECT_CONCURRENCY = Number(process.env.BENCH_CONNECT_CONCURRENCY ?? 200)
 const SCENARIOS = new Set((process.env.BENCH_SCENARIOS ?? 'idle,storm,state').split(','));
 const STORM_PROFILE = process.env.BENCH_STORM_PROFILE;
 const STATE_PROFILE = process.env.BENCH_STATE_PROFILE;
+const STORM_PERF = process.env.BENCH_STORM_PERF;
+const STORM_PERF_ALL = process.env.BENCH_STORM_PERF_ALL === '1';
 /** Prints the statements each scenario sent to the read-model database (the event store's too when it is the same). */
 const QUERY_STATS = process.env.BENCH_QUERY_STATS === '1';
 
@@ -112,6 +119,9 @@ interface RunResult {
   statesPerSecond?: number;
   /** CPU time (user + system) of this process — the server, and PGlite on pglite — per reconnect and per acked frame. */
   stormCpuUsPerGateway?: number;
+  /** CPU time of the gateways' process, and of the PostgreSQL backends serving the bench database, per reconnect. */
+  stormClientCpuUsPerGateway?: number;
+  stormBackendCpuUsPerGateway?: number;
   stateCpuUsPerFrame?: number;
   loads: string[];
 }
@@ -212,20 +222,35 @@ async function runOnce(target: BenchTarget): Promise<RunResult> {
         connected = STORM;
       }
       statements.clear();
+      const database = server.env.DATABASE_URL ? databaseOf(server.env.DATABASE_URL) : null;
+      const backendsBefore = database === null ? null : backendCpuMicros(database);
       const stormCpu = process.cpuUsage();
-      const storm = () => ask(child, { cmd: 'storm' });
+      const storm = () =>
+        STORM_PERF
+          ? perfRecorded(`${STORM_PERF}-${target}-${Date.now()}.data`, STORM_PERF_ALL, () =>
+              ask(child, { cmd: 'storm' }),
+            )
+          : ask(child, { cmd: 'storm' });
       const reply = STORM_PROFILE
         ? await profiled(`${STORM_PROFILE}-${target}-${Date.now()}.cpuprofile`, storm)
         : await storm();
       if (reply.cmd !== 'storm') throw new Error('unexpected reply');
       result.stormMs = reply.ms;
       result.stormRetries = reply.retries;
-      result.stormCpuUsPerGateway = cpuMicros(stormCpu) / STORM;
+      const serverCpu = process.cpuUsage(stormCpu);
+      const backendsAfter = database === null ? null : backendCpuMicros(database);
+      result.stormCpuUsPerGateway = (serverCpu.user + serverCpu.system) / STORM;
+      result.stormClientCpuUsPerGateway = reply.cpuUs / STORM;
+      if (backendsBefore !== null && backendsAfter !== null)
+        result.stormBackendCpuUsPerGateway = (backendsAfter - backendsBefore) / STORM;
       result.loads.push(`storm ${load()}`);
+      const backends = result.stormBackendCpuUsPerGateway;
       console.log(
         `  [${target}] storm: ${reply.welcomed} gateways back in ${reply.ms.toFixed(0)} ms ` +
           `(${((reply.welcomed / reply.ms) * 1000).toFixed(0)} connects/s, ${reply.retries} retried handshakes; ` +
-          `server process CPU ${result.stormCpuUsPerGateway.toFixed(0)} µs per reconnect; load ${load()})`,
+          `CPU per reconnect: server process ${result.stormCpuUsPerGateway.toFixed(0)} µs ` +
+          `(system ${(serverCpu.system / STORM).toFixed(0)}), gateways' process ${result.stormClientCpuUsPerGateway.toFixed(0)} µs` +
+          `${backends === undefined ? '' : `, PostgreSQL backends ${backends.toFixed(0)} µs`}; load ${load()})`,
       );
       await until(() => bridge.sessionCount === STORM, 60_000, 'the sessions after the storm');
       await server.projections.waitFor(await server.stores.eventStore.headPosition(), ['BridgeSessionClosed'], 120_000);
@@ -290,6 +315,8 @@ for (const target of chosen.length > 0 ? chosen : benchTargets()) {
       | 'stormMs'
       | 'statesPerSecond'
       | 'stormCpuUsPerGateway'
+      | 'stormClientCpuUsPerGateway'
+      | 'stormBackendCpuUsPerGateway'
       | 'stateCpuUsPerFrame',
   ) => results.map((r) => r[field]).filter((v): v is number => v !== undefined);
   console.log(`[${target}] ${RUNS} runs, median [min … max]:`);
@@ -312,7 +339,11 @@ for (const target of chosen.length > 0 ? chosen : benchTargets()) {
         `(${fmt(summarise(pick('stormMs').map((ms) => (STORM / ms) * 1000)))} connects/s)`,
     );
     const cpu = summarise(pick('stormCpuUsPerGateway'));
-    console.log(`  storm: server process CPU ${fmt(cpu)} µs per reconnect`);
+    const backends = pick('stormBackendCpuUsPerGateway');
+    console.log(
+      `  storm: CPU per reconnect: server process ${fmt(cpu)} µs, gateways' process ${fmt(summarise(pick('stormClientCpuUsPerGateway')))} µs` +
+        (backends.length > 0 ? `, PostgreSQL backends ${fmt(summarise(backends))} µs` : ''),
+    );
     const row = `reconnect storm, ${STORM} gateways`;
     const note = `CPU ${cpu.median.toFixed(0)} µs/reconnect`;
     recordRow({ row, store: target, unit: 'ms until all welcomed', values: pick('stormMs'), note });

@@ -20,7 +20,7 @@ export type ClientCommand =
 
 export type ClientReply =
   | { cmd: 'connect'; connected: number; ms: number; retries: number }
-  | { cmd: 'storm'; welcomed: number; ms: number; retries: number }
+  | { cmd: 'storm'; welcomed: number; ms: number; retries: number; cpuUs: number }
   | { cmd: 'state'; acked: number; errors: number; seconds: number }
   | { cmd: 'disconnect'; open: number }
   | { cmd: 'failed'; message: string };
@@ -105,9 +105,12 @@ async function storm(): Promise<ClientReply> {
     connection.socket = null;
   }
   const counters = { retries: 0 };
+  const cpu = process.cpuUsage();
   const started = performance.now();
   await connectAll(connections, connections.length, counters);
-  return { cmd: 'storm', welcomed: connections.length, ms: performance.now() - started, retries: counters.retries };
+  const ms = performance.now() - started;
+  const used = process.cpuUsage(cpu);
+  return { cmd: 'storm', welcomed: connections.length, ms, retries: counters.retries, cpuUs: used.user + used.system };
 }
 
 /** `gateways` sessions each keep `window` state frames unacked; counts the acks that arrive within `seconds`. */

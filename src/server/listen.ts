@@ -22,6 +22,14 @@ export interface Listening {
 }
 
 /**
+ * Connections the kernel completes and queues for `accept` while the event loop is busy (Node's default is 511;
+ * Linux caps it at `net.core.somaxconn`, 4096 by default since 5.4). A reconnect storm opens thousands at once:
+ * past the queue, a SYN is dropped and its gateway retries only after the kernel's 1 s (then 3 s, 7 s …)
+ * retransmission timeout, so a 2,000-gateway storm spent seconds idle waiting for retransmitted SYNs.
+ */
+const LISTEN_BACKLOG = 4096;
+
+/**
  * Listens before the rest of start-up, answering as starting-responder.ts says (`reason` names what start-up
  * waits for) until `serve` hands the port to the app: a store that stays down keeps the node alive and not ready
  * instead of failing start-up. The app's live socket shares the ws server with the bridge; the path decides who
@@ -33,7 +41,7 @@ export async function listenEarly(config: Config, reason: () => string): Promise
   server.on('upgrade', refuseUpgradeWhileStarting);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(config.PORT, config.HOST, () => {
+    server.listen({ port: config.PORT, host: config.HOST, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', reject);
       resolve();
     });
