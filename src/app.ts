@@ -5,7 +5,6 @@ import { installApi } from './api/create-api.ts';
 import { TokenService } from './api/auth/token-service.ts';
 import type { GatewayAuthenticator } from './commands/gateways/gateway-authenticator.ts';
 import type { Config } from './config.ts';
-import { AppendWatermark } from './eventstore/append-watermark.ts';
 import type { EventStore } from './eventstore/port.ts';
 import { resolveJwtSecret } from './jwt-secret.ts';
 import type { Logger } from './logger.ts';
@@ -30,7 +29,6 @@ import { waitForEventStore, type StartupStatus } from './server/wait-for-event-s
 import { readinessChecks } from './server/readiness.ts';
 import { shutdownOnce } from './server/shutdown.ts';
 import { apiDependencies } from './server/api-wiring.ts';
-import { GATEWAY_LOOKUP_EVENT_TYPES } from './server/catching-up-gateway-queries.ts';
 import { openLimiters } from './server/limits.ts';
 import { buildWriteSide } from './server/write-side.ts';
 import { loadEd25519Keys } from './server/jwt-key-files.ts';
@@ -82,9 +80,6 @@ export async function startServer(config: Config, logger: Logger, options: Serve
   // One registry per process (made here, handed to each part): every adapter's appends are measured.
   const metrics = new ProcessMetrics();
   stores.eventStore = new MeteredEventStore(stores.eventStore, metrics.appends);
-  // This process's latest gateway or membership write: a gateway lookup that misses waits only for what it knows.
-  const gatewayWrites = new AppendWatermark(stores.eventStore, GATEWAY_LOOKUP_EVENT_TYPES);
-  stores.eventStore = gatewayWrites;
   // Stable across restarts of one deployment slot, so a restarted node can close the sessions it left open.
   const nodeId = config.NODE_ID ?? `${os.hostname()}:${config.PORT}`;
   const limits = await openLimiters(config, logger);
@@ -162,7 +157,6 @@ export async function startServer(config: Config, logger: Logger, options: Serve
       deviceViews,
       limits,
       lagSamples: sampler,
-      gatewayWrites,
     });
     // Staff administration: the admin API and the console at /admin/ (README "Admin").
     const adminSide = await startAdminSide({

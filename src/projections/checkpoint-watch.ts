@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { firstValueFrom, fromEvent, NEVER, race, Subject, timer, type Subscription } from 'rxjs';
 import type { DatabaseTarget } from '../database/connect.ts';
-import type { EventStore, Position } from '../eventstore/port.ts';
+import type { EventStore, Position, RecordedEvent } from '../eventstore/port.ts';
 import { hasReached } from '../eventstore/position.ts';
 import { NotificationListener } from '../eventstore/postgres/notification-listener.ts';
 import type { Logger } from '../logger.ts';
@@ -96,22 +96,32 @@ export class CheckpointWatch {
 
   /**
    * The first event after `checkpoint` the projection handles, when it is at or before `position` (null: none,
-   * so the checkpoint covers `position`). The log's visible part is a prefix of its final order, so when no such
-   * event is visible and the head has reached `position`, none can appear there later.
+   * so the checkpoint covers `position`). The log's visible part is a prefix of its final order that only grows, so
+   * a scan that starts after the head was seen at or past `position` sees every event up to it. The head is read
+   * only when the first scan found nothing, and then the scan is repeated: an older append that committed between
+   * that scan and the head read moved the head past events the scan could not see (`position` among them).
    */
   private async firstPending(
     projection: Projection,
     checkpoint: Position | null,
     position: Position,
   ): Promise<Position | null | typeof NOT_VISIBLE_YET> {
+    let next = await this.firstAfter(projection, checkpoint);
+    if (!next) {
+      // Nothing visible yet: `position` itself may still be behind an older transaction's horizon.
+      if (!hasReached(await this.head.get(), position)) return NOT_VISIBLE_YET;
+      next = await this.firstAfter(projection, checkpoint);
+    }
+    return next && hasReached(position, next.position) ? next.position : null;
+  }
+
+  private async firstAfter(projection: Projection, checkpoint: Position | null): Promise<RecordedEvent | undefined> {
     const [next] = await this.store.readAll({
       after: checkpoint,
       filter: { eventTypes: projection.eventTypes },
       maxCount: 1,
     });
-    if (next) return hasReached(position, next.position) ? next.position : null;
-    // Nothing visible yet: `position` itself may still be behind an older transaction's horizon.
-    return hasReached(await this.head.get(), position) ? null : NOT_VISIBLE_YET;
+    return next;
   }
 
   async stop(): Promise<void> {

@@ -189,7 +189,10 @@ export class ProjectionRunner {
     }
   }
 
-  /** Reads and applies one page; reading the head first lets a short page move the horizon past it. */
+  /**
+   * Reads and applies one page; reading the head first lets a short page move the horizon past it: a read that
+   * starts later sees everything an earlier one saw (on Postgres, es_read_horizon never falls behind).
+   */
   private async step(): Promise<{ page: RecordedEvent[] }> {
     const head = await this.store.headPosition();
     const page = await this.readPage();

@@ -13,12 +13,16 @@ import type { DeviceQueries } from '../projections/queries/device-queries.ts';
 import type { MembershipQueries } from '../projections/queries/membership-queries.ts';
 import { RemoteCommandQueries } from '../projections/queries/remote-command-queries.ts';
 import { UserQueries } from '../projections/queries/user-queries.ts';
-import type { Position } from '../eventstore/port.ts';
 import type { ProjectionLagSnapshot } from '../projections/projection-lag-sampler.ts';
 import { auditIndexProjection } from '../projections/read-models/audit-index-projection.ts';
 import type { Stores } from '../stores.ts';
-import { CatchingUpGatewayQueries, GATEWAY_LOOKUP_PROJECTIONS } from './catching-up-gateway-queries.ts';
+import {
+  CatchingUpGatewayQueries,
+  GATEWAY_LOOKUP_EVENT_TYPES,
+  GATEWAY_LOOKUP_PROJECTIONS,
+} from './catching-up-gateway-queries.ts';
 import { GatewayLookupCatchUp } from './gateway-lookup-catch-up.ts';
+import { LatestOwnWrite } from './latest-own-write.ts';
 import type { WriteSide } from './write-side.ts';
 
 export interface ApiWiring {
@@ -35,14 +39,14 @@ export interface ApiWiring {
   limits: LimiterBackend;
   /** The projection lag sampler's last sample (which read models are behind which head). */
   lagSamples: { latest(): ProjectionLagSnapshot | null };
-  /** Where this process last appended an event a gateway lookup's read models handle (app.ts wraps the store). */
-  gatewayWrites: { readonly latest: Position | null };
 }
 
 /** What the REST side is handed: the use cases, the queries, the limits, and how a write waits for its reads. */
 export function apiDependencies(wiring: ApiWiring): ApiDependencies {
   const { config, stores, writes, relay, memberships } = wiring;
   const knex = stores.readModels.knex;
+  // This process's latest gateway or membership write: a gateway lookup that misses waits only for what it knows.
+  const gatewayWrites = new LatestOwnWrite(GATEWAY_LOOKUP_EVENT_TYPES);
   return {
     accounts: writes.accounts,
     accountDeletion: writes.accountDeletion,
@@ -52,11 +56,11 @@ export function apiDependencies(wiring: ApiWiring): ApiDependencies {
     pairing: writes.pairing,
     users: new UserQueries(knex),
     memberships,
-    gatewayViews: new CatchingUpGatewayQueries(knex, gatewayLookupCatchUpFor(wiring)),
+    gatewayViews: new CatchingUpGatewayQueries(knex, gatewayLookupCatchUpFor(wiring, gatewayWrites)),
     bridgeViews: wiring.bridgeViews,
     tokens: wiring.tokens,
     homeIdsOf: (userId) => memberships.homeIdsOf(userId),
-    settle: settleFor(wiring),
+    settle: settleFor(wiring, gatewayWrites),
     ...attemptLimiters(wiring),
     remoteCommands: writes.remoteCommands,
     remoteCommandViews: new RemoteCommandQueries(knex),
@@ -102,9 +106,13 @@ function attemptLimiters({ config, limits }: ApiWiring) {
   };
 }
 
-/** Read-your-writes: a write answers once the read models that handle its events have caught up (bounded). */
-function settleFor({ projections, config, logger }: ApiWiring) {
+/**
+ * Read-your-writes: a write answers once the read models that handle its events have caught up (bounded). Every
+ * write answered here passes through it, so it is also where this process notes its own latest gateway lookup write.
+ */
+function settleFor({ projections, config, logger }: ApiWiring, gatewayWrites: LatestOwnWrite) {
   return async (write: WriteResult) => {
+    gatewayWrites.note(write);
     const ok = await projections.waitFor(write.position, write.eventTypes, config.READ_YOUR_WRITES_TIMEOUT_MS);
     if (!ok) logger.warn({ position: write.position }, 'read models did not catch up in time; answering anyway');
     return ok;
@@ -115,7 +123,7 @@ function settleFor({ projections, config, logger }: ApiWiring) {
  * A gateway lookup that missed waits for the read models it joins only when a write known here may be missing from
  * them: this process's own latest such write, or the head the lag sampler last saw them behind.
  */
-function gatewayLookupCatchUpFor({ projections, config, lagSamples, gatewayWrites }: ApiWiring) {
+function gatewayLookupCatchUpFor({ projections, config, lagSamples }: ApiWiring, gatewayWrites: LatestOwnWrite) {
   const names: readonly string[] = GATEWAY_LOOKUP_PROJECTIONS.map((projection) => projection.name);
   const catchUp = new GatewayLookupCatchUp({
     ownLatestWrite: () => gatewayWrites.latest,

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { firstValueFrom, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { useEventStore } from '../support/event-store-fixture.ts';
+import { ReadHorizonGate } from '../support/read-horizon-gate.ts';
 
 /**
  * The reason positions are (transaction id, sequence): a transaction that took its sequence number first but
@@ -90,6 +91,44 @@ describe.runIf(process.env.TEST_DATABASE_URL)('Postgres server: an event that co
     } finally {
       await late.query('rollback');
       await late.end();
+    }
+  });
+});
+
+/**
+ * The visible log is a prefix that only grows: readers (the projection runner's horizon, the checkpoint scan, a
+ * subscription joining the shared tail) take "the head was at P" to mean "a read that starts now sees everything up
+ * to P". A transaction elsewhere that ends while a read computes its horizon must not hide what an earlier read saw.
+ */
+describe.runIf(process.env.TEST_DATABASE_URL)('Postgres server: a later read sees what an earlier one saw', () => {
+  const fixture = useEventStore('postgres');
+
+  it('a transaction without events that ends between a read snapshot and its horizon hides nothing', async () => {
+    if (fixture.db.target.kind !== 'postgres') throw new Error('needs a Postgres server');
+    const url = fixture.db.target.url;
+    const start = await fixture.store.headPosition();
+    const gate = await ReadHorizonGate.install(url);
+    const elsewhere = new pg.Client({ connectionString: url });
+    await elsewhere.connect();
+    try {
+      await elsewhere.query('begin');
+      await elsewhere.query('select pg_current_xact_id()');
+      const { position } = await fixture.store.appendToStream(
+        `seen-${randomUUID()}`,
+        [{ id: randomUUID(), type: 'Seen', data: {}, metadata: {} }],
+        { expectedRevision: 'no_stream' },
+      );
+      expect(await fixture.store.headPosition()).toBe(position);
+
+      await gate.close('union all');
+      const read = fixture.store.readAll({ after: start, filter: { eventTypes: ['Seen', 'Other'] } });
+      await gate.paused();
+      await elsewhere.query('commit');
+      await gate.open();
+      expect((await read).map((event) => event.position)).toEqual([position]);
+    } finally {
+      await elsewhere.end();
+      await gate.uninstall();
     }
   });
 });

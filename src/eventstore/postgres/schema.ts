@@ -120,20 +120,49 @@ end
 $$`;
 
 /**
+ * Whether `p_xid`, running at a reader's snapshot and holding no append lock when the locks were read afterwards,
+ * may hold events that snapshot does not see. Still running: no (it had an id before it could take the lock, so it
+ * can never append). Ended since: only if it left events in the log — looked up in a snapshot that shows it ended,
+ * taken after its status said so (the status is set a moment before the transaction leaves the running set).
+ * Answering "yes" for every ended transaction, as this once did, made a reader's horizon fall behind an earlier
+ * reader's: a transaction elsewhere (any database, no events) that ended between a statement's snapshot and this
+ * check hid committed events an earlier statement had shown. Should the snapshot never show it ended (a reader in a
+ * repeatable-read transaction keeps one snapshot), the answer is "yes": a lower horizon only delays.
+ */
+const MAY_HOLD_UNSEEN_EVENTS_FUNCTION = `
+create or replace function es_may_hold_unseen_events(p_xid xid8) returns boolean language plpgsql as $$
+declare
+  v_ended boolean;
+  v_appended boolean;
+begin
+  if pg_xact_status(p_xid) = 'in progress' then return false; end if;
+  for attempt in 1..50 loop
+    select pg_visible_in_snapshot(p_xid, pg_current_snapshot()),
+           exists (select 1 from es_events where transaction_id = p_xid)
+      into v_ended, v_appended;
+    if v_ended then return v_appended; end if;
+    perform pg_sleep(0.001);
+  end loop;
+  return true;
+end
+$$`;
+
+/**
  * The read horizon for the statement whose snapshot is `p_snapshot`: every transaction id below it belongs to a
  * transaction that cannot append anything the snapshot does not already see. It is the oldest transaction that was
- * running at the snapshot and is either appending (holds the append lock) or has finished since (it may have
- * appended); transactions that are still running and do not hold the lock are ignored — they already have an id,
- * so they can never append (es_take_append_lock). This keeps a long transaction elsewhere on the server (another
- * database, a pg_dump, an idle session) from stalling every reader, which `pg_snapshot_xmin` alone would do.
- * The holders are read before the statuses: a transaction missing from the holders had finished by then, and its
- * status, read afterwards, says so.
+ * running at the snapshot and is either appending (holds the append lock) or has ended since leaving events in the
+ * log; transactions that are still running and do not hold the lock are ignored — they already have an id, so they
+ * can never append (es_take_append_lock). This keeps a long transaction elsewhere on the server (another database, a
+ * pg_dump, an idle session) from stalling every reader, which `pg_snapshot_xmin` alone would do. The holders are read
+ * before the statuses: a transaction missing from the holders had ended by then, and its status, read afterwards,
+ * says so. The horizon never falls behind an earlier statement's (see es_may_hold_unseen_events): what one read saw,
+ * every later read sees, so the visible log is a prefix that only grows.
  */
 const READ_HORIZON_FUNCTION = `
 create or replace function es_read_horizon(p_snapshot pg_snapshot) returns xid8 language plpgsql as $$
 declare
   v_appending bigint[];
-  v_horizon xid8;
+  v_running xid8;
 begin
   if pg_snapshot_xmin(p_snapshot) = pg_snapshot_xmax(p_snapshot) then
     return pg_snapshot_xmax(p_snapshot);
@@ -144,12 +173,13 @@ begin
    where appender.locktype = 'advisory' and appender.classid = 0 and appender.objid = ${APPEND_LOCK_KEY}
      and appender.objsubid = 1 and appender.granted
      and appender.database = (select oid from pg_database where datname = current_database());
-  -- order by … limit 1: Postgres 15 has no min(xid8).
-  select running into v_horizon from pg_snapshot_xip(p_snapshot) as running
-   where (running::text::bigint % 4294967296) = any(v_appending)
-      or pg_xact_status(running) is distinct from 'in progress'
-   order by running limit 1;
-  return coalesce(v_horizon, pg_snapshot_xmax(p_snapshot));
+  -- Oldest first, stopping at the first that may hold unseen events (each check may read the log).
+  for v_running in select running from pg_snapshot_xip(p_snapshot) as running order by running loop
+    if (v_running::text::bigint % 4294967296) = any(v_appending) or es_may_hold_unseen_events(v_running) then
+      return v_running;
+    end if;
+  end loop;
+  return pg_snapshot_xmax(p_snapshot);
 end
 $$`;
 
@@ -177,6 +207,7 @@ const SCHEMA_STATEMENTS = [
   APPEND_LOCK_TRIGGER_FUNCTION,
   `create or replace trigger es_events_append_lock before insert on es_events
        for each statement execute function es_events_require_append_lock()`,
+  MAY_HOLD_UNSEEN_EVENTS_FUNCTION,
   READ_HORIZON_FUNCTION,
   APPEND_FUNCTION,
   APPEND_BATCH_FUNCTION,
