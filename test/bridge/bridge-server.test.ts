@@ -177,7 +177,7 @@ for (const target of serverTargets()) {
         gateway.user.post(`/api/gateways/${gateway.gatewayId}/commands/`, {
           device_id: 'light-1',
           action: 'turn_on',
-          timeout_s: 5,
+          timeout_s: 30,
         }),
       );
       const frames = [];
