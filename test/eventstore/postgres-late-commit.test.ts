@@ -120,7 +120,7 @@ describe.runIf(process.env.TEST_DATABASE_URL)('Postgres server: a later read see
       );
       expect(await fixture.store.headPosition()).toBe(position);
 
-      await gate.close('union all');
+      await gate.close('read_horizon as materialized');
       const read = fixture.store.readAll({ after: start, filter: { eventTypes: ['Seen', 'Other'] } });
       await gate.paused();
       await elsewhere.query('commit');

@@ -107,8 +107,8 @@ onPostgres('settle on a Postgres server: caught up means the written row is read
     const gate = await ReadHorizonGate.install(db.url);
     cleanups.push(() => gate.uninstall());
     const elsewhere = await openWriterElsewhere(db.url);
-    // Reads of several types (a union of one scan per type): the runner's page and the checkpoint scan.
-    await gate.close('union all');
+    // Reads of several types (their statements share one horizon in a CTE): the runner's page and the checkpoint scan.
+    await gate.close('read_horizon as materialized');
     const userId = randomUUID();
     const granted = await grant(store, userId);
     const settled = projections.waitFor(granted, ['PermissionGranted'], 20_000);
