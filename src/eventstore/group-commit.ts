@@ -156,8 +156,19 @@ function toError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
-/** What an append weighs as the store counts it (`eventAppendSize`), measured once and only when it may share. */
+/**
+ * What an append weighs as the store counts it (`eventAppendSize`), measured once and only when it may share. An
+ * append that cannot be encoded (a BigInt, a cycle) weighs Infinity: it then goes alone, where the store's own
+ * encoding fails only its caller. Throwing here would throw out of the microtask that pumps the queue: an uncaught
+ * exception for the process and a queue nobody pumps again.
+ */
 function sizeOf(pending: Pending): number {
-  pending.bytes ??= pending.events.reduce((sum, event) => sum + eventAppendSize(event), 0);
+  if (pending.bytes === undefined) {
+    try {
+      pending.bytes = pending.events.reduce((sum, event) => sum + eventAppendSize(event), 0);
+    } catch {
+      pending.bytes = Number.POSITIVE_INFINITY;
+    }
+  }
   return pending.bytes;
 }

@@ -100,6 +100,23 @@ describe('group commit (pglite)', () => {
     expect(outcomes.map((outcome) => outcome.status)).toEqual(['rejected', 'rejected']);
   });
 
+  it('fails only the caller whose events cannot be encoded as JSON, and keeps the process and the queue alive', async () => {
+    const { group } = grouped();
+    const alone = group.append(streamName(), [event()], 'any');
+    await Promise.resolve(); // the next three queue while it is in flight: sizing them for a batch meets the BigInt
+    const [good, bad, later] = [streamName(), streamName(), streamName()];
+    const outcomes = await Promise.allSettled([
+      alone,
+      group.append(good, [event(1)], 'no_stream'),
+      group.append(bad, [{ ...event(), data: { n: 1n } }], 'no_stream'),
+      group.append(later, [event(3)], 'no_stream'),
+    ]);
+    expect(outcomes.map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+    expect((outcomes[2] as PromiseRejectedResult).reason).toBeInstanceOf(TypeError);
+    expect((await fixture.store.readStream(later)).map((e) => e.data.n)).toEqual([3]);
+    await expect(group.append(bad, [event(4)], 'no_stream')).resolves.toMatchObject({ nextExpectedRevision: 0 });
+  });
+
   it('appends alone again after a batch failed on what one append holds, so only that caller fails', async () => {
     const [good, bad] = [streamName(), streamName()];
     const alone = fixture.store.appendToStream(streamName(), [event()], { expectedRevision: 'any' });
