@@ -19,6 +19,14 @@ export interface GroupCommitOptions {
    * constraint) rather than the connection: its appends then go again one by one, so only that caller fails.
    */
   isStatementError?: (error: unknown) => boolean;
+  /**
+   * When queued appends go: `microtask` (default) sends what one turn queued at the end of that turn; `next-turn`
+   * waits for the event loop's check phase, so the I/O callbacks already waiting (other sockets' frames) queue
+   * theirs first. For a store that runs in this thread (PGlite): a statement there executes on the event loop
+   * itself, so no append is ever "in flight" while another caller runs, and microtask gathering would send every
+   * append alone.
+   */
+  gather?: 'microtask' | 'next-turn';
 }
 
 interface Pending extends StreamAppend {
@@ -56,6 +64,7 @@ export class GroupCommit {
   private readonly maxBytes: number;
   private readonly maxInFlight: number;
   private readonly isStatementError: (error: unknown) => boolean;
+  private readonly defer: (run: () => void) => void;
 
   constructor(
     private readonly target: GroupCommitTarget,
@@ -65,6 +74,7 @@ export class GroupCommit {
     this.maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
     this.maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
     this.isStatementError = options.isStatementError ?? (() => false);
+    this.defer = options.gather === 'next-turn' ? (run) => void setImmediate(run) : queueMicrotask;
   }
 
   append(stream: string, events: readonly EventToAppend[], expectedRevision: ExpectedRevision): Promise<AppendResult> {
@@ -78,7 +88,7 @@ export class GroupCommit {
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    queueMicrotask(() => {
+    this.defer(() => {
       this.scheduled = false;
       this.pump();
     });

@@ -29,9 +29,11 @@ const event = (type: string, data: JsonObject, metadata: JsonObject): EventToApp
 });
 
 // One source log holding every case, resealed once into an empty store; each spec reads its streams.
-describe('resealLog (postgres)', () => {
-  const source = useEventStore('postgres');
-  const destination = useEventStore('postgres');
+// On the Postgres server when TEST_DATABASE_URL is set, else on PGlite: `npm test` needs no external service.
+const storeKind = process.env.TEST_DATABASE_URL ? 'postgres' : 'pglite';
+describe(`resealLog (${storeKind})`, () => {
+  const source = useEventStore(storeKind);
+  const destination = useEventStore(storeKind);
   const secret = 'reseal-log-spec-secret-0123456789abcdef';
   const claimStreams = EmailClaimStreams.fromSecret(secret);
   const [large, mixed, erased] = [randomUUID(), randomUUID(), randomUUID()];

@@ -90,6 +90,30 @@ describe('group commit (pglite)', () => {
     expect(many.mock.calls.map(([appends]) => appends.length)).toEqual([4]);
   });
 
+  it('gathers appends made in separate I/O callbacks of one loop turn when told to wait for the next turn', async () => {
+    const batchesOf = async (gather: 'microtask' | 'next-turn') => {
+      const batches: string[][] = [];
+      const written = (appends: readonly { stream: string }[]) => {
+        batches.push(appends.map((append) => append.stream));
+        return appends.map((_, index) => ({ nextExpectedRevision: 0, position: String(index) }));
+      };
+      const group = new GroupCommit(
+        { appendOne: async (append) => written([append])[0]!, appendMany: async (appends) => written(appends) },
+        { gather },
+      );
+      // Like two sockets' frames read in one poll phase: separate callbacks, each ending its own microtasks.
+      const appended = await new Promise<Promise<unknown>[]>((resolve) => {
+        const calls: Promise<unknown>[] = [];
+        setImmediate(() => calls.push(group.append('a', [event()], 'any')));
+        setImmediate(() => resolve([...calls, group.append('b', [event()], 'any')]));
+      });
+      await Promise.all(appended);
+      return batches;
+    };
+    expect(await batchesOf('microtask')).toEqual([['a'], ['b']]);
+    expect(await batchesOf('next-turn')).toEqual([['a', 'b']]);
+  });
+
   it('rejects every caller of a batch the store could not write at all', async () => {
     const { group, many } = grouped({ isStatementError: () => false });
     many.mockRejectedValueOnce(new Error('connection lost'));
@@ -134,7 +158,9 @@ describe('group commit (pglite)', () => {
     const [a, b, c, d] = [streamName(), streamName(), streamName(), streamName()];
     await fixture.store.appendToStream(c, [event()], { expectedRevision: 'no_stream' });
     const alone = fixture.store.appendToStream(a, [event()], { expectedRevision: 'no_stream' });
-    await Promise.resolve(); // `a` goes at once, alone; the next three queue while it is in flight
+    // `a` goes alone in this turn (PGlite gathers until the check phase: GroupCommitOptions.gather); the next three
+    // queue after it and share the next batch.
+    await new Promise((resolve) => setImmediate(resolve));
     const outcomes = await Promise.allSettled([
       alone,
       fixture.store.appendToStream(b, [event()], { expectedRevision: 'no_stream' }),

@@ -87,7 +87,12 @@ export class PostgresEventStore implements EventStore {
         appendOne: ({ stream, events, expectedRevision }) => this.appendAlone(stream, events, expectedRevision),
         appendMany: (appends) => this.appendToStreams(appends),
       },
-      { maxInFlight: options.appendBatchesInFlight, isStatementError },
+      {
+        maxInFlight: options.appendBatchesInFlight,
+        isStatementError,
+        // PGlite runs its statements on this thread: see GroupCommitOptions.gather.
+        gather: options.kind === 'pglite' ? 'next-turn' : 'microtask',
+      },
     );
   }
 
