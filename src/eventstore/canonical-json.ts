@@ -16,7 +16,50 @@ interface OpenContainer {
   index: number;
 }
 
+/**
+ * Nesting the recursive fast path handles; anything deeper (or a cycle, which never ends) is encoded again by the
+ * iterative encoder. Events are shallow: the fast path is the hash chain's per-event cost on the bridge's state
+ * path (a third less CPU than the iterative encoder's containers and string array, bench/README.md).
+ */
+const FAST_PATH_MAX_DEPTH = 64;
+const TOO_DEEP = Symbol('too deep');
+
 export function canonicalJson(value: unknown): string {
+  const fast = encodeShallow(value, 0);
+  return fast === TOO_DEEP ? encodeIteratively(value) : fast;
+}
+
+/** The recursive encoding, byte for byte the iterative one's, or TOO_DEEP past FAST_PATH_MAX_DEPTH. */
+function encodeShallow(value: unknown, depth: number): string | typeof TOO_DEEP {
+  if (value === null || typeof value !== 'object') return encodeScalar(value);
+  if (value instanceof Date) return JSON.stringify(value.toISOString());
+  if (depth >= FAST_PATH_MAX_DEPTH) return TOO_DEEP;
+  let encoded: string;
+  if (Array.isArray(value)) {
+    encoded = '[';
+    for (let index = 0; index < value.length; index++) {
+      if (index > 0) encoded += ',';
+      if (!(index in value)) continue; // a hole of a sparse array writes nothing, as in the iterative encoder
+      const item: unknown = value[index];
+      const member = item === undefined ? 'null' : encodeShallow(item, depth + 1);
+      if (member === TOO_DEEP) return TOO_DEEP;
+      encoded += member;
+    }
+    return `${encoded}]`;
+  }
+  const record = value as Record<string, unknown>;
+  encoded = '{';
+  for (const key of Object.keys(record).sort()) {
+    const member = record[key];
+    if (member === undefined) continue;
+    const memberJson = encodeShallow(member, depth + 1);
+    if (memberJson === TOO_DEEP) return TOO_DEEP;
+    encoded += `${encoded.length > 1 ? ',' : ''}${JSON.stringify(key)}:${memberJson}`;
+  }
+  return `${encoded}}`;
+}
+
+function encodeIteratively(value: unknown): string {
   const out: string[] = [];
   const open: OpenContainer[] = [];
   const onPath = new Set<object>();
@@ -49,24 +92,21 @@ export function canonicalJson(value: unknown): string {
 
 /** Writes a scalar, or opens a container (its members are written by the loop above). */
 function writeValue(value: unknown, out: string[], open: OpenContainer[], onPath: Set<object>): void {
-  if (value === null) {
-    out.push('null');
-    return;
-  }
+  if (value !== null && typeof value === 'object') openContainer(value, out, open, onPath);
+  else out.push(encodeScalar(value));
+}
+
+/** null, a string, a boolean or a finite number; anything else JSON cannot carry is a TypeError. */
+function encodeScalar(value: unknown): string {
+  if (value === null) return 'null';
   switch (typeof value) {
     case 'string':
-      out.push(JSON.stringify(value));
-      return;
+      return JSON.stringify(value);
     case 'boolean':
-      out.push(value ? 'true' : 'false');
-      return;
+      return value ? 'true' : 'false';
     case 'number':
       if (!Number.isFinite(value)) throw new TypeError(`Cannot encode ${value} as JSON`);
-      out.push(JSON.stringify(value));
-      return;
-    case 'object':
-      openContainer(value, out, open, onPath);
-      return;
+      return JSON.stringify(value);
     default:
       throw new TypeError(`Cannot encode a ${typeof value} as JSON`);
   }

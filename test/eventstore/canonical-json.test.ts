@@ -76,6 +76,16 @@ describe('canonical JSON, iterative', () => {
     );
   });
 
+  it('encodes values nested around the fast path depth limit as the recursive encoder did', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 55, max: 75 }), eventLikeValue, (depth, leaf) => {
+        const value = { sibling: leaf, deep: nested(depth, leaf), after: [leaf] };
+        expect(canonicalJson(value)).toBe(recursiveCanonicalJson(value));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('is JSON.stringify with sorted keys for JSON values', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (value) => {
