@@ -3,6 +3,7 @@ import { filter, map, type Observable } from 'rxjs';
 import { wakeupFor } from '../append-signal.ts';
 import { StreamNotFoundError, WrongExpectedVersionError } from '../errors.ts';
 import { catchUpSubscription } from '../catch-up-subscription.ts';
+import { eventJson } from '../append-size.ts';
 import { checkStreamAppends } from '../check-stream-appends.ts';
 import { GroupCommit } from '../group-commit.ts';
 import { IdlePoll } from '../idle-poll.ts';
@@ -25,7 +26,7 @@ import type {
   SubscribeToAllOptions,
 } from '../port.ts';
 import { AppendAnnouncer, type CommittedAppend } from './append-announcer.ts';
-import { appendBatch, type BatchAppendRow } from './append-batch.ts';
+import { appendBatch, JSON_ARRAY_AS_JSONB_ARRAY, jsonArrayOf, type BatchAppendRow } from './append-batch.ts';
 import { EVENT_COLUMNS, toRecordedEvent, type EventRow } from './event-rows.ts';
 import type { NotificationListener } from './notification-listener.ts';
 import { countEvents, DEFAULT_PAGE, headPosition, readAllPage } from './read-all-query.ts';
@@ -132,14 +133,15 @@ export class PostgresEventStore implements EventStore {
   ): Promise<AppendResult> {
     // One statement, one round trip, its own transaction: see es_append in schema.ts.
     const result = await this.knex.raw(
-      'select outcome, last_revision, txid, last_position from es_append(?, ?, ?::uuid[], ?::text[], ?::jsonb[], ?::jsonb[])',
+      `select outcome, last_revision, txid, last_position
+         from es_append(?, ?, ?::uuid[], ?::text[], ${JSON_ARRAY_AS_JSONB_ARRAY}, ${JSON_ARRAY_AS_JSONB_ARRAY})`,
       [
         stream,
         String(expected),
         events.map((event) => event.id),
         events.map((event) => event.type),
-        events.map((event) => JSON.stringify(event.data)),
-        events.map((event) => JSON.stringify(event.metadata)),
+        jsonArrayOf(events.map((event) => eventJson(event).data)),
+        jsonArrayOf(events.map((event) => eventJson(event).metadata)),
       ],
     );
     const row = (result.rows as AppendRow[])[0]!;
