@@ -198,7 +198,9 @@ export class ProjectionRunner {
     const page = await this.readPage();
     if (page.length > 0) {
       this.lagSeconds = Math.max(0, (Date.now() - page[0]!.created.getTime()) / 1000);
-      await this.applyPage(page);
+      // Dropped (the checkpoint moved: a rebuild's swap): nothing of this page is applied, so the horizon stays
+      // until a page read from the moved checkpoint is.
+      if (!(await this.applyPage(page))) return { page };
     }
     const last = page.length > 0 ? page[page.length - 1]!.position : null;
     const horizon = page.length < this.batchSize ? maxPosition(last, head) : last;
@@ -246,10 +248,10 @@ export class ProjectionRunner {
   /**
    * One page and its checkpoint in one transaction, under the projection's batch lock. The checkpoint is re-read
    * under the lock: when a rebuild swapped fresh tables in meanwhile, it moved, and this page is dropped — the
-   * next one is read from the rebuilt position. A page that fails because of one of its events is applied again
+   * next one is read from the rebuilt position (false: nothing applied). A page that fails because of one of its events is applied again
    * event by event, and the events that cannot be applied are recorded as dead letters (poison-events.ts).
    */
-  private async applyPage(page: RecordedEvent[]): Promise<void> {
+  private async applyPage(page: RecordedEvent[]): Promise<boolean> {
     const last = page[page.length - 1]!;
     const name = this.projection.name;
     const outcome = await withPoisonFallback((mode) => this.commitPage(page, mode), {
@@ -261,10 +263,11 @@ export class ProjectionRunner {
       this.logMoved(outcome.moved);
       this.rejected = await readRejectionSummary(this.knex, name);
       this.checkpoint$.next(outcome.moved);
-      return;
+      return false;
     }
     this.rejected = withRejections(this.rejected, outcome.rejected, new Date());
     this.checkpoint$.next(last.position);
+    return true;
   }
 
   /**
