@@ -102,7 +102,7 @@ export class SharedTail {
     const joined: Joined = { member, matches: matcher(member.filter), active: true };
     this.#members.add(joined);
     for (const event of this.#window) if (joined.active) offer(joined, event);
-    if (starting) void this.#run();
+    if (starting) void this.#run().catch((error: unknown) => this.#abandon(error));
     if (pending) this.#want(pending.reach);
     this.#claimUnclaimed(member.filter);
     return true;
@@ -135,6 +135,15 @@ export class SharedTail {
     this.#signalled = false;
     this.#announced = null;
     this.#clearUnclaimed();
+  }
+
+  /**
+   * The reader loop failed outside its page read (nothing known throws there; a rejection left unhandled would end
+   * the process): every member fails and subscribes again, as after a failed read, and the tail starts cold.
+   */
+  #abandon(error: unknown): void {
+    this.#failMembers(error);
+    this.#stop();
   }
 
   async #run(): Promise<void> {

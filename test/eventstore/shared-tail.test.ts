@@ -7,7 +7,7 @@ import { catchUpSubscription } from '../../src/eventstore/catch-up-subscription.
 import { IdlePoll } from '../../src/eventstore/idle-poll.ts';
 import type { AllFilter, Position, RecordedEvent } from '../../src/eventstore/port.ts';
 import { encodePosition } from '../../src/eventstore/position.ts';
-import { SharedTail } from '../../src/eventstore/shared-tail.ts';
+import { SharedTail, type TailMember } from '../../src/eventstore/shared-tail.ts';
 
 /**
  * The shared tail over an in-memory log with tiny pages and a tiny window, so that joining behind the window and
@@ -99,6 +99,54 @@ let log: ReturnType<typeof memoryLog> | null = null;
 afterEach(() => log?.close());
 
 describe('SharedTail', () => {
+  it('a member that throws on an event fails every member (they subscribe again) instead of ending the process', async () => {
+    const events: RecordedEvent[] = [];
+    const appends = new Subject<AppendSignal>();
+    const tail = new SharedTail({
+      readPage: async (after) => events.filter((e) => after === null || e.position > after).slice(0, PAGE),
+      pageSize: PAGE,
+      appends,
+      idlePoll: new IdlePoll(async () => events.at(-1)?.position ?? null, 20),
+      windowSize: WINDOW,
+    });
+    const bug = new Error('a subscriber bug');
+    const failures: unknown[] = [];
+    const member = (next: () => void): TailMember => ({
+      filter: undefined,
+      cursor: null,
+      next,
+      error: (error) => failures.push(error),
+    });
+    expect(
+      tail.join(
+        member(() => {}),
+        null,
+      ),
+    ).toBe(true);
+    expect(
+      tail.join(
+        member(() => {
+          throw bug;
+        }),
+        null,
+      ),
+    ).toBe(true);
+    const position = encodePosition(1, 1);
+    events.push({
+      id: randomUUID(),
+      streamName: 's-1',
+      revision: 0,
+      position,
+      type: 'X',
+      data: {},
+      metadata: {},
+      created: new Date(),
+    });
+    appends.next({ types: { X: encodePosition(1, 0) } });
+    await vi.waitFor(() => expect(failures).toEqual([bug, bug]));
+    expect(tail.through).toBeUndefined(); // stopped: the next join starts it again from its own read
+  });
+
   it('serves several live filtered subscriptions from one read per wake-up: order and exactly once', async () => {
     log = memoryLog();
     const a = log.subscribe(null, { eventTypes: ['A'] });
