@@ -1,12 +1,14 @@
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
+import { readPreparedOnPglite, isPglite } from './pglite-prepared.ts';
 
 /**
  * Hot reads as named prepared statements. A Knex query costs node CPU to build and compile on every call, and sent as
  * an unnamed statement it costs PostgreSQL a parse and a plan on every call too — more than executing it does. A
  * `PreparedRead` compiles its Knex query once, at module load, to native SQL (`$1`…); on a PostgreSQL server each
- * pooled connection parses it once under its name and PostgreSQL keeps the plan (a generic one after five runs). On
- * PGlite there are no per-connection names to keep, but the per-call query building is skipped all the same.
+ * pooled connection parses it once under its name and PostgreSQL keeps the plan (a generic one after five runs). PGlite
+ * has one backend, which keeps the names as a server's connection does (`pglite-prepared.ts`): there the parse and
+ * plan skipped were most of a small read's cost.
  *
  * Reads only, outside transactions: the statement runs on a connection of its own from the pool. Handed a
  * transaction, it runs through Knex on the transaction instead (on PGlite the transaction holds the only connection).
@@ -101,7 +103,7 @@ interface ConnectionLender {
   releaseConnection(connection: unknown): Promise<unknown>;
 }
 
-/** PGlite's connection (and pg's, for the unnamed fallback): `query(text, values)`. */
+/** pg's connection for the unnamed fallback (and PGlite's): `query(text, values)`. */
 interface TextQueryable {
   query(text: string, values: unknown[]): Promise<{ rows: unknown[] }>;
 }
@@ -120,15 +122,17 @@ async function readOnPooledConnection<Row>(knex: Knex, name: string, text: strin
   const lender = knex.client as ConnectionLender;
   const connection = await lender.acquireConnection();
   try {
-    if (!(connection instanceof pg.Client) || unnamedOnly.has(connection)) {
+    const named = connection instanceof pg.Client || isPglite(connection);
+    if (!named || unnamedOnly.has(connection as object)) {
       return (await (connection as TextQueryable).query(text, values)).rows as Row[];
     }
     try {
-      return (await connection.query({ name, text, values })).rows as Row[];
+      if (isPglite(connection)) return await readPreparedOnPglite<Row>(connection, name, text, values);
+      return (await (connection as pg.Client).query({ name, text, values })).rows as Row[];
     } catch (error) {
       if (!resultTypeChanged(error)) throw error;
-      unnamedOnly.add(connection);
-      return (await connection.query(text, values)).rows as Row[];
+      unnamedOnly.add(connection as object);
+      return (await (connection as TextQueryable).query(text, values)).rows as Row[];
     }
   } finally {
     await lender.releaseConnection(connection);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDatabase, type Database } from '../../src/database/connect.ts';
 import type { ParamKinds, ParamsOf } from '../../src/database/prepared-read.ts';
 import { liveTables } from '../../src/projections/projection.ts';
+import { gatewayBody, gatewayListItem } from '../../src/api/routes/gateway-body.ts';
 import { GatewayQueries, gatewayStatements } from '../../src/projections/queries/gateway-queries.ts';
 import {
   pageOfRows,
@@ -178,6 +179,20 @@ describe.each(databaseTargets())('prepared reads answer as their Knex queries (%
     expect(ids).toEqual([...tied, ...seeded.visible.slice(3)]);
   });
 
+  it("lists each gateway as its detail answers it: same body, role and timestamps' text", async () => {
+    // The list writes its timestamps as text in SQL and reads through the memberships; the detail reads `Date`s
+    // through the gateways. Microseconds (TIED), presence and revocation times must come out alike.
+    const gateways = new GatewayQueries(knex);
+    const { items } = await gateways.pageVisibleTo(user, { limit: 50, after: null });
+    expect(items).toHaveLength(seeded.visible.length);
+    for (const item of items) {
+      const detail = await gateways.byIdVisibleTo(item.id, user);
+      expect(gatewayListItem(item)).toEqual(gatewayBody(detail!));
+      expect(item.role).toBe(detail!.role);
+    }
+    expect(items.some((item) => item.created_at === '2026-03-01T10:00:00.123Z')).toBe(true);
+  });
+
   it('answers gateway details with the role, and nothing for deleted or strangers', async () => {
     const gateways = new GatewayQueries(knex);
     for (const id of [...seeded.visible, seeded.deleted, seeded.strangers, randomUUID()]) {
@@ -279,20 +294,19 @@ describe.each(databaseTargets())('prepared reads answer as their Knex queries (%
   });
 });
 
-describe.skipIf(!process.env.TEST_DATABASE_URL)('prepared reads on a PostgreSQL server', () => {
+describe.each(databaseTargets())('prepared reads kept under their names (%s)', (target) => {
   let db: TestDatabase;
-  /** One connection, so that what PostgreSQL keeps for it can be looked at. */
+  /** One connection, so that what PostgreSQL keeps for it can be looked at (PGlite has only one). */
   let single: Database;
 
   beforeAll(async () => {
-    db = await openTestDatabase('postgres');
+    db = await openTestDatabase(target);
     await createReadModels(db.database.knex);
     await seed(db.database.knex);
-    if (db.target.kind !== 'postgres') throw new Error('expected a PostgreSQL target');
-    single = connectDatabase({ ...db.target, poolMax: 1 });
+    single = db.target.kind === 'postgres' ? connectDatabase({ ...db.target, poolMax: 1 }) : db.database;
   });
   afterAll(async () => {
-    await single?.close();
+    if (single !== db?.database) await single?.close();
     await db?.cleanup();
   });
 

@@ -1,5 +1,5 @@
 import type { ProvisionedGateway } from '../../commands/gateways/gateway-commands.ts';
-import type { GatewayRow } from '../../projections/queries/gateway-queries.ts';
+import type { GatewayListRow, GatewayRow } from '../../projections/queries/gateway-queries.ts';
 import { isoOrNull } from '../path-params.ts';
 import type { GatewayResponse, ProvisionedResponse } from '../contracts/gateway-contract.ts';
 
@@ -14,6 +14,20 @@ export function gatewayBody(row: GatewayRow): GatewayResponse {
     last_seen: isoOrNull(row.last_seen),
     created_at: new Date(row.created_at).toISOString(),
     revoked_at: isoOrNull(row.revoked_at),
+  };
+}
+
+/** The same shape from a list row, whose timestamps the query already wrote as this text. */
+export function gatewayListItem(row: GatewayListRow): GatewayResponse {
+  return {
+    id: row.id,
+    home_id: row.home_id,
+    name: row.name,
+    version: row.version,
+    status: row.status,
+    last_seen: row.last_seen,
+    created_at: row.created_at,
+    revoked_at: row.revoked_at,
   };
 }
 

@@ -7,7 +7,7 @@ import { commandContext } from '../middleware/request-context.ts';
 import { linkNextPage, pageOf } from '../pagination.ts';
 import { uuidParam } from '../path-params.ts';
 import { validate } from '../validation.ts';
-import { gatewayBody, provisionedBody } from './gateway-body.ts';
+import { gatewayBody, gatewayListItem, provisionedBody } from './gateway-body.ts';
 import { answerPending } from './pending-answer.ts';
 import { provisionBody, renameGatewayBody, type SecretResponse } from '../contracts/gateway-contract.ts';
 import { caseSensitiveRouter } from '../case-sensitive-router.ts';
@@ -46,7 +46,7 @@ export function gatewayRoutes(deps: ApiDependencies): Router {
     const page = pageOf(ctx.query);
     const { items, next } = await deps.gatewayViews.pageVisibleTo(userOf(ctx), page);
     linkNextPage(ctx, page, next);
-    ctx.body = items.map(gatewayBody);
+    ctx.body = items.map(gatewayListItem);
   });
 
   router.get('/:id', async (ctx: Context) => {
