@@ -26,11 +26,22 @@ export async function ensureEventStoreSchema(knex: Knex): Promise<void> {
  * Two identical appends racing: the loser hits es_events_event_id_key; the adapter retries and gets
  * `already_appended`.
  */
+/**
+ * A SET clause for the functions that look events up (by id, by transaction): plan their lookups as index scans
+ * whatever the tables' size. plpgsql keeps a generic plan per statement for its session once it judges it no worse
+ * than the custom ones, and judges it while the tables are tiny (a fresh store): a sequential scan. Nothing
+ * replans it as the log grows unless statistics change (autovacuum's analyse; off here, and PGlite has none): a
+ * pooled connection then scanned the whole log per append — the rebuild bench's seeding slowed to ~140 events/s at
+ * 466,000 events, a sequential scan of `es_events` for `event_id = any(…)` in every `es_append` (perf).
+ * Every lookup these functions make has an index; the setting only removes the scan from the planner's choices.
+ */
+const INDEX_LOOKUPS_ONLY = 'set enable_seqscan = off';
+
 const APPEND_FUNCTION = `
 create or replace function es_append(
   p_stream text, p_expected text, p_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[]
 ) returns table (outcome text, last_revision bigint, txid text, last_position bigint)
-language plpgsql as $$
+language plpgsql ${INDEX_LOOKUPS_ONLY} as $$
 declare
   v_count int := cardinality(p_ids);
   v_found int;
@@ -130,7 +141,7 @@ $$`;
  * repeatable-read transaction keeps one snapshot), the answer is "yes": a lower horizon only delays.
  */
 const MAY_HOLD_UNSEEN_EVENTS_FUNCTION = `
-create or replace function es_may_hold_unseen_events(p_xid xid8) returns boolean language plpgsql as $$
+create or replace function es_may_hold_unseen_events(p_xid xid8) returns boolean language plpgsql ${INDEX_LOOKUPS_ONLY} as $$
 declare
   v_ended boolean;
   v_appended boolean;
