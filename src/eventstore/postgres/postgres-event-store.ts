@@ -26,7 +26,7 @@ import type {
   SubscribeToAllOptions,
 } from '../port.ts';
 import { AppendAnnouncer, type CommittedAppend } from './append-announcer.ts';
-import { appendBatch, JSON_ARRAY_AS_JSONB_ARRAY, jsonArrayOf, type BatchAppendRow } from './append-batch.ts';
+import { appendBatch, jsonbArrayArgument, type BatchAppendRow } from './append-batch.ts';
 import { EVENT_COLUMNS, toRecordedEvent, type EventRow } from './event-rows.ts';
 import type { NotificationListener } from './notification-listener.ts';
 import { countEvents, DEFAULT_PAGE, headPosition, readAllPage } from './read-all-query.ts';
@@ -132,16 +132,18 @@ export class PostgresEventStore implements EventStore {
     expected: ExpectedRevision,
   ): Promise<AppendResult> {
     // One statement, one round trip, its own transaction: see es_append in schema.ts.
+    const data = jsonbArrayArgument(events.map((event) => eventJson(event).data));
+    const metadata = jsonbArrayArgument(events.map((event) => eventJson(event).metadata));
     const result = await this.knex.raw(
       `select outcome, last_revision, txid, last_position
-         from es_append(?, ?, ?::uuid[], ?::text[], ${JSON_ARRAY_AS_JSONB_ARRAY}, ${JSON_ARRAY_AS_JSONB_ARRAY})`,
+         from es_append(?, ?, ?::uuid[], ?::text[], ${data.sql}, ${metadata.sql})`,
       [
         stream,
         String(expected),
         events.map((event) => event.id),
         events.map((event) => event.type),
-        jsonArrayOf(events.map((event) => eventJson(event).data)),
-        jsonArrayOf(events.map((event) => eventJson(event).metadata)),
+        data.value,
+        metadata.value,
       ],
     );
     const row = (result.rows as AppendRow[])[0]!;
