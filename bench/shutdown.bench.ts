@@ -79,6 +79,8 @@ async function oneRun(target: BenchTarget): Promise<RunResult> {
     NODE_ENV: 'production',
     PORT: String(port),
     GATEWAY_SECRET_KEY: randomBytes(32).toString('hex'),
+    // Required in production since personal data is sealed: without it the bench failed at its first config load.
+    DATA_KEY_SECRET: randomBytes(32).toString('hex'),
     NODE_ID: 'bench-shutdown',
     // The bench's clients never ping: on a loaded machine connecting 1,000 can outlast the default 90 s, and
     // sessions closed by heartbeat_timeout would not be there for SIGTERM to close.
