@@ -5,16 +5,12 @@ import type { GatewayResponse, ProvisionedResponse } from '../contracts/gateway-
 
 /** The public shape of a gateway. */
 export function gatewayBody(row: GatewayRow): GatewayResponse {
-  return {
-    id: row.id,
-    home_id: row.home_id,
-    name: row.name,
-    version: row.version,
-    status: row.status,
+  return gatewayListItem({
+    ...row,
     last_seen: isoOrNull(row.last_seen),
     created_at: new Date(row.created_at).toISOString(),
     revoked_at: isoOrNull(row.revoked_at),
-  };
+  });
 }
 
 /** The same shape from a list row, whose timestamps the query already wrote as this text. */
