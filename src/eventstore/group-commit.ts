@@ -48,7 +48,8 @@ const DEFAULT_MAX_IN_FLIGHT = 1;
 /**
  * Group commit: concurrent single-stream appends from every caller share one multi-stream append (one transaction
  * and one WAL flush on Postgres instead of one per append). Natural batching, no timer: an append goes at once (in
- * a microtask, so appends made in the same turn share a batch) while fewer than `maxInFlight` batches are in
+ * a microtask, so appends made in the same turn share a batch; on PGlite at the loop's check phase, see `gather`)
+ * while fewer than `maxInFlight` batches are in
  * flight; otherwise it waits and goes with everything else that queued meanwhile when one returns. Each caller gets
  * its own stream's outcome — a conflict on one stream fails only that caller — and only after its batch committed.
  * One stream's appends keep their order: a stream is in at most one batch in flight, and an append passed over

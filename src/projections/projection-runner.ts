@@ -248,8 +248,9 @@ export class ProjectionRunner {
   /**
    * One page and its checkpoint in one transaction, under the projection's batch lock. The checkpoint is re-read
    * under the lock: when a rebuild swapped fresh tables in meanwhile, it moved, and this page is dropped — the
-   * next one is read from the rebuilt position (false: nothing applied). A page that fails because of one of its events is applied again
-   * event by event, and the events that cannot be applied are recorded as dead letters (poison-events.ts).
+   * next one is read from the rebuilt position. A page that fails because of one of its events is applied again
+   * event by event, and the events that cannot be applied are recorded as dead letters (poison-events.ts). True
+   * when the page was applied, false when it was dropped.
    */
   private async applyPage(page: RecordedEvent[]): Promise<boolean> {
     const last = page[page.length - 1]!;

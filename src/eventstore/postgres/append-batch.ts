@@ -14,8 +14,9 @@ export interface BatchAppendRow {
  * The events' data (or metadata) as a statement argument. Many go as one JSON array text that the server splits
  * back into `jsonb[]`, in order: as a `jsonb[]` parameter, node-postgres escapes every quote and backslash of
  * every document into an array literal, character by character (100 state events: 404–559 µs of the Node process
- * against 156–257 µs). A few go as the plain `jsonb[]` parameter: for one document the split costs the server more
- * than the escaping saves (a lone append ~+30 % wall time per statement; even at 4, measured 2026-12-02).
+ * against 156–257 µs). Fewer than 4 go as the plain `jsonb[]` parameter: for one document the split costs the
+ * server more than the escaping saves (~30 % more wall time per statement); at 4 the two cost the same (measured
+ * 2026-12-02, bench/README.md).
  */
 const JSON_TEXT_FROM_DOCUMENTS = 4;
 const JSON_ARRAY_AS_JSONB_ARRAY =

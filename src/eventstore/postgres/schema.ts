@@ -17,16 +17,6 @@ export async function ensureEventStoreSchema(knex: Knex): Promise<void> {
 }
 
 /**
- * One append in one statement (one round trip, its own transaction): the idempotency check by event ids, the
- * conditional claim of the stream's revisions (per-stream concurrency control), and the insert. Returns one row:
- * - `appended` / `already_appended`: the stream's last revision, and the transaction id and global position of
- *   the last event (the same ids already in this stream, in this order, answer as `already_appended`);
- * - `wrong_expected_version`: the stream's current revision (null: no stream);
- * - `id_conflict`: some of the ids are stored, but not as this same append; the stream's current revision.
- * Two identical appends racing: the loser hits es_events_event_id_key; the adapter retries and gets
- * `already_appended`.
- */
-/**
  * A SET clause for the functions that look events up (by id, by transaction): plan their lookups as index scans
  * whatever the tables' size. plpgsql keeps a generic plan per statement for its session once it judges it no worse
  * than the custom ones, and judges it while the tables are tiny (a fresh store): a sequential scan. Nothing
@@ -37,6 +27,16 @@ export async function ensureEventStoreSchema(knex: Knex): Promise<void> {
  */
 const INDEX_LOOKUPS_ONLY = 'set enable_seqscan = off';
 
+/**
+ * One append in one statement (one round trip, its own transaction): the idempotency check by event ids, the
+ * conditional claim of the stream's revisions (per-stream concurrency control), and the insert. Returns one row:
+ * - `appended` / `already_appended`: the stream's last revision, and the transaction id and global position of
+ *   the last event (the same ids already in this stream, in this order, answer as `already_appended`);
+ * - `wrong_expected_version`: the stream's current revision (null: no stream);
+ * - `id_conflict`: some of the ids are stored, but not as this same append; the stream's current revision.
+ * Two identical appends racing: the loser hits es_events_event_id_key; the adapter retries and gets
+ * `already_appended`.
+ */
 const APPEND_FUNCTION = `
 create or replace function es_append(
   p_stream text, p_expected text, p_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[]
