@@ -27,6 +27,7 @@ import { quickBench, recordRow } from './support/bench-report.ts';
 import { benchStore, benchTargets, fmt, startBenchServer, type BenchTarget } from './support/bench-server.ts';
 import { runCommands, setUpFleet, type CommandRun, type Fleet } from './support/remote-commands.ts';
 import { startServeChild } from './support/serve-child.ts';
+import { backendCpuMicros, databaseOf, processCpuMicros } from './support/backend-cpu.ts';
 
 const GATEWAYS = Number(process.env.BENCH_GATEWAYS ?? (quickBench ? 20 : 100));
 const CONCURRENCIES = (process.env.BENCH_CONCURRENCY ?? '1,16').split(',').map(Number);
@@ -36,6 +37,38 @@ const RUNS = Number(process.env.BENCH_RUNS ?? (quickBench ? 1 : 3));
 const statementShapes = process.env.BENCH_QUERY_STATS === '1' ? new Map<string, number>() : null;
 
 type Shape = 'serve child' | 'same process' | 'two processes';
+
+/** CPU spent so far (µs) by the server child, by this process (gateways and REST clients), by the database's backends. */
+interface CpuReading {
+  server: number | null;
+  clients: number;
+  backends: number | null;
+}
+
+/** Where a run's CPU went, for the note on what bounds 16 clients' rate (2 cores shared by all three). */
+function cpuReader(serverPid: number | undefined, databaseUrl: string | undefined): () => CpuReading {
+  const database = databaseUrl ? databaseOf(databaseUrl) : null;
+  return () => {
+    const { user, system } = process.cpuUsage();
+    return {
+      server: serverPid === undefined ? null : processCpuMicros(serverPid),
+      clients: user + system,
+      backends: database === null ? null : backendCpuMicros(database),
+    };
+  };
+}
+
+/** `CPU per command: …` between two readings, for `commands` commands; parts that could not be read are left out. */
+function cpuPerCommand(before: CpuReading, after: CpuReading, commands: number): string {
+  const per = (a: number | null, b: number | null) => (a === null || b === null ? null : (b - a) / commands);
+  const parts: [string, number | null][] = [
+    ['server', per(before.server, after.server)],
+    ['clients', per(before.clients, after.clients)],
+    ['PostgreSQL', per(before.backends, after.backends)],
+  ];
+  const known = parts.flatMap(([name, micros]) => (micros === null ? [] : [`${name} ${Math.round(micros)} µs`]));
+  return `; CPU per command: ${known.join(', ')}`;
+}
 
 const load = () => os.loadavg()[0]!.toFixed(1);
 
@@ -64,13 +97,17 @@ async function measure(
   restUrl: string,
   fleet: Fleet,
   statements: (() => number) | null,
+  cpu: (() => CpuReading) | null = null,
 ): Promise<void> {
   await runCommands(restUrl, { ...fleet, gatewayIds: fleet.gatewayIds.slice(0, 10) }, 4, SECONDS, statements);
   for (const concurrency of CONCURRENCIES) {
     const loadBefore = load();
     const results: CommandRun[] = [];
     statementShapes?.clear();
+    const cpuBefore = cpu?.();
     for (let i = 0; i < RUNS; i++) results.push(await runCommands(restUrl, fleet, concurrency, SECONDS, statements));
+    const commands = results.reduce((sum, r) => sum + r.commands, 0);
+    const cpuSplit = cpu && cpuBefore ? cpuPerCommand(cpuBefore, cpu(), commands) : '';
     if (shape === 'serve child') recordRows(target, concurrency, results);
     const counted = results.flatMap((r) => (r.statementsPerCommand === null ? [] : [r.statementsPerCommand]));
     console.log(
@@ -78,9 +115,10 @@ async function measure(
         `p50 ${fmt(summarise(results.map((r) => r.p50)), 1)} ms, p99 ${fmt(summarise(results.map((r) => r.p99)), 1)} ms, ` +
         `commands/s ${fmt(summarise(results.map((r) => r.rate)))}` +
         (counted.length > 0 ? `, statements/command in this process ${fmt(summarise(counted), 1)}` : '') +
+        cpuSplit +
         `; load ${loadBefore} → ${load()}`,
     );
-    if (statements && statementShapes) printShapes(results.reduce((sum, r) => sum + r.commands, 0));
+    if (statements && statementShapes) printShapes(commands);
   }
 }
 
@@ -108,7 +146,14 @@ async function serveChildShape(target: BenchTarget): Promise<void> {
     const server = await startServeChild(store.env);
     try {
       fleet = await setUpFleet(server.url, GATEWAYS);
-      await measure(target, 'serve child', server.url, fleet, null);
+      await measure(
+        target,
+        'serve child',
+        server.url,
+        fleet,
+        null,
+        cpuReader(server.child.pid, store.env.DATABASE_URL),
+      );
     } finally {
       await fleet?.close();
       await server.stop();

@@ -11,21 +11,34 @@ const TICKS_PER_SECOND = 100;
  */
 export function backendCpuMicros(database: string): number | null {
   if (!fs.existsSync('/proc/self/stat')) return null;
-  let ticks = 0;
+  let micros = 0;
   for (const pid of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(pid)) continue;
     try {
       const title = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
       if (!title.startsWith('postgres:') || !title.includes(` ${database} `)) continue;
-      // Fields after the command name in parentheses: state is the 3rd, utime the 14th and stime the 15th.
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
+      micros += processCpuMicros(Number(pid)) ?? 0;
     } catch {
       // The process ended while the directory was read.
     }
   }
-  return (ticks / TICKS_PER_SECOND) * 1_000_000;
+  return micros;
+}
+
+/**
+ * Microseconds of CPU (user + system) process `pid` has spent so far, from /proc (null when it is not readable:
+ * not Linux, or the process is gone). For a child process, whose time `process.cpuUsage` does not count.
+ */
+export function processCpuMicros(pid: number): number | null {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // Fields after the command name in parentheses: state is the 3rd, utime the 14th and stime the 15th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND) * 1_000_000;
 }
 
 /** The database a postgres:// URL names. */
