@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDatabase, type Database } from '../../src/database/connect.ts';
 import type { ParamKinds, ParamsOf } from '../../src/database/prepared-read.ts';
 import { liveTables } from '../../src/projections/projection.ts';
-import { gatewayBody, gatewayListItem } from '../../src/api/routes/gateway-body.ts';
+import { gatewayBody } from '../../src/api/routes/gateway-body.ts';
+import type { GatewayResponse } from '../../src/api/contracts/gateway-contract.ts';
 import { GatewayQueries, gatewayStatements } from '../../src/projections/queries/gateway-queries.ts';
 import {
   pageOfRows,
@@ -13,6 +14,12 @@ import {
   type PageRequest,
   type PreparedPage,
 } from '../../src/projections/queries/keyset-page.ts';
+import {
+  jsonPageOf,
+  jsonPageParams,
+  type JsonPage,
+  type PreparedJsonPage,
+} from '../../src/projections/queries/json-page.ts';
 import { MembershipQueries, membershipStatements } from '../../src/projections/queries/membership-queries.ts';
 import { UserQueries, userStatements } from '../../src/projections/queries/user-queries.ts';
 import { bridgeProjection } from '../../src/projections/read-models/bridge-projection.ts';
@@ -125,6 +132,23 @@ async function knexPage<Row extends { id: string }, Kinds extends ParamKinds>(
   return pageOfRows<Row>(rows, page, idOf);
 }
 
+/** A JSON page with its items parsed, for `walkBoth`. */
+const parsedPage = (page: JsonPage): Page<GatewayResponse> => ({ items: JSON.parse(page.json), next: page.next });
+
+/** A JSON page as Knex builds and runs the same statement per call. */
+async function knexJsonPage<Kinds extends ParamKinds>(
+  knex: Knex,
+  statements: PreparedJsonPage<Kinds>,
+  params: ParamsOf<Kinds>,
+  page: PageRequest,
+): Promise<Page<GatewayResponse>> {
+  const values = jsonPageParams(params, page);
+  const rows = page.after
+    ? await statements.later.viaKnex(knex, values as Parameters<typeof statements.later.viaKnex>[1])
+    : await statements.first.viaKnex(knex, values as Parameters<typeof statements.first.viaKnex>[1]);
+  return parsedPage(jsonPageOf(rows[0], page));
+}
+
 /** Walks every page with both paths side by side; returns the ids in page order. */
 async function walkBoth<Row extends { id: string }>(
   limit: number,
@@ -171,26 +195,48 @@ describe.each(databaseTargets())('prepared reads answer as their Knex queries (%
     const gateways = new GatewayQueries(knex);
     const ids = await walkBoth(
       limit,
-      (page) => gateways.pageVisibleTo(user, page),
-      (page) => knexPage(knex, gatewayStatements.visiblePage, { user }, page),
+      async (page) => parsedPage(await gateways.pageVisibleToAsJson(user, page)),
+      (page) => knexJsonPage(knex, gatewayStatements.visiblePage, { user }, page),
     );
     // Deleted and strangers' gateways are left out; the ones created in the same microsecond are ordered by id.
     const tied = seeded.visible.slice(0, 3).sort();
     expect(ids).toEqual([...tied, ...seeded.visible.slice(3)]);
   });
 
-  it("lists each gateway as its detail answers it: same body, role and timestamps' text", async () => {
-    // The list writes its timestamps as text in SQL and reads through the memberships; the detail reads `Date`s
-    // through the gateways. Microseconds (TIED), presence and revocation times must come out alike.
+  it("lists each gateway as its detail answers it: same keys in the same order, same timestamps' text", async () => {
+    // The list's JSON is written by the database from rows read through the memberships; the detail is built here
+    // from `Date`s read through the gateways. Microseconds (TIED), presence and revocation times must come out alike.
     const gateways = new GatewayQueries(knex);
-    const { items } = await gateways.pageVisibleTo(user, { limit: 50, after: null });
+    const { items } = parsedPage(await gateways.pageVisibleToAsJson(user, { limit: 50, after: null }));
     expect(items).toHaveLength(seeded.visible.length);
     for (const item of items) {
-      const detail = await gateways.byIdVisibleTo(item.id, user);
-      expect(gatewayListItem(item)).toEqual(gatewayBody(detail!));
-      expect(item.role).toBe(detail!.role);
+      const detail = gatewayBody((await gateways.byIdVisibleTo(item.id, user))!);
+      expect(item).toEqual(detail);
+      expect(Object.keys(item)).toEqual(Object.keys(detail));
     }
     expect(items.some((item) => item.created_at === '2026-03-01T10:00:00.123Z')).toBe(true);
+  });
+
+  it('writes any name as the JSON it is, and an empty list as []', async () => {
+    const [owner, home] = [randomUUID(), randomUUID()];
+    const name = 'quote " backslash \\ tab \t bell \u0007 snowman ☃ face 😀 </script>';
+    await knex('homes').insert({ id: home, owner_id: owner, name: 'D', active_gateway_id: null, created_at: at(1) });
+    const gateways = new GatewayQueries(knex);
+    expect(await gateways.pageVisibleToAsJson(owner, { limit: 50, after: null })).toEqual({ json: '[]', next: null });
+    await knex('memberships').insert({
+      home_id: home,
+      user_id: owner,
+      role: 'owner',
+      granted_by: owner,
+      granted_at: at(1),
+      updated_at: at(1),
+    });
+    const gatewayId = randomUUID();
+    await knex('gateways').insert({ id: gatewayId, home_id: home, name, status: 'pending', created_at: at(2) });
+    const { items, next } = parsedPage(await gateways.pageVisibleToAsJson(owner, { limit: 1, after: null }));
+    expect(next).toBeNull();
+    expect(items).toEqual([gatewayBody((await gateways.byIdVisibleTo(gatewayId, owner))!)]);
+    expect(items[0]!.name).toBe(name);
   });
 
   it('answers gateway details with the role, and nothing for deleted or strangers', async () => {
@@ -317,7 +363,7 @@ describe.each(databaseTargets())('prepared reads kept under their names (%s)', (
 
   it('keeps each statement prepared on the connection under its name', async () => {
     const gateways = new GatewayQueries(single.knex);
-    for (let run = 0; run < 7; run++) await gateways.pageVisibleTo(user, { limit: 2, after: null });
+    for (let run = 0; run < 7; run++) await gateways.pageVisibleToAsJson(user, { limit: 2, after: null });
     expect(await preparedOnConnection()).toContain(gatewayStatements.visiblePage.first.name);
   });
 

@@ -7,7 +7,7 @@ import { commandContext } from '../middleware/request-context.ts';
 import { linkNextPage, pageOf } from '../pagination.ts';
 import { uuidParam } from '../path-params.ts';
 import { validate } from '../validation.ts';
-import { gatewayBody, gatewayListItem, provisionedBody } from './gateway-body.ts';
+import { gatewayBody, provisionedBody } from './gateway-body.ts';
 import { answerPending } from './pending-answer.ts';
 import { provisionBody, renameGatewayBody, type SecretResponse } from '../contracts/gateway-contract.ts';
 import { caseSensitiveRouter } from '../case-sensitive-router.ts';
@@ -44,9 +44,11 @@ export function gatewayRoutes(deps: ApiDependencies): Router {
   // Always paged (default 50); the body stays the array it always was, the next page is in the Link header.
   router.get('/', async (ctx: Context) => {
     const page = pageOf(ctx.query);
-    const { items, next } = await deps.gatewayViews.pageVisibleTo(userOf(ctx), page);
+    const { json, next } = await deps.gatewayViews.pageVisibleToAsJson(userOf(ctx), page);
     linkNextPage(ctx, page, next);
-    ctx.body = items.map(gatewayListItem);
+    // The database wrote the array (json-page.ts); the type goes first, or Koa would call the text plain.
+    ctx.type = 'application/json';
+    ctx.body = json;
   });
 
   router.get('/:id', async (ctx: Context) => {

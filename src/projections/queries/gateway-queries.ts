@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import type { Role } from '../../domain/homes/roles.ts';
 import { prepareRead } from '../../database/prepared-read.ts';
-import { preparePage, readPage, type Keyset, type Page, type PageRequest } from './keyset-page.ts';
+import { prepareJsonPage, readJsonPage, type JsonPage } from './json-page.ts';
+import type { Keyset, PageRequest } from './keyset-page.ts';
 
 export interface GatewayRow {
   id: string;
@@ -16,9 +17,8 @@ export interface GatewayRow {
 }
 
 /**
- * A row of the gateway list: its timestamps already as the API's text (`2026-12-02T10:00:00.123Z`, what
- * `Date.toISOString()` gives for the row's `Date`). On a page of 100, parsing 100 timestamps into `Date`s and
- * formatting them back was ~14 % of the server's CPU per request.
+ * A gateway as the list's JSON writes it: its timestamps as the API's text (`2026-12-02T10:00:00.123Z`, what
+ * `Date.toISOString()` gives for the row's `Date`), written by the database (`json-page.ts`).
  */
 export type GatewayListRow = Omit<GatewayRow, 'last_seen' | 'created_at' | 'revoked_at'> & {
   last_seen: string | null;
@@ -28,6 +28,18 @@ export type GatewayListRow = Omit<GatewayRow, 'last_seen' | 'created_at' | 'revo
 
 /** The columns of `gateways` a read answers from (`withPresence`). */
 const GATEWAY_COLUMNS = ['id', 'home_id', 'name', 'version', 'status', 'last_seen', 'created_at', 'revoked_at'];
+
+/** The keys of a list item, in the order the API has always sent them (`gatewayListItem`). */
+const LIST_ITEM_FIELDS = [
+  'id',
+  'home_id',
+  'name',
+  'version',
+  'status',
+  'last_seen',
+  'created_at',
+  'revoked_at',
+] as const;
 
 const GATEWAY_ORDER: Keyset = { at: 'gateways.created_at', id: 'gateways.id', order: 'asc' };
 
@@ -91,8 +103,12 @@ function visibleByMembership(knex: Knex, userId: string, timestampsAs: Timestamp
 
 /** The hot reads, compiled once (`database/prepared-read.ts`); exported for the spec that compares them with Knex. */
 export const gatewayStatements = {
-  visiblePage: preparePage('gateways_visible_page', { user: 'text' }, GATEWAY_ORDER, (knex, { user }) =>
-    visibleByMembership(knex, user, 'iso text'),
+  visiblePage: prepareJsonPage(
+    'gateways_visible_page',
+    { user: 'text' },
+    GATEWAY_ORDER,
+    LIST_ITEM_FIELDS,
+    (knex, { user }) => visibleByMembership(knex, user, 'iso text'),
   ),
   visibleById: prepareRead('gateways_visible_by_id', { gateway: 'text', user: 'text' }, (knex, params) =>
     visible(knex, params.user).where('gateways.id', params.gateway).limit(1),
@@ -113,9 +129,9 @@ export class GatewayQueries {
     return gatewayStatements.visibleAll.read<GatewayRow>(this.knex, { user: userId });
   }
 
-  /** One page of `visibleTo`, in the same order (oldest first). */
-  async pageVisibleTo(userId: string, page: PageRequest): Promise<Page<GatewayListRow & { role: Role }>> {
-    return readPage(this.knex, gatewayStatements.visiblePage, { user: userId }, page, (row) => row.id);
+  /** One page of `visibleTo`, in the same order (oldest first), as the list's JSON (items shaped as `GatewayListRow`). */
+  async pageVisibleToAsJson(userId: string, page: PageRequest): Promise<JsonPage> {
+    return readJsonPage(this.knex, gatewayStatements.visiblePage, { user: userId }, page);
   }
 
   /** The gateway and the caller's role in its home, or null when it does not exist for them. */

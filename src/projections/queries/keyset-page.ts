@@ -43,7 +43,7 @@ export function pageBy<Query extends Knex.QueryBuilder>(
 }
 
 /** `pageBy` with the number of rows to read given as is (a prepared statement takes it as a parameter). */
-function keysetRows<Query extends Knex.QueryBuilder>(
+export function keysetRows<Query extends Knex.QueryBuilder>(
   knex: Knex,
   query: Query,
   keyset: Keyset,
