@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
-import { APPEND_BATCH_FUNCTION } from './append-batch-function.ts';
+import { APPEND_BATCH_AT_ONCE_FUNCTION, APPEND_BATCH_FUNCTION } from './append-batch-function.ts';
+import { INDEX_LOOKUPS_ONLY } from './index-lookups-only.ts';
 
 /**
  * The event log. `transaction_id` (xid8) and `global_position` together give the `$all` order; readers only see
@@ -15,17 +16,6 @@ export async function ensureEventStoreSchema(knex: Knex): Promise<void> {
     for (const statement of SCHEMA_STATEMENTS) await trx.raw(statement);
   });
 }
-
-/**
- * A SET clause for the functions that look events up (by id, by transaction): plan their lookups as index scans
- * whatever the tables' size. plpgsql keeps a generic plan per statement for its session once it judges it no worse
- * than the custom ones, and judges it while the tables are tiny (a fresh store): a sequential scan. Nothing
- * replans it as the log grows unless statistics change (autovacuum's analyse; off here, and PGlite has none): a
- * pooled connection then scanned the whole log per append — the rebuild bench's seeding slowed to ~140 events/s at
- * 466,000 events, a sequential scan of `es_events` for `event_id = any(…)` in every `es_append` (perf).
- * Every lookup these functions make has an index; the setting only removes the scan from the planner's choices.
- */
-const INDEX_LOOKUPS_ONLY = 'set enable_seqscan = off';
 
 /**
  * One append in one statement (one round trip, its own transaction): the idempotency check by event ids, the
@@ -221,5 +211,6 @@ const SCHEMA_STATEMENTS = [
   MAY_HOLD_UNSEEN_EVENTS_FUNCTION,
   READ_HORIZON_FUNCTION,
   APPEND_FUNCTION,
+  APPEND_BATCH_AT_ONCE_FUNCTION,
   APPEND_BATCH_FUNCTION,
 ];
