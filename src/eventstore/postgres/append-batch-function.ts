@@ -1,5 +1,12 @@
 import { INDEX_LOOKUPS_ONLY } from './index-lookups-only.ts';
 
+/** The parameters and rows of both batch functions (the second does the first's work when it can). */
+const BATCH_SIGNATURE = `(
+  p_streams text[], p_expected text[], p_counts int[],
+  p_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[]
+) returns table (stream_index int, outcome text, last_revision bigint, txid text, last_position bigint)
+language plpgsql ${INDEX_LOOKUPS_ONLY} as $$`;
+
 /**
  * `es_append_batch`: appends to several streams in one statement (one round trip, one transaction, one WAL flush).
  * The streams come as parallel arrays (`p_counts[i]` events of stream i, concatenated in `p_ids`/`p_types`/…:
@@ -22,11 +29,7 @@ import { INDEX_LOOKUPS_ONLY } from './index-lookups-only.ts';
  * Returns one row per stream, `stream_index` being its 1-based place in `p_streams`, with es_append's columns.
  */
 export const APPEND_BATCH_FUNCTION = `
-create or replace function es_append_batch(
-  p_streams text[], p_expected text[], p_counts int[],
-  p_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[]
-) returns table (stream_index int, outcome text, last_revision bigint, txid text, last_position bigint)
-language plpgsql ${INDEX_LOOKUPS_ONLY} as $$
+create or replace function es_append_batch${BATCH_SIGNATURE}
 declare
   v_offsets int[] := '{}';
   v_total int := 0;
@@ -84,11 +87,7 @@ $$`;
  *   `wrong_expected_version` with the stream's current revision (null: no stream).
  */
 export const APPEND_BATCH_AT_ONCE_FUNCTION = `
-create or replace function es_append_batch_at_once(
-  p_streams text[], p_expected text[], p_counts int[],
-  p_ids uuid[], p_types text[], p_data jsonb[], p_metadata jsonb[]
-) returns table (stream_index int, outcome text, last_revision bigint, txid text, last_position bigint)
-language plpgsql ${INDEX_LOOKUPS_ONLY} as $$
+create or replace function es_append_batch_at_once${BATCH_SIGNATURE}
 declare
   v_expected jsonb := jsonb_object(p_streams, p_expected);
   v_claimed bigint[];
