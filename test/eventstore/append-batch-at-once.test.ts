@@ -43,14 +43,19 @@ describe.each(databaseTargets())('es_append_batch, all streams at once (%s)', (t
         [stream, 1],
       ]),
     );
-    names.forEach((stream, index) => {
+    names.forEach((_stream, index) => {
       expect(outcomes[index]).toEqual({ nextExpectedRevision: 1, position: read[index]!.at(-1)!.position });
       expect(read[index]!.map((e) => e.revision)).toEqual([0, 1]);
     });
   });
 
   it('claims revisions after what the streams hold, and refuses each expectation that does not hold', async () => {
-    const [held, exists, missing, taken] = ['held', 'exists', 'missing', 'taken'].map(streamOf);
+    const [held, exists, missing, taken] = ['held', 'exists', 'missing', 'taken'].map(streamOf) as [
+      string,
+      string,
+      string,
+      string,
+    ];
     for (const stream of [held, exists, taken]) {
       await fixture.store.appendToStream(stream, [event(), event(), event()], { expectedRevision: 'no_stream' });
     }
@@ -73,7 +78,8 @@ describe.each(databaseTargets())('es_append_batch, all streams at once (%s)', (t
 
   it('one id in two streams of a batch: the first stream is appended, the second refused, nothing else written', async () => {
     const shared = event();
-    const [first, second] = [streamOf('first'), streamOf('second')];
+    const first = streamOf('first');
+    const second = streamOf('second');
     const outcomes = await fixture.store.appendToStreams([
       { stream: first, events: [event(), shared], expectedRevision: 'no_stream' },
       { stream: second, events: [shared], expectedRevision: 'no_stream' },
