@@ -6,11 +6,21 @@
  * walks recursively (a 3,000-deep event stopped the thread once). Those cross as plain data and JSON text.
  */
 
-/** A statement for the worker. `id` 0 is the worker's start-up (its answer says PGlite is ready or why not). */
+/**
+ * A statement for the worker. `id` 0 is the worker's start-up: `open` hands it PGlite's compiled WASM (null: it
+ * compiles its own), and its answer says PGlite is ready or why not.
+ */
 export type WorkerRequest =
-  | { id: number; kind: 'query'; text: string; params: unknown[] | undefined; options: unknown; deep: DeepValue[] }
-  | { id: number; kind: 'prepared'; name: string; text: string; values: unknown[]; deep: DeepValue[] }
+  | { id: 0; kind: 'open'; wasm: WebAssembly.Module | null }
+  | ({ id: number; kind: 'query'; text: string; params: unknown[] | undefined; options: unknown } & PackedExtras)
+  | ({ id: number; kind: 'prepared'; name: string; text: string; values: unknown[] } & PackedExtras)
   | { id: number; kind: 'close' };
+
+/** What `packValues` took out of a statement's values. */
+interface PackedExtras {
+  deep: DeepValue[];
+  buffers: number[];
+}
 
 export type WorkerReply =
   { id: number; ok: true; result: unknown; deep: DeepValue[] } | { id: number; ok: false; error: WireError };
@@ -37,20 +47,30 @@ function deeperThan(value: unknown, limit: number): boolean {
   return false;
 }
 
-/** A copy of `values` with each too-deep one replaced by null, and those values as JSON text. */
-export function packValues(values: readonly unknown[]): { values: unknown[]; deep: DeepValue[] } {
+/**
+ * A copy of `values` with each too-deep one replaced by null, and those values as JSON text; and where Buffers
+ * were: the clone delivers a Buffer as a plain Uint8Array, and PGlite sends the two differently to a parameter of
+ * no declared type (a Buffer as its bytes, a Uint8Array as its numbers' text).
+ */
+export function packValues(values: readonly unknown[]): { values: unknown[]; deep: DeepValue[]; buffers: number[] } {
   const deep: DeepValue[] = [];
+  const buffers: number[] = [];
   const packed = values.map((value, index) => {
+    if (Buffer.isBuffer(value)) buffers.push(index);
     if (!deeperThan(value, MAX_CLONED_DEPTH)) return value;
     deep.push({ path: [index], json: JSON.stringify(value) });
     return null;
   });
-  return { values: packed, deep };
+  return { values: packed, deep, buffers };
 }
 
-/** Puts the deep values of `packValues` back into the list (in place). */
-export function unpackValues(values: unknown[], deep: readonly DeepValue[]): unknown[] {
+/** Puts the deep values and the Buffers of `packValues` back into the list (in place). */
+export function unpackValues(values: unknown[], deep: readonly DeepValue[], buffers: readonly number[]): unknown[] {
   for (const { path, json } of deep) values[path[0]] = JSON.parse(json);
+  for (const index of buffers) {
+    const bytes = values[index] as Uint8Array;
+    values[index] = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
   return values;
 }
 

@@ -1,3 +1,6 @@
+import fs from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Results } from '@electric-sql/pglite';
 import type { PgliteWorkerData } from './pglite-worker.ts';
@@ -36,6 +39,21 @@ function startWorker(workerData: PgliteWorkerData): Worker {
   return new Worker(bootstrap, { eval: true, workerData });
 }
 
+/**
+ * PGlite's WASM (9 MB), compiled once per process. PGlite keeps its compiled module per isolate, so in the main
+ * thread only the first instance compiles it; each worker is an isolate of its own and compiled it again — seconds
+ * per database opened (CLI commands, tests open several). A compiled module crosses to a worker without copying.
+ */
+let compiledWasm: Promise<WebAssembly.Module> | null = null;
+/** The global `WebAssembly` (this project's `lib` types only its namespace's types). */
+const wasmApi = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<WebAssembly.Module> } })
+  .WebAssembly;
+function pgliteWasm(): Promise<WebAssembly.Module> {
+  const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
+  compiledWasm ??= fs.readFile(path.join(path.dirname(entry), 'pglite.wasm')).then((bytes) => wasmApi.compile(bytes));
+  return compiledWasm;
+}
+
 export class PgliteWorkerClient {
   /** Resolves once PGlite in the worker is ready; rejects with why it could not start. */
   readonly waitReady: Promise<void>;
@@ -47,6 +65,10 @@ export class PgliteWorkerClient {
 
   constructor(dataDir: string | null) {
     this.#worker = startWorker({ dataDir });
+    const open = (wasm: WebAssembly.Module | null) =>
+      this.#worker.postMessage({ id: 0, kind: 'open', wasm } satisfies WorkerRequest);
+    // Not compiled here (the file missing?): the worker finds and compiles it itself, as PGlite does.
+    pgliteWasm().then(open, () => open(null));
     this.#worker.on('message', (reply: WorkerReply) => this.#settle(reply));
     this.#worker.on('error', (error) => this.#stop(`its thread failed: ${error.message}`));
     this.#worker.on('exit', (code) => this.#stop(`its thread exited with code ${code}`));
@@ -60,7 +82,14 @@ export class PgliteWorkerClient {
   async query<Row>(text: string, params?: unknown[], options?: unknown): Promise<Results<Row>> {
     const packed = params && packValues(params);
     const reply = await this.#send(
-      { kind: 'query', text, params: packed?.values, options, deep: packed?.deep ?? [] },
+      {
+        kind: 'query',
+        text,
+        params: packed?.values,
+        options,
+        deep: packed?.deep ?? [],
+        buffers: packed?.buffers ?? [],
+      },
       { query: text, params, queryOptions: options },
     );
     const result = reply.result as Results<Row>;
@@ -72,7 +101,7 @@ export class PgliteWorkerClient {
   async readPrepared<Row>(name: string, text: string, values: unknown[]): Promise<Row[]> {
     const packed = packValues(values);
     const reply = await this.#send(
-      { kind: 'prepared', name, text, values: packed.values, deep: packed.deep },
+      { kind: 'prepared', name, text, values: packed.values, deep: packed.deep, buffers: packed.buffers },
       { query: text, params: values },
     );
     const rows = reply.result as Row[];

@@ -16,7 +16,8 @@ export interface PgliteWorkerData {
 
 const port = parentPort!;
 const { dataDir } = workerData as PgliteWorkerData;
-const db = new PGlite(dataDir ?? undefined);
+/** Created on the first message (`open`), which brings the WASM the main thread compiled. */
+let db: PGlite | null = null;
 
 function send(reply: WorkerReply): void {
   try {
@@ -27,16 +28,24 @@ function send(reply: WorkerReply): void {
   }
 }
 
+async function open(wasm: WebAssembly.Module | null): Promise<null> {
+  db = new PGlite(dataDir ?? undefined, wasm === null ? {} : { pgliteWasmModule: wasm });
+  await db.waitReady;
+  return null;
+}
+
 async function run(request: WorkerRequest): Promise<unknown> {
+  if (request.kind === 'open') return open(request.wasm);
+  if (db === null) throw new Error('PGlite was not opened');
   switch (request.kind) {
     case 'query': {
-      const params = request.params && unpackValues(request.params, request.deep);
+      const params = request.params && unpackValues(request.params, request.deep, request.buffers);
       return db.query(request.text, params, request.options as Parameters<PGlite['query']>[2]);
     }
-    case 'prepared':
-      return {
-        rows: await readPreparedOnPglite(db, request.name, request.text, unpackValues(request.values, request.deep)),
-      };
+    case 'prepared': {
+      const values = unpackValues(request.values, request.deep, request.buffers);
+      return { rows: await readPreparedOnPglite(db, request.name, request.text, values) };
+    }
     case 'close':
       await db.close();
       return null;
@@ -54,11 +63,10 @@ async function answer(request: WorkerRequest): Promise<void> {
   }
 }
 
-let tail: Promise<void> = db.waitReady.then(
-  () => send({ id: 0, ok: true, result: null, deep: [] }),
-  (error: unknown) => send({ id: 0, ok: false, error: toWireError(error) }),
-);
-
+/** Statements wait for `open`, which comes once the main thread has compiled the WASM (after some of them). */
+let markOpened: () => void = () => undefined;
+let tail = new Promise<void>((resolve) => (markOpened = resolve));
 port.on('message', (request: WorkerRequest) => {
-  tail = tail.then(() => answer(request));
+  if (request.kind === 'open') void answer(request).finally(markOpened);
+  else tail = tail.then(() => answer(request));
 });

@@ -107,17 +107,20 @@ describe('PGlite in a worker thread (PGLITE_THREAD=worker)', () => {
     const body = nested(3_000);
     await database.knex('items').insert({ id: 1, name: 'deep', body: JSON.stringify(body) });
     // As a value bound to the statement: Knex itself walks bindings recursively, so not thousands deep.
-    const param = nested(500);
+    const param = nested(200);
     await database.knex.raw('insert into items (id, name, body) values (?, ?, ?::jsonb)', [
       2,
       'deep param',
       param as Record<string, unknown>,
     ]);
     const rows = await database.knex('items').orderBy('id').select('name', 'body');
-    expect(rows).toEqual([
-      { name: 'deep', body },
-      { name: 'deep param', body: param },
-    ]);
+    // Compared as text: a recursive deep equality would itself run out of stack.
+    expect(JSON.stringify(rows)).toBe(
+      JSON.stringify([
+        { name: 'deep', body },
+        { name: 'deep param', body: param },
+      ]),
+    );
   });
 
   it('runs prepared reads in the worker, again and again', async () => {
