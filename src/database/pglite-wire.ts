@@ -11,10 +11,13 @@
  * compiles its own), and its answer says PGlite is ready or why not.
  */
 export type WorkerRequest =
-  | { id: 0; kind: 'open'; wasm: WebAssembly.Module | null }
+  | { id: 0; kind: 'open'; wasm: CompiledWasm | null }
   | ({ id: number; kind: 'query'; text: string; params: unknown[] | undefined; options: unknown } & PackedExtras)
   | ({ id: number; kind: 'prepared'; name: string; text: string; values: unknown[] } & PackedExtras)
   | { id: number; kind: 'close' };
+
+/** A `WebAssembly.Module`: named as an object, since the build's `lib` (ES2023, no DOM) has no WebAssembly types. */
+export type CompiledWasm = object;
 
 /** What `packValues` took out of a statement's values. */
 interface PackedExtras {

@@ -4,7 +4,14 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Results } from '@electric-sql/pglite';
 import type { PgliteWorkerData } from './pglite-worker.ts';
-import { fromWireError, packValues, unpackRows, type WorkerReply, type WorkerRequest } from './pglite-wire.ts';
+import {
+  type CompiledWasm,
+  fromWireError,
+  packValues,
+  unpackRows,
+  type WorkerReply,
+  type WorkerRequest,
+} from './pglite-wire.ts';
 
 /**
  * PGlite in a worker thread, seen from the main thread as the PGlite knex-pglite drives: `waitReady`, `query` and
@@ -44,11 +51,11 @@ function startWorker(workerData: PgliteWorkerData): Worker {
  * thread only the first instance compiles it; each worker is an isolate of its own and compiled it again — seconds
  * per database opened (CLI commands, tests open several). A compiled module crosses to a worker without copying.
  */
-let compiledWasm: Promise<WebAssembly.Module> | null = null;
-/** The global `WebAssembly` (this project's `lib` types only its namespace's types). */
-const wasmApi = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<WebAssembly.Module> } })
+let compiledWasm: Promise<CompiledWasm> | null = null;
+/** The global `WebAssembly` (untyped in the build's `lib`, see `CompiledWasm`). */
+const wasmApi = (globalThis as unknown as { WebAssembly: { compile(bytes: Uint8Array): Promise<CompiledWasm> } })
   .WebAssembly;
-function pgliteWasm(): Promise<WebAssembly.Module> {
+function pgliteWasm(): Promise<CompiledWasm> {
   const entry = createRequire(import.meta.url).resolve('@electric-sql/pglite');
   compiledWasm ??= fs.readFile(path.join(path.dirname(entry), 'pglite.wasm')).then((bytes) => wasmApi.compile(bytes));
   return compiledWasm;
@@ -65,7 +72,7 @@ export class PgliteWorkerClient {
 
   constructor(dataDir: string | null) {
     this.#worker = startWorker({ dataDir });
-    const open = (wasm: WebAssembly.Module | null) =>
+    const open = (wasm: CompiledWasm | null) =>
       this.#worker.postMessage({ id: 0, kind: 'open', wasm } satisfies WorkerRequest);
     // Not compiled here (the file missing?): the worker finds and compiles it itself, as PGlite does.
     pgliteWasm().then(open, () => open(null));

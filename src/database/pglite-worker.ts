@@ -1,7 +1,14 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { PGlite } from '@electric-sql/pglite';
+import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 import { readPreparedOnPglite } from './pglite-prepared.ts';
-import { packRows, toWireError, unpackValues, type WorkerReply, type WorkerRequest } from './pglite-wire.ts';
+import {
+  packRows,
+  type CompiledWasm,
+  toWireError,
+  unpackValues,
+  type WorkerReply,
+  type WorkerRequest,
+} from './pglite-wire.ts';
 
 /**
  * The PGlite worker thread (started by pglite-worker-client.ts): one PGlite, its statements run one at a time in
@@ -28,8 +35,10 @@ function send(reply: WorkerReply): void {
   }
 }
 
-async function open(wasm: WebAssembly.Module | null): Promise<null> {
-  db = new PGlite(dataDir ?? undefined, wasm === null ? {} : { pgliteWasmModule: wasm });
+async function open(wasm: CompiledWasm | null): Promise<null> {
+  const options: PGliteOptions =
+    wasm === null ? {} : { pgliteWasmModule: wasm as NonNullable<PGliteOptions['pgliteWasmModule']> };
+  db = new PGlite(dataDir ?? undefined, options);
   await db.waitReady;
   return null;
 }
