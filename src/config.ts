@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { REFRESH_TOKEN_REUSE_MODES } from './domain/accounts/token-family.ts';
 import { describeRejectedValue } from './config-value-display.ts';
+import { DEFAULT_PGLITE_THREAD, PGLITE_THREADS } from './database/pglite-thread.ts';
 
 /** Every setting comes from the environment; README.md documents each one. */
 const booleanFlag = z.enum(['0', '1', 'true', 'false']).transform((value) => value === '1' || value === 'true');
@@ -10,6 +11,11 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8000),
   HOST: z.string().min(1).default('0.0.0.0'),
   DATA_DIR: z.string().min(1).default('./data'),
+  /**
+   * Embedded PGlite only: `worker` runs it in a thread of its own, so its statements' CPU does not hold up HTTP and
+   * WebSocket work (ARCHITECTURE.md, "Where PGlite runs"); `main` runs it in the server's event loop.
+   */
+  PGLITE_THREAD: z.enum(PGLITE_THREADS).default(DEFAULT_PGLITE_THREAD),
   EVENT_STORE_URL: z
     .string()
     .regex(/^(postgres(ql)?|esdb(\+discover)?):\/\//, 'must start with postgres://, postgresql:// or esdb://')

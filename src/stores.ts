@@ -40,7 +40,8 @@ export async function openStores(config: Config, logger: Logger, purpose: string
     if (usesPglite) {
       const lock = lockDataDir(config.DATA_DIR, purpose);
       cleanups.push(() => lock.release());
-      pglite = connectDatabase({ kind: 'pglite', dataDir: path.join(config.DATA_DIR, 'pglite') });
+      const dataDir = path.join(config.DATA_DIR, 'pglite');
+      pglite = connectDatabase({ kind: 'pglite', dataDir, thread: config.PGLITE_THREAD });
       cleanups.push(() => pglite!.close());
     }
 

@@ -34,6 +34,8 @@ export async function benchStore(target: BenchTarget, overrides: Record<string, 
     JWT_SECRET: randomBytes(32).toString('hex'),
     LOG_LEVEL: 'warn',
     LOGIN_RATE_LIMIT: '1000000',
+    // Where PGlite runs is the one setting taken from the caller's shell: the benches compare the two.
+    ...(process.env.PGLITE_THREAD ? { PGLITE_THREAD: process.env.PGLITE_THREAD } : {}),
     ...overrides,
   };
   let drop: (() => Promise<void>) | null = null;

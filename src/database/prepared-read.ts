@@ -1,6 +1,7 @@
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import { readPreparedOnPglite, isPglite } from './pglite-prepared.ts';
+import { isPgliteWorkerClient } from './pglite-worker-client.ts';
 
 /**
  * Hot reads as named prepared statements. A Knex query costs node CPU to build and compile on every call, and sent as
@@ -8,7 +9,7 @@ import { readPreparedOnPglite, isPglite } from './pglite-prepared.ts';
  * `PreparedRead` compiles its Knex query once, at module load, to native SQL (`$1`…); on a PostgreSQL server each
  * pooled connection parses it once under its name and PostgreSQL keeps the plan (a generic one after five runs). PGlite
  * has one backend, which keeps the names as a server's connection does (`pglite-prepared.ts`): there the parse and
- * plan skipped were most of a small read's cost.
+ * plan skipped were most of a small read's cost. PGlite in a worker thread runs the same there, one message a read.
  *
  * Reads only, outside transactions: the statement runs on a connection of its own from the pool. Handed a
  * transaction, it runs through Knex on the transaction instead (on PGlite the transaction holds the only connection).
@@ -122,12 +123,13 @@ async function readOnPooledConnection<Row>(knex: Knex, name: string, text: strin
   const lender = knex.client as ConnectionLender;
   const connection = await lender.acquireConnection();
   try {
-    const named = connection instanceof pg.Client || isPglite(connection);
+    const named = connection instanceof pg.Client || isPglite(connection) || isPgliteWorkerClient(connection);
     if (!named || unnamedOnly.has(connection as object)) {
       return (await (connection as TextQueryable).query(text, values)).rows as Row[];
     }
     try {
       if (isPglite(connection)) return await readPreparedOnPglite<Row>(connection, name, text, values);
+      if (isPgliteWorkerClient(connection)) return await connection.readPrepared<Row>(name, text, values);
       return (await (connection as pg.Client).query({ name, text, values })).rows as Row[];
     } catch (error) {
       if (!resultTypeChanged(error)) throw error;

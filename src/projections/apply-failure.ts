@@ -42,7 +42,8 @@ function codeOf(error: unknown): string | null {
 /** True when the failure is about the database or the connection, not about the event being applied. */
 export function isEnvironmentFailure(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  if (error.name === 'KnexTimeoutError') return true;
+  // PGlite's worker thread stopped (pglite-worker-client.ts): every statement fails until the process restarts.
+  if (error.name === 'KnexTimeoutError' || error.name === 'PgliteWorkerStoppedError') return true;
   const code = codeOf(error);
   if (code !== null && TRANSIENT_NETWORK_CODES.has(code)) return true;
   if (code !== null && SQLSTATE.test(code))
