@@ -88,32 +88,27 @@ export class PgliteWorkerClient {
 
   async query<Row>(text: string, params?: unknown[], options?: unknown): Promise<Results<Row>> {
     const packed = params && packValues(params);
-    const reply = await this.#send(
-      {
-        kind: 'query',
-        text,
-        params: packed?.values,
-        options,
-        deep: packed?.deep ?? [],
-        buffers: packed?.buffers ?? [],
-      },
+    const extras = { params: packed?.values, deep: packed?.deep ?? [], buffers: packed?.buffers ?? [] };
+    const result = await this.#ask(
+      { kind: 'query', text, options, ...extras },
       { query: text, params, queryOptions: options },
     );
-    const result = reply.result as Results<Row>;
-    unpackRows(result.rows as Record<string, unknown>[], reply.deep);
-    return result;
+    return result as Results<Row>;
   }
 
   /** A named prepared read run entirely in the worker (pglite-prepared.ts): one message per read. */
   async readPrepared<Row>(name: string, text: string, values: unknown[]): Promise<Row[]> {
     const packed = packValues(values);
-    const reply = await this.#send(
-      { kind: 'prepared', name, text, values: packed.values, deep: packed.deep, buffers: packed.buffers },
-      { query: text, params: values },
-    );
-    const rows = reply.result as Row[];
-    unpackRows(rows as Record<string, unknown>[], reply.deep);
-    return rows;
+    const request = { kind: 'prepared', name, text, values: packed.values, deep: packed.deep, buffers: packed.buffers };
+    return (await this.#ask(request as Request, { query: text, params: values })) as Row[];
+  }
+
+  /** Sends a statement and answers its result, the rows' deep values put back (a prepared read's result is its rows). */
+  async #ask(request: Request, statement: Record<string, unknown>): Promise<unknown> {
+    const reply = await this.#send(request, statement);
+    const result = reply.result as { rows: Record<string, unknown>[] } | Record<string, unknown>[];
+    unpackRows(Array.isArray(result) ? result : result.rows, reply.deep);
+    return result;
   }
 
   /** Closes PGlite (a file-backed one writes everything out) and ends the thread; later statements fail. */
